@@ -1,0 +1,119 @@
+"""Project configuration: where data and reports live, and the knobs of a build.
+
+Locations never come from the current directory. The config file is found, in
+order, at ``$CDP_CONFIG``, or as ``cdp.toml`` in the repository that holds this
+package (an editable install). Paths in it are relative to the file itself.
+Environment variables ``CDP_RAW_DIR``, ``CDP_PROCESSED_DIR`` and
+``CDP_REPORTS_DIR`` override the file; explicit arguments override both.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cdp_analysis.errors import ConfigError
+
+__all__ = ["Config", "load_config", "find_config_file"]
+
+_ENV_PATHS = {
+    "raw_dir": "CDP_RAW_DIR",
+    "processed_dir": "CDP_PROCESSED_DIR",
+    "reports_dir": "CDP_REPORTS_DIR",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved configuration: absolute paths plus the other settings."""
+
+    root: Path
+    raw_dir: Path
+    processed_dir: Path
+    reports_dir: Path
+    demo_seed: int = 2021
+    demo_months: int = 60
+    demo_end_month: str = "2025-12"
+    disclosure_policy: str = "ndtms"
+    chapters: tuple[str, ...] = ("00_outcomes_overview", "01_supply")
+    workers: int = 2
+    timeout_seconds: int = 600
+    source_file: Path | None = field(default=None, compare=False)
+
+    @property
+    def demo_dir(self) -> Path:
+        """Where ``cdp demo`` writes the synthetic raw data."""
+        return self.raw_dir / "demo"
+
+    @property
+    def notebooks_dir(self) -> Path:
+        """The chapter notebooks shipped with the repository."""
+        return self.root / "notebooks"
+
+    def with_paths(self, **paths: str | Path | None) -> Config:
+        """A copy with some paths replaced (None leaves a path as it is)."""
+        given = {k: Path(v).expanduser().resolve() for k, v in paths.items() if v}
+        return replace(self, **given)
+
+    def summary(self) -> dict[str, Any]:
+        """Settings worth logging at the start of a batch (no absolute paths)."""
+        return {
+            "disclosure_policy": self.disclosure_policy,
+            "chapters": list(self.chapters),
+            "workers": self.workers,
+            "demo_seed": self.demo_seed,
+        }
+
+
+def find_config_file() -> Path | None:
+    """The config file in force: ``$CDP_CONFIG`` or the repository's ``cdp.toml``."""
+    env = os.environ.get("CDP_CONFIG")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"CDP_CONFIG points to {path}, which is not a file")
+        return path.resolve()
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "cdp.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: str | Path | None = None, **overrides: str | Path | None) -> Config:
+    """Read the configuration; ``overrides`` (e.g. ``raw_dir=...``) win over everything."""
+    file = Path(path).resolve() if path else find_config_file()
+    data = _read_toml(file) if file else {}
+    root = file.parent if file else Path.home() / "cdp-needs-assessment"
+    paths = data.get("paths", {})
+
+    def resolve(key: str, default: str) -> Path:
+        value = overrides.get(key) or os.environ.get(_ENV_PATHS[key]) or paths.get(key, default)
+        p = Path(value).expanduser()
+        return (p if p.is_absolute() else root / p).resolve()
+
+    demo, disclosure, build = data.get("demo", {}), data.get("disclosure", {}), data.get("build", {})
+    return Config(
+        root=root,
+        raw_dir=resolve("raw_dir", "data/raw"),
+        processed_dir=resolve("processed_dir", "data/processed"),
+        reports_dir=resolve("reports_dir", "reports"),
+        demo_seed=int(demo.get("seed", 2021)),
+        demo_months=int(demo.get("months", 60)),
+        demo_end_month=str(demo.get("end_month", "2025-12")),
+        disclosure_policy=str(disclosure.get("policy", "ndtms")),
+        chapters=tuple(build.get("chapters", Config.chapters)),
+        workers=int(build.get("workers", 2)),
+        timeout_seconds=int(build.get("timeout_seconds", 600)),
+        source_file=file,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc}") from exc

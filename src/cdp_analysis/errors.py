@@ -1,0 +1,114 @@
+"""One exception hierarchy for everything a user can get wrong.
+
+Every error the package raises on bad input derives from :class:`CdpError`, so a
+batch runner or a notebook can catch one type and report it plainly.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = [
+    "CdpError",
+    "ConfigError",
+    "DataFormatError",
+    "SchemaError",
+    "UnknownAreaError",
+    "MissingDataError",
+    "FetchError",
+    "OfflineError",
+    "StatsInputError",
+    "BuildError",
+]
+
+
+class CdpError(Exception):
+    """Base class of every error raised by ``cdp_analysis`` on bad input."""
+
+
+class ConfigError(CdpError):
+    """The project configuration is missing, unreadable or inconsistent."""
+
+
+class DataFormatError(CdpError):
+    """An input file is not in the format its reader expects.
+
+    The message names the file, the line (1-based, as an editor shows it, the
+    header being line 1), the column, what was expected and what was found.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        expected: str | None = None,
+        found: str | None = None,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.expected = expected
+        self.found = found
+        self.reason = message
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(f"{self.path.name}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        text = ", ".join(where) + ": " if where else ""
+        text += self.reason
+        if self.expected is not None:
+            text += f"; expected {self.expected}"
+        if self.found is not None:
+            text += f", found {self.found}"
+        if self.path is not None:
+            text += f" (file: {self.path})"
+        return text
+
+
+class SchemaError(DataFormatError):
+    """A table fails validation; the message lists the failing rows."""
+
+
+class MissingDataError(CdpError):
+    """Data a chapter or command needs is not there (file or area not covered)."""
+
+
+class UnknownAreaError(CdpError):
+    """An area code or name is not in the registry; suggests close matches."""
+
+    def __init__(self, name: str, known: Iterable[str] = (), hint: str = "") -> None:
+        self.name = name
+        self.suggestions = difflib.get_close_matches(name, list(known), n=5, cutoff=0.6)
+        text = f"Unknown area {name!r}"
+        if self.suggestions:
+            text += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        if hint:
+            text += f" {hint}"
+        super().__init__(text)
+
+
+class FetchError(CdpError):
+    """A download from a public API failed after its retries."""
+
+
+class OfflineError(FetchError):
+    """The network cannot be reached and nothing usable is cached."""
+
+
+class StatsInputError(CdpError, ValueError):
+    """Invalid input to a statistical method (negative count, zero denominator…)."""
+
+
+class BuildError(CdpError):
+    """A report build failed; names the area and chapter."""
