@@ -89,13 +89,41 @@ class UnknownAreaError(CdpError):
 
     def __init__(self, name: str, known: Iterable[str] = (), hint: str = "") -> None:
         self.name = name
-        self.suggestions = difflib.get_close_matches(name, list(known), n=5, cutoff=0.6)
+        self.suggestions = suggest(name, known)
         text = f"Unknown area {name!r}"
         if self.suggestions:
             text += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         if hint:
             text += f" {hint}"
         super().__init__(text)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def suggest(name: str, known: Iterable[str], n: int = 5) -> list[str]:
+    """Known names closest to ``name``: within two edits first, then by similarity.
+
+    >>> suggest("E0900003", ["E09000003", "E09000030", "E12000007"])
+    ['E09000003', 'E09000030']
+    """
+    known = list(dict.fromkeys(known))
+    key = name.casefold()
+    near = sorted(
+        (d, k) for k in known if (d := _edit_distance(key, k.casefold())) <= 2
+    )
+    found = [k for _, k in near]
+    for k in difflib.get_close_matches(name, known, n=n, cutoff=0.6):
+        if k not in found:
+            found.append(k)
+    return found[:n]
 
 
 class FetchError(CdpError):

@@ -1,0 +1,56 @@
+# cdp-needs-assessment: two commands do everything.
+#   make demo   set up the environment if needed, generate the demo data, build the demo reports
+#   make test   set up the environment if needed, run the whole test suite
+# With a virtualenv or conda env active, that environment is used; otherwise .venv is created
+# with the machine's python3.
+
+SHELL := /bin/bash
+ifneq ($(strip $(VIRTUAL_ENV)$(CONDA_PREFIX)),)
+  PY := python
+  STAMP := .stamp-install-active
+else
+  PY := .venv/bin/python
+  STAMP := .venv/.stamp-install
+endif
+PYTHON3 ?= python3
+
+.PHONY: help install demo test test-fast lab reports clean distclean bench
+
+help:
+	@echo "make demo   - set up, generate the synthetic demo data, build the demo reports"
+	@echo "make test   - set up, run the whole test suite (unit, notebooks, end to end)"
+	@echo "make lab    - open JupyterLab on the notebooks with the project's kernel"
+	@echo "make bench  - run the benchmarks (slow; prints figures)"
+	@echo "make clean  - delete data/processed and reports (safe: both are rebuilt)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ "$(PY)" = ".venv/bin/python" ] && [ ! -x .venv/bin/python ]; then $(PYTHON3) -m venv .venv; fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+demo: install
+	$(PY) -m cdp_analysis.cli demo
+
+test: install
+	$(PY) -m pytest -n 2 --dist loadgroup tests
+	$(PY) -m pytest --nbval-lax notebooks/
+
+test-fast: install
+	$(PY) -m pytest -n 2 -m "not slow" tests
+
+lab: install
+	$(PY) -m ipykernel install --sys-prefix --name cdp-analysis --display-name "Python (cdp-analysis)"
+	$(PY) -m jupyter lab --notebook-dir=notebooks
+
+bench: install
+	$(PY) benchmarks/bench_prepare.py --small
+
+clean:
+	rm -rf data/processed/* reports/*
+	git checkout -- data/processed/README.md reports/README.md 2>/dev/null || true
+
+distclean: clean
+	rm -rf .venv data/raw/demo

@@ -1,0 +1,342 @@
+"""Chapter 1, "Break drug supply chains": each section's figures, tables and words.
+
+The notebook ``01_supply.ipynb`` only calls these methods and displays what they
+return, so every number it shows is computed (and tested) here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from cdp_analysis import charts, maps, narrative, render, stats, supply
+from cdp_analysis.context import ChapterContext
+from cdp_analysis.errors import MissingDataError
+from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.sdc import get_policy, suppress_table
+
+__all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT"]
+
+POLICE_SOURCE = "data.police.uk street-level crime"
+POLICE_CAVEAT = (
+    "Police-recorded drug offences measure police activity as much as drug markets: a rise "
+    "often follows proactive operations (for example \"Clear, Hold, Build\"), and a fall can "
+    "mean less enforcement. Locations are anonymised to nearby map points, and crimes are "
+    "counted in the LSOA where they were located, whichever force recorded them."
+)
+
+
+@dataclass
+class Section:
+    """A titled result for the notebook: markdown, HTML items and messages."""
+
+    title: str
+    items: list
+    messages: list[KeyMessage]
+
+
+class SupplyChapter:
+    """Computes the supply chapter for one area from a :class:`ChapterContext`."""
+
+    def __init__(self, ctx: ChapterContext) -> None:
+        self.ctx = ctx
+        self.area = ctx.area
+        self.synthetic = ctx.synthetic
+        self.policy = get_policy(ctx.config.disclosure_policy)
+        self.shown = ctx.areas_shown()
+        self._memo: dict[tuple, pd.DataFrame] = {}
+
+    # data -------------------------------------------------------------------
+    @cached_property
+    def lsoas(self) -> dict[str, list[str]]:
+        """LSOAs of the area and of each comparator the data covers."""
+        return {a.code: self.ctx.lsoas(a.code) for a in self.shown}
+
+    @cached_property
+    def population(self) -> dict[str, float]:
+        """Residents of the area and of each comparator."""
+        return {a.code: self.ctx.population(a.code) for a in self.shown}
+
+    @cached_property
+    def crimes(self) -> pd.DataFrame:
+        """Street crime located in any LSOA shown (area and comparators)."""
+        wanted = sorted(set().union(*self.lsoas.values()))
+        crimes = self.ctx.dataset.street_crime(
+            lsoa_codes=wanted, columns=["month", "lsoa_code", "crime_type"]
+        )
+        if crimes.empty:
+            raise MissingDataError(f"No police.uk crimes are located in {self.area.label}")
+        return crimes
+
+    @cached_property
+    def months(self) -> pd.DatetimeIndex:
+        """Every month from the first to the last in the data."""
+        return pd.date_range(self.crimes["month"].min(), self.crimes["month"].max(), freq="MS")
+
+    @property
+    def latest_window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The most recent twelve months."""
+        end = self.months[-1]
+        return end - pd.DateOffset(months=11), end
+
+    def names(self) -> dict[str, str]:
+        """Area code → name, for the areas shown."""
+        return {a.code: a.name for a in self.shown}
+
+    def monthly(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
+        """Zero-filled monthly counts with rolling twelve-month sums, per area shown."""
+        key = ("monthly", *crime_types)
+        if key not in self._memo:
+            self._memo[key] = self._monthly(crime_types)
+        return self._memo[key].copy()
+
+    def _monthly(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
+        counts = supply.monthly_counts(self.crimes, self.lsoas, crime_types, self.months)
+        counts = supply.add_rolling_12m(counts)
+        counts["area"] = counts["area_code"].map(self.names())
+        counts["rolling_rate"] = counts["rolling_12m"] / counts["area_code"].map(self.population) * 1000
+        return counts
+
+    def rates(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
+        """Twelve-month rates per 1,000 with 95% limits, per area shown."""
+        key = ("rates", *crime_types)
+        if key not in self._memo:
+            self._memo[key] = self._rates(crime_types)
+        return self._memo[key].copy()
+
+    def _rates(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
+        rates = supply.twelve_month_rates(self.monthly(crime_types), self.population)
+        rates["area"] = rates["area_code"].map(self.names())
+        return rates
+
+    def _comparisons(self, rates: pd.DataFrame) -> list[tuple[str, str, float]]:
+        latest = rates[rates["period_end"] == rates["period_end"].max()].set_index("area_code")
+        own = latest.loc[self.area.code]
+        found = []
+        for comp in self.shown[1:]:
+            bench = float(latest.loc[comp.code, "value"])
+            label = stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], bench, polarity="NoJudgement")
+            found.append((comp.name, label, bench))
+        return found
+
+    # sections -----------------------------------------------------------------
+    def headline(self) -> Section:
+        """Latest drug offence rate against comparators and the region's other LAs."""
+        rates = self.rates(supply.DRUG_CRIME)
+        latest = rates[rates["period_end"] == rates["period_end"].max()]
+        comparisons = self._comparisons(rates)
+        own = latest[latest["area_code"] == self.area.code].iloc[0]
+        bars = latest.copy()
+        bars["compared"] = [
+            "Focus area" if c == self.area.code else
+            stats.compare_to_benchmark(r["lower_ci"], r["upper_ci"], float(own["value"]), polarity="NoJudgement")
+            for c, (_, r) in zip(bars["area_code"], bars.iterrows(), strict=True)
+        ]
+        chart = charts.rate_bars(
+            bars[["area", "count", "value", "lower_ci", "upper_ci", "compared"]],
+            label="area", value="value", lower="lower_ci", upper="upper_ci", colour="compared",
+            title=f"Drug offences per 1,000 residents, {own['period']}",
+            xlabel="Drug offences per 1,000 residents (95% confidence interval)",
+            source=POLICE_SOURCE, synthetic=self.synthetic, highlight=self.area.name,
+        )
+        text = narrative.rate_sentence(
+            self.area.name, "drug offence rate", own["value"], "per 1,000 residents",
+            own["period"], comparisons,
+        )
+        higher = [name for name, label, _ in comparisons if label == "Higher"]
+        rec = (
+            f"Target partnership disruption at drug markets in {self.area.name}, where the rate is "
+            f"higher than {narrative._join(higher)}." if higher else ""
+        )
+        return Section("Drug offences: latest rate", [render.chart_html(chart)],
+                       [KeyMessage(text, rec, "Supply")])
+
+    def trend(self) -> Section:
+        """Monthly counts, rolling twelve-month rates against comparators, change."""
+        monthly = self.monthly(supply.DRUG_CRIME)
+        own = monthly[monthly["area_code"] == self.area.code].copy()
+        own["twelve_month_average"] = own["rolling_12m"] / 12
+        bars = charts.monthly_bars(
+            own[["month", "count", "twelve_month_average"]], x="month", y="count",
+            smooth="twelve_month_average", title=f"Drug offences each month, {self.area.name}",
+            ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
+        )
+        lines = charts.trend_lines(
+            monthly.dropna(subset=["rolling_rate"])[["area", "month", "rolling_12m", "rolling_rate"]],
+            x="month", y="rolling_rate", series="area", order=[a.name for a in self.shown],
+            title="Drug offences per 1,000 residents, rolling twelve months",
+            ylabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+        )
+        rates = self.rates(supply.DRUG_CRIME)
+        change = supply.change_over_time(rates, self.area.code)
+        table = rates[rates["area_code"] == self.area.code][
+            ["period", "count", "population", "value", "lower_ci", "upper_ci"]
+        ].rename(columns={"period": "Twelve months", "count": "Drug offences", "population": "Residents",
+                          "value": "Rate per 1,000", "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI"})
+        trend = self._trend_marker(rates)
+        items = [
+            render.chart_html(bars), render.chart_html(lines),
+            render.table_html(table, f"Drug offences per twelve months, {self.area.name}",
+                              synthetic=self.synthetic,
+                              formats={"Residents": ",.0f", "Rate per 1,000": ".2f",
+                                       "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"}),
+        ]
+        messages = [KeyMessage(narrative.change_sentence("drug offence rate", change) + f" {trend}")]
+        return Section("Drug offences over time", items, messages)
+
+    def _trend_marker(self, rates: pd.DataFrame) -> str:
+        own = rates[rates["area_code"] == self.area.code].sort_values("period_end")
+        result = stats.recent_trend(own["value"], own["lower_ci"], own["upper_ci"], polarity="NoJudgement")
+        label = getattr(result, "label", result)
+        return f"Recent trend over the last five twelve-month periods (Fingertips method): {str(label).lower()}."
+
+    def seasonality(self) -> Section:
+        """Month × year heatmap and the seasonal pattern."""
+        monthly = self.monthly(supply.DRUG_CRIME)
+        table = supply.seasonality(monthly, self.area.code)
+        chart = charts.seasonality_heatmap(
+            table, title=f"Drug offences by month and year, {self.area.name}",
+            source=POLICE_SOURCE, synthetic=self.synthetic,
+        )
+        index = table.loc["seasonal index"]
+        messages = []
+        if index.notna().any():
+            messages.append(KeyMessage(
+                f"Drug offences peak in {index.idxmax()} ({index.max():.2f} times an average month) "
+                f"and are lowest in {index.idxmin()} ({index.min():.2f})."
+            ))
+        return Section("Seasonality", [render.chart_html(chart)], messages)
+
+    def small_areas(self, level: str = "ward") -> Section:
+        """Ward (or LSOA) choropleth, top ten, hotspots, suppressed table."""
+        start, end = self.latest_window
+        area_rate = self.rates(supply.DRUG_CRIME)
+        area_rate = area_rate[(area_rate["area_code"] == self.area.code)].iloc[-1]
+        table = supply.small_area_rates(
+            self.crimes, self.ctx.lookup, self.ctx.lsoa_population, level=level,
+            lsoas=self.lsoas[self.area.code], crime_types=supply.DRUG_CRIME, start=start, end=end,
+            benchmark_rate=float(area_rate["value"]),
+        )
+        published = suppress_table(
+            table, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
+        )
+        published.loc[published["suppressed"], "compared_to_area"] = "Not compared"
+        hot = supply.hotspots(published)
+        geo = self.ctx.dataset.boundaries(level)
+        outline = self._outline()
+        period = f"{start:%b %Y} to {end:%b %Y}"
+        label = "wards" if level == "ward" else "LSOAs"
+        chart = maps.choropleth(
+            geo, published[["code", "name", "count", "population", "value", "compared_to_area"]],
+            value="value", title=f"Drug offences per 1,000 residents by {level}, {period}",
+            legend_title="Per 1,000 residents", source=POLICE_SOURCE, highlight=list(hot["code"]),
+            outline=outline, synthetic=self.synthetic,
+        )
+        top = published.dropna(subset=["value"]).head(10)
+        bars = charts.ranked_bars(
+            top[["name", "count", "value"]], label="name", value="value",
+            title=f"Ten {label} with the highest drug offence rates, {period}",
+            xlabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+            reference=float(area_rate["value"]), reference_label=f"{self.area.name} rate",
+        )
+        shown = published[["name", "count", "population", "value", "lower_ci", "upper_ci", "compared_to_area"]]
+        shown = shown.rename(columns={
+            "name": level.capitalize() if level == "ward" else "LSOA", "count": "Drug offences",
+            "population": "Residents", "value": "Rate per 1,000", "lower_ci": "Lower 95% CI",
+            "upper_ci": "Upper 95% CI", "compared_to_area": f"Compared with {self.area.name}",
+        })
+        items = [
+            render.chart_html(chart), render.chart_html(bars),
+            render.table_html(
+                shown, f"Drug offences by {level}, {period}", synthetic=self.synthetic,
+                formats={"Drug offences": ".0f", "Residents": ",.0f", "Rate per 1,000": ".2f",
+                         "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"},
+                suppressed_cols=("Drug offences", "Rate per 1,000", "Lower 95% CI", "Upper 95% CI"),
+            ),
+        ]
+        return Section(f"Where drug crime happens", items, self._hotspot_messages(table, hot, label))
+
+    def _hotspot_messages(self, table: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
+        total = table["count"].sum()
+        if hot.empty or total == 0:
+            return [KeyMessage(f"No {label[:-1]} has a drug offence rate significantly above the {self.area.name} rate.")]
+        names = list(hot["name"].head(3))
+        share = float(table.set_index("name").loc[names, "count"].sum() / total)
+        text = narrative.share_sentence(names, share, len(table), "drug offences").replace("wards", label)
+        rec = (f"Focus place-based enforcement and outreach on {narrative._join(names)}, "
+               "with treatment services' outreach alongside.")
+        return [KeyMessage(text, rec, "Supply")]
+
+    def _outline(self):
+        try:
+            lads = self.ctx.dataset.boundaries("lad")
+        except MissingDataError:
+            return None
+        return lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
+
+    def weapons(self) -> Section:
+        """Possession of weapons: rolling rate against comparators, latest comparison."""
+        return self._simple_type_section(supply.WEAPONS, "possession of weapons offences", "Possession of weapons")
+
+    def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str) -> Section:
+        monthly = self.monthly(crime_types)
+        lines = charts.trend_lines(
+            monthly.dropna(subset=["rolling_rate"])[["area", "month", "rolling_12m", "rolling_rate"]],
+            x="month", y="rolling_rate", series="area", order=[a.name for a in self.shown],
+            title=f"{title} per 1,000 residents, rolling twelve months",
+            ylabel="Offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+        )
+        rates = self.rates(crime_types)
+        own = rates[rates["area_code"] == self.area.code].iloc[-1]
+        text = narrative.rate_sentence(
+            self.area.name, f"rate of {what}", own["value"], "per 1,000 residents", own["period"],
+            self._comparisons(rates), decimals=2,
+        )
+        return Section(title, [render.chart_html(lines)], [KeyMessage(text)])
+
+    def neighbourhood_crime(self) -> Section:
+        """The CDOF neighbourhood-crime proxy, by type, against comparators."""
+        frames, rows = [], []
+        for crime_type in supply.NEIGHBOURHOOD_CRIME:
+            monthly = self.monthly((crime_type,)).dropna(subset=["rolling_rate"])
+            monthly["crime_type"] = crime_type
+            frames.append(monthly[["crime_type", "area", "month", "rolling_12m", "rolling_rate"]])
+            rates = self.rates((crime_type,))
+            latest = rates[rates["period_end"] == rates["period_end"].max()]
+            own = latest[latest["area_code"] == self.area.code].iloc[0]
+            for name, label, value in self._comparisons(rates):
+                rows.append({"Crime type": crime_type, "Rate per 1,000": own["value"],
+                             "Comparator": name, "Comparator rate": value,
+                             "Compared": label})
+        chart = charts.small_multiples(
+            pd.concat(frames), facet="crime_type", x="month", y="rolling_rate", series="area",
+            order=[a.name for a in self.shown], title="Neighbourhood crime per 1,000 residents, rolling twelve months",
+            ylabel="Crimes per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+        )
+        total = self.rates(supply.NEIGHBOURHOOD_CRIME)
+        own = total[total["area_code"] == self.area.code].iloc[-1]
+        text = narrative.rate_sentence(
+            self.area.name, "neighbourhood crime rate (burglary, robbery, theft from the person and vehicle crime)",
+            own["value"], "per 1,000 residents", own["period"], self._comparisons(total),
+        )
+        table = pd.DataFrame(rows)
+        items = [render.chart_html(chart)]
+        if not table.empty:
+            items.append(render.table_html(
+                table, "Neighbourhood crime, latest twelve months", synthetic=self.synthetic,
+                formats={"Rate per 1,000": ".2f", "Comparator rate": ".2f"},
+            ))
+        return Section("Neighbourhood crime", items, [KeyMessage(text)])
+
+    def all_sections(self) -> list[Section]:
+        """Every section in reading order (used by tests and the key-messages box)."""
+        return [self.headline(), self.trend(), self.seasonality(), self.small_areas(),
+                self.weapons(), self.neighbourhood_crime()]
+
+
+def key_messages(sections: list[Section], synthetic: bool) -> str:
+    """The chapter's key messages and recommendations as Markdown."""
+    messages = [m for s in sections for m in s.messages]
+    return narrative.to_markdown(messages, synthetic=synthetic)

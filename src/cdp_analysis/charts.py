@@ -1,0 +1,259 @@
+"""Charts with one accessible palette; each returns its figure, alt text and data.
+
+Colours come from the GOV.UK palette and every series also differs in line
+style or marker, so no chart relies on colour alone. Figures built from the
+demo data carry the words "Synthetic demonstration data" in the image itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; notebooks show the PNG we embed
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from cdp_analysis.context import SYNTHETIC_NOTICE  # noqa: E402
+
+__all__ = [
+    "Chart",
+    "AREA_STYLES",
+    "trend_lines",
+    "monthly_bars",
+    "rate_bars",
+    "seasonality_heatmap",
+    "ranked_bars",
+    "small_multiples",
+]
+
+#: Area line styles: the focus area, then comparators in order.
+AREA_STYLES = [
+    {"color": "#1d70b8", "linestyle": "-", "linewidth": 2.6, "marker": None},
+    {"color": "#d53880", "linestyle": "--", "linewidth": 1.8, "marker": None},
+    {"color": "#0b0c0c", "linestyle": ":", "linewidth": 1.8, "marker": None},
+    {"color": "#f47738", "linestyle": "-.", "linewidth": 1.6, "marker": None},
+]
+_GREY = "#505a5f"
+
+sns.set_theme(style="whitegrid", context="notebook", font_scale=1.0)
+plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold"})
+
+
+@dataclass
+class Chart:
+    """A figure with what a reader needs besides the picture."""
+
+    figure: Figure
+    title: str
+    alt_text: str
+    data: pd.DataFrame
+    source: str
+    synthetic: bool = False
+
+    def close(self) -> None:
+        """Free the figure's memory."""
+        plt.close(self.figure)
+
+
+def _finish(fig: Figure, source: str, synthetic: bool) -> None:
+    note = f"Source: {source}"
+    if synthetic:
+        note = f"{SYNTHETIC_NOTICE}. {note}"
+    fig.text(0.01, 0.005, note, fontsize=8, color=_GREY, ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+
+
+def trend_lines(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    order: Sequence[str],
+    title: str,
+    ylabel: str,
+    source: str,
+    synthetic: bool = False,
+    lower: str | None = None,
+    upper: str | None = None,
+) -> Chart:
+    """One line per area (the focus area first), with an optional CI band."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i, name in enumerate(order):
+        part = data[data[series] == name].sort_values(x)
+        style = AREA_STYLES[i % len(AREA_STYLES)]
+        ax.plot(part[x], part[y], label=name, **style)
+        if lower and upper and i == 0:
+            ax.fill_between(part[x], part[lower], part[upper], color=style["color"], alpha=0.15,
+                            label=f"{name}: 95% confidence interval")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=9)
+    _finish(fig, source, synthetic)
+    alt = _trend_alt(data, x, y, series, order, title, ylabel)
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def _trend_alt(data, x, y, series, order, title, ylabel) -> str:
+    parts = [f"Line chart: {title}."]
+    for name in order:
+        part = data[data[series] == name].dropna(subset=[y]).sort_values(x)
+        if part.empty:
+            continue
+        first, last = part.iloc[0], part.iloc[-1]
+        parts.append(
+            f"{name}: {_fmt(first[y])} at {_label(first[x])}, {_fmt(last[y])} at {_label(last[x])}"
+            f" (lowest {_fmt(part[y].min())}, highest {_fmt(part[y].max())})."
+        )
+    parts.append(f"Values are {ylabel.lower()}.")
+    return " ".join(parts)
+
+
+def monthly_bars(
+    data: pd.DataFrame, *, x: str, y: str, smooth: str, title: str, ylabel: str,
+    source: str, synthetic: bool = False,
+) -> Chart:
+    """Monthly counts as bars with a twelve-month average line."""
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.bar(data[x], data[y], width=25, color="#8eb8dc", label="Monthly count")
+    ax.plot(data[x], data[smooth], color="#003078", linewidth=2.4, label="Twelve-month average")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize=9)
+    _finish(fig, source, synthetic)
+    peak = data.loc[data[y].idxmax()]
+    alt = (
+        f"Bar chart: {title}. Monthly counts from {_label(data[x].min())} to {_label(data[x].max())}, "
+        f"between {int(data[y].min())} and {int(data[y].max())} a month; the highest month was "
+        f"{_label(peak[x])} with {int(peak[y])}. The twelve-month average moved from "
+        f"{_fmt(data[smooth].dropna().iloc[0])} to {_fmt(data[smooth].dropna().iloc[-1])} a month."
+    )
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def rate_bars(
+    data: pd.DataFrame, *, label: str, value: str, lower: str, upper: str, colour: str,
+    title: str, xlabel: str, source: str, synthetic: bool = False, highlight: str | None = None,
+) -> Chart:
+    """Horizontal bars with 95% CI whiskers, coloured by the benchmark comparison."""
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1.4))
+    y = np.arange(len(data))[::-1]
+    colours = data[colour].map(_benchmark_colour).fillna("#b1b4b6")
+    edges = ["#0b0c0c" if name == highlight else "none" for name in data[label]]
+    ax.barh(y, data[value], color=colours, edgecolor=edges, linewidth=1.5)
+    err = np.vstack([data[value] - data[lower], data[upper] - data[value]])
+    ax.errorbar(data[value], y, xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
+    ax.set_yticks(y, [f"{n}  ({c})" if isinstance(c, str) else n for n, c in zip(data[label], data[colour], strict=True)])
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    _finish(fig, source, synthetic)
+    items = "; ".join(
+        f"{r[label]} {_fmt(r[value])} (95% CI {_fmt(r[lower])} to {_fmt(r[upper])})"
+        + (f", {r[colour]}" if isinstance(r[colour], str) else "")
+        for _, r in data.iterrows()
+    )
+    alt = f"Bar chart with confidence intervals: {title}. {items}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def _benchmark_colour(label: object) -> str | None:
+    from cdp_analysis.stats import BENCHMARK_COLOURS
+
+    if not isinstance(label, str):
+        return None
+    colour = BENCHMARK_COLOURS.get(label)
+    if isinstance(colour, dict):
+        colour = colour.get(0.95) or colour.get("95") or next(iter(colour.values()))
+    if not colour or colour == "transparent":
+        return "#b1b4b6"
+    return colour
+
+
+def seasonality_heatmap(table: pd.DataFrame, *, title: str, source: str, synthetic: bool = False) -> Chart:
+    """Month × year heatmap of counts (the seasonal index row is left out)."""
+    grid = table.drop(index="seasonal index", errors="ignore")
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(grid) + 1.6))
+    sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", cbar_kws={"label": "Crimes"}, ax=ax,
+                linewidths=0.5, linecolor="white")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel("")
+    _finish(fig, source, synthetic)
+    index = table.loc["seasonal index"] if "seasonal index" in table.index else None
+    alt = f"Heatmap: {title}, counts for each month (columns) of each year (rows)."
+    if index is not None and index.notna().any():
+        alt += (f" On average the busiest month is {index.idxmax()} ({index.max():.2f} times an average"
+                f" month) and the quietest {index.idxmin()} ({index.min():.2f}).")
+    return Chart(fig, title, alt, table.reset_index(names="year"), source, synthetic)
+
+
+def ranked_bars(
+    data: pd.DataFrame, *, label: str, value: str, title: str, xlabel: str, source: str,
+    synthetic: bool = False, reference: float | None = None, reference_label: str = "",
+) -> Chart:
+    """Top-n horizontal bars, largest at the top, with an optional reference line."""
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(data) + 1.4))
+    y = np.arange(len(data))[::-1]
+    ax.barh(y, data[value], color="#1d70b8")
+    ax.set_yticks(y, data[label])
+    if reference is not None:
+        ax.axvline(reference, color="#d4351c", linestyle="--", linewidth=1.5, label=reference_label)
+        ax.legend(frameon=False, fontsize=9, loc="lower right")
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    _finish(fig, source, synthetic)
+    items = "; ".join(f"{r[label]} {_fmt(r[value])}" for _, r in data.iterrows())
+    alt = f"Bar chart: {title}. {items}."
+    if reference is not None:
+        alt += f" Reference line: {reference_label} {_fmt(reference)}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def small_multiples(
+    data: pd.DataFrame, *, facet: str, x: str, y: str, series: str, order: Sequence[str],
+    title: str, ylabel: str, source: str, synthetic: bool = False,
+) -> Chart:
+    """One small line chart per facet (e.g. crime type), areas as lines."""
+    facets = list(dict.fromkeys(data[facet]))
+    cols = 2
+    rows = int(np.ceil(len(facets) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(8, 2.6 * rows + 0.8), sharex=True, squeeze=False)
+    for ax, name in zip(axes.flat, facets, strict=False):
+        part = data[data[facet] == name]
+        for i, area in enumerate(order):
+            line = part[part[series] == area].sort_values(x)
+            ax.plot(line[x], line[y], label=area, **AREA_STYLES[i % len(AREA_STYLES)])
+        ax.set_title(name, fontsize=10, loc="left")
+        ax.set_ylim(bottom=0)
+    for ax in list(axes.flat)[len(facets):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(frameon=False, fontsize=8)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    fig.supylabel(ylabel, fontsize=10)
+    _finish(fig, source, synthetic)
+    latest = data[data[x] == data[x].max()]
+    items = "; ".join(
+        f"{r[facet]}, {r[series]}: {_fmt(r[y])}" for _, r in latest.iterrows()
+    )
+    alt = f"Small line charts: {title}, one per {facet.replace('_', ' ')}. Latest values: {items}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "not available"
+    return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _label(value: object) -> str:
+    return f"{value:%b %Y}" if isinstance(value, pd.Timestamp) else str(value)

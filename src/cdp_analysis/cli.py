@@ -1,0 +1,222 @@
+"""The ``cdp`` command: generate the demo, prepare data, build and publish reports.
+
+Exit status: 0 when everything asked for was done, 1 when some area or chapter
+failed (the others are still built), 2 for a usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from cdp_analysis import __version__
+from cdp_analysis.config import Config, load_config
+from cdp_analysis.errors import CdpError
+
+__all__ = ["main"]
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(
+        getattr(args, "config", None),
+        raw_dir=getattr(args, "raw_dir", None),
+        processed_dir=getattr(args, "processed_dir", None),
+        reports_dir=getattr(args, "reports_dir", None),
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate the synthetic demo data and build its reports."""
+    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.batch import resolve_areas, run_batch, summary_lines
+    from cdp_analysis.demo import generate_demo
+
+    config = _config(args)
+    started = time.perf_counter()
+    summary = generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                            end_month=config.demo_end_month, force=args.force)
+    print(f"Demo data: {_display(config.demo_dir, config)} ({summary})")
+    if args.data_only:
+        return 0
+    codes = resolve_areas("all", AreaRegistry.load(config.raw_dir), demo=True)
+    results = run_batch(codes, config, workers=args.workers, force=args.force)
+    for line in summary_lines(results):
+        print(line)
+    print(f"Finished in {time.perf_counter() - started:.0f} s.")
+    print(f"Open {config.reports_dir / 'index.html'}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the chapters of one area."""
+    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.batch import run_batch, summary_lines
+
+    config = _config(args)
+    code = AreaRegistry.load(config.raw_dir).get(args.area).code
+    chapters = args.chapters.split(",") if args.chapters else None
+    results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
+                        workers=args.workers, force=args.force)
+    for line in summary_lines(results):
+        print(line)
+    for r in results:
+        if r.ok:
+            print(f"  {config.reports_dir / r.html}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Build chapters for many areas; one failure does not stop the others."""
+    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.batch import resolve_areas, results_json, run_batch, summary_lines
+
+    config = _config(args)
+    registry = AreaRegistry.load(config.raw_dir)
+    codes = resolve_areas(args.areas, registry, demo=not args.data_dir)
+    chapters = args.chapters.split(",") if args.chapters else None
+    results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
+                        workers=args.workers, force=args.force)
+    for line in summary_lines(results):
+        print(line)
+    if args.json:
+        Path(args.json).write_text(results_json(results), encoding="utf-8")
+    print(f"Index: {config.reports_dir / 'index.html'}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Turn raw downloads into processed Parquet tables."""
+    from cdp_analysis.dataset import processed_dir_for
+    from cdp_analysis.prepare import prepare
+
+    config = _config(args)
+    source = Path(args.source_dir).resolve() if args.source_dir else config.raw_dir / "real"
+    target = processed_dir_for(source, config.processed_dir)
+    report = prepare(source, target, force=args.force)
+    print(report)
+    return 0
+
+
+def cmd_areas(args: argparse.Namespace) -> int:
+    """List the areas the registry knows."""
+    from cdp_analysis.areas import AreaRegistry
+
+    registry = AreaRegistry.load(_config(args).raw_dir)
+    for area in registry:
+        if args.type and area.type != args.type:
+            continue
+        members = f"  = {' + '.join(area.members)}" if area.members else ""
+        print(f"{area.code}  {area.type:<7}  {area.name}{members}")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    """Copy the local-return CSV templates into data/raw/local/."""
+    from cdp_analysis.sources.local import copy_templates
+
+    config = _config(args)
+    dest = Path(args.dest).resolve() if args.dest else config.raw_dir / "real" / "local"
+    for path in copy_templates(dest, overwrite=args.overwrite):
+        print(path)
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Download Fingertips indicators (cached) into the real data folder."""
+    from cdp_analysis.sources.fingertips import FingertipsClient
+
+    config = _config(args)
+    cache = config.raw_dir / "real" / "fingertips"
+    client = FingertipsClient(cache_dir=cache)
+    ids = [int(i) for i in args.indicators.split(",")]
+    frame = client.data_by_indicator_id(ids, child_area_type_id=args.area_type, refresh=args.refresh)
+    print(f"{len(frame)} rows for indicators {ids} cached in {cache}")
+    return 0
+
+
+def _abs(path: str | None) -> str:
+    return str(Path(path).expanduser().resolve()) if path else ""
+
+
+def _display(path: Path, config: Config) -> str:
+    try:
+        return str(path.relative_to(config.root))
+    except ValueError:
+        return str(path)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cdp", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"cdp {__version__}")
+    parser.add_argument("--config", help="config file (default: the repository's cdp.toml)")
+    parser.add_argument("--reports-dir", help="where reports are written (overrides the config)")
+    parser.add_argument("--processed-dir", help="where processed tables go (overrides the config)")
+    parser.add_argument("--raw-dir", help="the raw data folder (overrides the config)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help=cmd_demo.__doc__)
+    p.add_argument("--data-only", action="store_true", help="generate the data, build no report")
+    p.add_argument("--force", action="store_true", help="regenerate and rebuild everything")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("build", help=cmd_build.__doc__)
+    p.add_argument("--area", required=True, help="GSS code or name of the area")
+    p.add_argument("--data-dir", help="raw data folder (default: demo data for demo areas, data/raw/real otherwise)")
+    p.add_argument("--chapters", help="comma-separated chapter ids (default: all in the config)")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("batch", help=cmd_batch.__doc__)
+    p.add_argument("--areas", required=True, help="'all' or comma-separated GSS codes")
+    p.add_argument("--data-dir", help="raw data folder (default: the demo data)")
+    p.add_argument("--chapters", help="comma-separated chapter ids")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--json", help="also write the results as JSON to this file")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("prepare", help=cmd_prepare.__doc__)
+    p.add_argument("--source-dir", help="raw folder to read (default: data/raw/real)")
+    p.add_argument("--force", action="store_true", help="reprocess unchanged inputs too")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("areas", help=cmd_areas.__doc__)
+    p.add_argument("--type", choices=["country", "region", "utla", "lad", "cdp"])
+    p.set_defaults(func=cmd_areas)
+
+    p = sub.add_parser("templates", help=cmd_templates.__doc__)
+    p.add_argument("--dest", help="destination folder (default: data/raw/real/local)")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("fetch", help=cmd_fetch.__doc__)
+    p.add_argument("--indicators", required=True, help="comma-separated Fingertips indicator ids")
+    p.add_argument("--area-type", type=int, default=502, help="Fingertips child area type (502 = counties & UAs)")
+    p.add_argument("--refresh", action="store_true", help="ignore the cache")
+    p.set_defaults(func=cmd_fetch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cdp`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return args.func(args)
+    except CdpError as exc:
+        print(f"cdp: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cdp: interrupted; nothing half-written was left in place.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""What a chapter needs to know about its area: geography, comparators, data.
+
+:func:`load_context` is the one call a chapter notebook makes to get going: it
+validates the area, finds (and for the demo, generates) the data, prepares it,
+and works out which LSOAs make up the area and each comparator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from cdp_analysis.areas import Area, AreaRegistry
+from cdp_analysis.config import Config, load_config
+from cdp_analysis.errors import MissingDataError
+
+__all__ = ["ChapterContext", "load_context", "SYNTHETIC_NOTICE"]
+
+SYNTHETIC_NOTICE = "Synthetic demonstration data"
+
+
+@dataclass
+class ChapterContext:
+    """An area, its comparators, and the dataset the chapter reads."""
+
+    area: Area
+    registry: AreaRegistry
+    dataset: object  # cdp_analysis.dataset.Dataset
+    config: Config
+    comparators: list[Area] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the figures come from the generated demo data."""
+        return self.area.is_demo
+
+    @cached_property
+    def lookup(self) -> pd.DataFrame:
+        """LSOA → ward → LAD lookup of the dataset."""
+        return self.dataset.lookup()
+
+    @cached_property
+    def lsoa_population(self) -> pd.Series:
+        """Residents per LSOA (all ages, both sexes)."""
+        pop = self.dataset.population()
+        return pop.groupby("area_code", observed=True)["population"].sum()
+
+    def lad_codes(self, code: str) -> list[str]:
+        """The local-authority codes an area is made of."""
+        return [a.code for a in self.registry.members(code)]
+
+    def lsoas(self, code: str) -> list[str]:
+        """LSOA codes lying in an area (any type), from the dataset's lookup."""
+        lads = set(self.lad_codes(code))
+        found = self.lookup.loc[self.lookup["lad_code"].isin(lads), "lsoa_code"]
+        if found.empty:
+            raise MissingDataError(
+                f"The data has no LSOAs for {self.registry.get(code).label}: "
+                "its lookup or boundaries do not cover this area."
+            )
+        return sorted(found.astype(str).unique())
+
+    def population(self, code: str) -> float:
+        """Resident population of an area, summed over its LSOAs."""
+        codes = self.lsoas(code)
+        covered = self.lsoa_population.reindex(codes)
+        if covered.isna().all():
+            raise MissingDataError(f"The data has no population for {self.registry.get(code).label}")
+        return float(covered.sum())
+
+    def areas_shown(self) -> list[Area]:
+        """The area followed by the comparators the data covers."""
+        shown = [self.area]
+        for comp in self.comparators:
+            try:
+                self.lsoas(comp.code)
+            except MissingDataError:
+                continue
+            shown.append(comp)
+        return shown
+
+
+def load_context(
+    area_code: str,
+    *,
+    data_dir: str | Path = "",
+    processed_dir: str | Path = "",
+    config: Config | None = None,
+) -> ChapterContext:
+    """Validate ``area_code``, make sure its data is prepared, and return the context.
+
+    ``data_dir`` is the raw source folder; empty means the configured one (the
+    generated demo folder for demo areas, generated on first use).
+    """
+    from cdp_analysis.dataset import open_dataset  # heavy imports only when used
+
+    config = config or load_config()
+    registry = AreaRegistry.load(config.raw_dir)
+    area = registry.get(area_code)
+    source = Path(data_dir).expanduser().resolve() if data_dir else _default_source(area, config)
+    processed_root = Path(processed_dir).expanduser().resolve() if processed_dir else config.processed_dir
+    dataset = open_dataset(source, processed_root)
+    return ChapterContext(
+        area=area, registry=registry, dataset=dataset, config=config,
+        comparators=registry.comparators(area.code),
+    )
+
+
+def _default_source(area: Area, config: Config) -> Path:
+    if area.is_demo:
+        from cdp_analysis.demo import generate_demo
+
+        generate_demo(
+            config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+            end_month=config.demo_end_month,
+        )
+        return config.demo_dir
+    real = config.raw_dir / "real"
+    if not real.is_dir():
+        raise MissingDataError(
+            f"No data folder for {area.label}: put the downloaded files in {real} "
+            "or pass data_dir (command line: --data-dir)."
+        )
+    return real

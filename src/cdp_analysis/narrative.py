@@ -1,0 +1,141 @@
+"""Key messages in plain English, written from the numbers.
+
+Sentences follow the pattern published needs assessments use:
+"<Area> <metric> was <value> (<period>), <significantly higher than | similar
+to | significantly lower than> <comparator> (<value>)". Numbers are rounded
+only here, at the end, and carry their units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "KeyMessage",
+    "comparison_phrase",
+    "rate_sentence",
+    "change_sentence",
+    "share_sentence",
+    "to_markdown",
+    "number",
+]
+
+_PHRASES = {
+    "Higher": "significantly higher than",
+    "Lower": "significantly lower than",
+    "Similar": "similar to",
+    "Better": "significantly better than",
+    "Worse": "significantly worse than",
+    "Not compared": "not compared with",
+}
+
+
+@dataclass(frozen=True)
+class KeyMessage:
+    """One finding, and the action it suggests (optional)."""
+
+    text: str
+    recommendation: str = ""
+    theme: str = ""
+
+
+def number(value: float | None, decimals: int = 1) -> str:
+    """``1,234.5``-style formatting; ``not available`` for None/NaN."""
+    if value is None or value != value:  # NaN
+        return "not available"
+    if float(value).is_integer() and decimals == 0:
+        return f"{int(value):,}"
+    return f"{value:,.{decimals}f}"
+
+
+def comparison_phrase(label: str | None) -> str:
+    """Fingertips comparison label → words (``Higher`` → ``significantly higher than``)."""
+    return _PHRASES.get(label or "Not compared", "not compared with")
+
+
+def rate_sentence(
+    area: str,
+    metric: str,
+    value: float,
+    unit: str,
+    period: str,
+    comparisons: Sequence[tuple[str, str | None, float | None]] = (),
+    decimals: int = 1,
+) -> str:
+    """A value against its comparators.
+
+    ``comparisons`` holds ``(comparator name, Fingertips label, comparator value)``.
+
+    >>> rate_sentence("Barnet", "drug offence rate", 2.04, "per 1,000 residents", "2024",
+    ...               [("London", "Lower", 3.1)])
+    'Barnet drug offence rate was 2.0 per 1,000 residents (2024), significantly lower than London (3.1).'
+    """
+    text = f"{area} {metric} was {number(value, decimals)} {unit} ({period})"
+    parts = [
+        f"{comparison_phrase(label)} {name} ({number(v, decimals)})"
+        for name, label, v in comparisons
+    ]
+    if parts:
+        text += ", " + _join(parts)
+    return text + "."
+
+
+def change_sentence(metric: str, change: dict, unit: str = "per 1,000 residents") -> str:
+    """One- and five-year change of a rate, saying whether each change is significant.
+
+    ``change`` is the dictionary :func:`cdp_analysis.supply.change_over_time` returns.
+    """
+    pieces = []
+    for label, span in (("one_year", "a year earlier"), ("five_year", "five years earlier")):
+        pct = change.get(f"{label}_pct")
+        if pct is None:
+            continue
+        direction = "up" if pct > 0 else "down" if pct < 0 else "unchanged"
+        amount = f" {abs(pct):.0f}%" if direction != "unchanged" else ""
+        significance = (
+            "a statistically significant change" if change.get(f"{label}_significant")
+            else "within the range of chance variation"
+        )
+        pieces.append(
+            f"{direction}{amount} on {span} ({number(change[f'{label}_value'])} {unit}, "
+            f"{change[f'{label}_period']}; {significance})"
+        )
+    if not pieces:
+        return f"There is not yet a full year of earlier data to measure change in the {metric}."
+    return f"The {metric} is " + _join(pieces) + "."
+
+
+def share_sentence(names: Sequence[str], share: float, total_areas: int, what: str) -> str:
+    """Concentration: how much of ``what`` a few small areas hold.
+
+    >>> share_sentence(["Riverside", "Market"], 0.34, 20, "drug offences")
+    'Two of the 20 wards (Riverside and Market) account for 34% of drug offences.'
+    """
+    words = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}
+    count = words.get(len(names), str(len(names)))
+    verb = "accounts" if len(names) == 1 else "account"
+    return (
+        f"{count} of the {total_areas} wards ({_join(list(names))}) {verb} for "
+        f"{share * 100:.0f}% of {what}."
+    )
+
+
+def to_markdown(messages: Iterable[KeyMessage], synthetic: bool = False) -> str:
+    """Key messages as a Markdown list, recommendations in a second list."""
+    messages = list(messages)
+    lines = [f"- {m.text}" for m in messages]
+    actions = [m for m in messages if m.recommendation]
+    if actions:
+        lines += ["", "**Recommendations**", ""]
+        lines += [f"- {m.recommendation}" + (f" *({m.theme})*" if m.theme else "") for m in actions]
+    if synthetic:
+        lines += ["", "*Synthetic demonstration data: these messages describe fictional areas.*"]
+    return "\n".join(lines)
+
+
+def _join(parts: Sequence[str]) -> str:
+    parts = list(parts)
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

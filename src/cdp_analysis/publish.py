@@ -1,0 +1,150 @@
+"""Executed notebook → accessible HTML page, and the index of all reports.
+
+Pages are exported with nbconvert's lab template extended by ours
+(``templates/cdp``): code hidden, no CDN scripts, styles inlined. Before a page
+is written it is checked for local paths; every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from cdp_analysis.errors import BuildError
+
+__all__ = [
+    "CHAPTER_TITLES",
+    "atomic_write_text",
+    "export_html",
+    "check_publishable",
+    "IndexEntry",
+    "write_index",
+]
+
+CHAPTER_TITLES = {
+    "00_outcomes_overview": "Outcomes overview",
+    "01_supply": "Break drug supply chains",
+    "02_treatment_recovery": "Treatment and recovery",
+    "03_demand": "A generational shift in demand",
+}
+REMOVE_TAG = "remove_cell"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _template_dir() -> Path:
+    return Path(str(resources.files("cdp_analysis").joinpath("templates")))
+
+
+def export_html(notebook: nbformat.NotebookNode, *, title: str, forbidden: Iterable[str] = ()) -> str:
+    """HTML of an executed notebook: outputs only, cells tagged ``remove_cell`` dropped.
+
+    Raises
+    ------
+    BuildError
+        The page would show a local path (one of ``forbidden``) or a Python traceback.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="cdp", extra_template_basedirs=[str(_template_dir())],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
+    remover = TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    notebook.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(notebook, resources={"language_code": "en"})
+    check_publishable(body, forbidden)
+    return body
+
+
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|ansi-red-fg\">[A-Za-z]*Error")
+
+
+def check_publishable(page: str, forbidden: Iterable[str] = ()) -> None:
+    """Refuse a page that shows a local path or an error trace."""
+    for text in forbidden:
+        if text and len(text) > 4 and text in page:
+            raise BuildError("The page would show a local path; refusing to publish it.")
+    if _TRACEBACK.search(page):
+        raise BuildError("The page shows a Python error; refusing to publish it.")
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One area's row in the index: which chapters exist or failed."""
+
+    area_code: str
+    area_name: str
+    area_type: str
+    synthetic: bool
+    chapters: dict[str, str]  # chapter id → "ok" | error message
+
+
+def write_index(reports_dir: Path, entries: list[IndexEntry], chapters: list[str]) -> Path:
+    """Write ``reports/index.html`` listing every area and chapter."""
+    head = "".join(f'<th scope="col">{html.escape(CHAPTER_TITLES.get(c, c))}</th>' for c in chapters)
+    rows = []
+    for entry in sorted(entries, key=lambda e: (e.synthetic, e.area_type != "cdp", e.area_name)):
+        cells = []
+        for chapter in chapters:
+            status = entry.chapters.get(chapter)
+            if status == "ok":
+                href = f"{entry.area_code}/{chapter}.html"
+                cells.append(f'<td><a href="{href}">{html.escape(CHAPTER_TITLES.get(chapter, chapter))}'
+                             f'<span class="cdp-visually-hidden">: {html.escape(entry.area_name)}</span></a></td>')
+            elif status:
+                cells.append(f"<td>Not built: {html.escape(status)}</td>")
+            else:
+                cells.append("<td>–</td>")
+        kind = {"cdp": "Combating Drugs Partnership", "utla": "Upper-tier local authority",
+                "region": "Region", "country": "Country", "lad": "Local authority"}.get(entry.area_type, entry.area_type)
+        label = html.escape(entry.area_name) + (" <strong>(synthetic)</strong>" if entry.synthetic else "")
+        rows.append(f'<tr><th scope="row">{label}<br><small>{entry.area_code}, {kind}</small></th>{"".join(cells)}</tr>')
+    synthetic_note = (
+        '<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> Areas marked '
+        "synthetic are fictional, generated by <code>cdp demo</code>, and describe no real place.</p>"
+        if any(e.synthetic for e in entries) else ""
+    )
+    css = (_template_dir() / "cdp" / "static" / "report.css").read_text(encoding="utf-8")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Combating Drugs Partnership needs assessment: reports</title>
+<style>{css}</style></head>
+<body class="cdp-report cdp-index">
+<a class="cdp-skip" href="#main">Skip to content</a>
+<main id="main">
+<h1>Combating Drugs Partnership needs assessment</h1>
+<p>Chapters of the joint needs assessment for each area, against the three priorities of
+<em>From Harm to Hope</em> and the National Combating Drugs Outcomes Framework.</p>
+{synthetic_note}
+<table class="cdp-table"><caption>Areas and chapters</caption>
+<thead><tr><th scope="col">Area</th>{head}</tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+</main>
+</body></html>
+"""
+    target = reports_dir / "index.html"
+    atomic_write_text(target, page)
+    return target

@@ -1,0 +1,87 @@
+"""The area registry: real GSS codes, demo areas, CDPs, user overrides, errors."""
+
+import re
+
+import pytest
+
+from cdp_analysis.areas import AreaRegistry, is_demo_code
+from cdp_analysis.errors import ConfigError, DataFormatError, UnknownAreaError
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return AreaRegistry.builtin()
+
+
+def test_knows_england_regions_and_all_london_boroughs(registry):
+    assert registry.get("E92000001").type == "country"
+    assert len(registry.of_type("region", demo=False)) == 9
+    boroughs = [a for a in registry.of_type("utla", demo=False) if a.parent == "E12000007"]
+    assert sorted(a.code for a in boroughs) == [f"E09{n:06d}" for n in range(1, 34)]
+    assert registry.get("E09000003").name == "Barnet"
+    assert registry.get("E09000030").name == "Tower Hamlets"
+
+
+def test_lookup_by_name_is_case_insensitive(registry):
+    assert registry.get("tower hamlets").code == "E09000030"
+
+
+def test_comparators_follow_the_parent_chain(registry):
+    assert [a.code for a in registry.comparators("E09000001")] == ["E12000007", "E92000001"]
+    assert [a.code for a in registry.comparators("E12000007")] == ["E92000001"]
+    assert registry.comparators("E92000001") == []
+
+
+def test_cdp_is_made_of_two_demo_boroughs(registry):
+    cdp = registry.get("Z95000001")
+    assert cdp.type == "cdp"
+    assert [a.name for a in registry.members("Z95000001")] == ["Brackenmoor", "Castlewick"]
+    assert registry.region_of("Z95000001").code == "Z12000001"
+    assert registry.members("E09000003")[0].code == "E09000003"
+
+
+def test_demo_codes_never_look_like_ons_codes(registry):
+    ons = re.compile(r"^[EWSNKJLM]\d{8}$")
+    for area in registry.of_type("country", "region", "utla", "lad", "cdp", demo=True):
+        assert is_demo_code(area.code) and not ons.match(area.code)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("E0900003", "E09000003"), ("Barnett", "Barnet"),
+                                                 ("Brakenmoor", "Brackenmoor")])
+def test_unknown_area_suggests_close_matches(registry, typed, expected):
+    with pytest.raises(UnknownAreaError) as info:
+        registry.get(typed)
+    assert info.value.suggestions[0] == expected
+    assert expected in str(info.value)
+
+
+def test_user_csv_adds_a_cdp_and_overrides_a_name(tmp_path):
+    (tmp_path / "areas.csv").write_text(
+        "code,name,type,parent,members,comparators\n"
+        "X95000001,Hackney and City CDP,cdp,E12000007,E09000012;E09000001,\n"
+        "E09000003,London Borough of Barnet,utla,E12000007,,\n", encoding="utf-8")
+    registry = AreaRegistry.load(tmp_path)
+    assert [a.code for a in registry.members("X95000001")] == ["E09000012", "E09000001"]
+    assert registry.get("E09000003").name == "London Borough of Barnet"
+
+
+def test_user_yaml_is_read(tmp_path):
+    (tmp_path / "areas.yaml").write_text(
+        "areas:\n  - {code: X95000002, name: Test CDP, type: cdp, parent: E12000007,"
+        " members: [E09000030, E09000031]}\n", encoding="utf-8")
+    assert AreaRegistry.load(tmp_path).get("X95000002").members == ("E09000030", "E09000031")
+
+
+def test_user_file_errors_name_file_line_and_column(tmp_path):
+    (tmp_path / "areas.csv").write_text("code,name,type,parent,members,comparators\n"
+                                        "X1,Somewhere,borough,,,\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        AreaRegistry.load(tmp_path)
+    assert "areas.csv" in str(info.value) and "line 2" in str(info.value) and "'type'" in str(info.value)
+
+
+def test_reference_to_unknown_member_is_a_config_error(tmp_path):
+    (tmp_path / "areas.csv").write_text("code,name,type,parent,members,comparators\n"
+                                        "X9,Bad CDP,cdp,E12000007,E09999999,\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="E09999999"):
+        AreaRegistry.load(tmp_path)
