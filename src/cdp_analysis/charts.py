@@ -171,9 +171,9 @@ def _benchmark_colour(label: object) -> str | None:
 
     if not isinstance(label, str):
         return None
-    colour = BENCHMARK_COLOURS.get(label)
-    if isinstance(colour, dict):
-        colour = colour.get(0.95) or colour.get("95") or next(iter(colour.values()))
+    if label == "Focus area":
+        return "#505a5f"
+    colour = BENCHMARK_COLOURS[0.95].get(label)
     if not colour or colour == "transparent":
         return "#b1b4b6"
     return colour

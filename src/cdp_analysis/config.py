@@ -23,6 +23,7 @@ _ENV_PATHS = {
     "raw_dir": "CDP_RAW_DIR",
     "processed_dir": "CDP_PROCESSED_DIR",
     "reports_dir": "CDP_REPORTS_DIR",
+    "notebooks_dir": "CDP_NOTEBOOKS_DIR",
 }
 
 
@@ -34,8 +35,9 @@ class Config:
     raw_dir: Path
     processed_dir: Path
     reports_dir: Path
+    notebooks_dir: Path
     demo_seed: int = 2021
-    demo_months: int = 60
+    demo_months: int = 72
     demo_end_month: str = "2025-12"
     disclosure_policy: str = "ndtms"
     chapters: tuple[str, ...] = ("00_outcomes_overview", "01_supply")
@@ -47,11 +49,6 @@ class Config:
     def demo_dir(self) -> Path:
         """Where ``cdp demo`` writes the synthetic raw data."""
         return self.raw_dir / "demo"
-
-    @property
-    def notebooks_dir(self) -> Path:
-        """The chapter notebooks shipped with the repository."""
-        return self.root / "notebooks"
 
     def with_paths(self, **paths: str | Path | None) -> Config:
         """A copy with some paths replaced (None leaves a path as it is)."""
@@ -101,8 +98,9 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         raw_dir=resolve("raw_dir", "data/raw"),
         processed_dir=resolve("processed_dir", "data/processed"),
         reports_dir=resolve("reports_dir", "reports"),
+        notebooks_dir=resolve("notebooks_dir", "notebooks"),
         demo_seed=int(demo.get("seed", 2021)),
-        demo_months=int(demo.get("months", 60)),
+        demo_months=int(demo.get("months", 72)),
         demo_end_month=str(demo.get("end_month", "2025-12")),
         disclosure_policy=str(disclosure.get("policy", "ndtms")),
         chapters=tuple(build.get("chapters", Config.chapters)),

@@ -216,7 +216,7 @@ def small_area_rates(
     table = table.rename(columns={code: "code", name: "name"})
     table = table[table["population"] > 0]
     rated = stats.crude_rate_table(table, "count", "population", confidence=confidence, multiplier=PER_1000)
-    rated["compared_to_area"] = stats.compare_to_benchmark(
+    rated["compared_to_area"] = stats.compare_to_benchmark_series(
         rated["lower_ci"], rated["upper_ci"], benchmark_rate, polarity="NoJudgement"
     )
     return rated.sort_values("value", ascending=False).reset_index(drop=True)

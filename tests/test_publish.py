@@ -1,0 +1,66 @@
+"""HTML export: code hidden, accessible template, no local paths, atomic writes, index."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cdp_analysis.errors import BuildError
+from cdp_analysis.publish import IndexEntry, atomic_write_text, check_publishable, export_html, write_index
+
+
+def _executed_notebook(text_output: str = "<p>Hello figure</p>"):
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("secret_code_here = 1\ndisplay(HTML('x'))")
+    code.outputs = [nbformat.v4.new_output("display_data", data={"text/html": text_output})]
+    hidden = nbformat.v4.new_code_cell("setup_only = True", metadata={"tags": ["remove_cell"]})
+    hidden.outputs = [nbformat.v4.new_output("stream", name="stdout", text="HIDDEN OUTPUT")]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), code, hidden]
+    return nb
+
+
+def test_export_hides_code_and_tagged_cells_and_sets_language_and_title():
+    page = export_html(_executed_notebook(), title="Break drug supply chains: Barnet")
+    assert "Hello figure" in page
+    assert "secret_code_here" not in page and "HIDDEN OUTPUT" not in page
+    assert '<html lang="en">' in page
+    assert "<title>Break drug supply chains: Barnet</title>" in page
+    assert "require.js" not in page and "mathjax" not in page.lower()
+    assert 'href="#main"' in page and "Skip to content" in page
+
+
+def test_refuses_local_paths_and_tracebacks():
+    with pytest.raises(BuildError, match="local path"):
+        check_publishable("<p>/home/analyst/project/data</p>", ["/home/analyst/project"])
+    with pytest.raises(BuildError, match="error"):
+        check_publishable("<pre>Traceback (most recent call last):</pre>")
+    check_publishable("<p>fine</p>", ["/home/analyst/project"])
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "page.html"
+    atomic_write_text(target, "old")
+
+    class Boom(Exception):
+        pass
+
+    def fail(*_args, **_kwargs):
+        raise Boom
+
+    monkeypatch.setattr("os.replace", fail)
+    with pytest.raises(Boom):
+        atomic_write_text(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_index_links_chapters_and_names_failures(tmp_path):
+    entries = [
+        IndexEntry("Z95000001", "Brackenmoor and Castlewick CDP", "cdp", True, {"01_supply": "ok"}),
+        IndexEntry("E09000001", "City of London", "utla", False, {"01_supply": "MissingDataError: no LSOAs"}),
+    ]
+    page = write_index(tmp_path, entries, ["01_supply"]).read_text(encoding="utf-8")
+    assert 'href="Z95000001/01_supply.html"' in page
+    assert "Not built: MissingDataError: no LSOAs" in page
+    assert "Synthetic demonstration data" in page
+    assert page.index("City of London") < page.index("Brackenmoor")  # real areas first

@@ -1,0 +1,122 @@
+"""Supply-chapter indicators on small frames whose answers are worked by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cdp_analysis import supply
+
+
+def _crimes(rows):
+    """rows: (month 'YYYY-MM', lsoa, crime type, how many)."""
+    records = [
+        {"month": pd.Timestamp(f"{m}-01"), "lsoa_code": lsoa, "crime_type": kind}
+        for m, lsoa, kind, n in rows for _ in range(n)
+    ]
+    frame = pd.DataFrame(records)
+    frame["crime_type"] = frame["crime_type"].astype("category")
+    return frame
+
+
+AREAS = {"A": ["A1", "A2"], "B": ["B1"]}
+
+
+def test_monthly_counts_zero_fill_and_attribute_by_lsoa():
+    crimes = _crimes([("2024-01", "A1", "Drugs", 2), ("2024-01", "B1", "Drugs", 1),
+                      ("2024-03", "A2", "Drugs", 3), ("2024-03", "A1", "Burglary", 5)])
+    out = supply.monthly_counts(crimes, AREAS, ["Drugs"])
+    a = out[out["area_code"] == "A"]["count"].tolist()
+    b = out[out["area_code"] == "B"]["count"].tolist()
+    assert a == [2, 0, 3]  # February has no crime and is still a month
+    assert b == [1, 0, 0]
+
+
+def test_rolling_12m_needs_twelve_months():
+    monthly = pd.DataFrame({"area_code": "A", "month": pd.date_range("2023-01-01", periods=14, freq="MS"),
+                            "count": range(1, 15)})
+    out = supply.add_rolling_12m(monthly)
+    assert out["rolling_12m"].isna().sum() == 11
+    assert out["rolling_12m"].iloc[11] == sum(range(1, 13))  # 78
+    assert out["rolling_12m"].iloc[13] == sum(range(3, 15))  # 102
+
+
+def _byars(x, z=1.959963985):
+    lower = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
+    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
+    return lower, upper
+
+
+def test_twelve_month_rates_per_1000_with_byars_limits():
+    # 24 months: 2 a month in the first year, 3 a month in the second; 10,000 residents.
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    monthly = pd.DataFrame({"area_code": "A", "month": months, "count": [2] * 12 + [3] * 12})
+    rates = supply.twelve_month_rates(monthly, {"A": 10_000})
+    assert rates["count"].tolist() == [24, 36]
+    assert rates["period"].tolist() == ["Jan 2023 to Dec 2023", "Jan 2024 to Dec 2024"]
+    assert rates["value"].tolist() == pytest.approx([2.4, 3.6])
+    low, high = _byars(36)
+    assert rates["lower_ci"].iloc[1] == pytest.approx(low / 10_000 * 1000, rel=1e-6)
+    assert rates["upper_ci"].iloc[1] == pytest.approx(high / 10_000 * 1000, rel=1e-6)
+
+
+def test_change_over_time_one_and_five_years():
+    rows = []
+    for i, (value, lo, hi) in enumerate([(5.0, 4.6, 5.5), (4.8, 4.3, 5.3), (4.0, 3.6, 4.4),
+                                         (4.2, 3.8, 4.6), (3.9, 3.5, 4.3), (4.1, 3.7, 4.5)]):
+        rows.append({"area_code": "A", "period_end": pd.Timestamp(2019 + i, 12, 1), "period": str(2019 + i),
+                     "count": 100, "value": value, "lower_ci": lo, "upper_ci": hi})
+    change = supply.change_over_time(pd.DataFrame(rows), "A")
+    assert change["latest_value"] == 4.1
+    assert change["one_year_pct"] == pytest.approx((4.1 - 3.9) / 3.9 * 100)
+    assert change["one_year_significant"] is False  # 3.5–4.3 overlaps 3.7–4.5
+    assert change["five_year_pct"] == pytest.approx(-18.0)
+    assert change["five_year_significant"] is True  # 4.6–5.5 vs 3.7–4.5: separate intervals
+
+
+def test_change_over_time_short_history():
+    rates = pd.DataFrame([{"area_code": "A", "period_end": pd.Timestamp(2024, 12, 1), "period": "2024",
+                           "count": 10, "value": 1.0, "lower_ci": 0.5, "upper_ci": 1.8}])
+    change = supply.change_over_time(rates, "A")
+    assert change["one_year_pct"] is None and change["five_year_value"] is None
+
+
+def test_seasonality_index_hand_worked():
+    # Two complete years: January 2 crimes, every other month 1.
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    counts = [2 if m.month == 1 else 1 for m in months]
+    monthly = pd.DataFrame({"area_code": "A", "month": months, "count": counts})
+    table = supply.seasonality(monthly, "A")
+    index = table.loc["seasonal index"]
+    assert index["Jan"] == pytest.approx(2 / (13 / 12))  # 1.846
+    assert index["Feb"] == pytest.approx(1 / (13 / 12))
+    assert table.loc[2023, "Jan"] == 2
+
+
+def test_small_area_rates_and_hotspots():
+    lookup = pd.DataFrame({"lsoa_code": ["A1", "A2", "A3", "A4"], "lsoa_name": ["a1", "a2", "a3", "a4"],
+                           "ward_code": ["W1", "W1", "W2", "W3"], "ward_name": ["North", "North", "South", "East"],
+                           "lad_code": "A", "lad_name": "Area"})
+    population = pd.Series({"A1": 1000, "A2": 1000, "A3": 2000, "A4": 2000})
+    crimes = _crimes([("2024-06", "A1", "Drugs", 40), ("2024-06", "A2", "Drugs", 20),
+                      ("2024-06", "A3", "Drugs", 6), ("2024-06", "A4", "Drugs", 4),
+                      ("2023-06", "A3", "Drugs", 50)])  # outside the window
+    rates = supply.small_area_rates(
+        crimes, lookup, population, level="ward", lsoas=["A1", "A2", "A3", "A4"], crime_types=["Drugs"],
+        start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2024-12-01"), benchmark_rate=70 / 6000 * 1000,
+    )
+    by_name = rates.set_index("name")
+    assert by_name.loc["North", "count"] == 60 and by_name.loc["North", "population"] == 2000
+    assert by_name.loc["North", "value"] == pytest.approx(30.0)
+    assert by_name.loc["South", "value"] == pytest.approx(3.0)
+    assert by_name.loc["North", "compared_to_area"] == "Higher"  # 30 per 1,000 vs 11.7
+    assert by_name.loc["East", "compared_to_area"] == "Lower"
+    hot = supply.hotspots(rates)
+    assert hot["name"].tolist() == ["North"]
+
+
+def test_crime_type_mix_counts_window_only():
+    crimes = _crimes([("2024-01", "A1", "Drugs", 3), ("2024-02", "A1", "Burglary", 5), ("2022-02", "A1", "Robbery", 9)])
+    mix = supply.crime_type_mix(crimes, ["A1"], pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-01"))
+    assert dict(zip(mix["crime_type"], mix["count"])) == {"Burglary": 5, "Drugs": 3}
