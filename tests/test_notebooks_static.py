@@ -58,3 +58,16 @@ def test_headings_never_skip_a_level(path):
     assert levels[0] == 1
     for before, after in zip(levels, levels[1:], strict=False):
         assert after <= before + 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_documents_every_parameter(path):
+    """`papermill --help-notebook` must parse each line (an '=' in a comment breaks it)."""
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params = PythonTranslator.inspect(cell)
+    lines = [line for line in cell.source.splitlines() if line.strip()]
+    assert len(params) == len(lines)
+    assert all(p.help for p in params)

@@ -31,6 +31,7 @@ from cdp_analysis.publish import CHAPTER_TITLES, IndexEntry, atomic_write_text, 
 __all__ = ["BuildResult", "build_chapter", "run_batch", "resolve_areas", "rebuild_index"]
 
 log = logging.getLogger(__name__)
+logging.getLogger("papermill").setLevel(logging.ERROR)  # its per-cell chatter is not for readers
 _STATUS_FILE = "build.json"
 
 
@@ -125,8 +126,9 @@ def _execute_and_export(notebook: Path, parameters: dict, config: Config, area_c
     with tempfile.TemporaryDirectory(prefix=f"cdp-{area_code}-{chapter}-") as tmp:
         executed = Path(tmp) / notebook.name
         papermill.execute_notebook(
+            # no cwd=: papermill would chdir the whole process, which races between threads
             str(notebook), str(executed), parameters=parameters, kernel_name="python3",
-            cwd=tmp, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             execution_timeout=config.timeout_seconds,
         )
         nb = nbformat.read(executed, as_version=4)

@@ -90,12 +90,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Turn raw downloads into processed Parquet tables."""
-    from cdp_analysis.dataset import processed_dir_for
+    from cdp_analysis.dataset import dataset_name
     from cdp_analysis.prepare import prepare
 
     config = _config(args)
     source = Path(args.source_dir).resolve() if args.source_dir else config.raw_dir / "real"
-    target = processed_dir_for(source, config.processed_dir)
+    target = config.processed_dir / dataset_name(source, config.processed_dir)
     report = prepare(source, target, force=args.force)
     print(report)
     return 0

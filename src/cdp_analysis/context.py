@@ -71,16 +71,18 @@ class ChapterContext:
             raise MissingDataError(f"The data has no population for {self.registry.get(code).label}")
         return float(covered.sum())
 
+    def covers(self, code: str) -> bool:
+        """Whether the data holds LSOAs for every local authority of an area.
+
+        A comparator is only computed from the data when it is covered whole: a
+        region rate from two of its 33 boroughs would be wrong, not approximate.
+        """
+        present = set(self.lookup["lad_code"].dropna().astype(str))
+        return all(lad in present for lad in self.lad_codes(code))
+
     def areas_shown(self) -> list[Area]:
-        """The area followed by the comparators the data covers."""
-        shown = [self.area]
-        for comp in self.comparators:
-            try:
-                self.lsoas(comp.code)
-            except MissingDataError:
-                continue
-            shown.append(comp)
-        return shown
+        """The area followed by the comparators the data covers whole."""
+        return [self.area] + [c for c in self.comparators if self.covers(c.code)]
 
 
 def load_context(

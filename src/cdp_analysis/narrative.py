@@ -49,6 +49,11 @@ def number(value: float | None, decimals: int = 1) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def with_unit(text: str, unit: str) -> str:
+    """``12.5%`` for percentages, ``3.1 per 1,000 residents`` otherwise."""
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}".rstrip()
+
+
 def comparison_phrase(label: str | None) -> str:
     """Fingertips comparison label → words (``Higher`` → ``significantly higher than``)."""
     return _PHRASES.get(label or "Not compared", "not compared with")
@@ -71,7 +76,7 @@ def rate_sentence(
     ...               [("London", "Lower", 3.1)])
     'Barnet drug offence rate was 2.0 per 1,000 residents (2024), significantly lower than London (3.1).'
     """
-    text = f"{area} {metric} was {number(value, decimals)} {unit} ({period})"
+    text = f"{area} {metric} was {with_unit(number(value, decimals), unit)} ({period})"
     parts = [
         f"{comparison_phrase(label)} {name} ({number(v, decimals)})"
         for name, label, v in comparisons

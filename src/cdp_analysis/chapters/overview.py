@@ -1,0 +1,270 @@
+"""Chapter 0, the outcomes overview: the CDOF outcomes on one page.
+
+For each Fingertips indicator the dataset holds, the latest value for the area
+against its region and England, the Fingertips comparison and recent-trend
+marker, plus a sparkline. A CDP made of several LAs gets its counts and
+denominators summed and the statistic recomputed (never averaged rates);
+standardised rates cannot be combined that way and are shown per member LA.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis import charts, narrative, render, stats, supply
+from cdp_analysis.context import ChapterContext
+from cdp_analysis.errors import MissingDataError
+from cdp_analysis.narrative import KeyMessage
+
+__all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "NATIONAL_CONTEXT", "LOCAL_TILES"]
+
+#: CDOF headline metrics published only nationally: shown grey, never RAG-coloured.
+NATIONAL_CONTEXT = [
+    ("Reduce drug use", "Last-year drug use, ages 16 to 24 and 16 to 59", "ONS Crime Survey for England and Wales"),
+    ("Reduce drug-related crime", "Drug-related homicides", "Home Office Homicide Index"),
+    ("Reduce drug supply", "County lines closed", "Home Office County Lines Programme"),
+]
+#: Local returns that fill a tile when their CSV is present (template name, tile title).
+LOCAL_TILES = [
+    ("disruptions", "Major and moderate disruptions of drug-related organised crime groups"),
+    ("deaths_in_treatment", "Deaths in treatment"),
+    ("treatment_progress", "Treatment progress (substantial progress)"),
+    ("treatment_numbers", "Numbers in treatment"),
+]
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """What the workbench knows about an indicator: outcome, polarity, how to combine."""
+
+    indicator_id: str
+    short_name: str
+    outcome: str
+    polarity: str
+    unit: str
+    statistic: str
+    combine: str
+
+
+def indicator_catalogue() -> dict[str, IndicatorInfo]:
+    """The indicators the overview shows, from ``resources/indicators.csv``."""
+    text = resources.files("cdp_analysis.resources").joinpath("indicators.csv").read_text("utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return {r["indicator_id"]: IndicatorInfo(**{k: r[k] for k in IndicatorInfo.__dataclass_fields__}) for r in rows}
+
+
+class OverviewChapter:
+    """Computes the outcomes overview for one area."""
+
+    def __init__(self, ctx: ChapterContext) -> None:
+        self.ctx = ctx
+        self.area = ctx.area
+        self.catalogue = indicator_catalogue()
+        region = ctx.registry.region_of(self.area.code)
+        self.region = region if region is not None and region.code != self.area.code else None
+
+    @cached_property
+    def headline(self) -> pd.DataFrame:
+        """Headline rows (no category breakdown, persons) of the catalogued indicators."""
+        try:
+            table = self.ctx.dataset.indicators()
+        except MissingDataError:
+            return pd.DataFrame(columns=["indicator_id"])
+        table = table[table["indicator_id"].isin(list(self.catalogue))]
+        table = table[table["category_type"].fillna("").eq("")]
+        table = table[table["sex"].fillna("Persons").isin(["Persons", "Not applicable"])]
+        return table.sort_values(["indicator_id", "period_start"])
+
+    def series(self, indicator_id: str, code: str) -> pd.DataFrame:
+        """One area's time series of an indicator (combined for a CDP where allowed)."""
+        rows = self.headline[(self.headline["indicator_id"] == indicator_id) & (self.headline["area_code"] == code)]
+        if not rows.empty:
+            return rows
+        members = self.ctx.registry.get(code).members
+        info = self.catalogue[indicator_id]
+        if members and info.combine == "sum":
+            return self._combined(indicator_id, list(members), info)
+        return rows
+
+    def _combined(self, indicator_id: str, members: list[str], info: IndicatorInfo) -> pd.DataFrame:
+        rows = self.headline[(self.headline["indicator_id"] == indicator_id) & self.headline["area_code"].isin(members)]
+        if rows.empty or rows.groupby("period")["area_code"].nunique().min() < len(members):
+            return rows.iloc[0:0]
+        summed = rows.groupby(["period", "period_start"], as_index=False)[["count", "denominator"]].sum()
+        out = []
+        for _, r in summed.iterrows():
+            if info.statistic == "proportion":
+                est = stats.proportion(float(r["count"]), float(r["denominator"]), multiplier=100)
+            else:
+                est = stats.crude_rate(float(r["count"]), float(r["denominator"]), multiplier=_multiplier(info.unit))
+            out.append({**r.to_dict(), "indicator_id": indicator_id, "area_code": self.area.code,
+                        "value": est.value, "lower_ci": est.lower_ci, "upper_ci": est.upper_ci})
+        return pd.DataFrame(out)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per indicator: latest area value, comparators, comparison, trend."""
+        rows = []
+        for indicator_id, info in self.catalogue.items():
+            own = self.series(indicator_id, self.area.code).dropna(subset=["value"])
+            england = self.series(indicator_id, "E92000001").dropna(subset=["value"])
+            if own.empty:
+                continue
+            latest = own.iloc[-1]
+            bench = england[england["period"] == latest["period"]]
+            england_value = float(bench["value"].iloc[0]) if not bench.empty else np.nan
+            region_value = np.nan
+            if self.region is not None:
+                reg = self.series(indicator_id, self.region.code)
+                reg = reg[reg["period"] == latest["period"]]
+                region_value = float(reg["value"].iloc[0]) if not reg.empty else np.nan
+            compared = stats.compare_to_benchmark(
+                _num(latest["lower_ci"]), _num(latest["upper_ci"]), None if np.isnan(england_value) else england_value,
+                polarity=info.polarity,
+            )
+            rows.append({
+                "outcome": info.outcome, "indicator": info.short_name, "indicator_id": indicator_id,
+                "period": latest["period"], "count": _num(latest.get("count")), "value": float(latest["value"]),
+                "lower_ci": _num(latest["lower_ci"]), "upper_ci": _num(latest["upper_ci"]), "unit": info.unit,
+                "region": region_value, "england": england_value, "compared": compared,
+                "trend": self._trend(own, info),
+            })
+        return pd.DataFrame(rows)
+
+    def _trend(self, own: pd.DataFrame, info: IndicatorInfo) -> str:
+        usable = own.dropna(subset=["lower_ci", "upper_ci"])
+        if len(usable) < 5:
+            return "Cannot be calculated"
+        result = stats.recent_trend(usable["value"], usable["lower_ci"], usable["upper_ci"], polarity=info.polarity)
+        return str(getattr(result, "label", result))
+
+    # presentation -------------------------------------------------------------
+    def tartan_html(self, table: pd.DataFrame) -> str:
+        """The area's indicators against region and England, Fingertips colours with words."""
+        if table.empty:
+            return "<p>No Fingertips indicators for this area are in the data.</p>"
+        region = self.region.name if self.region else "Region"
+        head = ["Outcome", "Indicator", "Period", "Count", self.area.name, "95% CI", region, "England",
+                "Compared with England", "Recent trend"]
+        body = []
+        for _, r in table.iterrows():
+            colour = stats.BENCHMARK_COLOURS[0.95].get(r["compared"], "transparent")
+            text_colour = "#0b0c0c" if r["compared"] in ("Similar", "Not compared", "Lower") else "#ffffff"
+            cells = [r["outcome"], r["indicator"], r["period"], _fmt(r["count"], 0), _fmt(r["value"]),
+                     f"{_fmt(r['lower_ci'])} to {_fmt(r['upper_ci'])}", _fmt(r["region"]), _fmt(r["england"])]
+            tds = "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
+            tds += (f'<td style="background:{colour};color:{text_colour};border:1px solid #0b0c0c">'
+                    f"{html.escape(r['compared'])}</td><td>{html.escape(r['trend'])}</td>")
+            body.append(f"<tr>{tds}</tr>")
+        note = " Synthetic demonstration data." if self.ctx.synthetic else ""
+        if self.area.members:
+            note += (" Counts and denominators of the member authorities are summed and the statistic "
+                     "recomputed; standardised rates cannot be combined from published figures and are "
+                     "shown on each member's page.")
+        ths = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
+        return (f'<table class="cdp-table"><caption>Outcomes framework indicators, latest period.{note}</caption>'
+                f"<thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+    def sparklines(self, table: pd.DataFrame) -> charts.Chart | None:
+        """Small multiples of each indicator over time: area, region, England."""
+        frames = []
+        order = [self.area.name] + ([self.region.name] if self.region else []) + ["England"]
+        codes = [self.area.code] + ([self.region.code] if self.region else []) + ["E92000001"]
+        for _, r in table.iterrows():
+            for name, code in zip(order, codes, strict=True):
+                s = self.series(r["indicator_id"], code).dropna(subset=["value"])
+                frames.append(pd.DataFrame({"indicator": r["indicator"], "area": name,
+                                            "period_start": s["period_start"].astype(int), "value": s["value"]}))
+        data = pd.concat(frames) if frames else pd.DataFrame()
+        if data.empty:
+            return None
+        return charts.small_multiples(
+            data, facet="indicator", x="period_start", y="value", series="area", order=order,
+            title="Outcomes framework indicators over time", ylabel="Value (units as in the table)",
+            source="OHID Fingertips", synthetic=self.ctx.synthetic,
+        )
+
+    def crime_tiles(self) -> pd.DataFrame:
+        """Police.uk proxies for supply and drug-related crime, latest twelve months."""
+        from cdp_analysis.chapters.supply import SupplyChapter
+
+        chapter = SupplyChapter(self.ctx)
+        rows = []
+        for title, types in (("Drug offences (supply proxy)", supply.DRUG_CRIME),
+                             ("Neighbourhood crime (drug-related crime proxy)", supply.NEIGHBOURHOOD_CRIME)):
+            rates = chapter.rates(types)
+            latest = rates[rates["period_end"] == rates["period_end"].max()]
+            own = latest[latest["area_code"] == self.area.code].iloc[0]
+            row = {"Measure": title, "Period": own["period"], "Rate per 1,000": round(float(own["value"]), 2)}
+            for comp in chapter.shown[1:]:
+                other = latest[latest["area_code"] == comp.code].iloc[0]
+                row[comp.name] = round(float(other["value"]), 2)
+                row[f"Compared with {comp.name}"] = stats.compare_to_benchmark(
+                    own["lower_ci"], own["upper_ci"], float(other["value"]), polarity="NoJudgement")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def local_tiles_html(self) -> str:
+        """Tiles for metrics only a local return supplies: value, or 'local return needed'."""
+        tiles = []
+        for name, title in LOCAL_TILES:
+            try:
+                frame = self.ctx.dataset.local(name)
+                own = frame[frame["area_code"] == self.area.code] if "area_code" in frame else frame
+                text = f"{len(own)} rows supplied" if not own.empty else "Local return needed"
+            except (MissingDataError, KeyError, AttributeError):
+                text = "Local return needed"
+            tiles.append(f"<li><strong>{html.escape(title)}</strong>: {html.escape(text)}</li>")
+        return "<ul>" + "".join(tiles) + "</ul>"
+
+    def national_html(self) -> str:
+        """The grey strip of national-only metrics (context, never RAG-coloured)."""
+        items = "".join(
+            f"<li><strong>{html.escape(metric)}</strong> ({html.escape(outcome)}): national figure only, "
+            f"{html.escape(source)}.</li>" for outcome, metric, source in NATIONAL_CONTEXT
+        )
+        return f'<div class="cdp-banner" style="border-left-color:#505a5f"><ul>{items}</ul></div>'
+
+    def messages(self, table: pd.DataFrame) -> list[KeyMessage]:
+        """A sentence per indicator that differs significantly from England, worst first."""
+        out = []
+        for _, r in table.iterrows():
+            if r["compared"] in ("Worse", "Better", "Higher", "Lower"):
+                text = narrative.rate_sentence(
+                    self.area.name, r["indicator"].lower(), r["value"], r["unit"], r["period"],
+                    [("England", r["compared"], r["england"])],
+                ) + f" Recent trend: {r['trend'].lower()}."
+                rec = (f"Review {r['indicator'].lower()} with partners: it is worse than England."
+                       if r["compared"] == "Worse" else "")
+                out.append(KeyMessage(text, rec, r["outcome"]))
+        out.sort(key=lambda m: 0 if m.recommendation else 1)
+        if not out and not table.empty:
+            out.append(KeyMessage(f"No indicator for {self.area.name} differs significantly from England."))
+        return out
+
+
+def _multiplier(unit: str) -> float:
+    if "1,000" in unit:
+        return 1_000
+    if "%" in unit:
+        return 100
+    return 100_000
+
+
+def _num(value: object) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return np.nan
+    return out
+
+
+def _fmt(value: object, decimals: int = 1) -> str:
+    number = _num(value)
+    return "–" if np.isnan(number) else narrative.number(number, decimals)
