@@ -117,6 +117,7 @@ def test_layout_follows_the_data_contract(demo_dir: Path, demo_run: DemoSummary)
         "boundaries/demo_lsoa.gpkg", "boundaries/demo_wards.gpkg", "boundaries/demo_lad.gpkg",
         "lookups/LSOA21_WD22_LAD22_EW_LU.csv", "population/sapelsoasyoa-demo.csv",
         "imd/demo-File_7-IoD2019-scores-ranks-deciles.csv", "fingertips/demo-indicators.csv",
+        "census/demo-census2021-ethnic-group-ltla.csv",
     }
     months = pd.period_range(end=END, periods=MONTHS, freq="M").strftime("%Y-%m")
     for m in months:
@@ -474,3 +475,59 @@ def test_fingertips_suppressed_row_and_region_sums(fingertips: pd.DataFrame) -> 
         assert int(region["Denominator"]) == boroughs["Denominator"].astype(int).sum()
         if (boroughs["Count"] != "").all():
             assert int(region["Count"]) == boroughs["Count"].astype(int).sum()
+
+
+# Census 2021 ethnic group -------------------------------------------------------------------------------
+CENSUS_FILE = Path("census") / "demo-census2021-ethnic-group-ltla.csv"
+
+
+def test_census_file_is_an_ons_custom_dataset(demo_dir: Path) -> None:
+    from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS, is_census_ethnicity
+
+    path = demo_dir / CENSUS_FILE
+    assert _first_line(path) == (b"Lower tier local authorities Code,Lower tier local authorities,"
+                                 b"Ethnic group (6 categories) Code,Ethnic group (6 categories),Observation\n")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert len(raw) == 4 * 6  # four boroughs, six categories each
+    assert list(raw["Ethnic group (6 categories) Code"][:6]) == ["-8", "1", "2", "3", "4", "5"]
+    assert list(raw["Ethnic group (6 categories)"][:6]) == ["Does not apply", *CENSUS_ETHNIC_GROUPS]
+    assert (raw.loc[raw["Ethnic group (6 categories) Code"] == "-8", "Observation"] == "0").all()
+    assert set(raw["Lower tier local authorities Code"]) == {"Z09000001", "Z09000002", "Z09000003", "Z09000004"}
+    assert is_census_ethnicity(path)
+
+
+def test_census_totals_match_the_demo_population(demo_dir: Path, population: pd.DataFrame) -> None:
+    from cdp_analysis.sources.census import read_census_ethnicity
+
+    census = read_census_ethnicity(demo_dir / CENSUS_FILE)
+    totals = census.groupby("area_code")["population"].sum()
+    residents = population.groupby("LAD 2021 Code")["Total"].sum()
+    assert sorted(totals.index) == sorted(residents.index)
+    ratio = totals / residents.reindex(totals.index)
+    assert ((ratio - 1).abs() <= 0.05).all(), ratio
+    names = population.drop_duplicates("LAD 2021 Code").set_index("LAD 2021 Code")["LAD 2021 Name"]
+    assert (census.drop_duplicates("area_code").set_index("area_code")["area_name"] == names.reindex(
+        totals.index)).all()
+
+
+def test_census_mixes_differ_and_castlewick_is_the_most_diverse(demo_dir: Path) -> None:
+    from cdp_analysis.sources.census import read_census_ethnicity
+
+    census = read_census_ethnicity(demo_dir / CENSUS_FILE)
+    shares = census.pivot(index="area_name", columns="ethnic_group", values="population")
+    shares = shares.div(shares.sum(axis=1), axis=0)
+    assert shares["White"].idxmin() == "Castlewick"
+    assert shares["White"].between(0.6, 0.95).all()
+    assert shares.round(3).drop_duplicates().shape[0] == 4  # four different mixes
+
+
+def test_demo_searches_show_disproportionality(demo_dir: Path) -> None:
+    from cdp_analysis import stop_search
+    from cdp_analysis.sources.census import read_census_ethnicity
+    from cdp_analysis.sources.police_uk import read_stop_and_search
+
+    searches = read_stop_and_search(demo_dir / "police_uk")
+    census = read_census_ethnicity(demo_dir / CENSUS_FILE)
+    ratios = stop_search.disproportionality(searches, census).set_index("label")["ratio"]
+    assert 3 <= ratios["Black"] <= 5, ratios
+    assert 1 <= ratios["Asian"] <= 2, ratios

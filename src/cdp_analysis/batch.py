@@ -108,6 +108,8 @@ def build_chapter(
         atomic_write_text(target, page)
         result = BuildResult(area_code, chapter, True, time.perf_counter() - started,
                              html=f"{area_code}/{chapter}.html")
+        # the data may have been generated or prepared during the run: stamp what was used
+        stamp = _fingerprint(notebook, parameters, _data_stamp(config, data_dir))
         _write_status(area_dir, chapter, {"ok": True, "fingerprint": stamp, "seconds": round(result.seconds, 1),
                                           "version": __version__})
         return result

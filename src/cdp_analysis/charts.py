@@ -7,6 +7,7 @@ demo data carry the words "Synthetic demonstration data" in the image itself.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from cdp_analysis.context import SYNTHETIC_NOTICE  # noqa: E402
 
@@ -227,14 +229,16 @@ def small_multiples(
     facets = list(dict.fromkeys(data[facet]))
     cols = 2
     rows = int(np.ceil(len(facets) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(8, 2.6 * rows + 0.8), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(8, 2.8 * rows + 0.8), sharex=True, squeeze=False)
     for ax, name in zip(axes.flat, facets, strict=False):
         part = data[data[facet] == name]
         for i, area in enumerate(order):
             line = part[part[series] == area].sort_values(x)
             ax.plot(line[x], line[y], label=area, **AREA_STYLES[i % len(AREA_STYLES)])
-        ax.set_title(name, fontsize=10, loc="left")
+        ax.set_title(textwrap.fill(str(name), 42), fontsize=9.5, loc="left")
         ax.set_ylim(bottom=0)
+        if pd.api.types.is_integer_dtype(part[x]):  # years: whole-number ticks only
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     for ax in list(axes.flat)[len(facets):]:
         ax.set_visible(False)
     axes.flat[0].legend(frameon=False, fontsize=8)

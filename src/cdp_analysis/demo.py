@@ -8,6 +8,8 @@ whole pipeline (readers → processed tables → chapters) runs without any real
 - ``boundaries/demo_{lsoa,wards,lad}.gpkg``: EPSG:27700 GeoPackages (ONS column names)
 - ``lookups/LSOA21_WD22_LAD22_EW_LU.csv``: ONS best-fit lookup layout (UTF-8 BOM)
 - ``population/sapelsoasyoa-demo.csv``: ONS SAPE single year of age by LSOA
+- ``census/demo-census2021-ethnic-group-ltla.csv``: Census 2021 ethnic group (6 categories)
+  by borough, as an ONS "create a custom dataset" download
 - ``imd/demo-File_7-IoD2019-scores-ranks-deciles.csv``: IoD2019 File 7 columns
 - ``police_uk/YYYY-MM/YYYY-MM-wyvern-vale-street.csv``: police.uk street crime (LF, no BOM)
 - ``police_uk/YYYY-MM/YYYY-MM-wyvern-vale-stop-and-search.csv``: police.uk stop and search
@@ -50,11 +52,12 @@ from scipy.stats import chi2
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.demo_geo import Geography, build_geography
 from cdp_analysis.errors import ConfigError
+from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 
 __all__ = ["GENERATOR_VERSION", "DemoSummary", "generate_demo", "demo_is_current", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
@@ -87,6 +90,13 @@ IMD_HEADER = [
     "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
 ]
 LOOKUP_HEADER = ["LSOA21CD", "LSOA21NM", "WD22CD", "WD22NM", "LAD22CD", "LAD22NM", "ObjectId"]
+CENSUS_ETHNICITY_HEADER = [
+    "Lower tier local authorities Code",
+    "Lower tier local authorities",
+    "Ethnic group (6 categories) Code",
+    "Ethnic group (6 categories)",
+    "Observation",
+]
 
 # Independent random streams: changing one part (e.g. months) never shifts another.
 _STREAMS = {"geo": 1, "imd": 2, "population": 3, "crime_rates": 4, "crime": 5, "stop_search": 6,
@@ -293,6 +303,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str) -> dict:
 
     population = _population(_rng(seed, "population"), lsoas, imd["dep"].to_numpy())
     _write_population(root / "population" / "sapelsoasyoa-demo.csv", lsoas, population)
+    _write_census_ethnicity(root / "census" / "demo-census2021-ethnic-group-ltla.csv", geo, population)
 
     calendar_months = _month_range(end_month, months)
     model = _CrimeModel.build(_rng(seed, "crime_rates"), geo, population.sum(axis=1), imd["dep"].to_numpy())
@@ -394,6 +405,27 @@ def _write_population(path: Path, lsoas: pd.DataFrame, population: np.ndarray) -
     _write_csv(path, frame)
 
 
+def _write_census_ethnicity(path: Path, geo: Geography, population: np.ndarray) -> None:
+    """Census 2021 usual residents by ethnic group (6 categories) per borough, long layout.
+
+    Totals are each borough's population a little scaled (census day, March 2021,
+    against the later estimates); groups split by largest remainder, so they add up.
+    """
+    rows = []
+    borough_of = geo.lsoas["LAD22CD"].to_numpy()
+    for borough in sorted(geo.boroughs, key=lambda b: b.code):
+        shares = np.array(_CENSUS_ETHNIC_MIX.get(borough.code, _DEFAULT_ETHNIC_MIX), dtype=float)
+        residents = int(population[borough_of == borough.code].sum())
+        total = int(round(residents * _CENSUS_TO_ESTIMATE.get(borough.code, 1.0)))
+        exact = shares / shares.sum() * total
+        counts = np.floor(exact).astype(np.int64)
+        counts[np.argsort(-(exact - counts), kind="stable")[: total - counts.sum()]] += 1
+        rows.append((borough.code, borough.name, -8, "Does not apply", 0))
+        rows.extend((borough.code, borough.name, k + 1, label, int(n))
+                    for k, (label, n) in enumerate(zip(CENSUS_ETHNIC_GROUPS, counts, strict=True)))
+    _write_csv(path, pd.DataFrame(rows, columns=CENSUS_ETHNICITY_HEADER))
+
+
 def _write_manifest(root: Path, *, seed: int, months: int, end_month: str, counts: dict) -> dict:
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -442,6 +474,7 @@ demo and real data:
 | `boundaries/` | ONS boundaries as GeoPackages, EPSG:27700 (LSOA21CD, WD22CD, LAD22CD) |
 | `lookups/` | the ONS LSOA to ward to local authority best-fit lookup |
 | `population/` | ONS small-area population estimates by single year of age |
+| `census/` | ONS Census 2021 ethnic group (6 categories) by local authority, a "create a custom dataset" download |
 | `imd/` | English Indices of Deprivation 2019, File 7 columns |
 
 Codes are fictional and start with **Z**, a letter ONS never issues: region `Z12000001`,
@@ -470,6 +503,22 @@ _BOROUGH_PROFILE = {
 _DEFAULT_PROFILE = {"deprivation": 0.0, "drugs": 1.0}
 OPERATION_BOROUGH = "Z09000001"
 OPERATION_MONTHS = ((2024, 5), (2024, 6), (2024, 7), (2024, 8))
+# Each borough's Census 2021 ethnic group mix in % (Asian, Black, Mixed, White, Other: the
+# order of CENSUS_ETHNIC_GROUPS). Castlewick, the urban centre, is the most diverse. The demo's searches have the same
+# officer-defined ethnicity everywhere (_SS_OFFICER_ETHNICITY: 72% White, 12% Black, 10% Asian,
+# 3% Other), so the Black shares below put the Black search rate at about 3 to 5 times the
+# White one in every borough (Home Office figures for 2021/22 as reported locally: 4.8 times
+# in the West Midlands, 6.1 in Nottinghamshire). Mixed residents are never searched, as
+# officer-defined ethnicity has no Mixed group.
+_CENSUS_ETHNIC_MIX = {
+    "Z09000001": (8.5, 3.2, 2.6, 84.0, 1.7),
+    "Z09000002": (18.0, 3.6, 5.4, 68.0, 5.0),
+    "Z09000003": (4.6, 3.2, 1.8, 89.5, 0.9),
+    "Z09000004": (7.0, 3.5, 2.2, 86.0, 1.3),
+}
+_DEFAULT_ETHNIC_MIX = (9.6, 4.2, 3.0, 81.0, 2.2)  # England, Census 2021
+# Census count / the borough's population in the SAPE file (census day came first)
+_CENSUS_TO_ESTIMATE = {"Z09000001": 0.991, "Z09000002": 0.984, "Z09000003": 0.996, "Z09000004": 0.989}
 # IMD 2019 scores across England: roughly log-normal (median ~17, mean ~22, 10% above ~42).
 _IMD_LOG_MEAN, _IMD_LOG_SD = 2.85, 0.72
 
