@@ -1,0 +1,269 @@
+"""Read the processed tables that :func:`cdp_analysis.prepare.prepare` writes.
+
+>>> ds = open_dataset("data/raw/demo", "data/processed")       # doctest: +SKIP
+>>> ds.street_crime(lsoa_codes=["Z01000001"], crime_types=["Drugs"])  # doctest: +SKIP
+
+Police tables are read with pyarrow dataset filters: months prune partition
+folders, LSOA, crime-type and force filters are evaluated in the scan, repeated
+strings arrive dictionary-encoded (categoricals), and only the rows and columns
+asked for reach pandas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+
+from cdp_analysis.errors import ConfigError, MissingDataError
+from cdp_analysis.sources import police_uk
+
+__all__ = ["Dataset", "open_dataset", "dataset_name", "TABLES"]
+
+#: Table name -> path inside the processed folder (data_contract.md).
+TABLES: dict[str, str] = {
+    "street_crime": "street_crime",
+    "stop_search": "stop_search",
+    "indicators": "indicators.parquet",
+    "geo_lsoa": "geo_lsoa.parquet",
+    "geo_ward": "geo_ward.parquet",
+    "geo_lad": "geo_lad.parquet",
+    "lsoa_lookup": "lsoa_lookup.parquet",
+    "population": "population.parquet",
+    "imd_lsoa": "imd_lsoa.parquet",
+}
+_HINTS = {
+    "street_crime": "police.uk street-crime CSVs (YYYY-MM-<force>-street.csv) or archives",
+    "stop_search": "police.uk stop-and-search CSVs (YYYY-MM-<force>-stop-and-search.csv)",
+    "indicators": "a Fingertips export CSV",
+    "geo_lsoa": "LSOA boundaries in a boundaries/ folder",
+    "geo_ward": "ward boundaries in a boundaries/ folder",
+    "geo_lad": "local authority boundaries in a boundaries/ folder",
+    "lsoa_lookup": "an ONS LSOA lookup CSV (or LSOA and ward boundaries)",
+    "population": "an ONS small-area population file",
+    "imd_lsoa": "an IoD2019 IMD file",
+}
+_LEVELS = ("lsoa", "ward", "lad")
+_MONTH_PARTITIONING = pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
+
+
+class Dataset:
+    """The processed tables of one dataset folder (``data/processed/<dataset>/``).
+
+    Every reader raises :class:`~cdp_analysis.errors.MissingDataError` naming the
+    table and the raw file that would produce it when the table is absent.
+    """
+
+    def __init__(self, processed_dir: str | os.PathLike) -> None:
+        self.root = Path(processed_dir)
+        if not self.root.is_dir():
+            raise MissingDataError(
+                f"No processed dataset at {self.root}: run `cdp prepare` (or "
+                "cdp_analysis.prepare.prepare(source_dir, processed_dir)) first"
+            )
+
+    def __repr__(self) -> str:
+        return f"Dataset({str(self.root)!r})"
+
+    # -- what is there -----------------------------------------------------------------
+    def available(self) -> list[str]:
+        """Names of the tables present (``"local/<name>"`` for local returns)."""
+        names = [name for name in TABLES if self._exists(name)]
+        return names + [f"local/{name}" for name in self.local_names()]
+
+    def local_names(self) -> list[str]:
+        """Names of the local returns present."""
+        folder = self.root / "local"
+        return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def months(self, table: str = "street_crime") -> list[str]:
+        """Months (``"YYYY-MM"``) held by a police table."""
+        folder = self._path(table)
+        return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*")
+                      if (p / "part-0.parquet").is_file())
+
+    # -- police ------------------------------------------------------------------------
+    def street_crime(
+        self,
+        lsoa_codes: Iterable[str] | str | None = None,
+        crime_types: Iterable[str] | str | None = None,
+        months: Iterable[object] | object | None = None,
+        columns: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Street crime, filtered in the scan.
+
+        Parameters
+        ----------
+        lsoa_codes
+            Only crimes located in these LSOAs (whichever force reported them).
+        crime_types
+            Only these police.uk crime types (``"Drugs"`` …).
+        months
+            Only these months (``"YYYY-MM"``, Timestamps or Periods).
+        columns
+            Subset of :data:`~cdp_analysis.sources.police_uk.STREET_COLUMNS`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns and dtypes as :func:`~cdp_analysis.sources.police_uk.read_street_crime`.
+        """
+        filters = {"lsoa_code": lsoa_codes, "crime_type": crime_types}
+        return self._police("street_crime", police_uk.STREET_COLUMNS, filters, months, columns)
+
+    def stop_search(
+        self,
+        months: Iterable[object] | object | None = None,
+        forces: Iterable[str] | str | None = None,
+        columns: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Stop and search, optionally only some months and forces (file-name slugs)."""
+        return self._police("stop_search", police_uk.STOP_SEARCH_COLUMNS, {"force": forces},
+                            months, columns)
+
+    def _police(self, table: str, order: tuple[str, ...], filters: dict[str, Any],
+                months: object, columns: Iterable[str] | None) -> pd.DataFrame:
+        folder = self._path(table)
+        wanted = list(order) if columns is None else list(columns)
+        unknown = [c for c in wanted if c not in order]
+        if unknown:
+            raise ValueError(f"unknown {table} column(s) {unknown}; choose from {list(order)}")
+        expression = None
+        for column, values in filters.items():
+            if values is not None:
+                expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
+        if months is not None:
+            month_set = police_uk.month_set(months) or set()
+            expression = _and(expression, pads.field("month").isin(sorted(month_set)))
+        kind = police_uk.STREET if table == "street_crime" else police_uk.STOP_SEARCH
+        categories = set(police_uk.CATEGORY_COLUMNS[kind])
+        parquet = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=categories))
+        data = pads.dataset(folder, format=parquet, partitioning=_MONTH_PARTITIONING)
+        result = data.to_table(columns=wanted, filter=expression)
+        if "month" in wanted:
+            stamps = pc.strptime(result.column("month"), format="%Y-%m", unit="ns")
+            result = result.set_column(result.schema.get_field_index("month"), "month", stamps)
+        return police_uk.police_table_to_frame(result)
+
+    # -- small tables --------------------------------------------------------------------
+    def indicators(self) -> pd.DataFrame:
+        """The tidy indicator table (:data:`cdp_analysis.schema.INDICATOR_COLUMNS`)."""
+        return pd.read_parquet(self._path("indicators"))
+
+    def boundaries(self, level: str):  # -> geopandas.GeoDataFrame
+        """Boundaries of ``"lsoa"``, ``"ward"`` or ``"lad"``: ``code, name, geometry``, EPSG:27700."""
+        if level not in _LEVELS:
+            raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
+        import geopandas as gpd
+
+        gdf = gpd.read_parquet(self._path(f"geo_{level}"))
+        gdf.attrs["level"] = level
+        return gdf
+
+    def lookup(self) -> pd.DataFrame:
+        """LSOA → ward → LAD lookup (``lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name``)."""
+        return pd.read_parquet(self._path("lsoa_lookup"))
+
+    def population(self) -> pd.DataFrame:
+        """Population: ``area_code, area_name, sex, age, population``."""
+        return pd.read_parquet(self._path("population"))
+
+    def imd(self) -> pd.DataFrame:
+        """IMD 2019 by LSOA: ``lsoa_code, imd_score, imd_rank, imd_decile``."""
+        return pd.read_parquet(self._path("imd_lsoa"))
+
+    def local(self, name: str) -> pd.DataFrame:
+        """The local return ``name`` (its template's file name without ``.csv``)."""
+        path = self.root / "local" / f"{name}.parquet"
+        if not path.is_file():
+            known = ", ".join(self.local_names()) or "none"
+            raise MissingDataError(
+                f"No local return {name!r} in {self.root} (present: {known}); put "
+                f"local/{name}.csv in the raw source folder and run `cdp prepare`"
+            )
+        return pd.read_parquet(path)
+
+    def manifest(self) -> dict:
+        """The manifest :func:`~cdp_analysis.prepare.prepare` wrote (inputs → outputs)."""
+        import json
+
+        from cdp_analysis.prepare import MANIFEST_NAME
+
+        path = self.root / MANIFEST_NAME
+        return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+    # -- helpers -------------------------------------------------------------------------
+    def _exists(self, table: str) -> bool:
+        path = self.root / TABLES[table]
+        if path.suffix == ".parquet":
+            return path.is_file()
+        return path.is_dir() and any(path.glob("month=*/part-0.parquet"))
+
+    def _path(self, table: str) -> Path:
+        if not self._exists(table):
+            raise MissingDataError(
+                f"No {table} table in {self.root}. It is made from {_HINTS[table]} in the raw "
+                "source folder: add the file and run `cdp prepare`."
+            )
+        return self.root / TABLES[table]
+
+
+def _and(left: pads.Expression | None, right: pads.Expression) -> pads.Expression:
+    return right if left is None else left & right
+
+
+def _strings(values: Iterable[str] | str) -> set[str]:
+    if isinstance(values, str):
+        return {values}
+    return {str(v) for v in values}
+
+
+# --------------------------------------------------------------------------- open
+def dataset_name(source_dir: str | os.PathLike, processed_root: str | os.PathLike | None = None) -> str:
+    """The processed folder name for a raw source folder.
+
+    ``<raw>/<name>`` (the configured raw folder, or the ``raw`` folder beside
+    ``processed_root``) gives ``<name>``, so ``data/raw/demo`` → ``demo``. Any other
+    folder gives its name plus a short hash of its resolved path, so two folders
+    with the same name never share processed tables.
+    """
+    source = Path(source_dir).resolve()
+    raw_dirs = set()
+    if processed_root is not None:
+        raw_dirs.add(Path(processed_root).resolve().parent / "raw")
+    try:
+        from cdp_analysis.config import load_config
+
+        raw_dirs.add(load_config().raw_dir.resolve())
+    except ConfigError:
+        pass
+    if source.parent in raw_dirs:
+        return source.name
+    digest = hashlib.sha1(str(source).encode("utf-8")).hexdigest()[:8]
+    return f"{source.name}-{digest}"
+
+
+def open_dataset(
+    source_dir: str | os.PathLike,
+    processed_root: str | os.PathLike,
+    *,
+    name: str | None = None,
+    progress: bool = True,
+) -> Dataset:
+    """Prepare ``source_dir`` into ``processed_root/<name>`` (idempotent) and open it.
+
+    ``name`` defaults to :func:`dataset_name`. Preparing is cheap when nothing
+    changed: inputs are compared by size and time, then by content hash.
+    """
+    from cdp_analysis.prepare import prepare
+
+    folder = Path(processed_root) / (name or dataset_name(source_dir, processed_root))
+    prepare(source_dir, folder, progress=progress)
+    return Dataset(folder)

@@ -1,0 +1,781 @@
+"""Raw sources → ``data/processed/<dataset>/`` Parquet tables: idempotent, atomic, incremental.
+
+:func:`prepare` finds every input under a raw source folder (police.uk files by
+name, other sources by their readers' ``is_…`` checks, boundaries by the
+``boundaries/`` folder), and writes the processed layout of
+``docs/data_contract.md``.
+
+*Idempotent.* ``manifest.json`` records every input (path relative to the source
+folder, size, mtime, sha1) and every output unit with a fingerprint of its
+inputs. A unit is rebuilt only when its inputs' content changed (a file whose
+size and mtime are unchanged is not even read; a touched file is hashed and, if
+its content is the same, skipped), when an output is missing, or with
+``force=True``. Police data is processed month by month, so a new month or a
+corrected file rebuilds one partition. A run with nothing to do writes nothing.
+
+*Atomic.* Every output of a run is first written into a staging folder inside the
+processed folder; only when every unit has succeeded are the files moved into
+place with :func:`os.replace`, stale outputs removed, and the manifest replaced.
+A run that fails leaves the processed folder as it was. A lock file serialises
+concurrent runs on one folder.
+
+*Fast.* Police months are parsed with pyarrow and written as dictionary-encoded
+Parquet, several months at once in threads; at most a few months are in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from cdp_analysis.errors import DataFormatError, MissingDataError
+from cdp_analysis.sources import police_uk
+
+__all__ = ["PrepareReport", "prepare", "MANIFEST_NAME", "SOURCES"]
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.json"
+_MANIFEST_FORMAT = 1
+#: Processed sources, in build order; the number is the version of the step
+#: (bump it when the step's output changes for the same input).
+SOURCES: dict[str, int] = {
+    "boundaries": 1, "lookup": 1, "indicators": 1, "population": 1, "imd": 1,
+    "local": 1, "street_crime": 1, "stop_search": 1,
+}
+_POLICE_KINDS = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH}
+# source -> (module under cdp_analysis.sources, classifier, functions the step calls)
+_READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "indicators": ("fingertips", "is_export", ("read_export", "to_indicator_table")),
+    "lookup": ("lookups", "is_lookup", ("read_lsoa_lookup",)),
+    "population": ("population", "is_population", ("read_population",)),
+    "imd": ("imd", "is_imd", ("read_imd",)),
+    "local": ("local", "is_local_return", ("read_local_return",)),
+    "boundaries": ("boundaries", None, ("read_boundaries",)),
+}
+_CLASSIFIED = ("indicators", "lookup", "population", "imd", "local")  # order of the is_… checks
+_TABULAR = {".csv", ".xlsx", ".xls", ".xlsm"}
+_BOUNDARY_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".tab"}
+_SIDECARS = {
+    ".shp": {".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml"},
+    ".tab": {".map", ".dat", ".id", ".ind"},
+}
+_GEO_LEVELS = ("lsoa", "ward", "lad")
+_IMD_COLUMNS = ("lsoa_code", "imd_score", "imd_rank", "imd_decile")
+_ROW_GROUP_ROWS = 128 * 1024
+_NOT_REPEATED = {"crime_id", "context", "longitude", "latitude", "datetime"}
+_LOCK_NAME = ".prepare.lock"
+_STAGING_PREFIX = ".staging-"
+
+
+@dataclass
+class PrepareReport:
+    """What a :func:`prepare` run did.
+
+    ``processed`` and ``skipped`` name sources (``street_crime``, ``indicators`` …);
+    a source is processed when at least one of its units (a police month, a local
+    return) was rebuilt. ``units`` lists the rebuilt units by source, ``rows`` the
+    rows written this run by source.
+    """
+
+    source_dir: Path
+    processed_dir: Path
+    processed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    units: dict[str, list[str]] = field(default_factory=dict)
+    missing_months: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    @property
+    def changed(self) -> bool:
+        """Whether the run changed any table."""
+        return bool(self.processed or self.removed)
+
+    def summary(self) -> str:
+        """A few plain lines for a log or a terminal."""
+        lines = [f"prepare {self.source_dir} -> {self.processed_dir} in {self.seconds:.1f} s"]
+        for name in self.processed:
+            lines.append(f"  processed {name}: {len(self.units.get(name, []))} part(s), "
+                         f"{self.rows.get(name, 0):,} rows")
+        if self.skipped:
+            lines.append("  unchanged: " + ", ".join(self.skipped))
+        if self.removed:
+            lines.append("  removed (inputs gone): " + ", ".join(self.removed))
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- plan
+@dataclass
+class _Input:
+    """One file of the source folder, as the manifest records it."""
+
+    rel: str
+    path: Path
+    size: int
+    mtime: float
+    sha1: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        return {"size": self.size, "mtime": self.mtime, "sha1": self.sha1}
+
+
+@dataclass
+class _Built:
+    outputs: list[str]
+    rows: int
+
+
+@dataclass
+class _Unit:
+    """One thing to build: a police month, a whole small source, a local return."""
+
+    name: str
+    source: str
+    refs: list[str]  # input references: "rel" or "rel!member" (archive member)
+    content: dict[str, str | None]  # ref -> content id (sha1 or archive CRC); None = unknown
+    build: Callable[[_Stage], _Built]
+    police: bool = False
+    salt: str = ""  # anything else the output depends on
+
+    def fingerprint(self, inputs: dict[str, _Input]) -> str | None:
+        """Hash of the step version and the inputs' content; None while a hash is unknown."""
+        ids = []
+        for ref in self.refs:
+            cid = self.content.get(ref) or inputs[ref.split("!", 1)[0]].sha1
+            if cid is None:
+                return None
+            ids.append((ref, cid))
+        payload = json.dumps([self.source, SOURCES[self.source], self.salt, sorted(ids)])
+        return hashlib.sha1(payload.encode()).hexdigest()
+
+
+@dataclass
+class _Plan:
+    inputs: dict[str, _Input]
+    units: list[_Unit]
+    complete: set[str]  # sources whose inputs were all recognised (vanished units can go)
+    unavailable: dict[str, str]
+    missing_months: dict[str, list[str]]
+    boundary_refs: list[str] = field(default_factory=list)
+
+
+class _Stage:
+    """The staging folder of a run, inside the processed folder (same file system)."""
+
+    def __init__(self, processed_dir: Path) -> None:
+        self.final = processed_dir
+        self.root = processed_dir / f"{_STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
+        self._lock = threading.Lock()
+
+    def path(self, rel: str) -> Path:
+        """Where to write output ``rel`` during the run."""
+        target = self.root / rel
+        with self._lock:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def current(self, rel: str) -> Path:
+        """Output ``rel`` as it will be after the run (staged if rebuilt, else final)."""
+        staged = self.root / rel
+        return staged if staged.exists() else self.final / rel
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- prepare
+def prepare(
+    source_dir: str | os.PathLike,
+    processed_dir: str | os.PathLike,
+    *,
+    progress: bool = True,
+    force: bool = False,
+    workers: int | None = None,
+) -> PrepareReport:
+    """Turn everything found under ``source_dir`` into the processed tables.
+
+    Parameters
+    ----------
+    source_dir
+        Raw source folder (``data/raw/<dataset>/``); never written to.
+    processed_dir
+        Output folder (``data/processed/<dataset>/``); created if needed.
+    progress
+        Show a progress bar (only on a terminal).
+    force
+        Rebuild every unit even if its inputs are unchanged.
+    workers
+        Threads for police months (default: the number of CPUs).
+
+    Returns
+    -------
+    PrepareReport
+
+    Raises
+    ------
+    MissingDataError
+        ``source_dir`` does not exist.
+    DataFormatError
+        An input is malformed (the processed folder is left unchanged).
+    """
+    started = time.perf_counter()
+    source = Path(source_dir).resolve()
+    target = Path(processed_dir).resolve()
+    if not source.is_dir():
+        raise MissingDataError(f"Source folder not found: {source}")
+    if target == source or source in target.parents:
+        raise ValueError(f"processed_dir must lie outside the source folder: {target}")
+    report = PrepareReport(source_dir=source, processed_dir=target)
+    created = not target.exists()
+    try:
+        with _locked(target):
+            _clean_leftovers(target)
+            _run(source, target, report, progress=progress, force=force, workers=workers)
+    except BaseException:
+        if created:  # leave no empty folder behind (but never remove another run's files)
+            (target / _LOCK_NAME).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                target.rmdir()
+        raise
+    report.seconds = time.perf_counter() - started
+    log.info("%s", report.summary())
+    return report
+
+
+def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, force: bool,
+         workers: int | None) -> None:
+    old = _read_manifest(target)
+    # Fingerprints hold relative paths and content hashes only, so a moved source
+    # folder with the same files rebuilds nothing.
+    old_units: dict[str, dict] = old.get("units", {})
+    old_inputs: dict[str, dict] = old.get("inputs", {})
+    plan = _plan(source, old_inputs, report)
+    _hash_changed(plan, old_inputs)
+
+    dirty: list[_Unit] = []
+    for unit in plan.units:
+        before = old_units.get(unit.name)
+        fingerprint = unit.fingerprint(plan.inputs)
+        if (force or before is None or fingerprint is None or before.get("fingerprint") != fingerprint
+                or not all((target / o).is_file() for o in before.get("outputs", []))):
+            dirty.append(unit)
+
+    stage = _Stage(target)
+    built: dict[str, _Built] = {}
+    try:
+        if dirty:
+            stage.root.mkdir(parents=True)
+            built = _build_all(dirty, stage, progress=progress, workers=workers)
+        new_units = _new_unit_records(plan, old_units, built)
+        gone = [name for name in old_units if name not in new_units]
+        _commit(stage, target, built, old_units, gone)
+    finally:
+        stage.discard()
+
+    new_manifest = {
+        "format": _MANIFEST_FORMAT,
+        "source_dir": str(source),
+        "inputs": _input_records(plan, new_units, old_inputs),
+        "units": new_units,
+    }
+    if new_manifest != old:
+        _write_json(target / MANIFEST_NAME, new_manifest)
+    _fill_report(report, plan, built, dirty, gone)
+
+
+def _fill_report(report: PrepareReport, plan: _Plan, built: dict[str, _Built], dirty: list[_Unit],
+                 gone: list[str]) -> None:
+    sources = {u.source for u in plan.units}
+    for unit in dirty:
+        report.units.setdefault(unit.source, []).append(unit.name)
+        report.rows[unit.source] = report.rows.get(unit.source, 0) + built[unit.name].rows
+    report.processed = [s for s in SOURCES if s in report.units]
+    report.skipped = [s for s in SOURCES if s in sources and s not in report.units]
+    report.removed = sorted(gone)
+    report.unavailable = sorted(plan.unavailable)
+    report.warnings.extend(f"{s}: {why}" for s, why in sorted(plan.unavailable.items()))
+    report.missing_months = {k: v for k, v in plan.missing_months.items() if v}
+    for name, months in report.missing_months.items():
+        report.warnings.append(f"{name}: no data for {len(months)} month(s) between the first "
+                               f"and the last: {', '.join(months)}")
+    for message in report.warnings:
+        log.warning("%s", message)
+
+
+# --------------------------------------------------------------------------- finding inputs
+def _plan(source: Path, old_inputs: dict[str, dict], report: PrepareReport) -> _Plan:
+    files = police_uk.walk_files(source)
+    inputs: dict[str, _Input] = {}
+
+    def use(path: Path) -> str:
+        rel = path.relative_to(source).as_posix()
+        if rel not in inputs:
+            st = path.stat()
+            inp = _Input(rel, path, st.st_size, st.st_mtime)
+            before = old_inputs.get(rel)
+            if before and before.get("size") == inp.size and before.get("mtime") == inp.mtime:
+                inp.sha1 = before.get("sha1")
+            inputs[rel] = inp
+        return rel
+
+    plan = _Plan(inputs=inputs, units=[], complete=set(), unavailable={}, missing_months={})
+    claimed: set[Path] = set()
+    _plan_police(source, files, plan, use, claimed)
+    _plan_boundaries(source, files, plan, use, claimed)
+    _plan_tabular(files, plan, use, claimed, report)
+    plan.units.sort(key=lambda u: (list(SOURCES).index(u.source), u.name))
+    return plan
+
+
+def _plan_police(source: Path, files: list[Path], plan: _Plan, use: Callable[[Path], str],
+                 claimed: set[Path]) -> None:
+    zips = [f for f in files if f.suffix.lower() == ".zip"]
+    for name, kind in _POLICE_KINDS.items():
+        named = [f for f in files if (police_uk.parse_police_name(f.name) or (0, 0, ""))[2] == kind]
+        found = police_uk.find_police_files(named + zips, kind) if (named or zips) else []
+        by_month: dict[str, list[police_uk.PoliceFile]] = {}
+        for pf in found:
+            by_month.setdefault(pf.month, []).append(pf)  # type: ignore[arg-type]
+            claimed.add(pf.path)
+        for month, group in by_month.items():
+            content: dict[str, str | None] = {}
+            refs = []
+            for pf in group:
+                rel = use(pf.path)
+                ref = f"{rel}!{pf.member}" if pf.member else rel
+                refs.append(ref)
+                if pf.member:
+                    content[ref] = f"crc32:{pf.crc:08x}:{pf.size}"
+            plan.units.append(_Unit(
+                name=f"{name}/{month}", source=name, refs=refs, content=content, police=True,
+                build=_police_builder(name, kind, month, group, plan.inputs, source),
+            ))
+        plan.complete.add(name)
+        plan.missing_months[name] = police_uk.missing_months(list(by_month))
+    claimed.update(f for f in files if f.name.lower().endswith("-outcomes.csv"))
+
+
+def _plan_boundaries(source: Path, files: list[Path], plan: _Plan, use: Callable[[Path], str],
+                     claimed: set[Path]) -> None:
+    main = [f for f in files if f.suffix.lower() in _BOUNDARY_SUFFIXES and f not in claimed
+            and any(p.lower() == "boundaries" for p in f.relative_to(source).parts[:-1])]
+    if not main:
+        return
+    groups = {f: [f, *_sidecars(f, files)] for f in main}
+    for group in groups.values():
+        claimed.update(group)
+    if not _reader_ready("boundaries", plan):
+        return
+    refs = [use(f) for group in groups.values() for f in group]
+    plan.units.append(_Unit("boundaries", "boundaries", refs, {}, _boundaries_builder(main)))
+    plan.complete.add("boundaries")
+    plan.boundary_refs = refs
+
+
+def _sidecars(main: Path, files: list[Path]) -> list[Path]:
+    """The files a shapefile or MapInfo table is made of besides ``main`` (same stem)."""
+    extras = _SIDECARS.get(main.suffix.lower(), set())
+    stem = main.name[: -len(main.suffix)].lower() + "."
+    return [f for f in files if f.parent == main.parent and f != main
+            and f.name.lower().startswith(stem) and f.suffix.lower() in extras]
+
+
+def _plan_tabular(files: list[Path], plan: _Plan, use: Callable[[Path], str], claimed: set[Path],
+                  report: PrepareReport) -> None:
+    candidates = [f for f in files if f not in claimed and f.suffix.lower() in _TABULAR]
+    if not candidates:
+        plan.complete.update(_CLASSIFIED)  # nothing any reader could claim
+        _plan_lookup(plan)
+        return
+    checks: list[tuple[str, Callable[[Path], bool]]] = []
+    missing = []
+    for name in _CLASSIFIED:
+        module_name, classifier, _ = _READERS[name]
+        module = _module(module_name)
+        check = getattr(module, classifier, None) if module else None
+        if check is None:
+            missing.append(name)
+        else:
+            checks.append((name, check))
+    found: dict[str, list[Path]] = {}
+    unrecognised = []
+    for f in candidates:
+        for name, check in checks:
+            if _safe_check(check, f):
+                found.setdefault(name, []).append(f)
+                break
+        else:
+            unrecognised.append(f)
+    for name, paths in found.items():
+        if not _reader_ready(name, plan):
+            continue
+        plan.complete.add(name)
+        if name == "local":
+            stems: dict[str, Path] = {}
+            for p in paths:
+                if p.stem in stems:
+                    report.warnings.append(f"local: {p} ignored, it has the same name as "
+                                           f"{stems[p.stem]}")
+                    continue
+                stems[p.stem] = p
+                plan.units.append(_Unit(f"local/{p.stem}", "local", [use(p)], {}, _local_builder(p)))
+        else:
+            refs = [use(p) for p in paths]
+            plan.units.append(_Unit(name, name, refs, {}, _table_builder(name, paths)))
+    if "lookup" not in found:
+        _plan_lookup(plan)
+    for name in _CLASSIFIED:
+        if name not in missing and name not in found:
+            plan.complete.add(name)  # its reader saw every file and claimed none
+    if unrecognised:
+        shown = ", ".join(str(p.name) for p in unrecognised[:5]) + (" …" if len(unrecognised) > 5 else "")
+        if missing:
+            plan.unavailable.setdefault(
+                "readers", f"{len(unrecognised)} file(s) not recognised ({shown}); readers not "
+                f"available yet: {', '.join(missing)}")
+        else:
+            log.info("%d file(s) not recognised by any reader, ignored: %s", len(unrecognised), shown)
+
+
+def _plan_lookup(plan: _Plan) -> None:
+    """No lookup file: derive one from LSOA and ward boundaries, if there are some."""
+    if not plan.boundary_refs or not _reader_ready("lookup", plan,
+                                                   functions=("lookup_from_boundaries",)):
+        return
+    plan.units.append(_Unit("lookup", "lookup", list(plan.boundary_refs), {},
+                            _derived_lookup_builder(), salt="derived from boundaries"))
+
+
+def _safe_check(check: Callable[[Path], bool], path: Path) -> bool:
+    try:
+        return bool(check(path))
+    except Exception as exc:  # a classifier must never stop the run
+        log.debug("%s: %s failed: %s", path, getattr(check, "__name__", check), exc)
+        return False
+
+
+def _module(name: str) -> ModuleType | None:
+    full = f"cdp_analysis.sources.{name}"
+    try:
+        return importlib.import_module(full)
+    except ModuleNotFoundError as exc:
+        if exc.name == full:
+            return None
+        raise
+
+
+def _reader_ready(source: str, plan: _Plan, functions: tuple[str, ...] | None = None) -> bool:
+    module_name, _, needed = _READERS[source]
+    module = _module(module_name)
+    needed = functions or needed
+    absent = [f for f in needed if module is None or not callable(getattr(module, f, None))]
+    if absent:
+        where = f"cdp_analysis.sources.{module_name}"
+        plan.unavailable[source] = (f"{where} is not available yet" if module is None
+                                    else f"{where} lacks {', '.join(absent)}") + "; skipped"
+        return False
+    return True
+
+
+def _hash_changed(plan: _Plan, old_inputs: dict[str, dict]) -> None:
+    """Hash inputs whose size or mtime changed (or that are new), in parallel.
+
+    New loose police CSVs are left for the month builder, which hashes the bytes
+    it reads anyway.
+    """
+    police_loose = {ref for u in plan.units if u.police for ref in u.refs if "!" not in ref}
+    todo = [inp for rel, inp in plan.inputs.items()
+            if inp.sha1 is None and not (rel in police_loose and rel not in old_inputs)]
+    if not todo:
+        return
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for inp, digest in zip(todo, pool.map(lambda i: _sha1_file(i.path), todo)):
+            inp.sha1 = digest
+
+
+def _sha1_file(path: Path) -> str:
+    digest = hashlib.sha1()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- builders
+def _police_builder(name: str, kind: str, month: str, files: list[police_uk.PoliceFile],
+                    inputs: dict[str, _Input], source: Path) -> Callable[[_Stage], _Built]:
+    def hash_new(pf: police_uk.PoliceFile, data: bytes) -> None:
+        if pf.member is None:
+            inp = inputs[pf.path.relative_to(source).as_posix()]
+            if inp.sha1 is None:  # a new file: hashed from the bytes read anyway
+                inp.sha1 = hashlib.sha1(data).hexdigest()
+
+    def build(stage: _Stage) -> _Built:
+        table = police_uk.read_police_month(files, kind, on_bytes=hash_new, dictionaries=False)
+        out = f"{name}/month={month}/part-0.parquet"
+        _write_police(table.drop_columns(["month"]), stage.path(out))
+        return _Built([out], table.num_rows)
+
+    return build
+
+
+def _write_police(table: pa.Table, path: Path) -> None:
+    # Parquet dictionary pages only where values repeat: unique Crime IDs, free text and
+    # coordinates would only fill a dictionary and fall back to plain pages.
+    repeated = [c for c in table.column_names if c not in _NOT_REPEATED]
+    pq.write_table(table, path, compression="zstd", use_dictionary=repeated,
+                   row_group_size=_ROW_GROUP_ROWS)
+
+
+def _boundaries_builder(paths: list[Path]) -> Callable[[_Stage], _Built]:
+    def build(stage: _Stage) -> _Built:
+        import geopandas as gpd
+
+        module = _module("boundaries")
+        by_level: dict[str, list[gpd.GeoDataFrame]] = {}
+        for path in paths:
+            gdf = module.read_boundaries(path)  # type: ignore[union-attr]
+            level = gdf.attrs.get("level")
+            if level in _GEO_LEVELS:
+                by_level.setdefault(level, []).append(gdf)
+            else:
+                log.info("%s: %s boundaries are not part of the processed layout; ignored", path, level)
+        outputs, rows = [], 0
+        for level, gdfs in by_level.items():
+            vintages = sorted({str(g.attrs.get("vintage")) for g in gdfs})
+            if len(vintages) > 1:
+                log.warning("%s boundaries mix vintages %s; the first file holding a code wins",
+                            level, ", ".join(vintages))
+            merged = gpd.GeoDataFrame(pd.concat(gdfs, ignore_index=True), geometry="geometry",
+                                      crs=gdfs[0].crs)
+            merged = merged.drop_duplicates("code", ignore_index=True)
+            out = f"geo_{level}.parquet"
+            merged.to_parquet(stage.path(out), index=False, compression="zstd")
+            outputs.append(out)
+            rows += len(merged)
+        return _Built(outputs, rows)
+
+    return build
+
+
+def _derived_lookup_builder() -> Callable[[_Stage], _Built]:
+    def build(stage: _Stage) -> _Built:
+        import geopandas as gpd
+
+        levels = {lvl: stage.current(f"geo_{lvl}.parquet") for lvl in _GEO_LEVELS}
+        if not (levels["lsoa"].is_file() and levels["ward"].is_file()):
+            log.warning("lookup: no lookup file, and no LSOA and ward boundaries to derive one")
+            return _Built([], 0)
+        frames = {lvl: gpd.read_parquet(p) for lvl, p in levels.items() if p.is_file()}
+        lookups = _module("lookups")
+        frame = lookups.lookup_from_boundaries(  # type: ignore[union-attr]
+            frames["lsoa"], frames["ward"], frames.get("lad"))
+        out = "lsoa_lookup.parquet"
+        _write_frame(frame, stage.path(out))
+        return _Built([out], len(frame))
+
+    return build
+
+
+# source -> (output, column whose duplicates are dropped; None: drop repeated rows)
+_TABLE_OUTPUTS = {
+    "indicators": ("indicators.parquet", None),
+    "lookup": ("lsoa_lookup.parquet", "lsoa_code"),
+    "population": ("population.parquet", None),
+    "imd": ("imd_lsoa.parquet", "lsoa_code"),
+}
+
+
+def _read_table(source: str, path: Path) -> pd.DataFrame:
+    """One file through its source's reader (the module of another engineer)."""
+    module_name, classifier, _ = _READERS[source]
+    module: Any = _module(module_name)
+    try:
+        if source == "indicators":
+            return module.to_indicator_table(module.read_export(path))
+        if source == "lookup":
+            return module.read_lsoa_lookup(path)
+        if source == "population":
+            return module.read_population(path)
+        if source == "imd":
+            return module.read_imd(path).reindex(columns=list(_IMD_COLUMNS))
+        return module.read_local_return(path)
+    except DataFormatError as exc:  # say why this reader was given this file
+        raise DataFormatError(
+            f"{source}: {module_name}.{classifier} recognised this file, but the reader "
+            f"rejects it: {exc.reason}", path=exc.path or path, line=exc.line, column=exc.column,
+            expected=exc.expected, found=exc.found,
+        ) from exc
+
+
+def _table_builder(source: str, paths: list[Path]) -> Callable[[_Stage], _Built]:
+    def build(stage: _Stage) -> _Built:
+        out, key = _TABLE_OUTPUTS[source]
+        frame = pd.concat([_read_table(source, p) for p in paths], ignore_index=True)
+        frame = (frame.drop_duplicates(key, ignore_index=True) if key
+                 else frame.drop_duplicates(ignore_index=True))
+        _write_frame(frame, stage.path(out))
+        return _Built([out], len(frame))
+
+    return build
+
+
+def _local_builder(path: Path) -> Callable[[_Stage], _Built]:
+    def build(stage: _Stage) -> _Built:
+        frame = _read_table("local", path)
+        out = f"local/{path.stem}.parquet"
+        _write_frame(frame, stage.path(out))
+        return _Built([out], len(frame))
+
+    return build
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+    frame = frame.copy()
+    frame.attrs = {}  # attrs may hold objects Parquet metadata cannot store
+    frame.to_parquet(path, index=False, compression="zstd")
+
+
+def _build_all(units: list[_Unit], stage: _Stage, *, progress: bool, workers: int | None
+               ) -> dict[str, _Built]:
+    """Build the units; police months in parallel threads, the rest in order."""
+    built: dict[str, _Built] = {}
+    show = progress and sys.stderr.isatty()
+    with tqdm(total=len(units), desc="prepare", unit="part", disable=not show, leave=False) as bar:
+        for unit in (u for u in units if not u.police):
+            bar.set_postfix_str(unit.name)
+            built[unit.name] = unit.build(stage)
+            bar.update()
+        police = [u for u in units if u.police]
+        if police:
+            pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+            try:
+                futures = {pool.submit(u.build, stage): u for u in police}
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for future in done:
+                        unit = futures[future]
+                        built[unit.name] = future.result()  # re-raises a builder's error
+                        bar.set_postfix_str(unit.name)
+                        bar.update()
+            finally:  # on error or Ctrl-C, start nothing new; wait for what is running
+                pool.shutdown(wait=True, cancel_futures=True)
+    return built
+
+
+# --------------------------------------------------------------------------- commit
+def _new_unit_records(plan: _Plan, old_units: dict[str, dict], built: dict[str, _Built]
+                      ) -> dict[str, dict]:
+    records: dict[str, dict] = {}
+    for unit in plan.units:
+        if unit.name in built:
+            b = built[unit.name]
+            records[unit.name] = {"source": unit.source, "inputs": unit.refs,
+                                  "fingerprint": unit.fingerprint(plan.inputs),
+                                  "outputs": b.outputs, "rows": b.rows}
+        else:
+            records[unit.name] = old_units[unit.name]
+    for name, record in old_units.items():  # sources we could not look at this time stay
+        if name not in records and record.get("source") not in plan.complete:
+            records[name] = record
+    return dict(sorted(records.items()))
+
+
+def _input_records(plan: _Plan, units: dict[str, dict], old_inputs: dict[str, dict]) -> dict:
+    used = {ref.split("!", 1)[0] for rec in units.values() for ref in rec.get("inputs", [])}
+    records = {}
+    for rel in sorted(used):
+        if rel in plan.inputs:
+            records[rel] = plan.inputs[rel].record()
+        elif rel in old_inputs:
+            records[rel] = old_inputs[rel]
+    return records
+
+
+def _commit(stage: _Stage, target: Path, built: dict[str, _Built], old_units: dict[str, dict],
+            gone: list[str]) -> None:
+    """Move staged outputs into place; remove outputs no unit produces any more."""
+    produced = {out for b in built.values() for out in b.outputs}
+    for out in sorted(produced):
+        final = target / out
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage.root / out, final)
+    stale = set()
+    for name in [*built, *gone]:
+        stale.update(set(old_units.get(name, {}).get("outputs", [])) - produced)
+    for out in sorted(stale):
+        path = target / out
+        path.unlink(missing_ok=True)
+        if path.parent != target and path.parent.is_dir() and not any(path.parent.iterdir()):
+            path.parent.rmdir()  # an emptied partition folder
+
+
+def _read_manifest(target: Path) -> dict:
+    path = target / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        log.warning("%s is unreadable; everything is rebuilt", path)
+        return {}
+    return data if data.get("format") == _MANIFEST_FORMAT else {}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        yield
+        return
+    with open(target / _LOCK_NAME, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Staging folders of runs that were killed (we hold the lock, so none is live)."""
+    for leftover in target.glob(f"{_STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in target.glob(f".{MANIFEST_NAME}.*.tmp"):
+        leftover.unlink(missing_ok=True)

@@ -1,0 +1,49 @@
+"""Fixtures shared by every test folder. Keep it small.
+
+The real public files and reference tables live in ``../shared`` beside the
+repository and are read in place, never copied into the project. When they are
+missing a test is skipped with the reason, except in CI (``CI=true``), where it
+fails: a CI run must not go green by skipping the real-data checks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+#: ``<repository>/../shared``
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def require_shared(path: str | os.PathLike) -> Path:
+    """The file or folder ``path`` (relative to ``../shared``, or absolute) if it exists.
+
+    Otherwise skip the calling test, or fail it when ``CI`` is ``"true"``.
+    """
+    path = Path(path)
+    full = path if path.is_absolute() else SHARED_DIR / path
+    if not full.exists():
+        _unavailable(f"shared test data not found: {full} (expected ../shared beside the "
+                     "repository; see ../shared/data/real/PROVENANCE.md)")
+    return full
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """``../shared`` beside the repository (skip, or fail in CI, when absent)."""
+    return require_shared(SHARED_DIR)
+
+
+@pytest.fixture(name="require_shared", scope="session")
+def _require_shared_fixture() -> Callable[[str | os.PathLike], Path]:
+    """:func:`require_shared` as a fixture, for test modules that cannot import conftest."""
+    return require_shared
