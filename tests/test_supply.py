@@ -26,11 +26,43 @@ AREAS = {"A": ["A1", "A2"], "B": ["B1"]}
 def test_monthly_counts_zero_fill_and_attribute_by_lsoa():
     crimes = _crimes([("2024-01", "A1", "Drugs", 2), ("2024-01", "B1", "Drugs", 1),
                       ("2024-03", "A2", "Drugs", 3), ("2024-03", "A1", "Burglary", 5)])
-    out = supply.monthly_counts(crimes, AREAS, ["Drugs"])
+    held = pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"])
+    out = supply.monthly_counts(crimes, AREAS, ["Drugs"], held)
     a = out[out["area_code"] == "A"]["count"].tolist()
     b = out[out["area_code"] == "B"]["count"].tolist()
-    assert a == [2, 0, 3]  # February has no crime and is still a month
+    assert a == [2, 0, 3]  # February is in the data but has no drug crime in A: zero
     assert b == [1, 0, 0]
+
+
+def test_month_missing_from_the_archive_is_nan_not_zero():
+    crimes = _crimes([("2024-01", "A1", "Drugs", 2), ("2024-03", "A2", "Drugs", 3)])
+    out = supply.monthly_counts(crimes, AREAS, ["Drugs"])  # February absent from the data
+    a = out[out["area_code"] == "A"]["count"]
+    assert a.iloc[0] == 2 and np.isnan(a.iloc[1]) and a.iloc[2] == 3
+    assert supply.missing_months(out) == [pd.Timestamp("2024-02-01")]
+
+
+def test_window_with_missing_months_is_annualised_and_labelled():
+    # Jan-Dec 2024 with May-Jul missing: 9 months of 3 crimes = 27, residents 10,000.
+    months = pd.date_range("2024-01-01", periods=12, freq="MS")
+    counts = [3.0] * 12
+    for i in (4, 5, 6):
+        counts[i] = np.nan
+    monthly = pd.DataFrame({"area_code": "A", "month": months, "count": counts})
+    rates = supply.twelve_month_rates(monthly, {"A": 10_000})
+    row = rates.iloc[0]
+    assert row["months_with_data"] == 9 and row["count"] == 27
+    # person-time 10,000 × 9/12 = 7,500 person-years → 27 / 7,500 × 1,000 = 3.6 a year
+    assert row["value"] == pytest.approx(3.6)
+    assert row["period"] == "Jan 2024 to Dec 2024, 9 months of data"
+
+
+def test_window_with_too_few_months_is_left_out():
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    counts = [np.nan] * 9 + [1.0] * 15  # first window holds 3 months only
+    monthly = pd.DataFrame({"area_code": "A", "month": months, "count": counts})
+    rates = supply.twelve_month_rates(monthly, {"A": 1000})
+    assert rates["period"].tolist() == ["Jan 2024 to Dec 2024"]
 
 
 def test_rolling_12m_needs_twelve_months():
@@ -73,6 +105,13 @@ def test_change_over_time_one_and_five_years():
     assert change["one_year_significant"] is False  # 3.5–4.3 overlaps 3.7–4.5
     assert change["five_year_pct"] == pytest.approx(-18.0)
     assert change["five_year_significant"] is True  # 4.6–5.5 vs 3.7–4.5: separate intervals
+
+
+def test_change_is_against_the_window_a_year_earlier_not_the_previous_row():
+    rows = [{"area_code": "A", "period_end": pd.Timestamp(y, 12, 1), "period": str(y), "count": 10,
+             "value": v, "lower_ci": v - 0.5, "upper_ci": v + 0.5} for y, v in ((2021, 2.0), (2024, 3.0))]
+    change = supply.change_over_time(pd.DataFrame(rows), "A")
+    assert change["one_year_pct"] is None  # 2023 is missing: 2021 is not "a year earlier"
 
 
 def test_change_over_time_short_history():

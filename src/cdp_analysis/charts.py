@@ -124,21 +124,28 @@ def monthly_bars(
     data: pd.DataFrame, *, x: str, y: str, smooth: str, title: str, ylabel: str,
     source: str, synthetic: bool = False,
 ) -> Chart:
-    """Monthly counts as bars with a twelve-month average line."""
+    """Monthly counts as bars with a twelve-month average line; missing months left blank."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    ax.bar(data[x], data[y], width=25, color="#8eb8dc", label="Monthly count")
-    ax.plot(data[x], data[smooth], color="#003078", linewidth=2.4, label="Twelve-month average")
+    ax.bar(data[x], data[y].fillna(0), width=25, color="#8eb8dc", label="Monthly count")
+    smoothed = data[smooth].dropna()
+    if not smoothed.empty:
+        ax.plot(data[x], data[smooth], color="#003078", linewidth=2.4, label="Twelve-month average")
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=9)
     _finish(fig, source, synthetic)
-    peak = data.loc[data[y].idxmax()]
+    held = data.dropna(subset=[y])
+    peak = held.loc[held[y].idxmax()]
     alt = (
         f"Bar chart: {title}. Monthly counts from {_label(data[x].min())} to {_label(data[x].max())}, "
-        f"between {int(data[y].min())} and {int(data[y].max())} a month; the highest month was "
-        f"{_label(peak[x])} with {int(peak[y])}. The twelve-month average moved from "
-        f"{_fmt(data[smooth].dropna().iloc[0])} to {_fmt(data[smooth].dropna().iloc[-1])} a month."
+        f"between {int(held[y].min())} and {int(held[y].max())} a month; the highest month was "
+        f"{_label(peak[x])} with {int(peak[y])}."
     )
+    gaps = len(data) - len(held)
+    if gaps:
+        alt += f" {gaps} months are missing from the data and shown blank."
+    if not smoothed.empty:
+        alt += f" The twelve-month average moved from {_fmt(smoothed.iloc[0])} to {_fmt(smoothed.iloc[-1])} a month."
     return Chart(fig, title, alt, data, source, synthetic)
 
 

@@ -17,7 +17,7 @@ from cdp_analysis.areas import Area, AreaRegistry
 from cdp_analysis.config import Config, load_config
 from cdp_analysis.errors import MissingDataError
 
-__all__ = ["ChapterContext", "load_context", "SYNTHETIC_NOTICE"]
+__all__ = ["ChapterContext", "load_context", "residents", "SYNTHETIC_NOTICE"]
 
 SYNTHETIC_NOTICE = "Synthetic demonstration data"
 
@@ -45,8 +45,7 @@ class ChapterContext:
     @cached_property
     def lsoa_population(self) -> pd.Series:
         """Residents per LSOA (all ages, both sexes)."""
-        pop = self.dataset.population()
-        return pop.groupby("area_code", observed=True)["population"].sum()
+        return residents(self.dataset.population())
 
     def lad_codes(self, code: str) -> list[str]:
         """The local-authority codes an area is made of."""
@@ -83,6 +82,17 @@ class ChapterContext:
     def areas_shown(self) -> list[Area]:
         """The area followed by the comparators the data covers whole."""
         return [self.area] + [c for c in self.comparators if self.covers(c.code)]
+
+
+def residents(population: pd.DataFrame) -> pd.Series:
+    """All residents per area from a long population table.
+
+    Uses the ``Persons`` rows where the table has them (files that give persons
+    and each sex would otherwise count everyone twice), else sums the sexes.
+    """
+    sexes = set(population["sex"].dropna().astype(str)) if "sex" in population else set()
+    rows = population[population["sex"] == "Persons"] if "Persons" in sexes else population
+    return rows.groupby("area_code", observed=True)["population"].sum()
 
 
 def load_context(

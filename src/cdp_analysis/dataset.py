@@ -38,6 +38,7 @@ TABLES: dict[str, str] = {
     "lsoa_lookup": "lsoa_lookup.parquet",
     "population": "population.parquet",
     "imd_lsoa": "imd_lsoa.parquet",
+    "census_ethnicity": "census_ethnicity.parquet",
 }
 _HINTS = {
     "street_crime": "police.uk street-crime CSVs (YYYY-MM-<force>-street.csv) or archives",
@@ -49,6 +50,7 @@ _HINTS = {
     "lsoa_lookup": "an ONS LSOA lookup CSV (or LSOA and ward boundaries)",
     "population": "an ONS small-area population file",
     "imd_lsoa": "an IoD2019 IMD file",
+    "census_ethnicity": "a Census 2021 ethnic group CSV (TS021 or a custom dataset)",
 }
 _LEVELS = ("lsoa", "ward", "lad")
 _MONTH_PARTITIONING = pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
@@ -178,6 +180,10 @@ class Dataset:
     def imd(self) -> pd.DataFrame:
         """IMD 2019 by LSOA: ``lsoa_code, imd_score, imd_rank, imd_decile``."""
         return pd.read_parquet(self._path("imd_lsoa"))
+
+    def census(self) -> pd.DataFrame:
+        """Census 2021 residents by ethnic group: ``area_code, area_name, ethnic_group, population``."""
+        return pd.read_parquet(self._path("census_ethnicity"))
 
     def local(self, name: str) -> pd.DataFrame:
         """The local return ``name`` (its template's file name without ``.csv``)."""

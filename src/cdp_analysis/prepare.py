@@ -61,7 +61,7 @@ _MANIFEST_FORMAT = 1
 #: (bump it when the step's output changes for the same input).
 SOURCES: dict[str, int] = {
     "boundaries": 1, "lookup": 1, "indicators": 1, "population": 1, "imd": 1,
-    "local": 1, "street_crime": 1, "stop_search": 1,
+    "census": 1, "local": 1, "street_crime": 1, "stop_search": 1,
 }
 _POLICE_KINDS = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH}
 # source -> (module under cdp_analysis.sources, classifier, functions the step calls)
@@ -70,10 +70,11 @@ _READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "lookup": ("lookups", "is_lookup", ("read_lsoa_lookup",)),
     "population": ("population", "is_population", ("read_population",)),
     "imd": ("imd", "is_imd", ("read_imd",)),
+    "census": ("census", "is_census_ethnicity", ("read_census_ethnicity",)),
     "local": ("local", "is_local_return", ("read_local_return",)),
     "boundaries": ("boundaries", None, ("read_boundaries",)),
 }
-_CLASSIFIED = ("indicators", "lookup", "population", "imd", "local")  # order of the is_… checks
+_CLASSIFIED = ("indicators", "lookup", "population", "imd", "census", "local")  # order of the is_… checks
 _TABULAR = {".csv", ".xlsx", ".xls", ".xlsm"}
 _BOUNDARY_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".tab"}
 _SIDECARS = {
@@ -611,6 +612,7 @@ _TABLE_OUTPUTS = {
     "lookup": ("lsoa_lookup.parquet", "lsoa_code"),
     "population": ("population.parquet", None),
     "imd": ("imd_lsoa.parquet", "lsoa_code"),
+    "census": ("census_ethnicity.parquet", None),
 }
 
 
@@ -627,6 +629,8 @@ def _read_table(source: str, path: Path) -> pd.DataFrame:
             return module.read_population(path)
         if source == "imd":
             return module.read_imd(path).reindex(columns=list(_IMD_COLUMNS))
+        if source == "census":
+            return module.read_census_ethnicity(path)
         return module.read_local_return(path)
     except DataFormatError as exc:  # say why this reader was given this file
         raise DataFormatError(

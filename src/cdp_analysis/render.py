@@ -123,8 +123,13 @@ def banner(synthetic: bool, area_label: str, chapter: str) -> HTML:
     return HTML(f'<div class="cdp-banner">{text}</div>')
 
 
-def show_section(section: object) -> HTML:
-    """Display a chapter section: its findings in words, then its figures and tables."""
+def show_section(section: object, missing: str = "The data has nothing for this section.") -> HTML:
+    """Display a chapter section: its findings in words, then its figures and tables.
+
+    ``section`` may be None (the data lacks it): ``missing`` is shown instead.
+    """
+    if section is None:
+        return HTML(f"<p>{html.escape(missing)}</p>")
     messages = getattr(section, "messages", [])
     words = "".join(f"<p>{html.escape(m.text)}</p>" for m in messages)
     return HTML(words + "".join(getattr(section, "items", [])))

@@ -23,6 +23,7 @@ __all__ = [
     "WEAPONS",
     "NEIGHBOURHOOD_CRIME",
     "monthly_counts",
+    "missing_months",
     "add_rolling_12m",
     "twelve_month_rates",
     "change_over_time",
@@ -44,36 +45,43 @@ def monthly_counts(
     crimes: pd.DataFrame,
     areas: Mapping[str, Iterable[str]],
     crime_types: Sequence[str],
-    months: pd.DatetimeIndex | None = None,
+    months: Iterable[pd.Timestamp] | None = None,
 ) -> pd.DataFrame:
-    """Crimes of ``crime_types`` per area per month, zero-filled.
+    """Crimes of ``crime_types`` per area per month.
 
     Parameters
     ----------
     crimes : normalised street-crime frame (``month``, ``lsoa_code``, ``crime_type``).
     areas : area code → the LSOA codes it is made of.
     crime_types : police.uk crime-type names to count.
-    months : months to report (default: every month from first to last in ``crimes``).
+    months : the months the data holds (default: those present in ``crimes``).
+        Every month from the first to the last is reported: a month the data
+        holds but with no such crime counts 0; a month missing from the data
+        (a gap in the archive) is ``NaN``, never 0.
 
     Returns
     -------
-    DataFrame with ``area_code, month, count``.
+    DataFrame with ``area_code, month, count`` (float, NaN for missing months).
     """
+    held = pd.DatetimeIndex(sorted(set(pd.to_datetime(list(months))))) if months is not None else \
+        pd.DatetimeIndex(sorted(crimes["month"].dropna().unique()))
+    if held.empty:
+        raise MissingDataError("No police.uk months in the data")
+    full = pd.date_range(held.min(), held.max(), freq="MS", name="month")
     chosen = crimes[crimes["crime_type"].isin(crime_types)]
-    if months is None:
-        months = _month_range(crimes["month"])
     frames = []
     for code, lsoas in areas.items():
         in_area = chosen[chosen["lsoa_code"].isin(set(lsoas))]
-        counts = in_area.groupby("month", observed=True).size().reindex(months, fill_value=0)
-        frames.append(pd.DataFrame({"area_code": code, "month": months, "count": counts.to_numpy()}))
+        counts = in_area.groupby("month", observed=True).size().reindex(held, fill_value=0)
+        counts = counts.astype(float).reindex(full)
+        frames.append(pd.DataFrame({"area_code": code, "month": full, "count": counts.to_numpy()}))
     return pd.concat(frames, ignore_index=True)
 
 
-def _month_range(month: pd.Series) -> pd.DatetimeIndex:
-    if month.empty:
-        raise MissingDataError("No police.uk months in the data")
-    return pd.date_range(month.min(), month.max(), freq="MS", name="month")
+def missing_months(monthly: pd.DataFrame) -> list[pd.Timestamp]:
+    """Months inside the data's span that the data does not hold."""
+    gaps = monthly.loc[monthly["count"].isna(), "month"]
+    return sorted(set(gaps))
 
 
 def add_rolling_12m(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -90,38 +98,49 @@ def twelve_month_rates(
     population: Mapping[str, float],
     *,
     confidence: float = 0.95,
+    min_months: int = 6,
 ) -> pd.DataFrame:
-    """Crime rate per 1,000 residents for each complete twelve-month window.
+    """Crime rate per 1,000 residents a year for twelve-month windows.
 
-    Windows end on the latest month and step back a year at a time, so the
-    latest window is the most recent twelve months. Limits are Byar's (exact
+    Windows end on the latest month and step back a year at a time. A window
+    with months missing from the data is annualised over the months it holds
+    (person-time = residents × months / 12) and says so in ``months_with_data``;
+    one holding fewer than ``min_months`` is left out. Limits are Byar's (exact
     Poisson under 10) from :func:`cdp_analysis.stats.crude_rate`.
 
     Returns
     -------
-    DataFrame with ``area_code, period_end, period, count, population, value,
-    lower_ci, upper_ci, method``, oldest window first.
+    DataFrame with ``area_code, period_end, period, months_with_data, count,
+    population, value, lower_ci, upper_ci, method``, oldest window first.
     """
     rows = []
     last = monthly["month"].max()
     for code, group in monthly.groupby("area_code", sort=False):
         series = group.set_index("month")["count"].sort_index()
         end = last
-        while end - pd.DateOffset(months=11) >= series.index.min():
+        while end >= series.index.min():
             start = end - pd.DateOffset(months=11)
-            count = int(series.loc[start:end].sum())
-            pop = float(population[code])
-            est = stats.crude_rate(count, pop, confidence=confidence, multiplier=PER_1000)
-            rows.append({
-                "area_code": code, "period_end": end,
-                "period": f"{start:%b %Y} to {end:%b %Y}",
-                "count": count, "population": pop,
-                "value": est.value, "lower_ci": est.lower_ci, "upper_ci": est.upper_ci,
-                "method": est.method,
-            })
+            window = series.loc[start:end].dropna()
+            if len(window) >= min_months:
+                rows.append(_window_rate(code, start, end, window, float(population[code]), confidence))
             end = end - pd.DateOffset(years=1)
     out = pd.DataFrame(rows)
+    if out.empty:
+        raise MissingDataError(f"No twelve-month window holds {min_months} or more months of data")
     return out.sort_values(["area_code", "period_end"]).reset_index(drop=True)
+
+
+def _window_rate(code: str, start: pd.Timestamp, end: pd.Timestamp, window: pd.Series,
+                 population: float, confidence: float) -> dict:
+    months = len(window)
+    count = int(window.sum())
+    est = stats.crude_rate(count, population * months / 12, confidence=confidence, multiplier=PER_1000)
+    period = f"{start:%b %Y} to {end:%b %Y}" + ("" if months == 12 else f", {months} months of data")
+    return {
+        "area_code": code, "period_end": end, "period": period, "months_with_data": months,
+        "count": count, "population": population,
+        "value": est.value, "lower_ci": est.lower_ci, "upper_ci": est.upper_ci, "method": est.method,
+    }
 
 
 def change_over_time(rates: pd.DataFrame, area_code: str) -> dict[str, float | str | None]:
@@ -140,9 +159,11 @@ def change_over_time(rates: pd.DataFrame, area_code: str) -> dict[str, float | s
         "latest_period": latest["period"], "latest_value": float(latest["value"]),
         "latest_count": int(latest["count"]),
     }
+    by_end = own.set_index("period_end")
     for label, years in (("one_year", 1), ("five_year", 5)):
-        if len(own) > years:
-            before = own.iloc[-1 - years]
+        when = latest["period_end"] - pd.DateOffset(years=years)
+        if when in by_end.index:
+            before = by_end.loc[when]
             result[f"{label}_value"] = float(before["value"])
             result[f"{label}_period"] = before["period"]
             result[f"{label}_pct"] = _pct_change(before["value"], latest["value"])
@@ -193,8 +214,12 @@ def small_area_rates(
     end: pd.Timestamp,
     benchmark_rate: float,
     confidence: float = 0.95,
+    years: float = 1.0,
 ) -> pd.DataFrame:
-    """Counts and rates per 1,000 for each ward or LSOA of an area over a window.
+    """Counts and rates per 1,000 a year for each ward or LSOA of an area over a window.
+
+    ``years`` is how much of the window the data holds (0.75 when three months
+    are missing), so rates stay annual and comparable with the area's.
 
     Each small area is compared with ``benchmark_rate`` (normally the whole
     area's rate) the Fingertips way: its interval against the benchmark value,
@@ -215,7 +240,9 @@ def small_area_rates(
     table = keep.groupby([code, name], observed=True)[["count", "population"]].sum().reset_index()
     table = table.rename(columns={code: "code", name: "name"})
     table = table[table["population"] > 0]
-    rated = stats.crude_rate_table(table, "count", "population", confidence=confidence, multiplier=PER_1000)
+    table["person_years"] = table["population"] * years
+    rated = stats.crude_rate_table(table, "count", "person_years", confidence=confidence, multiplier=PER_1000)
+    rated = rated.drop(columns="person_years")
     rated["compared_to_area"] = stats.compare_to_benchmark_series(
         rated["lower_ci"], rated["upper_ci"], benchmark_rate, polarity="NoJudgement"
     )

@@ -278,3 +278,11 @@ def test_lsoa_2011_to_2021_small():
     assert out.loc[["E", "F"], "change"].tolist() == ["complex", "complex"]
     assert out.loc["F", "lsoa21_code"] == "F'" and out.loc["F", "share_of_lsoa11_area"] == pytest.approx(0.7)
     assert pd.isna(out.loc["G", "lsoa21_code"]) and out.loc["G", "share_of_lsoa11_area"] == 0.0
+
+
+def test_lsoa_table_without_wards_is_not_a_lookup(tmp_path):
+    # e.g. london-2011-2021-major-drugs.csv: LSOA and LAD columns, no ward; prepare must not claim it
+    path = tmp_path / "crimes.csv"
+    path.write_text("LSOA11CD,LSOA11NM,LAD11CD,LAD11NM,2011\nE01000001,City of London 001A,E09000001,City of London,3\n",
+                    encoding="utf-8")
+    assert not is_lookup(path)

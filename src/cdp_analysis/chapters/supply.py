@@ -20,11 +20,15 @@ from cdp_analysis.sdc import get_policy, suppress_table
 __all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT"]
 
 POLICE_SOURCE = "data.police.uk street-level crime"
+STOP_SEARCH_SOURCE = "data.police.uk stop and search"
 POLICE_CAVEAT = (
     "Police-recorded drug offences measure police activity as much as drug markets: a rise "
     "often follows proactive operations (for example \"Clear, Hold, Build\"), and a fall can "
-    "mean less enforcement. Locations are anonymised to nearby map points, and crimes are "
-    "counted in the LSOA where they were located, whichever force recorded them."
+    "mean less enforcement. Rates are per resident: areas with large daytime or visitor "
+    "populations (town and city centres, the City of London) show high rates for that reason. "
+    "Locations are anonymised to nearby map points, and crimes are counted in the LSOA where "
+    "they were located, whichever force recorded them. Months missing from the police archive "
+    "are left blank, never counted as zero, and rates over windows with gaps are annualised."
 )
 
 
@@ -45,10 +49,22 @@ class SupplyChapter:
         self.area = ctx.area
         self.synthetic = ctx.synthetic
         self.policy = get_policy(ctx.config.disclosure_policy)
-        self.shown = ctx.areas_shown()
         self._memo: dict[tuple, pd.DataFrame] = {}
+        self.shown = [a for a in ctx.areas_shown() if a is ctx.area or self._police_covers(a.code)]
 
     # data -------------------------------------------------------------------
+    def _police_covers(self, code: str) -> bool:
+        """Whether police data holds crimes in every LA of a comparator.
+
+        A force's files also hold crimes just over its border, so a region is only
+        compared when each of its authorities has crimes in the data.
+        """
+        for lad in self.ctx.lad_codes(code):
+            found = self.ctx.dataset.street_crime(lsoa_codes=self.ctx.lsoas(lad), columns=["lsoa_code"])
+            if found.empty:
+                return False
+        return True
+
     @cached_property
     def lsoas(self) -> dict[str, list[str]]:
         """LSOAs of the area and of each comparator the data covers."""
@@ -72,14 +88,20 @@ class SupplyChapter:
 
     @cached_property
     def months(self) -> pd.DatetimeIndex:
-        """Every month from the first to the last in the data."""
-        return pd.date_range(self.crimes["month"].min(), self.crimes["month"].max(), freq="MS")
+        """The months the police data holds (gaps in the archive are not months of zero)."""
+        return pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in self.ctx.dataset.months()]))
 
     @property
     def latest_window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The most recent twelve months."""
         end = self.months[-1]
         return end - pd.DateOffset(months=11), end
+
+    @cached_property
+    def rate_label(self) -> str:
+        """How the time-series rates are built: rolling twelve months, or monthly annualised."""
+        monthly = self.monthly(supply.DRUG_CRIME)
+        return "rolling twelve months" if monthly["rolling_12m"].notna().any() else "each month, annualised"
 
     def names(self) -> dict[str, str]:
         """Area code → name, for the areas shown."""
@@ -96,7 +118,11 @@ class SupplyChapter:
         counts = supply.monthly_counts(self.crimes, self.lsoas, crime_types, self.months)
         counts = supply.add_rolling_12m(counts)
         counts["area"] = counts["area_code"].map(self.names())
-        counts["rolling_rate"] = counts["rolling_12m"] / counts["area_code"].map(self.population) * 1000
+        residents = counts["area_code"].map(self.population)
+        if counts["rolling_12m"].notna().any():
+            counts["rate"] = counts["rolling_12m"] / residents * 1000
+        else:  # no run of twelve months in the data: monthly rates, annualised
+            counts["rate"] = counts["count"] / residents * 1000 * 12
         return counts
 
     def rates(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
@@ -164,9 +190,9 @@ class SupplyChapter:
             ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
         )
         lines = charts.trend_lines(
-            monthly.dropna(subset=["rolling_rate"])[["area", "month", "rolling_12m", "rolling_rate"]],
-            x="month", y="rolling_rate", series="area", order=[a.name for a in self.shown],
-            title="Drug offences per 1,000 residents, rolling twelve months",
+            monthly.dropna(subset=["rate"])[["area", "month", "count", "rolling_12m", "rate"]],
+            x="month", y="rate", series="area", order=[a.name for a in self.shown],
+            title=f"Drug offences per 1,000 residents a year, {self.rate_label}",
             ylabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
         )
         rates = self.rates(supply.DRUG_CRIME)
@@ -210,14 +236,21 @@ class SupplyChapter:
         return Section("Seasonality", [render.chart_html(chart)], messages)
 
     def small_areas(self, level: str = "ward") -> Section:
-        """Ward (or LSOA) choropleth, top ten, hotspots, suppressed table."""
+        """Ward (or LSOA) choropleth, top ten, hotspots, suppressed table.
+
+        Falls back to LSOAs when the area has fewer than five wards (the City of
+        London's 25 wards are one merged ward in most published boundaries).
+        """
+        wards = self.ctx.lookup.loc[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code]), "ward_code"]
+        if level == "ward" and wards.nunique() < 5:
+            level = "lsoa"
         start, end = self.latest_window
         area_rate = self.rates(supply.DRUG_CRIME)
         area_rate = area_rate[(area_rate["area_code"] == self.area.code)].iloc[-1]
         table = supply.small_area_rates(
             self.crimes, self.ctx.lookup, self.ctx.lsoa_population, level=level,
             lsoas=self.lsoas[self.area.code], crime_types=supply.DRUG_CRIME, start=start, end=end,
-            benchmark_rate=float(area_rate["value"]),
+            benchmark_rate=float(area_rate["value"]), years=area_rate["months_with_data"] / 12,
         )
         published = suppress_table(
             table, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
@@ -283,9 +316,9 @@ class SupplyChapter:
     def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str) -> Section:
         monthly = self.monthly(crime_types)
         lines = charts.trend_lines(
-            monthly.dropna(subset=["rolling_rate"])[["area", "month", "rolling_12m", "rolling_rate"]],
-            x="month", y="rolling_rate", series="area", order=[a.name for a in self.shown],
-            title=f"{title} per 1,000 residents, rolling twelve months",
+            monthly.dropna(subset=["rate"])[["area", "month", "count", "rolling_12m", "rate"]],
+            x="month", y="rate", series="area", order=[a.name for a in self.shown],
+            title=f"{title} per 1,000 residents a year, {self.rate_label}",
             ylabel="Offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
         )
         rates = self.rates(crime_types)
@@ -300,9 +333,9 @@ class SupplyChapter:
         """The CDOF neighbourhood-crime proxy, by type, against comparators."""
         frames, rows = [], []
         for crime_type in supply.NEIGHBOURHOOD_CRIME:
-            monthly = self.monthly((crime_type,)).dropna(subset=["rolling_rate"])
+            monthly = self.monthly((crime_type,)).dropna(subset=["rate"])
             monthly["crime_type"] = crime_type
-            frames.append(monthly[["crime_type", "area", "month", "rolling_12m", "rolling_rate"]])
+            frames.append(monthly[["crime_type", "area", "month", "count", "rolling_12m", "rate"]])
             rates = self.rates((crime_type,))
             latest = rates[rates["period_end"] == rates["period_end"].max()]
             own = latest[latest["area_code"] == self.area.code].iloc[0]
@@ -311,8 +344,9 @@ class SupplyChapter:
                              "Comparator": name, "Comparator rate": value,
                              "Compared": label})
         chart = charts.small_multiples(
-            pd.concat(frames), facet="crime_type", x="month", y="rolling_rate", series="area",
-            order=[a.name for a in self.shown], title="Neighbourhood crime per 1,000 residents, rolling twelve months",
+            pd.concat(frames), facet="crime_type", x="month", y="rate", series="area",
+            order=[a.name for a in self.shown],
+            title=f"Neighbourhood crime per 1,000 residents a year, {self.rate_label}",
             ylabel="Crimes per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
         )
         total = self.rates(supply.NEIGHBOURHOOD_CRIME)
@@ -330,10 +364,105 @@ class SupplyChapter:
             ))
         return Section("Neighbourhood crime", items, [KeyMessage(text)])
 
+    def has_stop_search(self) -> bool:
+        """Whether the data holds stop-and-search records."""
+        return "stop_search" in self.ctx.dataset.available()
+
+    def stop_and_search(self) -> Section:
+        """Drug searches located in the area: volume, find rate, disproportionality."""
+        from cdp_analysis import stop_search
+
+        searches = self.ctx.dataset.stop_search()
+        lads = self.ctx.dataset.boundaries("lad")
+        lads = lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
+        located = stop_search.locate_in_area(searches, lads)
+        drugs = stop_search.drug_searches(located[located["area_code"].notna()])
+        if drugs.empty:
+            return Section("Stop and search for drugs", [],
+                           [KeyMessage(f"No stop and search for drugs is located in {self.area.name} in the data.")])
+        drugs = drugs.assign(area_code=self.area.code)
+        monthly = stop_search.monthly_searches(drugs)
+        monthly["twelve_month_average"] = monthly["searches"].rolling(12, min_periods=12).mean()
+        bars = charts.monthly_bars(
+            monthly[["month", "searches", "twelve_month_average"]], x="month", y="searches", smooth="twelve_month_average",
+            title=f"Searches for controlled drugs each month, {self.area.name}", ylabel="Searches",
+            source=STOP_SEARCH_SOURCE, synthetic=self.synthetic,
+        )
+        items, messages = [render.chart_html(bars)], []
+        finds = stop_search.find_rate(drugs, period="financial_year")
+        finds = finds[finds["flag_recorded"] > 0]
+        if not finds.empty:
+            items.append(render.table_html(self._find_table(finds), f"Drug searches and what they found, {self.area.name}",
+                                           synthetic=self.synthetic))
+            last = finds.iloc[-1]
+            months = int(last["months_with_data"])
+            when = f"In {last['period']}" + (f" so far ({months} months)" if months < 12 else "")
+            messages.append(KeyMessage(
+                f"{when}, {narrative.number(last['find_rate'])}% of {int(last['flag_recorded']):,} drug "
+                f"searches in {self.area.name} found what was searched for (95% CI "
+                f"{narrative.number(last['find_rate_lower'])}% to {narrative.number(last['find_rate_upper'])}%)."
+            ))
+        items_d, message_d = self._disproportionality(drugs)
+        return Section("Stop and search for drugs", items + items_d, messages + message_d)
+
+    def _find_table(self, finds: pd.DataFrame) -> pd.DataFrame:
+        table = finds[["period", "months_with_data", "searches", "flag_recorded", "find_rate",
+                       "find_rate_lower", "find_rate_upper"]].copy()
+        for col in ("find_rate", "find_rate_lower", "find_rate_upper"):
+            table[col] = table[col].round(1)
+        return table.rename(columns={
+            "period": "Financial year", "months_with_data": "Months of data", "searches": "Drug searches",
+            "flag_recorded": "With outcome flag", "find_rate": "Found (%)", "find_rate_lower": "Lower 95% CI",
+            "find_rate_upper": "Upper 95% CI"})
+
+    def _disproportionality(self, drugs: pd.DataFrame) -> tuple[list, list[KeyMessage]]:
+        from cdp_analysis import stop_search
+
+        try:
+            census = self.ctx.dataset.census()
+        except MissingDataError:
+            return [], [KeyMessage("Disproportionality needs Census 2021 ethnic group counts, which the data lacks.")]
+        census = census[census["area_code"].isin(self.ctx.lad_codes(self.area.code))]
+        start, end = self.latest_window
+        recent = drugs[(drugs["month"] >= start) & (drugs["month"] <= end)]
+        ratios = stop_search.disproportionality(recent, census)
+        ratios = ratios[ratios["residents"] > 0]
+        shown = ratios[["group", "searches", "residents", "value", "ratio", "ratio_lower_ci", "ratio_upper_ci", "note"]]
+        table = render.table_html(
+            shown.rename(columns={"group": "Ethnic group (Census 2021)", "searches": "Drug searches",
+                                  "residents": "Residents", "value": "Searches per 1,000 residents",
+                                  "ratio": "Ratio to White", "ratio_lower_ci": "Lower 95% CI",
+                                  "ratio_upper_ci": "Upper 95% CI", "note": "Note"}),
+            f"Drug searches by officer-defined ethnicity against residents, {start:%b %Y} to {end:%b %Y}",
+            synthetic=self.synthetic,
+            formats={"Residents": ",.0f", "Searches per 1,000 residents": ".2f", "Ratio to White": ".1f",
+                     "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"},
+        )
+        messages = []
+        significant = ratios[ratios["ratio_lower_ci"] > 1]
+        for _, r in significant.sort_values("ratio", ascending=False).head(2).iterrows():
+            messages.append(KeyMessage(
+                f"{r['group']} residents of {self.area.name} were searched for drugs {r['ratio']:.1f} times as often "
+                f"as White residents (95% CI {r['ratio_lower_ci']:.1f} to {r['ratio_upper_ci']:.1f}).",
+                "Review the grounds and outcomes of drug searches with the police and crime panel and "
+                "community scrutiny groups.", "Supply",
+            ))
+        return [table], messages
+
+    def sections(self, small_area_level: str = "ward") -> dict[str, Section]:
+        """Every section in reading order; stop and search only when the data has it."""
+        found = {
+            "headline": self.headline(), "trend": self.trend(), "seasonality": self.seasonality(),
+            "small_areas": self.small_areas(small_area_level), "weapons": self.weapons(),
+            "neighbourhood": self.neighbourhood_crime(),
+        }
+        if self.has_stop_search():
+            found["stop_search"] = self.stop_and_search()
+        return found
+
     def all_sections(self) -> list[Section]:
         """Every section in reading order (used by tests and the key-messages box)."""
-        return [self.headline(), self.trend(), self.seasonality(), self.small_areas(),
-                self.weapons(), self.neighbourhood_crime()]
+        return list(self.sections().values())
 
 
 def key_messages(sections: list[Section], synthetic: bool) -> str:

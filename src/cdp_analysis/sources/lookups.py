@@ -71,9 +71,11 @@ def _entity_columns(header: list[str]) -> dict[tuple[str, str], tuple[str, str]]
 
 
 def is_lookup(path: str | Path) -> bool:
-    """Whether ``path`` is an ONS LSOA lookup CSV (``LSOAyyCD`` with ``WDyyCD`` or ``LADyyCD``).
+    """Whether ``path`` is an ONS LSOA lookup CSV (``LSOAyyCD``, ``WDyyCD`` and ``LADyyCD``).
 
-    Never raises: anything unreadable is simply not a lookup.
+    Never raises: anything unreadable is simply not a lookup. A file with LSOA and
+    LAD columns but no ward (e.g. a crime table by LSOA) is not a lookup: the
+    reader needs all three levels.
     """
     path = Path(path)
     if path.suffix.lower() != ".csv" or not path.is_file():
@@ -83,7 +85,7 @@ def is_lookup(path: str | Path) -> bool:
     except Exception:
         return False
     roles = _entity_columns(header)
-    return ("lsoa", "cd") in roles and (("ward", "cd") in roles or ("lad", "cd") in roles)
+    return all(role in roles for role in (("lsoa", "cd"), ("ward", "cd"), ("lad", "cd")))
 
 
 def read_lsoa_lookup(path: str | Path) -> pd.DataFrame:
