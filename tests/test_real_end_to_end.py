@@ -105,3 +105,15 @@ def test_build_real_supply_chapter_html(real_source, tmp_path_factory):
     assert "Stop and search for drugs" in page and "found what was searched for" in page
     assert str(real_source) not in page and str(REPO) not in page
     assert len(re.findall(r"<img ", page)) >= 5
+
+
+def test_overview_for_real_area_without_fingertips_says_what_is_missing(real_source, tmp_path_factory):
+    ctx = load_context(CITY, data_dir=real_source, processed_dir=tmp_path_factory.mktemp("processed4"))
+    from cdp_analysis.chapters.overview import OverviewChapter
+
+    overview = OverviewChapter(ctx)
+    summary = overview.summary()
+    assert summary.empty
+    assert "cdp fetch" in overview.messages(summary)[0].text
+    tiles = overview.crime_tiles()
+    assert tiles["Measure"].tolist()[0].startswith("Drug offences")

@@ -76,7 +76,9 @@ class OverviewChapter:
         try:
             table = self.ctx.dataset.indicators()
         except MissingDataError:
-            return pd.DataFrame(columns=["indicator_id"])
+            from cdp_analysis.schema import INDICATOR_COLUMNS
+
+            return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
         table = table[table["indicator_id"].isin(list(self.catalogue))]
         table = table[table["category_type"].fillna("").eq("")]
         table = table[table["sex"].fillna("Persons").isin(["Persons", "Not applicable"])]
@@ -135,7 +137,7 @@ class OverviewChapter:
                 "region": region_value, "england": england_value, "compared": compared,
                 "trend": self._trend(own, info),
             })
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
 
     def _trend(self, own: pd.DataFrame, info: IndicatorInfo) -> str:
         usable = own.dropna(subset=["lower_ci", "upper_ci"])
@@ -246,7 +248,18 @@ class OverviewChapter:
         out.sort(key=lambda m: 0 if m.recommendation else 1)
         if not out and not table.empty:
             out.append(KeyMessage(f"No indicator for {self.area.name} differs significantly from England."))
+        if table.empty:
+            out.append(KeyMessage(
+                f"The data holds none of the outcomes framework's Fingertips indicators for {self.area.name}: "
+                "download them with `cdp fetch` or export them from Fingertips into the data folder.",
+                "Add the Fingertips indicators to the data so the overview can compare them with England.",
+                "Data",
+            ))
         return out
+
+
+_SUMMARY_COLUMNS = ["outcome", "indicator", "indicator_id", "period", "count", "value", "lower_ci", "upper_ci",
+                    "unit", "region", "england", "compared", "trend"]
 
 
 def _multiplier(unit: str) -> float:

@@ -1,0 +1,61 @@
+"""Outcomes overview: CDP aggregation, comparisons and missing data, on the demo data."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import pytest
+
+from cdp_analysis.chapters.overview import OverviewChapter, indicator_catalogue
+from cdp_analysis.config import load_config
+from cdp_analysis.context import load_context
+
+pytestmark = pytest.mark.xdist_group("demo-data")
+
+
+@pytest.fixture(scope="module")
+def demo_config(tmp_path_factory):
+    root = tmp_path_factory.mktemp("overview")
+    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
+
+
+def _fingertips_rows(config, indicator_id: str) -> list[dict]:
+    path = config.demo_dir / "fingertips" / "demo-indicators.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [r for r in csv.DictReader(handle) if r["Indicator ID"] == indicator_id and not r["Category Type"]]
+
+
+def test_cdp_proportion_is_recomputed_from_summed_counts(demo_config):
+    ctx = load_context("Z95000001", config=demo_config)
+    summary = OverviewChapter(ctx).summary().set_index("indicator_id")
+    row = summary.loc["90245"]
+    raw = [r for r in _fingertips_rows(demo_config, "90245")
+           if r["Area Code"] in ("Z09000001", "Z09000002") and r["Time period"] == row["period"]]
+    assert len(raw) == 2
+    x = sum(float(r["Count"]) for r in raw)
+    n = sum(float(r["Denominator"]) for r in raw)
+    assert row["value"] == pytest.approx(x / n * 100)
+    # Wilson score interval, by hand (z for 95%)
+    z, p = 1.959963985, x / n
+    centre, half = 2 * x + z**2, z * math.sqrt(z**2 + 4 * x * (1 - p))
+    assert row["lower_ci"] == pytest.approx((centre - half) / (2 * (n + z**2)) * 100, rel=1e-6)
+    assert row["upper_ci"] == pytest.approx((centre + half) / (2 * (n + z**2)) * 100, rel=1e-6)
+    # standardised rates cannot be summed: the CDP has no DSR rows
+    assert "92432" not in summary.index
+
+
+def test_borough_comparison_uses_its_interval_against_england_value(demo_config):
+    ctx = load_context("Z09000001", config=demo_config)
+    summary = OverviewChapter(ctx).summary()
+    catalogue = indicator_catalogue()
+    assert len(summary) == len(catalogue)  # every catalogued indicator is in the demo
+    for _, r in summary.iterrows():
+        polarity = catalogue[r["indicator_id"]].polarity
+        if r["upper_ci"] < r["england"]:
+            expected = "Better" if polarity == "LowIsGood" else "Worse"
+        elif r["lower_ci"] > r["england"]:
+            expected = "Worse" if polarity == "LowIsGood" else "Better"
+        else:
+            expected = "Similar"
+        assert r["compared"] == expected, r["indicator"]
