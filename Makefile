@@ -14,13 +14,14 @@ else
 endif
 PYTHON3 ?= python3
 
-.PHONY: help install demo test test-fast lab reports clean distclean bench
+.PHONY: help install demo test test-fast lab reports clean distclean bench a11y
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo data, build the demo reports"
 	@echo "make test   - set up, run the whole test suite (unit, notebooks, end to end)"
 	@echo "make lab    - open JupyterLab on the notebooks with the project's kernel"
 	@echo "make bench  - run the benchmarks (slow; prints figures)"
+	@echo "make a11y   - axe-core WCAG 2.2 AA check of reports/ in headless Chromium"
 	@echo "make clean  - delete data/processed and reports (safe: both are rebuilt)"
 
 install: $(STAMP)
@@ -54,3 +55,9 @@ clean:
 
 distclean: clean
 	rm -rf .venv data/raw/demo
+
+# Accessibility: axe-core (WCAG 2.2 AA rules) on every published page in headless Chromium.
+# Needs Debian's chromium (apt-get install chromium) and npm; not part of `make test`.
+a11y:
+	cd tools/a11y && npm install --silent --no-audit --no-fund
+	node tools/a11y/axe.js $$(find $(CURDIR)/reports -name '*.html' | sort)

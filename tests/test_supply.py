@@ -159,3 +159,30 @@ def test_crime_type_mix_counts_window_only():
     crimes = _crimes([("2024-01", "A1", "Drugs", 3), ("2024-02", "A1", "Burglary", 5), ("2022-02", "A1", "Robbery", 9)])
     mix = supply.crime_type_mix(crimes, ["A1"], pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-01"))
     assert dict(zip(mix["crime_type"], mix["count"])) == {"Burglary": 5, "Drugs": 3}
+
+
+def test_deprivation_gradient_by_national_quintile():
+    imd = pd.DataFrame({"lsoa_code": ["A1", "A2", "A3", "A4"], "imd_decile": [1, 2, 5, 10]})
+    population = pd.Series({"A1": 1000, "A2": 1000, "A3": 2000, "A4": 4000})
+    crimes = _crimes([("2024-05", "A1", "Drugs", 10), ("2024-05", "A2", "Drugs", 6),
+                      ("2024-05", "A3", "Drugs", 4), ("2024-05", "A4", "Drugs", 2),
+                      ("2024-05", "A4", "Burglary", 9)])
+    out = supply.deprivation_gradient(crimes, imd, population, lsoas=["A1", "A2", "A3", "A4"],
+                                      crime_types=["Drugs"], start=pd.Timestamp("2024-01-01"),
+                                      end=pd.Timestamp("2024-12-01"))
+    # deciles 1,2 → quintile 1; 5 → 3; 10 → 5
+    assert out["quintile"].tolist() == [1, 3, 5]
+    assert out["count"].tolist() == [16, 4, 2]
+    assert out["value"].tolist() == pytest.approx([16 / 2000 * 1000, 4 / 2000 * 1000, 2 / 4000 * 1000])
+    assert out["label"].iloc[0] == "1 (most deprived)"
+    assert supply.slope_index(out) is None  # needs all five quintiles
+
+
+def test_slope_index_of_a_linear_gradient():
+    # Equal populations, rates 5,4,3,2,1 at quintile midpoints 0.1…0.9: slope −1 per 0.2 = −5.
+    gradient = pd.DataFrame({"quintile": [1, 2, 3, 4, 5], "population": [1000] * 5,
+                             "count": [50, 40, 30, 20, 10], "value": [5.0, 4.0, 3.0, 2.0, 1.0],
+                             "lower_ci": [3.7, 2.9, 2.0, 1.2, 0.5], "upper_ci": [6.6, 5.4, 4.3, 3.1, 1.8]})
+    result = supply.slope_index(gradient)
+    assert result["sii"] == pytest.approx(-5.0)
+    assert result["lower_ci"] < -5.0 < result["upper_ci"]

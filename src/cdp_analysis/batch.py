@@ -132,6 +132,8 @@ def _execute_and_export(notebook: Path, parameters: dict, config: Config, area_c
             str(notebook), str(executed), parameters=parameters, kernel_name="python3",
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             execution_timeout=config.timeout_seconds,
+            # the kernel's own log (TCP notice, shutdown interrupt) is noise for whoever reads a batch
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         nb = nbformat.read(executed, as_version=4)
     nb.metadata["cdp"] = {"version": __version__, "built": f"Area {area.code}."}

@@ -33,6 +33,7 @@ __all__ = [
     "seasonality_heatmap",
     "ranked_bars",
     "small_multiples",
+    "spc_chart",
 ]
 
 #: Area line styles: the focus area, then comparators in order.
@@ -268,3 +269,37 @@ def _fmt(value: float) -> str:
 
 def _label(value: object) -> str:
     return f"{value:%b %Y}" if isinstance(value, pd.Timestamp) else str(value)
+
+
+def spc_chart(
+    data: pd.DataFrame, *, x: str, title: str, ylabel: str, source: str, synthetic: bool = False,
+) -> Chart:
+    """NHS "Making Data Count" XmR chart: values, mean, process limits, special causes.
+
+    ``data`` is :func:`cdp_analysis.stats.spc` output with the time column ``x``.
+    Special-cause points are drawn larger with a distinct marker (not colour alone).
+    """
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    ax.plot(data[x], data["y"], color="#505a5f", linewidth=1.2, marker="o", markersize=3, label="Monthly count")
+    ax.plot(data[x], data["mean"], color="#0b0c0c", linewidth=1.4, label="Mean")
+    ax.plot(data[x], data["upl"], color="#0b0c0c", linestyle="--", linewidth=1, label="Process limits")
+    ax.plot(data[x], data["lpl"], color="#0b0c0c", linestyle="--", linewidth=1)
+    high = data[data["point_type"].astype(str).str.endswith("high")]
+    low = data[data["point_type"].astype(str).str.endswith("low")]
+    ax.scatter(high[x], high["y"], s=45, marker="^", color="#f47738", zorder=3, label="Special cause: high")
+    ax.scatter(low[x], low["y"], s=45, marker="v", color="#1d70b8", zorder=3, label="Special cause: low")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8, ncol=3, loc="upper left")
+    _finish(fig, source, synthetic)
+    alt = (
+        f"Statistical process control chart: {title}. Mean {_fmt(data['mean'].iloc[-1])} a month, "
+        f"process limits {_fmt(data['lpl'].iloc[-1])} to {_fmt(data['upl'].iloc[-1])}. "
+        f"{len(high)} months show special-cause variation on the high side and {len(low)} on the low side."
+    )
+    if not high.empty:
+        alt += " High: " + ", ".join(_label(v) for v in high[x]) + "."
+    if not low.empty:
+        alt += " Low: " + ", ".join(_label(v) for v in low[x]) + "."
+    return Chart(fig, title, alt, data, source, synthetic)

@@ -39,7 +39,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     summary = generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
                             end_month=config.demo_end_month, force=args.force)
-    print(f"Demo data: {_display(config.demo_dir, config)} ({summary})")
+    what = "generated" if summary.generated else "up to date"
+    print(f"Demo data {what}: {_display(config.demo_dir, config)} — {summary.boroughs} boroughs, "
+          f"{summary.wards} wards, {summary.lsoas} LSOAs, {summary.crime_rows:,} street crimes "
+          f"({summary.months} months). Synthetic demonstration data.")
     if args.data_only:
         return 0
     codes = resolve_areas("all", AreaRegistry.load(config.raw_dir), demo=True)

@@ -31,6 +31,8 @@ __all__ = [
     "small_area_rates",
     "hotspots",
     "crime_type_mix",
+    "deprivation_gradient",
+    "slope_index",
 ]
 
 DRUG_CRIME = ("Drugs",)
@@ -262,3 +264,59 @@ def crime_type_mix(crimes: pd.DataFrame, lsoas: Iterable[str], start: pd.Timesta
     ]
     counts = window.groupby("crime_type", observed=True).size().sort_values(ascending=False)
     return counts.rename("count").reset_index()
+
+
+def deprivation_gradient(
+    crimes: pd.DataFrame,
+    imd: pd.DataFrame,
+    population: pd.Series,
+    *,
+    lsoas: Iterable[str],
+    crime_types: Sequence[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    years: float = 1.0,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Crime rate per 1,000 a year by national IMD 2019 quintile of the area's LSOAs.
+
+    Quintile 1 holds the LSOAs in national deciles 1–2 (the most deprived fifth
+    of England's neighbourhoods). LSOAs without an IMD decile are left out.
+
+    Returns
+    -------
+    DataFrame with ``quintile, label, lsoas, count, population, value, lower_ci,
+    upper_ci`` for the quintiles present, most deprived first.
+    """
+    chosen = imd[imd["lsoa_code"].isin(set(lsoas))].dropna(subset=["imd_decile"]).copy()
+    chosen["quintile"] = ((chosen["imd_decile"].astype(int) + 1) // 2).astype(int)
+    chosen["population"] = chosen["lsoa_code"].map(population).fillna(0.0)
+    window = crimes[crimes["crime_type"].isin(crime_types) & (crimes["month"] >= start) & (crimes["month"] <= end)]
+    per_lsoa = window.groupby("lsoa_code", observed=True).size()
+    chosen["count"] = chosen["lsoa_code"].map(per_lsoa).fillna(0).astype(int)
+    table = chosen.groupby("quintile").agg(lsoas=("lsoa_code", "size"), count=("count", "sum"),
+                                           population=("population", "sum")).reset_index()
+    table = table[table["population"] > 0]
+    table["person_years"] = table["population"] * years
+    rated = stats.crude_rate_table(table, "count", "person_years", confidence=confidence, multiplier=PER_1000)
+    rated["label"] = rated["quintile"].map(_QUINTILE_LABELS)
+    return rated.drop(columns="person_years").sort_values("quintile").reset_index(drop=True)
+
+
+_QUINTILE_LABELS = {1: "1 (most deprived)", 2: "2", 3: "3", 4: "4", 5: "5 (least deprived)"}
+
+
+def slope_index(gradient: pd.DataFrame, seed: int = 2021) -> dict[str, float] | None:
+    """Slope index of inequality across the five quintiles (None unless all five are present).
+
+    Computed with :func:`cdp_analysis.stats.sii` (rates, log-scale standard
+    errors from the 95% limits, simulated confidence interval). A negative SII
+    means rates fall from the most to the least deprived fifth.
+    """
+    if sorted(gradient["quintile"]) != [1, 2, 3, 4, 5] or (gradient["count"] == 0).any():
+        return None
+    result = stats.sii(gradient, "quintile", "population", value="value", value_type=1,
+                       lower_cl="lower_ci", upper_cl="upper_ci", repetitions=10_000, seed=seed)
+    row = result.iloc[0]
+    return {"sii": float(row["sii"]), "lower_ci": float(row["sii_lower_ci"]),
+            "upper_ci": float(row["sii_upper_ci"])}

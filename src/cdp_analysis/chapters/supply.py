@@ -202,15 +202,41 @@ class SupplyChapter:
         ].rename(columns={"period": "Twelve months", "count": "Drug offences", "population": "Residents",
                           "value": "Rate per 1,000", "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI"})
         trend = self._trend_marker(rates)
+        spc_chart, spc_message = self._spc(own)
         items = [
-            render.chart_html(bars), render.chart_html(lines),
+            render.chart_html(bars), render.chart_html(lines), *spc_chart,
             render.table_html(table, f"Drug offences per twelve months, {self.area.name}",
                               synthetic=self.synthetic,
                               formats={"Residents": ",.0f", "Rate per 1,000": ".2f",
                                        "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"}),
         ]
         messages = [KeyMessage(narrative.change_sentence("drug offence rate", change) + f" {trend}")]
+        messages += spc_message
         return Section("Drug offences over time", items, messages)
+
+    def _spc(self, own: pd.DataFrame, months: int = 36) -> tuple[list[str], list[KeyMessage]]:
+        """XmR chart of the latest unbroken run of up to 36 months (at least 12)."""
+        series = own.set_index("month")["count"]
+        gaps = series[series.isna()]
+        run = series[series.index > gaps.index.max()] if not gaps.empty else series
+        run = run.tail(months)
+        if len(run) < 12:
+            return [], []
+        table = stats.spc(run, improvement_direction="neutral").reset_index(names="month")
+        chart = charts.spc_chart(
+            table, x="month", title=f"Drug offences each month with process limits, {self.area.name}",
+            ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
+        )
+        latest = table.iloc[-6:]
+        unusual = latest[latest["special_cause_flag"].astype(bool)]
+        if unusual.empty:
+            text = ("In the last six months drug offences have varied within their usual range "
+                    "(no special-cause variation on an XmR chart).")
+        else:
+            text = (f"{len(unusual)} of the last six months show special-cause variation on an XmR chart "
+                    f"({', '.join(f'{m:%b %Y}' for m in unusual['month'])}): something has changed, "
+                    "such as an operation or a change in recording.")
+        return [render.chart_html(chart)], [KeyMessage(text)]
 
     def _trend_marker(self, rates: pd.DataFrame) -> str:
         own = rates[rates["area_code"] == self.area.code].sort_values("period_end")
@@ -308,6 +334,45 @@ class SupplyChapter:
         except MissingDataError:
             return None
         return lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
+
+    def deprivation(self) -> Section:
+        """Drug offence rates by national IMD 2019 quintile, and the slope index of inequality."""
+        try:
+            imd = self.ctx.dataset.imd()
+        except MissingDataError:
+            return Section("Drug offences and deprivation", [],
+                           [KeyMessage("The data has no IMD 2019 file, so the deprivation gradient is not shown.")])
+        start, end = self.latest_window
+        latest = self.rates(supply.DRUG_CRIME)
+        latest = latest[latest["area_code"] == self.area.code].iloc[-1]
+        gradient = supply.deprivation_gradient(
+            self.crimes, imd, self.ctx.lsoa_population, lsoas=self.lsoas[self.area.code],
+            crime_types=supply.DRUG_CRIME, start=start, end=end, years=latest["months_with_data"] / 12,
+        )
+        if gradient.empty:
+            return Section("Drug offences and deprivation", [],
+                           [KeyMessage("No LSOA of the area has an IMD 2019 decile in the data.")])
+        gradient["compared"] = stats.compare_to_benchmark_series(
+            gradient["lower_ci"], gradient["upper_ci"], float(latest["value"]), polarity="NoJudgement")
+        chart = charts.rate_bars(
+            gradient.assign(label="Quintile " + gradient["label"]), label="label", value="value",
+            lower="lower_ci", upper="upper_ci", colour="compared",
+            title=f"Drug offences per 1,000 residents by deprivation, {latest['period']}",
+            xlabel="Drug offences per 1,000 residents a year (95% confidence interval)",
+            source=f"{POLICE_SOURCE}; MHCLG English Indices of Deprivation 2019", synthetic=self.synthetic,
+        )
+        first, last = gradient.iloc[0], gradient.iloc[-1]
+        text = (f"In {self.area.name}, drug offences ran at {narrative.number(first['value'])} per 1,000 residents "
+                f"in neighbourhoods of deprivation quintile {first['label']} and "
+                f"{narrative.number(last['value'])} in quintile {last['label']} (national IMD 2019 quintiles).")
+        index = supply.slope_index(gradient)
+        if index is not None:
+            text += (f" The slope index of inequality is {narrative.number(index['sii'])} per 1,000 "
+                     f"(95% CI {narrative.number(index['lower_ci'])} to {narrative.number(index['upper_ci'])}): "
+                     "the modelled difference between the least and the most deprived ends of the area.")
+        rec = ("Target prevention, treatment outreach and community safety work at the most deprived "
+               "neighbourhoods, where drug offences concentrate." if index and index["upper_ci"] < 0 else "")
+        return Section("Drug offences and deprivation", [render.chart_html(chart)], [KeyMessage(text, rec, "Supply")])
 
     def weapons(self) -> Section:
         """Possession of weapons: rolling rate against comparators, latest comparison."""
@@ -453,7 +518,8 @@ class SupplyChapter:
         """Every section in reading order; stop and search only when the data has it."""
         found = {
             "headline": self.headline(), "trend": self.trend(), "seasonality": self.seasonality(),
-            "small_areas": self.small_areas(small_area_level), "weapons": self.weapons(),
+            "small_areas": self.small_areas(small_area_level), "deprivation": self.deprivation(),
+            "weapons": self.weapons(),
             "neighbourhood": self.neighbourhood_crime(),
         }
         if self.has_stop_search():
