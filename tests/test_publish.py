@@ -64,3 +64,16 @@ def test_index_links_chapters_and_names_failures(tmp_path):
     assert "Not built: MissingDataError: no LSOAs" in page
     assert "Synthetic demonstration data" in page
     assert page.index("City of London") < page.index("Brackenmoor")  # real areas first
+
+
+def test_table_formats_numpy_numbers_and_marks_suppressed_cells():
+    import numpy as np
+    import pandas as pd
+
+    from cdp_analysis.render import table_html
+
+    table = pd.DataFrame({"Ward": ["A", "B"], "Count": [np.int64(2367), np.nan], "Rate": [1.23456, np.nan]})
+    page = table_html(table, "Caption", formats={"Count": ",.0f", "Rate": ".2f"}, suppressed_cols=("Count", "Rate"))
+    assert "<td>2,367</td>" in page and "<td>1.23</td>" in page
+    assert page.count("<td>*</td>") == 2
+    assert "<caption>Caption</caption>" in page and 'scope="col"' in page

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import numbers
 import re
 from collections.abc import Mapping
 
@@ -101,8 +102,8 @@ def _cell(value: object, fmt: str | None, suppressible: bool) -> str:
         return SUPPRESSED if suppressible else "–"
     if isinstance(value, pd.Timestamp):
         return f"{value:%b %Y}"
-    if fmt and isinstance(value, int | float):
-        return format(value, fmt)
+    if fmt and isinstance(value, numbers.Real):  # numpy integers are not int subclasses
+        return format(float(value), fmt)
     return str(value)
 
 

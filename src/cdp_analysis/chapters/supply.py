@@ -207,7 +207,7 @@ class SupplyChapter:
             render.chart_html(bars), render.chart_html(lines), *spc_chart,
             render.table_html(table, f"Drug offences per twelve months, {self.area.name}",
                               synthetic=self.synthetic,
-                              formats={"Residents": ",.0f", "Rate per 1,000": ".2f",
+                              formats={"Drug offences": ",.0f", "Residents": ",.0f", "Rate per 1,000": ".2f",
                                        "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"}),
         ]
         messages = [KeyMessage(narrative.change_sentence("drug offence rate", change) + f" {trend}")]
@@ -458,7 +458,8 @@ class SupplyChapter:
         finds = finds[finds["flag_recorded"] > 0]
         if not finds.empty:
             items.append(render.table_html(self._find_table(finds), f"Drug searches and what they found, {self.area.name}",
-                                           synthetic=self.synthetic))
+                                           synthetic=self.synthetic,
+                                           formats={"Drug searches": ",.0f", "With outcome flag": ",.0f"}))
             last = finds.iloc[-1]
             months = int(last["months_with_data"])
             when = f"In {last['period']}" + (f" so far ({months} months)" if months < 12 else "")
@@ -500,7 +501,8 @@ class SupplyChapter:
                                   "ratio_upper_ci": "Upper 95% CI", "note": "Note"}),
             f"Drug searches by officer-defined ethnicity against residents, {start:%b %Y} to {end:%b %Y}",
             synthetic=self.synthetic,
-            formats={"Residents": ",.0f", "Searches per 1,000 residents": ".2f", "Ratio to White": ".1f",
+            formats={"Drug searches": ",.0f", "Residents": ",.0f", "Searches per 1,000 residents": ".2f",
+                     "Ratio to White": ".1f",
                      "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"},
         )
         messages = []
