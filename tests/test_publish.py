@@ -77,3 +77,14 @@ def test_table_formats_numpy_numbers_and_marks_suppressed_cells():
     assert "<td>2,367</td>" in page and "<td>1.23</td>" in page
     assert page.count("<td>*</td>") == 2
     assert "<caption>Caption</caption>" in page and 'scope="col"' in page
+
+
+def test_only_rows_hidden_by_disclosure_control_show_a_star():
+    import numpy as np
+    import pandas as pd
+
+    from cdp_analysis.render import table_html
+
+    table = pd.DataFrame({"Group": ["A", "B"], "Ratio": [np.nan, np.nan]})
+    page = table_html(table, "c", suppressed_cols=("Ratio",), suppressed_rows=[True, False])
+    assert page.count("<td>*</td>") == 1 and page.count("<td>–</td>") == 1

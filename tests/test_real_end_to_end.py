@@ -105,6 +105,23 @@ def test_build_real_supply_chapter_html(real_source, tmp_path_factory):
     assert "Stop and search for drugs" in page and "found what was searched for" in page
     assert str(real_source) not in page and str(REPO) not in page
     assert len(re.findall(r"<img ", page)) >= 5
+    # Disclosure control, checked against counts made from the raw files: City of London 001C
+    # has 3 drug offences in 2020 (suppressed, 1-4) and 001B has 9, the next smallest, which
+    # would give 001C away by subtraction from the published total (secondary suppression).
+    raw = real_source / "police_uk" / "city-of-london"
+    months = [f"2020-{m:02d}" for m in range(1, 12)]
+    counts = {}
+    for month in months:
+        with (raw / f"{month}-city-of-london-street.csv").open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["Crime type"] == "Drugs" and row["LSOA name"].startswith("City of London "):
+                    counts[row["LSOA name"]] = counts.get(row["LSOA name"], 0) + 1
+    smallest = sorted(counts, key=counts.get)
+    assert 1 <= counts[smallest[0]] <= 4 and counts[smallest[1]] > 4
+    for name in smallest[:2]:
+        assert re.search(rf"<tr><td>{name}</td><td>\*</td>", page), f"{name} must be suppressed"
+    for name in smallest[2:]:
+        assert re.search(rf"<tr><td>{name}</td><td>{counts[name]}</td>", page), f"{name} is shown"
 
 
 def test_overview_for_real_area_without_fingertips_says_what_is_missing(real_source, tmp_path_factory):

@@ -13,7 +13,7 @@ import html
 import io
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from IPython.display import HTML
@@ -76,15 +76,22 @@ def table_html(
     synthetic: bool = False,
     formats: Mapping[str, str] | None = None,
     suppressed_cols: tuple[str, ...] = (),
+    suppressed_rows: Sequence[bool] | None = None,
 ) -> str:
-    """An accessible HTML table; NaN in ``suppressed_cols`` shows as ``*``."""
+    """An accessible HTML table; NaN in ``suppressed_cols`` shows as ``*``.
+
+    With ``suppressed_rows`` (one flag per row), ``*`` marks only the rows that
+    disclosure control hid; other missing values show as ``–``.
+    """
     formats = formats or {}
+    flags = list(suppressed_rows) if suppressed_rows is not None else [True] * len(table)
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
     body = []
-    for _, row in table.iterrows():
+    for flag, (_, row) in zip(flags, table.iterrows(), strict=True):
         cells = []
         for column in table.columns:
-            cells.append(f"<td>{html.escape(_cell(row[column], formats.get(column), column in suppressed_cols))}</td>")
+            hidden = flag and column in suppressed_cols
+            cells.append(f"<td>{html.escape(_cell(row[column], formats.get(column), hidden))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = f" {SYNTHETIC_NOTICE}." if synthetic else ""
     foot = (

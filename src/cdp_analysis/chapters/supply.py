@@ -313,6 +313,7 @@ class SupplyChapter:
                 formats={"Drug offences": ".0f", "Residents": ",.0f", "Rate per 1,000": ".2f",
                          "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"},
                 suppressed_cols=("Drug offences", "Rate per 1,000", "Lower 95% CI", "Upper 95% CI"),
+                suppressed_rows=published["suppressed"].tolist(),
             ),
         ]
         return Section(f"Where drug crime happens", items, self._hotspot_messages(table, hot, label))
@@ -493,7 +494,11 @@ class SupplyChapter:
         recent = drugs[(drugs["month"] >= start) & (drugs["month"] <= end)]
         ratios = stop_search.disproportionality(recent, census)
         ratios = ratios[ratios["residents"] > 0]
-        shown = ratios[["group", "searches", "residents", "value", "ratio", "ratio_lower_ci", "ratio_upper_ci", "note"]]
+        published = suppress_table(
+            ratios, "searches", policy=self.policy,
+            derived_cols=("value", "lower_ci", "upper_ci", "ratio", "ratio_lower_ci", "ratio_upper_ci"),
+        )
+        shown = published[["group", "searches", "residents", "value", "ratio", "ratio_lower_ci", "ratio_upper_ci", "note"]]
         table = render.table_html(
             shown.rename(columns={"group": "Ethnic group (Census 2021)", "searches": "Drug searches",
                                   "residents": "Residents", "value": "Searches per 1,000 residents",
@@ -501,12 +506,15 @@ class SupplyChapter:
                                   "ratio_upper_ci": "Upper 95% CI", "note": "Note"}),
             f"Drug searches by officer-defined ethnicity against residents, {start:%b %Y} to {end:%b %Y}",
             synthetic=self.synthetic,
+            suppressed_cols=("Drug searches", "Searches per 1,000 residents", "Ratio to White",
+                             "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=published["suppressed"].tolist(),
             formats={"Drug searches": ",.0f", "Residents": ",.0f", "Searches per 1,000 residents": ".2f",
                      "Ratio to White": ".1f",
                      "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"},
         )
         messages = []
-        significant = ratios[ratios["ratio_lower_ci"] > 1]
+        significant = published[published["ratio_lower_ci"] > 1]
         for _, r in significant.sort_values("ratio", ascending=False).head(2).iterrows():
             messages.append(KeyMessage(
                 f"{r['group']} residents of {self.area.name} were searched for drugs {r['ratio']:.1f} times as often "
