@@ -1,6 +1,5 @@
 """HTML export: code hidden, accessible template, no local paths, atomic writes, index."""
 
-from pathlib import Path
 
 import nbformat
 import pytest

@@ -52,12 +52,13 @@ from scipy.stats import chi2
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.demo_geo import Geography, build_geography
 from cdp_analysis.errors import ConfigError
+from cdp_analysis.stats.benchmark import compare_to_benchmark
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 
 __all__ = ["GENERATOR_VERSION", "DemoSummary", "generate_demo", "demo_is_current", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.1.1"
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
@@ -1257,20 +1258,10 @@ def _num(value: float, integer: bool = False) -> str:
 
 
 def _compare(value: float, lower: float, upper: float, benchmark: float, polarity: str) -> str:
-    """Fingertips: the area's 95% CI against England's value."""
-    if any(np.isnan(v) for v in (value, lower, upper, benchmark)):
+    """Fingertips: the area's 95% CI against England's value (:func:`stats.compare_to_benchmark`)."""
+    if np.isnan(value):
         return "Not compared"
-    if upper < benchmark:
-        side = -1
-    elif lower > benchmark:
-        side = 1
-    else:
-        return "Similar"
-    if polarity == "HighIsGood":
-        return "Better" if side > 0 else "Worse"
-    if polarity == "LowIsGood":
-        return "Worse" if side > 0 else "Better"
-    return "Higher" if side > 0 else "Lower"
+    return compare_to_benchmark(lower, upper, None if np.isnan(benchmark) else benchmark, polarity=polarity)
 
 
 def _recent_trend(values: np.ndarray, lower: np.ndarray, upper: np.ndarray, polarity: str) -> str:

@@ -18,7 +18,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, render, stats, supply
+from cdp_analysis import charts, narrative, stats, supply
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage

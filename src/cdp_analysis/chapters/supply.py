@@ -316,7 +316,7 @@ class SupplyChapter:
                 suppressed_rows=published["suppressed"].tolist(),
             ),
         ]
-        return Section(f"Where drug crime happens", items, self._hotspot_messages(table, hot, label))
+        return Section("Where drug crime happens", items, self._hotspot_messages(table, hot, label))
 
     def _hotspot_messages(self, table: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
         total = table["count"].sum()

@@ -25,11 +25,10 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import StatsInputError
-from cdp_analysis.stats._limits import poisson_count_limits
+from cdp_analysis.stats.rate import add_poisson_limits
 from cdp_analysis.stats._validate import (
     ConfidenceArg,
     check_multiplier,
-    ci_column_names,
     confidence_label,
     confidence_levels,
     fail_rows,
@@ -142,14 +141,7 @@ def isr(
     observed_counts = out["observed"].to_numpy(dtype="float64")
     expected_counts = out["expected"].to_numpy(dtype="float64")
     out["value"] = observed_counts / expected_counts * scale
-    method = None
-    for level in levels:
-        lower, upper, method = poisson_count_limits(observed_counts, level)
-        lower_name, upper_name = (
-            ("lower_ci", "upper_ci") if len(levels) == 1 else ci_column_names(level)
-        )
-        out[lower_name] = lower / expected_counts * scale
-        out[upper_name] = upper / expected_counts * scale
+    method = add_poisson_limits(out, observed_counts, expected_counts / scale, levels)
     out["confidence"] = confidence_label(levels)
     out["statistic"] = label
     out["method"] = method

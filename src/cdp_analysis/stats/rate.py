@@ -157,18 +157,27 @@ def crude_rate_table(
     out = group_sum(data, keys, [x, n]) if keys else data.copy()
     xs, ns = numeric_column(out, x), numeric_column(out, n)
     out["value"] = xs / ns * mult
-    method = None
-    for level in levels:
-        lower, upper, method = poisson_count_limits(xs, level)
-        lower_name, upper_name = (
-            ("lower_ci", "upper_ci") if len(levels) == 1 else ci_column_names(level)
-        )
-        out[lower_name] = lower / ns * mult
-        out[upper_name] = upper / ns * mult
+    method = add_poisson_limits(out, xs, ns / mult, levels)
     out["confidence"] = confidence_label(levels)
     out["statistic"] = rate_statistic(mult)
     out["method"] = method
     return out
+
+
+def add_poisson_limits(out: pd.DataFrame, counts: np.ndarray, divisor: np.ndarray | float,
+                       levels: Sequence[float]) -> str | None:
+    """Add Byar's/exact limits of ``counts / divisor`` at each level; return the method.
+
+    One level gives ``lower_ci``/``upper_ci``; several give R's ``lower95_0cl``… names.
+    Shared by crude rates (divisor = population / multiplier) and ISRs (expected / scale).
+    """
+    method = None
+    for level in levels:
+        lower, upper, method = poisson_count_limits(counts, level)
+        lower_name, upper_name = ("lower_ci", "upper_ci") if len(levels) == 1 else ci_column_names(level)
+        out[lower_name] = lower / divisor
+        out[upper_name] = upper / divisor
+    return method
 
 
 def _check_values(
