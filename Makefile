@@ -36,7 +36,7 @@ demo: install
 	$(PY) -m cdp_analysis.cli demo
 
 test: install
-	$(PY) -m pytest -n 2 --dist loadgroup tests
+	$(PY) -m pytest -n 2 --dist loadgroup tests --doctest-modules src/cdp_analysis
 	$(PY) -m pytest --nbval-lax notebooks/
 
 test-fast: install

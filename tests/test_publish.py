@@ -87,3 +87,10 @@ def test_only_rows_hidden_by_disclosure_control_show_a_star():
     table = pd.DataFrame({"Group": ["A", "B"], "Ratio": [np.nan, np.nan]})
     page = table_html(table, "c", suppressed_cols=("Ratio",), suppressed_rows=[True, False])
     assert page.count("<td>*</td>") == 1 and page.count("<td>–</td>") == 1
+
+
+def test_index_never_shows_a_local_path_from_an_error(tmp_path):
+    entry = IndexEntry("E09000003", "Barnet", "utla", False,
+                       {"01_supply": "MissingDataError: put the files in /home/ana/cdp/data/raw/real or pass data_dir"})
+    page = write_index(tmp_path, [entry], ["01_supply"]).read_text(encoding="utf-8")
+    assert "/home/ana" not in page and "…/real" in page

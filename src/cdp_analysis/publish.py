@@ -27,6 +27,7 @@ __all__ = [
     "check_publishable",
     "IndexEntry",
     "write_index",
+    "redact_paths",
 ]
 
 CHAPTER_TITLES = {
@@ -104,6 +105,18 @@ class IndexEntry:
     chapters: dict[str, str]  # chapter id → "ok" | error message
 
 
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:,;'\"()]+){2,}[\\/]?")
+
+
+def redact_paths(text: str) -> str:
+    """Replace absolute file paths in a message by their last part (pages show no local paths).
+
+    >>> redact_paths("put the files in /home/ana/cdp/data/raw/real or pass --data-dir")
+    'put the files in …/real or pass --data-dir'
+    """
+    return _PATH.sub(lambda m: "…/" + Path(m.group().rstrip("/\\")).name, text)
+
+
 def write_index(reports_dir: Path, entries: list[IndexEntry], chapters: list[str]) -> Path:
     """Write ``reports/index.html`` listing every area and chapter."""
     head = "".join(f'<th scope="col">{html.escape(CHAPTER_TITLES.get(c, c))}</th>' for c in chapters)
@@ -117,7 +130,7 @@ def write_index(reports_dir: Path, entries: list[IndexEntry], chapters: list[str
                 cells.append(f'<td><a href="{href}">{html.escape(CHAPTER_TITLES.get(chapter, chapter))}'
                              f'<span class="cdp-visually-hidden">: {html.escape(entry.area_name)}</span></a></td>')
             elif status:
-                cells.append(f"<td>Not built: {html.escape(status)}</td>")
+                cells.append(f"<td>Not built: {html.escape(redact_paths(status))}</td>")
             else:
                 cells.append("<td>–</td>")
         kind = {"cdp": "Combating Drugs Partnership", "utla": "Upper-tier local authority",
