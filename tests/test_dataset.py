@@ -130,3 +130,22 @@ def test_open_dataset_prepares_once(city: Path, tmp_path: Path) -> None:
     assert second.root == first.root and manifest.stat().st_mtime_ns == stamp
     assert json.loads(manifest.read_text())["source_dir"] == str(city.resolve())
     assert len(second.street_crime(columns=["month"])) == 12079
+
+
+def test_outcomes_files_are_prepared_and_read_back(tmp_path):
+    from cdp_analysis.dataset import Dataset
+    from cdp_analysis.prepare import prepare
+
+    month = tmp_path / "raw" / "2020-01"
+    month.mkdir(parents=True)
+    (month / "2020-01-city-of-london-outcomes.csv").write_text(
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Outcome type\n"
+        "abc1,2020-01,City of London Police,City of London Police,-0.09,51.51,On or near X,E01000001,"
+        "City of London 001A,Offender given a caution\n"
+        "abc2,2020-01,City of London Police,City of London Police,,,No Location,,,Court result unavailable\n",
+        encoding="utf-8")
+    prepare(tmp_path / "raw", tmp_path / "processed", progress=False)
+    outcomes = Dataset(tmp_path / "processed").outcomes()
+    assert len(outcomes) == 2
+    assert sorted(outcomes["outcome_type"].astype(str)) == ["Court result unavailable", "Offender given a caution"]
+    assert len(Dataset(tmp_path / "processed").outcomes(lsoa_codes=["E01000001"])) == 1

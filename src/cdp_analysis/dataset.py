@@ -31,6 +31,7 @@ __all__ = ["Dataset", "open_dataset", "dataset_name", "TABLES"]
 TABLES: dict[str, str] = {
     "street_crime": "street_crime",
     "stop_search": "stop_search",
+    "outcomes": "outcomes",
     "indicators": "indicators.parquet",
     "geo_lsoa": "geo_lsoa.parquet",
     "geo_ward": "geo_ward.parquet",
@@ -43,6 +44,7 @@ TABLES: dict[str, str] = {
 _HINTS = {
     "street_crime": "police.uk street-crime CSVs (YYYY-MM-<force>-street.csv) or archives",
     "stop_search": "police.uk stop-and-search CSVs (YYYY-MM-<force>-stop-and-search.csv)",
+    "outcomes": "police.uk outcomes CSVs (YYYY-MM-<force>-outcomes.csv)",
     "indicators": "a Fingertips export CSV",
     "geo_lsoa": "LSOA boundaries in a boundaries/ folder",
     "geo_ward": "ward boundaries in a boundaries/ folder",
@@ -130,6 +132,16 @@ class Dataset:
         return self._police("stop_search", police_uk.STOP_SEARCH_COLUMNS, {"force": forces},
                             months, columns)
 
+    def outcomes(
+        self,
+        lsoa_codes: Iterable[str] | str | None = None,
+        months: Iterable[object] | object | None = None,
+        columns: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """police.uk outcomes (``Outcome type`` per Crime ID), optionally for some LSOAs and months."""
+        return self._police("outcomes", police_uk.OUTCOMES_COLUMNS, {"lsoa_code": lsoa_codes},
+                            months, columns)
+
     def _police(self, table: str, order: tuple[str, ...], filters: dict[str, Any],
                 months: object, columns: Iterable[str] | None) -> pd.DataFrame:
         folder = self._path(table)
@@ -144,7 +156,8 @@ class Dataset:
         if months is not None:
             month_set = police_uk.month_set(months) or set()
             expression = _and(expression, pads.field("month").isin(sorted(month_set)))
-        kind = police_uk.STREET if table == "street_crime" else police_uk.STOP_SEARCH
+        kind = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH,
+                "outcomes": police_uk.OUTCOMES}[table]
         categories = set(police_uk.CATEGORY_COLUMNS[kind])
         parquet = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=categories))
         data = pads.dataset(folder, format=parquet, partitioning=_MONTH_PARTITIONING)

@@ -61,9 +61,10 @@ _MANIFEST_FORMAT = 1
 #: (bump it when the step's output changes for the same input).
 SOURCES: dict[str, int] = {
     "boundaries": 1, "lookup": 1, "indicators": 1, "population": 1, "imd": 1,
-    "census": 1, "local": 1, "street_crime": 1, "stop_search": 1,
+    "census": 1, "local": 1, "street_crime": 1, "stop_search": 1, "outcomes": 1,
 }
-_POLICE_KINDS = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH}
+_POLICE_KINDS = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH,
+                 "outcomes": police_uk.OUTCOMES}
 # source -> (module under cdp_analysis.sources, classifier, functions the step calls)
 _READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "indicators": ("fingertips", "is_export", ("read_export", "to_indicator_table")),
@@ -381,7 +382,6 @@ def _plan_police(source: Path, files: list[Path], plan: _Plan, use: Callable[[Pa
             ))
         plan.complete.add(name)
         plan.missing_months[name] = police_uk.missing_months(list(by_month))
-    claimed.update(f for f in files if f.name.lower().endswith("-outcomes.csv"))
 
 
 def _plan_boundaries(source: Path, files: list[Path], plan: _Plan, use: Callable[[Path], str],
