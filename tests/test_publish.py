@@ -94,3 +94,10 @@ def test_index_never_shows_a_local_path_from_an_error(tmp_path):
                        {"01_supply": "MissingDataError: put the files in /home/ana/cdp/data/raw/real or pass data_dir"})
     page = write_index(tmp_path, [entry], ["01_supply"]).read_text(encoding="utf-8")
     assert "/home/ana" not in page and "…/real" in page
+
+
+def test_log_lines_on_stderr_never_reach_the_page():
+    nb = _executed_notebook()
+    nb.cells[1].outputs.append(nbformat.v4.new_output("stream", name="stderr", text="WARNING prepare: /home/x/y"))
+    page = export_html(nb, title="t")
+    assert "WARNING prepare" not in page and "Hello figure" in page

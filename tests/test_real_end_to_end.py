@@ -102,6 +102,7 @@ def test_build_real_supply_chapter_html(real_source, tmp_path_factory):
     assert "City of London (E09000001)" in page
     assert "Synthetic demonstration data" not in page
     assert "11 months of data" in page  # the gap is stated, not hidden
+    assert "no data for" not in page and "WARNING" not in page  # log lines stay out of the page
     assert "Stop and search for drugs" in page and "found what was searched for" in page
     assert str(real_source) not in page and str(REPO) not in page
     assert len(re.findall(r"<img ", page)) >= 5

@@ -186,3 +186,12 @@ def test_slope_index_of_a_linear_gradient():
     result = supply.slope_index(gradient)
     assert result["sii"] == pytest.approx(-5.0)
     assert result["lower_ci"] < -5.0 < result["upper_ci"]
+
+
+def test_seasonality_keeps_missing_months_missing():
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    counts = [1.0] * 24
+    counts[14] = np.nan  # March 2024 missing from the archive
+    table = supply.seasonality(pd.DataFrame({"area_code": "A", "month": months, "count": counts}), "A")
+    assert np.isnan(table.loc[2024, "Mar"])
+    assert table.loc[2023, "Mar"] == 1

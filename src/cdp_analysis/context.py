@@ -7,6 +7,7 @@ and works out which LSOAs make up the area and each comparator.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -114,11 +115,22 @@ def load_context(
     area = registry.get(area_code)
     source = Path(data_dir).expanduser().resolve() if data_dir else _default_source(area, config)
     processed_root = Path(processed_dir).expanduser().resolve() if processed_dir else config.processed_dir
-    dataset = open_dataset(source, processed_root)
+    dataset = _quietly(open_dataset, source, processed_root, progress=False)
     return ChapterContext(
         area=area, registry=registry, dataset=dataset, config=config,
         comparators=registry.comparators(area.code),
     )
+
+
+def _quietly(function, *args, **kwargs):
+    """Run ``function`` with the package's log warnings held back (a chapter states gaps itself)."""
+    package_log = logging.getLogger("cdp_analysis")
+    level = package_log.level
+    package_log.setLevel(logging.ERROR)
+    try:
+        return function(*args, **kwargs)
+    finally:
+        package_log.setLevel(level)
 
 
 def _default_source(area: Area, config: Config) -> Path:

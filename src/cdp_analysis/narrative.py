@@ -33,11 +33,16 @@ _PHRASES = {
 
 @dataclass(frozen=True)
 class KeyMessage:
-    """One finding, and the action it suggests (optional)."""
+    """One finding, and the action it suggests (optional).
+
+    ``key=False`` marks a note about the data (what is missing) that belongs in its
+    section but not in the chapter's key messages.
+    """
 
     text: str
     recommendation: str = ""
     theme: str = ""
+    key: bool = True
 
 
 def number(value: float | None, decimals: int = 1) -> str:

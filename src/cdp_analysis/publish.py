@@ -76,10 +76,19 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str, forbidden: Itera
     )
     remover = TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
+    exporter.register_preprocessor(_drop_stderr, enabled=True)
     notebook.metadata["title"] = title
     body, _ = exporter.from_notebook_node(notebook, resources={"language_code": "en"})
     check_publishable(body, forbidden)
     return body
+
+
+def _drop_stderr(notebook: nbformat.NotebookNode, resources: dict) -> tuple:
+    """Remove stderr streams (log lines, warnings): they are for analysts, not readers."""
+    for cell in notebook.cells:
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return notebook, resources
 
 
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|ansi-red-fg\">[A-Za-z]*Error")

@@ -193,7 +193,8 @@ def seasonality(monthly: pd.DataFrame, area_code: str) -> pd.DataFrame:
     own = monthly[monthly["area_code"] == area_code].copy()
     own["year"] = own["month"].dt.year
     own["calendar_month"] = own["month"].dt.month
-    table = own.pivot_table(index="year", columns="calendar_month", values="count", aggfunc="sum")
+    # pivot, not pivot_table: a month missing from the archive must stay NaN, not become 0
+    table = own.pivot(index="year", columns="calendar_month", values="count")
     complete = table.dropna()
     if not complete.empty and complete.to_numpy().mean() > 0:
         index = complete.mean() / complete.to_numpy().mean()

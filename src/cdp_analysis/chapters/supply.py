@@ -190,7 +190,7 @@ class SupplyChapter:
             ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
         )
         lines = charts.trend_lines(
-            monthly.dropna(subset=["rate"])[["area", "month", "count", "rolling_12m", "rate"]],
+            monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
             x="month", y="rate", series="area", order=[a.name for a in self.shown],
             title=f"Drug offences per 1,000 residents a year, {self.rate_label}",
             ylabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
@@ -342,7 +342,8 @@ class SupplyChapter:
             imd = self.ctx.dataset.imd()
         except MissingDataError:
             return Section("Drug offences and deprivation", [],
-                           [KeyMessage("The data has no IMD 2019 file, so the deprivation gradient is not shown.")])
+                           [KeyMessage("The data has no IMD 2019 file, so the deprivation gradient is not shown.",
+                                       key=False)])
         start, end = self.latest_window
         latest = self.rates(supply.DRUG_CRIME)
         latest = latest[latest["area_code"] == self.area.code].iloc[-1]
@@ -352,7 +353,7 @@ class SupplyChapter:
         )
         if gradient.empty:
             return Section("Drug offences and deprivation", [],
-                           [KeyMessage("No LSOA of the area has an IMD 2019 decile in the data.")])
+                           [KeyMessage("No LSOA of the area has an IMD 2019 decile in the data.", key=False)])
         gradient["compared"] = stats.compare_to_benchmark_series(
             gradient["lower_ci"], gradient["upper_ci"], float(latest["value"]), polarity="NoJudgement")
         chart = charts.rate_bars(
@@ -382,7 +383,7 @@ class SupplyChapter:
     def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str) -> Section:
         monthly = self.monthly(crime_types)
         lines = charts.trend_lines(
-            monthly.dropna(subset=["rate"])[["area", "month", "count", "rolling_12m", "rate"]],
+            monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
             x="month", y="rate", series="area", order=[a.name for a in self.shown],
             title=f"{title} per 1,000 residents a year, {self.rate_label}",
             ylabel="Offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
@@ -399,7 +400,7 @@ class SupplyChapter:
         """The CDOF neighbourhood-crime proxy, by type, against comparators."""
         frames, rows = [], []
         for crime_type in supply.NEIGHBOURHOOD_CRIME:
-            monthly = self.monthly((crime_type,)).dropna(subset=["rate"])
+            monthly = self.monthly((crime_type,))
             monthly["crime_type"] = crime_type
             frames.append(monthly[["crime_type", "area", "month", "count", "rolling_12m", "rate"]])
             rates = self.rates((crime_type,))
@@ -488,7 +489,8 @@ class SupplyChapter:
         try:
             census = self.ctx.dataset.census()
         except MissingDataError:
-            return [], [KeyMessage("Disproportionality needs Census 2021 ethnic group counts, which the data lacks.")]
+            return [], [KeyMessage("Disproportionality needs Census 2021 ethnic group counts, which the data lacks.",
+                                   key=False)]
         census = census[census["area_code"].isin(self.ctx.lad_codes(self.area.code))]
         start, end = self.latest_window
         recent = drugs[(drugs["month"] >= start) & (drugs["month"] <= end)]
@@ -543,5 +545,5 @@ class SupplyChapter:
 
 def key_messages(sections: list[Section], synthetic: bool) -> str:
     """The chapter's key messages and recommendations as Markdown."""
-    messages = [m for s in sections for m in s.messages]
+    messages = [m for s in sections for m in s.messages if m.key]
     return narrative.to_markdown(messages, synthetic=synthetic)
