@@ -32,7 +32,7 @@ import pandas as pd
 
 from cdp_analysis.errors import DataFormatError
 from cdp_analysis.sources._common import to_count
-from cdp_analysis.sources.imd import _norm, _read_tables, _Table
+from cdp_analysis.sources._tables import Table, norm, read_tables
 
 __all__ = ["ESP2013_BANDS", "SEXES", "is_population", "read_population", "to_esp_bands"]
 
@@ -61,7 +61,7 @@ class _Layout:
     """What each column of a population header holds."""
 
     def __init__(self, header: Sequence[str]) -> None:
-        normalised = [_norm(h) for h in header]
+        normalised = [norm(h) for h in header]
         self.header = list(header)
         self.ages: list[tuple[int, str | None, int]] = []  # (position, sex or None, age)
         self.bands: list[tuple[int, str, str]] = []  # (position, sex, band)
@@ -155,7 +155,7 @@ def is_population(path: str | Path) -> bool:
     """Whether ``path`` is a population table this module reads. Never raises."""
     path = Path(path)
     try:
-        _read_tables(path, None, _accept, "population", header_only=True)
+        read_tables(path, None, _accept, "population", header_only=True)
         return True
     except Exception:
         return False
@@ -197,7 +197,7 @@ def read_population(path: str | Path, *, sheet: str | None = None, sex: str | No
     path = Path(path)
     if sex is not None and sex not in SEXES:
         raise ValueError(f"sex must be one of {SEXES}, got {sex!r}")
-    tables = _read_tables(path, sheet, _accept, "population", first_only=sheet is not None, missing=_missing)
+    tables = read_tables(path, sheet, _accept, "population", first_only=sheet is not None, missing=_missing)
     frames = [_long(path, table, sex) for table in tables]
     layouts = {f.attrs["layout"] for f in frames}
     if len(layouts) > 1:
@@ -220,7 +220,7 @@ def read_population(path: str | Path, *, sheet: str | None = None, sex: str | No
     return out
 
 
-def _long(path: Path, table: _Table, sex: str | None) -> pd.DataFrame:
+def _long(path: Path, table: Table, sex: str | None) -> pd.DataFrame:
     layout = _Layout(table.header)
     where = f"sheet {table.sheet!r}: " if table.sheet else ""
     body = table.body
@@ -285,7 +285,7 @@ def _long(path: Path, table: _Table, sex: str | None) -> pd.DataFrame:
     return frame
 
 
-def _check_complete(path: Path, table: _Table, columns: list[tuple[int, str, int]], where: str) -> None:
+def _check_complete(path: Path, table: Table, columns: list[tuple[int, str, int]], where: str) -> None:
     by_sex: dict[str, list[int]] = {}
     for _, s, a in columns:
         by_sex.setdefault(s, []).append(a)
@@ -294,7 +294,7 @@ def _check_complete(path: Path, table: _Table, columns: list[tuple[int, str, int
         if sorted(ages) != list(range(OPEN_AGE + 1)):
             missing = sorted(set(range(OPEN_AGE + 1)) - set(ages))
             repeated = sorted({a for a in ages if ages.count(a) > 1})
-            explicit = any(_AGE.match(_norm(table.header[p]))["sex"] for p, _, _ in columns)
+            explicit = any(_AGE.match(norm(table.header[p]))["sex"] for p, _, _ in columns)
             label = f"{prefix[s] if explicit else ''}{(missing or repeated)[0]}"
             raise DataFormatError(
                 where + ("required column missing" if missing else "age column repeated"), path=path,
@@ -305,7 +305,7 @@ def _check_complete(path: Path, table: _Table, columns: list[tuple[int, str, int
             )
 
 
-def _counts(path: Path, table: _Table, position: int, where: str) -> pd.Series:
+def _counts(path: Path, table: Table, position: int, where: str) -> pd.Series:
     """A count column as float: negative, non-numeric (or suppressed) cells raise; empty → NaN."""
     column = table.body[position]
     values = pd.to_numeric(column, errors="coerce")
@@ -319,7 +319,7 @@ def _counts(path: Path, table: _Table, position: int, where: str) -> pd.Series:
 
 
 def _check_rows(
-    path: Path, table: _Table, codes: pd.Series, numbers: dict[int, pd.Series], keep: np.ndarray,
+    path: Path, table: Table, codes: pd.Series, numbers: dict[int, pd.Series], keep: np.ndarray,
     code_header: str, where: str,
 ) -> None:
     empty_code = codes.eq("").to_numpy() & keep
@@ -347,7 +347,7 @@ def _check_rows(
 
 
 def _check_totals(
-    path: Path, table: _Table, layout: _Layout, columns: list[tuple[int, str, object]],
+    path: Path, table: Table, layout: _Layout, columns: list[tuple[int, str, object]],
     numbers: dict[int, pd.Series], keep: np.ndarray, where: str,
 ) -> None:
     for position, sex in layout.totals:
