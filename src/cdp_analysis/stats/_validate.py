@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -83,6 +83,35 @@ def single_confidence(confidence: float) -> float:
 def confidence_label(levels: Iterable[float]) -> str:
     """Label like PHEindicatormethods: ``"95%"`` or ``"95%, 99.8%"``."""
     return ", ".join(f"{level * 100:.10g}%" for level in levels)
+
+
+def limit_names(level: float, levels: Sequence[float]) -> tuple[str, str]:
+    """Limit columns: ``lower_ci``/``upper_ci`` for one level, R's ``lower95_0cl``… for several."""
+    return ("lower_ci", "upper_ci") if len(levels) == 1 else ci_column_names(level)
+
+
+def counts_table(
+    data: pd.DataFrame,
+    x: Hashable,
+    n: Hashable,
+    group_by: Hashable | Sequence[Hashable] | None,
+    missing: str,
+    check: Callable[[np.ndarray, np.ndarray, pd.Index, Hashable, Hashable], None],
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Validate numerator ``x`` and denominator ``n`` columns, sum groups, return the table.
+
+    The shared first step of the table functions: required columns, numbers,
+    the missing-value policy and the method's own ``check``; then group sums
+    (when ``group_by``) and the numerators and denominators to compute from.
+    """
+    keys = group_columns(group_by)
+    require_columns(data, [x, n, *keys])
+    xs, ns = numeric_column(data, x), numeric_column(data, n)
+    for values, column in ((xs, x), (ns, n)):
+        check_missing(values, data.index, column, missing)
+    check(xs, ns, data.index, x, n)
+    out = group_sum(data, keys, [x, n]) if keys else data.copy()
+    return out, numeric_column(out, x), numeric_column(out, n)
 
 
 def ci_column_names(level: float) -> tuple[str, str]:

@@ -37,12 +37,12 @@ from cdp_analysis.stats._limits import byars_lower, byars_upper
 from cdp_analysis.stats._validate import (
     ConfidenceArg,
     check_multiplier,
-    ci_column_names,
     confidence_label,
     confidence_levels,
     fail_rows,
     format_number,
     group_columns,
+    limit_names,
     numeric_column,
     require_columns,
 )
@@ -290,9 +290,7 @@ def _finish(
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.sqrt(variance / count) * mult
         for level in levels:
-            lower_name, upper_name = (
-                ("lower_ci", "upper_ci") if len(levels) == 1 else ci_column_names(level)
-            )
+            lower_name, upper_name = limit_names(level, levels)
             lower = value + spread * (byars_lower(count, level) - count)
             upper = value + spread * (byars_upper(count, level) - count)
             out[lower_name] = np.where(too_few, np.nan, lower)

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import StatsInputError
-from cdp_analysis.stats.rate import add_poisson_limits
 from cdp_analysis.stats._validate import (
     ConfidenceArg,
     check_multiplier,
@@ -37,6 +36,7 @@ from cdp_analysis.stats._validate import (
     numeric_column,
     require_columns,
 )
+from cdp_analysis.stats.rate import add_poisson_limits
 
 __all__ = ["isr"]
 

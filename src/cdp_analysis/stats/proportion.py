@@ -19,25 +19,21 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.errors import StatsInputError
 from cdp_analysis.stats._limits import wilson_lower, wilson_upper
 from cdp_analysis.stats._validate import (
     ConfidenceArg,
     MissingPolicy,
-    check_missing,
     check_multiplier,
     check_scalar,
-    ci_column_names,
     confidence_label,
     confidence_levels,
+    counts_table,
     fail_rows,
     format_number,
-    group_columns,
-    group_sum,
-    numeric_column,
-    require_columns,
+    limit_names,
     single_confidence,
 )
-from cdp_analysis.errors import StatsInputError
 from cdp_analysis.stats.estimate import Estimate
 
 __all__ = ["proportion", "proportion_table", "proportion_statistic"]
@@ -149,20 +145,11 @@ def proportion_table(
     """
     levels = confidence_levels(confidence)
     mult = check_multiplier(multiplier)
-    keys = group_columns(group_by)
-    require_columns(data, [x, n, *keys])
-    xs, ns = numeric_column(data, x), numeric_column(data, n)
-    for values, column in ((xs, x), (ns, n)):
-        check_missing(values, data.index, column, missing)
-    _check_values(xs, ns, data.index, x, n)
-    out = group_sum(data, keys, [x, n]) if keys else data.copy()
-    xs, ns = numeric_column(out, x), numeric_column(out, n)
+    out, xs, ns = counts_table(data, x, n, group_by, missing, _check_values)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["value"] = xs / ns * mult
         for level in levels:
-            lower_name, upper_name = (
-                ("lower_ci", "upper_ci") if len(levels) == 1 else ci_column_names(level)
-            )
+            lower_name, upper_name = limit_names(level, levels)
             out[lower_name] = wilson_lower(xs, ns, level) * mult
             out[upper_name] = wilson_upper(xs, ns, level) * mult
     out["confidence"] = confidence_label(levels)

@@ -24,18 +24,14 @@ from cdp_analysis.stats._limits import poisson_count_limits
 from cdp_analysis.stats._validate import (
     ConfidenceArg,
     MissingPolicy,
-    check_missing,
     check_multiplier,
     check_scalar,
-    ci_column_names,
     confidence_label,
     confidence_levels,
+    counts_table,
     fail_rows,
     format_number,
-    group_columns,
-    group_sum,
-    numeric_column,
-    require_columns,
+    limit_names,
     single_confidence,
 )
 from cdp_analysis.stats.estimate import Estimate
@@ -148,14 +144,7 @@ def crude_rate_table(
     """
     levels = confidence_levels(confidence)
     mult = check_multiplier(multiplier)
-    keys = group_columns(group_by)
-    require_columns(data, [x, n, *keys])
-    xs, ns = numeric_column(data, x), numeric_column(data, n)
-    for values, column in ((xs, x), (ns, n)):
-        check_missing(values, data.index, column, missing)
-    _check_values(xs, ns, data.index, x, n)
-    out = group_sum(data, keys, [x, n]) if keys else data.copy()
-    xs, ns = numeric_column(out, x), numeric_column(out, n)
+    out, xs, ns = counts_table(data, x, n, group_by, missing, _check_values)
     out["value"] = xs / ns * mult
     method = add_poisson_limits(out, xs, ns / mult, levels)
     out["confidence"] = confidence_label(levels)
@@ -174,7 +163,7 @@ def add_poisson_limits(out: pd.DataFrame, counts: np.ndarray, divisor: np.ndarra
     method = None
     for level in levels:
         lower, upper, method = poisson_count_limits(counts, level)
-        lower_name, upper_name = ("lower_ci", "upper_ci") if len(levels) == 1 else ci_column_names(level)
+        lower_name, upper_name = limit_names(level, levels)
         out[lower_name] = lower / divisor
         out[upper_name] = upper / divisor
     return method
