@@ -19,6 +19,7 @@ __all__ = [
     "share_sentence",
     "to_markdown",
     "number",
+    "join_words",
 ]
 
 _PHRASES = {
@@ -87,7 +88,7 @@ def rate_sentence(
         for name, label, v in comparisons
     ]
     if parts:
-        text += ", " + _join(parts)
+        text += ", " + join_words(parts)
     return text + "."
 
 
@@ -113,7 +114,7 @@ def change_sentence(metric: str, change: dict, unit: str = "per 1,000 residents"
         )
     if not pieces:
         return f"There is not yet a full year of earlier data to measure change in the {metric}."
-    return f"The {metric} is " + _join(pieces) + "."
+    return f"The {metric} is " + join_words(pieces) + "."
 
 
 def share_sentence(names: Sequence[str], share: float, total_areas: int, what: str) -> str:
@@ -126,7 +127,7 @@ def share_sentence(names: Sequence[str], share: float, total_areas: int, what: s
     count = words.get(len(names), str(len(names)))
     verb = "accounts" if len(names) == 1 else "account"
     return (
-        f"{count} of the {total_areas} wards ({_join(list(names))}) {verb} for "
+        f"{count} of the {total_areas} wards ({join_words(list(names))}) {verb} for "
         f"{share * 100:.0f}% of {what}."
     )
 
@@ -144,7 +145,8 @@ def to_markdown(messages: Iterable[KeyMessage], synthetic: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _join(parts: Sequence[str]) -> str:
+def join_words(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
     parts = list(parts)
     if len(parts) <= 1:
         return "".join(parts)

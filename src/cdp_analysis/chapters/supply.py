@@ -50,7 +50,13 @@ class SupplyChapter:
         self.synthetic = ctx.synthetic
         self.policy = get_policy(ctx.config.disclosure_policy)
         self._memo: dict[tuple, pd.DataFrame] = {}
-        self.shown = [a for a in ctx.areas_shown() if a is ctx.area or self._police_covers(a.code)]
+        candidates = ctx.areas_shown()
+        candidate_lsoas = {a.code: ctx.lsoas(a.code) for a in candidates}
+        wanted = sorted(set().union(*candidate_lsoas.values()))
+        # one scan of the crime table serves the coverage test and the whole chapter
+        self._crimes = ctx.dataset.street_crime(lsoa_codes=wanted, columns=["month", "lsoa_code", "crime_type"])
+        self.shown = [a for a in candidates if a is ctx.area or self._police_covers(a.code)]
+        self.lsoas = {a.code: candidate_lsoas[a.code] for a in self.shown}
 
     # data -------------------------------------------------------------------
     def _police_covers(self, code: str) -> bool:
@@ -59,32 +65,21 @@ class SupplyChapter:
         A force's files also hold crimes just over its border, so a region is only
         compared when each of its authorities has crimes in the data.
         """
-        for lad in self.ctx.lad_codes(code):
-            found = self.ctx.dataset.street_crime(lsoa_codes=self.ctx.lsoas(lad), columns=["lsoa_code"])
-            if found.empty:
-                return False
-        return True
-
-    @cached_property
-    def lsoas(self) -> dict[str, list[str]]:
-        """LSOAs of the area and of each comparator the data covers."""
-        return {a.code: self.ctx.lsoas(a.code) for a in self.shown}
+        located = set(self._crimes["lsoa_code"].dropna().astype(str).unique())
+        return all(located.intersection(self.ctx.lsoas(lad)) for lad in self.ctx.lad_codes(code))
 
     @cached_property
     def population(self) -> dict[str, float]:
         """Residents of the area and of each comparator."""
         return {a.code: self.ctx.population(a.code) for a in self.shown}
 
-    @cached_property
+    @property
     def crimes(self) -> pd.DataFrame:
-        """Street crime located in any LSOA shown (area and comparators)."""
-        wanted = sorted(set().union(*self.lsoas.values()))
-        crimes = self.ctx.dataset.street_crime(
-            lsoa_codes=wanted, columns=["month", "lsoa_code", "crime_type"]
-        )
-        if crimes.empty:
+        """Street crime located in the area or a comparator (``month, lsoa_code, crime_type``)."""
+        own = self._crimes["lsoa_code"].isin(self.lsoas[self.area.code])
+        if not own.any():
             raise MissingDataError(f"No police.uk crimes are located in {self.area.label}")
-        return crimes
+        return self._crimes
 
     @cached_property
     def months(self) -> pd.DatetimeIndex:
@@ -174,7 +169,7 @@ class SupplyChapter:
         higher = [name for name, label, _ in comparisons if label == "Higher"]
         rec = (
             f"Target partnership disruption at drug markets in {self.area.name}, where the rate is "
-            f"higher than {narrative._join(higher)}." if higher else ""
+            f"higher than {narrative.join_words(higher)}." if higher else ""
         )
         return Section("Drug offences: latest rate", [render.chart_html(chart)],
                        [KeyMessage(text, rec, "Supply")])
@@ -325,7 +320,7 @@ class SupplyChapter:
         names = list(hot["name"].head(3))
         share = float(table.set_index("name").loc[names, "count"].sum() / total)
         text = narrative.share_sentence(names, share, len(table), "drug offences").replace("wards", label)
-        rec = (f"Focus place-based enforcement and outreach on {narrative._join(names)}, "
+        rec = (f"Focus place-based enforcement and outreach on {narrative.join_words(names)}, "
                "with treatment services' outreach alongside.")
         return [KeyMessage(text, rec, "Supply")]
 
