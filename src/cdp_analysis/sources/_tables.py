@@ -215,3 +215,12 @@ def missing_header(path: Path, sheet, header, what: str, sheets=None, missing=No
         line=1 if header else None, column=column,
         expected=f"the {what} header within the first {SCAN_ROWS} rows", found=found or "nothing recognisable",
     )
+
+
+def has_table(path: str | Path, accept, what: str) -> bool:
+    """Whether ``path`` holds a table whose header ``accept`` recognises. Never raises."""
+    try:
+        read_tables(Path(path), None, accept, what, header_only=True)
+        return True
+    except Exception:  # a classifier must never stop a run
+        return False

@@ -26,6 +26,7 @@ import pandas as pd
 from cdp_analysis.errors import DataFormatError, MissingDataError
 from cdp_analysis.sources._common import to_number
 from cdp_analysis.sources._tables import (
+    has_table,
     match_columns,
     norm,
     read_tables,
@@ -102,12 +103,7 @@ def _imd_missing(header: list[str]) -> str | None:
 
 def is_imd(path: str | Path) -> bool:
     """Whether ``path`` is an LSOA IMD table (CSV or workbook). Never raises."""
-    path = Path(path)
-    try:
-        read_tables(path, None, _imd_header, "IMD", header_only=True)
-        return True
-    except Exception:
-        return False
+    return has_table(path, _imd_header, "IMD")
 
 
 def read_imd(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:

@@ -121,13 +121,7 @@ def read_lsoa_lookup(path: str | Path) -> pd.DataFrame:
         ("ward", "cd"): "WDyyCD", ("ward", "nm"): "WDyyNM",
         ("lad", "cd"): "LADyyCD", ("lad", "nm"): "LADyyNM",
     }
-    for key, wanted in required.items():
-        if key not in roles:
-            raise DataFormatError(
-                "required column missing", path=path, line=1, column=wanted,
-                expected="an ONS lookup header with " + ", ".join(required.values()),
-                found=", ".join(repr(c) for c in header[:12]),
-            )
+    _require_roles(path, header, roles, required)
     columns = {out: roles[key][0] for out, key in zip(LOOKUP_COLUMNS, required)}
     frame = pd.read_csv(
         path, encoding=encoding, dtype=str, keep_default_na=False,
@@ -169,13 +163,7 @@ def read_lad_region_lookup(path: str | Path) -> pd.DataFrame:
     roles = _entity_columns(header)
     required = {("lad", "cd"): "LADyyCD", ("lad", "nm"): "LADyyNM",
                 ("region", "cd"): "RGNyyCD", ("region", "nm"): "RGNyyNM"}
-    for key, wanted in required.items():
-        if key not in roles:
-            raise DataFormatError(
-                "required column missing", path=path, line=1, column=wanted,
-                expected="an ONS lookup header with " + ", ".join(required.values()),
-                found=", ".join(repr(c) for c in header[:12]),
-            )
+    _require_roles(path, header, roles, required)
     names = ("lad_code", "lad_name", "region_code", "region_name")
     columns = {out: roles[key][0] for out, key in zip(names, required)}
     frame = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False, usecols=list(columns.values()))
@@ -415,3 +403,14 @@ def lsoa_2011_to_2021(
         "lsoa21_vintage": lsoa21_gdf.attrs.get("vintage"),
     }
     return frame
+
+
+def _require_roles(path: Path, header: list[str], roles: dict, required: dict) -> None:
+    """Raise for the first required (entity, code/name) column the header lacks."""
+    for key, wanted in required.items():
+        if key not in roles:
+            raise DataFormatError(
+                "required column missing", path=path, line=1, column=wanted,
+                expected="an ONS lookup header with " + ", ".join(required.values()),
+                found=", ".join(repr(c) for c in header[:12]),
+            )

@@ -32,7 +32,7 @@ import pandas as pd
 
 from cdp_analysis.errors import DataFormatError
 from cdp_analysis.sources._common import to_count
-from cdp_analysis.sources._tables import Table, norm, read_tables
+from cdp_analysis.sources._tables import Table, has_table, norm, read_tables
 
 __all__ = ["ESP2013_BANDS", "SEXES", "is_population", "read_population", "to_esp_bands"]
 
@@ -153,12 +153,7 @@ def _sex_of(text: str) -> str | None:
 
 def is_population(path: str | Path) -> bool:
     """Whether ``path`` is a population table this module reads. Never raises."""
-    path = Path(path)
-    try:
-        read_tables(path, None, _accept, "population", header_only=True)
-        return True
-    except Exception:
-        return False
+    return has_table(path, _accept, "population")
 
 
 def read_population(path: str | Path, *, sheet: str | None = None, sex: str | None = None) -> pd.DataFrame:
