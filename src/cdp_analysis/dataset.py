@@ -209,6 +209,25 @@ class Dataset:
             )
         return pd.read_parquet(path)
 
+    def police_forces(self, table: str = "street_crime") -> dict[str, set[str]]:
+        """Month (``"YYYY-MM"``) → police.uk force slugs whose files for that month hold rows.
+
+        Read from the prepare manifest (which files made each month). A month whose
+        files hold no rows at all (a header and nothing else) has no force: it is
+        missing, not a month of zero crimes.
+        """
+        from cdp_analysis.sources.police_uk import parse_police_name
+
+        found: dict[str, set[str]] = {}
+        held = set(self.months(table)) if self._exists(table) else set()
+        for key, unit in self.manifest().get("units", {}).items():
+            kind, _, month = key.partition("/")
+            if kind != table or month not in held or not unit.get("rows"):
+                continue
+            names = (parse_police_name(str(i)) for i in unit.get("inputs", []))
+            found[month] = {n[1] for n in names if n is not None}
+        return found
+
     def manifest(self) -> dict:
         """The manifest :func:`~cdp_analysis.prepare.prepare` wrote (inputs → outputs)."""
         import json
