@@ -57,9 +57,9 @@ def test_unknown_area_suggests_close_matches(registry, typed, expected):
 
 def test_user_csv_adds_a_cdp_and_overrides_a_name(tmp_path):
     (tmp_path / "areas.csv").write_text(
-        "code,name,type,parent,members,comparators\n"
-        "X95000001,Hackney and City CDP,cdp,E12000007,E09000012;E09000001,\n"
-        "E09000003,London Borough of Barnet,utla,E12000007,,\n", encoding="utf-8")
+        "code,name,type,parent,members,comparators,override\n"
+        "X95000001,Hackney and City CDP,cdp,E12000007,E09000012;E09000001,,\n"
+        "E09000003,London Borough of Barnet,utla,E12000007,,,yes\n", encoding="utf-8")
     registry = AreaRegistry.load(tmp_path)
     assert [a.code for a in registry.members("X95000001")] == ["E09000012", "E09000001"]
     assert registry.get("E09000003").name == "London Borough of Barnet"
