@@ -128,7 +128,8 @@ class Area:
         """What the area is: ``county``, ``district``, ``unitary authority``, ``London borough``…"""
         if self.type == "cdp":
             return "partnership"
-        return KINDS.get(self.code[1:3], self.type)
+        kind = KINDS.get(self.code[1:3], self.type)
+        return "borough" if self.is_demo and kind == "London borough" else kind
 
     @property
     def is_lower_tier(self) -> bool:
@@ -375,6 +376,32 @@ class AreaRegistry:
         """Areas whose name contains ``text`` (case-insensitive)."""
         key = text.strip().casefold()
         return [a for a in self._areas.values() if key in a.name.casefold()]
+
+    def select(self, *, type: str | None = None, region: str | None = None,
+               search: str | None = None) -> list[Area]:
+        """Areas filtered by type or kind, region (code or name) and a name substring.
+
+        ``type`` is an :data:`AREA_TYPES` value or a kind (``county``, ``district``,
+        ``unitary``, ``metropolitan``, ``borough``); ``region`` keeps areas lying in it
+        (the region itself excluded).
+
+        Raises
+        ------
+        UnknownAreaError
+            ``region`` is not a region of the registry.
+        """
+        found = self.search(search) if search else list(self._areas.values())
+        if type:
+            key = type.casefold()
+            found = [a for a in found if a.type == key or a.kind.casefold().startswith(key)
+                     or a.kind.casefold().endswith(key)]
+        if region:
+            wanted = self.get(region)
+            if wanted.type != "region":
+                raise UnknownAreaError(region, [a.name for a in self.of_type("region")],
+                                       hint=f"{wanted.label} is not a region.")
+            found = [a for a in found if a.code != wanted.code and wanted in self.ancestors(a.code)]
+        return found
 
     # checks -----------------------------------------------------------------
     def _where(self, code: str) -> tuple[Path, int]:
