@@ -91,20 +91,24 @@ def _write(tmp_path, text):
     (tmp_path / "areas.csv").write_text("code,name,type,parent,members,comparators\n" + text, encoding="utf-8")
 
 
-def test_parent_cycle_is_refused_naming_file_and_rows(tmp_path):
-    _write(tmp_path, "X95000001,Alpha CDP,cdp,X95000002,E09000012,\n"
-                     "X95000002,Beta CDP,cdp,X95000001,E09000001,\n")
+def _refusal(tmp_path, text) -> AreaFileError:
+    """The error loading an areas.csv made of ``text`` raises."""
+    _write(tmp_path, text)
     with pytest.raises(AreaFileError) as info:
         AreaRegistry.load(tmp_path)
-    text = str(info.value)
-    assert isinstance(info.value, ConfigError)
+    return info.value
+
+
+def test_parent_cycle_is_refused_naming_file_and_rows(tmp_path):
+    error = _refusal(tmp_path, "X95000001,Alpha CDP,cdp,X95000002,E09000012,\n"
+                               "X95000002,Beta CDP,cdp,X95000001,E09000001,\n")
+    text = str(error)
+    assert isinstance(error, ConfigError)
     assert "areas.csv" in text and "lines 2, 3" in text and "'parent'" in text and "cycle" in text
 
 
 def test_self_parent_is_a_cycle(tmp_path):
-    _write(tmp_path, "X95000001,Alpha CDP,cdp,X95000001,E09000012,\n")
-    with pytest.raises(AreaFileError, match="line 2.*cycle"):
-        AreaRegistry.load(tmp_path)
+    assert re.search("line 2.*cycle", str(_refusal(tmp_path, "X95000001,Alpha CDP,cdp,X95000001,E09000012,\n")))
 
 
 def test_cycle_through_a_yaml_file_names_its_lines(tmp_path):
@@ -117,35 +121,25 @@ def test_cycle_through_a_yaml_file_names_its_lines(tmp_path):
 
 
 def test_duplicate_code_in_the_file_names_both_rows(tmp_path):
-    _write(tmp_path, "X95000001,Alpha CDP,cdp,E12000007,E09000012,\n"
-                     "X95000009,Other,cdp,E12000007,E09000013,\n"
-                     "X95000001,Alpha again,cdp,E12000007,E09000001,\n")
-    with pytest.raises(AreaFileError) as info:
-        AreaRegistry.load(tmp_path)
-    assert "areas.csv, lines 2, 4, column 'code'" in str(info.value)
+    error = _refusal(tmp_path, "X95000001,Alpha CDP,cdp,E12000007,E09000012,\n"
+                               "X95000009,Other,cdp,E12000007,E09000013,\n"
+                               "X95000001,Alpha again,cdp,E12000007,E09000001,\n")
+    assert "areas.csv, lines 2, 4, column 'code'" in str(error)
 
 
 def test_overriding_a_builtin_code_needs_the_marker(tmp_path):
-    _write(tmp_path, "E09000003,London Borough of Barnet,utla,E12000007,,\n")
-    with pytest.raises(AreaFileError) as info:
-        AreaRegistry.load(tmp_path)
-    text = str(info.value)
+    text = str(_refusal(tmp_path, "E09000003,London Borough of Barnet,utla,E12000007,,\n"))
     assert "areas.csv, line 2" in text and "areas_england.csv" in text and "override" in text
 
 
 def test_unknown_member_names_file_row_and_column(tmp_path):
-    _write(tmp_path, "X95000001,Fine CDP,cdp,E12000007,E09000012,\n"
-                     "X95000002,Bad CDP,cdp,E12000007,E09000001;E09999999,\n")
-    with pytest.raises(AreaFileError) as info:
-        AreaRegistry.load(tmp_path)
-    text = str(info.value)
+    text = str(_refusal(tmp_path, "X95000001,Fine CDP,cdp,E12000007,E09000012,\n"
+                                  "X95000002,Bad CDP,cdp,E12000007,E09000001;E09999999,\n"))
     assert "areas.csv, line 3, column 'members'" in text and "E09999999" in text
 
 
 def test_member_with_a_retired_code_says_where_it_went(tmp_path):
-    _write(tmp_path, "X95000001,Corby CDP,cdp,E12000004,E07000150,\n")
-    with pytest.raises(AreaFileError, match="North Northamptonshire"):
-        AreaRegistry.load(tmp_path)
+    assert "North Northamptonshire" in str(_refusal(tmp_path, "X95000001,Corby CDP,cdp,E12000004,E07000150,\n"))
 
 
 def test_user_comparators_come_before_region_and_england(tmp_path):
