@@ -139,7 +139,8 @@ def test_forces_follow_the_2017_force_lookup(registry):
         assert len(registry.forces(area.code)) == 1
         slugs.update(registry.forces(area.code))
     assert len(slugs) == 39  # the English forces
-    assert len(registry.forces("E92000001")) == 39
+    real = [f for f in registry.forces("E92000001") if f != "wyvern-vale"]  # the demo region sits in England
+    assert sorted(real) == sorted(slugs)
 
 
 def test_neighbours_exclude_self_and_distances_are_symmetric():

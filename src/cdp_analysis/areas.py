@@ -70,7 +70,7 @@ KINDS = {
 RELATIONS = ("current", "merged_into", "recoded", "split_into")
 _JOINS = ("current", "merged_into", "recoded")
 _SINGLE_TIER = ("06", "08", "09")
-_COLUMNS = ("code", "name", "type", "parent", "members", "comparators", "override")
+_COLUMNS = ("code", "name", "type", "parent", "members", "comparators", "override", "forces")
 _BUILTIN_FILES = ("areas_england.csv", "areas.csv")
 _TRUE = ("yes", "y", "true", "1")
 
@@ -173,6 +173,7 @@ class _Row:
     path: Path
     line: int
     override: bool = False
+    forces: tuple[str, ...] = ()
 
 
 class AreaRegistry:
@@ -197,7 +198,7 @@ class AreaRegistry:
     def builtin(cls) -> AreaRegistry:
         """The registry shipped with the package."""
         rows = _builtin_rows()
-        return cls(_merge(rows).values(), **_builtin_extras(), origins=_origins(rows))
+        return cls(_merge(rows).values(), **_extras(rows), origins=_origins(rows))
 
     @classmethod
     def load(cls, raw_dir: str | Path | None = None) -> AreaRegistry:
@@ -215,7 +216,7 @@ class AreaRegistry:
         if raw_dir is not None:
             for extra in _user_area_files(Path(raw_dir)):
                 rows.extend(_read_user_file(extra))
-        return cls(_merge(rows).values(), **_builtin_extras(), origins=_origins(rows))
+        return cls(_merge(rows).values(), **_extras(rows), origins=_origins(rows))
 
     # queries ----------------------------------------------------------------
     def __iter__(self) -> Iterator[Area]:
@@ -363,6 +364,15 @@ class AreaRegistry:
         found = {f for member in self.members(code) for f in self._forces.get(member.code, ())}
         return sorted(found)
 
+    def force_names(self, code: str) -> list[str]:
+        """Readable names of the forces policing an area (``Metropolitan Police``), for sentences.
+
+        From ``resources/police_forces.csv``; a slug it does not hold (a demo force)
+        is shown title-cased.
+        """
+        names = {r["slug"]: r["pfa_name"] for r in _resource_rows("police_forces.csv")}
+        return [names.get(s, s.replace("-", " ").title()) for s in self.forces(code)]
+
     def neighbours(self, code: str, n: int = 10) -> list[Area]:
         """The ``n`` nearest statistical neighbours of an upper tier, nearest first.
 
@@ -462,6 +472,16 @@ def _builtin_extras() -> dict:
     return {"legacy": legacy, "forces": forces, "neighbours": neighbours}
 
 
+def _extras(rows: list[_Row]) -> dict:
+    """The shipped legacy codes, forces and neighbours, with forces a row names itself
+    (the ``forces`` column: demo areas, or a user's area outside the ONS lookups)."""
+    extras = _builtin_extras()
+    for row in rows:
+        if row.forces:
+            extras["forces"][row.area.code] = row.forces
+    return extras
+
+
 def _merge(rows: list[_Row]) -> dict[str, Area]:
     """Areas by code; a code twice is an error unless a later file's row says ``override``."""
     seen: dict[str, _Row] = {}
@@ -517,7 +537,7 @@ def _parse_rows(rows: Iterable[tuple[int, dict]], source: str | Path) -> list[_R
             comparators=_split(row.get("comparators")),
         )
         override = str(row.get("override") or "").strip().casefold() in _TRUE
-        parsed.append(_Row(area, Path(source), line, override))
+        parsed.append(_Row(area, Path(source), line, override, _split(row.get("forces"))))
     return parsed
 
 

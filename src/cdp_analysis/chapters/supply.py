@@ -80,10 +80,10 @@ class SupplyChapter:
                 f"The registry does not say which police force covers {self.area.name}, so police data "
                 f"cannot be checked for it ({hint}).")
         if not own:
+            names = narrative.join_words(self.ctx.registry.force_names(self.area.code))
             return Coverage.missing(
-                f"The data has no police.uk street-level files from {narrative.join_words(forces)} "
-                f"(the force that polices {self.area.name}), so no police figure is shown; download them "
-                f"from data.police.uk ({hint}).")
+                f"The data has no police.uk street-level files from {names} (which polices "
+                f"{self.area.name}), so no police figure is shown; download them from data.police.uk ({hint}).")
         first, last = own[0], own[-1]
         span = pd.period_range(first, last, freq="M").strftime("%Y-%m")
         gaps = [m for m in span if m not in set(own)]
@@ -740,8 +740,9 @@ class SupplyChapter:
         own = police_months(held, forces)
         hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
         if not own:
+            names = narrative.join_words(self.ctx.registry.force_names(self.area.code))
             return missing_section(title, f"The data has no stop-and-search files from "
-                                   f"{narrative.join_words(forces) or 'the force that polices the area'}, so "
+                                   f"{names or 'the force that polices the area'}, so "
                                    f"searches in {self.area.name} are not shown ({hint}).", "stop_search")
         covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in own]))
         searches = self.ctx.dataset.stop_search()
