@@ -347,10 +347,11 @@ def apply_survey_rates(rates: pd.DataFrame, population: pd.DataFrame, *, confide
     Returns
     -------
     pandas.DataFrame
-        ``area_code, area_name, sex, age, population, rate, rate_lower, rate_upper,
-        estimate, lower, upper, method``: one row per area, sex and band, then per
-        area and sex for all bands (``age`` e.g. ``"16-59"``), then per area for
-        both sexes (``sex`` ``"Persons"``).
+        ``area_code, area_name, level, sex, age, population, rate, rate_lower,
+        rate_upper, estimate, lower, upper, method``: one row per area, sex and band
+        (``level`` ``"age band"``), then per area and sex for all bands (``"sex"``,
+        ``age`` e.g. ``"16-59"``), then per area for both sexes (``"persons"``,
+        ``sex`` ``"Persons"``). Rates in %, estimates in people.
 
     Raises
     ------
@@ -393,13 +394,14 @@ def apply_survey_rates(rates: pd.DataFrame, population: pd.DataFrame, *, confide
     bands["upper"] = bands["population"] * bands["rate_upper"] / 100
     bands["_var"] = ((bands["upper"] - bands["lower"]) / (2 * z)) ** 2
     span = f"{int(rates['age_min'].min())}-{int(rates['age_max'].max())}"
-    by_sex = _total(bands, ["area_code", "sex"], z).assign(age=span)
-    persons = _total(bands, ["area_code"], z).assign(sex="Persons", age=span)
+    bands["level"] = "age band"
+    by_sex = _total(bands, ["area_code", "sex"], z).assign(age=span, level="sex")
+    persons = _total(bands, ["area_code"], z).assign(sex="Persons", age=span, level="persons")
     out = pd.concat([bands, by_sex, persons], ignore_index=True)
     out["area_name"] = out["area_code"].map(names)
     out["method"] = ("synthetic estimate: national CSEW rate by age and sex x local population; "
                      "assumes local rates equal national")
-    columns = ["area_code", "area_name", "sex", "age", "population", "rate", "rate_lower", "rate_upper",
+    columns = ["area_code", "area_name", "level", "sex", "age", "population", "rate", "rate_lower", "rate_upper",
                "estimate", "lower", "upper", "method"]
     return out[columns].reset_index(drop=True)
 
