@@ -40,6 +40,11 @@ TABLES: dict[str, str] = {
     "population": "population.parquet",
     "imd_lsoa": "imd_lsoa.parquet",
     "census_ethnicity": "census_ethnicity.parquet",
+    "children_in_need": "children_in_need.parquet",
+    "looked_after": "looked_after.parquet",
+    "exclusions": "exclusions.parquet",
+    "pupil_headcount": "pupil_headcount.parquet",
+    "csew": "csew.parquet",
 }
 _HINTS = {
     "street_crime": "police.uk street-crime CSVs (YYYY-MM-<force>-street.csv) or archives",
@@ -53,6 +58,11 @@ _HINTS = {
     "population": "an ONS small-area population file",
     "imd_lsoa": "an IoD2019 IMD file",
     "census_ethnicity": "a Census 2021 ethnic group CSV (TS021 or a custom dataset)",
+    "children_in_need": "the DfE children in need table C3 CSV (factors identified at the end of assessment)",
+    "looked_after": "the DfE children looked after outcomes CSV (la_conviction_health_outcome_cla.csv)",
+    "exclusions": "a DfE exclusions by reason CSV (reasons.csv or SFR35_2017_reason_for_exclusion.csv)",
+    "pupil_headcount": "the DfE exclusions main table CSV with a headcount column",
+    "csew": "the ONS CSEW drug misuse appendix tables workbook (drugsmisusetables<month><yy>.xlsx)",
 }
 _LEVELS = ("lsoa", "ward", "lad")
 _MONTH_PARTITIONING = pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
@@ -197,6 +207,32 @@ class Dataset:
     def census(self) -> pd.DataFrame:
         """Census 2021 residents by ethnic group: ``area_code, area_name, ethnic_group, population``."""
         return pd.read_parquet(self._path("census_ethnicity"))
+
+    def children_in_need(self) -> pd.DataFrame:
+        """DfE children in need (C3), drug and alcohol misuse factors: :data:`cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
+        return pd.read_parquet(self._path("children_in_need"))
+
+    def looked_after(self) -> pd.DataFrame:
+        """DfE children looked after with a substance misuse problem: :data:`~cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
+        return pd.read_parquet(self._path("looked_after"))
+
+    def exclusions(self) -> pd.DataFrame:
+        """Exclusions and suspensions for drug and alcohol reasons, one series over all releases.
+
+        Per area, year, measure and school type the latest release wins; with a
+        pupil headcount table, ``denominator`` (pupils) and ``value`` (per 1,000
+        pupils) are filled.
+        """
+        from cdp_analysis.sources import dfe
+
+        frame = dfe.combine_exclusions(pd.read_parquet(self._path("exclusions")))
+        if self._exists("pupil_headcount"):
+            frame = dfe.add_pupil_denominators(frame, pd.read_parquet(self._path("pupil_headcount")))
+        return frame
+
+    def csew(self) -> pd.DataFrame:
+        """CSEW last-year drug use by drug, age and sex: :data:`cdp_analysis.sources.csew.CSEW_COLUMNS`."""
+        return pd.read_parquet(self._path("csew"))
 
     def local(self, name: str) -> pd.DataFrame:
         """The local return ``name`` (its template's file name without ``.csv``)."""
