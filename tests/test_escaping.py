@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -156,14 +155,12 @@ def evil_build(tmp_path_factory):
     from cdp_analysis.demo import generate_demo
 
     root = tmp_path_factory.mktemp("escaping")
-    config_file = root / "cdp.toml"
-    config_file.write_text(
-        "[paths]\n"
-        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
-        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
-    old = os.environ.get("CDP_CONFIG")
-    os.environ["CDP_CONFIG"] = str(config_file)  # inherited by the papermill kernel
-    try:
+    settings = {"raw_dir": "raw", "processed_dir": "processed", "reports_dir": "reports",
+                "notebooks_dir": str(REPO / "notebooks")}
+    (root / "cdp.toml").write_text("[paths]\n" + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
+                                   + '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDP_CONFIG", str(root / "cdp.toml"))  # inherited by the papermill kernel
         config = load_config()
         generate_demo(config.demo_dir, seed=7, months=30, end_month="2025-06")
         # A user areas file: a demo-style CDP whose name carries markup and a formula.
@@ -171,28 +168,27 @@ def evil_build(tmp_path_factory):
             "code,name,type,parent,members,comparators\n"
             f'Z95000009,"{FORMULA.replace(chr(34), chr(34) * 2)} {EVIL_AREA}",cdp,Z12000001,'
             "Z09000001;Z09000002,\n", encoding="utf-8")
-        # Its data: the demo files, with markup in one Fingertips indicator's name.
-        data = root / "evil-data"
-        shutil.copytree(config.demo_dir, data, ignore=shutil.ignore_patterns("manifest.json"))
-        export = data / "fingertips" / "demo-indicators.csv"
-        with export.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-        name_col = rows[0].index("Indicator Name")
-        original = rows[1][name_col]
-        for row in rows[1:]:
-            if row[name_col] == original:
-                row[name_col] = f"{original} {EVIL_INDICATOR}"
-        with export.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle, lineterminator="\r\n").writerows(rows)
+        data, original = _data_with_markup_in_an_indicator_name(config.demo_dir, root / "evil-data")
         results = {ch: build_chapter("Z95000009", ch, config, data_dir=str(data))
                    for ch in ("00_outcomes_overview", "01_supply")}
         rebuild_index(config, list(results))
         yield config, results, original
-    finally:
-        if old is None:
-            os.environ.pop("CDP_CONFIG", None)
-        else:
-            os.environ["CDP_CONFIG"] = old
+
+
+def _data_with_markup_in_an_indicator_name(demo: Path, data: Path) -> tuple[Path, str]:
+    """The demo files, with markup in one Fingertips indicator's name; that name before."""
+    shutil.copytree(demo, data, ignore=shutil.ignore_patterns("manifest.json"))
+    export = data / "fingertips" / "demo-indicators.csv"
+    with export.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    name_col = rows[0].index("Indicator Name")
+    original = rows[1][name_col]
+    for row in rows[1:]:
+        if row[name_col] == original:
+            row[name_col] = f"{original} {EVIL_INDICATOR}"
+    with export.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(rows)
+    return data, original
 
 
 @pytest.mark.slow
