@@ -292,3 +292,85 @@ def test_reader_rejecting_a_recognised_file_fails_with_context(
     assert "imd.is_imd recognised this file" in str(info.value)
     assert (info.value.line, info.value.column) == (1, "IMD decile")
     assert not processed.exists()
+
+
+# --------------------------------------------------------------------------- unreadable inputs
+FINGERTIPS = Path("data/real/fingertips/indicator-93495-all-areas.csv")
+
+
+def _as_excel_unicode_text(csv_path: Path, target: Path) -> None:
+    """What Excel's "Save as Unicode text" makes: UTF-16 LE with a BOM, tab-separated."""
+    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    text = "\r\n".join("\t".join(row) for row in rows) + "\r\n"
+    target.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+
+
+def test_utf16_export_is_reported_and_the_processed_indicators_are_kept(
+        require_shared, source: Path, processed: Path) -> None:
+    export = require_shared(FINGERTIPS)
+    (source / "fingertips").mkdir()
+    shutil.copy2(export, source / "fingertips" / export.name)
+    first = prepare(source, processed, progress=False)
+    assert "indicators" in first.processed
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        expected_ids = {r["Indicator ID"].strip() for r in csv.DictReader(handle)}
+    before = (processed / "indicators.parquet").read_bytes()
+
+    (source / "fingertips" / export.name).unlink()  # the analyst re-saved it as "Unicode text"
+    _as_excel_unicode_text(export, source / "fingertips" / "indicators-unicode.csv")
+    (source / "junk.csv").write_bytes(bytes(range(256)) * 64)
+    (source / "notes.csv").write_text("note,by\nchecked,ana\n", encoding="utf-8")
+    report = prepare(source, processed, progress=False)
+
+    assert report.removed == [] and "indicators" in report.kept
+    assert (processed / "indicators.parquet").read_bytes() == before
+    assert {str(i) for i in pd.read_parquet(processed / "indicators.parquet")["indicator_id"]} == expected_ids
+    text = report.summary()  # the normal output, not only a -v log
+    assert "could not read fingertips/indicators-unicode.csv: UTF-16" in text
+    assert "could not read junk.csv: binary data" in text
+    assert "not recognised by any reader" in text and "notes.csv" in text
+    assert "removed" not in text
+
+
+def test_header_only_police_month_is_missing_not_zero(source: Path, processed: Path) -> None:
+    months = sorted(p.name[:7] for p in source.glob("*-street.csv"))
+    middle = months[len(months) // 2]
+    street = next(source.glob(f"{middle}-*-street.csv"))
+    header = street.read_text(encoding="utf-8-sig").splitlines()[0]
+    street.write_text(header + "\n", encoding="utf-8")
+    report = prepare(source, processed, progress=False)
+    assert not partition(processed, "street_crime", middle).exists()
+    assert middle not in Dataset(processed).months("street_crime")
+    present = [m for m in months if m != middle]
+    every = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
+    expected = [m for m in every if m not in present]
+    assert middle in expected and report.missing_months["street_crime"] == expected
+    assert any(street.name in w and "missing, not as zero" in w for w in report.warnings)
+    assert street.name in report.summary()
+    again = prepare(source, processed, progress=False)  # still reported when nothing changed
+    assert again.missing_months["street_crime"] == expected
+
+
+def test_a_60_mb_line_is_a_clear_error_naming_the_file(source: Path, processed: Path) -> None:
+    street = next(source.glob("*-street.csv"))
+    street.write_bytes(b"x" * (60 * 1024 * 1024))
+    with pytest.raises(DataFormatError) as info:
+        prepare(source, processed, progress=False)
+    assert street.name in str(info.value) and "line 1" in str(info.value)
+
+
+def test_a_huge_field_after_the_header_names_file_and_line(source: Path, processed: Path) -> None:
+    street = next(source.glob("*-street.csv"))
+    lines = street.read_text(encoding="utf-8-sig").splitlines()
+    street.write_text("\n".join([*lines[:3], '"' + "y" * 3_000_000 + '",x', *lines[3:]]) + "\n",
+                      encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        prepare(source, processed, progress=False)
+    assert street.name in str(info.value) and "line 4" in str(info.value)
+
+
+def test_a_single_huge_line_among_other_inputs_is_reported_unreadable(source: Path, processed: Path) -> None:
+    (source / "dump.csv").write_bytes(b"z" * (3 * 1024 * 1024))
+    report = prepare(source, processed, progress=False)
+    assert "dump.csv" in report.unreadable and "longer than" in report.unreadable["dump.csv"]

@@ -101,3 +101,94 @@ def test_log_lines_on_stderr_never_reach_the_page():
     nb.cells[1].outputs.append(nbformat.v4.new_output("stream", name="stderr", text="WARNING prepare: /home/x/y"))
     page = export_html(nb, title="t")
     assert "WARNING prepare" not in page and "Hello figure" in page
+
+
+# --------------------------------------------------------------------------- build status
+def _config(tmp_path):
+    from cdp_analysis.config import Config
+
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    (tmp_path / "notebooks" / "01_supply.ipynb").write_text("{}", encoding="utf-8")
+    return Config(root=tmp_path, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "processed",
+                  reports_dir=tmp_path / "reports", notebooks_dir=tmp_path / "notebooks")
+
+
+def _status_writer(config, chapter_prefix: str, count: int) -> None:
+    from cdp_analysis import batch
+
+    for k in range(count):
+        batch._write_status(config, "Z09000001", f"{chapter_prefix}-{k}", {"ok": True, "n": k})
+
+
+def test_two_processes_writing_status_lose_no_update(tmp_path):
+    import multiprocessing
+
+    from cdp_analysis import batch
+
+    config = _config(tmp_path)
+    count = 150
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_status_writer, args=(config, name, count)) for name in ("a", "b")]
+    for w in writers:
+        w.start()
+    _status_writer(config, "c", count)  # and a thread of this process, at the same time
+    for w in writers:
+        w.join(60)
+        assert w.exitcode == 0
+    status = batch._read_status(config, "Z09000001")
+    expected = {f"{p}-{k}" for p in "abc" for k in range(count)}
+    assert set(status) == expected, f"{len(expected - set(status))} updates lost"
+
+
+def test_status_never_lives_under_reports(tmp_path):
+    from cdp_analysis import batch
+
+    config = _config(tmp_path)
+    legacy = config.reports_dir / "Z09000001" / "build.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text('{"01_supply": {"ok": false, "error": "in /home/ana/cdp/x/y"}}', encoding="utf-8")
+    batch._write_status(config, "Z09000001", "01_supply", {"ok": False, "error": f"in {tmp_path}/raw/real"})
+    assert not legacy.exists()
+    assert not any(config.reports_dir.rglob("*.json"))
+    assert batch._read_status(config, "Z09000001")["01_supply"]["ok"] is False
+
+
+def test_failed_chapter_withdraws_its_old_page_consistently_with_the_index(tmp_path, monkeypatch):
+    from html.parser import HTMLParser
+
+    from cdp_analysis import batch
+    from cdp_analysis.errors import MissingDataError
+
+    config = _config(tmp_path)
+    monkeypatch.setattr(batch, "_execute_and_export",
+                        lambda *a, **k: "<html><body><p>Drug offence rate was 9.9 per 1,000.</p></body></html>")
+    assert batch.build_chapter("Z09000001", "01_supply", config).ok
+    page = config.reports_dir / "Z09000001" / "01_supply.html"
+    assert "9.9 per 1,000" in page.read_text(encoding="utf-8")
+
+    def fail(*_a, **_k):
+        raise MissingDataError(f"No street crime for <b>Brackenmoor</b>: put the files in {tmp_path}/raw/real")
+
+    monkeypatch.setattr(batch, "_execute_and_export", fail)
+    result = batch.build_chapter("Z09000001", "01_supply", config, force=True)
+    assert not result.ok and "No street crime" in result.error
+    text = page.read_text(encoding="utf-8")
+    assert "9.9 per 1,000" not in text  # the old numbers are no longer published
+    assert "not built" in text and "No street crime for &lt;b&gt;Brackenmoor&lt;/b&gt;" in text
+    tags = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: tags.append(tag)
+    parser.feed(text)
+    assert "b" not in tags  # the reason is text, not markup
+    index = batch.rebuild_index(config, ["01_supply"]).read_text(encoding="utf-8")
+    assert "Not built: MissingDataError: No street crime" in index
+    assert 'href="Z09000001/01_supply.html"' not in index
+    for published in config.reports_dir.rglob("*"):  # no local path anywhere under reports/
+        if published.is_file():
+            assert str(tmp_path) not in published.read_text(encoding="utf-8"), published
+
+    # Built again, the chapter is back, and so is its link.
+    monkeypatch.setattr(batch, "_execute_and_export", lambda *a, **k: "<html><body>fresh</body></html>")
+    assert batch.build_chapter("Z09000001", "01_supply", config).ok
+    index = batch.rebuild_index(config, ["01_supply"]).read_text(encoding="utf-8")
+    assert 'href="Z09000001/01_supply.html"' in index and "Not built" not in index

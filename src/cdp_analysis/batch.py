@@ -9,13 +9,15 @@ changed since its last build is not run again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,13 +28,23 @@ from cdp_analysis import __version__
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.config import Config
 from cdp_analysis.errors import BuildError, CdpError, UnknownAreaError
-from cdp_analysis.publish import CHAPTER_TITLES, IndexEntry, atomic_write_text, export_html, write_index
+from cdp_analysis.publish import (
+    CHAPTER_TITLES,
+    IndexEntry,
+    atomic_write_text,
+    export_html,
+    is_not_built_page,
+    write_index,
+    write_not_built_page,
+)
 
 __all__ = ["BuildResult", "build_chapter", "run_batch", "resolve_areas", "rebuild_index"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("papermill").setLevel(logging.ERROR)  # its per-cell chatter is not for readers
-_STATUS_FILE = "build.json"
+_STATUS_DIR = ".build"  # under the processed folder, never under reports/
+_LEGACY_STATUS_FILE = "build.json"
+_FALLBACK_LOCK = threading.Lock()
 
 
 @dataclass
@@ -68,17 +80,77 @@ def _data_stamp(config: Config, data_dir: str) -> str:
     return "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(source.rglob("*")) if p.is_file()) if source.is_dir() else ""
 
 
-def _read_status(area_dir: Path) -> dict:
+def _status_dir(config: Config) -> Path:
+    """Where build status lives: outside ``reports/`` (readers never see it), one folder
+    per reports folder under ``processed/.build/``."""
+    reports = str(config.reports_dir)
+    key = hashlib.sha1(reports.encode()).hexdigest()[:10]
+    return config.processed_dir / _STATUS_DIR / f"{config.reports_dir.name}-{key}"
+
+
+def _status_file(config: Config, area_code: str) -> Path:
+    return _status_dir(config) / f"{area_code}.json"
+
+
+def _read_status(config: Config, area_code: str) -> dict:
+    """The area's chapter statuses (chapter id → entry); empty if none or unreadable."""
     try:
-        return json.loads((area_dir / _STATUS_FILE).read_text(encoding="utf-8"))
+        data = json.loads(_status_file(config, area_code).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _write_status(area_dir: Path, chapter: str, entry: dict) -> None:
-    status = _read_status(area_dir)
-    status[chapter] = entry
-    atomic_write_text(area_dir / _STATUS_FILE, json.dumps(status, indent=2, sort_keys=True))
+@contextlib.contextmanager
+def _status_lock(path: Path) -> Iterator[None]:
+    """Exclusive lock on ``path``'s lock file, between threads and processes alike."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one process at a time
+        with _FALLBACK_LOCK:
+            yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a") as handle:  # each open: its own flock
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_status(config: Config, area_code: str, chapter: str, entry: dict) -> None:
+    """Record one chapter's status: read, update and replace the file under a lock, so
+    concurrent builds of other chapters (threads or processes) never lose an update."""
+    path = _status_file(config, area_code)
+    with _status_lock(path):
+        status = _read_status(config, area_code)
+        status[chapter] = entry
+        atomic_write_text(path, json.dumps(status, indent=2, sort_keys=True))
+    legacy = config.reports_dir / area_code / _LEGACY_STATUS_FILE
+    legacy.unlink(missing_ok=True)  # older versions kept it in the published folder
+
+
+def _withdraw_page(config: Config, area_code: str, chapter: str, target: Path, reason: str) -> None:
+    """A failed chapter's old page must not stay published: replace it by a "not built" page."""
+    if not target.is_file():
+        return
+    try:
+        area_name = AreaRegistry.load(config.raw_dir).get(area_code).name
+    except CdpError:
+        area_name = area_code
+    title = CHAPTER_TITLES.get(chapter, chapter)
+    for why in (reason, ""):  # if the reason would still show a path, say only "not built"
+        with contextlib.suppress(BuildError):
+            write_not_built_page(target, chapter_title=title, area_name=area_name, reason=why,
+                                 forbidden=_forbidden(config))
+            return
+    target.unlink(missing_ok=True)
+
+
+def _forbidden(config: Config) -> list[str]:
+    """Local paths no published page may show."""
+    return [str(config.root), str(Path.home()), tempfile.gettempdir() + "/", str(config.raw_dir)]
 
 
 def build_chapter(
@@ -100,7 +172,7 @@ def build_chapter(
         if not notebook.is_file():
             raise BuildError(f"No chapter notebook {notebook.name}")
         stamp = _fingerprint(notebook, parameters, _data_stamp(config, data_dir))
-        previous = _read_status(area_dir).get(chapter, {})
+        previous = _read_status(config, area_code).get(chapter, {})
         if not force and target.is_file() and previous.get("fingerprint") == stamp and previous.get("ok"):
             return BuildResult(area_code, chapter, True, time.perf_counter() - started, skipped=True,
                                html=f"{area_code}/{chapter}.html")
@@ -110,13 +182,14 @@ def build_chapter(
                              html=f"{area_code}/{chapter}.html")
         # the data may have been generated or prepared during the run: stamp what was used
         stamp = _fingerprint(notebook, parameters, _data_stamp(config, data_dir))
-        _write_status(area_dir, chapter, {"ok": True, "fingerprint": stamp, "seconds": round(result.seconds, 1),
+        _write_status(config, area_code, chapter, {"ok": True, "fingerprint": stamp, "seconds": round(result.seconds, 1),
                                           "version": __version__})
         return result
     except Exception as exc:  # one failing area must not stop a batch
         message = _describe(exc)
         log.error("%s %s failed: %s", area_code, chapter, message)
-        _write_status(area_dir, chapter, {"ok": False, "error": message})
+        _write_status(config, area_code, chapter, {"ok": False, "error": message})
+        _withdraw_page(config, area_code, chapter, target, message)
         return BuildResult(area_code, chapter, False, time.perf_counter() - started, error=message)
 
 
@@ -137,9 +210,8 @@ def _execute_and_export(notebook: Path, parameters: dict, config: Config, area_c
         )
         nb = nbformat.read(executed, as_version=4)
     nb.metadata["cdp"] = {"version": __version__, "built": f"Area {area.code}."}
-    forbidden = [str(config.root), str(Path.home()), tempfile.gettempdir() + "/", str(config.raw_dir)]
     title = f"{CHAPTER_TITLES.get(chapter, chapter)}: {area.name}"
-    return export_html(nb, title=title, forbidden=forbidden)
+    return export_html(nb, title=title, forbidden=_forbidden(config))
 
 
 def _describe(exc: BaseException) -> str:
@@ -212,17 +284,37 @@ def rebuild_index(config: Config, chapters: Sequence[str] | None = None) -> Path
     chapters = list(chapters or config.chapters)
     registry = AreaRegistry.load(config.raw_dir)
     entries = []
+    codes = {p.stem for p in _status_dir(config).glob("*.json")}
     if config.reports_dir.is_dir():
-        for area_dir in sorted(p for p in config.reports_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            try:
-                area = registry.get(area_dir.name)
-            except UnknownAreaError:
-                continue
-            status = _read_status(area_dir)
-            found = {c: ("ok" if s.get("ok") and (area_dir / f"{c}.html").is_file() else s.get("error", ""))
-                     for c, s in status.items()}
+        codes |= {p.name for p in config.reports_dir.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    for code in sorted(codes):
+        try:
+            area = registry.get(code)
+        except UnknownAreaError:
+            continue
+        (config.reports_dir / code / _LEGACY_STATUS_FILE).unlink(missing_ok=True)
+        found = _chapter_states(config, code, chapters)
+        if found:
             entries.append(IndexEntry(area.code, area.name, area.type, area.is_demo, found))
     return write_index(config.reports_dir, entries, chapters)
+
+
+def _chapter_states(config: Config, area_code: str, chapters: Sequence[str]) -> dict[str, str]:
+    """Chapter id → "ok" or the failure, from the status; a published page with no
+    status (the processed folder was deleted) counts as built unless it says otherwise."""
+    status = _read_status(config, area_code)
+    found = {}
+    for chapter in dict.fromkeys([*status, *chapters]):
+        page = config.reports_dir / area_code / f"{chapter}.html"
+        entry = status.get(chapter)
+        if entry is None:
+            if page.is_file() and not is_not_built_page(page.read_text(encoding="utf-8")):
+                found[chapter] = "ok"
+        elif entry.get("ok") and page.is_file():
+            found[chapter] = "ok"
+        elif not entry.get("ok"):
+            found[chapter] = entry.get("error", "") or "failed"
+    return found
 
 
 def _clean_scratch(config: Config) -> None:

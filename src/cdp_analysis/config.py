@@ -10,6 +10,7 @@ Environment variables ``CDP_RAW_DIR``, ``CDP_PROCESSED_DIR`` and
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -85,27 +86,29 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
     file = Path(path).resolve() if path else find_config_file()
     data = _read_toml(file) if file else {}
     root = file.parent if file else Path.home() / "cdp-needs-assessment"
-    paths = data.get("paths", {})
+    where = str(file) if file else "the configuration"
+    paths = _section(data, "paths", where)
 
     def resolve(key: str, default: str) -> Path:
-        value = overrides.get(key) or os.environ.get(_ENV_PATHS[key]) or paths.get(key, default)
+        value = (overrides.get(key) or os.environ.get(_ENV_PATHS[key])
+                 or _text(paths, "paths", key, default, where))
         p = Path(value).expanduser()
         return (p if p.is_absolute() else root / p).resolve()
 
-    demo, disclosure, build = data.get("demo", {}), data.get("disclosure", {}), data.get("build", {})
+    demo, disclosure, build = (_section(data, name, where) for name in ("demo", "disclosure", "build"))
     return Config(
         root=root,
         raw_dir=resolve("raw_dir", "data/raw"),
         processed_dir=resolve("processed_dir", "data/processed"),
         reports_dir=resolve("reports_dir", "reports"),
         notebooks_dir=resolve("notebooks_dir", "notebooks"),
-        demo_seed=int(demo.get("seed", 2021)),
-        demo_months=int(demo.get("months", 72)),
-        demo_end_month=str(demo.get("end_month", "2025-12")),
-        disclosure_policy=str(disclosure.get("policy", "ndtms")),
-        chapters=tuple(build.get("chapters", Config.chapters)),
-        workers=int(build.get("workers", 2)),
-        timeout_seconds=int(build.get("timeout_seconds", 600)),
+        demo_seed=_integer(demo, "demo", "seed", 2021, where, minimum=0),
+        demo_months=_integer(demo, "demo", "months", 72, where, minimum=1, maximum=600),
+        demo_end_month=_month(demo, "demo", "end_month", "2025-12", where),
+        disclosure_policy=_policy(disclosure, "disclosure", "policy", "ndtms", where),
+        chapters=_chapters(build, "build", "chapters", Config.chapters, where),
+        workers=_integer(build, "build", "workers", 2, where, minimum=1, maximum=256),
+        timeout_seconds=_integer(build, "build", "timeout_seconds", 600, where, minimum=1),
         source_file=file,
     )
 
@@ -115,3 +118,61 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Cannot read config file {path}: {exc}") from exc
+
+
+def _bad(where: str, section: str, key: str, value: object, expected: str) -> ConfigError:
+    return ConfigError(f"{where}: setting [{section}] {key} = {value!r} is not valid; expected {expected}")
+
+
+def _section(data: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{name}] must be a table of settings, found {value!r}")
+    return value
+
+
+def _integer(table: dict[str, Any], section: str, key: str, default: int, where: str, *,
+             minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole-number setting within bounds (TOML ``true`` is not a number)."""
+    value = table.get(key, default)
+    low = "" if minimum is None else f" from {minimum}"
+    high = "" if maximum is None else f" to {maximum}"
+    expected = f"a whole number{low}{high} (no quotes), e.g. {key} = {default}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(where, section, key, value, expected)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise _bad(where, section, key, value, expected)
+    return value
+
+
+def _text(table: dict[str, Any], section: str, key: str, default: str, where: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(where, section, key, value, f'a non-empty quoted text, e.g. {key} = "{default}"')
+    return value
+
+
+def _month(table: dict[str, Any], section: str, key: str, default: str, where: str) -> str:
+    value = _text(table, section, key, default, where)
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise _bad(where, section, key, value, f'a month as "YYYY-MM", e.g. {key} = "{default}"')
+    return value
+
+
+def _policy(table: dict[str, Any], section: str, key: str, default: str, where: str) -> str:
+    from cdp_analysis.sdc import POLICIES  # the policies are defined with their rules
+
+    value = _text(table, section, key, default, where)
+    if value.lower() not in POLICIES:
+        raise _bad(where, section, key, value, "one of " + ", ".join(f'"{p}"' for p in sorted(POLICIES)))
+    return value.lower()
+
+
+def _chapters(table: dict[str, Any], section: str, key: str, default: tuple[str, ...], where: str
+              ) -> tuple[str, ...]:
+    value = table.get(key, list(default))
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(c, str) and re.fullmatch(r"\d\d_[a-z0-9_]+", c) for c in value)):
+        raise _bad(where, section, key, value,
+                   'a list of chapter notebook names, e.g. chapters = ["00_outcomes_overview", "01_supply"]')
+    return tuple(value)

@@ -8,6 +8,7 @@ only here, at the end, and carry their units.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ __all__ = [
     "change_sentence",
     "share_sentence",
     "to_markdown",
+    "escape_markdown",
     "number",
     "join_words",
     "count_words",
@@ -142,14 +144,41 @@ def share_sentence(names: Sequence[str], share: float, total_areas: int, what: s
     )
 
 
+#: Characters Markdown (CommonMark, GFM, the Jupyter math extension) gives a meaning
+#: anywhere in a line; any ASCII punctuation may be backslash-escaped.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]|~$:])")  # ":" stops bare-URL autolinks
+#: What makes a line a heading, a list item or a quote when it starts it.
+_BLOCK_START = re.compile(r"^([#+\-=]|\d+(?=[.)]))")
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text made inert in Markdown: shown as written, never markup or HTML.
+
+    HTML-active characters become entities, Markdown-active punctuation is
+    backslash-escaped, and line breaks become spaces (a message is one list item).
+
+    >>> escape_markdown("Elms<img src=x onerror=alert(2)>worth *bold* $x$")
+    'Elms&lt;img src=x onerror=alert(2)&gt;worth \\\\*bold\\\\* \\\\$x\\\\$'
+    """
+    text = _MARKDOWN_ACTIVE.sub(r"\\\1", " ".join(str(text).split()))
+    text = _BLOCK_START.sub(lambda m: m.group() + "\\" if m.group()[0].isdigit() else "\\" + m.group(), text)
+    return "".join(_HTML_ENTITIES.get(c, c) for c in text)
+
+
 def to_markdown(messages: Iterable[KeyMessage], synthetic: bool = False) -> str:
-    """Key messages as a Markdown list, recommendations in a second list."""
+    """Key messages as a Markdown list, recommendations in a second list.
+
+    Message texts are plain text (they may hold area, ward and indicator names from
+    the data): they are escaped here, at the Markdown boundary, so none becomes markup.
+    """
     messages = list(messages)
-    lines = [f"- {m.text}" for m in messages]
+    lines = [f"- {escape_markdown(m.text)}" for m in messages]
     actions = [m for m in messages if m.recommendation]
     if actions:
         lines += ["", "**Recommendations**", ""]
-        lines += [f"- {m.recommendation}" + (f" *({m.theme})*" if m.theme else "") for m in actions]
+        lines += [f"- {escape_markdown(m.recommendation)}"
+                  + (f" *({escape_markdown(m.theme)})*" if m.theme else "") for m in actions]
     if synthetic:
         lines += ["", "*Synthetic demonstration data: these messages describe fictional areas.*"]
     return "\n".join(lines)

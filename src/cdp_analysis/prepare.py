@@ -50,6 +50,7 @@ from tqdm import tqdm
 
 from cdp_analysis.errors import DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
+from cdp_analysis.sources._common import sniff_text
 
 __all__ = ["PrepareReport", "prepare", "MANIFEST_NAME", "SOURCES"]
 
@@ -85,6 +86,7 @@ _READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
 _ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew")
 _CLASSIFIED = ("indicators", "lookup", "population", "imd", "census", "local", *_ONE_CALL)  # order of the is_… checks
 _TABULAR = {".csv", ".xlsx", ".xls", ".xlsm"}
+_TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _BOUNDARY_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".tab"}
 _SIDECARS = {
     ".shp": {".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml"},
@@ -118,6 +120,9 @@ class PrepareReport:
     units: dict[str, list[str]] = field(default_factory=dict)
     missing_months: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)
+    unrecognised: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -138,6 +143,14 @@ class PrepareReport:
             lines.append("  unchanged: " + ", ".join(self.skipped))
         if self.removed:
             lines.append("  removed (inputs gone): " + ", ".join(self.removed))
+        for rel, why in self.unreadable.items():
+            lines.append(f"  could not read {rel}: {why}")
+        if self.unrecognised:
+            lines.append(f"  not recognised by any reader, ignored ({len(self.unrecognised)}): "
+                         + ", ".join(self.unrecognised))
+        if self.kept:
+            lines.append("  kept as processed before (an input could not be read or recognised): "
+                         + ", ".join(self.kept))
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -161,6 +174,8 @@ class _Input:
 class _Built:
     outputs: list[str]
     rows: int
+    notes: list[str] = field(default_factory=list)  # what the data lacks (reported every run)
+    empty: bool = False  # a police month whose files hold a header and no row: missing
 
 
 @dataclass
@@ -195,6 +210,8 @@ class _Plan:
     unavailable: dict[str, str]
     missing_months: dict[str, list[str]]
     boundary_refs: list[str] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # rel -> why it cannot be read
+    unrecognised: list[Path] = field(default_factory=list)  # tabular files no reader claimed
 
 
 class _Stage:
@@ -288,6 +305,7 @@ def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, f
     old_units: dict[str, dict] = old.get("units", {})
     old_inputs: dict[str, dict] = old.get("inputs", {})
     plan = _plan(source, old_inputs, report)
+    kept = _keep_doubtful(plan, old_units, source)
     _hash_changed(plan, old_inputs)
 
     dirty: list[_Unit] = []
@@ -318,11 +336,12 @@ def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, f
     }
     if new_manifest != old:
         _write_json(target / MANIFEST_NAME, new_manifest)
-    _fill_report(report, plan, built, dirty, gone)
+    _fill_report(report, plan, built, dirty, gone, new_units)
+    report.kept = kept
 
 
 def _fill_report(report: PrepareReport, plan: _Plan, built: dict[str, _Built], dirty: list[_Unit],
-                 gone: list[str]) -> None:
+                 gone: list[str], records: dict[str, dict]) -> None:
     sources = {u.source for u in plan.units}
     for unit in dirty:
         report.units.setdefault(unit.source, []).append(unit.name)
@@ -332,12 +351,27 @@ def _fill_report(report: PrepareReport, plan: _Plan, built: dict[str, _Built], d
     report.removed = sorted(gone)
     report.unavailable = sorted(plan.unavailable)
     report.warnings.extend(f"{s}: {why}" for s, why in sorted(plan.unavailable.items()))
+    report.unreadable = dict(sorted(plan.unreadable.items()))
+    report.unrecognised = sorted(f.relative_to(report.source_dir).as_posix() for f in plan.unrecognised)
+    _header_only_months(plan, records)
     report.missing_months = {k: v for k, v in plan.missing_months.items() if v}
+    report.warnings.extend(note for unit in plan.units for note in records.get(unit.name, {}).get("notes", []))
     for name, months in report.missing_months.items():
         report.warnings.append(f"{name}: no data for {len(months)} month(s) between the first "
                                f"and the last: {', '.join(months)}")
     for message in report.warnings:
         log.warning("%s", message)
+
+
+def _header_only_months(plan: _Plan, records: dict[str, dict]) -> None:
+    """Police months whose files hold only a header are missing months, never zero."""
+    for name in _POLICE_KINDS:
+        months = {u.name.split("/", 1)[1]: records.get(u.name, {}).get("empty", False)
+                  for u in plan.units if u.source == name}
+        empty = {m for m, is_empty in months.items() if is_empty}
+        if empty:
+            present = [m for m in months if m not in empty]
+            plan.missing_months[name] = sorted(set(police_uk.missing_months(present)) | empty)
 
 
 # --------------------------------------------------------------------------- finding inputs
@@ -360,6 +394,7 @@ def _plan(source: Path, old_inputs: dict[str, dict], report: PrepareReport) -> _
     claimed: set[Path] = set()
     _plan_police(source, files, plan, use, claimed)
     _plan_boundaries(source, files, plan, use, claimed)
+    _sniff_unreadable(source, files, plan, claimed)
     _plan_tabular(files, plan, use, claimed, report)
     plan.units.sort(key=lambda u: (list(SOURCES).index(u.source), u.name))
     return plan
@@ -470,8 +505,47 @@ def _plan_tabular(files: list[Path], plan: _Plan, use: Callable[[Path], str], cl
             plan.unavailable.setdefault(
                 "readers", f"{len(unrecognised)} file(s) not recognised ({shown}); readers not "
                 f"available yet: {', '.join(missing)}")
-        else:
-            log.info("%d file(s) not recognised by any reader, ignored: %s", len(unrecognised), shown)
+    plan.unrecognised = unrecognised
+
+
+def _sniff_unreadable(source: Path, files: list[Path], plan: _Plan, claimed: set[Path]) -> None:
+    """Set aside text inputs that are not text: UTF-16, binary, a runaway line.
+
+    They are reported by name; no reader sees them, and no table they may have
+    fed is removed (:func:`_keep_doubtful`).
+    """
+    for f in files:
+        if f in claimed or f.suffix.lower() not in _TEXT_SUFFIXES:
+            continue
+        why = sniff_text(f)
+        if why is not None:
+            plan.unreadable[f.relative_to(source).as_posix()] = why
+            claimed.add(f)
+
+
+def _keep_doubtful(plan: _Plan, old_units: dict[str, dict], source: Path) -> list[str]:
+    """Keep tables whose inputs may be among the files that could not be read or recognised.
+
+    A unit that used such a file before is not rebuilt from fewer inputs, and a
+    source with no unit this time is not removed, while any file is in doubt.
+    Returns the names of the units kept as they were.
+    """
+    doubtful = set(plan.unreadable) | {f.relative_to(source).as_posix() for f in plan.unrecognised}
+    if not doubtful:
+        return []
+    kept = []
+    for unit in list(plan.units):
+        used = {ref.split("!", 1)[0] for ref in old_units.get(unit.name, {}).get("inputs", [])}
+        if used & doubtful:
+            plan.units.remove(unit)
+            plan.complete.discard(unit.source)
+            kept.append(unit.name)
+    with_units = {u.source for u in plan.units}
+    for name, record in old_units.items():
+        if record.get("source") in _CLASSIFIED and record.get("source") not in with_units:
+            plan.complete.discard(record["source"])
+            kept.append(name)
+    return sorted(set(kept))
 
 
 def _plan_lookup(plan: _Plan) -> None:
@@ -547,11 +621,24 @@ def _police_builder(name: str, kind: str, month: str, files: list[police_uk.Poli
             if inp.sha1 is None:  # a new file: hashed from the bytes read anyway
                 inp.sha1 = hashlib.sha1(data).hexdigest()
 
+    empty: list[str] = []
+
+    def look(pf: police_uk.PoliceFile, data: bytes) -> None:
+        hash_new(pf, data)
+        if police_uk.header_only(data):
+            empty.append(pf.name)
+
     def build(stage: _Stage) -> _Built:
-        table = police_uk.read_police_month(files, kind, on_bytes=hash_new, dictionaries=False)
+        empty.clear()
+        table = police_uk.read_police_month(files, kind, on_bytes=look, dictionaries=False)
+        if empty and table.num_rows == 0:  # no partition: the month is missing, not zero
+            return _Built([], 0, [f"{name} {month}: {', '.join(empty)} hold(s) a header and no "
+                                  "rows; the month is treated as missing, not as zero"], empty=True)
+        notes = [f"{name} {month}: {', '.join(empty)} hold(s) a header and no rows; that force's "
+                 "data is missing for the month"] if empty else []
         out = f"{name}/month={month}/part-0.parquet"
         _write_police(table.drop_columns(["month"]), stage.path(out))
-        return _Built([out], table.num_rows)
+        return _Built([out], table.num_rows, notes)
 
     return build
 
@@ -717,6 +804,8 @@ def _new_unit_records(plan: _Plan, old_units: dict[str, dict], built: dict[str, 
             records[unit.name] = {"source": unit.source, "inputs": unit.refs,
                                   "fingerprint": unit.fingerprint(plan.inputs),
                                   "outputs": b.outputs, "rows": b.rows}
+            if b.notes or b.empty:
+                records[unit.name].update(notes=b.notes, empty=b.empty)
         else:
             records[unit.name] = old_units[unit.name]
     for name, record in old_units.items():  # sources we could not look at this time stay

@@ -22,7 +22,7 @@ from cdp_analysis.charts import Chart
 from cdp_analysis.context import SYNTHETIC_NOTICE
 from cdp_analysis.sdc import SUPPRESSED
 
-__all__ = ["chart_html", "show_chart", "table_html", "show_table", "banner", "slug", "show_section", "caveat"]
+__all__ = ["safe_csv", "chart_html", "show_chart", "table_html", "show_table", "banner", "slug", "show_section", "caveat"]
 
 
 def slug(text: str) -> str:
@@ -44,8 +44,37 @@ def _png(chart: Chart) -> str:
     return base64.b64encode(small.getvalue()).decode("ascii")
 
 
+#: A spreadsheet treats a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_cell(value: object) -> object:
+    """A text cell a spreadsheet will not run: ``'`` before a leading formula character."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_csv(data: pd.DataFrame) -> str:
+    """The frame as CSV text, safe to open in a spreadsheet (no formula injection).
+
+    Text cells and column names starting with ``= + - @``, a tab or a carriage return
+    get a leading ``'`` (OWASP's advice); numbers are written as they are.
+
+    >>> safe_csv(pd.DataFrame({"ward": ["=HYPERLINK(1)", "Elm"], "n": [-1, 2]}))
+    "ward,n\\n'=HYPERLINK(1),-1\\nElm,2\\n"
+    """
+    frame = data.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
+            frame[column] = values.astype(object).map(_inert_cell)  # text, categories, mixed
+    frame.columns = [_inert_cell(str(c)) for c in frame.columns]
+    return frame.to_csv(index=False)
+
+
 def _csv_link(data: pd.DataFrame, title: str) -> str:
-    payload = base64.b64encode(data.to_csv(index=False).encode("utf-8")).decode("ascii")
+    payload = base64.b64encode(safe_csv(data).encode("utf-8")).decode("ascii")
     name = slug(title) + ".csv"
     return (
         f'<a class="cdp-download" download="{name}" href="data:text/csv;base64,{payload}">'

@@ -19,6 +19,8 @@ from cdp_analysis.errors import DataFormatError
 __all__ = [
     "SUPPRESSION_MARKERS",
     "detect_encoding",
+    "sniff_text",
+    "MAX_LINE_BYTES",
     "check_columns",
     "to_number",
     "to_count",
@@ -57,6 +59,43 @@ def detect_encoding(path: Path, sample_bytes: int = 1 << 20) -> str:
         return "utf-8-sig"
     except UnicodeDecodeError:
         return "cp1252"
+
+
+#: The longest line a text input may have (the longest real line is a few kB).
+MAX_LINE_BYTES = 1 << 20
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_BINARY_MAGIC = {b"PK\x03\x04": "a ZIP archive or Excel workbook", b"\xd0\xcf\x11\xe0": "an old Excel (.xls) workbook",
+                 b"%PDF": "a PDF document", b"PAR1": "a Parquet file", b"\x1f\x8b": "a gzip archive"}
+
+
+def sniff_text(path: Path, max_line: int = MAX_LINE_BYTES) -> str | None:
+    """Why ``path`` cannot be read as a text table, or None if it looks like one.
+
+    Looks at the first bytes only: a UTF-16/UTF-32 byte-order mark (Excel's
+    "Unicode text"), a known binary signature, NUL bytes, or no line break within
+    ``max_line`` bytes (a runaway line). Never raises for an unreadable file: the
+    reason says so.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(max_line + 1)
+    except OSError as exc:
+        return f"cannot be opened ({exc.strerror or exc})"
+    for bom, name in _UNICODE_BOMS:
+        if head.startswith(bom):
+            return (f'{name} text (Excel\'s "Unicode text"); save it as "CSV UTF-8 (Comma delimited)" '
+                    "and run again")
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return f"binary data ({what}), not comma-separated text"
+    if b"\x00" in head[:65536]:
+        return f"binary data, not text (a NUL byte at byte {head.index(bytes(1)) + 1})"
+    if len(head) > max_line and b"\n" not in head and b"\r" not in head:
+        return f"line 1 is longer than {max_line // (1 << 20)} MiB (no line break): not a table"
+    return None
 
 
 def check_columns(

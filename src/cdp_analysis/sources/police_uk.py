@@ -70,6 +70,7 @@ __all__ = [
     "parse_police_name",
     "find_police_files",
     "read_police_month",
+    "header_only",
     "walk_files",
     "parse_police_file",
     "combine_police_tables",
@@ -419,6 +420,9 @@ def _month_text(value: object) -> str:
 
 
 # --------------------------------------------------------------------------- parsing
+_MAX_HEADER_BYTES = 64 * 1024  # the real headers are under 300 bytes
+
+
 class _NeedsDiagnosis(Exception):
     """The fast path saw something wrong; the slow pass will say where."""
 
@@ -472,6 +476,13 @@ def _check_header(body: bytes, pf: PoliceFile, spec: _Spec) -> None:
             expected="the police.uk header " + ",".join(spec.header), found="no text",
         )
     end = body.find(b"\n")
+    if (end if end >= 0 else len(body)) > _MAX_HEADER_BYTES:
+        raise DataFormatError(
+            "line 1 is far too long for a header (no line break in the first "
+            f"{_MAX_HEADER_BYTES:,} bytes)", path=path, line=1, column=spec.header[0],
+            expected="the police.uk header " + ",".join(spec.header),
+            found=f"{end if end >= 0 else len(body):,} bytes on line 1",
+        )
     first = body[: end if end >= 0 else len(body)].decode("utf-8", errors="replace").rstrip("\r")
     found = [c.strip() for c in next(csv.reader([first]))]
     check_columns(path, found, spec.header)
@@ -482,6 +493,17 @@ def _check_header(body: bytes, pf: PoliceFile, spec: _Spec) -> None:
             "header differs from the police.uk layout (order or extra columns)", path=path,
             line=1, column=column, expected=",".join(spec.header), found=",".join(found),
         )
+
+
+def header_only(data: bytes) -> bool:
+    """Whether a police.uk file holds its header and no data row.
+
+    Such a file is a month the force did not publish (or a failed download): its
+    month is missing, never a month of zero crimes.
+    """
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    end = body.find(b"\n")
+    return end < 0 or not body[end + 1:].strip()
 
 
 def _parse_fast(body: bytes, spec: _Spec, types: dict[str, pa.DataType], *,
@@ -565,7 +587,7 @@ def _column_at(body: bytes, offset: int, kind: str) -> str:
 def _diagnose(text: str, pf: PoliceFile, spec: _Spec) -> None:
     """Check every line; raise :class:`DataFormatError` at the first bad one."""
     path, header = pf.error_path, spec.header
-    for row, line, is_last in _records(text):
+    for row, line, is_last in _records(text, path):
         if len(row) != len(header):
             few = len(row) < len(header)
             raise DataFormatError(
@@ -596,13 +618,20 @@ def _diagnose(text: str, pf: PoliceFile, spec: _Spec) -> None:
                 _fail(path, line, column, "not a boolean", "True, False or empty", values[column])
 
 
-def _records(text: str) -> Iterator[tuple[list[str], int, bool]]:
+def _records(text: str, path: Path) -> Iterator[tuple[list[str], int, bool]]:
     """Data records with the editor line each starts on, and whether it is the last."""
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)  # header
     pending: tuple[list[str], int] | None = None
     end = reader.line_num
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's size limit
+            raise DataFormatError(f"malformed CSV ({exc})", path=path, line=end + 1,
+                                  expected="police.uk comma-separated lines") from None
         start, end = end + 1, reader.line_num
         if not row:  # blank line
             continue
