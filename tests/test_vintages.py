@@ -145,3 +145,68 @@ def test_report_round_trip_and_merge():
     total = a.merge(b)
     assert (total.rows, total.kept, total.moved, total.dropped) == (15, 11, 2, {NO_LSOA: 2})
     assert ReconcileReport.from_dict(total.to_dict()) == total
+
+
+# --------------------------------------------------------------------------- real data
+BARKING = "E09000002"
+REAL = Path("data/real")
+LOOKUP_CSV = REAL / "other" / "LSOA_(2021)_to_Electoral_Ward_(2025)_to_LAD_(2025)_Best_Fit_Lookup_in_EW_v2.csv"
+MET_SAMPLE = REAL / "police_uk" / "2023-01-metropolitan-street-sample.csv"
+POPULATION = REAL / "population" / "london-mid2019-pop.csv"
+
+
+@pytest.fixture(scope="module")
+def met_dataset(tmp_path_factory):
+    """The Met sample (2011 LSOAs) with the 2021 lookup, both LSOA boundary sets and mid-2019 residents."""
+    from cdp_analysis.dataset import Dataset
+    from cdp_analysis.prepare import prepare
+
+    root = tmp_path_factory.mktemp("met-source")
+    links = {
+        "police_uk": [require_shared(MET_SAMPLE)],
+        "other": [require_shared(LOOKUP_CSV)],
+        "population": [require_shared(POPULATION)],
+        "boundaries": sorted(require_shared(REAL / "boundaries" / "london-data_jdm").glob("london-2021-lsoa-gen20.*"))
+        + sorted(require_shared(REAL / "boundaries" / "statistical-gis-boundaries-london_LSOA_2011_London_gen_MHW")
+                 .iterdir()),
+    }
+    for folder, files in links.items():
+        (root / folder).mkdir()
+        for src in files:
+            (root / folder / src.name).symlink_to(src)
+    processed = tmp_path_factory.mktemp("met-processed")
+    report = prepare(root, processed, progress=False)
+    return Dataset(processed), report
+
+
+@pytest.mark.real_data
+def test_barking_and_dagenham_drugs_all_counted(met_dataset):
+    dataset, report = met_dataset
+    with require_shared(MET_SAMPLE).open(encoding="utf-8", newline="") as handle:
+        expected = sum(1 for row in csv.DictReader(handle)
+                       if row["Crime type"] == "Drugs" and row["LSOA name"].startswith("Barking and Dagenham "))
+    lookup = dataset.lookup()
+    lsoas = lookup.loc[lookup["lad_code"] == BARKING, "lsoa_code"].tolist()
+    drugs = dataset.street_crime(lsoa_codes=lsoas, crime_types="Drugs", columns=["lsoa_code", "lsoa_code_original"])
+    assert len(drugs) == expected
+    assert (drugs["lsoa_code"] != drugs["lsoa_code_original"]).sum() > 0  # some came from split 2011 LSOAs
+    # the sample's own name is recognised, and what could not be placed is reported
+    assert "street_crime" in report.processed
+    crimes = dataset.vintages()["street_crime"]
+    assert crimes.rows == 4000 and crimes.by_coordinates > 0
+    assert crimes.rows == crimes.kept + crimes.moved + crimes.dropped_total
+    assert "LSOA vintage: street_crime" in report.summary()
+
+
+@pytest.mark.real_data
+def test_barking_and_dagenham_residents_not_lost(met_dataset):
+    from cdp_analysis.context import residents
+
+    dataset, _ = met_dataset
+    with require_shared(POPULATION).open(encoding="utf-8", newline="") as handle:
+        expected = sum(int(row["Persons_All-Ages"]) for row in csv.DictReader(handle) if row["LAD11CD"] == BARKING)
+    lookup = dataset.lookup()
+    lsoas = lookup.loc[lookup["lad_code"] == BARKING, "lsoa_code"]
+    total = residents(dataset.population()).reindex(lsoas).sum()
+    assert total == pytest.approx(expected)
+    assert dataset.vintages()["population"].apportioned > 0
