@@ -210,3 +210,13 @@ def test_barking_and_dagenham_residents_not_lost(met_dataset):
     total = residents(dataset.population()).reindex(lsoas).sum()
     assert total == pytest.approx(expected)
     assert dataset.vintages()["population"].apportioned > 0
+
+
+def test_no_links_drops_unknown_lsoas_and_keeps_the_rest():
+    out, report = reconcile_population(_population(), LOOKUP)
+    # without links, codes that do not look like LSOAs (E01…/W01…) pass through like LAD rows
+    assert sorted(out["area_code"]) == ["E09000002", "M1", "M2", "S", "S", "U"]
+    assert report.dropped == {UNKNOWN_LSOA: 1}
+    imd = pd.DataFrame({"lsoa_code": pd.array(["U", "S"], dtype="string"), "imd_decile": [3, 4]})
+    out, report = reconcile_imd(imd, LOOKUP)
+    assert out["lsoa_code"].tolist() == ["U"] and report.dropped == {UNKNOWN_LSOA: 1}

@@ -150,7 +150,9 @@ def _links(changes: pd.DataFrame | None, codes: set[str], weights: pd.Series | N
 
     Columns: ``old, new, change, weight, n`` (number of links of ``old``).
     """
-    empty = pd.DataFrame({"old": [], "new": [], "change": [], "weight": [], "n": []})
+    empty = pd.DataFrame({"old": pd.Series([], dtype=object), "new": pd.Series([], dtype=object),
+                          "change": pd.Series([], dtype=object), "weight": pd.Series([], dtype=float),
+                          "n": pd.Series([], dtype=int)})
     if changes is None or changes.empty:
         return empty
     missing = [c for c in _CHANGE_COLUMNS if c not in changes.columns]
