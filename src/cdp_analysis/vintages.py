@@ -172,6 +172,14 @@ def _links(changes: pd.DataFrame | None, codes: set[str], weights: pd.Series | N
     return links
 
 
+def _count_links(report: ReconcileReport, codes: pd.Series, links: pd.DataFrame) -> None:
+    """Count rows to move by code (one link), to apportion (several) and unknown (none)."""
+    report.by_code = int(codes.isin(links.loc[links["n"] == 1, "old"]).sum())
+    report.apportioned = int(codes.isin(links.loc[links["n"] > 1, "old"]).sum())
+    unknown = int(len(codes) - report.by_code - report.apportioned)
+    report.dropped = {UNKNOWN_LSOA: unknown} if unknown else {}
+
+
 def _best_fit(links: pd.DataFrame) -> pd.Series:
     """2011 code → its best-fit 2021 code (links are sorted by weight, largest first)."""
     first = links.drop_duplicates("old")
@@ -319,10 +327,7 @@ def reconcile_population(
     todo = population[~keep]
     links = links.assign(share=_shares(links, weights is not None))
     spread = todo.merge(links, left_on=code_column, right_on="old")
-    report.by_code = int(todo[code_column].isin(links.loc[links["n"] == 1, "old"]).sum())
-    report.apportioned = int(todo[code_column].isin(links.loc[links["n"] > 1, "old"]).sum())
-    unknown = int(len(todo) - report.by_code - report.apportioned)
-    report.dropped = {UNKNOWN_LSOA: unknown} if unknown else {}
+    _count_links(report, todo[code_column], links)
     if spread.empty:
         return population[keep].reset_index(drop=True), report
     spread[value_column] = spread[value_column] * spread["share"]
@@ -385,16 +390,13 @@ def reconcile_imd(
         links["weight"] = links["old"].map(weights).astype(float).fillna(links["weight"])
     todo = imd[~keep]
     moved = todo.merge(links[["old", "new", "weight", "n"]], left_on="lsoa_code", right_on="old")
-    report.by_code = int(todo["lsoa_code"].isin(links.loc[links["n"] == 1, "old"]).sum())
-    report.apportioned = int(todo["lsoa_code"].isin(links.loc[links["n"] > 1, "old"]).sum())
-    unknown = int(len(todo) - report.by_code - report.apportioned)
-    report.dropped = {UNKNOWN_LSOA: unknown} if unknown else {}
+    _count_links(report, todo["lsoa_code"], links)
     moved = moved.sort_values(["new", "weight", "old"], ascending=[True, False, True])
     moved = moved.drop_duplicates("new").assign(lsoa_code_original=lambda f: f["lsoa_code"], lsoa_code=lambda f: f["new"])
     kept = imd[keep].assign(lsoa_code_original=imd.loc[keep, "lsoa_code"])
     moved = moved[~moved["lsoa_code"].isin(kept["lsoa_code"].astype(str))]
     columns = [*imd.columns, "lsoa_code_original"]
-    out = pd.concat([kept[columns], moved[columns]], ignore_index=True)
+    out = pd.concat([f[columns] for f in (kept, moved) if not f.empty] or [kept[columns]], ignore_index=True)
     out["lsoa_code"] = out["lsoa_code"].astype(imd["lsoa_code"].dtype)
     out["lsoa_code_original"] = out["lsoa_code_original"].astype(imd["lsoa_code"].dtype)
     return out, report

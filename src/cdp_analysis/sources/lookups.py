@@ -428,13 +428,7 @@ def lsoa_changes(
     split 2011 LSOA has one row per 2021 child, a merged one a single row to the
     2021 LSOA it shares with others. A 2011 LSOA whose overlaps are all slivers
     keeps its largest one (change ``complex``); one overlapping nothing has no row.
-
-    Parameters
-    ----------
-    lsoa11_gdf, lsoa21_gdf
-        LSOA 2011 and LSOA 2021 boundaries (columns ``code``; any CRS, compared in EPSG:27700).
-    min_share
-        Share of either LSOA's area above which an overlap counts (default 0.1).
+    Parameters as :func:`lsoa_2011_to_2021`.
 
     Returns
     -------
