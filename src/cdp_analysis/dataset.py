@@ -122,12 +122,15 @@ class Dataset:
         months
             Only these months (``"YYYY-MM"``, Timestamps or Periods).
         columns
-            Subset of :data:`~cdp_analysis.sources.police_uk.STREET_COLUMNS`.
+            Subset of :data:`~cdp_analysis.sources.police_uk.STREET_COLUMNS`, or
+            ``"lsoa_code_original"``, the code as published.
 
         Returns
         -------
         pandas.DataFrame
-            Columns and dtypes as :func:`~cdp_analysis.sources.police_uk.read_street_crime`.
+            Columns and dtypes as :func:`~cdp_analysis.sources.police_uk.read_street_crime`;
+            ``lsoa_code`` is on the lookup's LSOA vintage (:mod:`cdp_analysis.vintages`),
+            ``<NA>`` for crimes in no LSOA of the lookup (:meth:`vintages` counts them).
         """
         filters = {"lsoa_code": lsoa_codes, "crime_type": crime_types}
         return self._police("street_crime", police_uk.STREET_COLUMNS, filters, months, columns)
@@ -156,7 +159,7 @@ class Dataset:
                 months: object, columns: Iterable[str] | None) -> pd.DataFrame:
         folder = self._path(table)
         wanted = list(order) if columns is None else list(columns)
-        unknown = [c for c in wanted if c not in order]
+        unknown = [c for c in wanted if c not in order and c != "lsoa_code_original"]
         if unknown:
             raise ValueError(f"unknown {table} column(s) {unknown}; choose from {list(order)}")
         expression = None
@@ -263,6 +266,18 @@ class Dataset:
             names = (parse_police_name(str(i)) for i in unit.get("inputs", []))
             found[month] = {n[1] for n in names if n is not None}
         return found
+
+    def vintages(self) -> dict:  # -> dict[str, cdp_analysis.vintages.ReconcileReport]
+        """How each table's LSOA codes were brought to the lookup's vintage, by table.
+
+        :class:`~cdp_analysis.vintages.ReconcileReport` per table (``street_crime``,
+        ``outcomes``, ``population``, ``imd``), added up over its parts: rows kept,
+        moved (by code, by coordinates, by best fit, apportioned) and dropped by
+        reason. Empty when no lookup was there to reconcile to.
+        """
+        from cdp_analysis.prepare import _vintage_reports
+
+        return _vintage_reports(self.manifest().get("units", {}))
 
     def manifest(self) -> dict:
         """The manifest :func:`~cdp_analysis.prepare.prepare` wrote (inputs → outputs)."""

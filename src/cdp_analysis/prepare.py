@@ -48,6 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from cdp_analysis import vintages
 from cdp_analysis.errors import DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
@@ -61,10 +62,14 @@ _MANIFEST_FORMAT = 1
 #: Processed sources, in build order; the number is the version of the step
 #: (bump it when the step's output changes for the same input).
 SOURCES: dict[str, int] = {
-    "boundaries": 1, "lookup": 1, "indicators": 1, "population": 1, "imd": 1,
-    "census": 1, "local": 1, "street_crime": 1, "stop_search": 1, "outcomes": 1,
+    "boundaries": 2, "lookup": 1, "indicators": 1, "population": 2, "imd": 2,
+    "census": 1, "local": 1, "street_crime": 2, "stop_search": 1, "outcomes": 2,
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1,
 }
+#: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
+#: their units depend on the lookup and the boundaries.
+_RECONCILED = ("population", "imd", "street_crime", "outcomes")
+_CHANGES_OUT = "lsoa_changes.parquet"
 _POLICE_KINDS = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH,
                  "outcomes": police_uk.OUTCOMES}
 # source -> (module under cdp_analysis.sources, classifier, functions the step calls)
@@ -119,6 +124,7 @@ class PrepareReport:
     rows: dict[str, int] = field(default_factory=dict)
     units: dict[str, list[str]] = field(default_factory=dict)
     missing_months: dict[str, list[str]] = field(default_factory=dict)
+    vintages: dict[str, vintages.ReconcileReport] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)
     unrecognised: list[str] = field(default_factory=list)
@@ -151,6 +157,8 @@ class PrepareReport:
         if self.kept:
             lines.append("  kept as processed before (an input could not be read or recognised): "
                          + ", ".join(self.kept))
+        lines.extend(f"  LSOA vintage: {r.summary()}" for r in self.vintages.values()
+                     if r.moved or r.dropped)
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -176,6 +184,7 @@ class _Built:
     rows: int
     notes: list[str] = field(default_factory=list)  # what the data lacks (reported every run)
     empty: bool = False  # a police month whose files hold a header and no row: missing
+    vintages: vintages.ReconcileReport | None = None
 
 
 @dataclass
@@ -338,6 +347,18 @@ def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, f
         _write_json(target / MANIFEST_NAME, new_manifest)
     _fill_report(report, plan, built, dirty, gone, new_units)
     report.kept = kept
+    report.vintages = _vintage_reports(new_units)
+
+
+def _vintage_reports(units: dict[str, dict]) -> dict[str, vintages.ReconcileReport]:
+    """The vintage reports of every current unit (rebuilt or not), added up by source."""
+    totals: dict[str, vintages.ReconcileReport] = {}
+    for record in units.values():
+        if record.get("vintages"):
+            one = vintages.ReconcileReport.from_dict(record["vintages"])
+            source = record.get("source", one.table)
+            totals[source] = totals[source].merge(one) if source in totals else one
+    return totals
 
 
 def _fill_report(report: PrepareReport, plan: _Plan, built: dict[str, _Built], dirty: list[_Unit],
@@ -396,8 +417,17 @@ def _plan(source: Path, old_inputs: dict[str, dict], report: PrepareReport) -> _
     _plan_boundaries(source, files, plan, use, claimed)
     _sniff_unreadable(source, files, plan, claimed)
     _plan_tabular(files, plan, use, claimed, report)
+    _depend_on_geography(plan)
     plan.units.sort(key=lambda u: (list(SOURCES).index(u.source), u.name))
     return plan
+
+
+def _depend_on_geography(plan: _Plan) -> None:
+    """Units whose LSOAs are reconciled are rebuilt when the lookup or boundaries change."""
+    geography = sorted({ref for u in plan.units if u.source in ("boundaries", "lookup") for ref in u.refs})
+    for unit in plan.units:
+        if unit.source in _RECONCILED:
+            unit.refs = [*unit.refs, *(ref for ref in geography if ref not in unit.refs)]
 
 
 def _plan_police(source: Path, files: list[Path], plan: _Plan, use: Callable[[Path], str],
@@ -594,7 +624,8 @@ def _hash_changed(plan: _Plan, old_inputs: dict[str, dict]) -> None:
     New loose police CSVs are left for the month builder, which hashes the bytes
     it reads anyway.
     """
-    police_loose = {ref for u in plan.units if u.police for ref in u.refs if "!" not in ref}
+    geography = {ref for u in plan.units if not u.police for ref in u.refs}
+    police_loose = {ref for u in plan.units if u.police for ref in u.refs if "!" not in ref} - geography
     todo = [inp for rel, inp in plan.inputs.items()
             if inp.sha1 is None and not (rel in police_loose and rel not in old_inputs)]
     if not todo:
@@ -636,11 +667,48 @@ def _police_builder(name: str, kind: str, month: str, files: list[police_uk.Poli
                                   "rows; the month is treated as missing, not as zero"], empty=True)
         notes = [f"{name} {month}: {', '.join(empty)} hold(s) a header and no rows; that force's "
                  "data is missing for the month"] if empty else []
+        report = None
+        if "lsoa_code" in table.column_names:
+            table, report = _reconcile_police(table, name, stage)
         out = f"{name}/month={month}/part-0.parquet"
         _write_police(table.drop_columns(["month"]), stage.path(out))
-        return _Built([out], table.num_rows, notes)
+        return _Built([out], table.num_rows, notes, vintages=report)
 
     return build
+
+
+def _geography(stage: _Stage) -> tuple[pd.DataFrame | None, pd.DataFrame | None, Any]:
+    """The lookup, the LSOA 2011 -> 2021 links and the LSOA boundaries of this run (None if absent)."""
+    lookup, changes, lsoas = (stage.current(rel) for rel in
+                              ("lsoa_lookup.parquet", _CHANGES_OUT, "geo_lsoa.parquet"))
+    if not lookup.is_file():
+        return None, None, None
+    boundaries = None
+    if lsoas.is_file():
+        import geopandas as gpd
+
+        boundaries = gpd.read_parquet(lsoas)
+    return (pd.read_parquet(lookup, columns=["lsoa_code", "lsoa_name"]),
+            pd.read_parquet(changes) if changes.is_file() else None, boundaries)
+
+
+def _reconcile_police(table: pa.Table, name: str, stage: _Stage
+                      ) -> tuple[pa.Table, vintages.ReconcileReport | None]:
+    """LSOA codes of a police month on the lookup's vintage, published codes in ``lsoa_code_original``."""
+    lookup, changes, boundaries = _geography(stage)
+    if lookup is None:  # nothing to reconcile to: codes as published
+        return table.append_column("lsoa_code_original", table.column("lsoa_code")), None
+    columns = [c for c in ("lsoa_code", "lsoa_name", "longitude", "latitude") if c in table.column_names]
+    frame, report = vintages.reconcile_crimes(table.select(columns).to_pandas(), lookup, changes,
+                                              boundaries, table=name)
+    for column in ("lsoa_code", "lsoa_name"):
+        if column in columns:
+            kind = table.schema.field(column).type
+            values = pa.array(frame[column].astype(object).where(frame[column].notna(), None), type=pa.string())
+            table = table.set_column(table.schema.get_field_index(column), column, values.cast(kind))
+    original = pa.array(frame["lsoa_code_original"].astype(object).where(frame["lsoa_code_original"].notna(), None),
+                        type=pa.string())
+    return table.append_column("lsoa_code_original", original.cast(table.schema.field("lsoa_code").type)), report
 
 
 def _write_police(table: pa.Table, path: Path) -> None:
@@ -665,11 +733,16 @@ def _boundaries_builder(paths: list[Path]) -> Callable[[_Stage], _Built]:
             else:
                 log.info("%s: %s boundaries are not part of the processed layout; ignored", path, level)
         outputs, rows = [], 0
+        if "lsoa" in by_level:
+            by_level["lsoa"], changes = _one_lsoa_vintage(by_level["lsoa"])
+            if changes is not None:
+                _write_frame(changes, stage.path(_CHANGES_OUT))
+                outputs.append(_CHANGES_OUT)
         for level, gdfs in by_level.items():
-            vintages = sorted({str(g.attrs.get("vintage")) for g in gdfs})
-            if len(vintages) > 1:
+            found = sorted({str(g.attrs.get("vintage")) for g in gdfs})
+            if len(found) > 1:
                 log.warning("%s boundaries mix vintages %s; the first file holding a code wins",
-                            level, ", ".join(vintages))
+                            level, ", ".join(found))
             merged = gpd.GeoDataFrame(pd.concat(gdfs, ignore_index=True), geometry="geometry",
                                       crs=gdfs[0].crs)
             merged = merged.drop_duplicates("code", ignore_index=True)
@@ -680,6 +753,31 @@ def _boundaries_builder(paths: list[Path]) -> Callable[[_Stage], _Built]:
         return _Built(outputs, rows)
 
     return build
+
+
+def _one_lsoa_vintage(gdfs: list) -> tuple[list, pd.DataFrame | None]:
+    """LSOA boundaries of the newest vintage only, and the 2011 -> 2021 links if both are there.
+
+    No ONS "LSOA (2011) to LSOA (2021)" lookup is read yet: with LSOA 2011 and 2021
+    boundaries, the links are derived from them by area overlap
+    (:func:`cdp_analysis.sources.lookups.lsoa_changes`).
+    """
+    by_vintage: dict[str, list] = {}
+    for gdf in gdfs:
+        by_vintage.setdefault(str(gdf.attrs.get("vintage")), []).append(gdf)
+    if len(by_vintage) < 2:
+        return gdfs, None
+    newest = max(by_vintage)
+    log.info("LSOA boundaries of vintages %s: the map uses %s", ", ".join(sorted(by_vintage)), newest)
+    changes = None
+    if {"2011", "2021"} <= set(by_vintage):
+        import geopandas as gpd
+
+        lookups = _module("lookups")
+        old, new = (gpd.GeoDataFrame(pd.concat(by_vintage[v], ignore_index=True), geometry="geometry",
+                                     crs=by_vintage[v][0].crs) for v in ("2011", "2021"))
+        changes = lookups.lsoa_changes(old, new)  # type: ignore[union-attr]
+    return by_vintage[newest], changes
 
 
 def _derived_lookup_builder() -> Callable[[_Stage], _Built]:
@@ -744,8 +842,14 @@ def _table_builder(source: str, paths: list[Path]) -> Callable[[_Stage], _Built]
         frame = pd.concat([_read_table(source, p) for p in paths], ignore_index=True)
         frame = (frame.drop_duplicates(key, ignore_index=True) if key
                  else frame.drop_duplicates(ignore_index=True))
+        report = None
+        lookup, changes, _ = _geography(stage) if source in _RECONCILED else (None, None, None)
+        if lookup is not None and source == "population":
+            frame, report = vintages.reconcile_population(frame, lookup, changes)
+        elif lookup is not None and source == "imd":
+            frame, report = vintages.reconcile_imd(frame, lookup, changes)
         _write_frame(frame, stage.path(out))
-        return _Built([out], len(frame))
+        return _Built([out], len(frame), vintages=report)
 
     return build
 
@@ -806,6 +910,8 @@ def _new_unit_records(plan: _Plan, old_units: dict[str, dict], built: dict[str, 
                                   "outputs": b.outputs, "rows": b.rows}
             if b.notes or b.empty:
                 records[unit.name].update(notes=b.notes, empty=b.empty)
+            if b.vintages is not None:
+                records[unit.name]["vintages"] = b.vintages.to_dict()
         else:
             records[unit.name] = old_units[unit.name]
     for name, record in old_units.items():  # sources we could not look at this time stay

@@ -20,6 +20,7 @@ from cdp_analysis.sources.lookups import (
     is_lookup,
     lookup_from_boundaries,
     lsoa_2011_to_2021,
+    lsoa_changes,
     read_lad_region_lookup,
     read_lsoa_lookup,
 )
@@ -278,6 +279,36 @@ def test_lsoa_2011_to_2021_small():
     assert out.loc[["E", "F"], "change"].tolist() == ["complex", "complex"]
     assert out.loc["F", "lsoa21_code"] == "F'" and out.loc["F", "share_of_lsoa11_area"] == pytest.approx(0.7)
     assert pd.isna(out.loc["G", "lsoa21_code"]) and out.loc["G", "share_of_lsoa11_area"] == 0.0
+
+
+def test_lsoa_changes_small():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    old = gpd.GeoDataFrame({"code": ["A", "B", "C", "D", "G"]},
+                           geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(20, 0, 30, 10),
+                                     box(30, 0, 40, 10), box(500, 500, 510, 510)], crs=27700)
+    new = gpd.GeoDataFrame({"code": ["A", "B1", "B2", "CD"]},
+                           geometry=[box(0, 0, 10.05, 10), box(10.05, 0, 15, 10), box(15, 0, 20, 10),
+                                     box(20, 0, 40, 10)], crs=27700)
+    links = lsoa_changes(old, new)
+    assert links[["lsoa11_code", "lsoa21_code", "change"]].values.tolist() == [
+        ["A", "A", "unchanged"], ["B", "B1", "split"], ["B", "B2", "split"],
+        ["C", "CD", "merged"], ["D", "CD", "merged"]]  # the A/B1 sliver is no link; G links nowhere
+    # B gives 0.5 m² of its 100 m² to A (a sliver, no link): its links cover 99.5%
+    assert links.loc[links.lsoa11_code == "B", "share_of_lsoa11_area"].sum() == pytest.approx(0.995)
+
+
+@pytest.mark.real_data
+def test_lsoa_changes_children_of_splits(lsoa11, lsoa21, lsoa_map):
+    links = lsoa_changes(lsoa11, lsoa21)
+    split = links[links.change == "split"]
+    # every split 2011 LSOA has at least two children, all new 2021 codes, one of them its best fit
+    assert split.groupby("lsoa11_code").size().min() >= 2
+    assert not split.lsoa21_code.isin(set(lsoa11.code)).any()
+    best = lsoa_map.set_index("lsoa11_code")["lsoa21_code"]
+    assert split.groupby("lsoa11_code")["lsoa21_code"].agg(set).apply(len).sum() == len(split)
+    assert all(best[old] in set(group) for old, group in split.groupby("lsoa11_code")["lsoa21_code"])
 
 
 def test_lsoa_table_without_wards_is_not_a_lookup(tmp_path):

@@ -400,7 +400,7 @@ def test_nothing_to_read(tmp_path: Path) -> None:
 def test_parse_police_name() -> None:
     assert parse_police_name("2018-04-city-of-london-street.csv") == ("2018-04", "city-of-london", "street")
     assert parse_police_name("2018-12/2018-12-btp-stop-and-search.csv") == ("2018-12", "btp", "stop-and-search")
-    assert parse_police_name("2023-01-metropolitan-street-sample.csv") is None
+    assert parse_police_name("2023-01-metropolitan-street-sample.csv") == ("2023-01", "metropolitan", "street")
     assert parse_police_name("2018-13-kent-street.csv") is None
 
 

@@ -8,8 +8,9 @@ vintage into one table::
 
 and records the vintages in ``attrs`` (``{"lsoa": "2021", "ward": "WD25", "lad": "LAD25"}``).
 When only boundaries are available, :func:`lookup_from_boundaries` derives the same
-table by spatial join, and :func:`lsoa_2011_to_2021` maps LSOA 2011 codes onto LSOA
-2021 codes by area overlap.
+table by spatial join, :func:`lsoa_2011_to_2021` maps LSOA 2011 codes onto LSOA
+2021 codes by area overlap (best fit), and :func:`lsoa_changes` lists every
+2011 → 2021 link (all the children of a split) for :mod:`cdp_analysis.vintages`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "read_lad_region_lookup",
     "lookup_from_boundaries",
     "lsoa_2011_to_2021",
+    "lsoa_changes",
 ]
 
 #: Columns of the LSOA lookup table, in order.
@@ -316,44 +318,9 @@ def lookup_from_boundaries(
     return frame
 
 
-def lsoa_2011_to_2021(
-    lsoa11_gdf: gpd.GeoDataFrame,
-    lsoa21_gdf: gpd.GeoDataFrame,
-    *,
-    min_share: float = 0.1,
-) -> pd.DataFrame:
-    """Best-fit LSOA 2011 → LSOA 2021 mapping by largest area overlap.
-
-    Every pair of overlapping LSOAs is intersected; each 2011 LSOA goes to the
-    2021 LSOA it shares most area with. An overlap is *significant* when it covers
-    at least ``min_share`` of either LSOA; smaller ones are slivers from the two
-    vintages' different generalisation. From the significant overlaps, like the
-    ONS change indicator (CHGIND):
-
-    * ``unchanged``: one 2011 LSOA ↔ one 2021 LSOA;
-    * ``split``: the 2011 LSOA became several 2021 LSOAs, each wholly from it;
-    * ``merged``: several whole 2011 LSOAs became one 2021 LSOA;
-    * ``complex``: anything else (boundaries redrawn).
-
-    Parameters
-    ----------
-    lsoa11_gdf, lsoa21_gdf
-        LSOA 2011 and LSOA 2021 boundaries (columns ``code``; any CRS, compared in EPSG:27700).
-    min_share
-        Share of either LSOA's area above which an overlap counts (default 0.1).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``lsoa11_code, lsoa21_code, share_of_lsoa11_area, change``, one row per
-        2011 LSOA. A 2011 LSOA overlapping no 2021 LSOA (outside the 2021 file's
-        extent) has ``<NA>`` code and change and a share of 0.
-
-    References
-    ----------
-    ONS, "LSOA (2011) to LSOA (2021) to Local Authority District (2022) Lookup for
-    England and Wales" (change indicator U/S/M/X).
-    """
+def _overlaps(lsoa11_gdf: gpd.GeoDataFrame, lsoa21_gdf: gpd.GeoDataFrame, min_share: float
+              ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Old and new LSOAs, every overlapping pair, and the significant pairs with their ``change``."""
     if not 0 < min_share < 1:
         raise ValueError(f"min_share must be between 0 and 1, got {min_share}")
     old = _as_bng(lsoa11_gdf, "lsoa11_gdf").reset_index(drop=True)
@@ -384,7 +351,53 @@ def lsoa_2011_to_2021(
     change[(per_old["n_out"] == 1) & (per_old["max_in"] == 1)] = "unchanged"
     change[(per_old["n_out"] > 1) & (per_old["max_in"] == 1)] = "split"
     change[(per_old["n_out"] == 1) & (per_old["max_in"] > 1) & per_old["clean_merge"]] = "merged"
+    significant["change"] = significant["old"].map(change)
+    return old, new, pairs, significant
 
+
+def lsoa_2011_to_2021(
+    lsoa11_gdf: gpd.GeoDataFrame,
+    lsoa21_gdf: gpd.GeoDataFrame,
+    *,
+    min_share: float = 0.1,
+) -> pd.DataFrame:
+    """Best-fit LSOA 2011 → LSOA 2021 mapping by largest area overlap.
+
+    Every pair of overlapping LSOAs is intersected; each 2011 LSOA goes to the
+    2021 LSOA it shares most area with. An overlap is *significant* when it covers
+    at least ``min_share`` of either LSOA; smaller ones are slivers from the two
+    vintages' different generalisation. From the significant overlaps, like the
+    ONS change indicator (CHGIND):
+
+    * ``unchanged``: one 2011 LSOA ↔ one 2021 LSOA;
+    * ``split``: the 2011 LSOA became several 2021 LSOAs, each wholly from it;
+    * ``merged``: several whole 2011 LSOAs became one 2021 LSOA;
+    * ``complex``: anything else (boundaries redrawn).
+
+    :func:`lsoa_changes` gives every significant pair (all the children of a
+    split), for reconciling data of the two vintages.
+
+    Parameters
+    ----------
+    lsoa11_gdf, lsoa21_gdf
+        LSOA 2011 and LSOA 2021 boundaries (columns ``code``; any CRS, compared in EPSG:27700).
+    min_share
+        Share of either LSOA's area above which an overlap counts (default 0.1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa11_code, lsoa21_code, share_of_lsoa11_area, change``, one row per
+        2011 LSOA. A 2011 LSOA overlapping no 2021 LSOA (outside the 2021 file's
+        extent) has ``<NA>`` code and change and a share of 0.
+
+    References
+    ----------
+    ONS, "LSOA (2011) to LSOA (2021) to Local Authority District (2022) Lookup for
+    England and Wales" (change indicator U/S/M/X).
+    """
+    old, new, pairs, significant = _overlaps(lsoa11_gdf, lsoa21_gdf, min_share)
+    change = significant.groupby("old")["change"].first()
     best = pairs.sort_values(["old", "overlap"], ascending=[True, False]).drop_duplicates("old").set_index("old")
     index = pd.RangeIndex(len(old))
     frame = pd.DataFrame({
@@ -396,13 +409,61 @@ def lsoa_2011_to_2021(
     })
     only_slivers = frame["change"].isna() & frame["lsoa21_code"].notna()
     frame.loc[only_slivers, "change"] = "complex"
-    frame.attrs = {
+    frame.attrs = _change_attrs(lsoa11_gdf, lsoa21_gdf, min_share)
+    return frame
+
+
+def lsoa_changes(
+    lsoa11_gdf: gpd.GeoDataFrame,
+    lsoa21_gdf: gpd.GeoDataFrame,
+    *,
+    min_share: float = 0.1,
+) -> pd.DataFrame:
+    """Every LSOA 2011 → LSOA 2021 link, derived from the two boundary sets.
+
+    The ONS "LSOA (2011) to LSOA (2021) to LAD (2022)" lookup gives these links
+    with a change indicator; where it is not at hand, they are derived here from
+    the boundaries by area overlap, as in :func:`lsoa_2011_to_2021`: each
+    significant overlap (at least ``min_share`` of either LSOA) is one link. A
+    split 2011 LSOA has one row per 2021 child, a merged one a single row to the
+    2021 LSOA it shares with others. A 2011 LSOA whose overlaps are all slivers
+    keeps its largest one (change ``complex``); one overlapping nothing has no row.
+    Parameters as :func:`lsoa_2011_to_2021`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa11_code, lsoa21_code, change, share_of_lsoa11_area``, sorted by
+        2011 then 2021 code; ``change`` is one of :data:`CHANGE_TYPES`.
+
+    References
+    ----------
+    ONS, "LSOA (2011) to LSOA (2021) to Local Authority District (2022) Lookup for
+    England and Wales" (change indicator U/S/M/X).
+    """
+    old, new, pairs, significant = _overlaps(lsoa11_gdf, lsoa21_gdf, min_share)
+    slivers = pairs[~pairs["old"].isin(significant["old"])]
+    slivers = slivers.sort_values("overlap", ascending=False).drop_duplicates("old").assign(change="complex")
+    links = pd.concat([significant, slivers], ignore_index=True)
+    frame = pd.DataFrame({
+        "lsoa11_code": old["code"].to_numpy()[links["old"].to_numpy()],
+        "lsoa21_code": new["code"].to_numpy()[links["new"].to_numpy()],
+        "change": links["change"].to_numpy(),
+        "share_of_lsoa11_area": links["share_old"].clip(upper=1.0).to_numpy(),
+    })
+    frame = frame.astype({"lsoa11_code": "string", "lsoa21_code": "string", "change": "string"})
+    frame = frame.sort_values(["lsoa11_code", "lsoa21_code"], ignore_index=True)
+    frame.attrs = _change_attrs(lsoa11_gdf, lsoa21_gdf, min_share)
+    return frame
+
+
+def _change_attrs(lsoa11_gdf: gpd.GeoDataFrame, lsoa21_gdf: gpd.GeoDataFrame, min_share: float) -> dict:
+    return {
         "method": "largest area overlap; change from overlaps >= min_share of either LSOA",
         "min_share": min_share,
         "lsoa11_vintage": lsoa11_gdf.attrs.get("vintage"),
         "lsoa21_vintage": lsoa21_gdf.attrs.get("vintage"),
     }
-    return frame
 
 
 def _require_roles(path: Path, header: list[str], roles: dict, required: dict) -> None:

@@ -125,7 +125,8 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 _MONTH_TYPE = pa.timestamp("ns")
 _DATETIME_TYPE = pa.timestamp("ns", tz="UTC")
 _NAME_RE = re.compile(
-    r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))-(?P<force>.+?)-(?P<kind>street|stop-and-search|outcomes)\.csv$",
+    r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))-(?P<force>.+?)-(?P<kind>street|stop-and-search|outcomes)"
+    r"(?:[-_][^/\\]*)?\.csv$",
     re.IGNORECASE,
 )
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -280,8 +281,13 @@ class _ZipReaders:
 def parse_police_name(name: str) -> tuple[str, str, str] | None:
     """``(month, force, kind)`` of a police.uk file name, or None.
 
+    Anything after the kind (``-sample``, ``_v2``) is allowed, so a cut-down copy
+    keeps its month and force:
+
     >>> parse_police_name("2018-04-city-of-london-street.csv")
     ('2018-04', 'city-of-london', 'street')
+    >>> parse_police_name("2023-01-metropolitan-street-sample.csv")
+    ('2023-01', 'metropolitan', 'street')
     """
     match = _NAME_RE.match(name.rsplit("/", 1)[-1])
     if match is None:
@@ -303,7 +309,7 @@ def find_police_files(
         A folder (searched recursively, hidden folders skipped, ``.zip`` archives
         opened), a CSV, an archive, or a list of these. An explicitly named CSV is
         taken whatever its name; in folders and archives only names matching
-        ``YYYY-MM-<force>-<kind>.csv`` count.
+        ``YYYY-MM-<force>-<kind>.csv`` (or ``…-<kind>-<anything>.csv``) count.
     kind
         ``"street"``, ``"stop-and-search"`` or ``"outcomes"``.
     months
