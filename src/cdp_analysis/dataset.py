@@ -40,6 +40,7 @@ TABLES: dict[str, str] = {
     "population": "population.parquet",
     "imd_lsoa": "imd_lsoa.parquet",
     "census_ethnicity": "census_ethnicity.parquet",
+    "ndtms": "ndtms.parquet",
 }
 _HINTS = {
     "street_crime": "police.uk street-crime CSVs (YYYY-MM-<force>-street.csv) or archives",
@@ -53,6 +54,7 @@ _HINTS = {
     "population": "an ONS small-area population file",
     "imd_lsoa": "an IoD2019 IMD file",
     "census_ethnicity": "a Census 2021 ethnic group CSV (TS021 or a custom dataset)",
+    "ndtms": "an NDTMS ViewIt export CSV (all-LA or England layout) or the adult England table",
 }
 _LEVELS = ("lsoa", "ward", "lad")
 _MONTH_PARTITIONING = pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
@@ -197,6 +199,10 @@ class Dataset:
     def census(self) -> pd.DataFrame:
         """Census 2021 residents by ethnic group: ``area_code, area_name, ethnic_group, population``."""
         return pd.read_parquet(self._path("census_ethnicity"))
+
+    def ndtms(self) -> pd.DataFrame:
+        """NDTMS treatment counts, tidy (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`)."""
+        return pd.read_parquet(self._path("ndtms"))
 
     def local(self, name: str) -> pd.DataFrame:
         """The local return ``name`` (its template's file name without ``.csv``)."""

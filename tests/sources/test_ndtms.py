@@ -259,3 +259,26 @@ def test_alcohol_dependence_estimates(require_shared):
         r["Area_Code_GSS"] for r in raw if r["Local_Authority"] == "Cornwall & Isles of Scilly"
         and r["Area_Code_GSS"] != "E0999"}
     assert cornwall["note"].str.contains("E0999").sum() == len(placeholder)
+
+
+# -- prepare and Dataset ---------------------------------------------------------------------------
+
+
+def test_prepare_writes_the_ndtms_table_and_dataset_reads_it(require_shared, tmp_path):
+    from cdp_analysis.dataset import Dataset
+    from cdp_analysis.errors import MissingDataError
+    from cdp_analysis.prepare import prepare
+
+    source = require_shared("data/real/ndtms")
+    report = prepare(source, tmp_path / "processed", progress=False)
+    assert "ndtms" in report.processed
+    table = Dataset(tmp_path / "processed").ndtms()
+    expected = sum(len(ndtms.read_ndtms(p)) for p in sorted(source.glob("*.csv")))
+    assert len(table) == expected
+    assert list(table.columns) == list(ndtms.NDTMS_COLUMNS)
+    assert {"E09000003", "E92000001"} <= set(table["area_code"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    prepare(empty, tmp_path / "none", progress=False)
+    with pytest.raises(MissingDataError, match="ndtms"):
+        Dataset(tmp_path / "none").ndtms()
