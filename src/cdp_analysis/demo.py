@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from cdp_analysis import demo_treatment
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.demo_geo import Geography, build_geography
 from cdp_analysis.errors import ConfigError
@@ -58,7 +59,7 @@ from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 __all__ = ["GENERATOR_VERSION", "DemoSummary", "generate_demo", "demo_is_current", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.1.1"
+GENERATOR_VERSION = "1.2.0"
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
@@ -322,6 +323,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str) -> dict:
 
     fingertips = _fingertips(_rng(seed, "fingertips"), geo, population, imd)
     _write_csv(root / "fingertips" / "demo-indicators.csv", fingertips, crlf=True)
+    treatment = demo_treatment.write_treatment(root, seed, geo, population, imd)
 
     counts = {
         "boroughs": len(geo.lads),
@@ -331,6 +333,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str) -> dict:
         "crime_rows": crime_rows,
         "stop_search_rows": stop_rows,
         "fingertips_rows": len(fingertips),
+        **treatment,
     }
     (root / "README.md").write_text(_readme(seed, months, end_month, calendar_months, counts), encoding="utf-8")
     return _write_manifest(root, seed=seed, months=months, end_month=end_month, counts=counts)
