@@ -178,13 +178,6 @@ VIEWIT_LA_HEADER: list[str] = (
 )
 _ENGLAND_HEADER = ["ReportingPeriod_Data", "Area_Data", "DrugGroup_Data", "Gender_Data", "AgeGroup_Data",
                    "Num_InTreatment_AllInTx"] + [f"Eth_{e.title()}_AllInTx" for e in _ETHNIC]
-_FINGERTIPS_HEADER = (
-    "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,"
-    "Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,"
-    "Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,"
-    "Compared to England value or percentiles,Column not used,Time period Sortable,New data,"
-    "Compared to goal,Time period range"
-).split(",")
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
@@ -423,6 +416,8 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
     rows += _unmet_rows(in_treatment, dependent, names, region,
                         (93532, "Proportion of dependent drinkers not in treatment (%) (Current method)",
                          "18+ yrs"), [2, 3], (0.74, 1.40))
-    written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", _FINGERTIPS_HEADER, rows,
+    from cdp_analysis.demo import FINGERTIPS_HEADER  # at call time: demo imports this module
+
+    written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", FINGERTIPS_HEADER, rows,
                                         crlf=True)
     return written

@@ -54,8 +54,6 @@ names); a code column, where the file has one, wins.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError, suggest
-from cdp_analysis.sources._common import to_count, to_number
+from cdp_analysis.sources._common import csv_header, csv_records, decode_bytes, to_count, to_number
 from cdp_analysis.sources.local import SUBSTANCE_GROUPS as _GROUPS
 
 __all__ = [
@@ -359,28 +357,6 @@ def registry_resolver(registry=None) -> Resolver:  # registry: cdp_analysis.area
 # -- reading --------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _header(path: Path) -> list[str] | None:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(16384)
-    except OSError:
-        return None
-    lines = _decode(head).splitlines()
-    if not lines:
-        return None
-    try:
-        return [h.strip() for h in next(csv.reader([lines[0]]))]
-    except (csv.Error, StopIteration):
-        return None
-
-
 def layout_of(header: list[str]) -> str | None:
     """Which :data:`LAYOUTS` entry a header belongs to (its leading key columns), or None."""
     for layout, keys in _KEYS.items():
@@ -394,26 +370,8 @@ def is_ndtms(path: str | Path) -> bool:
     path = Path(path)
     if path.suffix.lower() != ".csv":
         return False
-    header = _header(path)
+    header = csv_header(path)
     return header is not None and layout_of(header) is not None
-
-
-def _records(text: str, path: Path) -> tuple[list[list[str]], list[int]]:
-    """Non-blank CSV records and the editor line each starts on."""
-    rows: list[list[str]] = []
-    starts: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    end = 0
-    try:
-        for row in reader:
-            start, end = end + 1, reader.line_num
-            if any(cell.strip() for cell in row):
-                rows.append(row)
-                starts.append(start)
-    except csv.Error as exc:
-        raise DataFormatError(f"malformed CSV ({exc})", path=path, line=end + 1,
-                              expected="comma-separated values") from None
-    return rows, starts
 
 
 @dataclass
@@ -437,7 +395,7 @@ def _load(path: Path) -> _Raw:
     if not data.strip():
         raise DataFormatError("file is empty", path=path, line=1, expected="an NDTMS header",
                               found=f"{len(data)} bytes")
-    rows, starts = _records(_decode(data), path)
+    rows, starts = csv_records(decode_bytes(data), path)
     header = [h.strip() for h in rows[0]]
     layout = layout_of(header)
     if layout is None:
