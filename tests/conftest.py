@@ -47,3 +47,24 @@ def shared_dir() -> Path:
 def _require_shared_fixture() -> Callable[[str | os.PathLike], Path]:
     """:func:`require_shared` as a fixture, for test modules that cannot import conftest."""
     return require_shared
+
+
+def _link_all(sources: list[Path], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for src in sources:
+        (folder / src.name).symlink_to(src)
+
+
+@pytest.fixture(scope="session")
+def real_city_source(tmp_path_factory, shared_dir) -> Path:
+    """A raw folder of links to the real City of London Police files, London LSOA 2011 and
+    ward 2018 boundaries, borough boundaries and LSOA population (nothing copied)."""
+    real = shared_dir / "data" / "real"
+    root = tmp_path_factory.mktemp("real-city-source")
+    _link_all([real / "police_uk" / "city-of-london"], root / "police_uk")
+    boundaries = real / "boundaries"
+    _link_all(sorted((boundaries / "statistical-gis-boundaries-london_LSOA_2011_London_gen_MHW").iterdir())
+              + sorted((boundaries / "london-wards-2018-mapinfo").iterdir())
+              + [boundaries / "london_boroughs.geojson"], root / "boundaries")
+    _link_all([real / "population" / "london-mid2019-pop.csv"], root / "population")
+    return root

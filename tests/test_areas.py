@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cdp_analysis.areas import AreaRegistry, is_demo_code
+from cdp_analysis.areas import AreaFileError, AreaRegistry, is_demo_code
 from cdp_analysis.errors import ConfigError, DataFormatError, UnknownAreaError
 
 
@@ -57,9 +57,9 @@ def test_unknown_area_suggests_close_matches(registry, typed, expected):
 
 def test_user_csv_adds_a_cdp_and_overrides_a_name(tmp_path):
     (tmp_path / "areas.csv").write_text(
-        "code,name,type,parent,members,comparators\n"
-        "X95000001,Hackney and City CDP,cdp,E12000007,E09000012;E09000001,\n"
-        "E09000003,London Borough of Barnet,utla,E12000007,,\n", encoding="utf-8")
+        "code,name,type,parent,members,comparators,override\n"
+        "X95000001,Hackney and City CDP,cdp,E12000007,E09000012;E09000001,,\n"
+        "E09000003,London Borough of Barnet,utla,E12000007,,,yes\n", encoding="utf-8")
     registry = AreaRegistry.load(tmp_path)
     assert [a.code for a in registry.members("X95000001")] == ["E09000012", "E09000001"]
     assert registry.get("E09000003").name == "London Borough of Barnet"
@@ -85,3 +85,74 @@ def test_reference_to_unknown_member_is_a_config_error(tmp_path):
                                         "X9,Bad CDP,cdp,E12000007,E09999999,\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="E09999999"):
         AreaRegistry.load(tmp_path)
+
+
+def _write(tmp_path, text):
+    (tmp_path / "areas.csv").write_text("code,name,type,parent,members,comparators\n" + text, encoding="utf-8")
+
+
+def _refusal(tmp_path, text) -> AreaFileError:
+    """The error loading an areas.csv made of ``text`` raises."""
+    _write(tmp_path, text)
+    with pytest.raises(AreaFileError) as info:
+        AreaRegistry.load(tmp_path)
+    return info.value
+
+
+def test_parent_cycle_is_refused_naming_file_and_rows(tmp_path):
+    error = _refusal(tmp_path, "X95000001,Alpha CDP,cdp,X95000002,E09000012,\n"
+                               "X95000002,Beta CDP,cdp,X95000001,E09000001,\n")
+    text = str(error)
+    assert isinstance(error, ConfigError)
+    assert "areas.csv" in text and "lines 2, 3" in text and "'parent'" in text and "cycle" in text
+
+
+def test_self_parent_is_a_cycle(tmp_path):
+    assert re.search("line 2.*cycle", str(_refusal(tmp_path, "X95000001,Alpha CDP,cdp,X95000001,E09000012,\n")))
+
+
+def test_cycle_through_a_yaml_file_names_its_lines(tmp_path):
+    (tmp_path / "areas.yaml").write_text(
+        "areas:\n"
+        "  - {code: X1, name: One, type: cdp, parent: X2, members: [E09000001]}\n"
+        "  - {code: X2, name: Two, type: cdp, parent: X1, members: [E09000002]}\n", encoding="utf-8")
+    with pytest.raises(AreaFileError, match=r"areas\.yaml, lines 2, 3"):
+        AreaRegistry.load(tmp_path)
+
+
+def test_duplicate_code_in_the_file_names_both_rows(tmp_path):
+    error = _refusal(tmp_path, "X95000001,Alpha CDP,cdp,E12000007,E09000012,\n"
+                               "X95000009,Other,cdp,E12000007,E09000013,\n"
+                               "X95000001,Alpha again,cdp,E12000007,E09000001,\n")
+    assert "areas.csv, lines 2, 4, column 'code'" in str(error)
+
+
+def test_overriding_a_builtin_code_needs_the_marker(tmp_path):
+    text = str(_refusal(tmp_path, "E09000003,London Borough of Barnet,utla,E12000007,,\n"))
+    assert "areas.csv, line 2" in text and "areas_england.csv" in text and "override" in text
+
+
+def test_unknown_member_names_file_row_and_column(tmp_path):
+    text = str(_refusal(tmp_path, "X95000001,Fine CDP,cdp,E12000007,E09000012,\n"
+                                  "X95000002,Bad CDP,cdp,E12000007,E09000001;E09999999,\n"))
+    assert "areas.csv, line 3, column 'members'" in text and "E09999999" in text
+
+
+def test_member_with_a_retired_code_says_where_it_went(tmp_path):
+    assert "North Northamptonshire" in str(_refusal(tmp_path, "X95000001,Corby CDP,cdp,E12000004,E07000150,\n"))
+
+
+def test_user_comparators_come_before_region_and_england(tmp_path):
+    _write(tmp_path, "X95000001,Hackney and City CDP,cdp,E12000007,E09000012;E09000001,E09000030;E09000025\n")
+    registry = AreaRegistry.load(tmp_path)
+    assert [a.code for a in registry.comparators("X95000001")] == [
+        "E09000030", "E09000025", "E12000007", "E92000001"]
+    assert registry.forces("X95000001") == ["city-of-london", "metropolitan"]
+    groups = registry.comparator_groups("X95000001")
+    assert [a.code for a in groups["user"]] == ["E09000030", "E09000025"] and groups["neighbours"] == []
+
+
+def test_a_county_partnership_is_its_districts(registry):
+    assert {a.code for a in registry.members("E10000016")} == {
+        a.code for a in registry.children("E10000016") if a.type == "lad"}
+    assert registry.get("E10000016").kind == "county"

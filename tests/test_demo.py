@@ -118,6 +118,12 @@ def test_layout_follows_the_data_contract(demo_dir: Path, demo_run: DemoSummary)
         "lookups/LSOA21_WD22_LAD22_EW_LU.csv", "population/sapelsoasyoa-demo.csv",
         "imd/demo-File_7-IoD2019-scores-ranks-deciles.csv", "fingertips/demo-indicators.csv",
         "census/demo-census2021-ethnic-group-ltla.csv",
+        "dfe_children/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv",
+        "dfe_children/la_conviction_health_outcome_cla.csv",
+        "dfe_exclusions/SFR35_2017_reason_for_exclusion.csv", "dfe_exclusions/reasons.csv",
+        "dfe_exclusions/SFR35_2017_national_region_la_school_data.csv", "other/drugsmisusetables-demo.xlsx",
+        "local/homelessness_support_needs.csv", "local/out_of_court_disposals.csv",
+        "local/drug_testing_on_arrest.csv",
         "ndtms/ViewIt Export Data_LAs.csv", "ndtms/ViewIt Export Data_England.csv",
         "ndtms/Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv", "fingertips/demo-unmet-need.csv",
     }

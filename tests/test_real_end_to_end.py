@@ -26,24 +26,10 @@ REPO = Path(__file__).resolve().parents[1]
 CITY = "E09000001"
 
 
-def _link_all(sources: list[Path], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for src in sources:
-        (folder / src.name).symlink_to(src)
-
-
 @pytest.fixture(scope="module")
-def real_source(tmp_path_factory, shared_dir) -> Path:
+def real_source(real_city_source) -> Path:
     """City of London police data, London LSOA 2011 + ward 2018 + borough boundaries, LSOA population."""
-    real = shared_dir / "data" / "real"
-    root = tmp_path_factory.mktemp("real-source")
-    _link_all([real / "police_uk" / "city-of-london"], root / "police_uk")
-    boundaries = real / "boundaries"
-    _link_all(sorted((boundaries / "statistical-gis-boundaries-london_LSOA_2011_London_gen_MHW").iterdir())
-              + sorted((boundaries / "london-wards-2018-mapinfo").iterdir())
-              + [boundaries / "london_boroughs.geojson"], root / "boundaries")
-    _link_all([real / "population" / "london-mid2019-pop.csv"], root / "population")
-    return root
+    return real_city_source
 
 
 def _raw_drugs_in_city(folder: Path, months: list[str]) -> int:

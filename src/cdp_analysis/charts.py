@@ -153,8 +153,13 @@ def monthly_bars(
 def rate_bars(
     data: pd.DataFrame, *, label: str, value: str, lower: str, upper: str, colour: str,
     title: str, xlabel: str, source: str, synthetic: bool = False, highlight: str | None = None,
+    note: str | None = None,
 ) -> Chart:
-    """Horizontal bars with 95% CI whiskers, coloured by the benchmark comparison."""
+    """Horizontal bars with 95% CI whiskers, coloured by the benchmark comparison.
+
+    The words beside each bar's name come from the ``note`` column (default: the
+    ``colour`` column's label).
+    """
     data = data.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1.4))
     y = np.arange(len(data))[::-1]
@@ -163,13 +168,14 @@ def rate_bars(
     ax.barh(y, data[value], color=colours, edgecolor=edges, linewidth=1.5)
     err = np.vstack([data[value] - data[lower], data[upper] - data[value]])
     ax.errorbar(data[value], y, xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
-    ax.set_yticks(y, [f"{n}  ({c})" if isinstance(c, str) else n for n, c in zip(data[label], data[colour], strict=True)])
+    words = data[note or colour]
+    ax.set_yticks(y, [f"{n}  ({c})" if isinstance(c, str) else n for n, c in zip(data[label], words, strict=True)])
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     _finish(fig, source, synthetic)
     items = "; ".join(
         f"{r[label]} {_fmt(r[value])} (95% CI {_fmt(r[lower])} to {_fmt(r[upper])})"
-        + (f", {r[colour]}" if isinstance(r[colour], str) else "")
+        + (f", {r[note or colour]}" if isinstance(r[note or colour], str) else "")
         for _, r in data.iterrows()
     )
     alt = f"Bar chart with confidence intervals: {title}. {items}."

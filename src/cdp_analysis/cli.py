@@ -105,15 +105,24 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_areas(args: argparse.Namespace) -> int:
-    """List the areas the registry knows."""
+    """List the areas the registry knows (filter by type, region, name)."""
     from cdp_analysis.areas import AreaRegistry
 
     registry = AreaRegistry.load(_config(args).raw_dir)
-    for area in registry:
-        if args.type and area.type != args.type:
-            continue
-        members = f"  = {' + '.join(area.members)}" if area.members else ""
-        print(f"{area.code}  {area.type:<7}  {area.name}{members}")
+    areas = registry.select(type=args.type, region=args.region, search=args.search)
+    if not areas:
+        print("No area matches.")
+        return 1
+    rows = [("code", "kind", "name", "in")]
+    for area in areas:
+        parent = registry.parent(area.code)
+        within = parent.name if parent else ""
+        members = f" = {' + '.join(area.members)}" if area.members else ""
+        rows.append((area.code, area.kind, area.name + members, within))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
+    print(f"{len(areas)} area(s)")
     return 0
 
 
@@ -191,7 +200,10 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("areas", help=cmd_areas.__doc__)
-    p.add_argument("--type", choices=["country", "region", "utla", "lad", "cdp"])
+    p.add_argument("--type", help="country, region, utla, lad, cdp, or a kind: county, district, "
+                   "unitary, metropolitan, borough")
+    p.add_argument("--region", help="only areas in this region (code or name)")
+    p.add_argument("--search", help="only areas whose name contains this text (any case)")
     p.set_defaults(func=cmd_areas)
 
     p = sub.add_parser("templates", help=cmd_templates.__doc__)

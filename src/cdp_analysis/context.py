@@ -52,6 +52,13 @@ class ChapterContext:
         """The local-authority codes an area is made of."""
         return [a.code for a in self.registry.members(code)]
 
+    def forces(self, code: str) -> list[str]:
+        """The police.uk force slugs that police an area (its local authorities' forces)."""
+        found: set[str] = set()
+        for lad in self.lad_codes(code):
+            found.update(self.registry.forces(lad))
+        return sorted(found)
+
     def lsoas(self, code: str) -> list[str]:
         """LSOA codes lying in an area (any type), from the dataset's lookup."""
         lads = set(self.lad_codes(code))

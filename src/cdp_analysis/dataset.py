@@ -40,6 +40,11 @@ TABLES: dict[str, str] = {
     "population": "population.parquet",
     "imd_lsoa": "imd_lsoa.parquet",
     "census_ethnicity": "census_ethnicity.parquet",
+    "children_in_need": "children_in_need.parquet",
+    "looked_after": "looked_after.parquet",
+    "exclusions": "exclusions.parquet",
+    "pupil_headcount": "pupil_headcount.parquet",
+    "csew": "csew.parquet",
     "ndtms": "ndtms.parquet",
 }
 _HINTS = {
@@ -54,6 +59,11 @@ _HINTS = {
     "population": "an ONS small-area population file",
     "imd_lsoa": "an IoD2019 IMD file",
     "census_ethnicity": "a Census 2021 ethnic group CSV (TS021 or a custom dataset)",
+    "children_in_need": "the DfE children in need table C3 CSV (factors identified at the end of assessment)",
+    "looked_after": "the DfE children looked after outcomes CSV (la_conviction_health_outcome_cla.csv)",
+    "exclusions": "a DfE exclusions by reason CSV (reasons.csv or SFR35_2017_reason_for_exclusion.csv)",
+    "pupil_headcount": "the DfE exclusions main table CSV with a headcount column",
+    "csew": "the ONS CSEW drug misuse appendix tables workbook (drugsmisusetables<month><yy>.xlsx)",
     "ndtms": "an NDTMS ViewIt export CSV (all-LA or England layout) or the adult England table",
 }
 _LEVELS = ("lsoa", "ward", "lad")
@@ -200,6 +210,32 @@ class Dataset:
         """Census 2021 residents by ethnic group: ``area_code, area_name, ethnic_group, population``."""
         return pd.read_parquet(self._path("census_ethnicity"))
 
+    def children_in_need(self) -> pd.DataFrame:
+        """DfE children in need (C3), drug and alcohol misuse factors: :data:`cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
+        return pd.read_parquet(self._path("children_in_need"))
+
+    def looked_after(self) -> pd.DataFrame:
+        """DfE children looked after with a substance misuse problem: :data:`~cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
+        return pd.read_parquet(self._path("looked_after"))
+
+    def exclusions(self) -> pd.DataFrame:
+        """Exclusions and suspensions for drug and alcohol reasons, one series over all releases.
+
+        Per area, year, measure and school type the latest release wins; with a
+        pupil headcount table, ``denominator`` (pupils) and ``value`` (per 1,000
+        pupils) are filled.
+        """
+        from cdp_analysis.sources import dfe
+
+        frame = dfe.combine_exclusions(pd.read_parquet(self._path("exclusions")))
+        if self._exists("pupil_headcount"):
+            frame = dfe.add_pupil_denominators(frame, pd.read_parquet(self._path("pupil_headcount")))
+        return frame
+
+    def csew(self) -> pd.DataFrame:
+        """CSEW last-year drug use by drug, age and sex: :data:`cdp_analysis.sources.csew.CSEW_COLUMNS`."""
+        return pd.read_parquet(self._path("csew"))
+
     def ndtms(self) -> pd.DataFrame:
         """NDTMS treatment counts, tidy (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`)."""
         return pd.read_parquet(self._path("ndtms"))
@@ -214,6 +250,25 @@ class Dataset:
                 f"local/{name}.csv in the raw source folder and run `cdp prepare`"
             )
         return pd.read_parquet(path)
+
+    def police_forces(self, table: str = "street_crime") -> dict[str, set[str]]:
+        """Month (``"YYYY-MM"``) → police.uk force slugs whose files for that month hold rows.
+
+        Read from the prepare manifest (which files made each month). A month whose
+        files hold no rows at all (a header and nothing else) has no force: it is
+        missing, not a month of zero crimes.
+        """
+        from cdp_analysis.sources.police_uk import parse_police_name
+
+        found: dict[str, set[str]] = {}
+        held = set(self.months(table)) if self._exists(table) else set()
+        for key, unit in self.manifest().get("units", {}).items():
+            kind, _, month = key.partition("/")
+            if kind != table or month not in held or not unit.get("rows"):
+                continue
+            names = (parse_police_name(str(i)) for i in unit.get("inputs", []))
+            found[month] = {n[1] for n in names if n is not None}
+        return found
 
     def manifest(self) -> dict:
         """The manifest :func:`~cdp_analysis.prepare.prepare` wrote (inputs → outputs)."""

@@ -44,19 +44,30 @@ def choropleth(
 ) -> Chart:
     """Map ``rates[value]`` on the shapes of ``geo`` (joined on ``code``).
 
-    Small areas whose value is suppressed (NaN) are hatched grey and named
-    "suppressed" in the legend; codes in ``highlight`` are outlined and labelled.
+    Every shape of ``geo`` is drawn. Small areas whose value is suppressed
+    (``rates["suppressed"]`` true) are hatched grey and keyed "Suppressed"; shapes
+    with no row or no value (no residents, or not in the data) are hatched
+    differently and keyed "No data". Codes in ``highlight`` are outlined and labelled.
     """
-    shapes = geo[["code", "geometry"]].merge(rates, on="code", how="inner")
+    shapes = geo[["code", "geometry"]].merge(rates, on="code", how="left")
+    if "suppressed" not in shapes:
+        shapes["suppressed"] = shapes[value].isna() & shapes["code"].isin(rates["code"])
+    shapes["suppressed"] = shapes["suppressed"].fillna(False).astype(bool)
+    if "name" in shapes and "name" in geo:
+        names = geo.drop_duplicates("code").set_index("code")["name"]
+        shapes["name"] = shapes["name"].fillna(shapes["code"].map(names))
     classes, labels = rate_classes(shapes[value])
     fig, ax = plt.subplots(figsize=(8, 7))
     for i, label in enumerate(labels):
         part = shapes[classes == i]
         if not part.empty:
             part.plot(ax=ax, color=_PALETTE[i % len(_PALETTE)], edgecolor="white", linewidth=0.4)
-    missing = shapes[shapes[value].isna()]
+    missing = shapes[shapes[value].isna() & shapes["suppressed"]]
     if not missing.empty:
         missing.plot(ax=ax, color="#f3f2f1", edgecolor="#b1b4b6", hatch="///", linewidth=0.4)
+    nodata = shapes[shapes[value].isna() & ~shapes["suppressed"]]
+    if not nodata.empty:
+        nodata.plot(ax=ax, color="white", edgecolor="#505a5f", hatch="...", linewidth=0.4)
     if outline is not None:
         outline.boundary.plot(ax=ax, color="#0b0c0c", linewidth=1.2)
     hot = shapes[shapes["code"].isin(highlight)]
@@ -69,6 +80,8 @@ def choropleth(
     handles = [Patch(facecolor=_PALETTE[i], label=lab) for i, lab in enumerate(labels)]
     if not missing.empty:
         handles.append(Patch(facecolor="#f3f2f1", edgecolor="#b1b4b6", hatch="///", label="Suppressed"))
+    if not nodata.empty:
+        handles.append(Patch(facecolor="white", edgecolor="#505a5f", hatch="...", label="No data"))
     if not hot.empty:
         handles.append(Patch(facecolor="none", edgecolor="#d4351c", linewidth=2, label="Hotspot"))
     ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.0, 1.0),
@@ -86,5 +99,7 @@ def choropleth(
         alt += " Hotspots outlined in red: " + ", ".join(hot["name"]) + "."
     if not missing.empty:
         alt += f" {len(missing)} areas are suppressed (small numbers)."
+    if not nodata.empty:
+        alt += f" {len(nodata)} areas have no data and are hatched."
     data = pd.DataFrame(shapes.drop(columns="geometry"))
     return Chart(fig, title, alt, data, source, synthetic)

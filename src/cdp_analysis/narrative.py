@@ -20,6 +20,7 @@ __all__ = [
     "to_markdown",
     "number",
     "join_words",
+    "count_words",
 ]
 
 _PHRASES = {
@@ -117,14 +118,23 @@ def change_sentence(metric: str, change: dict, unit: str = "per 1,000 residents"
     return f"The {metric} is " + join_words(pieces) + "."
 
 
+def count_words(n: int) -> str:
+    """``One``…``Nine`` for small counts, digits above (sentence start).
+
+    >>> count_words(3), count_words(12)
+    ('Three', '12')
+    """
+    words = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine"}
+    return words.get(n, str(n))
+
+
 def share_sentence(names: Sequence[str], share: float, total_areas: int, what: str) -> str:
     """Concentration: how much of ``what`` a few small areas hold.
 
     >>> share_sentence(["Riverside", "Market"], 0.34, 20, "drug offences")
     'Two of the 20 wards (Riverside and Market) account for 34% of drug offences.'
     """
-    words = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}
-    count = words.get(len(names), str(len(names)))
+    count = count_words(len(names))
     verb = "accounts" if len(names) == 1 else "account"
     return (
         f"{count} of the {total_areas} wards ({join_words(list(names))}) {verb} for "

@@ -61,7 +61,8 @@ _MANIFEST_FORMAT = 1
 #: (bump it when the step's output changes for the same input).
 SOURCES: dict[str, int] = {
     "boundaries": 1, "lookup": 1, "indicators": 1, "population": 1, "imd": 1,
-    "census": 1, "local": 1, "street_crime": 1, "stop_search": 1, "outcomes": 1, "ndtms": 1,
+    "census": 1, "local": 1, "street_crime": 1, "stop_search": 1, "outcomes": 1,
+    "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 1,
 }
 _POLICE_KINDS = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH,
                  "outcomes": police_uk.OUTCOMES}
@@ -74,9 +75,16 @@ _READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "census": ("census", "is_census_ethnicity", ("read_census_ethnicity",)),
     "local": ("local", "is_local_return", ("read_local_return",)),
     "boundaries": ("boundaries", None, ("read_boundaries",)),
+    "children_in_need": ("dfe", "is_children_in_need", ("read_children_in_need",)),
+    "looked_after": ("dfe", "is_looked_after", ("read_looked_after",)),
+    "exclusions": ("dfe", "is_exclusions", ("read_exclusions",)),
+    "pupil_headcount": ("dfe", "is_pupil_headcount", ("read_pupil_headcount",)),
+    "csew": ("csew", "is_csew", ("read_csew",)),
     "ndtms": ("ndtms", "is_ndtms", ("read_ndtms",)),
 }
-_CLASSIFIED = ("indicators", "lookup", "population", "imd", "census", "local", "ndtms")  # order of the is_… checks
+# sources whose step is one call of their reader on each file
+_ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew", "ndtms")
+_CLASSIFIED = ("indicators", "lookup", "population", "imd", "census", "local", *_ONE_CALL)  # order of the is_… checks
 _TABULAR = {".csv", ".xlsx", ".xls", ".xlsm"}
 _BOUNDARY_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".tab"}
 _SIDECARS = {
@@ -614,7 +622,7 @@ _TABLE_OUTPUTS = {
     "population": ("population.parquet", None),
     "imd": ("imd_lsoa.parquet", "lsoa_code"),
     "census": ("census_ethnicity.parquet", None),
-    "ndtms": ("ndtms.parquet", None),
+    **{name: (f"{name}.parquet", None) for name in _ONE_CALL},
 }
 
 
@@ -633,8 +641,8 @@ def _read_table(source: str, path: Path) -> pd.DataFrame:
             return module.read_imd(path).reindex(columns=list(_IMD_COLUMNS))
         if source == "census":
             return module.read_census_ethnicity(path)
-        if source == "ndtms":
-            return module.read_ndtms(path)
+        if source in _ONE_CALL:
+            return getattr(module, _READERS[source][2][0])(path)
         return module.read_local_return(path)
     except DataFormatError as exc:  # say why this reader was given this file
         raise DataFormatError(

@@ -132,15 +132,22 @@ def banner(synthetic: bool, area_label: str, chapter: str) -> HTML:
 
 
 def show_section(section: object, missing: str = "The data has nothing for this section.") -> HTML:
-    """Display a chapter section: its findings in words, then its figures and tables.
+    """Display a chapter section: its coverage note, its findings in words, then figures and tables.
 
-    ``section`` may be None (the data lacks it): ``missing`` is shown instead.
+    ``section`` may be None (the data lacks it): ``missing`` is shown instead. A
+    section whose coverage is ``missing`` shows its one-sentence note and nothing
+    else; a ``partial`` one is labelled before its findings.
     """
     if section is None:
-        return HTML(f"<p>{html.escape(missing)}</p>")
-    messages = getattr(section, "messages", [])
-    words = "".join(f"<p>{html.escape(m.text)}</p>" for m in messages)
-    return HTML(words + "".join(getattr(section, "items", [])))
+        return HTML(f'<p class="cdp-missing" role="note">{html.escape(missing)}</p>')
+    coverage = getattr(section, "coverage", None)
+    status = getattr(coverage, "status", "covered")
+    if status == "missing":
+        return HTML(f'<p class="cdp-missing" role="note">{html.escape(coverage.note)}</p>')
+    note = (f'<p class="cdp-partial" role="note"><strong>Partial data.</strong> {html.escape(coverage.note)}</p>'
+            if status == "partial" else "")
+    words = "".join(f"<p>{html.escape(m.text)}</p>" for m in getattr(section, "messages", []))
+    return HTML(note + words + "".join(getattr(section, "items", [])))
 
 
 def caveat(text: str) -> HTML:

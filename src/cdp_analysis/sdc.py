@@ -31,7 +31,8 @@ import pandas as pd
 
 from cdp_analysis.errors import ConfigError
 
-__all__ = ["DisclosurePolicy", "POLICIES", "get_policy", "suppress_table", "SUPPRESSED"]
+__all__ = ["DisclosurePolicy", "POLICIES", "get_policy", "suppress_table", "SUPPRESSED", "protect_aggregates",
+           "recoverable", "publishable_series"]
 
 SUPPRESSED = "*"
 
@@ -111,4 +112,78 @@ def _secondary(counts: pd.Series, hidden: np.ndarray, table: pd.DataFrame, group
         candidates = [p for p in positions if not hidden[p] and values[p] > 0]
         if candidates:
             hidden[min(candidates, key=lambda p: values[p])] = True
+    return hidden
+
+
+def publishable_series(counts: pd.Series, policy: DisclosurePolicy) -> bool:
+    """Whether a series of counts (e.g. one per month) can be published cell by cell.
+
+    False as soon as one cell falls in the policy's suppressed range: monthly
+    counts also add up to the published twelve-month totals, so hiding single
+    months would not protect them; such a series is shown only as totals.
+    """
+    values = pd.to_numeric(counts, errors="coerce").dropna()
+    return not bool(policy.primary(values).any())
+
+
+def recoverable(groups: dict[str, frozenset[str] | set[str]], published: set[str], target: str) -> bool:
+    """Whether the total of ``target`` follows from the published totals by adding and subtracting.
+
+    Each group is a set of base cells (e.g. LSOAs) whose counts it adds up. The
+    target's total is recoverable exactly when its indicator vector lies in the
+    span of the published groups' vectors (compared by matrix rank).
+    """
+    cells = sorted(set().union(*groups.values()))
+    where = {c: i for i, c in enumerate(cells)}
+
+    def vector(name: str) -> np.ndarray:
+        row = np.zeros(len(cells))
+        row[[where[c] for c in groups[name]]] = 1.0
+        return row
+
+    rows = [vector(n) for n in sorted(published) if n != target]
+    if not rows:
+        return False
+    base = np.vstack(rows)
+    return np.linalg.matrix_rank(np.vstack([base, vector(target)])) == np.linalg.matrix_rank(base)
+
+
+def protect_aggregates(
+    groups: dict[str, frozenset[str] | set[str]],
+    counts: dict[str, float],
+    policy: DisclosurePolicy,
+    *,
+    keep: tuple[str, ...] = (),
+) -> set[str]:
+    """The groups to suppress so that no suppressed total can be worked out from the others.
+
+    One decision over every aggregate a chapter publishes from the same base
+    cells (small-area rows, deprivation quintiles, the area total): groups with
+    a count in the policy's range are suppressed (primary); then, while some
+    suppressed group's total can be recovered from the published ones by
+    adding and subtracting (:func:`recoverable`), the smallest published group
+    whose suppression closes that route is suppressed too (secondary). Groups in
+    ``keep`` (the area total) are suppressed last of all.
+
+    Parameters
+    ----------
+    groups : group name → the base cells it adds up.
+    counts : group name → its count.
+    policy : the disclosure policy in force.
+    keep : groups to leave published if at all possible.
+
+    Returns
+    -------
+    set of str
+        The names of the groups to suppress.
+    """
+    hidden = {n for n in groups if policy.primary(pd.Series([counts[n]]))[0]}
+    for _ in range(len(groups)):
+        published = set(groups) - hidden
+        exposed = next((n for n in sorted(hidden) if recoverable(groups, published, n)), None)
+        if exposed is None:
+            return hidden
+        order = sorted(published, key=lambda n: (n in keep, counts[n] == 0, counts[n], n))
+        closes = (n for n in order if not recoverable(groups, published - {n}, exposed))
+        hidden.add(next(closes, order[0]))
     return hidden

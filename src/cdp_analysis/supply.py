@@ -184,11 +184,13 @@ def _separate(a: pd.Series, b: pd.Series) -> bool:
     return bool(a["upper_ci"] < b["lower_ci"] or b["upper_ci"] < a["lower_ci"])
 
 
-def seasonality(monthly: pd.DataFrame, area_code: str) -> pd.DataFrame:
+def seasonality(monthly: pd.DataFrame, area_code: str, exclude: Iterable[pd.Timestamp] = ()) -> pd.DataFrame:
     """Month × year table of counts, plus a seasonal index per calendar month.
 
     The index is the mean count of a calendar month over complete years divided
-    by the mean of all those months (1.0 = an average month).
+    by the mean of all those months (1.0 = an average month). Months in
+    ``exclude`` (e.g. special-cause months of an XmR chart) stay in the table but
+    are left out of the index.
     """
     own = monthly[monthly["area_code"] == area_code].copy()
     own["year"] = own["month"].dt.year
@@ -196,8 +198,10 @@ def seasonality(monthly: pd.DataFrame, area_code: str) -> pd.DataFrame:
     # pivot, not pivot_table: a month missing from the archive must stay NaN, not become 0
     table = own.pivot(index="year", columns="calendar_month", values="count")
     complete = table.dropna()
-    if not complete.empty and complete.to_numpy().mean() > 0:
-        index = complete.mean() / complete.to_numpy().mean()
+    kept = own[~own["month"].isin(set(exclude))].pivot(index="year", columns="calendar_month", values="count")
+    kept = kept.reindex(index=complete.index, columns=table.columns)
+    if not complete.empty and np.nanmean(kept.to_numpy()) > 0 and kept.notna().any().all():
+        index = kept.mean() / np.nanmean(kept.to_numpy())
     else:
         index = pd.Series(np.nan, index=table.columns)
     table.loc["seasonal index"] = index

@@ -20,6 +20,10 @@ EXPECTED = {
     "budgets": "area_code,period,funding_stream,allocated_gbp,spent_gbp",
     "deaths_in_treatment": "area_code,period,substance_group,in_treatment,deaths",
     "treatment_progress": "area_code,period,substance_group,in_treatment,substantial_progress,successful_completions",
+    "homelessness_support_needs": "area_code,period,households_assessed,with_support_needs,drug_dependency,"
+                                  "alcohol_dependency",
+    "out_of_court_disposals": "area_code,period,disposal,offence,count,referred_to_treatment",
+    "drug_testing_on_arrest": "area_code,period,tests,positive,required_assessments,assessments_attended",
 }
 
 

@@ -6,18 +6,24 @@ return, so every number it shows is computed (and tested) here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
 
 from cdp_analysis import charts, maps, narrative, render, stats, supply
+from cdp_analysis.chapters import base
+from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.context import ChapterContext
+from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
 
-__all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT"]
+__all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT", "key_messages"]
+
+_INVERSE = {"Higher": "Lower", "Lower": "Higher", "Similar": "Similar"}
+_TREND_WORDS = {"increasing": "an increasing trend", "decreasing": "a decreasing trend",
+                "no significant change": "no significant change"}
 
 POLICE_SOURCE = "data.police.uk street-level crime"
 STOP_SEARCH_SOURCE = "data.police.uk stop and search"
@@ -32,17 +38,15 @@ POLICE_CAVEAT = (
 )
 
 
-@dataclass
-class Section:
-    """A titled result for the notebook: markdown, HTML items and messages."""
-
-    title: str
-    items: list
-    messages: list[KeyMessage]
-
-
 class SupplyChapter:
-    """Computes the supply chapter for one area from a :class:`ChapterContext`."""
+    """Computes the supply chapter for one area from a :class:`ChapterContext`.
+
+    Coverage first: the months shown are those whose police.uk files include
+    every force that polices the area (:func:`cdp_analysis.coverage.police_months`).
+    Crimes another force recorded over its border in other months are not
+    counted. A comparator is shown only when the data covers it for the same
+    months. With no month covered, every section says what to download.
+    """
 
     def __init__(self, ctx: ChapterContext) -> None:
         self.ctx = ctx
@@ -50,24 +54,61 @@ class SupplyChapter:
         self.synthetic = ctx.synthetic
         self.policy = get_policy(ctx.config.disclosure_policy)
         self._memo: dict[tuple, pd.DataFrame] = {}
+        held = ctx.dataset.police_forces("street_crime") if "street_crime" in ctx.dataset.available() else {}
         candidates = ctx.areas_shown()
-        candidate_lsoas = {a.code: ctx.lsoas(a.code) for a in candidates}
-        wanted = sorted(set().union(*candidate_lsoas.values()))
-        # one scan of the crime table serves the coverage test and the whole chapter
-        self._crimes = ctx.dataset.street_crime(lsoa_codes=wanted, columns=["month", "lsoa_code", "crime_type"])
-        self.shown = [a for a in candidates if a is ctx.area or self._police_covers(a.code)]
-        self.lsoas = {a.code: candidate_lsoas[a.code] for a in self.shown}
+        own = police_months(held, ctx.forces(self.area.code))
+        self.covered_months = own
+        self.shown = [self.area] + [
+            c for c in candidates[1:] if own and set(own) <= set(police_months(held, ctx.forces(c.code)))
+        ]
+        self.lsoas = {a.code: ctx.lsoas(a.code) for a in self.shown}
+        self.coverage = self._police_coverage(held, own)
+        if own:
+            wanted = sorted(set().union(*self.lsoas.values()))
+            crimes = ctx.dataset.street_crime(lsoa_codes=wanted, columns=["month", "lsoa_code", "crime_type"])
+            covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in own]))
+            self._crimes = crimes[crimes["month"].isin(covered)]
+        else:
+            self._crimes = pd.DataFrame(columns=["month", "lsoa_code", "crime_type"])
+
+    # coverage -----------------------------------------------------------------
+    def _police_coverage(self, held: dict[str, set[str]], own: list[str]) -> Coverage:
+        forces = self.ctx.forces(self.area.code)
+        hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
+        if not forces:
+            return Coverage.missing(
+                f"The registry does not say which police force covers {self.area.name}, so police data "
+                f"cannot be checked for it ({hint}).")
+        if not own:
+            names = narrative.join_words(self.ctx.registry.force_names(self.area.code))
+            return Coverage.missing(
+                f"The data has no police.uk street-level files from {names} (which polices "
+                f"{self.area.name}), so no police figure is shown; download them from data.police.uk ({hint}).")
+        first, last = own[0], own[-1]
+        span = pd.period_range(first, last, freq="M").strftime("%Y-%m")
+        gaps = [m for m in span if m not in set(own)]
+        if gaps:
+            return Coverage.partial(
+                f"Police files are missing for {describe_months(gaps)}; those months are left blank, "
+                "never counted as zero, and rates over them are annualised from the months held.")
+        return COVERED
+
+    def _needs(self, title: str, key: str, months: int = 1) -> Section | None:
+        """A missing section when police coverage fails or is shorter than ``months``."""
+        if not self.coverage.shown:
+            return missing_section(title, self.coverage.note, key)
+        if len(self.covered_months) < months:
+            return missing_section(
+                title, f"This section needs at least {months} months of police data for "
+                f"{self.area.name}; the data covers {len(self.covered_months)}.", key)
+        return None
+
+    def _finish_section(self, title: str, key: str, items: list, messages: list[KeyMessage],
+                        frames: dict[str, pd.DataFrame]) -> Section:
+        """A section with the chapter's police coverage (partial coverage is labelled)."""
+        return Section(title, items, messages, self.coverage, frames, key)
 
     # data -------------------------------------------------------------------
-    def _police_covers(self, code: str) -> bool:
-        """Whether police data holds crimes in every LA of a comparator.
-
-        A force's files also hold crimes just over its border, so a region is only
-        compared when each of its authorities has crimes in the data.
-        """
-        located = set(self._crimes["lsoa_code"].dropna().astype(str).unique())
-        return all(located.intersection(self.ctx.lsoas(lad)) for lad in self.ctx.lad_codes(code))
-
     @cached_property
     def population(self) -> dict[str, float]:
         """Residents of the area and of each comparator."""
@@ -75,16 +116,13 @@ class SupplyChapter:
 
     @property
     def crimes(self) -> pd.DataFrame:
-        """Street crime located in the area or a comparator (``month, lsoa_code, crime_type``)."""
-        own = self._crimes["lsoa_code"].isin(self.lsoas[self.area.code])
-        if not own.any():
-            raise MissingDataError(f"No police.uk crimes are located in {self.area.label}")
+        """Street crime located in the area or a comparator in the covered months."""
         return self._crimes
 
     @cached_property
     def months(self) -> pd.DatetimeIndex:
-        """The months the police data holds (gaps in the archive are not months of zero)."""
-        return pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in self.ctx.dataset.months()]))
+        """The months the police data covers for the area (gaps are not months of zero)."""
+        return pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in self.covered_months]))
 
     @property
     def latest_window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -103,7 +141,7 @@ class SupplyChapter:
         return {a.code: a.name for a in self.shown}
 
     def monthly(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
-        """Zero-filled monthly counts with rolling twelve-month sums, per area shown."""
+        """Monthly counts with rolling twelve-month sums, per area shown (gaps NaN)."""
         key = ("monthly", *crime_types)
         if key not in self._memo:
             self._memo[key] = self._monthly(crime_types)
@@ -132,139 +170,279 @@ class SupplyChapter:
         rates["area"] = rates["area_code"].map(self.names())
         return rates
 
-    def _comparisons(self, rates: pd.DataFrame) -> list[tuple[str, str, float]]:
-        latest = rates[rates["period_end"] == rates["period_end"].max()].set_index("area_code")
-        own = latest.loc[self.area.code]
-        found = []
-        for comp in self.shown[1:]:
-            bench = float(latest.loc[comp.code, "value"])
-            label = stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], bench, polarity="NoJudgement")
-            found.append((comp.name, label, bench))
-        return found
+    def _monthly_publishable(self, crime_types: tuple[str, ...]) -> bool:
+        """Monthly counts of the area can be shown (no month in the suppressed range)."""
+        own = self.monthly(crime_types)
+        return publishable_series(own.loc[own["area_code"] == self.area.code, "count"], self.policy)
+
+    def comparison_table(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
+        """Latest twelve-month rate of each area shown, and how the focus area compares with it.
+
+        One significance rule serves the chart, the table and the words: the focus
+        area's 95% interval against each comparator's value (Fingertips). The column
+        ``focus_compared`` says whether the focus area is ``Higher``, ``Similar`` or
+        ``Lower`` than that area. A count in the suppressed range hides the row's
+        count, rate and limits.
+        """
+        rates = self.rates(crime_types)
+        latest = rates[rates["period_end"] == rates["period_end"].max()].copy()
+        own = latest[latest["area_code"] == self.area.code].iloc[0]
+        latest = suppress_table(latest, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
+                                total_published=False)
+        if latest.loc[latest["area_code"] == self.area.code, "suppressed"].any():
+            latest["focus_compared"] = "Not compared"
+        else:
+            latest["focus_compared"] = [
+                "Focus area" if c == self.area.code else
+                stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], v, polarity="NoJudgement")
+                if v == v else "Not compared"
+                for c, v in zip(latest["area_code"], latest["value"], strict=True)
+            ]
+        return latest[["area", "area_code", "period", "months_with_data", "count", "population", "value",
+                       "lower_ci", "upper_ci", "focus_compared", "suppressed"]].reset_index(drop=True)
+
+    def _rate_message(self, table: pd.DataFrame, metric: str, decimals: int = 1) -> KeyMessage:
+        """The focus area's rate against each comparator, from :meth:`comparison_table`'s rows."""
+        own = table[table["area_code"] == self.area.code].iloc[0]
+        if own["suppressed"]:
+            return KeyMessage(f"The number of {metric} in {self.area.name} in {own['period']} is too small "
+                              "to publish (disclosure control).", key=False)
+        others = table[table["area_code"] != self.area.code]
+        comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in others.iterrows()]
+        text = narrative.rate_sentence(self.area.name, f"rate of {metric}", own["value"], "per 1,000 residents",
+                                       own["period"], comparisons, decimals=decimals)
+        return KeyMessage(text)
+
+    def _comparison_chart(self, table: pd.DataFrame, what: str) -> str:
+        """Bars of the comparison table: each comparator labelled from its own side.
+
+        A comparator is ``Lower`` in the chart exactly when the words say the focus
+        area is significantly higher than it (the same test, read the other way).
+        """
+        shown = table[~table["suppressed"]].copy()
+        shown["compared_with_focus"] = [
+            "Focus area" if c == self.area.code else _INVERSE.get(label, "Not compared")
+            for c, label in zip(shown["area_code"], shown["focus_compared"], strict=True)
+        ]
+        shown["note"] = [
+            "focus area" if c == self.area.code else
+            f"{label.lower()} than {self.area.name}" if label in ("Higher", "Lower") else label.lower()
+            for c, label in zip(shown["area_code"], shown["compared_with_focus"], strict=True)
+        ]
+        chart = charts.rate_bars(
+            shown[["area", "count", "value", "lower_ci", "upper_ci", "focus_compared", "compared_with_focus", "note"]],
+            label="area", value="value", lower="lower_ci", upper="upper_ci", colour="compared_with_focus",
+            note="note", title=f"{what} per 1,000 residents, {table['period'].iloc[0]}",
+            xlabel=f"{what} per 1,000 residents (95% confidence interval)",
+            source=POLICE_SOURCE, synthetic=self.synthetic, highlight=self.area.name,
+        )
+        return render.chart_html(chart)
 
     # sections -----------------------------------------------------------------
     def headline(self) -> Section:
-        """Latest drug offence rate against comparators and the region's other LAs."""
-        rates = self.rates(supply.DRUG_CRIME)
-        latest = rates[rates["period_end"] == rates["period_end"].max()]
-        comparisons = self._comparisons(rates)
-        own = latest[latest["area_code"] == self.area.code].iloc[0]
-        bars = latest.copy()
-        bars["compared"] = [
-            "Focus area" if c == self.area.code else
-            stats.compare_to_benchmark(r["lower_ci"], r["upper_ci"], float(own["value"]), polarity="NoJudgement")
-            for c, (_, r) in zip(bars["area_code"], bars.iterrows(), strict=True)
-        ]
-        chart = charts.rate_bars(
-            bars[["area", "count", "value", "lower_ci", "upper_ci", "compared"]],
-            label="area", value="value", lower="lower_ci", upper="upper_ci", colour="compared",
-            title=f"Drug offences per 1,000 residents, {own['period']}",
-            xlabel="Drug offences per 1,000 residents (95% confidence interval)",
-            source=POLICE_SOURCE, synthetic=self.synthetic, highlight=self.area.name,
-        )
-        text = narrative.rate_sentence(
-            self.area.name, "drug offence rate", own["value"], "per 1,000 residents",
-            own["period"], comparisons,
-        )
-        higher = [name for name, label, _ in comparisons if label == "Higher"]
-        rec = (
-            f"Target partnership disruption at drug markets in {self.area.name}, where the rate is "
-            f"higher than {narrative.join_words(higher)}." if higher else ""
-        )
-        return Section("Drug offences: latest rate", [render.chart_html(chart)],
-                       [KeyMessage(text, rec, "Supply")])
+        """Latest drug offence rate against the comparators the data covers."""
+        title = "Drug offences: latest rate"
+        if (missing := self._needs(title, "headline")) is not None:
+            return missing
+        table = self.comparison_table(supply.DRUG_CRIME)
+        message = self._rate_message(table, "drug offences")
+        higher = table[table["focus_compared"] == "Higher"]["area"].tolist()
+        if higher and message.key:
+            message = KeyMessage(message.text, f"Target partnership disruption at drug markets in {self.area.name}, "
+                                 f"where the rate is significantly higher than {narrative.join_words(higher)}.",
+                                 "Supply")
+        return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")], [message],
+                                    {"comparison": table})
 
     def trend(self) -> Section:
-        """Monthly counts, rolling twelve-month rates against comparators, change."""
-        monthly = self.monthly(supply.DRUG_CRIME)
-        own = monthly[monthly["area_code"] == self.area.code].copy()
-        own["twelve_month_average"] = own["rolling_12m"] / 12
-        bars = charts.monthly_bars(
-            own[["month", "count", "twelve_month_average"]], x="month", y="count",
-            smooth="twelve_month_average", title=f"Drug offences each month, {self.area.name}",
-            ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
-        )
-        lines = charts.trend_lines(
-            monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
-            x="month", y="rate", series="area", order=[a.name for a in self.shown],
-            title=f"Drug offences per 1,000 residents a year, {self.rate_label}",
-            ylabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
-        )
+        """Monthly counts, rolling twelve-month rates against comparators, change and trend."""
+        title = "Drug offences over time"
+        if (missing := self._needs(title, "trend")) is not None:
+            return missing
         rates = self.rates(supply.DRUG_CRIME)
-        change = supply.change_over_time(rates, self.area.code)
-        table = rates[rates["area_code"] == self.area.code][
-            ["period", "count", "population", "value", "lower_ci", "upper_ci"]
-        ].rename(columns={"period": "Twelve months", "count": "Drug offences", "population": "Residents",
-                          "value": "Rate per 1,000", "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI"})
-        trend = self._trend_marker(rates)
-        spc_chart, spc_message = self._spc(own)
-        items = [
-            render.chart_html(bars), render.chart_html(lines), *spc_chart,
-            render.table_html(table, f"Drug offences per twelve months, {self.area.name}",
-                              synthetic=self.synthetic,
-                              formats={"Drug offences": ",.0f", "Residents": ",.0f", "Rate per 1,000": ".2f",
-                                       "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"}),
-        ]
-        messages = [KeyMessage(narrative.change_sentence("drug offence rate", change) + f" {trend}")]
-        messages += spc_message
-        return Section("Drug offences over time", items, messages)
+        own_rates = rates[rates["area_code"] == self.area.code]
+        table = self._twelve_month_table(own_rates)
+        items: list[str] = []
+        frames: dict[str, pd.DataFrame] = {"twelve_months": table}
+        messages: list[KeyMessage] = []
+        if self._monthly_publishable(supply.DRUG_CRIME):
+            monthly = self.monthly(supply.DRUG_CRIME)
+            own = monthly[monthly["area_code"] == self.area.code].copy()
+            own["twelve_month_average"] = own["rolling_12m"] / 12
+            bars = charts.monthly_bars(
+                own[["month", "count", "twelve_month_average"]], x="month", y="count",
+                smooth="twelve_month_average", title=f"Drug offences each month, {self.area.name}",
+                ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
+            )
+            lines = charts.trend_lines(
+                monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
+                x="month", y="rate", series="area", order=[a.name for a in self.shown],
+                title=f"Drug offences per 1,000 residents a year, {self.rate_label}",
+                ylabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+            )
+            frames.update(monthly=bars.data, rates=lines.data)
+            items += [render.chart_html(bars), render.chart_html(lines)]
+            spc_items, spc_messages, spc_frame = self._spc(own)
+            items += spc_items
+            messages += spc_messages
+            if spc_frame is not None:
+                frames["xmr"] = spc_frame
+        else:
+            messages.append(KeyMessage(_SMALL_MONTHS.format(what="drug offences"), key=False))
+        items.append(render.table_html(
+            table.drop(columns="suppressed"), f"Drug offences per twelve months, {self.area.name}",
+            synthetic=self.synthetic,
+            formats={"Drug offences": ",.0f", "Residents": ",.0f", "Rate per 1,000": ".2f",
+                     "Lower 95% CI": ".2f", "Upper 95% CI": ".2f", "Change on a year earlier (%)": ".0f",
+                     "Change on five years earlier (%)": ".0f"},
+            suppressed_cols=("Drug offences", "Rate per 1,000", "Lower 95% CI", "Upper 95% CI",
+                             "Change on a year earlier (%)", "Change on five years earlier (%)"),
+            suppressed_rows=table["suppressed"].tolist()))
+        messages.insert(0, KeyMessage(self._change_text(own_rates, table)))
+        return self._finish_section(title, "trend", items, messages, frames)
 
-    def _spc(self, own: pd.DataFrame, months: int = 36) -> tuple[list[str], list[KeyMessage]]:
+    def _twelve_month_table(self, own_rates: pd.DataFrame) -> pd.DataFrame:
+        """The area's twelve-month windows (a year apart), with the change on the window before."""
+        table = suppress_table(own_rates, "count", policy=self.policy,
+                               derived_cols=("value", "lower_ci", "upper_ci"), total_published=False)
+        for name, years in (("change_pct", 1), ("change_5y_pct", 5)):
+            before = table["value"].shift(years)
+            table[name] = ((table["value"] - before) / before * 100).where(before > 0)
+        return table[["period", "count", "population", "value", "lower_ci", "upper_ci", "change_pct",
+                      "change_5y_pct", "suppressed"]].rename(columns={
+            "period": "Twelve months", "count": "Drug offences", "population": "Residents",
+            "value": "Rate per 1,000", "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI",
+            "change_pct": "Change on a year earlier (%)",
+            "change_5y_pct": "Change on five years earlier (%)"}).reset_index(drop=True)
+
+    def _change_text(self, own_rates: pd.DataFrame, table: pd.DataFrame) -> str:
+        """Change on one and five years earlier, and the five-point trend, from the table's rows."""
+        if table["suppressed"].any():
+            return ("Change over time is not described: some twelve-month counts are too small to publish "
+                    "(disclosure control).")
+        change = supply.change_over_time(own_rates, self.area.code)
+        text = narrative.change_sentence("drug offence rate", change)
+        result = stats.recent_trend(own_rates["value"], own_rates["lower_ci"], own_rates["upper_ci"],
+                                    polarity="NoJudgement")
+        label = str(getattr(result, "label", result)).lower()
+        if len(own_rates) < 5 or label not in _TREND_WORDS:
+            return text
+        text += f" Over the last five twelve-month periods (the Fingertips recent-trend test) the rate shows {_TREND_WORDS[label]}"
+        latest = change.get("one_year_pct")
+        turned = (label == "increasing" and latest is not None and latest < 0) or \
+                 (label == "decreasing" and latest is not None and latest > 0)
+        return text + (", although the latest twelve months moved the other way." if turned else ".")
+
+    def _spc(self, own: pd.DataFrame, months: int = 36, *, render_chart: bool = True
+             ) -> tuple[list[str], list[KeyMessage], pd.DataFrame | None]:
         """XmR chart of the latest unbroken run of up to 36 months (at least 12)."""
         series = own.set_index("month")["count"]
         gaps = series[series.isna()]
         run = series[series.index > gaps.index.max()] if not gaps.empty else series
         run = run.tail(months)
         if len(run) < 12:
-            return [], []
+            return [], [], None
         table = stats.spc(run, improvement_direction="neutral").reset_index(names="month")
+        if not render_chart:
+            return [], [], table
         chart = charts.spc_chart(
             table, x="month", title=f"Drug offences each month with process limits, {self.area.name}",
             ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
         )
-        latest = table.iloc[-6:]
-        unusual = latest[latest["special_cause_flag"].astype(bool)]
+        unusual = table.iloc[-6:]
+        unusual = unusual[unusual["special_cause_flag"].astype(bool)]
         if unusual.empty:
             text = ("In the last six months drug offences have varied within their usual range "
                     "(no special-cause variation on an XmR chart).")
         else:
-            text = (f"{len(unusual)} of the last six months show special-cause variation on an XmR chart "
-                    f"({', '.join(f'{m:%b %Y}' for m in unusual['month'])}): something has changed, "
+            text = ("Special-cause variation on the XmR chart in the last six months ("
+                    f"{', '.join(f'{m:%b %Y}' for m in unusual['month'])}): something has changed, "
                     "such as an operation or a change in recording.")
-        return [render.chart_html(chart)], [KeyMessage(text)]
+        return [render.chart_html(chart)], [KeyMessage(text)], chart.data
 
-    def _trend_marker(self, rates: pd.DataFrame) -> str:
-        own = rates[rates["area_code"] == self.area.code].sort_values("period_end")
-        result = stats.recent_trend(own["value"], own["lower_ci"], own["upper_ci"], polarity="NoJudgement")
-        label = getattr(result, "label", result)
-        return f"Recent trend over the last five twelve-month periods (Fingertips method): {str(label).lower()}."
+    def special_cause_months(self) -> set[pd.Timestamp]:
+        """Months outside the process limits of the XmR chart the trend section shows.
+
+        Single months beyond the limits (an operation, a recording change) would
+        otherwise pose as a seasonal peak; runs and shifts are changes of level,
+        which the seasonal index (a ratio to the mean) does not mistake for a season.
+        """
+        monthly = self.monthly(supply.DRUG_CRIME)
+        own = monthly[monthly["area_code"] == self.area.code]
+        _, _, table = self._spc(own, render_chart=False)
+        if table is None:
+            return set()
+        return set(table.loc[table["rule_outside_limits"].astype(bool), "month"])
 
     def seasonality(self) -> Section:
-        """Month × year heatmap and the seasonal pattern."""
+        """Month × year heatmap and the seasonal pattern, excluding special-cause months."""
+        title = "Seasonality"
+        if (missing := self._needs(title, "seasonality", months=24)) is not None:
+            return missing
+        if not self._monthly_publishable(supply.DRUG_CRIME):
+            return missing_section(title, _SMALL_MONTHS.format(what="drug offences"), "seasonality")
         monthly = self.monthly(supply.DRUG_CRIME)
-        table = supply.seasonality(monthly, self.area.code)
+        unusual = self.special_cause_months()
+        table = supply.seasonality(monthly, self.area.code, exclude=unusual)
         chart = charts.seasonality_heatmap(
             table, title=f"Drug offences by month and year, {self.area.name}",
             source=POLICE_SOURCE, synthetic=self.synthetic,
         )
         index = table.loc["seasonal index"]
         messages = []
-        if index.notna().any():
+        if index.notna().all():
+            excluded = (f", leaving out {narrative.join_words([f'{m:%b %Y}' for m in sorted(unusual)])} "
+                        "(outside the XmR chart's process limits)" if unusual else "")
             messages.append(KeyMessage(
                 f"Drug offences peak in {index.idxmax()} ({index.max():.2f} times an average month) "
-                f"and are lowest in {index.idxmin()} ({index.min():.2f})."
+                f"and are lowest in {index.idxmin()} ({index.min():.2f}), over the complete years held{excluded}."
             ))
-        return Section("Seasonality", [render.chart_html(chart)], messages)
+        else:
+            messages.append(KeyMessage("The data does not yet hold a complete year for every calendar month, so no "
+                                       "seasonal pattern is described.", key=False))
+        return self._finish_section(title, "seasonality", [render.chart_html(chart)], messages,
+                                    {"heatmap": chart.data})
 
-    def small_areas(self, level: str = "ward") -> Section:
-        """Ward (or LSOA) choropleth, top ten, hotspots, suppressed table.
+    def small_area_level(self, wanted: str = "ward") -> tuple[str, str]:
+        """``(level, why)``: wards only when the lookup places (nearly) all LSOAs and residents in them.
 
-        Falls back to LSOAs when the area has fewer than five wards (the City of
-        London's 25 wards are one merged ward in most published boundaries).
+        Wards are used when at least 98% of the area's LSOAs and residents have a
+        ward, and at least 90% of the area's wards receive an LSOA (a ward with no
+        LSOA would be a blank on the map and a false "no offences"). Otherwise LSOAs.
         """
-        wards = self.ctx.lookup.loc[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code]), "ward_code"]
-        if level == "ward" and wards.nunique() < 5:
-            level = "lsoa"
+        lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
+        if wanted != "ward" or "ward_code" not in lookup:
+            return "lsoa", ""
+        placed = lookup["ward_code"].notna()
+        residents = lookup["lsoa_code"].map(self.ctx.lsoa_population).fillna(0.0)
+        share_lsoas = placed.mean() if len(lookup) else 0.0
+        share_people = residents[placed].sum() / residents.sum() if residents.sum() > 0 else 0.0
+        try:
+            wards = self.ctx.dataset.boundaries("ward")
+            in_area = self._in_area(wards)
+            share_wards = lookup["ward_code"].nunique() / max(len(in_area), 1)
+        except MissingDataError:
+            share_wards = 1.0
+        if lookup["ward_code"].nunique() < 5 or share_lsoas < 0.98 or share_people < 0.98 or share_wards < 0.9:
+            return "lsoa", (f"Shown by LSOA: the lookup places the area's {len(lookup)} LSOAs in only "
+                            f"{lookup['ward_code'].nunique()} of its wards, too few for a ward picture.")
+        return "ward", ""
+
+    def _in_area(self, geo):
+        """The shapes of ``geo`` that lie inside the area (by representative point)."""
+        outline = self._outline()
+        if outline is None or outline.empty:
+            return geo.iloc[0:0]
+        points = geo.geometry.representative_point()
+        return geo[points.within(outline.union_all())]
+
+    def _small_area_groups(self, level: str) -> tuple[pd.DataFrame, dict[str, set[str]], dict[str, float]]:
+        """The small-area table, and every aggregate published from the same LSOA counts.
+
+        Groups: each small area, each deprivation quintile, and the area total. One
+        disclosure decision over all of them (:func:`cdp_analysis.sdc.protect_aggregates`)
+        means no suppressed count can be recovered by adding or subtracting published ones.
+        """
         start, end = self.latest_window
         area_rate = self.rates(supply.DRUG_CRIME)
         area_rate = area_rate[(area_rate["area_code"] == self.area.code)].iloc[-1]
@@ -273,54 +451,121 @@ class SupplyChapter:
             lsoas=self.lsoas[self.area.code], crime_types=supply.DRUG_CRIME, start=start, end=end,
             benchmark_rate=float(area_rate["value"]), years=area_rate["months_with_data"] / 12,
         )
-        published = suppress_table(
-            table, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
-        )
+        lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
+        column = "lsoa_code" if level == "lsoa" else "ward_code"
+        groups = {f"small:{c}": set(lookup.loc[lookup[column] == c, "lsoa_code"]) for c in table["code"]}
+        counts = {f"small:{c}": float(n) for c, n in zip(table["code"], table["count"], strict=True)}
+        groups["total"] = set(self.lsoas[self.area.code])
+        counts["total"] = float(area_rate["count"])
+        gradient = self._gradient_raw()
+        if gradient is not None:
+            imd = self.ctx.dataset.imd()
+            chosen = imd[imd["lsoa_code"].isin(groups["total"])].dropna(subset=["imd_decile"])
+            quintile = (chosen["imd_decile"].astype(int) + 1) // 2
+            for q, n in zip(gradient["quintile"], gradient["count"], strict=True):
+                groups[f"quintile:{q}"] = set(chosen.loc[quintile == q, "lsoa_code"])
+                counts[f"quintile:{q}"] = float(n)
+        return table, groups, counts
+
+    @cached_property
+    def _disclosure(self) -> dict[str, object]:
+        """The chapter's one disclosure decision over the small-area and deprivation aggregates."""
+        level, why = self.small_area_level(self._level_wanted)
+        table, groups, counts = self._small_area_groups(level)
+        hidden = protect_aggregates(groups, counts, self.policy, keep=("total",))
+        return {"level": level, "why": why, "table": table, "hidden": hidden}
+
+    _level_wanted = "ward"
+
+    def small_areas(self, level: str = "ward") -> Section:
+        """Ward (or LSOA) choropleth, top ten, hotspots, suppressed table: one set of hotspots."""
+        title = "Where drug crime happens"
+        if (missing := self._needs(title, "small_areas")) is not None:
+            return missing
+        self._level_wanted = level
+        decision = self._disclosure
+        level, table, hidden = decision["level"], decision["table"], decision["hidden"]
+        start, end = self.latest_window
+        area_rate = self.rates(supply.DRUG_CRIME)
+        area_rate = float(area_rate[(area_rate["area_code"] == self.area.code)].iloc[-1]["value"])
+        published = table.copy()
+        published["suppressed"] = [f"small:{c}" in hidden for c in published["code"]]
+        total = published["count"].sum()
+        published["share_pct"] = published["count"] / total * 100 if total > 0 else float("nan")
+        for column in ("count", "value", "lower_ci", "upper_ci", "share_pct"):
+            published.loc[published["suppressed"], column] = float("nan")
         published.loc[published["suppressed"], "compared_to_area"] = "Not compared"
-        hot = supply.hotspots(published)
-        geo = self.ctx.dataset.boundaries(level)
-        outline = self._outline()
-        period = f"{start:%b %Y} to {end:%b %Y}"
+        hot = published[published["compared_to_area"] == "Higher"].sort_values("value", ascending=False)
         label = "wards" if level == "ward" else "LSOAs"
-        chart = maps.choropleth(
-            geo, published[["code", "name", "count", "population", "value", "compared_to_area"]],
-            value="value", title=f"Drug offences per 1,000 residents by {level}, {period}",
-            legend_title="Per 1,000 residents", source=POLICE_SOURCE, highlight=list(hot["code"]),
-            outline=outline, synthetic=self.synthetic,
-        )
+        period = f"{start:%b %Y} to {end:%b %Y}"
+        items = []
+        try:
+            geo = self._in_area(self.ctx.dataset.boundaries(level))
+        except MissingDataError:
+            geo = None
+        if geo is not None and not geo.empty:
+            chart = maps.choropleth(
+                geo, published[["code", "name", "count", "population", "value", "compared_to_area", "suppressed"]],
+                value="value", title=f"Drug offences per 1,000 residents by {level}, {period}",
+                legend_title="Per 1,000 residents", source=POLICE_SOURCE, highlight=list(hot["code"]),
+                outline=self._outline(), synthetic=self.synthetic,
+            )
+            items.append(render.chart_html(chart))
         top = published.dropna(subset=["value"]).head(10)
         bars = charts.ranked_bars(
             top[["name", "count", "value"]], label="name", value="value",
             title=f"Ten {label} with the highest drug offence rates, {period}",
             xlabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
-            reference=float(area_rate["value"]), reference_label=f"{self.area.name} rate",
+            reference=area_rate, reference_label=f"{self.area.name} rate",
         )
-        shown = published[["name", "count", "population", "value", "lower_ci", "upper_ci", "compared_to_area"]]
+        shown = published[["name", "count", "share_pct", "population", "value", "lower_ci", "upper_ci",
+                           "compared_to_area"]]
         shown = shown.rename(columns={
-            "name": level.capitalize() if level == "ward" else "LSOA", "count": "Drug offences",
+            "name": "Ward" if level == "ward" else "LSOA", "count": "Drug offences",
+            "share_pct": f"Share of {self.area.name} offences (%)",
             "population": "Residents", "value": "Rate per 1,000", "lower_ci": "Lower 95% CI",
             "upper_ci": "Upper 95% CI", "compared_to_area": f"Compared with {self.area.name}",
         })
-        items = [
-            render.chart_html(chart), render.chart_html(bars),
+        items += [
+            render.chart_html(bars),
             render.table_html(
                 shown, f"Drug offences by {level}, {period}", synthetic=self.synthetic,
-                formats={"Drug offences": ".0f", "Residents": ",.0f", "Rate per 1,000": ".2f",
+                formats={"Drug offences": ".0f", f"Share of {self.area.name} offences (%)": ".0f",
+                         "Residents": ",.0f", "Rate per 1,000": ".2f",
                          "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"},
-                suppressed_cols=("Drug offences", "Rate per 1,000", "Lower 95% CI", "Upper 95% CI"),
+                suppressed_cols=("Drug offences", f"Share of {self.area.name} offences (%)", "Rate per 1,000",
+                                 "Lower 95% CI", "Upper 95% CI"),
                 suppressed_rows=published["suppressed"].tolist(),
             ),
         ]
-        return Section("Where drug crime happens", items, self._hotspot_messages(table, hot, label))
+        frames = {"small_areas": published, "top_ten": bars.data}
+        if not hot.empty:
+            together = pd.DataFrame([{"hotspots": len(hot), "names": "; ".join(hot["name"]),
+                                      "count": hot["count"].sum(), "share_pct": hot["share_pct"].sum()}])
+            frames["hotspots"] = together
+            items.append(render.table_html(
+                together.rename(columns={"hotspots": "Hotspots", "names": "Names", "count": "Drug offences",
+                                         "share_pct": f"Share of {self.area.name} offences (%)"}),
+                f"Hotspots together, {period}", synthetic=self.synthetic,
+                formats={"Drug offences": ",.0f", f"Share of {self.area.name} offences (%)": ".0f"}))
+        messages = self._hotspot_messages(published, hot, label)
+        if decision["why"]:
+            messages.insert(0, KeyMessage(decision["why"], key=False))
+        return self._finish_section(title, "small_areas", items, messages, frames)
 
-    def _hotspot_messages(self, table: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
-        total = table["count"].sum()
-        if hot.empty or total == 0:
-            return [KeyMessage(f"No {label[:-1]} has a drug offence rate significantly above the {self.area.name} rate.")]
-        names = list(hot["name"].head(3))
-        share = float(table.set_index("name").loc[names, "count"].sum() / total)
-        text = narrative.share_sentence(names, share, len(table), "drug offences").replace("wards", label)
-        rec = (f"Focus place-based enforcement and outreach on {narrative.join_words(names)}, "
+    def _hotspot_messages(self, published: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
+        """Every hotspot the map outlines and the table marks, named from the same rows."""
+        if hot.empty:
+            return [KeyMessage(f"No one of the {len(published)} {label} has a drug offence rate significantly "
+                               f"above the {self.area.name} rate.")]
+        names = list(hot["name"])
+        share = float(hot["share_pct"].sum())
+        count = narrative.count_words(len(names))
+        verb = "has" if len(names) == 1 else "have"
+        text = (f"{count} of the {len(published)} {label} ({narrative.join_words(names)}) {verb} a drug offence "
+                f"rate significantly higher than the {self.area.name} rate; together they hold "
+                f"{share:.0f}% of its drug offences.")
+        rec = (f"Focus place-based enforcement and outreach on {narrative.join_words(names[:5])}, "
                "with treatment services' outreach alongside.")
         return [KeyMessage(text, rec, "Supply")]
 
@@ -331,14 +576,15 @@ class SupplyChapter:
             return None
         return lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
 
-    def deprivation(self) -> Section:
-        """Drug offence rates by national IMD 2019 quintile, and the slope index of inequality."""
+    def _gradient_raw(self) -> pd.DataFrame | None:
+        """Drug offence rates by IMD quintile before disclosure control (None without IMD data)."""
+        if "gradient" in self._memo:
+            return self._memo["gradient"]
         try:
             imd = self.ctx.dataset.imd()
         except MissingDataError:
-            return Section("Drug offences and deprivation", [],
-                           [KeyMessage("The data has no IMD 2019 file, so the deprivation gradient is not shown.",
-                                       key=False)])
+            self._memo["gradient"] = None
+            return None
         start, end = self.latest_window
         latest = self.rates(supply.DRUG_CRIME)
         latest = latest[latest["area_code"] == self.area.code].iloc[-1]
@@ -346,148 +592,246 @@ class SupplyChapter:
             self.crimes, imd, self.ctx.lsoa_population, lsoas=self.lsoas[self.area.code],
             crime_types=supply.DRUG_CRIME, start=start, end=end, years=latest["months_with_data"] / 12,
         )
-        if gradient.empty:
-            return Section("Drug offences and deprivation", [],
-                           [KeyMessage("No LSOA of the area has an IMD 2019 decile in the data.", key=False)])
-        gradient["compared"] = stats.compare_to_benchmark_series(
-            gradient["lower_ci"], gradient["upper_ci"], float(latest["value"]), polarity="NoJudgement")
+        self._memo["gradient"] = None if gradient.empty else gradient
+        return self._memo["gradient"]
+
+    def deprivation(self) -> Section:
+        """Drug offence rates by national IMD 2019 quintile, and the slope index of inequality."""
+        title = "Drug offences and deprivation"
+        if (missing := self._needs(title, "deprivation")) is not None:
+            return missing
+        gradient = self._gradient_raw()
+        if gradient is None:
+            return missing_section(title, "The data has no IMD 2019 decile for the area's LSOAs, so the "
+                                   "deprivation gradient is not shown (add the IoD2019 File 7).", "deprivation")
+        hidden = self._disclosure["hidden"]
+        latest = self.rates(supply.DRUG_CRIME)
+        latest = latest[latest["area_code"] == self.area.code].iloc[-1]
+        published = gradient.copy()
+        published["suppressed"] = [f"quintile:{q}" in hidden for q in published["quintile"]]
+        for column in ("count", "value", "lower_ci", "upper_ci"):
+            published.loc[published["suppressed"], column] = float("nan")
+        published["compared"] = stats.compare_to_benchmark_series(
+            published["lower_ci"].fillna(0), published["upper_ci"].fillna(0), float(latest["value"]),
+            polarity="NoJudgement").where(~published["suppressed"], "Not compared")
         chart = charts.rate_bars(
-            gradient.assign(label="Quintile " + gradient["label"]), label="label", value="value",
-            lower="lower_ci", upper="upper_ci", colour="compared",
+            published[~published["suppressed"]].assign(label="Quintile " + published["label"]),
+            label="label", value="value", lower="lower_ci", upper="upper_ci", colour="compared",
             title=f"Drug offences per 1,000 residents by deprivation, {latest['period']}",
             xlabel="Drug offences per 1,000 residents a year (95% confidence interval)",
             source=f"{POLICE_SOURCE}; MHCLG English Indices of Deprivation 2019", synthetic=self.synthetic,
         )
-        first, last = gradient.iloc[0], gradient.iloc[-1]
-        text = (f"In {self.area.name}, drug offences ran at {narrative.number(first['value'])} per 1,000 residents "
-                f"in neighbourhoods of deprivation quintile {first['label']} and "
-                f"{narrative.number(last['value'])} in quintile {last['label']} (national IMD 2019 quintiles).")
-        index = supply.slope_index(gradient)
-        if index is not None:
-            text += (f" The slope index of inequality is {narrative.number(index['sii'])} per 1,000 "
-                     f"(95% CI {narrative.number(index['lower_ci'])} to {narrative.number(index['upper_ci'])}): "
-                     "the modelled difference between the least and the most deprived ends of the area.")
-        rec = ("Target prevention, treatment outreach and community safety work at the most deprived "
-               "neighbourhoods, where drug offences concentrate." if index and index["upper_ci"] < 0 else "")
-        return Section("Drug offences and deprivation", [render.chart_html(chart)], [KeyMessage(text, rec, "Supply")])
+        items = [render.chart_html(chart)]
+        frames = {"gradient": published}
+        shown = published[~published["suppressed"]]
+        if published["suppressed"].any():
+            note = KeyMessage("Some deprivation quintiles hold too few offences to publish (disclosure control) "
+                              "and are left out of the chart.", key=False)
+            messages = [note]
+        else:
+            messages = []
+        if len(shown) >= 2:
+            first, last = shown.iloc[0], shown.iloc[-1]
+            text = (f"In {self.area.name}, drug offences ran at {narrative.number(first['value'])} per 1,000 residents "
+                    f"in neighbourhoods of deprivation quintile {first['label']} and "
+                    f"{narrative.number(last['value'])} in quintile {last['label']} (national IMD 2019 quintiles).")
+            index = supply.slope_index(gradient) if not published["suppressed"].any() else None
+            rec = ""
+            if index is not None:
+                sii = pd.DataFrame([{"measure": "Slope index of inequality (per 1,000 residents)",
+                                     "value": index["sii"], "lower_ci": index["lower_ci"],
+                                     "upper_ci": index["upper_ci"]}])
+                frames["sii"] = sii
+                items.append(render.table_html(
+                    sii.rename(columns={"measure": "Measure", "value": "Value", "lower_ci": "Lower 95% CI",
+                                        "upper_ci": "Upper 95% CI"}),
+                    f"Slope index of inequality, {self.area.name}", synthetic=self.synthetic,
+                    formats={"Value": ".1f", "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"}))
+                text += (f" The slope index of inequality is {narrative.number(index['sii'])} per 1,000 "
+                         f"(95% CI {narrative.number(index['lower_ci'])} to {narrative.number(index['upper_ci'])}): "
+                         "the modelled difference between the least and the most deprived ends of the area.")
+                if index["upper_ci"] < 0:
+                    rec = ("Target prevention, treatment outreach and community safety work at the most deprived "
+                           "neighbourhoods, where drug offences concentrate.")
+            messages.append(KeyMessage(text, rec, "Supply"))
+        return self._finish_section(title, "deprivation", items, messages, frames)
 
     def weapons(self) -> Section:
         """Possession of weapons: rolling rate against comparators, latest comparison."""
-        return self._simple_type_section(supply.WEAPONS, "possession of weapons offences", "Possession of weapons")
+        return self._simple_type_section(supply.WEAPONS, "possession of weapons offences", "Possession of weapons",
+                                         "weapons")
 
-    def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str) -> Section:
-        monthly = self.monthly(crime_types)
-        lines = charts.trend_lines(
-            monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
-            x="month", y="rate", series="area", order=[a.name for a in self.shown],
-            title=f"{title} per 1,000 residents a year, {self.rate_label}",
-            ylabel="Offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
-        )
-        rates = self.rates(crime_types)
-        own = rates[rates["area_code"] == self.area.code].iloc[-1]
-        text = narrative.rate_sentence(
-            self.area.name, f"rate of {what}", own["value"], "per 1,000 residents", own["period"],
-            self._comparisons(rates), decimals=2,
-        )
-        return Section(title, [render.chart_html(lines)], [KeyMessage(text)])
+    def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str, key: str) -> Section:
+        if (missing := self._needs(title, key)) is not None:
+            return missing
+        table = self.comparison_table(crime_types)
+        items, frames = [self._comparison_chart(table, title)], {"comparison": table}
+        messages = [self._rate_message(table, what, decimals=2)]
+        if self._monthly_publishable(crime_types):
+            monthly = self.monthly(crime_types)
+            lines = charts.trend_lines(
+                monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
+                x="month", y="rate", series="area", order=[a.name for a in self.shown],
+                title=f"{title} per 1,000 residents a year, {self.rate_label}",
+                ylabel="Offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+            )
+            items.append(render.chart_html(lines))
+            frames["rates"] = lines.data
+        else:
+            messages.append(KeyMessage(_SMALL_MONTHS.format(what=what), key=False))
+        return self._finish_section(title, key, items, messages, frames)
 
     def neighbourhood_crime(self) -> Section:
         """The CDOF neighbourhood-crime proxy, by type, against comparators."""
-        frames, rows = [], []
-        for crime_type in supply.NEIGHBOURHOOD_CRIME:
-            monthly = self.monthly((crime_type,))
-            monthly["crime_type"] = crime_type
-            frames.append(monthly[["crime_type", "area", "month", "count", "rolling_12m", "rate"]])
-            rates = self.rates((crime_type,))
-            latest = rates[rates["period_end"] == rates["period_end"].max()]
-            own = latest[latest["area_code"] == self.area.code].iloc[0]
-            for name, label, value in self._comparisons(rates):
-                rows.append({"Crime type": crime_type, "Rate per 1,000": own["value"],
-                             "Comparator": name, "Comparator rate": value,
-                             "Compared": label})
-        chart = charts.small_multiples(
-            pd.concat(frames), facet="crime_type", x="month", y="rate", series="area",
-            order=[a.name for a in self.shown],
-            title=f"Neighbourhood crime per 1,000 residents a year, {self.rate_label}",
-            ylabel="Crimes per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
-        )
-        total = self.rates(supply.NEIGHBOURHOOD_CRIME)
-        own = total[total["area_code"] == self.area.code].iloc[-1]
-        text = narrative.rate_sentence(
-            self.area.name, "neighbourhood crime rate (burglary, robbery, theft from the person and vehicle crime)",
-            own["value"], "per 1,000 residents", own["period"], self._comparisons(total),
-        )
-        table = pd.DataFrame(rows)
-        items = [render.chart_html(chart)]
-        if not table.empty:
-            items.append(render.table_html(
-                table, "Neighbourhood crime, latest twelve months", synthetic=self.synthetic,
-                formats={"Rate per 1,000": ".2f", "Comparator rate": ".2f"},
-            ))
-        return Section("Neighbourhood crime", items, [KeyMessage(text)])
+        title = "Neighbourhood crime"
+        if (missing := self._needs(title, "neighbourhood")) is not None:
+            return missing
+        frames, tables = [], []
+        for crime_type in (*supply.NEIGHBOURHOOD_CRIME, None):
+            types = supply.NEIGHBOURHOOD_CRIME if crime_type is None else (crime_type,)
+            table = self.comparison_table(types)
+            table.insert(0, "crime_type", crime_type or "All four types")
+            tables.append(table)
+            if crime_type is not None and self._monthly_publishable(types):
+                monthly = self.monthly(types)
+                monthly["crime_type"] = crime_type
+                frames.append(monthly[["crime_type", "area", "month", "count", "rolling_12m", "rate"]])
+        table = pd.concat(tables, ignore_index=True)
+        items = []
+        result = {"comparison": table}
+        if frames:
+            chart = charts.small_multiples(
+                pd.concat(frames), facet="crime_type", x="month", y="rate", series="area",
+                order=[a.name for a in self.shown],
+                title=f"Neighbourhood crime per 1,000 residents a year, {self.rate_label}",
+                ylabel="Crimes per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+            )
+            items.append(render.chart_html(chart))
+            result["rates"] = chart.data
+        shown = table[["crime_type", "area", "count", "value", "lower_ci", "upper_ci", "focus_compared"]].rename(
+            columns={"crime_type": "Crime type", "area": "Area", "count": "Crimes", "value": "Rate per 1,000",
+                     "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI",
+                     "focus_compared": f"{self.area.name} compared with this area"})
+        items.append(render.table_html(
+            shown, f"Neighbourhood crime, {table['period'].iloc[0]}", synthetic=self.synthetic,
+            formats={"Crimes": ",.0f", "Rate per 1,000": ".2f", "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"},
+            suppressed_cols=("Crimes", "Rate per 1,000", "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=table["suppressed"].tolist()))
+        total = tables[-1].drop(columns="crime_type")
+        message = self._rate_message(
+            total, "neighbourhood crime (burglary, robbery, theft from the person and vehicle crime)")
+        return self._finish_section(title, "neighbourhood", items, [message], result)
 
     def has_stop_search(self) -> bool:
         """Whether the data holds stop-and-search records."""
         return "stop_search" in self.ctx.dataset.available()
 
     def stop_and_search(self) -> Section:
-        """Drug searches located in the area: volume, find rate, disproportionality."""
+        """Drug searches located in the area: volume, find rate, disproportionality.
+
+        Only months whose stop-and-search files include the area's force count; a
+        month missing from the archive is blank, never zero.
+        """
         from cdp_analysis import stop_search
 
+        title = "Stop and search for drugs"
+        held = self.ctx.dataset.police_forces("stop_search")
+        forces = self.ctx.forces(self.area.code)
+        own = police_months(held, forces)
+        hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
+        if not own:
+            names = narrative.join_words(self.ctx.registry.force_names(self.area.code))
+            return missing_section(title, f"The data has no stop-and-search files from "
+                                   f"{names or 'the force that polices the area'}, so "
+                                   f"searches in {self.area.name} are not shown ({hint}).", "stop_search")
+        covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in own]))
         searches = self.ctx.dataset.stop_search()
+        searches = searches[pd.to_datetime(searches["month"]).isin(covered)]
         lads = self.ctx.dataset.boundaries("lad")
         lads = lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
         located = stop_search.locate_in_area(searches, lads)
         drugs = stop_search.drug_searches(located[located["area_code"].notna()])
+        span = pd.period_range(own[0], own[-1], freq="M").strftime("%Y-%m")
+        gaps = [m for m in span if m not in set(own)]
+        coverage = (Coverage.partial(f"Stop-and-search files are missing for {describe_months(gaps)}; those "
+                                     "months are left blank, never counted as zero.") if gaps else COVERED)
         if drugs.empty:
-            return Section("Stop and search for drugs", [],
-                           [KeyMessage(f"No stop and search for drugs is located in {self.area.name} in the data.")])
+            return Section(title, [], [KeyMessage(f"No stop and search for drugs is located in {self.area.name} "
+                                                  f"in {describe_months(own)}.")], coverage, {}, "stop_search")
         drugs = drugs.assign(area_code=self.area.code)
-        monthly = stop_search.monthly_searches(drugs)
+        monthly = stop_search.monthly_searches(drugs, start=own[0], end=own[-1])
+        monthly["searches"] = monthly["searches"].astype(float).where(monthly["month"].isin(covered))
         monthly["twelve_month_average"] = monthly["searches"].rolling(12, min_periods=12).mean()
-        bars = charts.monthly_bars(
-            monthly[["month", "searches", "twelve_month_average"]], x="month", y="searches", smooth="twelve_month_average",
-            title=f"Searches for controlled drugs each month, {self.area.name}", ylabel="Searches",
-            source=STOP_SEARCH_SOURCE, synthetic=self.synthetic,
-        )
-        items, messages = [render.chart_html(bars)], []
+        items: list[str] = []
+        messages: list[KeyMessage] = []
+        frames: dict[str, pd.DataFrame] = {}
+        if publishable_series(monthly["searches"], self.policy):
+            bars = charts.monthly_bars(
+                monthly[["month", "searches", "twelve_month_average"]], x="month", y="searches",
+                smooth="twelve_month_average", title=f"Searches for controlled drugs each month, {self.area.name}",
+                ylabel="Searches", source=STOP_SEARCH_SOURCE, synthetic=self.synthetic,
+            )
+            items.append(render.chart_html(bars))
+            frames["monthly"] = bars.data
+        else:
+            messages.append(KeyMessage(_SMALL_MONTHS.format(what="drug searches"), key=False))
         finds = stop_search.find_rate(drugs, period="financial_year")
-        finds = finds[finds["flag_recorded"] > 0]
+        finds = finds[finds["searches"] > 0]
         if not finds.empty:
-            items.append(render.table_html(self._find_table(finds), f"Drug searches and what they found, {self.area.name}",
-                                           synthetic=self.synthetic,
-                                           formats={"Drug searches": ",.0f", "With outcome flag": ",.0f"}))
-            last = finds.iloc[-1]
-            months = int(last["months_with_data"])
-            when = f"In {last['period']}" + (f" so far ({months} months)" if months < 12 else "")
-            messages.append(KeyMessage(
-                f"{when}, {narrative.number(last['find_rate'])}% of {int(last['flag_recorded']):,} drug "
-                f"searches in {self.area.name} found what was searched for (95% CI "
-                f"{narrative.number(last['find_rate_lower'])}% to {narrative.number(last['find_rate_upper'])}%)."
-            ))
-        items_d, message_d = self._disproportionality(drugs)
-        return Section("Stop and search for drugs", items + items_d, messages + message_d)
+            table = self._find_table(finds)
+            frames["find_rate"] = table
+            items.append(render.table_html(
+                table.drop(columns="suppressed"), f"Drug searches and what they found, {self.area.name}",
+                synthetic=self.synthetic, formats={"Drug searches": ",.0f", "With outcome flag": ",.0f"},
+                suppressed_cols=("Drug searches", "With outcome flag", "Found (%)", "Lower 95% CI", "Upper 95% CI"),
+                suppressed_rows=table["suppressed"].tolist()))
+            messages.append(self._find_message(table))
+        items_d, messages_d, frame_d = self._disproportionality(drugs)
+        if frame_d is not None:
+            frames["disproportionality"] = frame_d
+        return Section(title, items + items_d, messages + messages_d, coverage, frames, "stop_search")
 
     def _find_table(self, finds: pd.DataFrame) -> pd.DataFrame:
-        table = finds[["period", "months_with_data", "searches", "flag_recorded", "find_rate",
+        """Find rates by financial year; a year with a count (or its complement) in the suppressed range is hidden."""
+        table = finds[["period", "months_with_data", "searches", "flag_recorded", "found", "find_rate",
                        "find_rate_lower", "find_rate_upper"]].copy()
+        small = pd.DataFrame({c: self.policy.primary(s) for c, s in {
+            "searches": table["searches"], "flag": table["flag_recorded"], "found": table["found"],
+            "not_found": table["flag_recorded"] - table["found"]}.items()})
+        rate_hidden = small[["flag", "found", "not_found"]].any(axis=1).to_numpy()
         for col in ("find_rate", "find_rate_lower", "find_rate_upper"):
-            table[col] = table[col].round(1)
-        return table.rename(columns={
+            table[col] = table[col].round(1).where(~rate_hidden)
+        table["searches"] = table["searches"].astype(float).where(~small["searches"].to_numpy())
+        table["flag_recorded"] = table["flag_recorded"].astype(float).where(~small["flag"].to_numpy())
+        table["suppressed"] = rate_hidden | small["searches"].to_numpy()
+        return table.drop(columns="found").rename(columns={
             "period": "Financial year", "months_with_data": "Months of data", "searches": "Drug searches",
             "flag_recorded": "With outcome flag", "find_rate": "Found (%)", "find_rate_lower": "Lower 95% CI",
             "find_rate_upper": "Upper 95% CI"})
 
-    def _disproportionality(self, drugs: pd.DataFrame) -> tuple[list, list[KeyMessage]]:
+    def _find_message(self, table: pd.DataFrame) -> KeyMessage:
+        last = table.iloc[-1]
+        months = int(last["Months of data"])
+        when = f"In {last['Financial year']}" + (f" so far ({months} months)" if months < 12 else "")
+        if last["Found (%)"] != last["Found (%)"]:
+            return KeyMessage(f"{when}, too few drug searches in {self.area.name} had a recorded outcome link to "
+                              "publish a find rate (disclosure control).", key=False)
+        return KeyMessage(
+            f"{when}, {narrative.number(last['Found (%)'])}% of the {int(last['With outcome flag']):,} drug searches "
+            f"in {self.area.name} with a recorded outcome link found what was searched for (95% CI "
+            f"{narrative.number(last['Lower 95% CI'])}% to {narrative.number(last['Upper 95% CI'])}%).")
+
+    def _disproportionality(self, drugs: pd.DataFrame) -> tuple[list, list[KeyMessage], pd.DataFrame | None]:
         from cdp_analysis import stop_search
 
         try:
             census = self.ctx.dataset.census()
         except MissingDataError:
             return [], [KeyMessage("Disproportionality needs Census 2021 ethnic group counts, which the data lacks.",
-                                   key=False)]
+                                   key=False)], None
         census = census[census["area_code"].isin(self.ctx.lad_codes(self.area.code))]
-        start, end = self.latest_window
+        end = drugs["month"].max()
+        start = end - pd.DateOffset(months=11)
         recent = drugs[(drugs["month"] >= start) & (drugs["month"] <= end)]
         ratios = stop_search.disproportionality(recent, census)
         ratios = ratios[ratios["residents"] > 0]
@@ -495,6 +839,9 @@ class SupplyChapter:
             ratios, "searches", policy=self.policy,
             derived_cols=("value", "lower_ci", "upper_ci", "ratio", "ratio_lower_ci", "ratio_upper_ci"),
         )
+        if published.loc[published["group"] == "White", "suppressed"].any():
+            for col in ("ratio", "ratio_lower_ci", "ratio_upper_ci"):
+                published[col] = float("nan")
         shown = published[["group", "searches", "residents", "value", "ratio", "ratio_lower_ci", "ratio_upper_ci", "note"]]
         table = render.table_html(
             shown.rename(columns={"group": "Ethnic group (Census 2021)", "searches": "Drug searches",
@@ -519,10 +866,10 @@ class SupplyChapter:
                 "Review the grounds and outcomes of drug searches with the police and crime panel and "
                 "community scrutiny groups.", "Supply",
             ))
-        return [table], messages
+        return [table], messages, shown
 
     def sections(self, small_area_level: str = "ward") -> dict[str, Section]:
-        """Every section in reading order; stop and search only when the data has it."""
+        """Every section in reading order."""
         found = {
             "headline": self.headline(), "trend": self.trend(), "seasonality": self.seasonality(),
             "small_areas": self.small_areas(small_area_level), "deprivation": self.deprivation(),
@@ -538,7 +885,10 @@ class SupplyChapter:
         return list(self.sections().values())
 
 
+_SMALL_MONTHS = ("Monthly figures of {what} are not shown: some months hold fewer than five, which disclosure "
+                 "control does not publish (twelve-month totals are shown instead).")
+
+
 def key_messages(sections: list[Section], synthetic: bool) -> str:
-    """The chapter's key messages and recommendations as Markdown."""
-    messages = [m for s in sections for m in s.messages if m.key]
-    return narrative.to_markdown(messages, synthetic=synthetic)
+    """The chapter's key messages and recommendations as Markdown, each once."""
+    return base.key_messages(sections, synthetic)

@@ -2,7 +2,8 @@
 
 Numbers in treatment by substance, continuity of care after prison, naloxone,
 county lines, disruptions, young people in treatment, budgets, deaths in
-treatment and treatment progress reach a partnership as management information
+treatment, treatment progress, homelessness support needs (H-CLIC), out-of-court
+disposals and drug testing on arrest reach a partnership as management information
 (NDTMS/ViewIt extracts, police and Home Office returns, finance). Analysts copy
 the header-only templates shipped in ``resources/local_templates/``
 (:func:`copy_templates`, the ``cdp templates`` command), fill them in and drop
@@ -173,6 +174,41 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
          Column("successful_completions", "count", "people who completed treatment free of dependence")),
         key=("area_code", "period", "substance_group"),
         not_above=(("substantial_progress", "in_treatment"), ("successful_completions", "in_treatment")),
+    ),
+    Template(
+        "homelessness_support_needs", "Households owed a homelessness duty with a drug or alcohol dependency need "
+        "(H-CLIC support needs)",
+        (_area(), _period(),
+         Column("households_assessed", "count", "households assessed and owed a prevention or relief duty"),
+         Column("with_support_needs", "count", "of those, households with one or more support needs"),
+         Column("drug_dependency", "count", "households with a support need: drug dependency"),
+         Column("alcohol_dependency", "count", "households with a support need: alcohol dependency")),
+        key=("area_code", "period"),
+        not_above=(("with_support_needs", "households_assessed"), ("drug_dependency", "with_support_needs"),
+                   ("alcohol_dependency", "with_support_needs")),
+    ),
+    Template(
+        "out_of_court_disposals", "Out-of-court disposals for drug offences",
+        (_area(), _period(),
+         Column("disposal", "choice", "the disposal given",
+                ("community resolution", "cannabis or khat warning", "penalty notice", "simple caution",
+                 "conditional caution", "diversion scheme")),
+         Column("offence", "choice", "the offence group", ("drug possession", "drug supply", "other")),
+         Column("count", "count", "disposals given"),
+         Column("referred_to_treatment", "count", "of those, people referred to drug education or treatment",
+                required=False)),
+        key=("area_code", "period", "disposal", "offence"),
+        not_above=(("referred_to_treatment", "count"),),
+    ),
+    Template(
+        "drug_testing_on_arrest", "Drug testing on arrest (opiates and cocaine)",
+        (_area(), _period(),
+         Column("tests", "count", "people tested for opiates and cocaine on arrest"),
+         Column("positive", "count", "tests positive for opiates, cocaine or both"),
+         Column("required_assessments", "count", "required initial assessments imposed after a positive test"),
+         Column("assessments_attended", "count", "of those, assessments attended")),
+        key=("area_code", "period"),
+        not_above=(("positive", "tests"), ("assessments_attended", "required_assessments")),
     ),
 )}
 
