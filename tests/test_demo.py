@@ -124,6 +124,8 @@ def test_layout_follows_the_data_contract(demo_dir: Path, demo_run: DemoSummary)
         "dfe_exclusions/SFR35_2017_national_region_la_school_data.csv", "other/drugsmisusetables-demo.xlsx",
         "local/homelessness_support_needs.csv", "local/out_of_court_disposals.csv",
         "local/drug_testing_on_arrest.csv",
+        "ndtms/ViewIt Export Data_LAs.csv", "ndtms/ViewIt Export Data_England.csv",
+        "ndtms/Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv", "fingertips/demo-unmet-need.csv",
     }
     months = pd.period_range(end=END, periods=MONTHS, freq="M").strftime("%Y-%m")
     for m in months:
@@ -537,3 +539,56 @@ def test_demo_searches_show_disproportionality(demo_dir: Path) -> None:
     ratios = stop_search.disproportionality(searches, census).set_index("label")["ratio"]
     assert 3 <= ratios["Black"] <= 5, ratios
     assert 1 <= ratios["Asian"] <= 2, ratios
+
+
+# -- treatment (NDTMS and unmet need) --------------------------------------------------------------
+
+
+def test_ndtms_exports_read_back_and_cover_every_demo_borough(demo_dir: Path) -> None:
+    import csv
+
+    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.sources import fingertips as ft
+    from cdp_analysis.sources import ndtms
+
+    boroughs = {a.code for a in AreaRegistry.builtin().of_type("utla", "lad", demo=True)}
+    path = demo_dir / "ndtms" / "ViewIt Export Data_LAs.csv"
+    assert ndtms.layout_of(next(csv.reader(path.open()))) == "viewit_la"
+    frame = ndtms.read_ndtms(path)
+    assert set(frame["area_code"]) == boroughs
+    with path.open(newline="") as handle:
+        raw = list(csv.DictReader(handle))
+    assert {r["sex"] for r in raw} >= {"Total", "TOTAL"}  # the real quirk, reproduced
+    for code in boroughs:
+        rows = frame[frame["area_code"].eq(code)]
+        assert set(rows["substance_group"]) == set(ndtms.SUBSTANCE_GROUPS)
+        latest = rows["period"].max()
+        done = rows[rows["period"].eq(latest) & rows["category"].eq("successful completion")
+                    & rows["sex"].eq("total") & rows["age_group"].eq("total")].set_index("substance_group")
+        # completions are plausible for England: ~5% opiate, ~30% non-opiate, ~35% alcohol
+        assert 1 <= done.loc["opiate", "value"] <= 12
+        assert 15 <= done.loc["non-opiate only", "value"] <= 50
+        assert 20 <= done.loc["alcohol only", "value"] <= 55
+        heads = rows[rows["measure"].eq("in_treatment") & rows["breakdown"].eq("total")
+                     & rows["sex"].eq("total") & rows["age_group"].eq("total")]
+        assert heads["count"].notna().all() and (heads["count"] % 5 == 0).all()
+        scnr = rows[rows["measure"].eq("scnr_completions") & rows["period"].eq(latest)]
+        assert scnr["count"].isna().all()  # NULL in the latest year, as the real export
+    england = ndtms.read_ndtms(demo_dir / "ndtms" / "ViewIt Export Data_England.csv")
+    assert set(england["area_code"]) == {"E92000001"}
+    estimates = ndtms.read_ndtms(demo_dir / "ndtms" / "Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv")
+    assert boroughs <= set(estimates["area_code"])
+    unmet = ft.to_indicator_table(ft.read_export(demo_dir / "fingertips" / "demo-unmet-need.csv"))
+    for ident in ("93517", "93532"):
+        assert boroughs <= set(unmet.loc[unmet["indicator_id"].eq(ident), "area_code"])
+    assert unmet["value"].between(0, 100).all()
+
+
+def test_demo_la_header_is_the_real_one(demo_dir: Path) -> None:
+    import csv
+
+    from tests.conftest import require_shared
+
+    real = require_shared("data/real/ndtms/ViewIt Export Data_LAs.csv")
+    with real.open(newline="") as a, (demo_dir / "ndtms" / "ViewIt Export Data_LAs.csv").open(newline="") as b:
+        assert next(csv.reader(a)) == next(csv.reader(b))

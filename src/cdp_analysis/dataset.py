@@ -45,6 +45,7 @@ TABLES: dict[str, str] = {
     "exclusions": "exclusions.parquet",
     "pupil_headcount": "pupil_headcount.parquet",
     "csew": "csew.parquet",
+    "ndtms": "ndtms.parquet",
 }
 _HINTS = {
     "street_crime": "police.uk street-crime CSVs (YYYY-MM-<force>-street.csv) or archives",
@@ -63,6 +64,7 @@ _HINTS = {
     "exclusions": "a DfE exclusions by reason CSV (reasons.csv or SFR35_2017_reason_for_exclusion.csv)",
     "pupil_headcount": "the DfE exclusions main table CSV with a headcount column",
     "csew": "the ONS CSEW drug misuse appendix tables workbook (drugsmisusetables<month><yy>.xlsx)",
+    "ndtms": "an NDTMS ViewIt export CSV (all-LA or England layout) or the adult England table",
 }
 _LEVELS = ("lsoa", "ward", "lad")
 _MONTH_PARTITIONING = pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
@@ -236,6 +238,10 @@ class Dataset:
     def csew(self) -> pd.DataFrame:
         """CSEW last-year drug use by drug, age and sex: :data:`cdp_analysis.sources.csew.CSEW_COLUMNS`."""
         return pd.read_parquet(self._path("csew"))
+
+    def ndtms(self) -> pd.DataFrame:
+        """NDTMS treatment counts, tidy (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`)."""
+        return pd.read_parquet(self._path("ndtms"))
 
     def local(self, name: str) -> pd.DataFrame:
         """The local return ``name`` (its template's file name without ``.csv``)."""

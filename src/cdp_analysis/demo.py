@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from cdp_analysis import demo_treatment
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.demo_demand import write_demand_files
 from cdp_analysis.demo_geo import Geography, build_geography
@@ -59,7 +60,7 @@ from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 __all__ = ["GENERATOR_VERSION", "DemoSummary", "generate_demo", "demo_is_current", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.2.0"
+GENERATOR_VERSION = "1.3.0"
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
@@ -323,6 +324,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str) -> dict:
 
     fingertips = _fingertips(_rng(seed, "fingertips"), geo, population, imd)
     _write_csv(root / "fingertips" / "demo-indicators.csv", fingertips, crlf=True)
+    treatment = demo_treatment.write_treatment(root, seed, geo, population, imd)
 
     counts = {
         "boroughs": len(geo.lads),
@@ -332,6 +334,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str) -> dict:
         "crime_rows": crime_rows,
         "stop_search_rows": stop_rows,
         "fingertips_rows": len(fingertips),
+        **treatment,
     }
     counts.update(write_demand_files(root, seed, geo, population))  # demand chapter: DfE, CSEW, local returns
     (root / "README.md").write_text(_readme(seed, months, end_month, calendar_months, counts), encoding="utf-8")
@@ -479,6 +482,7 @@ demo and real data:
 | `population/` | ONS small-area population estimates by single year of age |
 | `census/` | ONS Census 2021 ethnic group (6 categories) by local authority, a "create a custom dataset" download |
 | `imd/` | English Indices of Deprivation 2019, File 7 columns |
+| `ndtms/` | NDTMS ViewIt exports (all-LA and England layouts) and alcohol dependence estimates; unmet need (Fingertips 93517/93532) in `fingertips/demo-unmet-need.csv` (see `cdp_analysis.demo_treatment`) |
 | `dfe_children/`, `dfe_exclusions/`, `other/`, `local/` | DfE children in need (C3), looked-after children, exclusions by reason (both layouts) and pupil headcount; the ONS CSEW drug misuse workbook; local returns (see `cdp_analysis.demo_demand`) |
 
 Codes are fictional and start with **Z**, a letter ONS never issues: region `Z12000001`,

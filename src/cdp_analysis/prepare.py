@@ -64,7 +64,7 @@ _MANIFEST_FORMAT = 1
 SOURCES: dict[str, int] = {
     "boundaries": 2, "lookup": 1, "indicators": 1, "population": 2, "imd": 2,
     "census": 1, "local": 1, "street_crime": 2, "stop_search": 1, "outcomes": 2,
-    "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1,
+    "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 1,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
 #: their units depend on the lookup and the boundaries.
@@ -86,9 +86,10 @@ _READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "exclusions": ("dfe", "is_exclusions", ("read_exclusions",)),
     "pupil_headcount": ("dfe", "is_pupil_headcount", ("read_pupil_headcount",)),
     "csew": ("csew", "is_csew", ("read_csew",)),
+    "ndtms": ("ndtms", "is_ndtms", ("read_ndtms",)),
 }
 # sources whose step is one call of their reader on each file
-_ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew")
+_ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew", "ndtms")
 _CLASSIFIED = ("indicators", "lookup", "population", "imd", "census", "local", *_ONE_CALL)  # order of the is_… checks
 _TABULAR = {".csv", ".xlsx", ".xls", ".xlsm"}
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}

@@ -313,3 +313,83 @@ def test_is_export_is_false_for_other_files(tmp_path):
     other.write_text("Indicator ID,Indicator,Definition\n1,x,y\n")
     assert not ft.is_export(other)
     assert not ft.is_export(tmp_path / "does-not-exist.csv")
+
+
+# -- the third header variant, unmet need, deprivation deciles --------------------------------------
+
+THIRD = "la_hospital_admissions_2324.csv"
+_VARIANTS = {MODERN: "Column not used", OLDER: "Compared to Region value or percentiles",
+             THIRD: "Compared to percentiles", "unmet_opiates.csv": "Column not used",
+             "unmet_alcohol.csv": "Column not used"}
+
+
+def _csv_records(path):
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.mark.parametrize("name", sorted(_VARIANTS))
+def test_every_real_header_variant_reads_into_the_indicator_table(real_file, name):
+    path = real_file(f"fingertips/{name}")
+    records = _csv_records(path)
+    header = [h.strip() for h in records[0]]
+    assert header[22] == _VARIANTS[name]  # column 23, as published
+    assert ft.is_export(path)
+    frame = ft.read_export(path)
+    assert "Column not used" not in frame.columns
+    assert len(frame) == len(records) - 1
+    table = ft.to_indicator_table(frame)
+    assert len(table) == len(records) - 1
+    ids = {r[header.index("Indicator ID")] for r in records[1:]}
+    assert set(table["indicator_id"]) == ids
+    values = [float(r[header.index("Value")]) if r[header.index("Value")] else math.nan for r in records[1:]]
+    assert table["value"].astype("float64").tolist() == pytest.approx(values, nan_ok=True)
+
+
+def test_unmet_need_exports_are_93517_and_93532(real_file):
+    for name, ident in (("unmet_opiates.csv", "93517"), ("unmet_alcohol.csv", "93532")):
+        records = _csv_records(real_file(f"fingertips/{name}"))
+        header = records[0]
+        england = [r for r in records[1:] if r[header.index("Area Code")] == "E92000001"]
+        table = ft.to_indicator_table(ft.read_export(real_file(f"fingertips/{name}")))
+        assert set(table["indicator_id"]) == {ident}
+        got = table[table["area_code"].eq("E92000001")].sort_values("period")
+        england.sort(key=lambda r: r[header.index("Time period")])
+        assert got["value"].astype(float).tolist() == pytest.approx(
+            [float(r[header.index("Value")]) for r in england])
+        assert got["count"].astype(float).tolist() == pytest.approx(
+            [float(r[header.index("Count")]) for r in england])  # 3-year averages: not whole
+
+
+def test_deprivation_decile_rows_reach_the_indicator_table(real_file):
+    path = real_file(f"fingertips/{THIRD}")
+    records = _csv_records(path)
+    header = records[0]
+    kinds = [r[header.index("Category Type")] for r in records[1:]]
+    expected = sum("deprivation deciles" in k for k in kinds)
+    table = ft.to_indicator_table(ft.read_export(path))
+    deciles = ft.deprivation_rows(table)
+    assert len(deciles) == expected > 0
+    wanted = "County & UA deprivation deciles in England (IMD2019, 4/23 geography)"
+    latest = deciles[deciles["category_type"].eq(wanted)]
+    assert sorted(latest["decile"].unique()) == list(range(1, 11))
+    most = [r for r in records[1:] if r[header.index("Category Type")] == wanted
+            and r[header.index("Category")] == "Most deprived decile (IMD2019)"
+            and r[header.index("Time period")] == "2022/23" and r[header.index("Sex")] == "Persons"]
+    got = latest[latest["decile"].eq(1) & latest["period"].eq("2022/23") & latest["sex"].eq("Persons")]
+    assert got["value"].astype(float).tolist() == pytest.approx(
+        [float(r[header.index("Value")]) for r in most])
+
+
+@pytest.mark.parametrize(("category", "decile"), [
+    ("Most deprived decile (IMD2019)", 1), ("Second most deprived decile (IMD2019)", 2),
+    ("Third more deprived decile (IMD2019)", 3), ("Fourth more deprived decile (IMD2019)", 4),
+    ("Fifth more deprived decile (IMD2019)", 5), ("Fifth less deprived decile (IMD2019)", 6),
+    ("Fourth less deprived decile (IMD2019)", 7), ("Third less deprived decile (IMD2019)", 8),
+    ("Second least deprived decile (IMD2019)", 9), ("Least deprived decile (IMD2015)", 10),
+    ("Persons", None), ("", None), (None, None),
+])
+def test_deprivation_decile_names(category, decile):
+    assert ft.deprivation_decile(category) == decile

@@ -8,6 +8,8 @@ header being line 1 (``line = row_index + header_lines + 1``).
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -25,6 +27,9 @@ __all__ = [
     "to_number",
     "to_count",
     "line_of",
+    "decode_bytes",
+    "csv_records",
+    "csv_header",
 ]
 
 #: Markers publishers use for a value that is not shown, with their reason.
@@ -172,3 +177,45 @@ def to_count(
             expected="a count of 0 or more", found=repr(series.iloc[position]),
         )
     return values, reasons
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 text (BOM stripped) when it decodes, else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def csv_records(text: str, path: Path) -> tuple[list[list[str]], list[int]]:
+    """Non-blank CSV records and the editor line each starts on (quoted newlines counted)."""
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    end = 0
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                starts.append(start)
+    except csv.Error as exc:
+        raise DataFormatError(f"malformed CSV ({exc})", path=path, line=end + 1,
+                              expected="comma-separated values") from None
+    return rows, starts
+
+
+def csv_header(path: Path, sample_bytes: int = 16384) -> list[str] | None:
+    """The stripped names of a CSV file's first line, or None if it cannot be read. Never raises."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(sample_bytes)
+    except OSError:
+        return None
+    lines = decode_bytes(head).splitlines()
+    if not lines:
+        return None
+    try:
+        return [h.strip() for h in next(csv.reader([lines[0]]))]
+    except (csv.Error, StopIteration):
+        return None

@@ -1,13 +1,23 @@
 """OHID Fingertips: "Export data" CSV files and the public API.
 
 A Fingertips export is a CSV whose header begins ``Indicator ID,Indicator Name``.
-Two published header variants are read (both real, see ``shared/data/real``):
+Three published header variants are read (all real, see ``shared/data/real``);
+they differ in column 23:
 
 * the 26-column header ending ``…, Compared to England value or percentiles,
   Compared to Region value or percentiles, Time period Sortable, New data,
-  Compared to goal``;
+  Compared to goal`` (``indicators-CountyUA.data.csv``);
 * the 27-column header where the 23rd column is literally ``Column not used`` and
-  a final ``Time period range`` column follows.
+  a final ``Time period range`` column follows (``indicator-93495-all-areas.csv``,
+  ``unmet_opiates.csv``, ``unmet_alcohol.csv``);
+* the 28-column header where the 23rd column is ``Compared to percentiles``
+  (``la_hospital_admissions_2324.csv``).
+
+Deprivation-decile rows (``Category Type`` such as ``County & UA deprivation
+deciles in England (IMD2019, 4/21 geography)``, ``Category`` such as ``Most
+deprived decile (IMD2019)``) are kept: they reach the indicator table with their
+``category_type``/``category``; :func:`deprivation_decile` reads the decile number
+and :func:`deprivation_rows` selects them for inequality analysis.
 
 :func:`read_export` keeps every published column (unknown extra ones too, as
 text), drops ``Column not used``, types the numbers and adds ``is_headline``
@@ -59,6 +69,8 @@ __all__ = [
     "read_metadata",
     "to_indicator_table",
     "period_sort_key",
+    "deprivation_decile",
+    "deprivation_rows",
     "FingertipsClient",
 ]
 
@@ -469,6 +481,51 @@ def period_sort_key(period: str) -> tuple[int, int, int, int, int, str]:
         return (1, 0, 0, 0, 0, str(period))
     start_year, start_month, end_year, end_month = bounds
     return (0, end_year, end_month, start_year, start_month, "")
+
+
+# -- deprivation deciles ---------------------------------------------------------------------------
+
+_ORDINALS = {"most": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_DECILE = re.compile(r"^\s*(?:(?P<extreme>most|least)|(?P<nth>second|third|fourth|fifth)\s+"
+                     r"(?P<side>most|more|least|less))\s+deprived\s+decile", re.IGNORECASE)
+
+
+def deprivation_decile(category: str | None) -> int | None:
+    """The decile (1 = most deprived … 10 = least deprived) a Fingertips Category names, else None.
+
+    Fingertips counts from both ends: ``Most``, ``Second most``, ``Third more``,
+    ``Fourth more``, ``Fifth more`` deprived are deciles 1-5; ``Fifth less`` …
+    ``Second least``, ``Least`` deprived are 6-10.
+
+    Examples
+    --------
+    >>> [deprivation_decile(c) for c in ("Most deprived decile (IMD2019)",
+    ...  "Fourth more deprived decile (IMD2019)", "Fifth less deprived decile (IMD2019)",
+    ...  "Least deprived decile (IMD2015)", "Persons")]
+    [1, 4, 6, 10, None]
+    """
+    if not isinstance(category, str):
+        return None
+    m = _DECILE.match(category)
+    if m is None:
+        return None
+    if m["extreme"]:
+        return 1 if m["extreme"].lower() == "most" else 10
+    n = _ORDINALS[m["nth"].lower()]
+    return n if m["side"].lower() in ("most", "more") else 11 - n
+
+
+def deprivation_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The deprivation-decile rows of an indicator table, with a ``decile`` column (1 = most deprived).
+
+    Rows whose ``category_type`` mentions deprivation deciles and whose
+    ``category`` names a decile; several Category Type vintages (IMD2015,
+    IMD2019 on 4/19, 4/20, 4/21, 4/23 geographies) stay apart in ``category_type``.
+    """
+    kind = table["category_type"].fillna("").str.contains("deprivation decile", case=False)
+    rows = table[kind].copy()
+    rows["decile"] = rows["category"].map(deprivation_decile).astype("Int64")
+    return rows[rows["decile"].notna()]
 
 
 # -- metadata -------------------------------------------------------------------------------------

@@ -18,8 +18,6 @@ and names the file, line and column of the first problem.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import shutil
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError
-from cdp_analysis.sources._common import SUPPRESSION_MARKERS, to_number
+from cdp_analysis.sources._common import SUPPRESSION_MARKERS, csv_header, csv_records, decode_bytes, to_number
 
 __all__ = [
     "Column",
@@ -256,21 +254,6 @@ def copy_templates(dest_dir: str | Path, overwrite: bool = False) -> list[Path]:
 # -- reading a return -----------------------------------------------------------------------------
 
 
-def _header(path: Path) -> list[str] | None:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8192)
-    except OSError:
-        return None
-    text = _decode(head).splitlines()
-    if not text:
-        return None
-    try:
-        return [h.strip() for h in next(csv.reader([text[0]]))]
-    except (csv.Error, StopIteration):
-        return None
-
-
 def identify_template(header: list[str] | tuple[str, ...]) -> Template | None:
     """The template whose columns are exactly ``header`` (any order), else None."""
     wanted = {h.strip().lower() for h in header}
@@ -282,7 +265,7 @@ def identify_template(header: list[str] | tuple[str, ...]) -> Template | None:
 
 def is_local_return(path: str | Path) -> bool:
     """Whether ``path`` is a CSV with the header of one of the templates. Never raises."""
-    header = _header(Path(path))
+    header = csv_header(Path(path))
     return header is not None and identify_template(header) is not None
 
 
@@ -316,7 +299,7 @@ def read_local_return(path: str | Path) -> pd.DataFrame:
     if not data.strip():
         raise DataFormatError("file is empty", path=path, line=1, expected="a template header",
                               found=f"{len(data)} bytes")
-    rows, starts = _records(_decode(data), path)
+    rows, starts = csv_records(decode_bytes(data), path)
     header = [h.strip() for h in rows[0]]
     while header and not header[-1]:  # Excel sometimes saves empty trailing columns
         header.pop()
@@ -336,31 +319,6 @@ def read_local_return(path: str | Path) -> pd.DataFrame:
     frame.attrs["template"] = template.name
     frame.attrs["path"] = str(path)
     return frame
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _records(text: str, path: Path) -> tuple[list[list[str]], list[int]]:
-    """Non-blank CSV records and the editor line each starts on."""
-    rows: list[list[str]] = []
-    starts: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    end = 0
-    try:
-        for row in reader:
-            start, end = end + 1, reader.line_num
-            if any(cell.strip() for cell in row):
-                rows.append(row)
-                starts.append(start)
-    except csv.Error as exc:
-        raise DataFormatError(f"malformed CSV ({exc})", path=path, line=end + 1,
-                              expected="comma-separated values") from None
-    return rows, starts
 
 
 def _match(path: Path, header: list[str]) -> Template:

@@ -1,0 +1,658 @@
+"""NDTMS (OHID National Drug Treatment Monitoring System) downloads: ViewIt exports and estimates.
+
+Four real layouts are read (all in ``shared/data/real/ndtms``), each recognised by
+its header:
+
+**ViewIt all-LA export** (``ViewIt Export Data_LAs.csv``; 244 snake_case columns,
+LF, no BOM). One row per ``ReportingPeriod`` (financial year ``2021/22``) ×
+``Area`` (the local authority *name*, no code) × ``sex`` (``M``, ``F``, ``Total``
+or ``TOTAL``) × ``age_group`` (``18-29``, ``30-49``, ``50+``, ``Total`` or
+``TOTAL``) × ``drug_group`` (``Total``, ``Opiate``, ``Non-opiate only``,
+``Alcohol only``, ``Non-opiate & alcohol``). Then 239 count columns named
+``<topic>_<category>_<cohort>``: the cohort suffix ``_allintx`` counts everyone in
+treatment in the year, ``_newtx`` new presentations. Topics: ``intreatment``,
+``newpresentation``, ``eth_*`` (ethnicity), ``referralsource_*``,
+``housingsituation_*``, ``waitsfirst_*`` / ``waitssub_*`` (waits to first and
+subsequent interventions), ``exits_*`` (treatment exits by reason, e.g.
+``exits_successfulcompletion_allintx``), ``safeguarding_*`` (parents and people
+living with children; ``safeguarding_num_of_children_*`` counts children, not
+clients), ``employmentstatus_*``, ``lengthintreatment_*`` (``…_exits_allintx``:
+length at exit), ``alc_units_*``, ``substanceanycitation_*``, ``injecting_*``,
+``interventions_*`` (no cohort suffix), ``disability_*``, ``sexuality_*``,
+``religion_*`` and ``scnr_*`` (the successful-completion/re-presentation cohort:
+``scnr_intreatment``, ``scnr_completion``, ``scnr_representation`` and
+``scnr_scrn``, completions not re-presenting within six months). Counts are
+rounded to 5. ``NULL`` stands where a value is suppressed or was not collected
+that year (whole columns before a measure existed); it becomes missing with a
+note, never 0. ``Total`` and ``TOTAL`` both mean "all" (the 2021/22 rows use
+``TOTAL``).
+
+**ViewIt England export** (``ViewIt Export Data_England.csv``; 11 columns):
+``ReportingPeriod_Data, Area_Data, DrugGroup_Data, Gender_Data, AgeGroup_Data,
+Num_InTreatment_AllInTx, Eth_{White,Mixed,Asian,Black,Other}_AllInTx``. Drug
+groups are spelt ``opiates``, ``non-opiates only``, ``alcohol only``,
+``alcohol & non-opiates`` (upper case in 2021/22), totals ``Total``/``TOTAL``.
+
+**Adult England table** (``adults_england_ndtms.csv``; 161 columns, UTF-8 BOM):
+``Reporting period, Area, Sex, Age group, Substance category, All in treatment,
+New presentations`` then ``<Topic> - <Category> - <Cohort>`` headers written by
+hand, with double spaces (``Substance use  - Cocaine``), a missing dash
+(``Treatment exits Not known - All in treatment``), a missing space
+(``… - Ecstasy- All in treatment``) and mixed case (``New Presentations``). An
+empty cell is a measure not collected that year.
+
+**Alcohol dependence estimates** (``Estimates_of_Alcohol_Dependent_Adults_in_
+England_for_R.csv``): ``PHE_Centre, Local_Authority, Area_Code_GSS,
+Alcohol_dependent, Alcohol_lower_CI, Alcohol_upper_CI, Year`` with ``NA`` for
+missing and ``Year`` either ``2010`` or ``2017/18``. Areas are coded.
+
+:func:`read_ndtms` returns every layout as one tidy long frame,
+:data:`NDTMS_COLUMNS`. Area names are turned into GSS codes by a resolver
+(default :func:`registry_resolver`: the area registry, matching normalised
+names); a code column, where the file has one, wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis.errors import DataFormatError, suggest
+from cdp_analysis.sources._common import csv_header, csv_records, decode_bytes, to_count, to_number
+from cdp_analysis.sources.local import SUBSTANCE_GROUPS as _GROUPS
+
+__all__ = [
+    "NDTMS_COLUMNS",
+    "SUBSTANCE_GROUPS",
+    "MEASURES",
+    "LAYOUTS",
+    "NULL_NOTE",
+    "is_ndtms",
+    "layout_of",
+    "read_ndtms",
+    "registry_resolver",
+    "normalise_name",
+]
+
+#: Column -> dtype of the tidy frame :func:`read_ndtms` returns, in order.
+NDTMS_COLUMNS: dict[str, str] = {
+    "area_code": "string",
+    "area_name": "string",
+    "period": "string",
+    "period_start": "Int64",
+    "sex": "string",
+    "age_group": "string",
+    "substance_group": "string",
+    "measure": "string",
+    "breakdown": "string",
+    "category": "string",
+    "count": "Float64",
+    "denominator": "Float64",
+    "value": "Float64",
+    "lower_ci": "Float64",
+    "upper_ci": "Float64",
+    "unit": "string",
+    "note": "string",
+    "source": "string",
+    "source_column": "string",
+}
+#: Substance groups after normalisation ("total" = all four; "alcohol" only for dependence estimates).
+SUBSTANCE_GROUPS: tuple[str, ...] = ("total", *_GROUPS)
+#: Measures and what ``count`` counts; ``denominator`` (when filled) is named after the arrow.
+MEASURES: dict[str, str] = {
+    "in_treatment": "adults in structured treatment in the year (all in treatment)",
+    "new_presentations": "adults starting treatment in the year -> new_presentations total",
+    "exits": "adults leaving treatment in the year, by reason or length -> in_treatment total",
+    "children_of_clients": "children of (or living with) adults in treatment; category = cohort",
+    "interventions": "adults receiving an intervention, by type and setting",
+    "scnr_in_treatment": "in treatment, cohort of the successful-completion indicator",
+    "scnr_completions": "successful completions -> scnr_in_treatment",
+    "scnr_representations": "of those, re-presenting within six months -> scnr_completions",
+    "scnr_completions_not_representing": "completions not re-presenting -> scnr_in_treatment",
+    "alcohol_dependent_adults": "estimated alcohol-dependent adults (modelled, with 95% CI)",
+}
+LAYOUTS: dict[str, str] = {
+    "viewit_la": "NDTMS ViewIt export, all local authorities",
+    "viewit_england": "NDTMS ViewIt export, England",
+    "adult_table": "NDTMS adult treatment statistics, England table",
+    "alcohol_estimates": "Estimates of alcohol dependent adults (PHE/University of Sheffield)",
+}
+NULL_NOTE = "suppressed or not collected (NULL in the export)"
+_EMPTY_NOTE = "not collected (empty cell)"
+_NA_NOTE = "not available (NA)"
+
+_KEYS = {
+    "viewit_la": ("ReportingPeriod", "Area", "sex", "age_group", "drug_group"),
+    "viewit_england": ("ReportingPeriod_Data", "Area_Data", "DrugGroup_Data", "Gender_Data", "AgeGroup_Data"),
+    "adult_table": ("Reporting period", "Area", "Sex", "Age group", "Substance category"),
+    "alcohol_estimates": ("PHE_Centre", "Local_Authority", "Area_Code_GSS", "Alcohol_dependent",
+                          "Alcohol_lower_CI", "Alcohol_upper_CI", "Year"),
+}
+_SUBSTANCE_ALIASES = {
+    "total": "total", "all": "total",
+    "opiate": "opiate", "opiates": "opiate",
+    "nonopiateonly": "non-opiate only", "nonopiatesonly": "non-opiate only",
+    "alcoholonly": "alcohol only",
+    "nonopiateandalcohol": "non-opiate and alcohol", "nonopiatealcohol": "non-opiate and alcohol",
+    "alcoholandnonopiates": "non-opiate and alcohol", "alcoholnonopiates": "non-opiate and alcohol",
+    "alcoholandnonopiate": "non-opiate and alcohol",
+}
+_SEX_ALIASES = {"total": "total", "persons": "total", "all": "total", "m": "male", "male": "male",
+                "f": "female", "female": "female"}
+_PERIOD = re.compile(r"^(\d{4})(?:/(\d{2}))?$")
+_CODE = re.compile(r"^[A-Z]\d{8}$")
+
+Resolver = Callable[[str], "str | None"]
+
+
+# -- column vocabulary ----------------------------------------------------------------------------
+# Canonical category labels per breakdown, keyed by the squashed spelling of either layout.
+_CATEGORIES: dict[str, dict[str, str]] = {
+    "ethnicity": {"white": "White", "mixed": "Mixed", "mixedmultipleethnicgroup": "Mixed",
+                  "asian": "Asian", "asianasianbritish": "Asian", "black": "Black",
+                  "blackafricancaribbeanblackbritish": "Black", "other": "Other", "otherethnicgroup": "Other"},
+    "referral_source": {"criminaljustice": "criminal justice",
+                        "healthservicessocialcare": "health services and social care",
+                        "healthservicesandsocialcare": "health services and social care",
+                        "selffamilyfriends": "self, family and friends",
+                        "substancemisuseservice": "substance misuse service", "other": "other",
+                        "missing": "missing"},
+    "housing": {"urgentproblem": "urgent housing problem", "urgenthousingproblem": "urgent housing problem",
+                "housingproblem": "housing problem", "noproblem": "no problem", "other": "other",
+                "notstatedormissing": "not stated or missing"},
+    "wait_first_intervention": {"3weeksandunder": "under 3 weeks", "under3weeks": "under 3 weeks",
+                                "3to6weeks": "3 to 6 weeks", "between3and6weeks": "3 to 6 weeks",
+                                "over6weeks": "over 6 weeks"},
+    "exit_reason": {"successfulcompletion": "successful completion", "died": "died",
+                    "droppedout": "dropped out or left", "droppedoutleft": "dropped out or left",
+                    "movedaway": "moved away", "noappropriatetreatment": "no appropriate treatment",
+                    "notknown": "not known", "other": "other", "prison": "prison",
+                    "transferrednotincustody": "transferred (not in custody)",
+                    "transferredincustody": "transferred (in custody)", "referredon": "referred on",
+                    "treatmentdeclined": "treatment declined", "treatmentwithdrawn": "treatment withdrawn",
+                    "inconsistent": "inconsistent"},
+    "parental_status": {"parentlivingwithchildren": "parent living with children",
+                        "othercontactlivingwithchildren": "not a parent, living with children",
+                        "notaparentandlivingwithchildren": "not a parent, living with children",
+                        "parentsnotwithchildren": "parent not living with children",
+                        "parentnotlivingwithchildren": "parent not living with children",
+                        "notparentnocontactwithchildren": "not a parent, not living with children",
+                        "notaparentandnotlivingwithchildren": "not a parent, not living with children",
+                        "livingwithincompletedata": "incomplete data"},
+    "employment": {"regularemployment": "regular employment", "inregularemployment": "regular employment",
+                   "unemployedinactive": "unemployed or economically inactive",
+                   "unemployedeconomicallyinactive": "unemployed or economically inactive",
+                   "longtermsickdisabled": "long-term sick or disabled", "ineducation": "in education",
+                   "unpaidvoluntary": "unpaid or voluntary", "other": "other",
+                   "notstatedmissing": "not stated or missing"},
+    "length_in_treatment": {"under1year": "under 1 year", "1to2years": "1 to 2 years",
+                            "2to4years": "2 to 4 years", "4to6years": "4 to 6 years",
+                            "over6years": "over 6 years"},
+    "alcohol_units": {"0": "0 units", "0units": "0 units", "1to199": "1 to 199 units",
+                      "1to199units": "1 to 199 units", "200to399": "200 to 399 units",
+                      "200to399units": "200 to 399 units", "400to599": "400 to 599 units",
+                      "400to599units": "400 to 599 units", "600to799": "600 to 799 units",
+                      "600to799units": "600 to 799 units", "800to999": "800 to 999 units",
+                      "800to999units": "800 to 999 units", "1000andover": "1000 units and over",
+                      "1000andoverunits": "1000 units and over"},
+    "injecting": {"currentlyinjecting": "currently injecting", "previouslyinjecting": "previously injected",
+                  "previouslyinjected": "previously injected", "never": "never injected",
+                  "neverpreviouslyinjected": "never injected", "declinedtoanswer": "declined to answer",
+                  "missing": "missing"},
+}
+_CATEGORIES["wait_subsequent_intervention"] = _CATEGORIES["wait_first_intervention"]
+
+# ViewIt LA topic prefix -> breakdown
+_LA_TOPICS = {
+    "eth": "ethnicity", "referralsource": "referral_source", "housingsituation": "housing",
+    "waitsfirst": "wait_first_intervention", "waitssub": "wait_subsequent_intervention",
+    "exits": "exit_reason", "safeguarding": "parental_status", "employmentstatus": "employment",
+    "lengthintreatment": "length_in_treatment", "alc_units": "alcohol_units",
+    "substanceanycitation": "substance", "injecting": "injecting", "disability": "disability",
+    "sexuality": "sexuality", "religion": "religion",
+}
+_LA_COLUMN = re.compile(r"^(?P<topic>" + "|".join(sorted(_LA_TOPICS, key=len, reverse=True))
+                        + r")_(?P<category>.+)_(?P<cohort>allintx|newtx)$")
+_LA_FIXED = {
+    "intreatment_allintx": ("in_treatment", "total", "total"),
+    "newpresentation_newtx": ("new_presentations", "total", "total"),
+    "num_intreatment_allintx": ("in_treatment", "total", "total"),  # England layout
+    "scnr_intreatment_allintx": ("scnr_in_treatment", "total", "total"),
+    "scnr_completion_allintx": ("scnr_completions", "total", "total"),
+    "scnr_representation_allintx": ("scnr_representations", "total", "total"),
+    "scnr_scrn_allintx": ("scnr_completions_not_representing", "total", "total"),
+    "safeguarding_num_of_children_allintx": ("children_of_clients", "cohort", "all in treatment"),
+    "safeguarding_num_of_children_newtx": ("children_of_clients", "cohort", "new presentations"),
+}
+# adult England table: first header part (squashed) -> breakdown
+_ADULT_TOPICS = {
+    "ethnicity": "ethnicity", "referralsource": "referral_source", "housingsituation": "housing",
+    "waitingtimes": "wait_first_intervention", "treatmentexits": "exit_reason",
+    "clientswhoareparentscarers": "parental_status", "employmentstatus": "employment",
+    "lengthintreatment": "length_in_treatment", "alcoholconsumption": "alcohol_units",
+    "substanceuse": "substance", "substanceuseclubdrugsandnps": "substance", "clubdrugsandnps": "substance",
+    "injectingbehaviour": "injecting", "disability": "disability", "sexualorientation": "sexuality",
+    "religion": "religion",
+}
+_COHORTS = {"allintreatment": "in_treatment", "newpresentations": "new_presentations",
+            "newpresentation": "new_presentations"}
+# measure -> (denominator measure, its breakdown); the denominator is looked up in the same cell
+_DENOMINATORS = {
+    "in_treatment": "in_treatment", "new_presentations": "new_presentations", "exits": "in_treatment",
+    "scnr_completions": "scnr_in_treatment", "scnr_completions_not_representing": "scnr_in_treatment",
+    "scnr_representations": "scnr_completions",
+}
+
+
+@dataclass(frozen=True)
+class _Column:
+    measure: str
+    breakdown: str
+    category: str
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _category(breakdown: str, raw: str) -> str:
+    known = _CATEGORIES.get(breakdown, {})
+    return known.get(_squash(raw), " ".join(raw.replace("_", " ").split()))
+
+
+def _la_column(name: str) -> _Column:
+    """Measure, breakdown and category of a ViewIt (LA or England layout) count column."""
+    key = name.lower()
+    if key in _LA_FIXED:
+        return _Column(*_LA_FIXED[key])
+    if key.startswith("interventions_"):
+        return _Column("interventions", "intervention", key.removeprefix("interventions_").replace("_", " "))
+    m = _LA_COLUMN.match(key)
+    if not m:
+        return _Column(key, "total", "total")  # a column NDTMS added later: kept under its own name
+    topic, category, cohort = m["topic"], m["category"], m["cohort"]
+    if topic == "lengthintreatment" and category.endswith("_exits"):
+        return _Column("exits", "length_in_treatment", _category("length_in_treatment",
+                                                                 category.removesuffix("_exits")))
+    breakdown = _LA_TOPICS[topic]
+    measure = "exits" if topic == "exits" else ("in_treatment" if cohort == "allintx" else "new_presentations")
+    return _Column(measure, breakdown, _category(breakdown, category))
+
+
+def _adult_column(name: str) -> _Column:
+    """Measure, breakdown and category of an adult England table header."""
+    text = " ".join(name.split())
+    if _squash(text) in _COHORTS:
+        return _Column(_COHORTS[_squash(text)], "total", "total")
+    text = re.sub(r"^Treatment exits (?=\w)", "Treatment exits - ", text)
+    parts = [p for p in re.split(r"\s*-\s+|\s+-\s*|(?<=\w)-(?=\s)", text) if p]
+    topic = _squash(parts[0])
+    if topic == "interventions":
+        return _Column("interventions", "intervention", " - ".join(parts[1:]).lower())
+    cohort = _COHORTS.get(_squash(parts[-1]))
+    breakdown = _ADULT_TOPICS.get(topic)
+    if cohort is None or breakdown is None or len(parts) < 3:
+        return _Column(_squash(text), "total", "total")
+    measure = "exits" if breakdown == "exit_reason" else cohort
+    return _Column(measure, breakdown, _category(breakdown, " ".join(parts[1:-1])))
+
+
+# -- names and codes ------------------------------------------------------------------------------
+
+
+def normalise_name(name: str) -> str:
+    """A key under which spellings of one area name agree.
+
+    Case, ``&``/``and``, punctuation and spacing are ignored, and the ONS
+    ``", City of"`` / ``", County of"`` suffixes are dropped.
+
+    >>> normalise_name("Kingston upon Hull, City of") == normalise_name("Kingston Upon Hull")
+    True
+    >>> normalise_name("Barking & Dagenham")
+    'barking and dagenham'
+    """
+    text = name.casefold().replace("&", " and ")
+    text = re.sub(r",\s*(city|county) of\s*$", "", text)
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+_TYPE_PREFERENCE = {"utla": 0, "lad": 1, "cdp": 2, "region": 3, "country": 4}
+
+
+def registry_resolver(registry=None) -> Resolver:  # registry: cdp_analysis.areas.AreaRegistry
+    """A name -> GSS code function over an area registry (default: the built-in one).
+
+    Names are compared by :func:`normalise_name`; where two areas share a name
+    the upper-tier authority wins (NDTMS reports by upper-tier LA). Codes are
+    accepted as they are.
+    """
+    if registry is None:
+        from cdp_analysis.areas import AreaRegistry
+
+        registry = AreaRegistry.builtin()
+    best: dict[str, tuple[int, str]] = {}
+    for area in registry:
+        rank = _TYPE_PREFERENCE.get(area.type, 9)
+        key = normalise_name(area.name)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, area.code)
+    codes = {area.code for area in registry}
+    lookup = {key: code for key, (_, code) in best.items()}
+
+    def resolve(name: str) -> str | None:
+        text = name.strip()
+        return text if text in codes else lookup.get(normalise_name(text))
+
+    resolve.known = sorted(area.name for area in registry)  # type: ignore[attr-defined]
+    return resolve
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def layout_of(header: list[str]) -> str | None:
+    """Which :data:`LAYOUTS` entry a header belongs to (its leading key columns), or None."""
+    for layout, keys in _KEYS.items():
+        if tuple(header[: len(keys)]) == keys:
+            return layout
+    return None
+
+
+def is_ndtms(path: str | Path) -> bool:
+    """Whether ``path`` is an NDTMS download this module reads (by its header). Never raises."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        return False
+    header = csv_header(path)
+    return header is not None and layout_of(header) is not None
+
+
+@dataclass
+class _Raw:
+    """The body of a file as text, columns by header name, with each row's editor line."""
+
+    path: Path
+    layout: str
+    header: list[str]
+    frame: pd.DataFrame
+    lines: np.ndarray
+
+    def fail(self, position: int, column: str, message: str, *, expected: str | None = None,
+             found: str | None = None) -> DataFormatError:
+        return DataFormatError(message, path=self.path, line=int(self.lines[position]), column=column,
+                               expected=expected, found=found)
+
+
+def _load(path: Path) -> _Raw:
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataFormatError("file is empty", path=path, line=1, expected="an NDTMS header",
+                              found=f"{len(data)} bytes")
+    rows, starts = csv_records(decode_bytes(data), path)
+    header = [h.strip() for h in rows[0]]
+    layout = layout_of(header)
+    if layout is None:
+        raise DataFormatError(
+            "not an NDTMS download this reader knows", path=path, line=1,
+            expected="a header starting " + " or ".join(repr(",".join(k)) for k in _KEYS.values()),
+            found=repr(",".join(header[:5])))
+    width = len(header)
+    for i, row in enumerate(rows[1:], start=1):
+        if len(row) != width:
+            raise DataFormatError("wrong number of fields", path=path, line=starts[i],
+                                  column=header[len(row)] if len(row) < width else None,
+                                  expected=f"{width} fields as in the header", found=str(len(row)))
+    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    return _Raw(path, layout, header, frame, np.asarray(starts[1:], dtype=np.int64))
+
+
+def read_ndtms(
+    path: str | Path,
+    *,
+    resolve_name: Resolver | None = None,
+    on_unknown: Literal["raise", "report"] = "raise",
+) -> pd.DataFrame:
+    """Read an NDTMS download (any of :data:`LAYOUTS`) into the tidy long frame.
+
+    Parameters
+    ----------
+    path
+        The CSV file (UTF-8 with or without BOM, or Windows-1252).
+    resolve_name
+        ``name -> GSS code or None``. Default: :func:`registry_resolver` over the
+        built-in area registry. A code column in the file (the estimates have
+        ``Area_Code_GSS``) is used as it is; the resolver only places names.
+    on_unknown
+        ``"raise"`` (default): a name the resolver cannot place raises.
+        ``"report"``: its rows keep an empty ``area_code`` and
+        ``attrs["unresolved"]`` lists ``{"name", "line", "column"}`` for each such name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`NDTMS_COLUMNS`, one row per published number. ``sex`` is
+        ``total``/``male``/``female``; ``age_group`` ``total`` or the published
+        band; ``substance_group`` one of :data:`SUBSTANCE_GROUPS` (``alcohol``
+        for dependence estimates); ``measure`` one of :data:`MEASURES`;
+        ``breakdown``/``category`` ``total`` for the headline number of a
+        measure, else e.g. ``exit_reason``/``successful completion``. ``count``
+        is missing (never 0) where the file has ``NULL``, ``NA`` or an empty
+        cell, ``note`` saying which. ``denominator`` is the headline count of
+        the measure's base in the same cell (area, period, sex, age, substance;
+        see :data:`MEASURES`), ``value`` = 100 × count / denominator (``unit``
+        ``%``) where both are known; for the estimates ``value`` is the estimate
+        and ``lower_ci``/``upper_ci`` its 95% interval. ``source`` names the
+        layout, ``source_column`` the published column. ``attrs["path"]``,
+        ``attrs["layout"]``.
+
+    Raises
+    ------
+    DataFormatError
+        Empty file, unknown header, wrong number of fields, a period, sex or
+        substance group it cannot read, a count that is not a number, an area
+        name the resolver cannot place (with ``on_unknown="raise"``). The message
+        names the file, the line and the column.
+    """
+    if on_unknown not in ("raise", "report"):
+        raise ValueError(f"on_unknown must be 'raise' or 'report', not {on_unknown!r}")
+    path = Path(path)
+    raw = _load(path)
+    resolve = resolve_name or registry_resolver()
+    if raw.layout == "alcohol_estimates":
+        tidy, unresolved = _estimates(raw, resolve, on_unknown)
+    else:
+        tidy, unresolved = _treatment(raw, resolve, on_unknown)
+    tidy = _typed(tidy)
+    tidy.attrs.update({"path": str(path), "layout": raw.layout, "unresolved": unresolved})
+    return tidy
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for column, dtype in NDTMS_COLUMNS.items():
+        if column not in frame:
+            frame[column] = pd.NA
+        frame[column] = frame[column].astype(dtype)
+    return frame[list(NDTMS_COLUMNS)].reset_index(drop=True)
+
+
+# -- areas, periods, keys -------------------------------------------------------------------------
+
+
+def _area_codes(raw: _Raw, names: pd.Series, name_column: str, resolve: Resolver, on_unknown: str,
+                codes: pd.Series | None = None) -> tuple[pd.Series, pd.Series, list[dict]]:
+    """GSS codes per row, and a note where a code was not taken as published.
+
+    A valid code in the code column wins. A row whose code is not a GSS code
+    (the estimates file has ``E0999`` for Cornwall & Isles of Scilly in
+    2010-2014) takes the code its name has on the file's other rows, else the
+    resolved name. Rows without a code column are resolved by name.
+    """
+    text = names.fillna("").astype(str).str.strip()
+    out = pd.Series(pd.NA, index=names.index, dtype="string")
+    notes = pd.Series(pd.NA, index=names.index, dtype="string")
+    own: dict[str, str] = {}
+    if codes is not None:
+        given = codes.fillna("").astype(str).str.strip()
+        valid = given.str.match(_CODE.pattern)
+        out = given.where(valid).astype("string")
+        own = dict(zip(text[valid], given[valid], strict=True))
+        placeholder = ~valid & (given != "") & (given.str.upper() != "NA")
+        notes = notes.mask(placeholder, "published code " + given + " is not a GSS code; code from the name")
+    unresolved: list[dict] = []
+    todo = out.isna().to_numpy()
+    for name in pd.unique(text[todo]):
+        rows = np.flatnonzero(todo & (text == name).to_numpy())
+        code = own.get(name) or (resolve(name) if name else None)
+        if code is None:
+            known = getattr(resolve, "known", ())
+            if on_unknown == "raise":
+                hint = suggest(name, known, n=3) if known else []
+                raise raw.fail(int(rows[0]), name_column, "area name not found in the area registry",
+                               expected="a local authority name the resolver knows"
+                               + (f" (did you mean {', '.join(map(repr, hint))}?)" if hint else
+                                  "; add the area to areas.csv in the raw folder"),
+                               found=repr(name))
+            unresolved.append({"name": name, "line": int(raw.lines[rows[0]]), "column": name_column})
+            continue
+        out.iloc[rows] = code
+    return out, notes, unresolved
+
+
+def _periods(raw: _Raw, column: str) -> tuple[pd.Series, pd.Series]:
+    text = raw.frame[column].astype(str).str.strip()
+    parts = text.str.extract(_PERIOD.pattern)
+    bad = parts[0].isna()
+    if not bad.any() and parts[1].notna().any():
+        # a financial year's second part must follow its first (2021/22)
+        nxt = (parts[0].astype(float) + 1) % 100
+        bad = parts[1].notna() & (parts[1].astype(float) != nxt)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise raw.fail(i, column, "not a reporting period", expected="a year like 2021/22 or 2014",
+                       found=repr(raw.frame[column].iloc[i]))
+    return text.astype("string"), parts[0].astype(int).astype("Int64")
+
+
+def _vocabulary(raw: _Raw, column: str, aliases: dict[str, str], what: str) -> pd.Series:
+    text = raw.frame[column].astype(str)
+    mapped = text.map(lambda v: aliases.get(_squash(v.replace("&", "and"))))
+    if mapped.isna().any():
+        i = int(np.flatnonzero(mapped.isna().to_numpy())[0])
+        raise raw.fail(i, column, f"unknown {what}", expected=", ".join(sorted(set(aliases.values()))),
+                       found=repr(text.iloc[i]))
+    return mapped.astype("string")
+
+
+def _age_groups(raw: _Raw, column: str) -> pd.Series:
+    text = raw.frame[column].astype(str).str.strip()
+    return text.where(text.str.lower() != "total", "total").astype("string")
+
+
+# -- treatment layouts ----------------------------------------------------------------------------
+
+
+def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFrame, list[dict]]:
+    period_col, area_col, *_ = _KEYS[raw.layout]
+    keys = _KEYS[raw.layout]
+    sex_col, age_col, group_col = (
+        (keys[2], keys[3], keys[4]) if raw.layout != "viewit_england" else (keys[3], keys[4], keys[2]))
+    period, start = _periods(raw, period_col)
+    codes, _, unresolved = _area_codes(raw, raw.frame[area_col], area_col, resolve, on_unknown)
+    cell = pd.DataFrame({
+        "area_code": codes, "area_name": raw.frame[area_col].astype(str).str.strip().astype("string"),
+        "period": period, "period_start": start,
+        "sex": _vocabulary(raw, sex_col, _SEX_ALIASES, "sex"),
+        "age_group": _age_groups(raw, age_col),
+        "substance_group": _vocabulary(raw, group_col, _SUBSTANCE_ALIASES, "substance group"),
+    })
+    describe = _adult_column if raw.layout == "adult_table" else _la_column
+    source = LAYOUTS[raw.layout]
+    parts = []
+    for column in raw.header[len(keys):]:
+        meaning = describe(column)
+        count, note = _counts(raw, column)
+        part = cell.copy()
+        part["measure"], part["breakdown"], part["category"] = meaning.measure, meaning.breakdown, meaning.category
+        part["count"], part["note"] = count.to_numpy(), note.to_numpy()
+        part["source"], part["source_column"] = source, column
+        parts.append(part)
+    tidy = pd.concat(parts, ignore_index=True)
+    return _with_denominators(tidy), unresolved
+
+
+def _counts(raw: _Raw, column: str) -> tuple[pd.Series, pd.Series]:
+    markers = {"null": NULL_NOTE, "na": _NA_NOTE}
+    text = raw.frame[column]
+    try:
+        values, reasons = to_count(text, path=raw.path, column=column, markers=markers)
+    except DataFormatError as exc:  # the helper counts one line per row; use the real line
+        raise raw.fail((exc.line or 2) - 2, column, exc.reason, expected=exc.expected, found=exc.found) from None
+    empty = text.astype(str).str.strip() == ""
+    reasons = reasons.mask(empty & reasons.isna(), _EMPTY_NOTE)
+    return values, reasons
+
+
+_CELL = ["area_code", "area_name", "period", "sex", "age_group", "substance_group"]
+
+
+def _with_denominators(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``denominator`` (the base measure's headline count in the same cell) and ``value`` (%)."""
+    heads = tidy[tidy["breakdown"].eq("total")]
+    base = heads[_CELL + ["measure", "count"]].rename(columns={"measure": "base", "count": "denominator"})
+    base = base.drop_duplicates(_CELL + ["base"])
+    tidy["base"] = tidy["measure"].map(_DENOMINATORS)
+    headline_of_base = tidy["breakdown"].eq("total") & tidy["measure"].eq(tidy["base"])
+    tidy.loc[headline_of_base, "base"] = None  # a headline is not a share of itself
+    key = _CELL + ["base"]
+    merged = tidy.merge(base.astype({c: "object" for c in key}), how="left",
+                        on=key, sort=False, validate="many_to_one") if len(tidy) else tidy
+    merged = merged.drop(columns="base")
+    count = pd.to_numeric(merged["count"], errors="coerce")
+    denominator = pd.to_numeric(merged.get("denominator"), errors="coerce")
+    shown = count.notna() & denominator.notna() & (denominator > 0)
+    merged["value"] = np.where(shown, 100 * count / denominator.where(shown, 1), np.nan)
+    merged["unit"] = np.where(shown, "%", "")
+    return merged
+
+
+# -- alcohol dependence estimates -----------------------------------------------------------------
+
+
+def _estimates(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFrame, list[dict]]:
+    period, start = _periods(raw, "Year")
+    codes, code_notes, unresolved = _area_codes(raw, raw.frame["Local_Authority"], "Local_Authority", resolve,
+                                    on_unknown, codes=raw.frame["Area_Code_GSS"])
+    numbers = {}
+    for column in ("Alcohol_dependent", "Alcohol_lower_CI", "Alcohol_upper_CI"):
+        try:
+            numbers[column] = to_number(raw.frame[column], path=raw.path, column=column,
+                                        markers={"na": _NA_NOTE})
+        except DataFormatError as exc:
+            raise raw.fail((exc.line or 2) - 2, column, exc.reason, expected=exc.expected,
+                           found=exc.found) from None
+    value, reason = numbers["Alcohol_dependent"]
+    lower, upper = numbers["Alcohol_lower_CI"][0], numbers["Alcohol_upper_CI"][0]
+    outside = (lower > value) | (upper < value)
+    if outside.any():
+        i = int(np.flatnonzero(outside.to_numpy())[0])
+        raise raw.fail(i, "Alcohol_lower_CI", "estimate outside its confidence interval",
+                       expected="lower CI <= estimate <= upper CI",
+                       found=f"{lower.iloc[i]} / {value.iloc[i]} / {upper.iloc[i]}")
+    tidy = pd.DataFrame({
+        "area_code": codes,
+        "area_name": raw.frame["Local_Authority"].astype(str).str.strip(),
+        "period": period, "period_start": start,
+        "sex": "total", "age_group": "total", "substance_group": "alcohol",
+        "measure": "alcohol_dependent_adults", "breakdown": "total", "category": "total",
+        "count": value, "value": value, "lower_ci": lower, "upper_ci": upper,
+        "unit": "people", "note": reason.fillna(code_notes),
+        "source": LAYOUTS["alcohol_estimates"], "source_column": "Alcohol_dependent",
+    })
+    return tidy, unresolved
