@@ -48,7 +48,7 @@ def test_page_shows_area_figures_messages_and_synthetic_notice(built):
     assert len([i for i in images if 'src="data:image/png;base64,' in i]) >= 5
     alts = [re.search(r'alt="([^"]*)"', i) for i in images]
     assert all(a and len(a.group(1)) > 40 for a in alts), "every figure needs a real alt text"
-    assert "Key messages" in page and "rate of drug offences was" in page
+    assert "Key messages" in page and "The rate of drug offences in" in page
     assert "Synthetic demonstration data" in page
     assert "Download the data behind this chart (CSV)" in page
 

@@ -31,7 +31,7 @@ import pandas as pd
 __all__ = ["Coverage", "COVERED", "police_months", "describe_months", "DATA_CHECKLIST_HINT"]
 
 #: Where every "data missing" sentence points the reader.
-DATA_CHECKLIST_HINT = "`cdp data --area {code}` lists the files to download"
+DATA_CHECKLIST_HINT = "the command cdp data --area {code} lists the files to download"
 
 
 @dataclass(frozen=True)

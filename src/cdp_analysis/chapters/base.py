@@ -74,7 +74,11 @@ def unique_messages(messages: Iterable[KeyMessage]) -> list[KeyMessage]:
 
 def key_messages(sections: Iterable[Section], synthetic: bool) -> str:
     """The chapter's key messages and recommendations as Markdown (escaped, each once)."""
+    sections = list(sections)
     messages = unique_messages(m for s in sections for m in s.key_messages())
     if not messages:
-        return "The data for this area does not support any key message yet: see the notes in each section."
+        notes = list(dict.fromkeys(s.coverage.note for s in sections if not s.shown))
+        why = [KeyMessage(n) for n in notes] or [KeyMessage("The data holds nothing for this chapter yet.")]
+        return ("The data for this area does not support any key message yet.\n\n"
+                + narrative.to_markdown(why, synthetic=synthetic))
     return narrative.to_markdown(messages, synthetic=synthetic)

@@ -18,7 +18,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, stats, supply
+from cdp_analysis import charts, narrative, render, stats, supply
+from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
@@ -192,25 +193,43 @@ class OverviewChapter:
             source="OHID Fingertips", synthetic=self.ctx.synthetic,
         )
 
-    def crime_tiles(self) -> pd.DataFrame:
-        """Police.uk proxies for supply and drug-related crime, latest twelve months."""
+    @cached_property
+    def _supply(self):
         from cdp_analysis.chapters.supply import SupplyChapter
 
-        chapter = SupplyChapter(self.ctx)
+        return SupplyChapter(self.ctx)
+
+    def crime_tiles(self) -> pd.DataFrame:
+        """Police.uk proxies for supply and drug-related crime, latest twelve months.
+
+        Built from the supply chapter's comparison tables (same coverage, same
+        disclosure control, same comparison rule); empty when police data does not
+        cover the area.
+        """
+        chapter = self._supply
+        if not chapter.coverage.shown:
+            return pd.DataFrame(columns=["Measure", "Period", "Rate per 1,000"])
         rows = []
         for title, types in (("Drug offences (supply proxy)", supply.DRUG_CRIME),
                              ("Neighbourhood crime (drug-related crime proxy)", supply.NEIGHBOURHOOD_CRIME)):
-            rates = chapter.rates(types)
-            latest = rates[rates["period_end"] == rates["period_end"].max()]
-            own = latest[latest["area_code"] == self.area.code].iloc[0]
+            table = chapter.comparison_table(types).set_index("area_code")
+            own = table.loc[self.area.code]
             row = {"Measure": title, "Period": own["period"], "Rate per 1,000": round(float(own["value"]), 2)}
             for comp in chapter.shown[1:]:
-                other = latest[latest["area_code"] == comp.code].iloc[0]
-                row[comp.name] = round(float(other["value"]), 2)
-                row[f"Compared with {comp.name}"] = stats.compare_to_benchmark(
-                    own["lower_ci"], own["upper_ci"], float(other["value"]), polarity="NoJudgement")
+                row[comp.name] = round(float(table.loc[comp.code, "value"]), 2)
+                row[f"{self.area.name} compared with {comp.name}"] = table.loc[comp.code, "focus_compared"]
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def crime_section(self) -> Section:
+        """The police proxies as a section: a table, or one sentence on what police data is missing."""
+        chapter = self._supply
+        if not chapter.coverage.shown:
+            return missing_section("Police-recorded crime", chapter.coverage.note, "crime")
+        table = self.crime_tiles()
+        item = render.table_html(table, "Police-recorded crime per 1,000 residents, latest twelve months",
+                                 synthetic=self.ctx.synthetic)
+        return Section("Police-recorded crime", [item], [], chapter.coverage, {"crime": table}, "crime")
 
     def local_tiles_html(self) -> str:
         """Tiles for metrics only a local return supplies: value, or 'local return needed'."""

@@ -209,8 +209,8 @@ class SupplyChapter:
                               "to publish (disclosure control).", key=False)
         others = table[table["area_code"] != self.area.code]
         comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in others.iterrows()]
-        text = narrative.rate_sentence(self.area.name, f"rate of {metric}", own["value"], "per 1,000 residents",
-                                       own["period"], comparisons, decimals=decimals)
+        text = narrative.rate_sentence("The", f"rate of {metric} in {self.area.name}", own["value"],
+                                       "per 1,000 residents", own["period"], comparisons, decimals=decimals)
         return KeyMessage(text)
 
     def _comparison_chart(self, table: pd.DataFrame, what: str) -> str:
@@ -298,15 +298,19 @@ class SupplyChapter:
             suppressed_cols=("Drug offences", "Rate per 1,000", "Lower 95% CI", "Upper 95% CI",
                              "Change on a year earlier (%)", "Change on five years earlier (%)"),
             suppressed_rows=table["suppressed"].tolist()))
-        messages.insert(0, KeyMessage(self._change_text(own_rates, table)))
+        change_text = self._change_text(own_rates, table)
+        messages.insert(0, KeyMessage(change_text) if change_text else KeyMessage(
+            "The data does not yet hold a full twelve months a year or five years before the latest, so change "
+            "is not measured.", key=False))
         return self._finish_section(title, "trend", items, messages, frames)
 
     def _twelve_month_table(self, own_rates: pd.DataFrame) -> pd.DataFrame:
         """The area's twelve-month windows (a year apart), with the change on the window before."""
         table = suppress_table(own_rates, "count", policy=self.policy,
                                derived_cols=("value", "lower_ci", "upper_ci"), total_published=False)
+        by_end = table.set_index("period_end")["value"]
         for name, years in (("change_pct", 1), ("change_5y_pct", 5)):
-            before = table["value"].shift(years)
+            before = (table["period_end"] - pd.DateOffset(years=years)).map(by_end)
             table[name] = ((table["value"] - before) / before * 100).where(before > 0)
         return table[["period", "count", "population", "value", "lower_ci", "upper_ci", "change_pct",
                       "change_5y_pct", "suppressed"]].rename(columns={
@@ -322,6 +326,8 @@ class SupplyChapter:
                     "(disclosure control).")
         change = supply.change_over_time(own_rates, self.area.code)
         text = narrative.change_sentence("drug offence rate", change)
+        if change.get("one_year_pct") is None and change.get("five_year_pct") is None:
+            return ""
         result = stats.recent_trend(own_rates["value"], own_rates["lower_ci"], own_rates["upper_ci"],
                                     polarity="NoJudgement")
         label = str(getattr(result, "label", result)).lower()
@@ -506,7 +512,7 @@ class SupplyChapter:
         if geo is not None and not geo.empty:
             chart = maps.choropleth(
                 geo, published[["code", "name", "count", "population", "value", "compared_to_area", "suppressed"]],
-                value="value", title=f"Drug offences per 1,000 residents by {level}, {period}",
+                value="value", title=f"Drug offences per 1,000 residents by {'ward' if level == 'ward' else 'LSOA'}, {period}",
                 legend_title="Per 1,000 residents", source=POLICE_SOURCE, highlight=list(hot["code"]),
                 outline=self._outline(), synthetic=self.synthetic,
             )
@@ -529,7 +535,7 @@ class SupplyChapter:
         items += [
             render.chart_html(bars),
             render.table_html(
-                shown, f"Drug offences by {level}, {period}", synthetic=self.synthetic,
+                shown, f"Drug offences by {'ward' if level == 'ward' else 'LSOA'}, {period}", synthetic=self.synthetic,
                 formats={"Drug offences": ".0f", f"Share of {self.area.name} offences (%)": ".0f",
                          "Residents": ",.0f", "Rate per 1,000": ".2f",
                          "Lower 95% CI": ".2f", "Upper 95% CI": ".2f"},
