@@ -121,3 +121,63 @@ def test_overview_for_real_area_without_fingertips_says_what_is_missing(real_sou
     assert "cdp fetch" in overview.messages(summary)[0].text
     tiles = overview.crime_tiles()
     assert tiles["Measure"].tolist()[0].startswith("Drug offences")
+
+
+@pytest.fixture(scope="module")
+def city_with_25_wards(real_city_source, shared_dir, tmp_path_factory) -> Path:
+    """The City folder, but with the 2013 ward boundaries (25 wards) instead of the merged City ward."""
+    root = tmp_path_factory.mktemp("city-25-wards")
+    for item in real_city_source.iterdir():
+        if item.name != "boundaries":
+            (root / item.name).symlink_to(item)
+    (root / "boundaries").mkdir()
+    for item in (real_city_source / "boundaries").iterdir():
+        if not item.name.startswith("London_Ward_CityMerged"):
+            (root / "boundaries" / item.name).symlink_to(item.resolve())
+    wards = shared_dir / "data" / "real" / "boundaries" / "uk-geojson_martinjc" / "wards_by_lad" / "E09000001.json"
+    (root / "boundaries" / "city_wards_2013.json").symlink_to(wards)
+    return root
+
+
+def test_small_areas_fall_back_to_lsoas_when_the_lookup_cannot_fill_the_wards(city_with_25_wards, tmp_path):
+    ctx = load_context(CITY, data_dir=city_with_25_wards, processed_dir=tmp_path)
+    chapter = SupplyChapter(ctx)
+    level, why = chapter.small_area_level("ward")
+    placed = ctx.lookup.loc[ctx.lookup["lad_code"] == CITY, "ward_code"].nunique()
+    assert placed < 25  # 6 LSOAs cannot fill 25 wards
+    assert level == "lsoa" and "LSOA" in why
+    section = chapter.sections("ward")["small_areas"]
+    assert len(section.frames["small_areas"]) == 6
+    assert any(m.text == why and not m.key for m in section.messages)
+
+
+def test_stop_search_months_missing_from_the_archive_stay_blank(real_source, tmp_path):
+    ctx = load_context(CITY, data_dir=real_source, processed_dir=tmp_path)
+    section = SupplyChapter(ctx).stop_and_search()
+    monthly = section.frames["monthly"].set_index("month")["searches"]
+    assert monthly.loc["2019-06-01"] != monthly.loc["2019-06-01"]  # no 2019 files: NaN, not 0
+    raw = real_source / "police_uk" / "city-of-london"
+    present = {p.name[:7] for p in raw.iterdir() if p.name.endswith("-stop-and-search.csv")}
+    assert {f"{m:%Y-%m}" for m in monthly.dropna().index} == present
+    assert section.coverage.status == "partial" and "2019" in section.coverage.note
+
+
+def test_built_city_page_passes_the_published_output_scan(real_source, tmp_path_factory, shared_dir):
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("scan-reports")
+    old = os.environ.get("CDP_REPORTS_DIR")
+    os.environ["CDP_REPORTS_DIR"] = str(out)
+    try:
+        result = build_chapter(CITY, "01_supply", load_config(), data_dir=str(real_source),
+                               processed_dir=str(tmp_path_factory.mktemp("scan-processed")))
+    finally:
+        if old is None:
+            os.environ.pop("CDP_REPORTS_DIR", None)
+        else:
+            os.environ["CDP_REPORTS_DIR"] = old
+    assert result.ok, result.error
+    scan = subprocess.run([sys.executable, str(shared_dir / "tools" / "scan_published.py"), str(out)],
+                          capture_output=True, text=True)
+    assert scan.returncode == 0, scan.stdout[-3000:]
