@@ -104,7 +104,7 @@ def generate(root: Path, *, months: int, rows_per_month: int, forces: int, seed:
     import pyarrow as pa
 
     params = {"months": months, "rows_per_month": rows_per_month, "forces": forces, "seed": seed,
-              "version": 1}
+              "version": 2}
     stamp = root / "generated.json"
     if stamp.is_file() and json.loads(stamp.read_text()).get("params") == params:
         return json.loads(stamp.read_text())
@@ -159,6 +159,19 @@ def _valid(column):
     return pc.is_valid(column)
 
 
+def _districts(slug: str) -> list[str]:
+    """Five district names for a force's LSOA names: its real districts (so the national
+    aggregate places the crimes in real local authorities), or made-up ones."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("cdp_analysis.resources").joinpath("forces.csv").read_text("utf-8")
+    real = [row["lad_name"] for row in csv.DictReader(text.splitlines())
+            if row["force"] == slug and "," not in row["lad_name"]]  # the files are written unquoted
+    made_up = [f"{slug.replace('-', ' ').title()} {chr(65 + d)}" for d in range(5)]
+    return [(real or made_up)[d % len(real or made_up)] for d in range(5)]
+
+
 def _location_pool(force: int, seed: int) -> dict:
     """LSOAs with names and a dozen located streets each, for one force."""
     import pyarrow as pa
@@ -166,7 +179,7 @@ def _location_pool(force: int, seed: int) -> dict:
     rng = np.random.default_rng([seed, 1000 + force])
     n_lsoa = LSOAS_PER_FORCE
     codes = [f"E0{1000001 + force * n_lsoa + k:07d}" for k in range(n_lsoa)]
-    districts = [f"{FORCES[force][0].replace('-', ' ').title()} {chr(65 + d)}" for d in range(5)]
+    districts = _districts(FORCES[force][0])
     names = [f"{districts[k % 5]} {k // 5 + 1:03d}{chr(65 + k % 4)}" for k in range(n_lsoa)]
     centre_lon, centre_lat = -3.0 + 0.11 * (force % 12), 50.6 + 0.2 * (force // 6)
     lsoa_lon = centre_lon + rng.normal(0, 0.15, n_lsoa)
