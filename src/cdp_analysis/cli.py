@@ -143,10 +143,40 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     config = _config(args)
     cache = config.raw_dir / "real" / "fingertips"
-    client = FingertipsClient(cache_dir=cache)
-    ids = [int(i) for i in args.indicators.split(",")]
-    frame = client.data_by_indicator_id(ids, child_area_type_id=args.area_type, refresh=args.refresh)
+    client = FingertipsClient(base_url=args.base_url, cache_dir=cache) if args.base_url else \
+        FingertipsClient(cache_dir=cache)
+    with client:
+        if args.area:
+            from cdp_analysis.areas import AreaRegistry
+            from cdp_analysis.checklist import fetch_area_indicators
+
+            area = AreaRegistry.load(config.raw_dir).get(args.area)
+            ids = [int(i) for i in args.indicators.split(",")] if args.indicators else None
+            for line in fetch_area_indicators(client, area, ids, refresh=args.refresh):
+                print(line)
+            return 0
+        if not args.indicators:
+            raise CdpError("give --indicators or --area")
+        ids = [int(i) for i in args.indicators.split(",")]
+        frame = client.data_by_indicator_id(ids, child_area_type_id=args.area_type, refresh=args.refresh)
     print(f"{len(frame)} rows for indicators {ids} cached in {cache}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """List every source the chapters use for an area: found, partial or missing."""
+    from cdp_analysis.checklist import data_checklist
+    from cdp_analysis.context import load_context
+
+    config = _config(args)
+    context = load_context(args.area, data_dir=_abs(args.data_dir), config=config)
+    checklist = data_checklist(context.dataset, context.registry, context.area.code)
+    if args.json:
+        print(checklist.to_json())
+    elif args.markdown:
+        print(checklist.to_markdown(), end="")
+    else:
+        print(checklist.to_text())
     return 0
 
 
@@ -212,10 +242,22 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("fetch", help=cmd_fetch.__doc__)
-    p.add_argument("--indicators", required=True, help="comma-separated Fingertips indicator ids")
+    p.add_argument("--indicators", help="comma-separated Fingertips indicator ids "
+                   "(with --area: default the chapters' indicators)")
+    p.add_argument("--area", help="fetch the chapters' indicators at this area's type (and its "
+                   "region and England)")
     p.add_argument("--area-type", type=int, default=502, help="Fingertips child area type (502 = counties & UAs)")
     p.add_argument("--refresh", action="store_true", help="ignore the cache")
+    p.add_argument("--base-url", help=argparse.SUPPRESS)  # another API root (tests' local server)
     p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("data", help=cmd_data.__doc__)
+    p.add_argument("--area", required=True, help="GSS code or name of the area")
+    p.add_argument("--data-dir", help="raw data folder (default: demo data for demo areas, data/raw/real otherwise)")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="JSON for machines")
+    shown.add_argument("--markdown", action="store_true", help="a Markdown table")
+    p.set_defaults(func=cmd_data)
     return parser
 
 

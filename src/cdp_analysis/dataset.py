@@ -65,6 +65,7 @@ _HINTS = {
     "pupil_headcount": "the DfE exclusions main table CSV with a headcount column",
     "csew": "the ONS CSEW drug misuse appendix tables workbook (drugsmisusetables<month><yy>.xlsx)",
     "ndtms": "an NDTMS ViewIt export CSV (all-LA or England layout) or the adult England table",
+    "police_counts": "police.uk street-crime CSVs of any forces (the national archive for England)",
 }
 _LEVELS = ("lsoa", "ward", "lad")
 _MONTH_PARTITIONING = pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
@@ -284,6 +285,23 @@ class Dataset:
         from cdp_analysis.prepare import _vintage_reports
 
         return _vintage_reports(self.manifest().get("units", {}))
+    def police_counts(self):  # -> cdp_analysis.police_counts.PoliceCounts
+        """Street crimes by local authority, month and crime type, over every force prepared.
+
+        Returns a :class:`~cdp_analysis.police_counts.PoliceCounts`: ``counts``
+        (``lad_code, month, crime_type, count``) and ``forces_by_month`` (which
+        forces' files each month holds), for England and region comparators
+        (:func:`~cdp_analysis.police_counts.national_comparator_counts`).
+        """
+        from cdp_analysis.police_counts import read_police_counts
+
+        path = self.root / "police_counts.parquet"
+        if not path.is_file():
+            raise MissingDataError(
+                f"No police_counts table in {self.root}. It is made from {_HINTS['police_counts']} "
+                "in the raw source folder: add the files and run `cdp prepare`."
+            )
+        return read_police_counts(path)
 
     def manifest(self) -> dict:
         """The manifest :func:`~cdp_analysis.prepare.prepare` wrote (inputs → outputs)."""

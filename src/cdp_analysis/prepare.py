@@ -65,6 +65,7 @@ SOURCES: dict[str, int] = {
     "boundaries": 2, "lookup": 1, "indicators": 1, "population": 2, "imd": 2,
     "census": 1, "local": 1, "street_crime": 2, "stop_search": 1, "outcomes": 2,
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 1,
+    "police_counts": 1,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
 #: their units depend on the lookup and the boundaries.
@@ -126,6 +127,7 @@ class PrepareReport:
     units: dict[str, list[str]] = field(default_factory=dict)
     missing_months: dict[str, list[str]] = field(default_factory=dict)
     vintages: dict[str, vintages.ReconcileReport] = field(default_factory=dict)
+    derived: dict[str, int] = field(default_factory=dict)  # derived tables rebuilt -> rows
     warnings: list[str] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)
     unrecognised: list[str] = field(default_factory=list)
@@ -148,6 +150,7 @@ class PrepareReport:
                          f"{self.rows.get(name, 0):,} rows")
         if self.skipped:
             lines.append("  unchanged: " + ", ".join(self.skipped))
+        lines.extend(f"  derived {name}: {rows:,} rows" for name, rows in self.derived.items())
         if self.removed:
             lines.append("  removed (inputs gone): " + ", ".join(self.removed))
         for rel, why in self.unreadable.items():
@@ -199,6 +202,7 @@ class _Unit:
     build: Callable[[_Stage], _Built]
     police: bool = False
     salt: str = ""  # anything else the output depends on
+    derived: bool = False  # built from other units' outputs, after them
 
     def fingerprint(self, inputs: dict[str, _Input]) -> str | None:
         """Hash of the step version and the inputs' content; None while a hash is unknown."""
@@ -364,8 +368,11 @@ def _vintage_reports(units: dict[str, dict]) -> dict[str, vintages.ReconcileRepo
 
 def _fill_report(report: PrepareReport, plan: _Plan, built: dict[str, _Built], dirty: list[_Unit],
                  gone: list[str], records: dict[str, dict]) -> None:
-    sources = {u.source for u in plan.units}
+    sources = {u.source for u in plan.units if not u.derived}
     for unit in dirty:
+        if unit.derived:  # reported apart: the raw sources' lists stay about raw sources
+            report.derived[unit.name] = built[unit.name].rows
+            continue
         report.units.setdefault(unit.source, []).append(unit.name)
         report.rows[unit.source] = report.rows.get(unit.source, 0) + built[unit.name].rows
     report.processed = [s for s in SOURCES if s in report.units]
@@ -419,6 +426,7 @@ def _plan(source: Path, old_inputs: dict[str, dict], report: PrepareReport) -> _
     _sniff_unreadable(source, files, plan, claimed)
     _plan_tabular(files, plan, use, claimed, report)
     _depend_on_geography(plan)
+    _plan_police_counts(plan, source)
     plan.units.sort(key=lambda u: (list(SOURCES).index(u.source), u.name))
     return plan
 
@@ -456,6 +464,21 @@ def _plan_police(source: Path, files: list[Path], plan: _Plan, use: Callable[[Pa
             ))
         plan.complete.add(name)
         plan.missing_months[name] = police_uk.missing_months(list(by_month))
+
+
+def _plan_police_counts(plan: _Plan, source: Path) -> None:
+    """The national aggregate, derived from every street-crime month (and the lookup)."""
+    plan.complete.add("police_counts")
+    streets = [u for u in plan.units if u.source == "street_crime"]
+    if not streets:
+        return
+    lookups = [u for u in plan.units if u.source == "lookup"]
+    refs = [r for u in streets + lookups for r in u.refs]
+    content = {k: v for u in streets + lookups for k, v in u.content.items()}
+    months = {u.name.split("/", 1)[1]: [r.rsplit("!", 1)[-1] for r in u.refs] for u in streets}
+    plan.units.append(_Unit("police_counts", "police_counts", refs, content,
+                            _police_counts_builder(months), derived=True,
+                            salt="lookup" if lookups else ""))
 
 
 def _plan_boundaries(source: Path, files: list[Path], plan: _Plan, use: Callable[[Path], str],
@@ -720,6 +743,26 @@ def _write_police(table: pa.Table, path: Path) -> None:
                    row_group_size=_ROW_GROUP_ROWS)
 
 
+def _police_counts_builder(months: dict[str, list[str]]) -> Callable[[_Stage], _Built]:
+    def build(stage: _Stage) -> _Built:
+        from cdp_analysis.areas import AreaRegistry
+        from cdp_analysis.police_counts import build_police_counts, count_month, write_police_counts
+
+        columns = ["lsoa_code", "lsoa_name", "crime_type"]
+        parts = {m: stage.current(f"street_crime/month={m}/part-0.parquet") for m in months}
+        held = {m: p for m, p in parts.items() if p.is_file()}  # a header-only month has no partition
+        tables = {m: count_month(pq.read_table(p, columns=columns)) for m, p in held.items()}
+        forces = {m: {n[1] for n in map(police_uk.parse_police_name, months[m]) if n} for m in held}
+        lookup_path = stage.current("lsoa_lookup.parquet")
+        lookup = pd.read_parquet(lookup_path, columns=["lsoa_code", "lad_code"]) if lookup_path.is_file() else None
+        counts = build_police_counts(tables, forces, AreaRegistry.builtin(), lookup)
+        out = "police_counts.parquet"
+        write_police_counts(counts, stage.path(out))
+        return _Built([out], len(counts.counts))
+
+    return build
+
+
 def _boundaries_builder(paths: list[Path]) -> Callable[[_Stage], _Built]:
     def build(stage: _Stage) -> _Built:
         import geopandas as gpd
@@ -877,7 +920,7 @@ def _build_all(units: list[_Unit], stage: _Stage, *, progress: bool, workers: in
     built: dict[str, _Built] = {}
     show = progress and sys.stderr.isatty()
     with tqdm(total=len(units), desc="prepare", unit="part", disable=not show, leave=False) as bar:
-        for unit in (u for u in units if not u.police):
+        for unit in (u for u in units if not u.police and not u.derived):
             bar.set_postfix_str(unit.name)
             built[unit.name] = unit.build(stage)
             bar.update()
@@ -896,6 +939,10 @@ def _build_all(units: list[_Unit], stage: _Stage, *, progress: bool, workers: in
                         bar.update()
             finally:  # on error or Ctrl-C, start nothing new; wait for what is running
                 pool.shutdown(wait=True, cancel_futures=True)
+        for unit in (u for u in units if u.derived):
+            bar.set_postfix_str(unit.name)
+            built[unit.name] = unit.build(stage)
+            bar.update()
     return built
 
 

@@ -32,6 +32,9 @@ __all__ = [
     "csv_header",
 ]
 
+#: The NDTMS substance groups (adult treatment), shared by the NDTMS reader and the local returns.
+SUBSTANCE_GROUPS = ("opiate", "non-opiate only", "non-opiate and alcohol", "alcohol only")
+
 #: Markers publishers use for a value that is not shown, with their reason.
 SUPPRESSION_MARKERS: dict[str, str] = {
     "*": "suppressed (small number)",

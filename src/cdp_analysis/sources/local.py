@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError
-from cdp_analysis.sources._common import SUPPRESSION_MARKERS, csv_header, csv_records, decode_bytes, to_number
+from cdp_analysis.sources._common import SUBSTANCE_GROUPS, SUPPRESSION_MARKERS, csv_header, csv_records, decode_bytes, to_number
 
 __all__ = [
     "Column",
@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 #: NDTMS adult substance groups.
-SUBSTANCE_GROUPS = ("opiate", "non-opiate only", "non-opiate and alcohol", "alcohol only")
 _AREA_CODE = re.compile(r"^[A-Z]\d{8}$")
 _PERIOD = re.compile(r"^(?P<y>\d{4})(?:/(?P<yy>\d{2})(?:\s+Q(?P<q>[1-4]))?|\s+Q(?P<cq>[1-4]))?$")
 

@@ -64,8 +64,8 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError, suggest
+from cdp_analysis.sources._common import SUBSTANCE_GROUPS as _GROUPS
 from cdp_analysis.sources._common import csv_header, csv_records, decode_bytes, to_count, to_number
-from cdp_analysis.sources.local import SUBSTANCE_GROUPS as _GROUPS
 
 __all__ = [
     "NDTMS_COLUMNS",

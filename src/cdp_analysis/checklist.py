@@ -1,0 +1,448 @@
+"""The data checklist of an area: every source the chapters use, found, partial or missing.
+
+``cdp data --area CODE`` prints it; chapters point their "data missing" sentences
+to it (:data:`cdp_analysis.coverage.DATA_CHECKLIST_HINT`). For the area and its
+comparators (the region and England), each source is
+
+``found``
+    with the files it came from, the periods held and, where it matters, the
+    vintage (LSOA 2011 or 2021 codes);
+``partial``
+    some of it is there (months missing for a force, a comparator's authorities
+    not all covered), saying what is missing;
+``missing``
+    with the publisher's download page and the exact file to pick;
+``not read yet``
+    a source the workbench does not read yet (listed so the user can gather it).
+
+Everything is read from the prepared :class:`~cdp_analysis.dataset.Dataset` (its
+tables and its manifest), never from the raw files again.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+
+import pandas as pd
+
+from cdp_analysis.areas import Area, AreaRegistry
+from cdp_analysis.coverage import describe_months
+from cdp_analysis.dataset import TABLES, Dataset
+
+__all__ = ["Checklist", "Item", "STATUSES", "data_checklist", "fetch_area_indicators",
+           "fingertips_area_type", "fingertips_indicator_ids"]
+
+STATUSES = ("found", "partial", "missing", "not read yet")
+_POLICE_PAGE = "https://data.police.uk/data/"
+_FINGERTIPS_PAGE = "https://fingertips.phe.org.uk/"
+_LSOA_2021_FIRST = "E01033768"  # the first LSOA code created in 2021 (2011 codes end below it)
+# table -> (source, chapter, download page, the file to pick)
+_SOURCES: dict[str, tuple[str, str, str, str]] = {
+    "geo_lsoa": ("LSOA boundaries", "supply", "https://geoportal.statistics.gov.uk/",
+                 "Lower layer Super Output Areas (December 2021) Boundaries EW BGC, GeoPackage, "
+                 "into a boundaries/ folder"),
+    "geo_ward": ("Ward boundaries", "supply", "https://geoportal.statistics.gov.uk/",
+                 "Wards (December 2022) Boundaries UK BGC, GeoPackage, into a boundaries/ folder"),
+    "geo_lad": ("Local authority boundaries", "supply", "https://geoportal.statistics.gov.uk/",
+                "Local Authority Districts (December 2022) Boundaries UK BGC, GeoPackage, into a "
+                "boundaries/ folder"),
+    "lsoa_lookup": ("LSOA to ward to LAD lookup", "supply", "https://geoportal.statistics.gov.uk/",
+                    "LSOA (2021) to Electoral Ward (2022) to LAD (2022) Best Fit Lookup in EW, CSV"),
+    "population": ("LSOA population", "supply",
+                   "https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/"
+                   "populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
+                   "Lower layer Super Output Area population estimates, the latest mid-year file"),
+    "imd_lsoa": ("Index of Multiple Deprivation 2019", "supply",
+                 "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019",
+                 "File 1: index of multiple deprivation (File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx)"),
+    "census_ethnicity": ("Census 2021 ethnic group", "supply",
+                         "https://www.nomisweb.co.uk/sources/census_2021_bulk",
+                         "TS021 Ethnic group (census2021-ts021.zip: census2021-ts021-ltla.csv)"),
+    "children_in_need": ("DfE children in need (C3 factors)", "demand",
+                         "https://explore-education-statistics.service.gov.uk/find-statistics/"
+                         "characteristics-of-children-in-need",
+                         "Download all data: c3_factors_identified_at_end_of_assessment_*.csv"),
+    "looked_after": ("DfE children looked after (substance misuse)", "demand",
+                     "https://explore-education-statistics.service.gov.uk/find-statistics/"
+                     "children-looked-after-in-england-including-adoptions",
+                     "Download all data: la_conviction_health_outcome_cla.csv"),
+    "exclusions": ("DfE exclusions (drug and alcohol reasons)", "demand",
+                   "https://explore-education-statistics.service.gov.uk/find-statistics/"
+                   "suspensions-and-permanent-exclusions-in-england",
+                   "Download all data: the exclusions by reason CSV (reasons.csv)"),
+    "pupil_headcount": ("DfE pupil headcount", "demand",
+                        "https://explore-education-statistics.service.gov.uk/find-statistics/"
+                        "suspensions-and-permanent-exclusions-in-england",
+                        "Download all data: the main national, region and LA table (with headcount)"),
+    "csew": ("Crime Survey for England and Wales (drug misuse)", "demand",
+             "https://www.ons.gov.uk/peoplepopulationandcommunity/crimeandjustice/datasets/"
+             "drugmisuseinenglandandwalesappendixtable",
+             "Drug misuse appendix tables (drugsmisusetables<month><yy>.xlsx)"),
+}
+_NOT_READ: tuple[tuple[str, str, str, str], ...] = (
+    ("NDTMS ViewIt exports", "treatment", "https://www.ndtms.net/ViewIt/Adult",
+     "Adult: download data, all indicators for the local authority (ViewIt Export Data_LAs.csv)"),
+    ("ONS deaths related to drug poisoning", "treatment",
+     "https://www.ons.gov.uk/peoplepopulationandcommunity/birthsdeathsandmarriages/deaths/datasets/"
+     "drugmisusedeathsbylocalauthority",
+     "Deaths related to drug poisoning by local authority (<year>localauthorities.xlsx)"),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of the checklist: a source for one area."""
+
+    source: str
+    chapter: str
+    area: str  # the area's code
+    status: str
+    detail: str = ""
+    files: tuple[str, ...] = ()
+    get: str = ""  # where to download it and which file to pick (partial and missing)
+
+
+@dataclass
+class Checklist:
+    """The checklist of an area and its comparators."""
+
+    area: Area
+    comparators: list[Area]
+    items: list[Item] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """How many items have each status."""
+        return {s: sum(i.status == s for i in self.items) for s in STATUSES}
+
+    def to_json(self) -> str:
+        """The checklist as JSON (for machines)."""
+        payload = {
+            "area": {"code": self.area.code, "name": self.area.name},
+            "comparators": [{"code": a.code, "name": a.name} for a in self.comparators],
+            "counts": self.counts(),
+            "items": [{**asdict(i), "files": list(i.files)} for i in self.items],
+        }
+        return json.dumps(payload, indent=2)
+
+    def _rows(self) -> list[tuple[str, str, str, str, str]]:
+        names = {a.code: a.name for a in [self.area, *self.comparators]}
+        rows = []
+        for item in self.items:
+            what = item.detail
+            if item.files:
+                what += f" [{', '.join(item.files[:3])}{' …' if len(item.files) > 3 else ''}]"
+            if item.get:
+                what += f" — get: {item.get}"
+            rows.append((item.chapter, item.source, names.get(item.area, item.area), item.status, what))
+        return rows
+
+    def to_text(self) -> str:
+        """A readable table for a terminal."""
+        header = ("chapter", "source", "area", "status", "detail")
+        rows = [header, *self._rows()]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = [f"Data checklist for {self.area.label}"]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4] for r in rows]
+        lines.append(", ".join(f"{n} {s}" for s, n in self.counts().items() if n))
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """A Markdown table."""
+        lines = [f"# Data checklist for {self.area.label}", "",
+                 "| chapter | source | area | status | detail |", "|---|---|---|---|---|"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in self._rows()]
+        return "\n".join(lines) + "\n"
+
+
+def fingertips_indicator_ids() -> list[int]:
+    """The Fingertips indicator ids the chapters use (``resources/indicators.csv``)."""
+    text = resources.files("cdp_analysis.resources").joinpath("indicators.csv").read_text("utf-8")
+    return [int(row["indicator_id"]) for row in csv.DictReader(text.splitlines())]
+
+
+#: Fingertips area type ids (METHODS.md, Fingertips API).
+_AREA_TYPES = {"country": 15, "region": 6, "utla": 502, "lad": 501}
+
+
+def fingertips_area_type(area: Area, registry: AreaRegistry | None = None) -> int:
+    """The Fingertips area type of an area: 502 upper tier, 501 district, 6 region, 15 England.
+
+    A partnership takes its members' type (502 when every member is an upper
+    tier, else 501).
+    """
+    if area.type == "cdp":
+        registry = registry or AreaRegistry.builtin()
+        members = [registry.get(m) for m in area.members]
+        return 502 if members and all(m.type == "utla" for m in members) else 501
+    return _AREA_TYPES[area.type]
+
+
+def fetch_area_indicators(client, area: Area, indicator_ids: list[int] | None = None, *,
+                          refresh: bool = False, registry: AreaRegistry | None = None) -> list[str]:
+    """Fetch the chapters' Fingertips indicators at an area's type, with regions and England.
+
+    One ``all_data/csv/by_indicator_id`` request (cached by ``client``) with the
+    area's type as child and regions (6) as parent: the export holds every area
+    of that type, each region and England, so the checklist's "missing
+    Fingertips" items are filled for the area and its comparators.
+
+    Parameters
+    ----------
+    client
+        A :class:`cdp_analysis.sources.fingertips.FingertipsClient`.
+    area
+        The area (not a synthetic demo area).
+    indicator_ids
+        Default: :func:`fingertips_indicator_ids`.
+
+    Returns
+    -------
+    list of str
+        One line per request, saying what was fetched and where it is cached.
+    """
+    from cdp_analysis.errors import ConfigError
+
+    if area.is_demo:
+        raise ConfigError(f"{area.label} is a synthetic demo area: Fingertips has no data for it")
+    ids = indicator_ids or fingertips_indicator_ids()
+    child = fingertips_area_type(area, registry)
+    parent = 6 if child in (501, 502) else 15
+    frame = client.data_by_indicator_id(ids, child_area_type_id=child, parent_area_type_id=parent,
+                                        refresh=refresh)
+    held = set(frame.loc[frame["Area Code"].astype(str) == area.code, "Indicator ID"].dropna().astype(int))
+    absent = [i for i in ids if i not in held]
+    line = (f"{len(frame)} rows for {len(ids)} indicators at area type {child} cached in "
+            f"{client.cache_dir}; {area.label} has {len(ids) - len(absent)} of them")
+    return [line + (f" (none for {', '.join(map(str, absent))})" if absent else "")]
+
+
+def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> Checklist:
+    """Check every source for an area and its comparators (region, England).
+
+    Parameters
+    ----------
+    dataset
+        The prepared raw folder (:func:`cdp_analysis.dataset.open_dataset`).
+    registry
+        The area registry.
+    area_code
+        A GSS code (or name) of the area.
+    """
+    area = registry.get(area_code)
+    comparators = [a for a in registry.comparators(area.code) if a.type in ("region", "country")]
+    checklist = Checklist(area, comparators)
+    checker = _Checker(dataset, registry, demo=area.is_demo)
+    for code in [area.code, *(a.code for a in comparators)]:
+        checklist.items.extend(checker.police(code))
+        checklist.items.extend(checker.fingertips(code))
+    for table in ("geo_lsoa", "geo_ward", "geo_lad", "lsoa_lookup", "population", "imd_lsoa",
+                  "census_ethnicity"):
+        checklist.items.append(checker.small_areas(table, area.code))
+    for table in ("children_in_need", "looked_after", "exclusions", "pupil_headcount"):
+        for code in [area.code, *(a.code for a in comparators)]:
+            checklist.items.append(checker.coded(table, code))
+    checklist.items.append(checker.national("csew", area.code))
+    checklist.items.extend(checker.local(area.code))
+    for source, chapter, page, pick in _NOT_READ:
+        checklist.items.append(Item(source, chapter, area.code, "not read yet",
+                                    "the workbench does not read it yet", get=f"{page} → {pick}"))
+    return checklist
+
+
+class _Checker:
+    """The checks, over one dataset (tables read once)."""
+
+    def __init__(self, dataset: Dataset, registry: AreaRegistry, *, demo: bool) -> None:
+        self.ds = dataset
+        self.demo = demo  # a demo area's England includes the synthetic region
+        self.registry = registry
+        self.available = set(dataset.available())
+        self.manifest = dataset.manifest().get("units", {})
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    # -- helpers ------------------------------------------------------------------------
+    def frame(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+        if table not in self._frames:
+            self._frames[table] = pd.read_parquet(self.ds.root / TABLES[table], columns=columns)
+        return self._frames[table]
+
+    def files(self, unit: str) -> tuple[str, ...]:
+        refs = self.manifest.get(unit, {}).get("inputs", [])
+        return tuple(sorted({r.split("!", 1)[-1].rsplit("/", 1)[-1] for r in refs}))
+
+    def lads(self, code: str) -> list[str]:
+        return [a.code for a in self.registry.members(code) if self.demo or not a.is_demo]
+
+    def area_codes(self, code: str, column: str = "lsoa_code") -> set[str]:
+        """LSOA (or ward) codes of an area, from the lookup."""
+        if "lsoa_lookup" not in self.available:
+            return set()
+        lookup = self.frame("lsoa_lookup")
+        return set(lookup.loc[lookup["lad_code"].isin(self.lads(code)), column].dropna().astype(str))
+
+    # -- police -------------------------------------------------------------------------
+    def police(self, code: str) -> list[Item]:
+        area = self.registry.get(code)
+        lads = self.lads(code)
+        forces = sorted({f for lad in lads for f in self.registry.forces(lad)})
+        names = sorted({n for lad in lads for n in self.registry.force_names(lad)})
+        items = []
+        for table, label, include in (("street_crime", "police.uk street crime", "include crime data"),
+                                      ("stop_search", "police.uk stop and search", "include stop and search data")):
+            by_month = self.ds.police_forces(table)
+            items.append(_police_item(label, area, forces, names, by_month, include))
+        return items
+
+    # -- Fingertips ---------------------------------------------------------------------
+    def fingertips(self, code: str) -> list[Item]:
+        ids = fingertips_indicator_ids()
+        get = (f"`cdp fetch --area {code}` (Fingertips API), or {_FINGERTIPS_PAGE} → the indicator "
+               "→ Download → data for all areas (CSV)")
+        if "indicators" not in self.available:
+            return [Item("Fingertips indicators", "overview", code, "missing",
+                         f"none of the {len(ids)} indicators", get=get)]
+        frame = self.frame("indicators")
+        rows = frame[frame["area_code"].astype(str) == code]
+        held = {int(i) for i in pd.to_numeric(rows["indicator_id"], errors="coerce").dropna()}
+        absent = [i for i in ids if i not in held]
+        periods = sorted(rows["period"].dropna().astype(str).unique())
+        span = f"{periods[0]} to {periods[-1]}" if periods else ""
+        detail = f"{len(ids) - len(absent)} of {len(ids)} indicators" + (f", {span}" if span else "")
+        files = self.files("indicators")
+        if not absent:
+            return [Item("Fingertips indicators", "overview", code, "found", detail, files)]
+        status = "missing" if len(absent) == len(ids) else "partial"
+        detail += f"; missing: {', '.join(map(str, absent))}"
+        return [Item("Fingertips indicators", "overview", code, status, detail, files, get)]
+
+    # -- small-area tables --------------------------------------------------------------
+    def small_areas(self, table: str, code: str) -> Item:
+        source, chapter, page, pick = _SOURCES[table]
+        get = f"{page} → {pick}"
+        if table not in self.available:
+            return Item(source, chapter, code, "missing", "", get=get)
+        column = ("code" if table.startswith("geo_")
+                  else "area_code" if table in ("population", "census_ethnicity") else "lsoa_code")
+        codes = set(self.frame(table, [column])[column].astype(str))
+        wanted = (set(self.lads(code)) if table in ("geo_lad", "census_ethnicity")
+                  else self.area_codes(code, "ward_code") if table == "geo_ward"
+                  else self.area_codes(code) if table != "lsoa_lookup" else set())
+        files = self.files("boundaries" if table.startswith("geo_") else _UNIT.get(table, table))
+        if table == "lsoa_lookup":
+            lads = set(self.frame("lsoa_lookup")["lad_code"].astype(str))
+            wanted_lads = set(self.lads(code))
+            gone = sorted(wanted_lads - lads)
+            detail = (f"{len(self.area_codes(code))} LSOAs of the area "
+                      f"{_vintage(self.frame('lsoa_lookup')['lsoa_code'])}").strip()
+            if gone:
+                return Item(source, chapter, code, "partial" if gone != sorted(wanted_lads) else "missing",
+                            f"{detail}; no LSOAs for {', '.join(gone)}", files, get)
+            return Item(source, chapter, code, "found", detail, files)
+        vintage = _vintage(pd.Series(sorted(codes))) if table in ("geo_lsoa", "population", "imd_lsoa") else ""
+        if not wanted:
+            return Item(source, chapter, code, "partial", f"{vintage}; cannot check the area without "
+                        "an LSOA lookup".lstrip("; "), files, get)
+        absent = wanted - codes
+        if not absent:
+            return Item(source, chapter, code, "found", vintage or f"{len(wanted)} areas", files)
+        status = "missing" if absent == wanted else "partial"
+        return Item(source, chapter, code, status,
+                    f"{vintage}; {len(absent)} of {len(wanted)} codes of the area absent".lstrip("; "),
+                    files, get)
+
+    # -- area-coded tables --------------------------------------------------------------
+    def coded(self, table: str, code: str) -> Item:
+        source, chapter, page, pick = _SOURCES[table]
+        get = f"{page} → {pick}"
+        if table not in self.available:
+            return Item(source, chapter, code, "missing", "", get=get)
+        frame = self.frame(table)
+        rows = frame[frame["area_code"].astype(str) == code]
+        files = self.files(_UNIT.get(table, table))
+        if rows.empty:
+            return Item(source, chapter, code, "missing", "the file holds no rows for this area", files, get)
+        return Item(source, chapter, code, "found", _periods(rows), files)
+
+    def national(self, table: str, code: str) -> Item:
+        source, chapter, page, pick = _SOURCES[table]
+        if table not in self.available:
+            return Item(source, chapter, code, "missing", "England and Wales only", get=f"{page} → {pick}")
+        rows = self.frame(table)
+        return Item(source, chapter, code, "found", "England and Wales; " + _periods(rows), self.files(table))
+
+    def local(self, code: str) -> list[Item]:
+        from cdp_analysis.sources.local import list_templates
+
+        present = set(self.ds.local_names())
+        items = []
+        for name in list_templates():
+            source = f"local return {name}"
+            get = f"`cdp templates` writes local/{name}.csv: fill it in from your partners' records"
+            if name not in present:
+                items.append(Item(source, "local", code, "missing", "", get=get))
+                continue
+            rows = self.ds.local(name)
+            rows = rows[rows["area_code"].astype(str) == code] if "area_code" in rows else rows
+            files = self.files(f"local/{name}")
+            if rows.empty:
+                items.append(Item(source, "local", code, "missing", "no rows for this area", files, get))
+            else:
+                items.append(Item(source, "local", code, "found", _periods(rows), files))
+        return items
+
+
+_UNIT = {"lsoa_lookup": "lookup", "imd_lsoa": "imd", "census_ethnicity": "census"}
+
+
+def _police_item(label: str, area: Area, forces: list[str], names: list[str],
+                 by_month: dict[str, set[str]], include: str) -> Item:
+    held = sorted(by_month)
+    if len(names) > 4:
+        names = [f"the {len(names)} forces of {area.name}"]
+    covered = [m for m in held if set(forces) <= by_month[m]]
+    span = _month_span(held)
+    get = (f"{_POLICE_PAGE} → custom download → force: {', '.join(names) or 'the area’s force'}, "
+           f"months {describe_months(span) if span else 'wanted'}, {include}"
+           + (" (or the archive of all forces: https://data.police.uk/data/archive/, one zip a month)"
+              if len(forces) > 4 else ""))
+    if not forces:
+        return Item(label, "supply", area.code, "missing", "the registry knows no police force for this area",
+                    get=get)
+    if not covered:
+        present = sorted({f for fs in by_month.values() for f in fs})
+        note = f"no month with {', '.join(names)}" + (f" (present: {', '.join(present)})" if present else "")
+        return Item(label, "supply", area.code, "missing", note, get=get)
+    gaps = [m for m in span if m not in covered]
+    detail = f"{describe_months(covered)} ({len(covered)} months; {', '.join(names)})"
+    if gaps:
+        return Item(label, "supply", area.code, "partial",
+                    f"{detail}; missing {describe_months(gaps)}", get=get)
+    return Item(label, "supply", area.code, "found", detail)
+
+
+def _month_span(months: Iterable[str]) -> list[str]:
+    held = sorted(months)
+    if not held:
+        return []
+    return [str(p) for p in pd.period_range(held[0], held[-1], freq="M")]
+
+
+def _vintage(codes: pd.Series) -> str:
+    lsoas = codes.dropna().astype(str)
+    lsoas = lsoas[lsoas.str.startswith("E01")]
+    if lsoas.empty:
+        return ""
+    return "LSOA 2021 codes" if (lsoas >= _LSOA_2021_FIRST).any() else "LSOA 2011 codes"
+
+
+def _periods(rows: pd.DataFrame) -> str:
+    if "period" not in rows:
+        return f"{len(rows)} rows"
+    periods = sorted(rows["period"].dropna().astype(str).unique())
+    if not periods:
+        return f"{len(rows)} rows"
+    return periods[0] if len(periods) == 1 else f"{len(periods)} periods, {periods[0]} … {periods[-1]}"

@@ -1,0 +1,149 @@
+"""``cdp data --area``: the data checklist, and ``cdp fetch --area`` against a local replay server."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cdp_analysis.areas import AreaRegistry
+from cdp_analysis.checklist import data_checklist, fingertips_area_type, fingertips_indicator_ids
+from cdp_analysis.cli import main
+from cdp_analysis.dataset import Dataset
+from cdp_analysis.demo import generate_demo
+from cdp_analysis.prepare import prepare
+from cdp_analysis.sources.local import list_templates
+from tests.conftest import require_shared
+
+REGISTRY = AreaRegistry.builtin()
+
+
+def _by(checklist, source: str, area: str):
+    return next(i for i in checklist.items if i.source == source and i.area == area)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, Dataset]:
+    root = tmp_path_factory.mktemp("checklist-demo")
+    generate_demo(root / "demo", seed=11, months=3, end_month="2024-03")
+    prepare(root / "demo", root / "processed", progress=False)
+    return root / "demo", Dataset(root / "processed")
+
+
+def test_demo_area_everything_it_generates_is_found(demo) -> None:
+    folder, dataset = demo
+    checklist = data_checklist(dataset, REGISTRY, "Z09000002")
+    assert [a.code for a in checklist.comparators] == ["Z12000001", "E92000001"]
+    months = sorted({m[0] for m in (re.match(r"(\d{4}-\d{2})-", p.name) for p in folder.rglob("*-street.csv"))
+                     if m})
+    street = _by(checklist, "police.uk street crime", "Z09000002")
+    assert street.status == "found" and f"({len(months)} months" in street.detail
+    generated_local = {p.stem for p in (folder / "local").glob("*.csv")}
+    for item in checklist.items:
+        if item.source.startswith("local return"):
+            name = item.source.removeprefix("local return ")
+            assert item.status == ("found" if name in generated_local else "missing"), item
+            assert item.status == "found" or f"local/{name}.csv" in item.get
+        elif item.status == "not read yet":
+            assert item.chapter == "treatment" and item.get.startswith("https://")
+        elif item.source.startswith("police.uk") and item.area == "E92000001":
+            # England needs every real force too: the demo has only its own
+            assert item.status == "missing" and "data.police.uk/data/archive" in item.get
+        else:
+            assert item.status == "found", item
+    ids = fingertips_indicator_ids()
+    assert _by(checklist, "Fingertips indicators", "Z09000002").detail.startswith(f"{len(ids)} of {len(ids)}")
+    assert {i.source.removeprefix("local return ") for i in checklist.items
+            if i.source.startswith("local return")} == set(list_templates())
+
+
+@pytest.fixture(scope="module")
+def london(tmp_path_factory, real_city_source) -> Dataset:
+    """The real City of London Police files and London boundaries, no Metropolitan Police file."""
+    root = tmp_path_factory.mktemp("checklist-london") / "raw"
+    root.mkdir()
+    for entry in real_city_source.iterdir():
+        os.symlink(entry, root / entry.name)
+    prepare(root, root.parent / "processed", progress=False)
+    return Dataset(root.parent / "processed")
+
+
+def test_borough_without_met_files_is_told_what_to_download(london) -> None:
+    checklist = data_checklist(london, REGISTRY, "E09000033")  # Westminster: Metropolitan Police
+    street = _by(checklist, "police.uk street crime", "E09000033")
+    assert street.status == "missing"
+    assert street.get.startswith("https://data.police.uk/data/ → custom download → force: Metropolitan Police")
+    assert "include crime data" in street.get
+    search = _by(checklist, "police.uk stop and search", "E09000033")
+    assert search.status == "missing" and "include stop and search data" in search.get
+    # London needs both London forces: only one is there
+    assert _by(checklist, "police.uk street crime", "E12000007").status == "missing"
+    assert _by(checklist, "LSOA boundaries", "E09000033").detail.startswith("LSOA 2011 codes")
+    assert _by(checklist, "Fingertips indicators", "E09000033").get.startswith("`cdp fetch --area E09000033`")
+
+
+def test_gap_in_months_is_partial(london) -> None:
+    city = require_shared("data/real/police_uk/city-of-london")
+    months = sorted(p.name[:7] for p in city.glob("*-city-of-london-street.csv"))
+    span = [str(p) for p in pd.period_range(months[0], months[-1], freq="M")]
+    gaps = [m for m in span if m not in months]
+    assert gaps  # the real files skip 2019
+    street = _by(data_checklist(london, REGISTRY, "E09000001"), "police.uk street crime", "E09000001")
+    assert street.status == "partial"
+    gap_text = f"{pd.Timestamp(gaps[0] + '-01'):%b %Y} to {pd.Timestamp(gaps[-1] + '-01'):%b %Y}"
+    assert f"missing {gap_text}" in street.detail and f"{len(months)} months" in street.detail
+
+
+def test_cli_data_json_and_markdown(demo, capsys) -> None:
+    folder, _ = demo
+    assert main(["data", "--area", "Z09000001", "--data-dir", str(folder), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["area"]["code"] == "Z09000001" and payload["counts"]["found"] > 0
+    assert main(["data", "--area", "Z09000001", "--data-dir", str(folder), "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Data checklist for Brackenmoor (Z09000001)") and "| found |" in out
+    assert main(["data", "--area", "Z09000001", "--data-dir", str(folder)]) == 0
+    assert "police.uk street crime" in capsys.readouterr().out
+
+
+def test_fingertips_area_types() -> None:
+    assert fingertips_area_type(REGISTRY.get("E10000003")) == 502  # Cambridgeshire (county)
+    assert fingertips_area_type(REGISTRY.get("E09000033")) == 502  # London borough
+    assert fingertips_area_type(REGISTRY.get("E07000008")) == 501  # Cambridge (district)
+    assert fingertips_area_type(REGISTRY.get("E12000007")) == 6
+    assert fingertips_area_type(REGISTRY.get("E92000001")) == 15
+
+
+@pytest.mark.real_data
+def test_fetch_area_against_recorded_response(tmp_path, capsys) -> None:
+    from tests.sources.test_fingertips_api import FakeFingertips
+
+    export = require_shared("data/real/fingertips/indicator-93495-all-areas.csv")
+    body = export.read_bytes()
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Area Code"] == "E10000003"]
+    assert rows
+    server = FakeFingertips({"93495": body})
+    try:
+        code = main(["--raw-dir", str(tmp_path / "raw"), "fetch", "--area", "E10000003",
+                     "--indicators", "93495", "--base-url", server.base_url])
+    finally:
+        server.close()
+    assert code == 0
+    assert server.requests == [{"path": "/api/all_data/csv/by_indicator_id",
+                                "query": {"indicator_ids": "93495", "child_area_type_id": "502",
+                                          "parent_area_type_id": "6"}}]
+    assert "Cambridgeshire (E10000003) has 1 of them" in capsys.readouterr().out
+    cached = list((tmp_path / "raw" / "real" / "fingertips").glob("*.csv"))
+    assert len(cached) == 1 and cached[0].read_bytes() == body
+
+
+def test_fetch_refuses_a_demo_area(tmp_path, capsys) -> None:
+    assert main(["--raw-dir", str(tmp_path), "fetch", "--area", "Z09000001", "--base-url",
+                 "http://127.0.0.1:9/api/"]) == 2
+    assert "synthetic demo area" in capsys.readouterr().err
