@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import re
 from pathlib import Path
 
@@ -262,24 +261,17 @@ def test_real_barnet_schools_and_missing_sections_say_why(real_dfe):
 # -- the notebook ------------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_notebook_builds_for_a_demo_area(tmp_path):
+def test_notebook_builds_for_a_demo_area(tmp_path, monkeypatch):
     from cdp_analysis.batch import build_chapter
 
     config_file = tmp_path / "cdp.toml"
     config_file.write_text(
-        "[paths]\n"
-        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
-        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
-    old = os.environ.get("CDP_CONFIG")
-    os.environ["CDP_CONFIG"] = str(config_file)
-    try:
-        config = load_config()
-        result = build_chapter("Z09000001", "03_demand", config)
-    finally:
-        if old is None:
-            os.environ.pop("CDP_CONFIG", None)
-        else:
-            os.environ["CDP_CONFIG"] = old
+        f'[paths]\nraw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\n'
+        f'notebooks_dir = "{REPO / "notebooks"}"\n[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n',
+        encoding="utf-8")
+    monkeypatch.setenv("CDP_CONFIG", str(config_file))  # inherited by the papermill kernel
+    config = load_config()
+    result = build_chapter("Z09000001", "03_demand", config)
     assert result.ok, result.error
     page = (config.reports_dir / "Z09000001" / "03_demand.html").read_text(encoding="utf-8")
     assert "Children and families" in page and "Key messages" in page

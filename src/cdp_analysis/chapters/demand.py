@@ -119,6 +119,10 @@ class DemandChapter:
         except MissingDataError:
             return None
 
+    def _lacks(self, title: str, what: str, key: str) -> Section:
+        """A missing section: one sentence naming the source to add, no number."""
+        return missing_section(title, f"This section needs {what}, which the data lacks ({self.hint}).", key)
+
     def _members(self, code: str) -> tuple[str, ...]:
         return tuple(self.ctx.registry.get(code).members)
 
@@ -154,8 +158,7 @@ class DemandChapter:
                      statistic: str, multiplier: float, unit: str, source: str, what_missing: str,
                      recommend: Callable[[_Measure, str, str], str]) -> Section:
         if frame is None:
-            return missing_section(title, f"This section needs {what_missing}, which the data lacks ({self.hint}).",
-                                   key)
+            return self._lacks(title, what_missing, key)
         series = [self.dfe_series(frame, m, statistic, multiplier) for m in measures]
         own = [s[s["area"] == self.area.name] if not s.empty else s for s in series]
         if all(o.empty for o in own):
@@ -285,8 +288,7 @@ class DemandChapter:
         title = "Schools: exclusions for drug and alcohol reasons"
         frame = self._table("exclusions")
         if frame is None:
-            return missing_section(title, "This section needs the DfE exclusions by reason files, which the data "
-                                   f"lacks ({self.hint}).", "schools")
+            return self._lacks(title, "the DfE exclusions by reason files", "schools")
         frame = frame[frame["category"] == "Total"]
         measures = [_Measure("permanent_exclusions_drug_alcohol", "Total", "Permanent exclusions",
                              "permanent exclusions for drug and alcohol reasons"),
@@ -452,8 +454,8 @@ class DemandChapter:
         title = "Estimated drug use among adults"
         survey = self._table("csew")
         if survey is None:
-            return missing_section(title, "This section needs the Crime Survey drug misuse tables (ONS workbook "
-                                   f"drugsmisusetables), which the data lacks ({self.hint}).", "prevalence")
+            return self._lacks(title, "the Crime Survey drug misuse tables (ONS workbook drugsmisusetables)",
+                               "prevalence")
         try:
             residents = self._population_by_age()
         except (MissingDataError, CdpError):
