@@ -1,0 +1,709 @@
+"""Chapter 3, "Achieve a generational shift in the demand for drugs": sections, figures and words.
+
+The notebook ``03_demand.ipynb`` only calls :meth:`DemandChapter.sections` and
+displays what it returns, so every number it shows is computed (and tested) here.
+
+Sources: DfE children in need (table C3), children looked after, exclusions by
+reason; OHID Fingertips (young people's hospital admissions); the Crime Survey for
+England and Wales applied to the local population; local returns (young people in
+treatment, homelessness support needs, out-of-court disposals, drug testing on
+arrest). Each section compares the area with its region and England where the
+source publishes them, with 95% intervals and the Fingertips recent trend.
+Every published frame is disclosure-controlled (counts in the policy's range and
+what is derived from them are hidden) and DfE's own markers stay missing with
+their meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis import charts, demand, narrative, render
+from cdp_analysis.chapters import base
+from cdp_analysis.chapters.base import Section, missing_section
+from cdp_analysis.context import ChapterContext
+from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.errors import CdpError, MissingDataError
+from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.sdc import get_policy, suppress_table
+
+__all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD", "key_messages"]
+
+ENGLAND = "E92000001"
+CIN_SOURCE = "DfE, Children in need (table C3)"
+CLA_SOURCE = "DfE, Children looked after in England (outcomes)"
+EXCLUSION_SOURCE = "DfE, Suspensions and permanent exclusions in England (reason for exclusion)"
+FINGERTIPS_SOURCE = "OHID Fingertips"
+CSEW_SOURCE = "ONS, Crime Survey for England and Wales; ONS population estimates"
+LOCAL_SOURCE = "local return"
+_TEMPLATE_HINT = "`cdp templates` copies the template"
+
+PREVALENCE_METHOD = (
+    "The estimate multiplies the national Crime Survey rate of last-year drug use for each sex and age band "
+    "(16 to 24, 25 to 59) by the number of residents of that sex and age band, and adds the bands. It "
+    "assumes the area's residents use drugs at the national rate for their age and sex: it reflects the "
+    "area's age and sex structure, not local deprivation, drug markets or culture. The survey covers "
+    "private households in England and Wales, so people in prisons, hostels or sleeping rough are not "
+    "counted. The range is the survey's 95% confidence interval carried through to the local total. For "
+    "cocaine the survey publishes no split by age and sex, so the rate for all adults aged 16 to 59 is "
+    "applied to both sexes and every age."
+)
+DEMAND_CAVEAT = (
+    "Children in need factors are recorded by social workers at the end of an assessment and depend on local "
+    "recording practice; DfE withholds some cells (c: confidential small numbers, x: not available, u: low "
+    "reliability, z: not applicable), which are shown as missing with their meaning, never as zero. "
+    "Exclusions for drug and alcohol reasons are few in most authorities, so single years move a lot. "
+    "Prevalence figures are synthetic estimates from a national survey, not local measurements. Local "
+    "returns are supplied by the partnership and are only as complete as the services that fill them in. "
+    "Counts of 1 to 4 and figures derived from them are suppressed (disclosure control)."
+)
+_CIN_FACTORS = [
+    ("drug_misuse", "parent", "Drug misuse: parent", "drug misuse by a parent"),
+    ("drug_misuse", "child", "Drug misuse: child", "drug misuse by the child"),
+    ("drug_misuse", "other person", "Drug misuse: other person", "drug misuse by another person"),
+    ("alcohol_misuse", "parent", "Alcohol misuse: parent", "alcohol misuse by a parent"),
+    ("alcohol_misuse", "child", "Alcohol misuse: child", "alcohol misuse by the child"),
+    ("alcohol_misuse", "other person", "Alcohol misuse: other person", "alcohol misuse by another person"),
+]
+_TREND_WORDS = {"Increasing": "an increasing trend", "Decreasing": "a decreasing trend",
+                "No significant change": "no significant change"}
+_YOUNG_INDICATORS = [
+    ("90808", "Hospital admissions due to substance misuse, 15 to 24 years"),
+    ("92904", "Alcohol-specific hospital admissions, under 18s"),
+]
+_PREVALENCE_DRUGS = [("Any drug", "any drug"), ("Cannabis", "cannabis"), ("Any cocaine", "cocaine")]
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """One DfE measure of a section: what to select and how to say it."""
+
+    measure: str
+    category: str
+    label: str
+    words: str
+    key: bool = True
+
+
+class DemandChapter:
+    """Computes the demand chapter for one area from a :class:`ChapterContext`.
+
+    Comparators are the area's region and England, taken from the same DfE
+    publication (rows by ``area_code``). A partnership of several authorities
+    gets its members' counts and denominators summed.
+    """
+
+    def __init__(self, ctx: ChapterContext) -> None:
+        self.ctx = ctx
+        self.area = ctx.area
+        self.synthetic = ctx.synthetic
+        self.policy = get_policy(ctx.config.disclosure_policy)
+        shown = [self.area]
+        region = ctx.registry.region_of(self.area.code)
+        if region is not None and region.code != self.area.code:
+            shown.append(region)
+        if self.area.code != ENGLAND:
+            shown.append(ctx.registry.get(ENGLAND))
+        self.shown = shown
+        self.hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
+
+    # data -------------------------------------------------------------------
+    def _table(self, name: str) -> pd.DataFrame | None:
+        try:
+            return getattr(self.ctx.dataset, name)()
+        except MissingDataError:
+            return None
+
+    def _lacks(self, title: str, what: str, key: str) -> Section:
+        """A missing section: one sentence naming the source to add, no number."""
+        return missing_section(title, f"This section needs {what}, which the data lacks ({self.hint}).", key)
+
+    def _members(self, code: str) -> tuple[str, ...]:
+        return tuple(self.ctx.registry.get(code).members)
+
+    @property
+    def order(self) -> list[str]:
+        """Names of the areas shown, the focus area first."""
+        return [a.name for a in self.shown]
+
+    def _hide(self, table: pd.DataFrame, derived: Sequence[str] = ("value", "lower_ci", "upper_ci")) -> pd.DataFrame:
+        """Counts in the policy's range and what is derived from them, hidden (``suppressed`` flag)."""
+        return suppress_table(table, "count", policy=self.policy, derived_cols=tuple(derived),
+                              total_published=False)
+
+    def dfe_series(self, frame: pd.DataFrame, measure: _Measure, statistic: str, multiplier: float
+                   ) -> pd.DataFrame:
+        """Every period of one measure for the area and its comparators, estimated then disclosure-controlled."""
+        parts = []
+        for area in self.shown:
+            series = demand.area_series(frame, area.code, self._members(area.code), measure=measure.measure,
+                                        category=measure.category)
+            if series.empty:
+                continue
+            series = demand.add_estimates(series, statistic, multiplier)
+            series.insert(0, "area", area.name)
+            series.insert(0, "what", measure.label)
+            parts.append(series)
+        if not parts:
+            return pd.DataFrame()
+        return self._hide(pd.concat(parts, ignore_index=True))
+
+    # generic DfE section ---------------------------------------------------------
+    def _dfe_section(self, title: str, key: str, frame: pd.DataFrame | None, measures: Sequence[_Measure], *,
+                     statistic: str, multiplier: float, unit: str, source: str, what_missing: str,
+                     recommend: Callable[[_Measure, str, str], str]) -> Section:
+        if frame is None:
+            return self._lacks(title, what_missing, key)
+        series = [self.dfe_series(frame, m, statistic, multiplier) for m in measures]
+        own = [s[s["area"] == self.area.name] if not s.empty else s for s in series]
+        if all(o.empty for o in own):
+            return missing_section(title, f"{what_missing[0].upper()}{what_missing[1:]} has no figures for "
+                                   f"{self.area.name} (DfE publishes them for upper-tier authorities) "
+                                   f"({self.hint}).", key)
+        trend = pd.concat([s for s in series if not s.empty], ignore_index=True)
+        rows, trends, messages = [], [], []
+        for measure, s, o in zip(measures, series, own, strict=True):
+            if o.empty:
+                continue
+            latest = s[s["period"] == o["period"].max()].copy()
+            latest["focus_compared"] = demand.compare_with_focus(latest, self.area.code)
+            rows.append(latest)
+            label = demand.trend_label(o, statistic)
+            trends.append({"what": measure.label, "area": self.area.name, "trend": label,
+                           "from_period": o["period"].iloc[max(0, len(o) - 5)], "to_period": o["period"].iloc[-1]})
+            messages += self._measure_messages(measure, latest, label, unit, recommend)
+        comparison = pd.concat(rows, ignore_index=True)
+        comparison = comparison[["what", "area", "area_code", "period", "count", "denominator", "value", "lower_ci",
+                                 "upper_ci", "focus_compared", "marker", "note", "suppressed"]]
+        trend = trend[["what", "area", "area_code", "period", "count", "denominator", "value", "lower_ci",
+                       "upper_ci", "marker", "note", "suppressed"]]
+        frames = {"comparison": comparison, "trend": trend, "trends": pd.DataFrame(trends)}
+        items = [self._comparison_table(comparison, title, unit)]
+        if trend["value"].notna().any():
+            chart = charts.small_multiples(
+                trend, facet="what", x="period", y="value", series="area", order=self.order,
+                title=f"{title}, by year", ylabel=unit if unit != "%" else "Percentage", source=source,
+                synthetic=self.synthetic)
+            items.append(render.chart_html(chart))
+        marked = demand.marker_cells(trend)
+        if not marked.empty:
+            frames["markers"] = marked
+            items.append(render.table_html(
+                marked.rename(columns={"area": "Area", "period": "Year", "what": "Measure", "marker": "DfE marker",
+                                       "meaning": "Meaning"}),
+                "Cells DfE did not publish, and why (shown as missing, never as zero)", synthetic=self.synthetic))
+        return Section(title, items, messages, COVERED, frames, key)
+
+    def _comparison_table(self, comparison: pd.DataFrame, title: str, unit: str) -> str:
+        shown = comparison[["what", "area", "period", "count", "denominator", "value", "lower_ci", "upper_ci",
+                            "focus_compared"]].rename(columns={
+                                "what": "Measure", "area": "Area", "period": "Year", "count": "Number",
+                                "denominator": "Out of", "value": f"Value ({unit})", "lower_ci": "Lower 95% CI",
+                                "upper_ci": "Upper 95% CI",
+                                "focus_compared": f"{self.area.name} compared with this area"})
+        return render.table_html(
+            shown, f"{title}: latest year", synthetic=self.synthetic,
+            formats={"Number": ",.0f", "Out of": ",.0f", f"Value ({unit})": ".1f", "Lower 95% CI": ".1f",
+                     "Upper 95% CI": ".1f"},
+            suppressed_cols=("Number", f"Value ({unit})", "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=comparison["suppressed"].tolist())
+
+    def _measure_messages(self, measure: _Measure, latest: pd.DataFrame, trend: str, unit: str,
+                          recommend: Callable[[_Measure, str, str], str], periods: str = "years"
+                          ) -> list[KeyMessage]:
+        own = latest[latest["area_code"] == self.area.code].iloc[0]
+        period = own["period"]
+        if own["value"] != own["value"]:
+            if own["suppressed"]:
+                why = "the number is too small to publish (disclosure control)"
+            elif isinstance(own["marker"], str):
+                why = f"DfE did not publish it ({own['marker']}: {own['note']})"
+            else:
+                why = str(own["note"]) if isinstance(own["note"], str) else "the data holds no figure"
+            return [KeyMessage(f"{measure.label} in {self.area.name}, {period}: {why}.", key=False)]
+        others = latest[latest["area_code"] != self.area.code]
+        parts = [f"{narrative.comparison_phrase(r['focus_compared'])} {r['area']} "
+                 f"({narrative.number(r['value'], 1)})"
+                 for _, r in others.iterrows() if r["focus_compared"] in ("Higher", "Similar", "Lower")]
+        value = narrative.with_unit(narrative.number(own["value"], 1), unit)
+        text = (f"{measure.words[0].upper()}{measure.words[1:]}: {value} in {self.area.name} in {period} "
+                f"(95% CI {narrative.number(own['lower_ci'], 1)} to {narrative.number(own['upper_ci'], 1)})")
+        text += (", " + narrative.join_words(parts) if parts else "") + "."
+        if trend in _TREND_WORDS:
+            text += f" Over the last five {periods} with data it shows {_TREND_WORDS[trend]}."
+        england = others.loc[others["area_code"] == ENGLAND, "focus_compared"]
+        vs_england = str(england.iloc[0]) if not england.empty else "Not compared"
+        rec = recommend(measure, vs_england, trend)
+        return [KeyMessage(text, rec, "Demand", key=measure.key or bool(rec))]
+
+    # sections -----------------------------------------------------------------
+    def children_in_need(self) -> Section:
+        """Children in need assessments with drug or alcohol misuse identified (child, parent, other person)."""
+        measures = [_Measure(m, c, label, f"children in need assessments identifying {words}",
+                             key=(m == "drug_misuse" and c in ("parent", "child")))
+                    for m, c, label, words in _CIN_FACTORS]
+
+        def recommend(measure: _Measure, vs_england: str, trend: str) -> str:
+            who = {"parent": "parents", "child": "children", "other person": "other adults in the household"}
+            drug = "drug" if measure.measure == "drug_misuse" else "alcohol"
+            if vs_england == "Higher":
+                return (f"Strengthen joint working between children's social care and adult {drug} treatment: "
+                        f"{drug} misuse by {who[measure.category]} is identified in a significantly higher share "
+                        f"of assessments in {self.area.name} than in England.")
+            if trend == "Increasing":
+                return (f"Review pathways from children's social care into {drug} treatment: the share of "
+                        f"assessments identifying {drug} misuse by {who[measure.category]} is increasing.")
+            return ""
+
+        return self._dfe_section(
+            "Children in need: drug and alcohol misuse identified at assessment", "children",
+            self._table("children_in_need"), measures, statistic="proportion", multiplier=100, unit="%",
+            source=CIN_SOURCE, what_missing="the DfE children in need table C3 (factors identified at the end of "
+            "assessment)", recommend=recommend)
+
+    def looked_after(self) -> Section:
+        """Looked-after children identified with a substance misuse problem."""
+        measure = _Measure("cla_substance_misuse", "identified", "Looked after children with a substance misuse "
+                           "problem", "looked-after children (looked after continuously for at least a year) identified "
+                           "as having a substance misuse problem")
+
+        def recommend(m: _Measure, vs_england: str, trend: str) -> str:
+            if vs_england == "Higher" or trend == "Increasing":
+                return (f"Make sure every looked-after child in {self.area.name} identified with a substance "
+                        "misuse problem is offered young people's specialist treatment.")
+            return ""
+
+        return self._dfe_section(
+            "Looked-after children with a substance misuse problem", "looked_after", self._table("looked_after"),
+            [measure], statistic="proportion", multiplier=100, unit="%", source=CLA_SOURCE,
+            what_missing="the DfE children looked after outcomes table (substance misuse)", recommend=recommend)
+
+    def schools(self) -> Section:
+        """Permanent exclusions and suspensions for drug and alcohol reasons per 1,000 pupils."""
+        title = "Schools: exclusions for drug and alcohol reasons"
+        frame = self._table("exclusions")
+        if frame is None:
+            return self._lacks(title, "the DfE exclusions by reason files", "schools")
+        frame = frame[frame["category"] == "Total"]
+        measures = [_Measure("permanent_exclusions_drug_alcohol", "Total", "Permanent exclusions",
+                             "permanent exclusions for drug and alcohol reasons"),
+                    _Measure("suspensions_drug_alcohol", "Total", "Suspensions",
+                             "suspensions for drug and alcohol reasons")]
+        rated = frame.dropna(subset=["denominator"])
+
+        def recommend(m: _Measure, vs_england: str, trend: str) -> str:
+            if vs_england == "Higher" or trend == "Increasing":
+                return (f"Work with schools in {self.area.name} on drug education and on alternatives to exclusion "
+                        "for drug and alcohol incidents, with referral to young people's services.")
+            return ""
+
+        if rated.empty or rated[rated["area_code"].isin([self.area.code, *self._members(self.area.code)])].empty:
+            return self._exclusion_counts(title, frame, measures)
+        section = self._dfe_section(
+            title, "schools", rated, measures, statistic="rate", multiplier=1000, unit="per 1,000 pupils",
+            source=EXCLUSION_SOURCE, what_missing="the DfE exclusions by reason files", recommend=recommend)
+        counts = self._exclusion_counts(title, frame, measures)
+        last_rated, last_count = rated["period"].max(), frame["period"].max()
+        if counts.shown:
+            section.items += counts.items
+            section.frames["counts"] = counts.frames["counts"]
+            if last_count > last_rated:
+                section.coverage = Coverage.partial(
+                    f"Rates per 1,000 pupils stop in {last_rated} because the data has no pupil headcount for later "
+                    "years; later years are shown as counts.")
+        return section
+
+    def _exclusion_counts(self, title: str, frame: pd.DataFrame, measures: Sequence[_Measure]) -> Section:
+        """Counts over time only (no pupil headcount): the area's own series."""
+        parts = []
+        for m in measures:
+            s = demand.area_series(frame, self.area.code, self._members(self.area.code), measure=m.measure,
+                                   category=m.category)
+            if not s.empty:
+                parts.append(s.assign(what=m.label, area=self.area.name))
+        if not parts:
+            return missing_section(title, f"The DfE exclusions files have no figures for {self.area.name} "
+                                   f"({self.hint}).", "schools")
+        counts = self._hide(pd.concat(parts, ignore_index=True), derived=())
+        counts = counts[["what", "area", "period", "count", "marker", "note", "suppressed"]]
+        chart = charts.small_multiples(counts, facet="what", x="period", y="count", series="area",
+                                       order=[self.area.name], title=f"{title} in {self.area.name}, number a year",
+                                       ylabel="Number", source=EXCLUSION_SOURCE, synthetic=self.synthetic)
+        messages = []
+        for what, group in counts.groupby("what", sort=False):
+            last = group.iloc[-1]
+            if last["count"] == last["count"]:
+                messages.append(KeyMessage(
+                    f"{what} for drug and alcohol reasons in {self.area.name}: {narrative.number(last['count'], 0)} "
+                    f"in {last['period']}.", key=False))
+        has_rates = frame["denominator"].notna().any()
+        coverage = COVERED if has_rates else Coverage.partial(
+            "Rates per 1,000 pupils need the DfE pupil headcount file (the exclusions national, regional and "
+            f"local authority table), so only counts are shown ({self.hint}).")
+        return Section(title, [render.chart_html(chart)], messages, coverage, {"counts": counts}, "schools")
+
+    def young_people(self) -> Section:
+        """Young people in treatment (local return) and young people's hospital admissions (Fingertips)."""
+        title = "Young people: treatment and hospital admissions"
+        items: list[str] = []
+        messages: list[KeyMessage] = []
+        frames: dict[str, pd.DataFrame] = {}
+        gaps = []
+        treatment = self._young_treatment()
+        if treatment is None:
+            gaps.append("Young people in treatment needs the NDTMS young people's data or the local return "
+                        f"young_people_treatment ({_TEMPLATE_HINT}).")
+        else:
+            table, message = treatment
+            frames["treatment"] = table
+            items.append(render.table_html(
+                table.drop(columns="suppressed"), f"Young people in specialist substance misuse treatment, "
+                f"{self.area.name}, by main substance", synthetic=self.synthetic, formats={"count": ",.0f"},
+                suppressed_cols=("count",), suppressed_rows=table["suppressed"].tolist()))
+            messages.append(message)
+        admissions = self._fingertips(_YOUNG_INDICATORS)
+        if admissions is None:
+            gaps.append("Hospital admissions need the Fingertips indicators 90808 and 92904 "
+                        f"({self.hint}).")
+        else:
+            comparison, series, found = admissions
+            frames["comparison"], frames["trend"] = comparison, series
+            items.append(render.table_html(
+                comparison[["what", "area", "period", "count", "value", "lower_ci", "upper_ci", "focus_compared"]],
+                "Young people's hospital admissions, latest period", synthetic=self.synthetic,
+                formats={"count": ",.0f", "value": ".1f", "lower_ci": ".1f", "upper_ci": ".1f"},
+                suppressed_cols=("count", "value", "lower_ci", "upper_ci"),
+                suppressed_rows=comparison["suppressed"].tolist()))
+            chart = charts.small_multiples(series, facet="what", x="period_start", y="value", series="area",
+                                           order=self.order, title="Young people's hospital admissions per 100,000",
+                                           ylabel="Per 100,000", source=FINGERTIPS_SOURCE, synthetic=self.synthetic)
+            items.append(render.chart_html(chart))
+            messages += found
+        if not items:
+            return missing_section(title, " ".join(gaps), "young_people")
+        coverage = Coverage.partial(" ".join(gaps)) if gaps else COVERED
+        return Section(title, items, messages, coverage, frames, "young_people")
+
+    def _young_treatment(self) -> tuple[pd.DataFrame, KeyMessage] | None:
+        try:
+            frame = self.ctx.dataset.local("young_people_treatment")
+        except MissingDataError:
+            return None
+        rows = demand.local_series(frame[frame["breakdown"] == "main substance"], self.area.code,
+                                   self._members(self.area.code), ["count"], by=("period", "category"))
+        if rows.empty:
+            return None
+        latest = rows[rows["period"] == rows["period"].max()].sort_values("count", ascending=False)
+        total = float(latest["count"].sum())
+        table = self._hide(latest.assign(area=self.area.name)[["area", "period", "category", "count"]], derived=())
+        table = pd.concat([table, pd.DataFrame([{"area": self.area.name, "period": latest["period"].iloc[0],
+                                                 "category": "All young people", "count": total,
+                                                 "suppressed": False}])], ignore_index=True)
+        top = table[(table["category"] != "All young people") & ~table["suppressed"]]
+        text = (f"{narrative.number(total, 0)} young people were in specialist substance misuse treatment in "
+                f"{self.area.name} in {latest['period'].iloc[0]}")
+        if not top.empty:
+            text += f"; the most common main substance was {top.iloc[0]['category']} " \
+                    f"({narrative.number(top.iloc[0]['count'], 0)})"
+        return table, KeyMessage(text + ".")
+
+    def _fingertips(self, indicators: Sequence[tuple[str, str]]
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, list[KeyMessage]] | None:
+        """Latest comparison and series of Fingertips indicators for the areas shown (overview's series)."""
+        from cdp_analysis.chapters.overview import OverviewChapter
+
+        overview = OverviewChapter(self.ctx)
+        latest_rows, series_rows, messages = [], [], []
+        for indicator_id, label in indicators:
+            per_area = []
+            for area in self.shown:
+                s = overview.series(indicator_id, area.code).dropna(subset=["value"])
+                if not s.empty:
+                    per_area.append(s.assign(what=label, area=area.name, area_code=area.code))
+            if not per_area or per_area[0]["area_code"].iloc[0] != self.area.code:
+                continue
+            s = self._hide(pd.concat(per_area, ignore_index=True)[
+                ["what", "area", "area_code", "period", "period_start", "count", "value", "lower_ci", "upper_ci"]])
+            s["period_start"] = s["period_start"].astype(int)
+            own = s[s["area_code"] == self.area.code]
+            latest = s[s["period"] == own["period"].iloc[-1]].copy()
+            latest["focus_compared"] = demand.compare_with_focus(latest, self.area.code)
+            trend = demand.trend_label(own, "rate")
+            latest_rows.append(latest)
+            series_rows.append(s)
+            measure = _Measure("", "", label, label)
+            messages += self._measure_messages(
+                measure, latest, trend, "per 100,000",
+                lambda m, vs, tr: (f"Review young people's substance misuse and alcohol pathways with the NHS: "
+                                   f"{m.label.lower()} in {self.area.name} are significantly higher than England."
+                                   if vs == "Higher" else ""), periods="periods")
+        if not latest_rows:
+            return None
+        comparison = pd.concat(latest_rows, ignore_index=True)
+        comparison = comparison[["what", "area", "area_code", "period", "count", "value", "lower_ci", "upper_ci",
+                                 "focus_compared", "suppressed"]]
+        return comparison, pd.concat(series_rows, ignore_index=True), messages
+
+    def prevalence(self) -> Section:
+        """Estimated adults (16–59) using drugs in the last year: national rates × local population."""
+        title = "Estimated drug use among adults"
+        survey = self._table("csew")
+        if survey is None:
+            return self._lacks(title, "the Crime Survey drug misuse tables (ONS workbook drugsmisusetables)",
+                               "prevalence")
+        try:
+            residents = self._population_by_age()
+        except (MissingDataError, CdpError):
+            return missing_section(title, f"This section needs the population of {self.area.name} by age and sex "
+                                   f"(ONS mid-year estimates by LSOA), which the data lacks ({self.hint}).",
+                                   "prevalence")
+        rows = []
+        for drug, words in _PREVALENCE_DRUGS:
+            rates = self._survey_rates(survey, drug)
+            if rates is None:
+                continue
+            estimate = csew_apply(rates, residents)
+            total = estimate[estimate["level"] == "persons"].iloc[0]
+            rows.append({"drug": drug, "words": words, "survey_period": rates["period"].iloc[0],
+                         "age_min": 16, "age_max": 59, "population": float(total["population"]),
+                         "national_rate": round(float(total["rate"]), 1),
+                         "estimate": _round10(total["estimate"]), "lower": _round10(total["lower"]),
+                         "upper": _round10(total["upper"]), "method": rates["method"].iloc[0]})
+        if not rows:
+            return missing_section(title, "The Crime Survey tables in the data have no complete rates by age and "
+                                   f"sex ({self.hint}).", "prevalence")
+        table = pd.DataFrame(rows)
+        table["area"] = self.area.name
+        table["focus_compared"] = "Not compared"
+        messages = []
+        for _, r in table.iterrows():
+            messages.append(KeyMessage(
+                f"Applying national survey rates ({r['survey_period']}) to the residents of {self.area.name} aged "
+                f"{r['age_min']} to {r['age_max']} gives an estimated {narrative.number(r['estimate'], 0)} adults "
+                f"who used {r['words']} in the last year (range {narrative.number(r['lower'], 0)} to "
+                f"{narrative.number(r['upper'], 0)}).", key=r["drug"] == "Any drug"))
+        chart = charts.rate_bars(
+            table[["drug", "estimate", "lower", "upper", "focus_compared"]], label="drug", value="estimate",
+            lower="lower", upper="upper", colour="focus_compared", title=f"Estimated adults aged 16 to 59 using "
+            f"drugs in the last year, {self.area.name}", xlabel="Adults (95% range)", source=CSEW_SOURCE,
+            synthetic=self.synthetic)
+        shown = table[["drug", "survey_period", "population", "national_rate", "estimate", "lower", "upper"]].rename(
+            columns={"drug": "Drug", "survey_period": "Survey year", "population": "Residents aged 16 to 59",
+                     "national_rate": "National rate (%)", "estimate": "Estimated users", "lower": "Lower",
+                     "upper": "Upper"})
+        items = [render.chart_html(chart), render.table_html(
+            shown, f"Estimated adults using drugs in the last year, {self.area.name} (synthetic estimate)",
+            synthetic=self.synthetic, formats={"Residents aged 16 to 59": ",.0f", "Estimated users": ",.0f",
+                                               "Lower": ",.0f", "Upper": ",.0f", "National rate (%)": ".1f"}),
+            f'<p class="cdp-method">{PREVALENCE_METHOD}</p>']
+        return Section(title, items, messages, COVERED, {"estimates": table.drop(columns="method")}, "prevalence")
+
+    def _population_by_age(self) -> pd.DataFrame:
+        lsoas = self.ctx.lsoas(self.area.code)
+        population = self.ctx.dataset.population()
+        rows = population[population["area_code"].isin(lsoas) & population["sex"].isin(["Male", "Female"])]
+        if rows.empty:
+            raise MissingDataError(f"no population by sex and age for {self.area.name}")
+        rows = rows.assign(area_code=self.area.code, area_name=self.area.name)
+        rows["age"] = pd.to_numeric(rows["age"], errors="coerce")
+        return rows.groupby(["area_code", "area_name", "sex", "age"], as_index=False)["population"].sum()
+
+    @staticmethod
+    def _survey_rates(survey: pd.DataFrame, drug: str) -> pd.DataFrame | None:
+        """Rates by sex and age band; for a drug published only for all adults, that rate for every band."""
+        from cdp_analysis.sources import csew
+
+        try:
+            rates = csew.survey_rates(survey, drug)
+            return rates.assign(method="national rate by sex and age band (16 to 24, 25 to 59)")
+        except MissingDataError:
+            pass
+        rows = survey[(survey["table"] == "1.02") & (survey["drug"].str.lower() == drug.lower())].dropna(
+            subset=["value", "lower_ci", "upper_ci"])
+        if rows.empty:
+            return None
+        last = rows.sort_values("year_ending").iloc[-1]
+        return pd.DataFrame([{"sex": sex, "age_min": 16, "age_max": 59, "age": "16-59", "value": last["value"],
+                              "lower_ci": last["lower_ci"], "upper_ci": last["upper_ci"], "period": last["period"],
+                              "method": "national rate for all adults aged 16 to 59 (no split by age and sex)"}
+                             for sex in ("Male", "Female")])
+
+    def wider_demand(self) -> Section:
+        """Homelessness with a drug dependency need, out-of-court disposals and drug testing on arrest."""
+        title = "Wider demand: homelessness, out-of-court disposals and drug testing on arrest"
+        parts = [("homelessness_support_needs", self._homelessness),
+                 ("out_of_court_disposals", self._out_of_court),
+                 ("drug_testing_on_arrest", self._testing_on_arrest)]
+        items: list[str] = []
+        messages: list[KeyMessage] = []
+        frames: dict[str, pd.DataFrame] = {}
+        gaps = []
+        for name, build in parts:
+            try:
+                frame = self.ctx.dataset.local(name)
+            except MissingDataError:
+                frame = None
+            found = build(frame) if frame is not None else None
+            if found is None:
+                gaps.append(f"needs the local return {name}: {_TEMPLATE_HINT}")
+                continue
+            table, html, message = found
+            frames[name] = table
+            items.append(html)
+            messages.append(message)
+        if not items:
+            return missing_section(title, "This section " + "; it ".join(gaps) + ".", "wider")
+        coverage = Coverage.partial("Part of this section " + "; it ".join(gaps) + ".") if gaps else COVERED
+        return Section(title, items, messages, coverage, frames, "wider")
+
+    def _local_rows(self, frame: pd.DataFrame, columns: Sequence[str], by: Sequence[str] = ("period",)
+                    ) -> pd.DataFrame:
+        return demand.local_series(frame, self.area.code, self._members(self.area.code), columns, by)
+
+    def _homelessness(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, KeyMessage] | None:
+        rows = self._local_rows(frame, ["with_support_needs", "drug_dependency", "alcohol_dependency"])
+        if rows.empty:
+            return None
+        table = demand.add_estimates(rows.rename(columns={"drug_dependency": "count",
+                                                          "with_support_needs": "denominator"}),
+                                     "proportion", 100)
+        table = self._hide(table)
+        table.insert(0, "area", self.area.name)
+        table = table[["area", "period", "denominator", "count", "value", "lower_ci", "upper_ci", "suppressed"]]
+        last = table.iloc[-1]
+        html = render.table_html(
+            table.drop(columns="suppressed").rename(columns={
+                "area": "Area", "period": "Year", "denominator": "Households with a support need",
+                "count": "With a drug dependency need", "value": "Percentage", "lower_ci": "Lower 95% CI",
+                "upper_ci": "Upper 95% CI"}),
+            f"Households owed a homelessness duty with a drug dependency support need, {self.area.name}",
+            synthetic=self.synthetic, formats={"Percentage": ".1f", "Lower 95% CI": ".1f", "Upper 95% CI": ".1f",
+                                               "Households with a support need": ",.0f",
+                                               "With a drug dependency need": ",.0f"},
+            suppressed_cols=("With a drug dependency need", "Percentage", "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=table["suppressed"].tolist())
+        if last["suppressed"] or last["value"] != last["value"]:
+            return table, html, KeyMessage(f"Homelessness with a drug dependency need in {self.area.name}, "
+                                           f"{last['period']}: too few households to publish.", key=False)
+        text = (f"In {last['period']}, {narrative.number(last['count'], 0)} of the "
+                f"{narrative.number(last['denominator'], 0)} households owed a homelessness duty in "
+                f"{self.area.name} with a support need had a drug dependency need "
+                f"({narrative.number(last['value'], 1)}%, 95% CI {narrative.number(last['lower_ci'], 1)}% to "
+                f"{narrative.number(last['upper_ci'], 1)}%).")
+        rec = ("Link housing options teams with treatment services so that households with a drug dependency "
+               "need are offered treatment.")
+        return table, html, KeyMessage(text, rec, "Demand")
+
+    def _out_of_court(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, KeyMessage] | None:
+        frame = frame.assign(referral_recorded=frame["count"].where(frame["referred_to_treatment"].notna()))
+        rows = self._local_rows(frame, ["count", "referred_to_treatment", "referral_recorded"],
+                                by=("period", "disposal"))
+        if rows.empty:
+            return None
+        latest = rows[rows["period"] == rows["period"].max()].copy()
+        total = latest[["count", "referred_to_treatment", "referral_recorded"]].sum(min_count=1)
+        latest = pd.concat([latest, pd.DataFrame([{"period": latest["period"].iloc[0], "disposal": "All disposals",
+                                                   **total.to_dict()}])], ignore_index=True)
+        small = pd.DataFrame({c: self.policy.primary(latest[c]) for c in ("count", "referred_to_treatment")})
+        latest["suppressed"] = small.any(axis=1).to_numpy()
+        latest["referred_pct"] = (latest["referred_to_treatment"] / latest["referral_recorded"] * 100).round(1)
+        for column in ("count", "referred_to_treatment"):
+            latest[column] = latest[column].astype(float).where(~small[column].to_numpy())
+        latest.loc[small["referred_to_treatment"].to_numpy(), "referred_pct"] = np.nan
+        latest.insert(0, "area", self.area.name)
+        table = latest[["area", "period", "disposal", "count", "referred_to_treatment", "referral_recorded",
+                        "referred_pct", "suppressed"]]
+        html = render.table_html(
+            table.drop(columns=["suppressed", "referral_recorded"]).rename(columns={
+                "area": "Area", "period": "Year", "disposal": "Disposal", "count": "Disposals for drug offences",
+                "referred_to_treatment": "Referred to education or treatment", "referred_pct": "Referred (%)"}),
+            f"Out-of-court disposals for drug offences, {self.area.name}", synthetic=self.synthetic,
+            formats={"Disposals for drug offences": ",.0f", "Referred to education or treatment": ",.0f",
+                     "Referred (%)": ".1f"},
+            suppressed_cols=("Disposals for drug offences", "Referred to education or treatment", "Referred (%)"),
+            suppressed_rows=table["suppressed"].tolist())
+        last = table.iloc[-1]
+        text = (f"In {last['period']}, {narrative.number(last['count'], 0)} out-of-court disposals were given for "
+                f"drug offences in {self.area.name}")
+        if last["referred_pct"] == last["referred_pct"]:
+            text += (f"; where a referral was recorded, {narrative.number(last['referred_pct'], 1)}% led to drug "
+                     "education or treatment")
+        rec = ("Make every out-of-court disposal for drug possession carry a referral to drug education or "
+               "treatment (diversion).")
+        return table, html, KeyMessage(text + ".", rec, "Demand")
+
+    def _testing_on_arrest(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, KeyMessage] | None:
+        rows = self._local_rows(frame, ["tests", "positive", "required_assessments", "assessments_attended"])
+        if rows.empty:
+            return None
+        small = pd.DataFrame({c: self.policy.primary(rows[c]) for c in ("tests", "positive", "required_assessments",
+                                                                         "assessments_attended")})
+        positive = demand.add_estimates(rows.rename(columns={"positive": "count", "tests": "denominator"}),
+                                        "proportion", 100)
+        table = rows.copy()
+        table["positive_pct"] = positive["value"].round(1)
+        table["attended_pct"] = (rows["assessments_attended"] / rows["required_assessments"] * 100).round(1)
+        for column in small:
+            table[column] = table[column].astype(float).where(~small[column].to_numpy())
+        table.loc[small["positive"].to_numpy(), "positive_pct"] = np.nan
+        table.loc[small[["required_assessments", "assessments_attended"]].any(axis=1).to_numpy(), "attended_pct"] \
+            = np.nan
+        table["suppressed"] = small.any(axis=1).to_numpy()
+        table.insert(0, "area", self.area.name)
+        html = render.table_html(
+            table.drop(columns="suppressed").rename(columns={
+                "area": "Area", "period": "Year", "tests": "Tested on arrest", "positive": "Positive",
+                "required_assessments": "Required assessments", "assessments_attended": "Attended",
+                "positive_pct": "Positive (%)", "attended_pct": "Attended (%)"}),
+            f"Drug testing on arrest (opiates and cocaine), {self.area.name}", synthetic=self.synthetic,
+            formats={"Tested on arrest": ",.0f", "Positive": ",.0f", "Required assessments": ",.0f",
+                     "Attended": ",.0f", "Positive (%)": ".1f", "Attended (%)": ".1f"},
+            suppressed_cols=("Tested on arrest", "Positive", "Required assessments", "Attended", "Positive (%)",
+                             "Attended (%)"), suppressed_rows=table["suppressed"].tolist())
+        last = table.iloc[-1]
+        if last["positive_pct"] != last["positive_pct"]:
+            return table, html, KeyMessage(f"Drug testing on arrest in {self.area.name}, {last['period']}: too few "
+                                           "tests to publish.", key=False)
+        text = (f"In {last['period']}, {narrative.number(last['positive_pct'], 1)}% of the "
+                f"{narrative.number(last['tests'], 0)} people tested on arrest in {self.area.name} tested positive "
+                "for opiates or cocaine")
+        if last["attended_pct"] == last["attended_pct"]:
+            text += f", and {narrative.number(last['attended_pct'], 1)}% of required assessments were attended"
+        rec = ""
+        if last["attended_pct"] == last["attended_pct"] and last["attended_pct"] < 80:
+            rec = ("Follow up people who miss a required assessment after a positive test on arrest, so that "
+                   "more of them reach treatment.")
+        return table, html, KeyMessage(text + ".", rec, "Demand")
+
+    def sections(self) -> dict[str, Section]:
+        """Every section in reading order."""
+        return {"children": self.children_in_need(), "looked_after": self.looked_after(),
+                "schools": self.schools(), "young_people": self.young_people(),
+                "prevalence": self.prevalence(), "wider": self.wider_demand()}
+
+    @cached_property
+    def all_sections(self) -> list[Section]:
+        """Every section in reading order (tests, key messages)."""
+        return list(self.sections().values())
+
+
+def csew_apply(rates: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cdp_analysis.sources.csew.apply_survey_rates` (imported when used)."""
+    from cdp_analysis.sources.csew import apply_survey_rates
+
+    return apply_survey_rates(rates, residents)
+
+
+def _round10(value: float) -> float:
+    """People estimates are shown to the nearest 10 (their precision is far coarser)."""
+    return float(np.round(float(value) / 10) * 10)
+
+
+def key_messages(sections: list[Section], synthetic: bool) -> str:
+    """The chapter's key messages and recommendations as Markdown, each once."""
+    return base.key_messages(sections, synthetic)
