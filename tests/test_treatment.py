@@ -13,13 +13,14 @@ import pytest
 from cdp_analysis.chapters.treatment import POOLED, TreatmentChapter
 from cdp_analysis.config import load_config
 from cdp_analysis.context import load_context
+from tests.conftest import require_shared
 from tests.consistency import problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
-SECTIONS = {"numbers", "unmet_need", "completions", "access"}
+SECTIONS = {"numbers", "unmet_need", "completions", "access", "harm"}
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,41 @@ def test_notebook_builds(tmp_path):
     assert "Key messages" in page and "adults were in treatment" in page
     assert "Funnel plot" in page and "Synthetic demonstration data" in page
     assert "load_context(" not in page
+
+
+GROUP_NAMES = {"Opiate": "opiate", "Non-opiate only": "non-opiate only", "Alcohol only": "alcohol only",
+               "Non-opiate & alcohol": "non-opiate and alcohol", "Total": "total"}
+
+
+def test_real_barnet_numbers_and_completions(tmp_path):
+    """Barnet's real ViewIt export: numbers in treatment and successful completions by substance group
+    for its latest year, recomputed from the file with the csv module."""
+    ndtms = require_shared("data/real/ndtms/ViewIt Export Data_LAs.csv").parent
+    source = tmp_path / "raw" / "ndtms"
+    source.mkdir(parents=True)
+    for path in ndtms.iterdir():
+        if path.suffix == ".csv":
+            (source / path.name).symlink_to(path)
+    with (ndtms / "ViewIt Export Data_LAs.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if _all(r["sex"]) and _all(r["age_group"])]
+    period = max(r["ReportingPeriod"] for r in rows)
+    ctx = load_context("E09000003", data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
+    chapter = TreatmentChapter(ctx)
+    sections = chapter.sections()
+    assert chapter.latest_period == period
+    latest = sections["numbers"].frames["latest"].set_index("substance_group")
+    completions = sections["completions"].frames["completions"]
+    own = completions[completions["area"] == "Barnet"].set_index("substance_group")
+    for row in (r for r in rows if r["ReportingPeriod"] == period):
+        group = GROUP_NAMES[row["drug_group"]]
+        assert latest.loc[group, "in_treatment"] == float(row["intreatment_allintx"])
+        expected = float(row["exits_successfulcompletion_allintx"]) / float(row["intreatment_allintx"]) * 100
+        assert own.loc[group, "value"] == pytest.approx(expected)
+    names = {a.name for a in ctx.registry} | {POOLED}
+    found = [p for s in sections.values() for p in problems(s, names)]
+    assert not found, "\n".join(found)
+    # the export holds Barnet alone: its comparator is England from the adult table, never Barnet itself
+    assert POOLED not in set(completions["area"])
+    unmet = sections["unmet_need"]  # no Fingertips files in this folder: one plain sentence, no number
+    assert not unmet.shown and not unmet.messages and "cdp data --area E09000003" in unmet.coverage.note
+    assert not any(ch.isdigit() for ch in unmet.coverage.note.replace("E09000003", ""))

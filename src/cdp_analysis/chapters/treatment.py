@@ -14,6 +14,7 @@ measures with the region and England as Fingertips publishes them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -24,23 +25,54 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.overview import IndicatorInfo, OverviewChapter
 from cdp_analysis.context import ChapterContext
-from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT
+from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.sdc import get_policy, suppress_table
 
-__all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "GROUPS", "key_messages"]
+__all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "GROUPS", "UNMET", "HARM", "key_messages"]
 
 NDTMS_SOURCE = "OHID NDTMS ViewIt export"
 FINGERTIPS_SOURCE = "OHID Fingertips"
 #: The comparator for NDTMS measures: every local authority the export holds, pooled.
 POOLED = "All local authorities in the export"
+ENGLAND = "E92000001"
 #: The four substance groups of NDTMS adult treatment, in reporting order.
 GROUPS: tuple[str, ...] = ("opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol")
-#: Unmet need indicators: id → (short name, people).
+
+
+@dataclass(frozen=True)
+class _Indicator:
+    """How a Fingertips indicator is titled, worded and judged in this chapter."""
+
+    chart: str
+    words: str
+    unit: str
+    low_is_good: bool
+    recommendation: str
+
+
+#: Unmet need (Fingertips): the share of those estimated to need treatment who are not in it.
 UNMET = {
-    "93517": ("opiate and/or crack cocaine users not in treatment", "opiate and/or crack users"),
-    "93532": ("alcohol-dependent adults not in treatment", "alcohol-dependent adults"),
+    "93517": _Indicator("Opiate and/or crack cocaine users not in treatment",
+                        "proportion of opiate and/or crack users not in treatment", "% not in treatment", True,
+                        "Plan how to reach more opiate and/or crack users: the share not in treatment is "
+                        "significantly higher than in {where}."),
+    "93532": _Indicator("Alcohol-dependent adults not in treatment",
+                        "proportion of alcohol-dependent adults not in treatment", "% not in treatment", True,
+                        "Plan how to reach more alcohol-dependent adults: the share not in treatment is "
+                        "significantly higher than in {where}."),
+}
+#: Harm and continuity of care (Fingertips).
+HARM = {
+    "92432": _Indicator("Deaths from drug misuse", "age-standardised rate of deaths from drug misuse",
+                        "per 100,000", True,
+                        "Review drug-related deaths with partners: the rate is significantly higher than in {where}."),
+    "90947": _Indicator("Adults engaging in community treatment within three weeks of release from prison",
+                        "proportion of adults leaving prison who engaged in community treatment within three weeks",
+                        "% engaging", False,
+                        "Strengthen the pathway from prison to community treatment: continuity of care is "
+                        "significantly lower than in {where}."),
 }
 REFERRALS = ("criminal justice", "health services and social care", "self, family and friends")
 NDTMS_CAVEAT = (
@@ -67,15 +99,19 @@ class TreatmentChapter:
 
     # data -------------------------------------------------------------------
     @cached_property
-    def ndtms(self) -> pd.DataFrame:
-        """Adult NDTMS rows (all sexes and ages) of local authorities; empty when none are held."""
+    def _adults(self) -> pd.DataFrame:
+        """Adult NDTMS rows for all sexes and ages (local authorities and England)."""
         try:
             table = self.ctx.dataset.ndtms()
         except MissingDataError:
-            return pd.DataFrame(columns=["area_code", "period", "period_start", "substance_group", "measure",
-                                         "breakdown", "category", "count", "denominator"])
-        table = table[(table["sex"] == "total") & (table["age_group"] == "total")]
-        return table[table["area_code"] != "E92000001"]
+            return pd.DataFrame(columns=["area_code", "area_name", "period", "period_start", "substance_group",
+                                         "measure", "breakdown", "category", "count", "denominator"])
+        return table[(table["sex"] == "total") & (table["age_group"] == "total")]
+
+    @cached_property
+    def ndtms(self) -> pd.DataFrame:
+        """Adult NDTMS rows of local authorities (all sexes and ages); empty when none are held."""
+        return self._adults[self._adults["area_code"] != ENGLAND]
 
     @cached_property
     def members(self) -> list[str]:
@@ -87,16 +123,25 @@ class TreatmentChapter:
         return members if members and set(members) <= held else []
 
     def rows(self, measure: str, breakdown: str = "total") -> pd.DataFrame:
-        """Counts and denominators of a measure, per area (focus area summed over members), period, group."""
-        data = self.ndtms[(self.ndtms["measure"] == measure) & (self.ndtms["breakdown"] == breakdown)]
+        """Counts and denominators of a measure per area, period, substance group and category.
+
+        The focus area (summed over a partnership's members, complete only when every
+        member has the count), England where the export holds England rows for the
+        measure, and all local authorities in the export pooled where the export holds
+        authorities besides the area's own.
+        """
         keys = ["period", "period_start", "substance_group", "category"]
+        data = self._adults[(self._adults["measure"] == measure) & (self._adults["breakdown"] == breakdown)]
         data = data.astype({"count": float, "denominator": float})
+        england = data[data["area_code"] == ENGLAND].dropna(subset=["count"])
+        data = data[data["area_code"] != ENGLAND]
         own = data[data["area_code"].isin(self.members)]
         own = own.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=len(self.members))
-        own["area"] = self.area.name
-        pooled = data.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=1)
-        pooled["area"] = POOLED
-        return pd.concat([own, pooled], ignore_index=True)
+        parts = [own.assign(area=self.area.name), england[keys + ["count", "denominator"]].assign(area="England")]
+        if set(data.dropna(subset=["count"])["area_code"]) - set(self.members):
+            pooled = data.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=1)
+            parts.append(pooled.assign(area=POOLED))
+        return pd.concat(parts, ignore_index=True)
 
     @cached_property
     def latest_period(self) -> str | None:
@@ -115,10 +160,12 @@ class TreatmentChapter:
         """Percentages with Wilson 95% intervals; the focus area's interval against each comparator."""
         out = []
         for _, r in table.iterrows():
-            ok = r["count"] == r["count"] and r["denominator"] == r["denominator"] and r["denominator"] > 0
+            ok = r["count"] == r["count"] and r["denominator"] == r["denominator"] and 0 < r["denominator"] \
+                and r["count"] <= r["denominator"]
             est = stats.proportion(float(r["count"]), float(r["denominator"])) if ok else None
-            out.append({**r.to_dict(), "value": est.value if est else np.nan,
-                        "lower_ci": est.lower_ci if est else np.nan, "upper_ci": est.upper_ci if est else np.nan})
+            out.append({**r.to_dict(), "value": est.value if est else np.nan,  # Wilson at 100% gives 99.999…
+                        "lower_ci": min(est.lower_ci, est.value) if est else np.nan,
+                        "upper_ci": max(est.upper_ci, est.value) if est else np.nan})
         data = pd.DataFrame(out)
         data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
                               total_published=False)
@@ -149,7 +196,8 @@ class TreatmentChapter:
     # sections ---------------------------------------------------------------
     def sections(self) -> dict[str, Section]:
         """The chapter's sections in reading order, by key."""
-        return {s.key: s for s in (self.numbers(), self.unmet_need(), self.completions(), self.access())}
+        return {s.key: s for s in (self.numbers(), self.unmet_need(), self.completions(), self.access(),
+                                   self.harm())}
 
     def numbers(self) -> Section:
         """Adults in treatment by substance group over time, and new presentations."""
@@ -210,49 +258,76 @@ class TreatmentChapter:
 
     def unmet_need(self) -> Section:
         """Proportions of opiate/crack users and dependent drinkers not in treatment (Fingertips)."""
-        title, key = "Unmet need for treatment", "unmet_need"
+        return self._fingertips_section(
+            "Unmet need for treatment", "unmet_need", UNMET,
+            f"The data holds no Fingertips estimates of unmet need for treatment for {self.area.name}; "
+            f"export them from Fingertips ({self.hint}).")
+
+    def harm(self) -> Section:
+        """Deaths from drug misuse and continuity of care after prison (Fingertips)."""
+        note = ("; standardised rates cannot be combined across a partnership's members, so see each member's page"
+                if self.area.members else "")
+        return self._fingertips_section(
+            "Harm and continuity of care", "harm", HARM,
+            f"The data holds no Fingertips figures on deaths from drug misuse or continuity of care for "
+            f"{self.area.name}{note} ({self.hint}).")
+
+    @cached_property
+    def _overview(self) -> OverviewChapter:
         overview = OverviewChapter(self.ctx)
         overview.catalogue = {**overview.catalogue, **{
-            i: IndicatorInfo(i, name, "Increase engagement in treatment", "LowIsGood", "%", "proportion", "sum")
-            for i, (name, _) in UNMET.items()}}
+            i: IndicatorInfo(i, spec.chart, "Increase engagement in treatment", "LowIsGood", "%", "proportion", "sum")
+            for i, spec in UNMET.items()}}
+        return overview
+
+    def indicator_table(self, indicators: dict[str, _Indicator]) -> pd.DataFrame:
+        """Latest Fingertips value of each indicator for the area, its region and England, compared.
+
+        ``focus_compared`` is the focus area's 95% interval against each comparator's
+        value (Fingertips); a count in the suppressed range hides that row's figures.
+        """
+        overview = self._overview
         codes = [(self.area.name, self.area.code)]
         if overview.region is not None:
             codes.append((overview.region.name, overview.region.code))
-        codes.append(("England", "E92000001"))
+        codes.append(("England", ENGLAND))
         rows = []
-        for indicator_id, (name, _) in UNMET.items():
+        for indicator_id, spec in indicators.items():
             own = overview.series(indicator_id, self.area.code).dropna(subset=["value"])
             if own.empty:
                 continue
             period = own["period"].iloc[-1]
             for area_name, code in codes:
-                s = overview.series(indicator_id, code)
-                s = s[s["period"] == period]
-                if s.empty:
-                    continue
-                r = s.iloc[0]
-                rows.append({"indicator": name, "indicator_id": indicator_id, "area": area_name, "period": period,
-                             "count": float(r["count"]) if r["count"] == r["count"] else np.nan,
-                             "denominator": float(r["denominator"]) if r["denominator"] == r["denominator"] else np.nan,
-                             "value": float(r["value"]), "lower_ci": float(r["lower_ci"]),
-                             "upper_ci": float(r["upper_ci"])})
+                found = overview.series(indicator_id, code)
+                found = found[found["period"] == period]
+                if not found.empty:
+                    r = found.iloc[0]
+                    rows.append({"indicator": spec.chart, "indicator_id": indicator_id, "area": area_name,
+                                 "period": period, "count": _float(r["count"]), "denominator": _float(r["denominator"]),
+                                 "value": float(r["value"]), "lower_ci": _float(r["lower_ci"]),
+                                 "upper_ci": _float(r["upper_ci"]), "unit": spec.unit})
         if not rows:
-            return missing_section(title, f"The data holds no Fingertips unmet-need indicators (93517, 93532) for "
-                                          f"{self.area.name}; export them from Fingertips ({self.hint}).", key)
+            return pd.DataFrame()
         data = pd.DataFrame(rows)
         data["count"] = data["count"].round()
         data["denominator"] = data["denominator"].round()
         data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
                               total_published=False)
         data["focus_compared"] = [self._fingertips_label(data, r) for _, r in data.iterrows()]
+        return data
+
+    def _fingertips_section(self, title: str, key: str, indicators: dict[str, _Indicator], missing: str) -> Section:
+        data = self.indicator_table(indicators)
+        if data.empty:
+            return missing_section(title, missing, key)
         items, messages = [], []
-        for indicator_id, (name, people) in UNMET.items():
+        for indicator_id, spec in indicators.items():
             part = data[data["indicator_id"] == indicator_id]
             if part.empty:
                 continue
             chart = charts.rate_bars(
                 part, label="area", value="value", lower="lower_ci", upper="upper_ci", colour="focus_compared",
-                title=f"Proportion of {name}, {part['period'].iloc[0]}", xlabel="% not in treatment (95% CI)",
+                title=f"{spec.chart}, {part['period'].iloc[0]}", xlabel=f"{spec.unit} (95% CI)",
                 source=FINGERTIPS_SOURCE, synthetic=self.synthetic, highlight=self.area.name)
             items.append(render.chart_html(chart))
             own = part[part["area"] == self.area.name].iloc[0]
@@ -260,14 +335,19 @@ class TreatmentChapter:
                 continue
             comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in part.iterrows()
                            if r["area"] != self.area.name and r["focus_compared"] != "Not compared"]
-            text = narrative.rate_sentence(f"In {self.area.name}, the proportion of", f"{people} not in treatment",
-                                           own["value"], "%", own["period"], comparisons)
-            worse = any(c[1] == "Higher" and c[0] == "England" for c in comparisons)
-            rec = (f"Plan how to reach more {people}: the share not in treatment is significantly higher than "
-                   "England." if worse else "")
-            messages.append(KeyMessage(text.replace(" was ", " ", 1).replace("treatment ", "treatment was ", 1),
-                                       rec, "Treatment"))
-        return Section(title, items, messages, COVERED, {"unmet_need": data}, key)
+            unit = "%" if spec.unit.startswith("%") else spec.unit
+            text = narrative.rate_sentence(f"In {self.area.name}, the", spec.words, own["value"], unit,
+                                           own["period"], comparisons)
+            worse = [c[0] for c in comparisons if c[1] == ("Higher" if spec.low_is_good else "Lower")]
+            rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
+            messages.append(KeyMessage(text, rec, "Treatment"))
+        absent = [spec.chart.lower() for i, spec in indicators.items() if i not in set(data["indicator_id"])]
+        coverage = COVERED if not absent else Coverage.partial(
+            f"The data holds no figure on {narrative.join_words(absent)} for {self.area.name}"
+            + ("; standardised rates cannot be combined across a partnership's members, so see each member's page."
+               if self.area.members else f" ({self.hint}).")
+        )
+        return Section(title, items, messages, coverage, {key: data}, key)
 
     def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
         if row["area"] == self.area.name:
@@ -311,9 +391,10 @@ class TreatmentChapter:
             text = narrative.rate_sentence(
                 f"The successful completion rate for {what} in", self.area.name, value, "%", self.latest_period,
                 comparisons)
-            low = any(c[1] == "Lower" for c in comparisons)
-            rec = (f"Review treatment outcomes for {what}: fewer complete successfully than across "
-                   "all local authorities." if low else "")
+            lower = [c[0] for c in comparisons if c[1] == "Lower"]
+            low = bool(lower)
+            rec = (f"Review treatment outcomes for {what}: significantly fewer complete successfully than "
+                   f"in {narrative.join_words(lower)}." if low else "")
             messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low))
         return Section(title, items, messages, COVERED, frames, key)
 
@@ -348,8 +429,10 @@ class TreatmentChapter:
         parts = []
         for breakdown, categories in (("referral_source", REFERRALS), ("wait_first_intervention", ("under 3 weeks",))):
             rows = self.rows("new_presentations", breakdown)
-            rows = rows[(rows["substance_group"] == "total") & (rows["period"] == self.latest_period)
-                        & rows["category"].isin(categories)]
+            rows = rows[(rows["substance_group"] == "total") & (rows["period"] == self.latest_period)]
+            if breakdown == "wait_first_intervention":  # share of recorded waits: waits count interventions
+                rows["denominator"] = rows.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
+            rows = rows[rows["category"].isin(categories)]
             parts.append(rows[["area", "period", "category", "count", "denominator"]])
         table = pd.concat(parts, ignore_index=True)
         if table.loc[table["area"] == self.area.name, "count"].isna().all():
@@ -367,14 +450,24 @@ class TreatmentChapter:
             if found is None:
                 continue
             comparisons, value = found
-            what = ("waited under 3 weeks for their first intervention" if category == "under 3 weeks"
+            what = ("waited under 3 weeks for their first intervention (of waits recorded)" if category == "under 3 weeks"
                     else f"were referred by {category}")
             text = narrative.rate_sentence(f"The share of new presentations in {self.area.name} that {what}", "",
                                            value, "%", self.latest_period, comparisons).replace("  was", " was")
-            messages.append(KeyMessage(text, theme="Treatment", key=category in ("criminal justice", "under 3 weeks")))
+            differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
+            messages.append(KeyMessage(text, theme="Treatment",
+                                       key=differs or category in ("criminal justice", "under 3 weeks")))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {"access": data}, key)
 
 
 def key_messages(sections: list[Section], synthetic: bool) -> str:
     """The chapter's key messages as Markdown (see :func:`cdp_analysis.chapters.base.key_messages`)."""
     return base.key_messages(sections, synthetic)
+
+
+def _float(value: object) -> float:
+    """A number, or NaN for a missing value."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
