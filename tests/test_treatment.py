@@ -5,7 +5,6 @@ notebook builds."""
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -104,7 +103,7 @@ def test_missing_ndtms_says_so_without_numbers(tmp_path):
         assert not any(ch.isdigit() for ch in section.coverage.note.replace("Z09000001", ""))
 
 
-def test_notebook_builds(tmp_path):
+def test_notebook_builds(tmp_path, monkeypatch):
     from cdp_analysis.batch import build_chapter
 
     config_file = tmp_path / "cdp.toml"
@@ -112,16 +111,9 @@ def test_notebook_builds(tmp_path):
         "[paths]\n"
         f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
         '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
-    old = os.environ.get("CDP_CONFIG")
-    os.environ["CDP_CONFIG"] = str(config_file)
-    try:
-        config = load_config()
-        result = build_chapter("Z09000001", "02_treatment_recovery", config)
-    finally:
-        if old is None:
-            os.environ.pop("CDP_CONFIG", None)
-        else:
-            os.environ["CDP_CONFIG"] = old
+    monkeypatch.setenv("CDP_CONFIG", str(config_file))  # inherited by the papermill kernel
+    config = load_config()
+    result = build_chapter("Z09000001", "02_treatment_recovery", config)
     assert result.ok, result.error
     page = (config.reports_dir / "Z09000001" / "02_treatment_recovery.html").read_text(encoding="utf-8")
     assert "Key messages" in page and "adults were in treatment" in page

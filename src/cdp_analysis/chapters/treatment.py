@@ -418,7 +418,7 @@ class TreatmentChapter:
         return charts.funnel_plot(
             points, limits, x="denominator", y="value", label="area", highlight=self.area.name,
             title=f"Successful completions (all substances) by local authority, {self.latest_period}",
-            xlabel="Adults in treatment", ylabel="% completing successfully", source=NDTMS_SOURCE,
+            xlabel="Adults in treatment (number)", ylabel="% completing successfully", source=NDTMS_SOURCE,
             synthetic=self.synthetic)
 
     def access(self) -> Section:
