@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
-SECTIONS = {"numbers", "unmet_need", "completions", "access", "harm"}
+SECTIONS = {"numbers", "unmet_need", "completions", "access", "reached", "harm"}
 
 
 @pytest.fixture(scope="module")

@@ -106,12 +106,13 @@ class TreatmentChapter:
         except MissingDataError:
             return pd.DataFrame(columns=["area_code", "area_name", "period", "period_start", "substance_group",
                                          "measure", "breakdown", "category", "count", "denominator"])
-        return table[(table["sex"] == "total") & (table["age_group"] == "total")]
+        return table
 
     @cached_property
     def ndtms(self) -> pd.DataFrame:
         """Adult NDTMS rows of local authorities (all sexes and ages); empty when none are held."""
-        return self._adults[self._adults["area_code"] != ENGLAND]
+        table = self._adults
+        return table[(table["area_code"] != ENGLAND) & (table["sex"] == "total") & (table["age_group"] == "total")]
 
     @cached_property
     def members(self) -> list[str]:
@@ -122,7 +123,8 @@ class TreatmentChapter:
         members = list(self.area.members)
         return members if members and set(members) <= held else []
 
-    def rows(self, measure: str, breakdown: str = "total") -> pd.DataFrame:
+    def rows(self, measure: str, breakdown: str = "total", sex: str = "total", age_group: str = "total"
+             ) -> pd.DataFrame:
         """Counts and denominators of a measure per area, period, substance group and category.
 
         The focus area (summed over a partnership's members, complete only when every
@@ -131,9 +133,10 @@ class TreatmentChapter:
         authorities besides the area's own.
         """
         keys = ["period", "period_start", "substance_group", "category"]
-        data = self._adults[(self._adults["measure"] == measure) & (self._adults["breakdown"] == breakdown)]
+        data = self._adults[(self._adults["measure"] == measure) & (self._adults["breakdown"] == breakdown)
+                            & (self._adults["sex"] == sex) & (self._adults["age_group"] == age_group)]
         data = data.astype({"count": float, "denominator": float})
-        england = data[data["area_code"] == ENGLAND].dropna(subset=["count"])
+        england = data[data["area_code"] == ENGLAND].dropna(subset=["count"]).drop_duplicates(keys)
         data = data[data["area_code"] != ENGLAND]
         own = data[data["area_code"].isin(self.members)]
         own = own.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=len(self.members))
@@ -197,7 +200,7 @@ class TreatmentChapter:
     def sections(self) -> dict[str, Section]:
         """The chapter's sections in reading order, by key."""
         return {s.key: s for s in (self.numbers(), self.unmet_need(), self.completions(), self.access(),
-                                   self.harm())}
+                                   self.reached(), self.harm())}
 
     def numbers(self) -> Section:
         """Adults in treatment by substance group over time, and new presentations."""
@@ -348,6 +351,48 @@ class TreatmentChapter:
                if self.area.members else f" ({self.hint}).")
         )
         return Section(title, items, messages, coverage, {key: data}, key)
+
+    def reached(self) -> Section:
+        """Who is in treatment: women, age bands, and adults living with children, latest year."""
+        title, key = "Who is in treatment", "reached"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        total = self.rows("in_treatment")
+        total = total[(total["substance_group"] == "total") & (total["period"] == self.latest_period)]
+        parts = []
+        for label, sex, age in (("women", "female", "total"), ("aged 18 to 29", "total", "18-29"),
+                                ("aged 30 to 49", "total", "30-49"), ("aged 50 and over", "total", "50+")):
+            part = self.rows("in_treatment", sex=sex, age_group=age)
+            part = part[(part["substance_group"] == "total") & (part["period"] == self.latest_period)]
+            part = part.drop(columns="denominator").merge(total[["area", "count"]].rename(
+                columns={"count": "denominator"}), on="area", how="inner")
+            parts.append(part.assign(category=label))
+        parental = self.rows("in_treatment", "parental_status")
+        parental = parental[(parental["substance_group"] == "total") & (parental["period"] == self.latest_period)
+                            & (parental["category"] == "parent living with children")]
+        parts.append(parental.assign(category="parents living with children"))
+        table = pd.concat(parts, ignore_index=True)[["area", "period", "category", "count", "denominator"]]
+        if table.loc[table["area"] == self.area.name, "count"].isna().all():
+            return missing_section(title, f"The NDTMS export holds no breakdown of adults in treatment for "
+                                          f"{self.area.name} by sex, age or parental status ({self.hint}).", key)
+        data = self._proportions(table, "category")
+        chart = charts.rate_bars(
+            data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
+            lower="lower_ci", upper="upper_ci", colour="focus_compared",
+            title=f"Adults in treatment by sex, age and parental status, {self.latest_period}",
+            xlabel="% of adults in treatment (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic)
+        messages = []
+        for category in dict.fromkeys(table["category"]):
+            found = self._compare_message(data, "category", category, self.latest_period)
+            if found is None:
+                continue
+            comparisons, value = found
+            text = narrative.rate_sentence(f"The share of adults in treatment in {self.area.name} who were "
+                                           f"{category}", "", value, "%", self.latest_period,
+                                           comparisons).replace("  was", " was")
+            differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
+            messages.append(KeyMessage(text, theme="Treatment", key=differs))
+        return Section(title, [render.chart_html(chart)], messages, COVERED, {"reached": data}, key)
 
     def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
         if row["area"] == self.area.name:
