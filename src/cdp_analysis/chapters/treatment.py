@@ -372,27 +372,41 @@ class TreatmentChapter:
                             & (parental["category"] == "parent living with children")]
         parts.append(parental.assign(category="parents living with children"))
         table = pd.concat(parts, ignore_index=True)[["area", "period", "category", "count", "denominator"]]
+        subjects = {c: f"The share of adults in treatment in {self.area.name} who were {c}"
+                    for c in dict.fromkeys(table["category"])}
+        return self._share_section(
+            title, key, table, subjects, (),
+            f"The NDTMS export holds no breakdown of adults in treatment for {self.area.name} by sex, age or "
+            f"parental status ({self.hint}).",
+            f"Adults in treatment by sex, age and parental status, {self.latest_period}",
+            "% of adults in treatment (95% CI)")
+
+    def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
+                       always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str) -> Section:
+        """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
+
+        ``subjects`` maps each category to the start of its sentence; a message goes into
+        the key messages when it differs significantly from a comparator or its category
+        is in ``always_key``.
+        """
         if table.loc[table["area"] == self.area.name, "count"].isna().all():
-            return missing_section(title, f"The NDTMS export holds no breakdown of adults in treatment for "
-                                          f"{self.area.name} by sex, age or parental status ({self.hint}).", key)
+            return missing_section(title, missing, key)
         data = self._proportions(table, "category")
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
-            lower="lower_ci", upper="upper_ci", colour="focus_compared",
-            title=f"Adults in treatment by sex, age and parental status, {self.latest_period}",
-            xlabel="% of adults in treatment (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic)
+            lower="lower_ci", upper="upper_ci", colour="focus_compared", title=chart_title, xlabel=xlabel,
+            source=NDTMS_SOURCE, synthetic=self.synthetic)
         messages = []
-        for category in dict.fromkeys(table["category"]):
+        for category, subject in subjects.items():
             found = self._compare_message(data, "category", category, self.latest_period)
             if found is None:
                 continue
             comparisons, value = found
-            text = narrative.rate_sentence(f"The share of adults in treatment in {self.area.name} who were "
-                                           f"{category}", "", value, "%", self.latest_period,
+            text = narrative.rate_sentence(subject, "", value, "%", self.latest_period,
                                            comparisons).replace("  was", " was")
             differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
-            messages.append(KeyMessage(text, theme="Treatment", key=differs))
-        return Section(title, [render.chart_html(chart)], messages, COVERED, {"reached": data}, key)
+            messages.append(KeyMessage(text, theme="Treatment", key=differs or category in always_key))
+        return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
     def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
         if row["area"] == self.area.name:
@@ -480,29 +494,14 @@ class TreatmentChapter:
             rows = rows[rows["category"].isin(categories)]
             parts.append(rows[["area", "period", "category", "count", "denominator"]])
         table = pd.concat(parts, ignore_index=True)
-        if table.loc[table["area"] == self.area.name, "count"].isna().all():
-            return missing_section(title, f"The NDTMS export holds no referral or waiting-time counts for "
-                                          f"{self.area.name} in {self.latest_period} ({self.hint}).", key)
-        data = self._proportions(table, "category")
-        chart = charts.rate_bars(
-            data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
-            lower="lower_ci", upper="upper_ci", colour="focus_compared",
-            title=f"New presentations by referral source, and waits under 3 weeks, {self.latest_period}",
-            xlabel="% of new presentations (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic)
-        messages = []
-        for category in (*REFERRALS, "under 3 weeks"):
-            found = self._compare_message(data, "category", category, self.latest_period)
-            if found is None:
-                continue
-            comparisons, value = found
-            what = ("waited under 3 weeks for their first intervention (of waits recorded)" if category == "under 3 weeks"
-                    else f"were referred by {category}")
-            text = narrative.rate_sentence(f"The share of new presentations in {self.area.name} that {what}", "",
-                                           value, "%", self.latest_period, comparisons).replace("  was", " was")
-            differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
-            messages.append(KeyMessage(text, theme="Treatment",
-                                       key=differs or category in ("criminal justice", "under 3 weeks")))
-        return Section(title, [render.chart_html(chart)], messages, COVERED, {"access": data}, key)
+        start = f"The share of new presentations in {self.area.name} that"
+        subjects = {c: f"{start} were referred by {c}" for c in REFERRALS}
+        subjects["under 3 weeks"] = f"{start} waited under 3 weeks for their first intervention (of waits recorded)"
+        return self._share_section(
+            title, key, table, subjects, ("criminal justice", "under 3 weeks"),
+            f"The NDTMS export holds no referral or waiting-time counts for {self.area.name} ({self.hint}).",
+            f"New presentations by referral source, and waits under 3 weeks, {self.latest_period}",
+            "% of new presentations (95% CI)")
 
 
 def key_messages(sections: list[Section], synthetic: bool) -> str:
