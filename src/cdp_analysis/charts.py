@@ -34,6 +34,7 @@ __all__ = [
     "ranked_bars",
     "small_multiples",
     "spc_chart",
+    "funnel_plot",
 ]
 
 #: Area line styles: the focus area, then comparators in order.
@@ -309,3 +310,44 @@ def spc_chart(
     if not low.empty:
         alt += " Low: " + ", ".join(_label(v) for v in low[x]) + "."
     return Chart(fig, title, alt, data, source, synthetic)
+
+
+def funnel_plot(
+    points: pd.DataFrame, limits: pd.DataFrame, *, x: str, y: str, label: str, title: str, xlabel: str,
+    ylabel: str, source: str, synthetic: bool = False, highlight: str | None = None,
+) -> Chart:
+    """Areas' percentages against their denominators, with 95% and 99.8% funnel limits.
+
+    ``limits`` is :func:`cdp_analysis.stats.funnel_limits`' table for proportions
+    (``Population``, ``lower_2s_limit`` … ``upper_3s_limit``, ``baseline``). Points
+    with a missing value (suppressed) are left off. The data behind the chart is
+    ``points`` (one row per area).
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    pop = limits["Population"]
+    ax.axhline(float(limits["baseline"].iloc[0]), color=_GREY, linewidth=1.2, label="Average of all areas")
+    for tag, style, name in (("2s", "--", "95% limits"), ("3s", ":", "99.8% limits")):
+        ax.plot(pop, limits[f"lower_{tag}_limit"], color="#0b0c0c", linestyle=style, linewidth=1, label=name)
+        ax.plot(pop, limits[f"upper_{tag}_limit"], color="#0b0c0c", linestyle=style, linewidth=1)
+    shown = points.dropna(subset=[y])
+    others = shown[shown[label] != highlight]
+    ax.scatter(others[x], others[y], s=22, color="#8eb8dc", edgecolor="#1d70b8", label="Local authorities")
+    own = shown[shown[label] == highlight]
+    if not own.empty:
+        ax.scatter(own[x], own[y], s=90, marker="D", color="#d53880", edgecolor="#0b0c0c", label=highlight, zorder=3)
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8)
+    _finish(fig, source, synthetic)
+    low, high = limits["lower_2s_limit"], limits["upper_2s_limit"]
+    outside_high = sum(1 for _, r in shown.iterrows() if r[y] > np.interp(r[x], pop, high))
+    outside_low = sum(1 for _, r in shown.iterrows() if r[y] < np.interp(r[x], pop, low))
+    alt = (f"Funnel plot: {title}. {len(shown)} areas plotted as {ylabel.lower()} against {xlabel.lower()}; "
+           f"average {_fmt(float(limits['baseline'].iloc[0]))}. {outside_high} above and {outside_low} below "
+           "the 95% limits.")
+    if not own.empty:
+        r = own.iloc[0]
+        alt += f" {highlight}: {_fmt(r[y])} with {_fmt(r[x])} {xlabel.lower()}."
+    return Chart(fig, title, alt, points, source, synthetic)

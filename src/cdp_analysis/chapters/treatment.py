@@ -1,0 +1,517 @@
+"""Chapter 2, "Delivering a world-class treatment and recovery system": sections, figures, words.
+
+The notebook ``02_treatment_recovery.ipynb`` only calls :meth:`TreatmentChapter.sections`
+and displays what it returns, so every number it shows is computed (and tested) here.
+
+Data: the tidy NDTMS table (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`, adults,
+``sex == age_group == "total"``) and the Fingertips indicators (unmet need 93517 and
+93532, read through :class:`~cdp_analysis.chapters.overview.OverviewChapter`). A
+partnership's counts and denominators are the sums over its member authorities, and
+every percentage is recomputed from them. NDTMS measures are compared with all local
+authorities in the export pooled (for the all-LA ViewIt export, England); Fingertips
+measures with the region and England as Fingertips publishes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis import charts, narrative, render, stats
+from cdp_analysis.chapters import base
+from cdp_analysis.chapters.base import Section, missing_section
+from cdp_analysis.chapters.overview import IndicatorInfo, OverviewChapter
+from cdp_analysis.context import ChapterContext
+from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.errors import MissingDataError
+from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.sdc import get_policy, suppress_table
+
+__all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "GROUPS", "UNMET", "HARM", "key_messages"]
+
+NDTMS_SOURCE = "OHID NDTMS ViewIt export"
+FINGERTIPS_SOURCE = "OHID Fingertips"
+#: The comparator for NDTMS measures: every local authority the export holds, pooled.
+POOLED = "All local authorities in the export"
+ENGLAND = "E92000001"
+#: The four substance groups of NDTMS adult treatment, in reporting order.
+GROUPS: tuple[str, ...] = ("opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol")
+
+
+@dataclass(frozen=True)
+class _Indicator:
+    """How a Fingertips indicator is titled, worded and judged in this chapter."""
+
+    chart: str
+    words: str
+    unit: str
+    low_is_good: bool
+    recommendation: str
+
+
+#: Unmet need (Fingertips): the share of those estimated to need treatment who are not in it.
+UNMET = {
+    "93517": _Indicator("Opiate and/or crack cocaine users not in treatment",
+                        "proportion of opiate and/or crack users not in treatment", "% not in treatment", True,
+                        "Plan how to reach more opiate and/or crack users: the share not in treatment is "
+                        "significantly higher than in {where}."),
+    "93532": _Indicator("Alcohol-dependent adults not in treatment",
+                        "proportion of alcohol-dependent adults not in treatment", "% not in treatment", True,
+                        "Plan how to reach more alcohol-dependent adults: the share not in treatment is "
+                        "significantly higher than in {where}."),
+}
+#: Harm and continuity of care (Fingertips).
+HARM = {
+    "92432": _Indicator("Deaths from drug misuse", "age-standardised rate of deaths from drug misuse",
+                        "per 100,000", True,
+                        "Review drug-related deaths with partners: the rate is significantly higher than in {where}."),
+    "90947": _Indicator("Adults engaging in community treatment within three weeks of release from prison",
+                        "proportion of adults leaving prison who engaged in community treatment within three weeks",
+                        "% engaging", False,
+                        "Strengthen the pathway from prison to community treatment: continuity of care is "
+                        "significantly lower than in {where}."),
+}
+REFERRALS = ("criminal justice", "health services and social care", "self, family and friends")
+NDTMS_CAVEAT = (
+    "NDTMS counts adults in structured treatment for drugs and alcohol in each financial year; "
+    "OHID rounds counts to the nearest 5 and leaves small numbers out (NULL), which are shown "
+    "here as missing, never as zero. A partnership's figures are the sums of its member "
+    "authorities' counts, with percentages recomputed. Successful completions are exits free of "
+    "dependence as a share of all adults in treatment in the year (the NDTMS definition "
+    "differs slightly from the Fingertips indicators, which count completions not re-presenting "
+    "within six months). Unmet need compares modelled prevalence estimates with numbers in "
+    "treatment: the estimates carry wide intervals, shown with every value."
+)
+
+
+class TreatmentChapter:
+    """Computes the treatment and recovery chapter for one area from a :class:`ChapterContext`."""
+
+    def __init__(self, ctx: ChapterContext) -> None:
+        self.ctx = ctx
+        self.area = ctx.area
+        self.synthetic = ctx.synthetic
+        self.policy = get_policy(ctx.config.disclosure_policy)
+        self.hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
+
+    # data -------------------------------------------------------------------
+    @cached_property
+    def _adults(self) -> pd.DataFrame:
+        """Adult NDTMS rows for all sexes and ages (local authorities and England)."""
+        try:
+            table = self.ctx.dataset.ndtms()
+        except MissingDataError:
+            return pd.DataFrame(columns=["area_code", "area_name", "period", "period_start", "substance_group",
+                                         "measure", "breakdown", "category", "count", "denominator"])
+        return table
+
+    @cached_property
+    def ndtms(self) -> pd.DataFrame:
+        """Adult NDTMS rows of local authorities (all sexes and ages); empty when none are held."""
+        table = self._adults
+        return table[(table["area_code"] != ENGLAND) & (table["sex"] == "total") & (table["age_group"] == "total")]
+
+    @cached_property
+    def members(self) -> list[str]:
+        """The local authorities whose NDTMS rows make up the area (itself, or a partnership's members)."""
+        held = set(self.ndtms["area_code"].dropna())
+        if self.area.code in held:
+            return [self.area.code]
+        members = list(self.area.members)
+        return members if members and set(members) <= held else []
+
+    def rows(self, measure: str, breakdown: str = "total", sex: str = "total", age_group: str = "total"
+             ) -> pd.DataFrame:
+        """Counts and denominators of a measure per area, period, substance group and category.
+
+        The focus area (summed over a partnership's members, complete only when every
+        member has the count), England where the export holds England rows for the
+        measure, and all local authorities in the export pooled where the export holds
+        authorities besides the area's own.
+        """
+        keys = ["period", "period_start", "substance_group", "category"]
+        data = self._adults[(self._adults["measure"] == measure) & (self._adults["breakdown"] == breakdown)
+                            & (self._adults["sex"] == sex) & (self._adults["age_group"] == age_group)]
+        data = data.astype({"count": float, "denominator": float})
+        england = data[data["area_code"] == ENGLAND].dropna(subset=["count"]).drop_duplicates(keys)
+        data = data[data["area_code"] != ENGLAND]
+        own = data[data["area_code"].isin(self.members)]
+        own = own.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=len(self.members))
+        parts = [own.assign(area=self.area.name), england[keys + ["count", "denominator"]].assign(area="England")]
+        if set(data.dropna(subset=["count"])["area_code"]) - set(self.members):
+            pooled = data.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=1)
+            parts.append(pooled.assign(area=POOLED))
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def latest_period(self) -> str | None:
+        """The latest financial year with numbers in treatment for the area."""
+        own = self.rows("in_treatment")
+        own = own[(own["area"] == self.area.name) & own["count"].notna()]
+        return None if own.empty else str(own.sort_values("period_start")["period"].iloc[-1])
+
+    def _missing(self, title: str, key: str) -> Section:
+        return missing_section(
+            title, f"The data holds no NDTMS treatment export covering {self.area.name}, so this section "
+                   f"cannot be shown; download the ViewIt export from NDTMS ({self.hint}).", key)
+
+    # proportions with comparison ---------------------------------------------
+    def _proportions(self, table: pd.DataFrame, label: str) -> pd.DataFrame:
+        """Percentages with Wilson 95% intervals; the focus area's interval against each comparator."""
+        out = []
+        for _, r in table.iterrows():
+            ok = r["count"] == r["count"] and r["denominator"] == r["denominator"] and 0 < r["denominator"] \
+                and r["count"] <= r["denominator"]
+            est = stats.proportion(float(r["count"]), float(r["denominator"])) if ok else None
+            out.append({**r.to_dict(), "value": est.value if est else np.nan,  # Wilson at 100% gives 99.999…
+                        "lower_ci": min(est.lower_ci, est.value) if est else np.nan,
+                        "upper_ci": max(est.upper_ci, est.value) if est else np.nan})
+        data = pd.DataFrame(out)
+        data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
+                              total_published=False)
+        compared = []
+        for _, r in data.iterrows():
+            own = data[(data["area"] == self.area.name) & (data[label] == r[label])].iloc[0]
+            if r["area"] == self.area.name:
+                compared.append("Focus area")
+            elif own["suppressed"] or own["value"] != own["value"] or r["value"] != r["value"]:
+                compared.append("Not compared")
+            else:
+                compared.append(stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], r["value"],
+                                                           polarity="NoJudgement"))
+        data["focus_compared"] = compared
+        return data
+
+    def _compare_message(self, data: pd.DataFrame, label: str, what: str, period: str
+                         ) -> tuple[list[tuple[str, str, float]], float] | None:
+        """The comparator judgements and the focus value of one row label (None when not published)."""
+        own = data[(data["area"] == self.area.name) & (data[label] == what)]
+        if own.empty or own["value"].isna().all():
+            return None
+        others = data[(data["area"] != self.area.name) & (data[label] == what)]
+        comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in others.iterrows()
+                       if r["focus_compared"] != "Not compared"]
+        return comparisons, float(own["value"].iloc[0])
+
+    # sections ---------------------------------------------------------------
+    def sections(self) -> dict[str, Section]:
+        """The chapter's sections in reading order, by key."""
+        return {s.key: s for s in (self.numbers(), self.unmet_need(), self.completions(), self.access(),
+                                   self.reached(), self.harm())}
+
+    def numbers(self) -> Section:
+        """Adults in treatment by substance group over time, and new presentations."""
+        title, key = "Numbers in treatment", "numbers"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        inside = self.rows("in_treatment")
+        inside = inside[(inside["area"] == self.area.name) & inside["substance_group"].isin(GROUPS)]
+        inside = suppress_table(inside, "count", policy=self.policy, total_published=False)
+        series = inside[["period", "period_start", "substance_group", "count", "suppressed"]].rename(
+            columns={"count": "in_treatment"}).sort_values(["substance_group", "period_start"])
+        new = self.rows("new_presentations")
+        new = new[(new["area"] == self.area.name) & new["substance_group"].isin(("total", *GROUPS))
+                  & (new["period"] == self.latest_period)]
+        tot = self.rows("in_treatment")
+        tot = tot[(tot["area"] == self.area.name) & (tot["period"] == self.latest_period)
+                  & tot["substance_group"].isin(("total", *GROUPS))]
+        latest = tot[["substance_group", "count"]].rename(columns={"count": "in_treatment"}).merge(
+            new[["substance_group", "count"]].rename(columns={"count": "new_presentations"}), on="substance_group",
+            how="left")
+        latest.insert(0, "period", self.latest_period)
+        total = float(latest.loc[latest["substance_group"] == "total", "in_treatment"].iloc[0])
+        latest["share_pct"] = latest["in_treatment"] / total * 100
+        latest = suppress_table(latest, "in_treatment", policy=self.policy, derived_cols=("share_pct",),
+                                total_published=False)
+        latest = suppress_table(latest.drop(columns="suppressed"), "new_presentations", policy=self.policy,
+                                total_published=False)
+        latest["order"] = latest["substance_group"].map({g: i for i, g in enumerate(("total", *GROUPS))})
+        latest = latest.sort_values("order").drop(columns="order").reset_index(drop=True)
+        chart = charts.trend_lines(
+            series.assign(year=series["period_start"].astype(int)), x="year", y="in_treatment",
+            series="substance_group", order=list(GROUPS),
+            title=f"Adults in treatment by substance group, {self.area.name}",
+            ylabel="Adults in treatment (number)", source=f"{NDTMS_SOURCE}, financial years (year of start)",
+            synthetic=self.synthetic)
+        items = [render.chart_html(chart), render.table_html(
+            latest.drop(columns="suppressed"), f"Adults in treatment and new presentations, {self.latest_period}",
+            synthetic=self.synthetic, formats={"in_treatment": ",.0f", "new_presentations": ",.0f",
+                                               "share_pct": ".1f"},
+            suppressed_cols=("in_treatment", "new_presentations", "share_pct"))]
+        messages = self._numbers_messages(latest, series)
+        return Section(title, items, messages, COVERED, {"in_treatment_over_time": series, "latest": latest}, key)
+
+    def _numbers_messages(self, latest: pd.DataFrame, series: pd.DataFrame) -> list[KeyMessage]:
+        top = latest.iloc[0]
+        if top["in_treatment"] != top["in_treatment"]:
+            return []
+        groups = latest[latest["substance_group"] != "total"].dropna(subset=["share_pct"])
+        text = (f"In {self.latest_period}, {narrative.number(top['in_treatment'], 0)} adults were in treatment "
+                f"in {self.area.name}")
+        if not groups.empty:
+            big = groups.sort_values("in_treatment", ascending=False).iloc[0]
+            text += (f"; the largest group was {big['substance_group']} ({narrative.number(big['in_treatment'], 0)}, "
+                     f"{narrative.number(big['share_pct'], 1)}%)")
+        if top["new_presentations"] == top["new_presentations"]:
+            text += f", and {narrative.number(top['new_presentations'], 0)} adults started treatment"
+        return [KeyMessage(text + ".", theme="Treatment")]
+
+    def unmet_need(self) -> Section:
+        """Proportions of opiate/crack users and dependent drinkers not in treatment (Fingertips)."""
+        return self._fingertips_section(
+            "Unmet need for treatment", "unmet_need", UNMET,
+            f"The data holds no Fingertips estimates of unmet need for treatment for {self.area.name}; "
+            f"export them from Fingertips ({self.hint}).")
+
+    def harm(self) -> Section:
+        """Deaths from drug misuse and continuity of care after prison (Fingertips)."""
+        note = ("; standardised rates cannot be combined across a partnership's members, so see each member's page"
+                if self.area.members else "")
+        return self._fingertips_section(
+            "Harm and continuity of care", "harm", HARM,
+            f"The data holds no Fingertips figures on deaths from drug misuse or continuity of care for "
+            f"{self.area.name}{note} ({self.hint}).")
+
+    @cached_property
+    def _overview(self) -> OverviewChapter:
+        overview = OverviewChapter(self.ctx)
+        overview.catalogue = {**overview.catalogue, **{
+            i: IndicatorInfo(i, spec.chart, "Increase engagement in treatment", "LowIsGood", "%", "proportion", "sum")
+            for i, spec in UNMET.items()}}
+        return overview
+
+    def indicator_table(self, indicators: dict[str, _Indicator]) -> pd.DataFrame:
+        """Latest Fingertips value of each indicator for the area, its region and England, compared.
+
+        ``focus_compared`` is the focus area's 95% interval against each comparator's
+        value (Fingertips); a count in the suppressed range hides that row's figures.
+        """
+        overview = self._overview
+        codes = [(self.area.name, self.area.code)]
+        if overview.region is not None:
+            codes.append((overview.region.name, overview.region.code))
+        codes.append(("England", ENGLAND))
+        rows = []
+        for indicator_id, spec in indicators.items():
+            own = overview.series(indicator_id, self.area.code).dropna(subset=["value"])
+            if own.empty:
+                continue
+            period = own["period"].iloc[-1]
+            for area_name, code in codes:
+                found = overview.series(indicator_id, code)
+                found = found[found["period"] == period]
+                if not found.empty:
+                    r = found.iloc[0]
+                    rows.append({"indicator": spec.chart, "indicator_id": indicator_id, "area": area_name,
+                                 "period": period, "count": _float(r["count"]), "denominator": _float(r["denominator"]),
+                                 "value": float(r["value"]), "lower_ci": _float(r["lower_ci"]),
+                                 "upper_ci": _float(r["upper_ci"]), "unit": spec.unit})
+        if not rows:
+            return pd.DataFrame()
+        data = pd.DataFrame(rows)
+        data["count"] = data["count"].round()
+        data["denominator"] = data["denominator"].round()
+        data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
+                              total_published=False)
+        data["focus_compared"] = [self._fingertips_label(data, r) for _, r in data.iterrows()]
+        return data
+
+    def _fingertips_section(self, title: str, key: str, indicators: dict[str, _Indicator], missing: str) -> Section:
+        data = self.indicator_table(indicators)
+        if data.empty:
+            return missing_section(title, missing, key)
+        items, messages = [], []
+        for indicator_id, spec in indicators.items():
+            part = data[data["indicator_id"] == indicator_id]
+            if part.empty:
+                continue
+            chart = charts.rate_bars(
+                part, label="area", value="value", lower="lower_ci", upper="upper_ci", colour="focus_compared",
+                title=f"{spec.chart}, {part['period'].iloc[0]}", xlabel=f"{spec.unit} (95% CI)",
+                source=FINGERTIPS_SOURCE, synthetic=self.synthetic, highlight=self.area.name)
+            items.append(render.chart_html(chart))
+            own = part[part["area"] == self.area.name].iloc[0]
+            if own["value"] != own["value"]:
+                continue
+            comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in part.iterrows()
+                           if r["area"] != self.area.name and r["focus_compared"] != "Not compared"]
+            unit = "%" if spec.unit.startswith("%") else spec.unit
+            text = narrative.rate_sentence(f"In {self.area.name}, the", spec.words, own["value"], unit,
+                                           own["period"], comparisons)
+            worse = [c[0] for c in comparisons if c[1] == ("Higher" if spec.low_is_good else "Lower")]
+            rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
+            messages.append(KeyMessage(text, rec, "Treatment"))
+        absent = [spec.chart.lower() for i, spec in indicators.items() if i not in set(data["indicator_id"])]
+        coverage = COVERED if not absent else Coverage.partial(
+            f"The data holds no figure on {narrative.join_words(absent)} for {self.area.name}"
+            + ("; standardised rates cannot be combined across a partnership's members, so see each member's page."
+               if self.area.members else f" ({self.hint}).")
+        )
+        return Section(title, items, messages, coverage, {key: data}, key)
+
+    def reached(self) -> Section:
+        """Who is in treatment: women, age bands, and adults living with children, latest year."""
+        title, key = "Who is in treatment", "reached"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        total = self.rows("in_treatment")
+        total = total[(total["substance_group"] == "total") & (total["period"] == self.latest_period)]
+        parts = []
+        for label, sex, age in (("women", "female", "total"), ("aged 18 to 29", "total", "18-29"),
+                                ("aged 30 to 49", "total", "30-49"), ("aged 50 and over", "total", "50+")):
+            part = self.rows("in_treatment", sex=sex, age_group=age)
+            part = part[(part["substance_group"] == "total") & (part["period"] == self.latest_period)]
+            part = part.drop(columns="denominator").merge(total[["area", "count"]].rename(
+                columns={"count": "denominator"}), on="area", how="inner")
+            parts.append(part.assign(category=label))
+        parental = self.rows("in_treatment", "parental_status")
+        parental = parental[(parental["substance_group"] == "total") & (parental["period"] == self.latest_period)
+                            & (parental["category"] == "parent living with children")]
+        parts.append(parental.assign(category="parents living with children"))
+        table = pd.concat(parts, ignore_index=True)[["area", "period", "category", "count", "denominator"]]
+        subjects = {c: f"The share of adults in treatment in {self.area.name} who were {c}"
+                    for c in dict.fromkeys(table["category"])}
+        return self._share_section(
+            title, key, table, subjects, (),
+            f"The NDTMS export holds no breakdown of adults in treatment for {self.area.name} by sex, age or "
+            f"parental status ({self.hint}).",
+            f"Adults in treatment by sex, age and parental status, {self.latest_period}",
+            "% of adults in treatment (95% CI)")
+
+    def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
+                       always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str) -> Section:
+        """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
+
+        ``subjects`` maps each category to the start of its sentence; a message goes into
+        the key messages when it differs significantly from a comparator or its category
+        is in ``always_key``.
+        """
+        if table.loc[table["area"] == self.area.name, "count"].isna().all():
+            return missing_section(title, missing, key)
+        data = self._proportions(table, "category")
+        chart = charts.rate_bars(
+            data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
+            lower="lower_ci", upper="upper_ci", colour="focus_compared", title=chart_title, xlabel=xlabel,
+            source=NDTMS_SOURCE, synthetic=self.synthetic)
+        messages = []
+        for category, subject in subjects.items():
+            found = self._compare_message(data, "category", category, self.latest_period)
+            if found is None:
+                continue
+            comparisons, value = found
+            text = narrative.rate_sentence(subject, "", value, "%", self.latest_period,
+                                           comparisons).replace("  was", " was")
+            differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
+            messages.append(KeyMessage(text, theme="Treatment", key=differs or category in always_key))
+        return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
+
+    def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
+        if row["area"] == self.area.name:
+            return "Focus area"
+        own = data[(data["area"] == self.area.name) & (data["indicator_id"] == row["indicator_id"])].iloc[0]
+        if own["value"] != own["value"] or row["value"] != row["value"]:
+            return "Not compared"
+        return stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"], polarity="NoJudgement")
+
+    def completions(self) -> Section:
+        """Successful completions by substance group, latest year, against all LAs; funnel plot."""
+        title, key = "Successful completions", "completions"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        exits = self.rows("exits", "exit_reason")
+        exits = exits[(exits["category"] == "successful completion") & (exits["period"] == self.latest_period)
+                      & exits["substance_group"].isin(("total", *GROUPS))]
+        data = self._proportions(exits[["area", "period", "substance_group", "count", "denominator"]],
+                                 "substance_group")
+        if data.loc[data["area"] == self.area.name, "count"].isna().all():
+            return missing_section(title, f"The NDTMS export holds no successful completions for {self.area.name} "
+                                          f"in {self.latest_period} ({self.hint}).", key)
+        items, frames = [], {"completions": data}
+        chart = charts.rate_bars(
+            data.assign(label=data["substance_group"] + ": " + data["area"]), label="label", value="value",
+            lower="lower_ci", upper="upper_ci", colour="focus_compared",
+            title=f"Successful completions as % of adults in treatment, {self.latest_period}",
+            xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic)
+        items.append(render.chart_html(chart))
+        funnel = self._funnel()
+        if funnel is not None:
+            items.append(render.chart_html(funnel))
+            frames["funnel"] = funnel.data
+        messages = []
+        for group in ("total", *GROUPS):
+            found = self._compare_message(data, "substance_group", group, self.latest_period)
+            if found is None:
+                continue
+            comparisons, value = found
+            what = "all adults" if group == "total" else f"the {group} group"
+            text = narrative.rate_sentence(
+                f"The successful completion rate for {what} in", self.area.name, value, "%", self.latest_period,
+                comparisons)
+            lower = [c[0] for c in comparisons if c[1] == "Lower"]
+            low = bool(lower)
+            rec = (f"Review treatment outcomes for {what}: significantly fewer complete successfully than "
+                   f"in {narrative.join_words(lower)}." if low else "")
+            messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low))
+        return Section(title, items, messages, COVERED, frames, key)
+
+    def _funnel(self) -> charts.Chart | None:
+        """All local authorities' successful completion rate (all substances) on a funnel plot."""
+        exits = self.ndtms[(self.ndtms["measure"] == "exits") & (self.ndtms["category"] == "successful completion")
+                           & (self.ndtms["substance_group"] == "total") & (self.ndtms["period"] == self.latest_period)]
+        exits = exits.dropna(subset=["count", "denominator"]).astype({"count": float, "denominator": float})
+        names = exits.groupby("area_code")["area_name"].first()
+        points = exits.groupby("area_code", as_index=False)[["count", "denominator"]].sum()
+        points["area"] = points["area_code"].map(names).astype(str)
+        if self.area.code not in set(points["area_code"]) and self.members:
+            own = points[points["area_code"].isin(self.members)][["count", "denominator"]].sum()
+            points = pd.concat([points[~points["area_code"].isin(self.members)], pd.DataFrame(
+                [{"area_code": self.area.code, "area": self.area.name, **own.to_dict()}])], ignore_index=True)
+        if len(points) < 3:
+            return None
+        points["value"] = points["count"] / points["denominator"] * 100
+        limits = stats.funnel_limits(points, "count", "denominator", statistic="proportion", multiplier=100)
+        points = suppress_table(points, "count", policy=self.policy, derived_cols=("value",), total_published=False)
+        return charts.funnel_plot(
+            points, limits, x="denominator", y="value", label="area", highlight=self.area.name,
+            title=f"Successful completions (all substances) by local authority, {self.latest_period}",
+            xlabel="Adults in treatment (number)", ylabel="% completing successfully", source=NDTMS_SOURCE,
+            synthetic=self.synthetic)
+
+    def access(self) -> Section:
+        """Referral sources and waiting times of new presentations, latest year, against all LAs."""
+        title, key = "Referrals and waiting times", "access"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        parts = []
+        for breakdown, categories in (("referral_source", REFERRALS), ("wait_first_intervention", ("under 3 weeks",))):
+            rows = self.rows("new_presentations", breakdown)
+            rows = rows[(rows["substance_group"] == "total") & (rows["period"] == self.latest_period)]
+            if breakdown == "wait_first_intervention":  # share of recorded waits: waits count interventions
+                rows["denominator"] = rows.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
+            rows = rows[rows["category"].isin(categories)]
+            parts.append(rows[["area", "period", "category", "count", "denominator"]])
+        table = pd.concat(parts, ignore_index=True)
+        start = f"The share of new presentations in {self.area.name} that"
+        subjects = {c: f"{start} were referred by {c}" for c in REFERRALS}
+        subjects["under 3 weeks"] = f"{start} waited under 3 weeks for their first intervention (of waits recorded)"
+        return self._share_section(
+            title, key, table, subjects, ("criminal justice", "under 3 weeks"),
+            f"The NDTMS export holds no referral or waiting-time counts for {self.area.name} ({self.hint}).",
+            f"New presentations by referral source, and waits under 3 weeks, {self.latest_period}",
+            "% of new presentations (95% CI)")
+
+
+def key_messages(sections: list[Section], synthetic: bool) -> str:
+    """The chapter's key messages as Markdown (see :func:`cdp_analysis.chapters.base.key_messages`)."""
+    return base.key_messages(sections, synthetic)
+
+
+def _float(value: object) -> float:
+    """A number, or NaN for a missing value."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan

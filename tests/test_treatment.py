@@ -1,0 +1,159 @@
+"""The treatment and recovery chapter (02) on the demo data: every section's words agree with its
+published frames, numbers agree with the generated NDTMS export read independently, and the
+notebook builds."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from cdp_analysis.chapters.treatment import POOLED, TreatmentChapter
+from cdp_analysis.config import load_config
+from cdp_analysis.context import load_context
+from tests.conftest import require_shared
+from tests.consistency import problems
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
+SECTIONS = {"numbers", "unmet_need", "completions", "access", "reached", "harm"}
+
+
+@pytest.fixture(scope="module")
+def demo_config(tmp_path_factory):
+    root = tmp_path_factory.mktemp("treatment")
+    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
+
+
+@pytest.fixture(scope="module")
+def built(demo_config):
+    return {code: TreatmentChapter(load_context(code, config=demo_config)) for code in DEMO_AREAS}
+
+
+def _viewit(config) -> list[dict[str, str]]:
+    path = config.demo_dir / "ndtms" / "ViewIt Export Data_LAs.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _all(value: str) -> bool:
+    return value.lower() == "total"
+
+
+def _sum(rows, area_names, period, group, column) -> float:
+    return sum(float(r[column]) for r in rows if r["Area"] in area_names and r["ReportingPeriod"] == period
+               and r["drug_group"] == group and _all(r["sex"]) and _all(r["age_group"]))
+
+
+@pytest.mark.parametrize("code", DEMO_AREAS)
+def test_every_section_shown_and_consistent(built, code):
+    chapter = built[code]
+    sections = chapter.sections()
+    assert set(sections) == SECTIONS
+    names = {a.name for a in chapter.ctx.registry} | {POOLED}
+    found = [p for s in sections.values() for p in problems(s, names)]
+    assert not found, "\n".join(found)
+    for section in sections.values():
+        assert section.shown, section.coverage.note
+        assert section.items and section.messages
+        for frame in section.frames.values():
+            published = frame.filter(regex="^count$|^in_treatment$|^new_presentations$")
+            for column in published:
+                values = published[column].dropna()
+                assert not ((values >= 1) & (values <= 4)).any(), f"{section.key}: a count under 5 is published"
+
+
+@pytest.mark.parametrize("code", ["Z09000002", "Z95000001"])
+def test_numbers_and_completions_match_the_export(built, demo_config, code):
+    chapter = built[code]
+    rows = _viewit(demo_config)
+    members = [chapter.ctx.registry.get(m).name for m in (chapter.area.members or (code,))]
+    period = max(r["ReportingPeriod"] for r in rows)
+    sections = chapter.sections()
+    latest = sections["numbers"].frames["latest"].set_index("substance_group")
+    expected = _sum(rows, members, period, "Opiate", "intreatment_allintx")
+    assert latest.loc["opiate", "in_treatment"] == pytest.approx(expected)
+    total = _sum(rows, members, period, "Total", "intreatment_allintx")
+    completions = _sum(rows, members, period, "Total", "exits_successfulcompletion_allintx")
+    table = sections["completions"].frames["completions"]
+    own = table[(table["area"] == chapter.area.name) & (table["substance_group"] == "total")].iloc[0]
+    assert own["value"] == pytest.approx(completions / total * 100)
+    assert own["lower_ci"] < own["value"] < own["upper_ci"]
+
+
+def test_funnel_has_every_authority(built, demo_config):
+    funnel = built["Z09000001"].sections()["completions"].frames["funnel"]
+    areas = {r["Area"] for r in _viewit(demo_config)}
+    assert set(funnel["area"]) == areas
+
+
+def test_missing_ndtms_says_so_without_numbers(tmp_path):
+    config = load_config(raw_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
+    ctx = load_context("Z09000001", config=config)
+    chapter = TreatmentChapter(ctx)
+    chapter.__dict__["ndtms"] = chapter.ndtms.iloc[0:0]
+    sections = chapter.sections()
+    for key in ("numbers", "completions", "access"):
+        section = sections[key]
+        assert not section.shown and not section.messages and not section.items
+        assert "cdp data --area Z09000001" in section.coverage.note
+        assert not any(ch.isdigit() for ch in section.coverage.note.replace("Z09000001", ""))
+
+
+def test_notebook_builds(tmp_path, monkeypatch):
+    from cdp_analysis.batch import build_chapter
+
+    config_file = tmp_path / "cdp.toml"
+    config_file.write_text(
+        "[paths]\n"
+        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
+        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
+    monkeypatch.setenv("CDP_CONFIG", str(config_file))  # inherited by the papermill kernel
+    config = load_config()
+    result = build_chapter("Z09000001", "02_treatment_recovery", config)
+    assert result.ok, result.error
+    page = (config.reports_dir / "Z09000001" / "02_treatment_recovery.html").read_text(encoding="utf-8")
+    assert "Key messages" in page and "adults were in treatment" in page
+    assert "Funnel plot" in page and "Synthetic demonstration data" in page
+    assert "load_context(" not in page
+
+
+GROUP_NAMES = {"Opiate": "opiate", "Non-opiate only": "non-opiate only", "Alcohol only": "alcohol only",
+               "Non-opiate & alcohol": "non-opiate and alcohol", "Total": "total"}
+
+
+def test_real_barnet_numbers_and_completions(tmp_path):
+    """Barnet's real ViewIt export: numbers in treatment and successful completions by substance group
+    for its latest year, recomputed from the file with the csv module."""
+    ndtms = require_shared("data/real/ndtms/ViewIt Export Data_LAs.csv").parent
+    source = tmp_path / "raw" / "ndtms"
+    source.mkdir(parents=True)
+    for path in ndtms.iterdir():
+        if path.suffix == ".csv":
+            (source / path.name).symlink_to(path)
+    with (ndtms / "ViewIt Export Data_LAs.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if _all(r["sex"]) and _all(r["age_group"])]
+    period = max(r["ReportingPeriod"] for r in rows)
+    ctx = load_context("E09000003", data_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
+    chapter = TreatmentChapter(ctx)
+    sections = chapter.sections()
+    assert chapter.latest_period == period
+    latest = sections["numbers"].frames["latest"].set_index("substance_group")
+    completions = sections["completions"].frames["completions"]
+    own = completions[completions["area"] == "Barnet"].set_index("substance_group")
+    for row in (r for r in rows if r["ReportingPeriod"] == period):
+        group = GROUP_NAMES[row["drug_group"]]
+        assert latest.loc[group, "in_treatment"] == float(row["intreatment_allintx"])
+        expected = float(row["exits_successfulcompletion_allintx"]) / float(row["intreatment_allintx"]) * 100
+        assert own.loc[group, "value"] == pytest.approx(expected)
+    names = {a.name for a in ctx.registry} | {POOLED}
+    found = [p for s in sections.values() for p in problems(s, names)]
+    assert not found, "\n".join(found)
+    # the export holds Barnet alone: its comparator is England from the adult table, never Barnet itself
+    assert POOLED not in set(completions["area"])
+    unmet = sections["unmet_need"]  # no Fingertips files in this folder: one plain sentence, no number
+    assert not unmet.shown and not unmet.messages and "cdp data --area E09000003" in unmet.coverage.note
+    assert not any(ch.isdigit() for ch in unmet.coverage.note.replace("E09000003", ""))
