@@ -146,3 +146,13 @@ def test_group_with_missing_member_is_missing():
     out = proportion_table(data, "x", "n", group_by="g").set_index("g")
     assert math.isnan(out.loc["a", "value"])
     assert out.loc["b", "value"] == pytest.approx(30.0)
+
+
+def test_wilson_limits_are_exact_at_the_ends():
+    """At x = n the upper limit is exactly 100% (floating point gave 99.99999999999999)."""
+    from cdp_analysis import stats
+
+    full = stats.proportion(795, 795, multiplier=100)
+    none = stats.proportion(0, 795, multiplier=100)
+    assert full.upper_ci == 100.0 and full.lower_ci < full.value == 100.0
+    assert none.lower_ci == 0.0 and none.value == 0.0 < none.upper_ci

@@ -166,9 +166,9 @@ class TreatmentChapter:
             ok = r["count"] == r["count"] and r["denominator"] == r["denominator"] and 0 < r["denominator"] \
                 and r["count"] <= r["denominator"]
             est = stats.proportion(float(r["count"]), float(r["denominator"])) if ok else None
-            out.append({**r.to_dict(), "value": est.value if est else np.nan,  # Wilson at 100% gives 99.999…
-                        "lower_ci": min(est.lower_ci, est.value) if est else np.nan,
-                        "upper_ci": max(est.upper_ci, est.value) if est else np.nan})
+            out.append({**r.to_dict(), "value": est.value if est else np.nan,
+                        "lower_ci": est.lower_ci if est else np.nan,
+                        "upper_ci": est.upper_ci if est else np.nan})
         data = pd.DataFrame(out)
         data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
                               total_published=False)

@@ -85,7 +85,8 @@ def wilson_lower(x: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> FloatA
     """
     xs, ns = _wilson_inputs(x, n)
     z = z_value(confidence)
-    return (2 * xs + z**2 - z * np.sqrt(z**2 + 4 * xs * (1 - xs / ns))) / 2 / (ns + z**2)
+    lower = (2 * xs + z**2 - z * np.sqrt(z**2 + 4 * xs * (1 - xs / ns))) / 2 / (ns + z**2)
+    return np.where(xs == 0, 0.0, lower)  # exactly 0 at x = 0 (rounding gives ±1e-17)
 
 
 def wilson_upper(x: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> FloatArray:
@@ -99,7 +100,8 @@ def wilson_upper(x: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> FloatA
     """
     xs, ns = _wilson_inputs(x, n)
     z = z_value(confidence)
-    return (2 * xs + z**2 + z * np.sqrt(z**2 + 4 * xs * (1 - xs / ns))) / 2 / (ns + z**2)
+    upper = (2 * xs + z**2 + z * np.sqrt(z**2 + 4 * xs * (1 - xs / ns))) / 2 / (ns + z**2)
+    return np.where(xs == ns, 1.0, upper)  # exactly 1 at x = n (rounding gives 0.99999999999999989)
 
 
 def _wilson_inputs(x: ArrayLike, n: ArrayLike) -> tuple[FloatArray, FloatArray]:
