@@ -84,7 +84,7 @@ def write_document(area_dir: Path, area_name: str, chapters: Sequence[ChapterLin
     title = f"Combating drugs needs assessment: {html.escape(area_name)}"
     body = (f'<h1>{title}</h1>{note}<p class="cdp-noprint"><a href="../index.html">All areas and chapters</a>'
             f" · Print this page or save it as PDF for the whole document.</p>"
-            f'<nav class="cdp-contents" aria-label="Chapters in this document"><p class="cdp-contents-title">'
+            f'<nav class="cdp-doc-contents" aria-label="Chapters in this document"><p class="cdp-contents-title">'
             f'Chapters</p><ol>{"".join(toc)}</ol></nav>{"".join(parts)}')
     footer = (f'{about}<p><a href="../methods.html">Methods and glossary</a> · '
               f'<a href="../accessibility.html">Accessibility statement</a></p>')
