@@ -25,6 +25,7 @@ def built(root: Path):
     from cdp_analysis.batch import build_chapter, run_batch
     from cdp_analysis.config import load_config
 
+    root.mkdir(parents=True, exist_ok=True)
     config_file = root / "cdp.toml"
     config_file.write_text(
         "[paths]\n"

@@ -485,7 +485,7 @@ def _write_site_pages(config: Config) -> None:
 
     write_methods_page(config.reports_dir, policy=config.disclosure_policy, policy_rule=_policy_rule(config))
     write_accessibility_page(config.reports_dir, contact=_accessibility_contact(config),
-                             tested=time.strftime("%Y-%m-%d"))
+                             built=time.strftime("%Y-%m-%d"))
 
 
 def _accessibility_contact(config: Config) -> str:

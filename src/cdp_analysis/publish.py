@@ -548,11 +548,11 @@ neighbourhood (LSOA) the police recorded, and divided by Census-based resident p
     return target
 
 
-def write_accessibility_page(reports_dir: Path, *, contact: str, tested: str) -> Path:
+def write_accessibility_page(reports_dir: Path, *, contact: str, built: str) -> Path:
     """Write ``reports/accessibility.html``, the accessibility statement UK public-sector sites publish.
 
     ``contact`` is where to report a problem (``[publish] accessibility_contact`` in
-    ``cdp.toml``); ``tested`` says when the pages were last checked.
+    ``cdp.toml``); ``built`` is the date the pages were published.
     """
     body = f"""<p><a href="index.html">All areas and chapters</a></p>
 <h1>Accessibility statement</h1>
@@ -576,8 +576,8 @@ technology there, but they carry no description of their own beyond the column n
 <h2 id="testing">How we tested these pages</h2>
 <p>Every build of the test suite runs axe-core (the WCAG 2.0, 2.1 and 2.2 A and AA rules) over every
 page of a demonstration area and over this index, in headless Chromium, and fails on any violation.
-Automated checks find only part of the possible problems; the pages were last checked on
-{html.escape(tested)}.</p>
+Automated checks find only part of the possible problems. This statement was prepared on
+{html.escape(built)}.</p>
 <h2 id="contact">Reporting a problem or asking for another format</h2>
 <p>If you find a problem or need the information in a different format, contact:
 {html.escape(contact)}.</p>
