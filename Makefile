@@ -14,7 +14,7 @@ else
 endif
 PYTHON3 ?= python3
 
-.PHONY: help install demo test test-fast lab reports clean distclean bench a11y
+.PHONY: help install demo test test-fast lab reports clean distclean bench a11y a11y-deps
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo data, build the demo reports"
@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml
 demo: install
 	$(PY) -m cdp_analysis.cli demo
 
-test: install
+test: install a11y-deps
 	$(PY) -m pytest -n 2 --dist loadgroup tests --doctest-modules src/cdp_analysis
 	$(PY) -m pytest --nbval-lax notebooks/
 
@@ -57,7 +57,20 @@ distclean: clean
 	rm -rf .venv data/raw/demo
 
 # Accessibility: axe-core (WCAG 2.2 AA rules) on every published page in headless Chromium.
-# Needs Debian's chromium (apt-get install chromium) and npm; not part of `make test`.
-a11y:
-	cd tools/a11y && npm install --silent --no-audit --no-fund
+# `make test` runs it on a freshly built demo area (tests/test_a11y.py); a11y-deps installs what it
+# needs when missing, as CI does on a fresh machine: Debian's chromium and nodejs/npm (as root),
+# then the npm packages. Not root and missing: a warning here, and the test skips (fails under CI=true).
+CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
+a11y-deps:
+	@missing=""; command -v node >/dev/null || missing="nodejs"; command -v npm >/dev/null || missing="$$missing npm"; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "a11y-deps: installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "a11y-deps: missing $$missing (as root: apt-get install -y $$missing); the accessibility test cannot run" >&2; fi; \
+	fi
+	@if command -v npm >/dev/null && [ ! -d tools/a11y/node_modules ]; then \
+	  cd tools/a11y && npm install --silent --no-audit --no-fund; fi
+
+a11y: a11y-deps
 	node tools/a11y/axe.js $$(find $(CURDIR)/reports -name '*.html' | sort)

@@ -1,6 +1,8 @@
 """HTML export: code hidden, accessible template, no local paths, atomic writes, index."""
 
 
+import re
+
 import nbformat
 import pytest
 
@@ -192,3 +194,92 @@ def test_failed_chapter_withdraws_its_old_page_consistently_with_the_index(tmp_p
     assert batch.build_chapter("Z09000001", "01_supply", config).ok
     index = batch.rebuild_index(config, ["01_supply"]).read_text(encoding="utf-8")
     assert 'href="Z09000001/01_supply.html"' in index and "Not built" not in index
+
+
+# -- one publication per area ------------------------------------------------------------
+
+def _chapter_page(summary_text: str = "Rate was 2.0, significantly worse than England (1.0).") -> str:
+    nb = _executed_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Break drug supply chains"),
+                nbformat.v4.new_markdown_cell("## Key messages"),
+                nbformat.v4.new_markdown_cell("## Drug offences: the latest twelve months"),
+                nbformat.v4.new_code_cell("x")]
+    nb.cells[-1].outputs = [nbformat.v4.new_output("display_data", data={"text/html": f"<p>{summary_text}</p>"}),
+                            nbformat.v4.new_output("display_data", data={
+                                "application/vnd.cdp.summary+json": {"messages": []}, "text/plain": ""})]
+    return export_html(nb, title="Break drug supply chains: X")
+
+
+def test_export_gives_headings_stable_ids_a_contents_list_and_hides_the_summary_record():
+    from cdp_analysis.publish import page_anchors
+
+    page = _chapter_page()
+    assert {"key-messages", "drug-offences-the-latest-twelve-months"} <= page_anchors(page)
+    contents = page.split("<!-- cdp:contents -->")[1].split("<!-- /cdp:contents -->")[0]
+    assert re.findall(r'href="#([^"]+)"', contents) == ["key-messages", "drug-offences-the-latest-twelve-months"]
+    assert "messages" not in page.split("<main")[1].split("cdp:pager")[0].replace("key-messages", "").replace(
+        "Key messages", "")
+
+
+def test_assembly_is_idempotent_and_links_the_summary_to_the_section():
+    from cdp_analysis.publish import ChapterLink, assemble_page, chapter_nav_html, executive_summary_html, \
+        section_anchor
+
+    text = "Rate was 2.0, significantly worse than England (1.0)."
+    page = _chapter_page(text)
+    assert section_anchor(page, text) == "drug-offences-the-latest-twelve-months"
+    links = [ChapterLink("00_outcomes_overview", "Outcomes overview"), ChapterLink("01_supply", "Supply")]
+    summary = executive_summary_html([{"text": text, "chapter": "01_supply", "section_title": "Rate"}],
+                                     {0: "01_supply.html#drug-offences-the-latest-twelve-months"}, synthetic=True)
+    nav = chapter_nav_html(links, "00_outcomes_overview", members=[("Castlewick", "")])
+    once = assemble_page(page, nav=nav, summary=summary)
+    assert assemble_page(once, nav=nav, summary=summary) == once
+    assert once.count("Executive summary") == 2  # the heading and its contents entry
+    assert once.index("cdp:contents") < once.index("cdp:summary") < once.index('id="key-messages"')
+    assert 'aria-current="page"' in once and "Castlewick (not built)" in once
+
+
+def test_summary_priority_prefers_worse_getting_worse_and_under_reached():
+    from cdp_analysis.narrative import KeyMessage
+    from cdp_analysis.summary import priority, top_messages
+
+    worse = KeyMessage("A was 3 (2024), significantly worse than England (2).", "Review A.")
+    similar = KeyMessage("B was 3 (2024), similar to England (3).")
+    rising = KeyMessage("The rate is up 20% on a year earlier (1.0 per 1,000 residents, 2023; "
+                        "a statistically significant change).")
+    group = KeyMessage("Black residents were searched 3.5 times as often as White residents.")
+    assert priority(worse) > priority(rising) == priority(group) > priority(similar) == 0
+    records = {"00": {"messages": [{"text": similar.text, "priority": 0}]},
+               "01": {"messages": [{"text": t.text, "priority": priority(t)} for t in (group, worse, rising)]}}
+    assert [m["text"] for m in top_messages(records)] == [worse.text, group.text, rising.text]
+
+
+def test_index_lists_real_then_synthetic_in_separate_tables(tmp_path):
+    entries = [IndexEntry("Z95000001", "Brackenmoor and Castlewick CDP", "cdp", True, {"01_supply": "ok"}),
+               IndexEntry("E09000001", "City of London", "utla", False, {"00_outcomes_overview": "ok"})]
+    index = write_index(tmp_path, entries, ["01_supply"], printable=["Z95000001"]).read_text(encoding="utf-8")
+    real, synthetic = index.split('id="synthetic-areas"')
+    assert 'href="E09000001/00_outcomes_overview.html"' in real and "Z95000001" not in real
+    assert 'href="Z95000001/01_supply.html"' in synthetic and 'href="Z95000001/needs_assessment.html"' in synthetic
+
+
+def test_index_keeps_pages_on_disk_whatever_chapters_are_rebuilt(tmp_path):
+    from cdp_analysis.batch import rebuild_index
+    from cdp_analysis.config import load_config
+
+    config = load_config(raw_dir=tmp_path / "raw", processed_dir=tmp_path / "p", reports_dir=tmp_path / "r")
+    for chapter in ("00_outcomes_overview", "01_supply", "02_treatment_recovery"):
+        atomic_write_text(config.reports_dir / "Z09000001" / f"{chapter}.html", "<html></html>")
+    index = rebuild_index(config, ["01_supply"]).read_text(encoding="utf-8")
+    for chapter in ("00_outcomes_overview", "01_supply", "02_treatment_recovery"):
+        assert f'href="Z09000001/{chapter}.html"' in index
+    assert (config.reports_dir / "methods.html").is_file() and (config.reports_dir / "accessibility.html").is_file()
+    assert config.disclosure_policy in (config.reports_dir / "methods.html").read_text(encoding="utf-8")
+
+
+def test_unknown_chapter_exits_2_listing_the_valid_ones(capsys):
+    from cdp_analysis.cli import main
+
+    assert main(["build", "--area", "Z09000001", "--chapters", "01_suply"]) == 2
+    err = capsys.readouterr().err
+    assert "01_suply" in err and "00_outcomes_overview" in err and "01_supply" in err

@@ -28,6 +28,7 @@ from cdp_analysis import __version__
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.config import Config
 from cdp_analysis.errors import BuildError, CdpError, UnknownAreaError
+from cdp_analysis.document import DOCUMENT_NAME
 from cdp_analysis.publish import (
     CHAPTER_TITLES,
     IndexEntry,
@@ -38,7 +39,8 @@ from cdp_analysis.publish import (
     write_not_built_page,
 )
 
-__all__ = ["BuildResult", "build_chapter", "run_batch", "resolve_areas", "rebuild_index"]
+__all__ = ["BuildResult", "build_chapter", "run_batch", "resolve_areas", "rebuild_index", "publish_area",
+           "publish_areas", "valid_chapters"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("papermill").setLevel(logging.ERROR)  # its per-cell chatter is not for readers
@@ -209,6 +211,7 @@ def _execute_and_export(notebook: Path, parameters: dict, config: Config, area_c
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
         nb = nbformat.read(executed, as_version=4)
+    _keep_summary(config, area_code, chapter, nb)
     nb.metadata["cdp"] = {"version": __version__, "built": f"Area {area.code}."}
     title = f"{CHAPTER_TITLES.get(chapter, chapter)}: {area.name}"
     return export_html(nb, title=title, forbidden=_forbidden(config))
@@ -264,6 +267,7 @@ def run_batch(
                                       processed_dir=processed_dir, force=force),
             jobs,
         ))
+    publish_areas(config, codes)
     rebuild_index(config, chapters)
     _clean_scratch(config)
     return results
@@ -280,8 +284,9 @@ def _prepare_once(area_code: str, config: Config, data_dir: str, processed_dir: 
 
 
 def rebuild_index(config: Config, chapters: Sequence[str] | None = None) -> Path:
-    """Rewrite ``reports/index.html`` from what ``reports/`` holds."""
-    chapters = list(chapters or config.chapters)
+    """Rewrite ``reports/index.html`` (and the methods and accessibility pages) from what
+    ``reports/`` holds: every page on disk keeps its link, whatever ``chapters`` were built."""
+    chapters = list(dict.fromkeys([*config.chapters, *(chapters or [])]))
     registry = AreaRegistry.load(config.raw_dir)
     entries = []
     codes = {p.stem for p in _status_dir(config).glob("*.json")}
@@ -296,7 +301,9 @@ def rebuild_index(config: Config, chapters: Sequence[str] | None = None) -> Path
         found = _chapter_states(config, code, chapters)
         if found:
             entries.append(IndexEntry(area.code, area.name, area.type, area.is_demo, found))
-    return write_index(config.reports_dir, entries, chapters)
+    _write_site_pages(config)
+    printable = [e.area_code for e in entries if (config.reports_dir / e.area_code / DOCUMENT_NAME).is_file()]
+    return write_index(config.reports_dir, entries, chapters, printable)
 
 
 def _chapter_states(config: Config, area_code: str, chapters: Sequence[str]) -> dict[str, str]:
@@ -304,7 +311,7 @@ def _chapter_states(config: Config, area_code: str, chapters: Sequence[str]) -> 
     status (the processed folder was deleted) counts as built unless it says otherwise."""
     status = _read_status(config, area_code)
     found = {}
-    for chapter in dict.fromkeys([*status, *chapters]):
+    for chapter in dict.fromkeys([*chapters, *status, *_pages_on_disk(config, area_code)]):
         page = config.reports_dir / area_code / f"{chapter}.html"
         entry = status.get(chapter)
         if entry is None:
@@ -315,6 +322,12 @@ def _chapter_states(config: Config, area_code: str, chapters: Sequence[str]) -> 
         elif not entry.get("ok"):
             found[chapter] = entry.get("error", "") or "failed"
     return found
+
+
+def _pages_on_disk(config: Config, area_code: str) -> list[str]:
+    """Chapter ids of the pages in the area's folder (``NN_name.html``)."""
+    folder = config.reports_dir / area_code
+    return sorted(p.stem for p in folder.glob("[0-9][0-9]_*.html")) if folder.is_dir() else []
 
 
 def _clean_scratch(config: Config) -> None:
@@ -336,3 +349,153 @@ def summary_lines(results: list[BuildResult]) -> list[str]:
 def results_json(results: list[BuildResult]) -> str:
     """Results as JSON (for schedulers)."""
     return json.dumps([asdict(r) for r in results], indent=2)
+
+
+# -- the publication: summary records, navigation, executive summary, printable document --
+
+def _keep_summary(config: Config, area_code: str, chapter: str, notebook: nbformat.NotebookNode) -> None:
+    """Save the summary record the chapter displayed (or drop a stale one): see :mod:`cdp_analysis.summary`."""
+    from cdp_analysis import summary
+
+    record = summary.from_notebook(notebook)
+    target = summary.record_path(_status_dir(config), area_code, chapter)
+    if record is None:
+        target.unlink(missing_ok=True)
+    else:
+        atomic_write_text(target, json.dumps(record, indent=1, sort_keys=True))
+
+
+def valid_chapters(config: Config) -> list[str]:
+    """Chapter ids that can be built: the configured ones and any notebook ``NN_name.ipynb``."""
+    found = sorted(p.stem for p in config.notebooks_dir.glob("[0-9][0-9]_*.ipynb")) if config.notebooks_dir.is_dir() else []
+    return list(dict.fromkeys([*config.chapters, *found]))
+
+
+def _built_chapters(config: Config, area_code: str) -> list:
+    """The area's built chapter pages, configured order first (not-built pages left out)."""
+    from cdp_analysis.publish import ChapterLink
+
+    folder = config.reports_dir / area_code
+    ids = dict.fromkeys([*config.chapters, *_pages_on_disk(config, area_code)])
+    links = []
+    for chapter in ids:
+        page = folder / f"{chapter}.html"
+        if page.is_file() and not is_not_built_page(page.read_text(encoding="utf-8")):
+            links.append(ChapterLink(chapter, CHAPTER_TITLES.get(chapter, chapter)))
+    return links
+
+
+def _first_page(config: Config, area_code: str) -> str:
+    """``../<code>/<first built chapter>.html`` or "" when the area has no page."""
+    links = _built_chapters(config, area_code)
+    return f"../{area_code}/{links[0].href}" if links else ""
+
+
+def _related(config: Config, registry: AreaRegistry, area_code: str) -> tuple[list, list]:
+    """(members, partnerships) of an area as (name, href or "") pairs for its navigation."""
+    area = registry.get(area_code)
+    members = []
+    if area.type == "cdp":
+        members = [(m.name, _first_page(config, m.code)) for m in registry.members(area.code) if m.code != area.code]
+    partnerships = [(p.name, _first_page(config, p.code)) for p in registry.of_type("cdp")
+                    if p.code != area.code and area.code in {m.code for m in registry.members(p.code)}]
+    return members, [p for p in partnerships if p[1]]
+
+
+def _policy_rule(config: Config) -> str:
+    from cdp_analysis.sdc import get_policy
+
+    policy = get_policy(config.disclosure_policy)
+    rule = f"counts from {policy.smallest_suppressed} to {policy.largest_suppressed} are suppressed"
+    return rule + (f", other counts rounded to the nearest {policy.round_to}" if policy.round_to else "")
+
+
+def publish_area(config: Config, area_code: str) -> Path | None:
+    """Join an area's built pages into one publication; return its printable document.
+
+    Every built chapter page gets the chapter navigation (current one marked), links to
+    the partnership's members (or the partnership a member belongs to), previous / next
+    links, its contents list and its "About this page" block; the first chapter (the
+    overview) gets the executive summary. Then ``needs_assessment.html`` is written.
+    Pages are only ever rewritten whole (atomically); running it again changes nothing.
+    """
+    from cdp_analysis import summary
+    from cdp_analysis.document import write_document
+    from cdp_analysis.publish import (
+        about_html, assemble_page, chapter_nav_html, check_publishable, executive_summary_html,
+        pager_html, section_anchor,
+    )
+
+    registry = AreaRegistry.load(config.raw_dir)
+    area = registry.get(area_code)
+    links = _built_chapters(config, area.code)
+    if not links:
+        (config.reports_dir / area.code / DOCUMENT_NAME).unlink(missing_ok=True)
+        return None
+    folder = config.reports_dir / area.code
+    pages = {link.chapter: (folder / link.href).read_text(encoding="utf-8") for link in links}
+    records = summary.load(_status_dir(config), area.code, list(pages))
+    members, partnerships = _related(config, registry, area.code)
+    about = about_html(list(records.values()), policy=config.disclosure_policy,
+                       policy_rule=_policy_rule(config), version=__version__)
+    top = summary.top_messages(records)
+    hrefs = {}
+    for n, message in enumerate(top):
+        chapter = message["chapter"]
+        anchor = section_anchor(pages.get(chapter, ""), message["text"]) or "key-messages"
+        hrefs[n] = f"{chapter}.html#{anchor}"
+    for n, link in enumerate(links):
+        first = n == 0
+        page = assemble_page(
+            pages[link.chapter],
+            nav=chapter_nav_html(links, link.chapter, members=members, partnerships=partnerships),
+            summary=executive_summary_html(top, hrefs, synthetic=area.is_demo) if first else "",
+            pager=pager_html(links, link.chapter), about=about,
+        )
+        check_publishable(page, _forbidden(config))
+        if page != pages[link.chapter]:
+            atomic_write_text(folder / link.href, page)
+    return write_document(folder, area.name, links, synthetic=area.is_demo, about=about,
+                          forbidden=_forbidden(config))
+
+
+def publish_areas(config: Config, area_codes: Iterable[str]) -> list[Path]:
+    """:func:`publish_area` for each area and the partnerships that include one of them
+    (their member links may now resolve); a failure is logged, never raised."""
+    registry = AreaRegistry.load(config.raw_dir)
+    codes = list(dict.fromkeys(area_codes))
+    for cdp in registry.of_type("cdp"):
+        if any(m.code in codes for m in registry.members(cdp.code)) and (config.reports_dir / cdp.code).is_dir():
+            codes.append(cdp.code)
+    written = []
+    for code in dict.fromkeys(codes):
+        try:
+            document = publish_area(config, code)
+        except (CdpError, OSError) as exc:
+            log.error("Publishing %s failed: %s", code, exc)
+            continue
+        if document:
+            written.append(document)
+    return written
+
+
+def _write_site_pages(config: Config) -> None:
+    """The methods and glossary page and the accessibility statement, linked from every page."""
+    from cdp_analysis.publish import write_accessibility_page, write_methods_page
+
+    write_methods_page(config.reports_dir, policy=config.disclosure_policy, policy_rule=_policy_rule(config))
+    write_accessibility_page(config.reports_dir, contact=_accessibility_contact(config),
+                             built=time.strftime("%Y-%m-%d"))
+
+
+def _accessibility_contact(config: Config) -> str:
+    """``[publish] accessibility_contact`` from the config file, or a placeholder to fill in."""
+    import tomllib
+
+    placeholder = "the team that publishes these reports (set [publish] accessibility_contact in cdp.toml)"
+    try:
+        data = tomllib.loads(config.source_file.read_text(encoding="utf-8")) if config.source_file else {}
+    except (OSError, tomllib.TOMLDecodeError):
+        return placeholder
+    value = (data.get("publish") or {}).get("accessibility_contact", "")
+    return value.strip() if isinstance(value, str) and value.strip() else placeholder

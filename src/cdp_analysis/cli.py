@@ -61,7 +61,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     config = _config(args)
     code = AreaRegistry.load(config.raw_dir).get(args.area).code
-    chapters = args.chapters.split(",") if args.chapters else None
+    chapters = _chapters(args.chapters, config)
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
                         workers=args.workers, force=args.force)
     for line in summary_lines(results):
@@ -80,7 +80,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     config = _config(args)
     registry = AreaRegistry.load(config.raw_dir)
     codes = resolve_areas(args.areas, registry, demo=not args.data_dir)
-    chapters = args.chapters.split(",") if args.chapters else None
+    chapters = _chapters(args.chapters, config)
     results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                         workers=args.workers, force=args.force)
     for line in summary_lines(results):
@@ -89,6 +89,39 @@ def cmd_batch(args: argparse.Namespace) -> int:
         Path(args.json).write_text(results_json(results), encoding="utf-8")
     print(f"Index: {config.reports_dir / 'index.html'}")
     return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    """Join an area's built chapters into one publication and its printable document."""
+    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.batch import publish_areas, rebuild_index, resolve_areas
+
+    config = _config(args)
+    codes = resolve_areas(args.area, AreaRegistry.load(config.raw_dir))
+    documents = publish_areas(config, codes)
+    rebuild_index(config)
+    for path in documents:
+        print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")
+    missing = [c for c in codes if not (config.reports_dir / c / "needs_assessment.html").is_file()]
+    for code in missing:
+        print(f"cdp: {code} has no built chapter: run `cdp build --area {code}` first.", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def _chapters(spec: str | None, config: Config) -> list[str] | None:
+    """The chapter ids asked for, each checked against those that can be built."""
+    from cdp_analysis.batch import valid_chapters
+    from cdp_analysis.errors import ConfigError
+
+    if not spec:
+        return None
+    valid = valid_chapters(config)
+    asked = [c.strip() for c in spec.split(",") if c.strip()]
+    unknown = [c for c in asked if c not in valid]
+    if unknown or not asked:
+        raise ConfigError(f"Unknown chapter {', '.join(map(repr, unknown)) or '(none given)'} in --chapters; "
+                          f"valid chapter ids: {', '.join(valid)}")
+    return asked
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
@@ -223,6 +256,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
     p.add_argument("--json", help="also write the results as JSON to this file")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("print", help=cmd_print.__doc__)
+    p.add_argument("--area", required=True, help="GSS code or name of the area, or a comma-separated list")
+    p.set_defaults(func=cmd_print)
 
     p = sub.add_parser("prepare", help=cmd_prepare.__doc__)
     p.add_argument("--source-dir", help="raw folder to read (default: data/raw/real)")

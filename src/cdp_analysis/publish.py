@@ -7,6 +7,7 @@ is written it is checked for local paths; every file is written atomically.
 
 from __future__ import annotations
 
+import datetime
 import html
 import os
 import re
@@ -31,6 +32,19 @@ __all__ = [
     "redact_paths",
     "write_not_built_page",
     "is_not_built_page",
+    "standalone_page",
+    "slug_id",
+    "heading_text",
+    "assemble_page",
+    "page_anchors",
+    "section_anchor",
+    "ChapterLink",
+    "chapter_nav_html",
+    "pager_html",
+    "executive_summary_html",
+    "about_html",
+    "write_methods_page",
+    "write_accessibility_page",
 ]
 
 CHAPTER_TITLES = {
@@ -40,6 +54,7 @@ CHAPTER_TITLES = {
     "03_demand": "A generational shift in demand",
 }
 REMOVE_TAG = "remove_cell"
+_BUILD_MIME = "application/vnd.cdp."  # outputs for the build (summary records), never shown
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -81,17 +96,30 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str, forbidden: Itera
     exporter.register_preprocessor(remover, enabled=True)
     exporter.register_preprocessor(_drop_stderr, enabled=True)
     notebook.metadata["title"] = title
+    notebook.metadata.setdefault("cdp", {}).setdefault("date", _today())
     body, _ = exporter.from_notebook_node(notebook, resources={"language_code": "en"})
+    body = assemble_page(body)
     check_publishable(body, forbidden)
     return body
 
 
+def _today() -> str:
+    return datetime.date.today().isoformat()
+
+
 def _drop_stderr(notebook: nbformat.NotebookNode, resources: dict) -> tuple:
-    """Remove stderr streams (log lines, warnings): they are for analysts, not readers."""
+    """Remove stderr streams (log lines, warnings) and the chapter's summary record
+    (:mod:`cdp_analysis.summary`): they are for analysts and the build, not readers."""
     for cell in notebook.cells:
         if cell.get("outputs"):
-            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [o for o in cell.outputs if not _for_build_only(o)]
     return notebook, resources
+
+
+def _for_build_only(output: dict) -> bool:
+    if output.get("output_type") == "stream":
+        return output.get("name") == "stderr"
+    return any(str(mime).startswith(_BUILD_MIME) for mime in (output.get("data") or {}))
 
 
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|ansi-red-fg\">[A-Za-z]*Error")
@@ -129,47 +157,76 @@ def redact_paths(text: str) -> str:
     return _PATH.sub(lambda m: "…/" + Path(m.group().rstrip("/\\")).name, text)
 
 
-def write_index(reports_dir: Path, entries: list[IndexEntry], chapters: list[str]) -> Path:
-    """Write ``reports/index.html`` listing every area and chapter."""
+_KINDS = {"cdp": "Combating Drugs Partnership", "utla": "Upper-tier local authority",
+          "region": "Region", "country": "Country", "lad": "Local authority"}
+
+
+def _index_row(entry: IndexEntry, chapters: list[str], printable: bool) -> str:
+    cells = []
+    for chapter in chapters:
+        status = entry.chapters.get(chapter)
+        if status == "ok":
+            href = html.escape(f"{quote(entry.area_code)}/{quote(chapter)}.html")
+            cells.append(f'<td><a href="{href}">{html.escape(CHAPTER_TITLES.get(chapter, chapter))}'
+                         f'<span class="cdp-visually-hidden">: {html.escape(entry.area_name)}</span></a></td>')
+        elif status:
+            cells.append(f"<td>Not built: {html.escape(redact_paths(status))}</td>")
+        else:
+            cells.append("<td>–</td>")
+    if printable:
+        href = html.escape(f"{quote(entry.area_code)}/needs_assessment.html")
+        cells.append(f'<td><a href="{href}">Whole document<span class="cdp-visually-hidden">: '
+                     f"{html.escape(entry.area_name)}</span></a></td>")
+    else:
+        cells.append("<td>–</td>")
+    kind = _KINDS.get(entry.area_type, entry.area_type)
+    return (f'<tr><th scope="row">{html.escape(entry.area_name)}<br><small>{html.escape(entry.area_code)}, '
+            f'{html.escape(kind)}</small></th>{"".join(cells)}</tr>')
+
+
+def _index_table(caption: str, entries: list[IndexEntry], chapters: list[str], printable: set[str]) -> str:
     head = "".join(f'<th scope="col">{html.escape(CHAPTER_TITLES.get(c, c))}</th>' for c in chapters)
-    rows = []
-    for entry in sorted(entries, key=lambda e: (e.synthetic, e.area_type != "cdp", e.area_name)):
-        cells = []
-        for chapter in chapters:
-            status = entry.chapters.get(chapter)
-            if status == "ok":
-                href = html.escape(f"{quote(entry.area_code)}/{quote(chapter)}.html")
-                cells.append(f'<td><a href="{href}">{html.escape(CHAPTER_TITLES.get(chapter, chapter))}'
-                             f'<span class="cdp-visually-hidden">: {html.escape(entry.area_name)}</span></a></td>')
-            elif status:
-                cells.append(f"<td>Not built: {html.escape(redact_paths(status))}</td>")
-            else:
-                cells.append("<td>–</td>")
-        kind = {"cdp": "Combating Drugs Partnership", "utla": "Upper-tier local authority",
-                "region": "Region", "country": "Country", "lad": "Local authority"}.get(entry.area_type, entry.area_type)
-        label = html.escape(entry.area_name) + (" <strong>(synthetic)</strong>" if entry.synthetic else "")
-        rows.append(f'<tr><th scope="row">{label}<br><small>{html.escape(entry.area_code)}, '
-                    f'{html.escape(kind)}</small></th>{"".join(cells)}</tr>')
-    synthetic_note = (
-        '<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> Areas marked '
-        "synthetic are fictional, generated by <code>cdp demo</code>, and describe no real place.</p>"
-        if any(e.synthetic for e in entries) else ""
-    )
+    rows = "".join(_index_row(e, chapters, e.area_code in printable)
+                   for e in sorted(entries, key=lambda e: (e.area_type != "cdp", e.area_name)))
+    return (f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
+            f'<thead><tr><th scope="col">Area</th>{head}<th scope="col">Printable</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def write_index(reports_dir: Path, entries: list[IndexEntry], chapters: list[str],
+                printable: Iterable[str] = ()) -> Path:
+    """Write ``reports/index.html``: real areas, then synthetic ones, each with its chapters.
+
+    ``chapters`` are the columns (a chapter any entry has is added at the end);
+    ``printable`` holds the codes of areas whose whole document exists.
+    """
+    columns = list(dict.fromkeys([*chapters, *sorted(c for e in entries for c in e.chapters)]))
+    printable = set(printable)
+    real = [e for e in entries if not e.synthetic]
+    synthetic = [e for e in entries if e.synthetic]
+    parts = ['<h2 id="real-areas">Real areas</h2>',
+             _index_table("Real areas and their chapters", real, columns, printable) if real
+             else "<p>No real area has been built yet.</p>"]
+    if synthetic:
+        parts += ['<h2 id="synthetic-areas">Synthetic demonstration areas</h2>',
+                  '<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> '
+                  "These areas are fictional, generated by <code>cdp demo</code>, and describe no real place.</p>",
+                  _index_table("Synthetic demonstration areas and their chapters", synthetic, columns, printable)]
     body = f"""<h1>Combating Drugs Partnership needs assessment</h1>
 <p>Chapters of the joint needs assessment for each area, against the three priorities of
 <em>From Harm to Hope</em> and the National Combating Drugs Outcomes Framework.</p>
-{synthetic_note}
-<table class="cdp-table"><caption>Areas and chapters</caption>
-<thead><tr><th scope="col">Area</th>{head}</tr></thead>
-<tbody>{"".join(rows)}</tbody></table>"""
-    page = _page("Combating Drugs Partnership needs assessment: reports", body, "cdp-report cdp-index")
+{"".join(parts)}
+<h2 id="about">About these reports</h2>
+<ul><li><a href="methods.html">Methods and glossary</a></li>
+<li><a href="accessibility.html">Accessibility statement</a></li></ul>"""
+    page = standalone_page("Combating Drugs Partnership needs assessment: reports", body, "cdp-report cdp-index")
     target = reports_dir / "index.html"
     atomic_write_text(target, page)
     return target
 
 
-def _page(title: str, body: str, body_class: str, head: str = "") -> str:
-    """A standalone page in the reports' style (``title`` and ``body`` already escaped)."""
+def standalone_page(title: str, body: str, body_class: str, head: str = "", footer: str = "") -> str:
+    """A standalone page in the reports' style (``title``, ``body``, ``footer`` already escaped)."""
     css = (_template_dir() / "cdp" / "static" / "report.css").read_text(encoding="utf-8")
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -181,6 +238,7 @@ def _page(title: str, body: str, body_class: str, head: str = "") -> str:
 <main id="main">
 {body}
 </main>
+{f'<footer class="cdp-footer">{footer}</footer>' if footer else ""}
 </body></html>
 """
 
@@ -208,7 +266,7 @@ def write_not_built_page(
             "no figures are shown; an earlier version was withdrawn because it may no longer be "
             "right.</p>\n"
             f"{why}\n<p><a href=\"../index.html\">All areas and chapters</a></p>")
-    page = _page(f"{html.escape(chapter_title)}: {html.escape(area_name)} (not built)", body,
+    page = standalone_page(f"{html.escape(chapter_title)}: {html.escape(area_name)} (not built)", body,
                  "cdp-report", head=_NOT_BUILT_MARK + "\n")
     check_publishable(page, forbidden)
     atomic_write_text(path, page)
@@ -218,3 +276,314 @@ def write_not_built_page(
 def is_not_built_page(page: str) -> bool:
     """Whether ``page`` is a :func:`write_not_built_page` page."""
     return _NOT_BUILT_MARK in page[:2000]
+
+
+# -- one publication per area: headings, contents, navigation, summary, about -------------
+
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.S)
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def slug_id(text: str) -> str:
+    """A stable, readable ``id`` for a heading's text.
+
+    >>> slug_id("Drug offences: the latest twelve months")
+    'drug-offences-the-latest-twelve-months'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "section"
+
+
+def _fill(page: str, name: str, content: str) -> str:
+    """Put ``content`` between the page's ``<!-- cdp:name -->`` markers (unchanged if none)."""
+    pattern = re.compile(rf"<!-- cdp:{name} -->.*?<!-- /cdp:{name} -->", re.S)
+    return pattern.sub(lambda _: f"<!-- cdp:{name} -->{content}<!-- /cdp:{name} -->", page, count=1)
+
+
+def _cut(page: str, name: str) -> str:
+    """Remove a marked block (and its markers) from the page."""
+    return re.sub(rf"<!-- cdp:{name} -->.*?<!-- /cdp:{name} -->", "", page, flags=re.S)
+
+
+def heading_text(inner: str) -> str:
+    """The plain text of a heading's HTML (its pilcrow link dropped)."""
+    return html.unescape(_TAGS.sub("", _ANCHOR_LINK.sub("", inner))).strip()
+
+
+def _stable_h2_ids(page: str) -> tuple[str, list[tuple[str, str]]]:
+    """Every ``h2`` gets an id made from its text (unique on the page); returns (id, text) pairs."""
+    used: set[str] = set(re.findall(r'\bid="([^"]+)"', _H2.sub("", page)))
+    found: list[tuple[str, str]] = []
+
+    def fix(match: re.Match) -> str:
+        text = heading_text(match["inner"])
+        base = slug_id(text)
+        anchor, n = base, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        found.append((anchor, text))
+        attrs = re.sub(r'\s*\bid="[^"]*"', "", match["attrs"])
+        return f'<h2 id="{anchor}"{attrs}>{_ANCHOR_LINK.sub("", match["inner"])}</h2>'
+
+    return _H2.sub(fix, page), found
+
+
+def _insert_before_first_h2(page: str, block: str) -> str:
+    main = page.find('<main id="main">')
+    first = _H2.search(page, main if main >= 0 else 0)
+    if not first:
+        end = page.find("<!-- cdp:pager -->")
+        return page[:end] + block + page[end:] if end >= 0 else page
+    return page[:first.start()] + block + page[first.start():]
+
+
+def assemble_page(page: str, *, nav: str = "", summary: str = "", pager: str = "", about: str = "") -> str:
+    """A chapter page with its publication furniture (idempotent: old blocks are replaced).
+
+    The executive ``summary`` (HTML, the overview only) goes before the first ``h2``;
+    every ``h2`` gets a stable id from its text; a contents list of the ``h2``\\ s goes
+    first; ``nav`` (chapters, members) into the header, ``pager`` (previous / next)
+    at the end of the main content, ``about`` (data and trust) into the footer.
+    """
+    page = _cut(_cut(page, "contents"), "summary")
+    if summary:
+        page = _insert_before_first_h2(page, f"<!-- cdp:summary -->{summary}<!-- /cdp:summary -->")
+    start, end = page.find('<main id="main">'), page.find("</main>")
+    if start < 0 or end < start:
+        start, end = 0, len(page)
+    main, headings = _stable_h2_ids(page[start:end])
+    page = page[:start] + main + page[end:]
+    if headings:
+        items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in headings)
+        contents = (f'<!-- cdp:contents --><nav class="cdp-contents" aria-label="Contents of this page">'
+                    f'<p class="cdp-contents-title">Contents</p><ol>{items}</ol></nav><!-- /cdp:contents -->')
+        at = page.find("<!-- cdp:summary -->")
+        page = page[:at] + contents + page[at:] if at >= 0 else _insert_before_first_h2(page, contents)
+    for name, content in (("nav", nav), ("pager", pager), ("about", about)):
+        page = _fill(page, name, content)
+    return page
+
+
+def page_anchors(page: str) -> set[str]:
+    """Every ``id`` on a page."""
+    return set(re.findall(r'\bid="([^"]+)"', page))
+
+
+def section_anchor(page: str, text: str) -> str:
+    """The id of the ``h2`` of the section that states ``text`` (a key message), or ``""``.
+
+    The message is looked for where its section shows it (escaped, in a paragraph),
+    outside the key-messages list and the executive summary.
+    """
+    body = _cut(page, "summary")
+    needle = f"<p>{html.escape(text)}</p>"
+    at = body.find(needle)
+    if at < 0:
+        return ""
+    heads = [m for m in _H2.finditer(body, 0, at)]
+    if not heads:
+        return ""
+    found = re.search(r'\bid="([^"]+)"', heads[-1]["attrs"])
+    return found.group(1) if found else ""
+
+
+@dataclass(frozen=True)
+class ChapterLink:
+    """A built chapter page of an area: its id, title and file name."""
+
+    chapter: str
+    title: str
+
+    @property
+    def href(self) -> str:
+        return f"{quote(self.chapter)}.html"
+
+
+def chapter_nav_html(chapters: list[ChapterLink], current: str, *, printable: bool = True,
+                     members: list[tuple[str, str]] = (), partnerships: list[tuple[str, str]] = ()) -> str:
+    """The header navigation: the area's chapters (current marked), its members or partnership.
+
+    ``members`` / ``partnerships`` hold (label, href or "") pairs; an empty href is shown
+    as text (the page does not exist).
+    """
+    items = []
+    for link in chapters:
+        mark = ' aria-current="page"' if link.chapter == current else ""
+        items.append(f'<li><a href="{html.escape(link.href)}"{mark}>{html.escape(link.title)}</a></li>')
+    if printable:
+        items.append('<li><a href="needs_assessment.html">Whole document (printable)</a></li>')
+    out = f'<nav class="cdp-nav" aria-label="Chapters"><ul>{"".join(items)}</ul></nav>'
+    for label, pairs in (("Partnership members", members), ("Part of", partnerships)):
+        if pairs:
+            links = "".join(f'<li><a href="{html.escape(h)}">{html.escape(n)}</a></li>' if h
+                            else f"<li>{html.escape(n)} (not built)</li>" for n, h in pairs)
+            out += (f'<nav class="cdp-nav cdp-related" aria-label="{label}"><p>{label}:</p>'
+                    f"<ul>{links}</ul></nav>")
+    return out
+
+
+def pager_html(chapters: list[ChapterLink], current: str) -> str:
+    """"Previous chapter" / "Next chapter" links."""
+    ids = [c.chapter for c in chapters]
+    if current not in ids:
+        return ""
+    at = ids.index(current)
+    parts = []
+    if at > 0:
+        c = chapters[at - 1]
+        parts.append(f'<li><a href="{html.escape(c.href)}" rel="prev">Previous chapter: {html.escape(c.title)}</a></li>')
+    if at + 1 < len(chapters):
+        c = chapters[at + 1]
+        parts.append(f'<li><a href="{html.escape(c.href)}" rel="next">Next chapter: {html.escape(c.title)}</a></li>')
+    return f'<nav class="cdp-pager" aria-label="Previous and next chapter"><ul>{"".join(parts)}</ul></nav>' if parts else ""
+
+
+def executive_summary_html(messages: list[dict], links: dict[int, str], *, synthetic: bool) -> str:
+    """The executive summary: each message (plain text, escaped) linked to its section.
+
+    ``links`` maps a message's position to its href (``01_supply.html#headline``).
+    """
+    if not messages:
+        return ""
+    items = []
+    for n, message in enumerate(messages):
+        title = CHAPTER_TITLES.get(message.get("chapter", ""), message.get("chapter", ""))
+        where = message.get("section_title") or title
+        href = links.get(n, "")
+        link = (f' <a href="{html.escape(href)}">{html.escape(title)}: {html.escape(where)}</a>' if href else "")
+        items.append(f"<li>{html.escape(message['text'])}{link}</li>")
+    note = ('<p class="cdp-synthetic-inline">Synthetic demonstration data: these messages describe '
+            "fictional areas.</p>" if synthetic else "")
+    return (f'<section class="cdp-summary" aria-labelledby="executive-summary">'
+            f'<h2 id="executive-summary">Executive summary</h2>'
+            f"<p>The most important findings across the chapters: differences from England or the "
+            f"region, changes for the worse and groups reached less, each linked to where it is "
+            f"shown.</p><ul>{''.join(items)}</ul>{note}</section>")
+
+
+def about_html(records: list[dict], *, policy: str, policy_rule: str, version: str) -> str:
+    """The page's trust block: when built, which data (sources, files, periods), rules, version."""
+    built = sorted({r.get("built", "") for r in records if r.get("built")})
+    sources: dict[str, dict] = {}
+    for record in records:
+        for source in record.get("sources", []):
+            sources.setdefault(source.get("source", ""), source)
+    rows = []
+    for name, source in sorted(sources.items()):
+        months = source.get("months") or []
+        held = f"{months[0]} to {months[1]} ({months[2]} months)" if len(months) == 3 else "–"
+        dates = source.get("file_dates") or []
+        dated = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}") if dates else "–"
+        rows.append(f'<tr><th scope="row">{html.escape(name)}</th><td>{html.escape(held)}</td>'
+                    f"<td>{int(source.get('files', 0))}</td><td>{html.escape(dated)}</td></tr>")
+    table = (f'<table class="cdp-table"><caption>Data used on this page</caption><thead><tr>'
+             f'<th scope="col">Source</th><th scope="col">Months held</th><th scope="col">Files</th>'
+             f'<th scope="col">File dates</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+             if rows else "<p>The sources used were not recorded for this page.</p>")
+    when = f"Data read on {html.escape(built[-1])}. " if built else ""
+    return (f'<section class="cdp-about" aria-labelledby="about-this-page"><h2 id="about-this-page">'
+            f"About this page</h2><p>{when}Software: cdp-needs-assessment {html.escape(version)}. "
+            f"Disclosure control: the <strong>{html.escape(policy)}</strong> policy "
+            f"({html.escape(policy_rule)}).</p>{table}</section>")
+
+
+# -- site pages: methods and glossary, accessibility statement ---------------------------
+
+_GLOSSARY: tuple[tuple[str, str, str], ...] = (
+    ("confidence-interval", "Confidence interval (95%)",
+     "The range within which the true value is expected to lie 19 times in 20, given the chance variation "
+     "in small numbers. An area is <em>significantly higher</em> or <em>lower</em> than a comparator when "
+     "its interval lies wholly above or below the comparator's value (the Fingertips convention). A change "
+     "over time is called significant when the two periods' intervals do not overlap."),
+    ("byars", "Byar's method",
+     "The approximation used for the confidence interval of a count (and so of a crude rate per 1,000 "
+     "or 100,000 residents) from 10 events upwards; below 10 the exact Poisson interval is used."),
+    ("wilson", "Wilson score interval",
+     "The confidence interval used for a proportion (a percentage of a total, such as the share of drug "
+     "searches with a find). It stays between 0% and 100% and behaves well for small numbers."),
+    ("dsr", "Directly standardised rate (DSR)",
+     "A rate adjusted to the age structure of the European Standard Population 2013, so that areas with "
+     "older or younger residents can be compared fairly. Its interval uses Dobson's method; a DSR is not "
+     "calculated from fewer than 10 events."),
+    ("sii", "Slope index of inequality (SII)",
+     "The modelled gap in a rate between the most and the least deprived ends of an area, fitted across "
+     "its deprivation quintiles (national IMD 2019 quintiles of LSOAs) weighted by their population; it "
+     "needs all five quintiles present."),
+    ("xmr", "XmR chart (statistical process control)",
+     "NHS <em>Making Data Count</em> charts of a monthly series: the mean, and process limits at the mean "
+     "plus or minus 2.66 times the average moving range (the average absolute month-to-month change)."),
+    ("special-cause", "Special cause variation",
+     "A signal that something changed, rather than the month-to-month noise of <em>common cause</em> "
+     "variation. A point is flagged when it lies outside the process limits; is one of a run of 7 or more "
+     "on the same side of the mean; is one of 7 or more each higher (or lower) than the last; or is one "
+     "of two out of three consecutive points beyond two thirds of the way to a limit on the same side."),
+    ("suppression", "Suppressed value (*)",
+     "A figure held back by disclosure control (see below). It is missing, never zero."),
+)
+
+
+def write_methods_page(reports_dir: Path, *, policy: str, policy_rule: str) -> Path:
+    """Write ``reports/methods.html``: the methods and glossary every page links to."""
+    terms = "".join(f'<dt id="{a}">{html.escape(term)}</dt><dd>{text}</dd>' for a, term, text in _GLOSSARY)
+    body = f"""<p><a href="index.html">All areas and chapters</a></p>
+<h1>Methods and glossary</h1>
+<p>How the figures in these reports are made, in plain words. Every chart offers its data as a
+CSV download, and every number in the words comes from the same table as the chart.</p>
+<h2 id="glossary">Glossary</h2>
+<dl class="cdp-glossary">{terms}</dl>
+<h2 id="disclosure">Disclosure control</h2>
+<p>These reports apply the <strong>{html.escape(policy)}</strong> disclosure policy: {html.escape(policy_rule)}.
+Suppression is decided once per chapter over every table, chart, sentence and download built from the
+same counts, and further figures are held back where adding or subtracting published totals would give a
+suppressed count back. Suppressed figures are shown as <code>*</code>; zero is published.</p>
+<h2 id="comparisons">Comparisons and trends</h2>
+<p>An area is compared with its region and England, and with areas whose data covers the same months.
+Police-recorded crime is counted from data.police.uk street-level records, placed in an area by the
+neighbourhood (LSOA) the police recorded, and divided by Census-based resident population estimates.</p>"""
+    page = standalone_page("Methods and glossary: Combating Drugs Partnership needs assessment", body,
+                           "cdp-report cdp-methods")
+    target = reports_dir / "methods.html"
+    atomic_write_text(target, page)
+    return target
+
+
+def write_accessibility_page(reports_dir: Path, *, contact: str, built: str) -> Path:
+    """Write ``reports/accessibility.html``, the accessibility statement UK public-sector sites publish.
+
+    ``contact`` is where to report a problem (``[publish] accessibility_contact`` in
+    ``cdp.toml``); ``built`` is the date the pages were published.
+    """
+    body = f"""<p><a href="index.html">All areas and chapters</a></p>
+<h1>Accessibility statement</h1>
+<p>These needs assessment reports are published by the partnership or council that built them with
+cdp-needs-assessment. We want as many people as possible to be able to use them: to zoom to 400%
+without text spilling off the screen, to navigate with a keyboard or a screen reader, and to get every
+number shown in a chart as text or as data.</p>
+<h2 id="compliance">Compliance status</h2>
+<p>The target is the Web Content Accessibility Guidelines (WCAG) version 2.2, level AA, as the Public
+Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018 require. The
+pages are partially compliant, for the reasons listed below.</p>
+<h2 id="limitations">Known limitations</h2>
+<ul>
+<li>Charts and maps are images. Each has a text alternative that states its main numbers, a caption
+with its source, and a link to download the data behind it as a CSV file.</li>
+<li>The data downloads are CSV files: they open in a spreadsheet and can be read with assistive
+technology there, but they carry no description of their own beyond the column names.</li>
+<li>Some wide tables scroll sideways on small screens.</li>
+<li>The printable whole document is a long single page; use its chapter list to move around it.</li>
+</ul>
+<h2 id="testing">How we tested these pages</h2>
+<p>Every build of the test suite runs axe-core (the WCAG 2.0, 2.1 and 2.2 A and AA rules) over every
+page of a demonstration area and over this index, in headless Chromium, and fails on any violation.
+Automated checks find only part of the possible problems. This statement was prepared on
+{html.escape(built)}.</p>
+<h2 id="contact">Reporting a problem or asking for another format</h2>
+<p>If you find a problem or need the information in a different format, contact:
+{html.escape(contact)}.</p>
+<p>If you are not happy with how we respond, contact the Equality Advisory and Support Service (EASS).</p>"""
+    page = standalone_page("Accessibility statement: Combating Drugs Partnership needs assessment", body,
+                           "cdp-report cdp-accessibility")
+    target = reports_dir / "accessibility.html"
+    atomic_write_text(target, page)
+    return target
