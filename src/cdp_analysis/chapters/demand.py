@@ -362,9 +362,10 @@ class DemandChapter:
             table, message = treatment
             frames["treatment"] = table
             items.append(render.table_html(
-                table.drop(columns="suppressed"), f"Young people in specialist substance misuse treatment, "
-                f"{self.area.name}, by main substance", synthetic=self.synthetic, formats={"count": ",.0f"},
-                suppressed_cols=("count",), suppressed_rows=table["suppressed"].tolist()))
+                table.drop(columns="suppressed").rename(columns=str.capitalize).rename(columns={"Count": "Young people"}),
+                f"Young people in specialist substance misuse treatment, "
+                f"{self.area.name}, by main substance", synthetic=self.synthetic, formats={"Young people": ",.0f"},
+                suppressed_cols=("Young people",), suppressed_rows=table["suppressed"].tolist()))
             messages.append(message)
         admissions = self._fingertips(_YOUNG_INDICATORS)
         if admissions is None:
@@ -373,11 +374,15 @@ class DemandChapter:
         else:
             comparison, series, found = admissions
             frames["comparison"], frames["trend"] = comparison, series
+            names = {"what": "Indicator", "area": "Area", "period": "Period", "count": "Admissions",
+                     "value": "Rate per 100,000", "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI",
+                     "focus_compared": f"{self.area.name} compared with this area"}
             items.append(render.table_html(
-                comparison[["what", "area", "period", "count", "value", "lower_ci", "upper_ci", "focus_compared"]],
+                comparison[list(names)].rename(columns=names),
                 "Young people's hospital admissions, latest period", synthetic=self.synthetic,
-                formats={"count": ",.0f", "value": ".1f", "lower_ci": ".1f", "upper_ci": ".1f"},
-                suppressed_cols=("count", "value", "lower_ci", "upper_ci"),
+                formats={"Admissions": ",.0f", "Rate per 100,000": ".1f", "Lower 95% CI": ".1f",
+                         "Upper 95% CI": ".1f"},
+                suppressed_cols=("Admissions", "Rate per 100,000", "Lower 95% CI", "Upper 95% CI"),
                 suppressed_rows=comparison["suppressed"].tolist()))
             chart = charts.small_multiples(series, facet="what", x="period_start", y="value", series="area",
                                            order=self.order, title="Young people's hospital admissions per 100,000",

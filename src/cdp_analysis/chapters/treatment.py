@@ -236,11 +236,15 @@ class TreatmentChapter:
             title=f"Adults in treatment by substance group, {self.area.name}",
             ylabel="Adults in treatment (number)", source=f"{NDTMS_SOURCE}, financial years (year of start)",
             synthetic=self.synthetic)
+        names = {"period": "Year", "substance_group": "Substance group", "in_treatment": "Adults in treatment",
+                 "new_presentations": "New presentations", "share_pct": "Share of adults in treatment (%)"}
         items = [render.chart_html(chart), render.table_html(
-            latest.drop(columns="suppressed"), f"Adults in treatment and new presentations, {self.latest_period}",
-            synthetic=self.synthetic, formats={"in_treatment": ",.0f", "new_presentations": ",.0f",
-                                               "share_pct": ".1f"},
-            suppressed_cols=("in_treatment", "new_presentations", "share_pct"))]
+            latest.drop(columns="suppressed").rename(columns=names),
+            f"Adults in treatment and new presentations, {self.latest_period}",
+            synthetic=self.synthetic, formats={names["in_treatment"]: ",.0f", names["new_presentations"]: ",.0f",
+                                               names["share_pct"]: ".1f"},
+            suppressed_cols=(names["in_treatment"], names["new_presentations"], names["share_pct"]),
+            suppressed_rows=latest["suppressed"].tolist())]
         messages = self._numbers_messages(latest, series)
         return Section(title, items, messages, COVERED, {"in_treatment_over_time": series, "latest": latest}, key)
 
