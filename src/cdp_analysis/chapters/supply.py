@@ -46,7 +46,11 @@ class SupplyChapter:
     every force that polices the area (:func:`cdp_analysis.coverage.police_months`).
     Crimes another force recorded over its border in other months are not
     counted. A comparator is shown only when the data covers it for the same
-    months. With no month covered, every section says what to download.
+    months: from its LSOAs when the lookup holds all of it, else from the
+    national aggregate (``police_counts``, every force's files summed by local
+    authority) with residents from the population table's area-level rows. The
+    headline notes which comparators are not shown and why. With no month
+    covered, every section says what to download.
     """
 
     def __init__(self, ctx: ChapterContext) -> None:
