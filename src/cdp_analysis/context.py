@@ -78,6 +78,28 @@ class ChapterContext:
             raise MissingDataError(f"The data has no population for {self.registry.get(code).label}")
         return float(covered.sum())
 
+    def area_population(self, code: str) -> float | None:
+        """Residents of a whole area from area-level rows, for comparators the LSOA data does not cover.
+
+        The area's own row of the population table (an ONS mid-year estimate's
+        region or country row) if present; else the sum of its local authorities'
+        rows when every one has a row; else the sum of its LSOAs when the data
+        covers the area whole; else ``None`` (a partial sum would be wrong).
+        England for a real area counts the real authorities only.
+        """
+        table = self.lsoa_population
+        if code in table.index:
+            return float(table[code])
+        lads = [a.code for a in self.registry.members(code) if self.area.is_demo or not a.is_demo]
+        if lads and all(lad in table.index for lad in lads):
+            return float(table.reindex(lads).sum())
+        if self.covers(code):
+            try:
+                return self.population(code)
+            except MissingDataError:
+                return None
+        return None
+
     def covers(self, code: str) -> bool:
         """Whether the data holds LSOAs for every local authority of an area.
 

@@ -41,6 +41,7 @@ __all__ = [
     "ENGLAND",
     "PoliceCounts",
     "build_police_counts",
+    "comparator_counts",
     "count_month",
     "lad_of_lsoa_name",
     "national_comparator_counts",
@@ -248,16 +249,45 @@ def national_comparator_counts(
         comparators.append(region.code)
     if area.code != ENGLAND:
         comparators.append(ENGLAND)
-    result: dict[str, pd.DataFrame | None] = {}
-    for code in comparators:
-        lads = [a for a in registry.members(code)
-                if code != ENGLAND or area.is_demo or not a.is_demo]
-        forces = {f for a in lads for f in registry.forces(a.code)}
-        if not counts.covers(forces, wanted):
-            result[code] = None
-            continue
-        rows = counts.counts[counts.counts["lad_code"].isin([a.code for a in lads])
-                             & counts.counts["month"].isin(wanted)]
-        result[code] = (rows.groupby(["month", "crime_type"], observed=True)["count"].sum()
-                        .reset_index().astype({"count": "int64"}))
-    return result
+    return {code: comparator_counts(counts, registry, code, wanted, real_only=not area.is_demo)
+            for code in comparators}
+
+
+def comparator_counts(
+    counts: PoliceCounts,
+    registry: AreaRegistry,
+    code: str,
+    months: Iterable[str],
+    *,
+    real_only: bool = True,
+) -> pd.DataFrame | None:
+    """Street crimes of any area (region, England, county, a group), summed over its local authorities.
+
+    Parameters
+    ----------
+    counts
+        The national aggregate.
+    registry
+        The area registry.
+    code
+        The area to sum.
+    months
+        The months (``"YYYY-MM"``) wanted.
+    real_only
+        Leave the synthetic demo authorities out (England for a real area).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``month, crime_type, count``, or ``None`` when the files of some force
+        policing the area are missing for some of ``months``.
+    """
+    wanted = sorted(set(months))
+    lads = [a for a in registry.members(code) if not (real_only and a.is_demo)]
+    forces = {f for a in lads for f in registry.forces(a.code)}
+    if not counts.covers(forces, wanted):
+        return None
+    rows = counts.counts[counts.counts["lad_code"].isin([a.code for a in lads])
+                         & counts.counts["month"].isin(wanted)]
+    return (rows.groupby(["month", "crime_type"], observed=True)["count"].sum()
+            .reset_index().astype({"count": "int64"}))

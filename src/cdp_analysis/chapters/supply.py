@@ -17,6 +17,7 @@ from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.police_counts import comparator_counts
 from cdp_analysis.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
 
 __all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT", "key_messages"]
@@ -45,7 +46,11 @@ class SupplyChapter:
     every force that polices the area (:func:`cdp_analysis.coverage.police_months`).
     Crimes another force recorded over its border in other months are not
     counted. A comparator is shown only when the data covers it for the same
-    months. With no month covered, every section says what to download.
+    months: from its LSOAs when the lookup holds all of it, else from the
+    national aggregate (``police_counts``, every force's files summed by local
+    authority) with residents from the population table's area-level rows. The
+    headline notes which comparators are not shown and why. With no month
+    covered, every section says what to download.
     """
 
     def __init__(self, ctx: ChapterContext) -> None:
@@ -55,13 +60,19 @@ class SupplyChapter:
         self.policy = get_policy(ctx.config.disclosure_policy)
         self._memo: dict[tuple, pd.DataFrame] = {}
         held = ctx.dataset.police_forces("street_crime") if "street_crime" in ctx.dataset.available() else {}
-        candidates = ctx.areas_shown()
         own = police_months(held, ctx.forces(self.area.code))
         self.covered_months = own
-        self.shown = [self.area] + [
-            c for c in candidates[1:] if own and set(own) <= set(police_months(held, ctx.forces(c.code)))
-        ]
-        self.lsoas = {a.code: ctx.lsoas(a.code) for a in self.shown}
+        by_lsoa = [c for c in ctx.areas_shown()[1:]
+                   if own and set(own) <= set(police_months(held, ctx.forces(c.code)))]
+        #: Comparators summed from the national aggregate: code → ``month, crime_type, count``.
+        self.national: dict[str, pd.DataFrame] = {}
+        self._national_population: dict[str, float] = {}
+        #: Comparators not shown: name → why.
+        self.not_shown: dict[str, str] = {}
+        if own:
+            self._add_national([c for c in ctx.comparators if c not in by_lsoa], own)
+        self.shown = [self.area] + [c for c in ctx.comparators if c in by_lsoa or c.code in self.national]
+        self.lsoas = {a.code: ctx.lsoas(a.code) for a in [self.area, *by_lsoa]}
         self.coverage = self._police_coverage(held, own)
         if own:
             wanted = sorted(set().union(*self.lsoas.values()))
@@ -70,6 +81,32 @@ class SupplyChapter:
             self._crimes = crimes[crimes["month"].isin(covered)]
         else:
             self._crimes = pd.DataFrame(columns=["month", "lsoa_code", "crime_type"])
+
+    def _add_national(self, candidates: list, own: list[str]) -> None:
+        """Comparators the LSOA data does not cover, from the national aggregate when it covers ``own``.
+
+        A comparator is summed only when the files of every force policing it are
+        present for exactly the focus area's covered months, and shown only with
+        residents from the population table's area-level rows.
+        """
+        if not candidates:
+            return
+        try:
+            counts = self.ctx.dataset.police_counts()
+        except MissingDataError:
+            counts = None
+        for comparator in candidates:
+            frame = None if counts is None else comparator_counts(
+                counts, self.ctx.registry, comparator.code, own, real_only=not self.area.is_demo)
+            if frame is None:
+                self.not_shown[comparator.name] = _NO_FILES
+                continue
+            residents = self.ctx.area_population(comparator.code)
+            if residents is None or not residents > 0:
+                self.not_shown[comparator.name] = _NO_RESIDENTS
+                continue
+            self.national[comparator.code] = frame
+            self._national_population[comparator.code] = residents
 
     # coverage -----------------------------------------------------------------
     def _police_coverage(self, held: dict[str, set[str]], own: list[str]) -> Coverage:
@@ -112,7 +149,8 @@ class SupplyChapter:
     @cached_property
     def population(self) -> dict[str, float]:
         """Residents of the area and of each comparator."""
-        return {a.code: self.ctx.population(a.code) for a in self.shown}
+        return {a.code: self._national_population[a.code] if a.code in self.national
+                else self.ctx.population(a.code) for a in self.shown}
 
     @property
     def crimes(self) -> pd.DataFrame:
@@ -149,6 +187,8 @@ class SupplyChapter:
 
     def _monthly(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
         counts = supply.monthly_counts(self.crimes, self.lsoas, crime_types, self.months)
+        counts = pd.concat([counts, *(self._national_monthly(c, crime_types) for c in self.national)],
+                           ignore_index=True)
         counts = supply.add_rolling_12m(counts)
         counts["area"] = counts["area_code"].map(self.names())
         residents = counts["area_code"].map(self.population)
@@ -157,6 +197,20 @@ class SupplyChapter:
         else:  # no run of twelve months in the data: monthly rates, annualised
             counts["rate"] = counts["count"] / residents * 1000 * 12
         return counts
+
+    def _national_monthly(self, code: str, crime_types: tuple[str, ...]) -> pd.DataFrame:
+        """A national comparator's monthly counts, shaped as :func:`cdp_analysis.supply.monthly_counts`.
+
+        Covered months without such a crime count 0; months the focus area's data
+        lacks are ``NaN``, as for the comparators counted from LSOAs.
+        """
+        frame = self.national[code]
+        chosen = frame[frame["crime_type"].isin(crime_types)]
+        by_month = chosen.groupby("month", observed=True)["count"].sum()
+        by_month.index = pd.to_datetime([f"{m}-01" for m in by_month.index])
+        full = pd.date_range(self.months.min(), self.months.max(), freq="MS", name="month")
+        counts = by_month.reindex(self.months, fill_value=0).astype(float).reindex(full)
+        return pd.DataFrame({"area_code": code, "month": full, "count": counts.to_numpy()})
 
     def rates(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
         """Twelve-month rates per 1,000 with 95% limits, per area shown."""
@@ -251,8 +305,23 @@ class SupplyChapter:
             message = KeyMessage(message.text, f"Target partnership disruption at drug markets in {self.area.name}, "
                                  f"where the rate is significantly higher than {narrative.join_words(higher)}.",
                                  "Supply")
-        return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")], [message],
-                                    {"comparison": table})
+        return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")],
+                                    [message, *self._comparator_notes()], {"comparison": table})
+
+    def _comparator_notes(self) -> list[KeyMessage]:
+        """Non-key notes: which comparators come from the national aggregate, and which are not shown, and why."""
+        notes = []
+        if self.national:
+            names = narrative.join_words([a.name for a in self.shown if a.code in self.national])
+            notes.append(KeyMessage(
+                f"{names}: crimes summed over every force's police.uk files (the national aggregate), residents "
+                "from the population table's area-level estimates.", key=False))
+        for reason in dict.fromkeys(self.not_shown.values()):
+            names = narrative.join_words([n for n, r in self.not_shown.items() if r == reason])
+            count = sum(r == reason for r in self.not_shown.values())
+            verb = "is" if count == 1 else "are"
+            notes.append(KeyMessage(f"{names} {verb} not shown for comparison: {reason}", key=False))
+        return notes
 
     def trend(self) -> Section:
         """Monthly counts, rolling twelve-month rates against comparators, change and trend."""
@@ -891,6 +960,9 @@ class SupplyChapter:
         return list(self.sections().values())
 
 
+_NO_FILES = ("the data lacks the police.uk files of some force that polices it for some of the months "
+             "shown, and a partial sum would be wrong.")
+_NO_RESIDENTS = "the data has no population for it."
 _SMALL_MONTHS = ("Monthly figures of {what} are not shown: some months hold fewer than five, which disclosure "
                  "control does not publish (twelve-month totals are shown instead).")
 
