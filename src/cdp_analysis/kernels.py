@@ -6,7 +6,8 @@ notebooks; before each run it clears the namespace (``%reset -f``), closes every
 figure and restores matplotlib's settings (``rc_file_defaults`` then the package
 style), and goes back to the folder it started in. Modules stay imported, so the
 second run pays no import cost. A kernel is replaced after ``recycle_after``
-runs, and at once after any error or timeout, so a failing chapter cannot leave
+runs, when the ``CDP_*`` environment it started with has changed, and at once
+after any error or timeout, so a failing chapter cannot leave
 state behind for the next one.
 
 Parameters are injected the way papermill does (a tagged cell after the
@@ -154,6 +155,7 @@ class WarmKernel:
         self.restarts = 0
         self._km = None
         self._kc = None
+        self._env: dict[str, str] = {}
         self._cwd = os.getcwd()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="cdp-kernel-loop", daemon=True)
@@ -182,6 +184,7 @@ class WarmKernel:
             raise
         kc.allow_stdin = False
         self._km, self._kc = km, kc
+        self._env = _cdp_env()
         self.runs = 0
 
     async def _stop(self) -> None:
@@ -199,7 +202,8 @@ class WarmKernel:
 
     async def _execute(self, notebook: nbformat.NotebookNode, timeout: float | None,
                        on_cell: Callable[[int, int], None] | None) -> nbformat.NotebookNode:
-        if self._km is None or self.runs >= self.recycle_after or not await self._km.is_alive():
+        if (self._km is None or self.runs >= self.recycle_after or self._env != _cdp_env()
+                or not await self._km.is_alive()):
             if self._km is not None:
                 self.restarts += 1
             await self._stop()
@@ -247,6 +251,11 @@ class WarmKernel:
         self._thread.join(timeout=10)
         self._loop.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _cdp_env() -> dict[str, str]:
+    """The package's settings in the environment: a kernel started under others is replaced."""
+    return {k: v for k, v in os.environ.items() if k.startswith("CDP_")}
 
 
 def _new_folder() -> Path:
