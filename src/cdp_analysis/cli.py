@@ -61,10 +61,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     from cdp_analysis.batch import run_batch, summary_lines
 
     config = _config(args)
+    from cdp_analysis.executors import validate_chapters
+
     code = AreaRegistry.load(config.raw_dir).get(args.area).code
-    chapters = args.chapters.split(",") if args.chapters else None
+    chapters = validate_chapters(args.chapters.split(","), config) if args.chapters else None
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
-                        workers=args.workers, force=args.force)
+                        workers=args.workers, force=args.force, progress=sys.stderr.isatty())
     for line in summary_lines(results):
         print(line)
     for r in results:
