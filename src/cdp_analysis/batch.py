@@ -184,7 +184,7 @@ def build_chapter(
         if not force and target.is_file() and previous.get("fingerprint") == stamp and previous.get("ok"):
             return BuildResult(area_code, chapter, True, time.perf_counter() - started, skipped=True,
                                html=f"{area_code}/{chapter}.html")
-        page = (render or render_page)(notebook, parameters, config, area_code, chapter)
+        page = (render or _execute_and_export)(notebook, parameters, config, area_code, chapter)
         atomic_write_text(target, page)
         result = BuildResult(area_code, chapter, True, time.perf_counter() - started,
                              html=f"{area_code}/{chapter}.html")
@@ -217,6 +217,11 @@ def render_page(notebook: Path, parameters: dict, config: Config, area_code: str
     nb.metadata["cdp"] = {"version": __version__, "built": f"Area {area.code}."}
     title = f"{CHAPTER_TITLES.get(chapter, chapter)}: {area.name}"
     return export_html(nb, title=title, forbidden=_forbidden(config))
+
+
+def _execute_and_export(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str) -> str:
+    """The default ``render`` of :func:`build_chapter` (one name for tests to replace)."""
+    return render_page(notebook, parameters, config, area_code, chapter)
 
 
 def _describe(exc: BaseException) -> str:
