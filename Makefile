@@ -37,7 +37,7 @@ demo: install
 
 test: install a11y-deps
 	$(PY) -m pytest -n 2 --dist loadgroup tests --doctest-modules src/cdp_analysis
-	$(PY) -m pytest --nbval-lax notebooks/
+	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/
 
 test-fast: install
 	$(PY) -m pytest -n 2 -m "not slow" tests

@@ -17,8 +17,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -39,8 +39,8 @@ from cdp_analysis.publish import (
     write_not_built_page,
 )
 
-__all__ = ["BuildResult", "build_chapter", "run_batch", "resolve_areas", "rebuild_index", "publish_area",
-           "publish_areas", "valid_chapters"]
+__all__ = ["BuildResult", "build_chapter", "render_page", "run_batch", "resolve_areas", "rebuild_index",
+           "publish_area", "publish_areas", "valid_chapters"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("papermill").setLevel(logging.ERROR)  # its per-cell chatter is not for readers
@@ -163,8 +163,16 @@ def build_chapter(
     data_dir: str = "",
     processed_dir: str = "",
     force: bool = False,
+    render: Callable[..., str] | None = None,
 ) -> BuildResult:
-    """Execute one chapter for one area and publish its HTML; never raises for bad data."""
+    """Execute one chapter for one area and publish its HTML; never raises for bad data.
+
+    ``render`` turns ``(notebook, parameters, config, area_code, chapter)`` into the
+    page's HTML; the default runs it here in a warm kernel
+    (:func:`render_page`). The page and the status are always written here, so a
+    remote ``render`` (another process, a cluster) gathers its pages into this
+    reports folder.
+    """
     started = time.perf_counter()
     notebook = config.notebooks_dir / f"{chapter}.ipynb"
     area_dir = config.reports_dir / area_code
@@ -178,7 +186,7 @@ def build_chapter(
         if not force and target.is_file() and previous.get("fingerprint") == stamp and previous.get("ok"):
             return BuildResult(area_code, chapter, True, time.perf_counter() - started, skipped=True,
                                html=f"{area_code}/{chapter}.html")
-        page = _execute_and_export(notebook, parameters, config, area_code, chapter)
+        page = (render or _execute_and_export)(notebook, parameters, config, area_code, chapter)
         atomic_write_text(target, page)
         result = BuildResult(area_code, chapter, True, time.perf_counter() - started,
                              html=f"{area_code}/{chapter}.html")
@@ -195,26 +203,28 @@ def build_chapter(
         return BuildResult(area_code, chapter, False, time.perf_counter() - started, error=message)
 
 
-def _execute_and_export(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str) -> str:
-    import papermill
+def render_page(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str,
+                on_cell: Callable[[int, int], None] | None = None) -> str:
+    """The HTML page of one chapter for one area: ``notebook`` run with ``parameters``
+    (papermill-style injection) in a warm kernel of this process, then exported.
 
-    registry = AreaRegistry.load(config.raw_dir)
-    area = registry.get(area_code)
-    with tempfile.TemporaryDirectory(prefix=f"cdp-{area_code}-{chapter}-") as tmp:
-        executed = Path(tmp) / notebook.name
-        papermill.execute_notebook(
-            # no cwd=: papermill would chdir the whole process, which races between threads
-            str(notebook), str(executed), parameters=parameters, kernel_name="python3",
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=config.timeout_seconds,
-            # the kernel's own log (TCP notice, shutdown interrupt) is noise for whoever reads a batch
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-        nb = nbformat.read(executed, as_version=4)
-    _keep_summary(config, area_code, chapter, nb)
+    ``on_cell(done, total)`` is called after each cell (progress). Raises what the
+    notebook raised (``ename``/``evalue`` kept) or :class:`BuildError`.
+    """
+    from cdp_analysis.kernels import parameterize, process_pool
+
+    area = AreaRegistry.load(config.raw_dir).get(area_code)
+    nb = parameterize(notebook, parameters)
+    nb = process_pool().run(nb, timeout=config.timeout_seconds, on_cell=on_cell)
+    _keep_summary(config, area_code, chapter, nb)  # for the executive summary (shared storage on a cluster)
     nb.metadata["cdp"] = {"version": __version__, "built": f"Area {area.code}."}
     title = f"{CHAPTER_TITLES.get(chapter, chapter)}: {area.name}"
     return export_html(nb, title=title, forbidden=_forbidden(config))
+
+
+def _execute_and_export(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str) -> str:
+    """The default ``render`` of :func:`build_chapter` (one name for tests to replace)."""
+    return render_page(notebook, parameters, config, area_code, chapter)
 
 
 def _describe(exc: BaseException) -> str:
@@ -253,24 +263,78 @@ def run_batch(
     workers: int | None = None,
     force: bool = False,
     prepare_first: bool = True,
+    executor: Executor | None = None,
+    progress: bool = False,
+    settings: dict | None = None,
 ) -> list[BuildResult]:
-    """Build every chapter for every area, in parallel; write the index; return all results."""
+    """Build every chapter for every area, in parallel; write the index; return all results.
+
+    Pages are computed in warm kernels of this process (``workers`` at once) or, with
+    ``executor`` (any ``concurrent.futures`` executor: a process pool, a Dask
+    cluster's), there; either way they are written here. ``progress`` shows a bar
+    across pages (and per-cell bars when one area is built alone). Every run writes
+    a log file with its configuration (:func:`cdp_analysis.executors.run_log`).
+    """
+    from cdp_analysis import executors
+    from cdp_analysis.kernels import process_pool
+
     chapters = list(chapters or config.chapters)
     codes = list(area_codes)
-    log.info("Batch of %d areas × %d chapters; settings %s", len(codes), len(chapters), config.summary())
-    if prepare_first and codes:
-        _prepare_once(codes[0], config, data_dir, processed_dir)
     jobs = [(code, chapter) for code in codes for chapter in chapters]
-    with ThreadPoolExecutor(max_workers=max(1, workers or config.workers)) as pool:
-        results = list(pool.map(
-            lambda job: build_chapter(job[0], job[1], config, data_dir=data_dir,
-                                      processed_dir=processed_dir, force=force),
-            jobs,
-        ))
+    threads = max(1, workers or config.workers)
+    if executor is not None:
+        threads = executors.executor_slots(executor, threads)
+    described = {"areas": codes, "chapters": chapters, "workers": threads, "force": force,
+                 "executor": type(executor).__name__ if executor else "local warm kernels", **(settings or {})}
+    with executors.run_log(config, described):
+        log.info("Batch of %d areas × %d chapters; settings %s", len(codes), len(chapters), config.summary())
+        executors.clean_leftovers(config)
+        if prepare_first and codes:
+            _prepare_once(codes[0], config, data_dir, processed_dir)
+        results: dict[tuple[str, str], BuildResult] = {}
+        try:
+            with ThreadPoolExecutor(max_workers=threads) as pool, \
+                    executors.progress_bar(len(jobs), enabled=progress) as bar:
+                futures = {
+                    pool.submit(build_chapter, code, chapter, config, data_dir=data_dir, processed_dir=processed_dir,
+                                force=force, render=_renderer(executor, progress and len(codes) == 1, i)): (code, chapter)
+                    for i, (code, chapter) in enumerate(jobs)
+                }
+                for future in as_completed(futures):
+                    result = future.result()
+                    results[futures[future]] = result
+                    log.info("%s %s %s in %.1f s", result.area_code, result.chapter,
+                             "up to date" if result.skipped else "built" if result.ok else "FAILED", result.seconds)
+                    bar.update(1)
+        finally:
+            if executor is None:
+                process_pool().close()  # a killed run's kernels exit with it (their parent is gone)
+        log.info("Done: %s", "; ".join(summary_lines(list(results.values()))))
     publish_areas(config, codes)
     rebuild_index(config, chapters)
     _clean_scratch(config)
-    return results
+    return [results[job] for job in jobs]
+
+
+def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable[..., str] | None:
+    """How a page is computed: on ``executor``, or here (with a per-cell bar if ``cells``)."""
+    from cdp_analysis import executors
+
+    if executor is not None:
+        return executors.remote_render(executor)
+    if not cells:
+        return None
+
+    def render(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str) -> str:
+        with executors.progress_bar(0, enabled=True, desc=chapter, position=position + 1) as bar:
+            def on_cell(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            return render_page(notebook, parameters, config, area_code, chapter, on_cell=on_cell)
+
+    return render
 
 
 def _prepare_once(area_code: str, config: Config, data_dir: str, processed_dir: str) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "small_multiples",
     "spc_chart",
     "funnel_plot",
+    "apply_style",
 ]
 
 #: Area line styles: the focus area, then comparators in order.
@@ -46,8 +47,19 @@ AREA_STYLES = [
 ]
 _GREY = "#505a5f"
 
-sns.set_theme(style="whitegrid", context="notebook", font_scale=1.0)
-plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold"})
+
+
+def apply_style() -> None:
+    """Set the package's matplotlib style (seaborn's whitegrid theme, 100 dpi, bold titles).
+
+    Applied on import; a warm kernel calls it again after ``rc_file_defaults()`` so
+    every run starts from the same settings as a fresh kernel.
+    """
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=1.0)
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold"})
+
+
+apply_style()
 
 
 @dataclass

@@ -7,6 +7,7 @@ failed (the others are still built), 2 for a usage or input error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
@@ -60,10 +61,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     from cdp_analysis.batch import run_batch, summary_lines
 
     config = _config(args)
+
     code = AreaRegistry.load(config.raw_dir).get(args.area).code
     chapters = _chapters(args.chapters, config)
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
-                        workers=args.workers, force=args.force)
+                        workers=args.workers, force=args.force, progress=sys.stderr.isatty())
     for line in summary_lines(results):
         print(line)
     for r in results:
@@ -74,15 +76,23 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Build chapters for many areas; one failure does not stop the others."""
+    import dataclasses
+
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import resolve_areas, results_json, run_batch, summary_lines
+    from cdp_analysis.batch import results_json, run_batch, summary_lines
+    from cdp_analysis.executors import dask_executor
 
     config = _config(args)
+    if args.timeout:
+        config = dataclasses.replace(config, timeout_seconds=args.timeout)
     registry = AreaRegistry.load(config.raw_dir)
-    codes = resolve_areas(args.areas, registry, demo=not args.data_dir)
+    codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
     chapters = _chapters(args.chapters, config)
-    results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
-                        workers=args.workers, force=args.force)
+    settings = {"scheduler": args.scheduler or ""}
+    with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
+        results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
+                            workers=args.workers, force=args.force, executor=executor,
+                            progress=not args.no_progress and sys.stderr.isatty(), settings=settings)
     for line in summary_lines(results):
         print(line)
     if args.json:
@@ -122,6 +132,18 @@ def _chapters(spec: str | None, config: Config) -> list[str] | None:
         raise ConfigError(f"Unknown chapter {', '.join(map(repr, unknown)) or '(none given)'} in --chapters; "
                           f"valid chapter ids: {', '.join(valid)}")
     return asked
+
+
+def _batch_areas(spec: str, registry: object, *, demo: bool) -> list[str]:
+    """``all``, a region (its upper-tier areas and partnerships) or a list of codes."""
+    from cdp_analysis.batch import resolve_areas
+
+    items = [s.strip() for s in spec.split(",") if s.strip()]
+    if len(items) == 1 and items[0].lower() != "all":
+        area = registry.get(items[0])
+        if area.type == "region":
+            return [a.code for a in registry.select(region=area.code) if a.type in ("utla", "cdp")]
+    return resolve_areas(spec, registry, demo=demo)
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
@@ -248,12 +270,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if up to date")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("batch", help=cmd_batch.__doc__)
-    p.add_argument("--areas", required=True, help="'all' or comma-separated GSS codes")
+    p = sub.add_parser("batch", help=cmd_batch.__doc__, description=cmd_batch.__doc__)
+    p.add_argument("--areas", required=True,
+                   help="'all' (every upper-tier area and partnership), a region's code or name "
+                        "(its areas), or comma-separated GSS codes")
     p.add_argument("--data-dir", help="raw data folder (default: the demo data)")
-    p.add_argument("--chapters", help="comma-separated chapter ids")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--force", action="store_true")
+    p.add_argument("--chapters", help="comma-separated chapter ids (default: all in the config); "
+                   "an unknown id stops with the list of valid ones")
+    p.add_argument("--workers", type=int, default=None,
+                   help="pages computed at once on this machine, one warm kernel each "
+                        "(default: [build] workers in the config)")
+    p.add_argument("--timeout", type=int, default=None, metavar="S",
+                   help="seconds a notebook cell may run before the page fails and its kernel is "
+                        "restarted (default: [build] timeout_seconds)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="compute pages on an existing Dask distributed cluster "
+                        "(e.g. tcp://10.0.0.5:8786); pages are written here")
+    p.add_argument("--force", action="store_true", help="rebuild pages even if up to date")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
     p.add_argument("--json", help="also write the results as JSON to this file")
     p.set_defaults(func=cmd_batch)
 

@@ -31,16 +31,23 @@ def slug(text: str) -> str:
 
 
 def _png(chart: Chart) -> str:
-    """The figure as base64 PNG, reduced to a 256-colour palette (a third of the bytes)."""
+    """The figure as base64 PNG, reduced to a 256-colour palette (a third of the bytes).
+
+    One draw: the chart's layout was fitted once when it was made (``tight_layout``),
+    so the image is the whole figure (no ``bbox_inches="tight"``, which draws it a
+    second time to measure it). Fast-octree quantisation without the extra
+    ``optimize`` pass gives smaller files than median-cut + optimize, in half the
+    time (see benchmarks/README.md: PNG against SVG).
+    """
     from PIL import Image
 
     buffer = io.BytesIO()
-    chart.figure.savefig(buffer, format="png", bbox_inches="tight")
+    chart.figure.savefig(buffer, format="png")
     chart.close()
     buffer.seek(0)
-    image = Image.open(buffer).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    image = Image.open(buffer).convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     small = io.BytesIO()
-    image.save(small, format="PNG", optimize=True)
+    image.save(small, format="PNG")
     return base64.b64encode(small.getvalue()).decode("ascii")
 
 
