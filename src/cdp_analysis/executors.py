@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cdp_analysis import __version__
 from cdp_analysis.config import Config
-from cdp_analysis.errors import BuildError, ConfigError
+from cdp_analysis.errors import ConfigError
 
 __all__ = [
     "remote_render",
