@@ -68,6 +68,8 @@ class OverviewChapter:
         self.ctx = ctx
         self.area = ctx.area
         self.catalogue = indicator_catalogue()
+        self.joined: dict[str, str] = {}  # retired code -> the sentence saying its data joins this area
+        self._predecessors: dict[str, list] = {}
         region = ctx.registry.region_of(self.area.code)
         self.region = region if region is not None and region.code != self.area.code else None
 
@@ -86,8 +88,24 @@ class OverviewChapter:
         return table.sort_values(["indicator_id", "period_start"])
 
     def series(self, indicator_id: str, code: str) -> pd.DataFrame:
-        """One area's time series of an indicator (combined for a CDP where allowed)."""
+        """One area's time series of an indicator (combined for a CDP where allowed).
+
+        Periods published under a retired code that the area replaced whole (a county
+        become a unitary, a recoded authority) join the area's series, and
+        :attr:`joined` keeps the sentence that says so; data of districts merged into
+        a larger area, or of a county since split, is not joined (it predates the area).
+        """
         rows = self.headline[(self.headline["indicator_id"] == indicator_id) & (self.headline["area_code"] == code)]
+        older = self._same_area_predecessors(code)
+        if older:
+            before = self.headline[(self.headline["indicator_id"] == indicator_id)
+                                   & self.headline["area_code"].isin([r.code for r in older])
+                                   & ~self.headline["period"].isin(set(rows["period"]))]
+            if not before.empty:
+                for r in older:
+                    if r.code in set(before["area_code"]):
+                        self.joined[r.code] = r.note
+                rows = pd.concat([before.assign(area_code=code), rows]).sort_values("period_start")
         if not rows.empty:
             return rows
         members = self.ctx.registry.get(code).members
@@ -95,6 +113,19 @@ class OverviewChapter:
         if members and info.combine == "sum":
             return self._combined(indicator_id, list(members), info)
         return rows
+
+    def _same_area_predecessors(self, code: str) -> list:
+        """Retired codes whose data joins ``code`` one to one (same area, or only recoded)."""
+        registry = self.ctx.registry
+        if code not in self._predecessors:
+            found = []
+            for old in registry.legacy_codes():
+                res = registry.resolve(old)
+                if res.area is not None and res.area.code == code and (
+                        res.relation == "recoded" or "covers the same area" in res.note):
+                    found.append(res)
+            self._predecessors[code] = found
+        return self._predecessors[code]
 
     def _combined(self, indicator_id: str, members: list[str], info: IndicatorInfo) -> pd.DataFrame:
         rows = self.headline[(self.headline["indicator_id"] == indicator_id) & self.headline["area_code"].isin(members)]
@@ -170,6 +201,8 @@ class OverviewChapter:
             note += (" Counts and denominators of the member authorities are summed and the statistic "
                      "recomputed; standardised rates cannot be combined from published figures and are "
                      "shown on each member's page.")
+        if self.joined:
+            note += " " + " ".join(self.joined.values()) + " Its earlier figures are shown under this area."
         ths = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
         return (f'<table class="cdp-table"><caption>Outcomes framework indicators, latest period.{note}</caption>'
                 f"<thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>")

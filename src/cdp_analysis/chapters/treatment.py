@@ -23,7 +23,7 @@ import pandas as pd
 from cdp_analysis import charts, narrative, render, stats
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
-from cdp_analysis.chapters.overview import IndicatorInfo, OverviewChapter
+from cdp_analysis.chapters.overview import OverviewChapter
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import MissingDataError
@@ -281,11 +281,7 @@ class TreatmentChapter:
 
     @cached_property
     def _overview(self) -> OverviewChapter:
-        overview = OverviewChapter(self.ctx)
-        overview.catalogue = {**overview.catalogue, **{
-            i: IndicatorInfo(i, spec.chart, "Increase engagement in treatment", "LowIsGood", "%", "proportion", "sum")
-            for i, spec in UNMET.items()}}
-        return overview
+        return OverviewChapter(self.ctx)  # its catalogue (resources/indicators.csv) holds 93517 and 93532
 
     def indicator_table(self, indicators: dict[str, _Indicator]) -> pd.DataFrame:
         """Latest Fingertips value of each indicator for the area, its region and England, compared.
