@@ -167,22 +167,24 @@ def build_police_counts(
     lookup
         The LSOA lookup (``lsoa_code, lad_code``), if the dataset has one.
     """
+    by_code = _lads_of_lookup(lookup, registry)
+    by_name: dict[str, str | None] = {}
     pieces = []
-    for month, table in sorted(months.items()):
+    for month, table in sorted(months.items()):  # one month in memory at a time, cut to LADs at once
         counted = table if "count" in table.column_names else count_month(table)
         frame = counted.to_pandas()
-        frame.insert(0, "month", month)
-        pieces.append(frame)
-    columns = ["month", "lsoa_code", "lsoa_name", "crime_type", "count"]
-    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns)
-    by_code = _lads_of_lookup(lookup, registry)
-    lad = frame["lsoa_code"].map(by_code)
-    unplaced = lad.isna() & frame["lsoa_name"].notna()
-    by_name = lad_of_lsoa_name(frame.loc[unplaced, "lsoa_name"].unique(), registry)
-    lad = lad.fillna(frame["lsoa_name"].map(by_name))
-    frame["lad_code"] = lad.astype("string")
-    counts = (frame.groupby(["lad_code", "month", "crime_type"], dropna=False, observed=True)["count"]
-              .sum().reset_index())
+        lad = frame["lsoa_code"].map(by_code)
+        unplaced = lad.isna() & frame["lsoa_name"].notna()
+        new = [n for n in frame.loc[unplaced, "lsoa_name"].unique() if n not in by_name]
+        if new:
+            found = lad_of_lsoa_name(new, registry)
+            by_name.update({n: found.get(n) for n in new})
+        frame["lad_code"] = lad.fillna(frame["lsoa_name"].map(by_name)).astype("string")
+        part = frame.groupby(["lad_code", "crime_type"], dropna=False, observed=True)["count"].sum().reset_index()
+        part.insert(1, "month", month)
+        pieces.append(part)
+    columns = ["lad_code", "month", "crime_type", "count"]
+    counts = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns)
     counts = counts[counts["count"] > 0]
     counts = counts.astype({"lad_code": "string", "month": "string", "crime_type": "string",
                             "count": "int64"})

@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -743,6 +743,22 @@ def _write_police(table: pa.Table, path: Path) -> None:
                    row_group_size=_ROW_GROUP_ROWS)
 
 
+class _LazyMonths(Mapping):
+    """Month → table, read only when asked for (one month in memory at a time)."""
+
+    def __init__(self, paths: dict[str, Path], read: Callable[[Path], Any]) -> None:
+        self._paths, self._read = paths, read
+
+    def __getitem__(self, month: str) -> Any:
+        return self._read(self._paths[month])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 def _police_counts_builder(months: dict[str, list[str]]) -> Callable[[_Stage], _Built]:
     def build(stage: _Stage) -> _Built:
         from cdp_analysis.areas import AreaRegistry
@@ -751,7 +767,7 @@ def _police_counts_builder(months: dict[str, list[str]]) -> Callable[[_Stage], _
         columns = ["lsoa_code", "lsoa_name", "crime_type"]
         parts = {m: stage.current(f"street_crime/month={m}/part-0.parquet") for m in months}
         held = {m: p for m, p in parts.items() if p.is_file()}  # a header-only month has no partition
-        tables = {m: count_month(pq.read_table(p, columns=columns)) for m, p in held.items()}
+        tables = _LazyMonths(held, lambda path: count_month(pq.read_table(path, columns=columns)))
         forces = {m: {n[1] for n in map(police_uk.parse_police_name, months[m]) if n} for m in held}
         lookup_path = stage.current("lsoa_lookup.parquet")
         lookup = pd.read_parquet(lookup_path, columns=["lsoa_code", "lad_code"]) if lookup_path.is_file() else None
