@@ -24,7 +24,7 @@ from tests.consistency import problems
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
-SECTIONS = ["children", "looked_after", "schools", "young_people", "prevalence", "wider"]
+SECTIONS = ["children", "parents", "looked_after", "schools", "young_people", "prevalence", "wider"]
 C3 = "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
 
 
