@@ -24,7 +24,7 @@ from tests.consistency import problems
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
-SECTIONS = ["children", "looked_after", "schools", "young_people", "prevalence", "wider"]
+SECTIONS = ["children", "parents", "looked_after", "schools", "young_people", "prevalence", "wider"]
 C3 = "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
 
 
@@ -277,3 +277,48 @@ def test_notebook_builds_for_a_demo_area(tmp_path, monkeypatch):
     assert "Children and families" in page and "Key messages" in page
     assert "Synthetic demonstration data" in page
     assert "Traceback" not in page
+
+
+# -- a partnership beside its members; parents in treatment -------------------------------------------
+
+def _csv_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_partnership_tables_carry_labelled_member_rows_never_compared_in_words(demo_config):
+    chapter = DemandChapter(load_context("Z95000001", config=demo_config))
+    section = chapter.children_in_need()
+    table = section.frames["comparison"]
+    raw = {(r["new_la_code"], r["time_period"]): r for r in _csv_rows(demo_config.demo_dir / "dfe_children" / C3)}
+    parent = table[table["what"] == "Drug misuse: parent"]
+    assert parent["role"].tolist()[:3] == ["focus", "member", "member"]
+    assert set(parent.loc[parent["role"] == "member", "focus_compared"]) == {"Member authority"}
+    members = parent[(parent["role"] == "member") & ~parent["suppressed"]]
+    assert not members.empty
+    for _, r in members.iterrows():
+        row = raw[(r["area_code"], "20" + r["period"][-2:])]
+        assert r["count"] == float(row["Drug_Misuse_parent"])
+        assert r["denominator"] == float(row["Episodes_with_assessment_factor"])
+    for message in section.messages:
+        text = message.text.replace(chapter.area.name, "the partnership")
+        assert "than Brackenmoor" not in text and "than Castlewick" not in text
+
+
+def test_parents_in_treatment_from_the_ndtms_export(demo_config):
+    chapter = DemandChapter(load_context("Z09000002", config=demo_config))
+    section = chapter.parents()
+    assert section.shown and problems(section, {a.name for a in chapter.ctx.registry}) == []
+    table = section.frames["parents"].set_index("what")
+    period = table["period"].iloc[0]
+    raw = [r for r in _csv_rows(demo_config.demo_dir / "ndtms" / "ViewIt Export Data_LAs.csv")
+           if r["Area"] == "Castlewick" and r["ReportingPeriod"] == period
+           and r["sex"].lower() == r["age_group"].lower() == r["drug_group"].lower() == "total"]
+    assert len(raw) == 1
+    parents = table.loc["parents living with children"]
+    assert parents["count"] == float(raw[0]["safeguarding_parentlivingwithchildren_allintx"])
+    assert parents["denominator"] == float(raw[0]["intreatment_allintx"])
+    assert table.loc["children living with adults in treatment", "count"] == float(
+        raw[0]["safeguarding_num_of_children_allintx"])
+    assert parents["value"] == pytest.approx(parents["count"] / parents["denominator"] * 100)
+    assert "need" in section.frames or section.coverage.status == "partial"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import math
+from pathlib import Path
 
 import pytest
 
+import cdp_analysis
 from cdp_analysis.chapters.overview import OverviewChapter, indicator_catalogue
 from cdp_analysis.config import load_config
 from cdp_analysis.context import load_context
@@ -59,3 +61,50 @@ def test_borough_comparison_uses_its_interval_against_england_value(demo_config)
         else:
             expected = "Similar"
         assert r["compared"] == expected, r["indicator"]
+
+
+def test_every_row_has_its_unit_value_type_definition_and_link(demo_config):
+    ctx = load_context("Z09000001", config=demo_config)
+    chapter = OverviewChapter(ctx)
+    summary = chapter.summary()
+    with (Path(cdp_analysis.__file__).parent / "resources" / "indicators.csv").open(encoding="utf-8") as handle:
+        catalogue = {r["indicator_id"]: r for r in csv.DictReader(handle)}
+    html = chapter.tartan_html(summary)
+    for _, r in summary.iterrows():
+        row = catalogue[r["indicator_id"]]
+        assert row["definition"] and row["value_type"] and row["population"]
+        assert r["unit_words"] == f"{row['population']}, {row['value_type']}"
+        assert r["link"] == f"https://fingertips.phe.org.uk/search/{r['indicator_id']}"
+        assert f'href="{r["link"]}"' in html and row["definition"].replace("'", "&#x27;") in html
+    assert chapter.missing().empty  # the demo holds every catalogued indicator for a borough
+
+
+def test_partnership_missing_notes_and_member_columns(demo_config):
+    chapter = OverviewChapter(load_context("Z95000001", config=demo_config))
+    summary = chapter.summary()
+    missing = chapter.missing().set_index("indicator_id")
+    catalogue = indicator_catalogue()
+    assert set(missing.index) == set(catalogue) - set(summary["indicator_id"])
+    assert all(catalogue[i].combine != "sum" for i in missing.index)  # only what cannot be combined
+    members = chapter.member_table(summary)
+    assert set(members.loc[members["role"] == "member", "area_code"]) == {"Z09000001", "Z09000002"}
+    raw = {(r["Area Code"], r["Time period"]): float(r["Value"]) for r in _fingertips_rows(demo_config, "92432")
+           if r["Sex"] == "Persons" and r["Value"]}
+    for _, r in members[members["indicator_id"] == "92432"].iterrows():
+        assert r["value"] == pytest.approx(raw[(r["area_code"], r["period"])])
+    assert "(member)" in chapter.tartan_html(summary)
+
+
+def test_spine_data_holds_every_peer_of_the_same_type(demo_config):
+    chapter = OverviewChapter(load_context("Z09000003", config=demo_config))
+    spine = chapter.spine_data()
+    assert set(spine["indicator_id"]) == set(chapter.summary()["indicator_id"])
+    for indicator_id, group in spine.groupby("indicator_id"):
+        period = group["period"].iloc[0]
+        rows = [r for name in ("demo-indicators.csv", "demo-unmet-need.csv")
+                for r in csv.DictReader((demo_config.demo_dir / "fingertips" / name).open(encoding="utf-8"))
+                if r["Indicator ID"] == indicator_id and not r["Category Type"]]
+        raw = {r["Area Code"]: float(r["Value"]) for r in rows
+               if r["Time period"] == period and r["Area Type"] == "UA" and r["Sex"] == "Persons" and r["Value"]}
+        assert dict(zip(group["area_code"], group["value"], strict=True)) == pytest.approx(raw)
+        assert group["area_value"].iloc[0] == pytest.approx(raw["Z09000003"])

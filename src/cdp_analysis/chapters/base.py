@@ -23,11 +23,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cdp_analysis import narrative
+from cdp_analysis import narrative, stats
+from cdp_analysis.areas import Area
 from cdp_analysis.coverage import COVERED, Coverage
 from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.sdc import DisclosurePolicy, suppress_table
 
-__all__ = ["Section", "key_messages", "unique_messages", "missing_section"]
+__all__ = ["Section", "key_messages", "unique_messages", "missing_section", "partnership_members", "member_rows",
+           "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL"]
+
+#: The ``role`` of a row in a headline table: the area itself, one of its member authorities, or a comparator.
+ROLE_FOCUS, ROLE_MEMBER, ROLE_COMPARATOR = "focus", "member", "comparator"
+#: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
+MEMBER_LABEL = "Member authority"
 
 
 @dataclass
@@ -82,3 +90,39 @@ def key_messages(sections: Iterable[Section], synthetic: bool) -> str:
         return ("The data for this area does not support any key message yet.\n\n"
                 + narrative.to_markdown(why, synthetic=synthetic))
     return narrative.to_markdown(messages, synthetic=synthetic)
+
+
+def partnership_members(area: Area, registry) -> list[Area]:
+    """The member authorities of a partnership (an area of type ``cdp`` listing members), else none.
+
+    A county's districts are not members in this sense: a county is one authority.
+    """
+    if area.type != "cdp" or not area.members:
+        return []
+    return registry.members(area.code)
+
+
+def member_rows(rows: pd.DataFrame, focus_value: float, policy: DisclosurePolicy, *, count_col: str = "count",
+                derived: tuple[str, ...] = ("value", "lower_ci", "upper_ci")) -> pd.DataFrame:
+    """Member authorities' rows of a headline table: disclosure-controlled together, labelled, not compared.
+
+    The partnership's total is published beside them, so one member hidden would be
+    recovered by subtraction: secondary suppression over the members hides the next
+    smallest too (:func:`cdp_analysis.sdc.suppress_table`). ``role`` is ``member``,
+    ``focus_compared`` is :data:`MEMBER_LABEL` (no key message is written about a
+    member), and ``compared_with_partnership`` is the member's 95% interval against
+    the partnership's value (``Higher``, ``Similar``, ``Lower`` or ``Not compared``).
+    """
+    if rows.empty:
+        return rows.assign(role=pd.Series(dtype=object), focus_compared=pd.Series(dtype=object),
+                           compared_with_partnership=pd.Series(dtype=object), suppressed=pd.Series(dtype=bool))
+    out = suppress_table(rows, count_col, policy=policy, derived_cols=derived, total_published=True)
+    out["role"] = ROLE_MEMBER
+    out["focus_compared"] = MEMBER_LABEL
+    usable = focus_value == focus_value
+    out["compared_with_partnership"] = [
+        stats.compare_to_benchmark(lo, hi, focus_value, polarity="NoJudgement")
+        if usable and lo == lo and hi == hi else "Not compared"
+        for lo, hi in zip(out["lower_ci"].astype(float), out["upper_ci"].astype(float), strict=True)
+    ]
+    return out

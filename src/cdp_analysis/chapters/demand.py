@@ -76,6 +76,8 @@ _YOUNG_INDICATORS = [
     ("90808", "Hospital admissions due to substance misuse, 15 to 24 years"),
     ("92904", "Alcohol-specific hospital admissions, under 18s"),
 ]
+_PARENT_CATEGORIES = {"parent living with children": "parents living with children",
+                      "not a parent, living with children": "adults living with children who are not their parent"}
 _PREVALENCE_DRUGS = [("Any drug", "any drug"), ("Cannabis", "cannabis"), ("Any cocaine", "cocaine")]
 
 
@@ -153,6 +155,37 @@ class DemandChapter:
             return pd.DataFrame()
         return self._hide(pd.concat(parts, ignore_index=True))
 
+    @cached_property
+    def members(self) -> list:
+        """The partnership's member authorities (empty for a single authority)."""
+        return base.partnership_members(self.area, self.ctx.registry)
+
+    def _with_members(self, latest: pd.DataFrame, frame: pd.DataFrame, measure: _Measure, statistic: str,
+                      multiplier: float) -> pd.DataFrame:
+        """The latest-year rows with a ``role``, and each member authority's row beside the partnership.
+
+        Members' rows come from their own DfE rows for the same year
+        (:func:`cdp_analysis.demand.area_series`), are disclosure-controlled together
+        (:func:`base.member_rows`) and are labelled, never compared in words.
+        """
+        latest = latest.assign(role=[base.ROLE_FOCUS if c == self.area.code else base.ROLE_COMPARATOR
+                                     for c in latest["area_code"]], compared_with_partnership="Not compared")
+        if not self.members:
+            return latest
+        period = latest.loc[latest["role"] == base.ROLE_FOCUS, "period"].iloc[0]
+        parts = []
+        for member in self.members:
+            series = demand.area_series(frame, member.code, measure=measure.measure, category=measure.category)
+            series = series[series["period"] == period]
+            if not series.empty:
+                parts.append(demand.add_estimates(series, statistic, multiplier).assign(
+                    area=member.name, what=measure.label))
+        if not parts:
+            return latest
+        own = latest[latest["role"] == base.ROLE_FOCUS]
+        rows = base.member_rows(pd.concat(parts, ignore_index=True), float(own["value"].iloc[0]), self.policy)
+        return pd.concat([own, rows, latest[latest["role"] != base.ROLE_FOCUS]], ignore_index=True)
+
     # generic DfE section ---------------------------------------------------------
     def _dfe_section(self, title: str, key: str, frame: pd.DataFrame | None, measures: Sequence[_Measure], *,
                      statistic: str, multiplier: float, unit: str, source: str, what_missing: str,
@@ -172,14 +205,16 @@ class DemandChapter:
                 continue
             latest = s[s["period"] == o["period"].max()].copy()
             latest["focus_compared"] = demand.compare_with_focus(latest, self.area.code)
+            latest = self._with_members(latest, frame, measure, statistic, multiplier)
             rows.append(latest)
             label = demand.trend_label(o, statistic)
             trends.append({"what": measure.label, "area": self.area.name, "trend": label,
                            "from_period": o["period"].iloc[max(0, len(o) - 5)], "to_period": o["period"].iloc[-1]})
             messages += self._measure_messages(measure, latest, label, unit, recommend)
         comparison = pd.concat(rows, ignore_index=True)
-        comparison = comparison[["what", "area", "area_code", "period", "count", "denominator", "value", "lower_ci",
-                                 "upper_ci", "focus_compared", "marker", "note", "suppressed"]]
+        comparison = comparison[["what", "area", "area_code", "role", "period", "count", "denominator", "value",
+                                 "lower_ci", "upper_ci", "focus_compared", "compared_with_partnership", "marker",
+                                 "note", "suppressed"]]
         trend = trend[["what", "area", "area_code", "period", "count", "denominator", "value", "lower_ci",
                        "upper_ci", "marker", "note", "suppressed"]]
         frames = {"comparison": comparison, "trend": trend, "trends": pd.DataFrame(trends)}
@@ -226,7 +261,8 @@ class DemandChapter:
             else:
                 why = str(own["note"]) if isinstance(own["note"], str) else "the data holds no figure"
             return [KeyMessage(f"{measure.label} in {self.area.name}, {period}: {why}.", key=False)]
-        others = latest[latest["area_code"] != self.area.code]
+        others = latest[latest["role"] == base.ROLE_COMPARATOR] if "role" in latest else \
+            latest[latest["area_code"] != self.area.code]
         parts = [f"{narrative.comparison_phrase(r['focus_compared'])} {r['area']} "
                  f"({narrative.number(r['value'], 1)})"
                  for _, r in others.iterrows() if r["focus_compared"] in ("Higher", "Similar", "Lower")]
@@ -265,6 +301,144 @@ class DemandChapter:
             self._table("children_in_need"), measures, statistic="proportion", multiplier=100, unit="%",
             source=CIN_SOURCE, what_missing="the DfE children in need table C3 (factors identified at the end of "
             "assessment)", recommend=recommend)
+
+    def parents(self) -> Section:
+        """Adults in treatment who are parents or live with children, against children's social care need.
+
+        NDTMS (all in treatment, all substances): adults who are parents living with
+        children, adults who live with children without being their parent, and the
+        children living with adults in treatment; beside them, the DfE assessments
+        that identified drug or alcohol misuse by a parent, the nearest published
+        measure of the children affected. The two count different things (people in
+        treatment; assessments) and are set side by side, never divided.
+        """
+        title = "Parents in treatment against estimated need"
+        ndtms = self._table("ndtms")
+        if ndtms is None:
+            return self._lacks(title, "the NDTMS ViewIt export (adults in treatment by parental status)", "parents")
+        rows = self._parent_rows(ndtms)
+        if rows.empty:
+            return missing_section(title, f"The NDTMS data has no adults in treatment by parental status for "
+                                   f"{self.area.name} ({self.hint}).", "parents")
+        period = rows["period"].iloc[0]
+        table = self._hide(rows, derived=("value", "lower_ci", "upper_ci"))
+        frames = {"parents": table}
+        names = {"area": "Area", "period": "Year", "what": "Adults in treatment", "count": "Number",
+                 "denominator": "All adults in treatment", "value": "Percentage", "lower_ci": "Lower 95% CI",
+                 "upper_ci": "Upper 95% CI"}
+        items = [render.table_html(
+            table[list(names)].rename(columns=names),
+            f"Adults in treatment who live with children, {self.area.name}, {period} (NDTMS)",
+            synthetic=self.synthetic, formats={"Number": ",.0f", "All adults in treatment": ",.0f",
+                                               "Percentage": ".1f", "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"},
+            suppressed_cols=("Number", "Percentage", "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=table["suppressed"].tolist())]
+        parents = table[table["what"] == "parents living with children"].iloc[0]
+        messages = []
+        if parents["suppressed"] or parents["value"] != parents["value"]:
+            messages.append(KeyMessage(f"Parents living with children in treatment in {self.area.name}, {period}: "
+                                       "too few to publish (disclosure control).", key=False))
+        else:
+            messages.append(KeyMessage(
+                f"In {period}, {narrative.number(parents['count'], 0)} of the "
+                f"{narrative.number(parents['denominator'], 0)} adults in treatment in {self.area.name} were parents "
+                f"living with children ({narrative.number(parents['value'], 1)}%, 95% CI "
+                f"{narrative.number(parents['lower_ci'], 1)}% to {narrative.number(parents['upper_ci'], 1)}%)."))
+        need, note = self._parental_need(period)
+        coverage = COVERED
+        if need is None:
+            coverage = Coverage.partial(note)
+        else:
+            frames["need"] = need
+            items.append(render.table_html(
+                need.drop(columns=["suppressed", "area_code"]).rename(columns={
+                    "area": "Area", "period": "Year", "what": "Assessments identifying", "count": "Assessments"}),
+                f"Children in need assessments identifying parental drug or alcohol misuse, {self.area.name} "
+                "(DfE), the indicator of need", synthetic=self.synthetic, formats={"Assessments": ",.0f"},
+                suppressed_cols=("Assessments",), suppressed_rows=need["suppressed"].tolist()))
+            shown = need[~need["suppressed"] & need["count"].notna()]
+            if not shown.empty and not parents["suppressed"]:
+                said = narrative.join_words([f"{r['what']} in {narrative.number(r['count'], 0)}"
+                                             for _, r in shown.iterrows()])
+                text = (f"Children's social care in {self.area.name} identified {said} children in need assessments "
+                        f"in {shown['period'].iloc[0]}, while {narrative.number(parents['count'], 0)} parents living "
+                        f"with children were in treatment in {period}: assessments and people in treatment are "
+                        "counted differently, so the two are set side by side, not divided.")
+                messages.append(KeyMessage(text, "Agree a joint pathway with children's social care so that parents "
+                                           "identified at assessment are offered treatment, and record parental "
+                                           "status for everyone in treatment.", "Demand"))
+            if note:
+                coverage = Coverage.partial(note)
+        return Section(title, items, messages, coverage, frames, "parents")
+
+    def _ndtms_area(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The area's rows of an NDTMS selection: its own, else its members' summed when all are present."""
+        own = frame[frame["area_code"] == self.area.code]
+        members = self._members(self.area.code)
+        if not own.empty or not members:
+            return own
+        parts = frame[frame["area_code"].isin(list(members))]
+        complete = parts.groupby(["period", "what"])["area_code"].transform("nunique") == len(members)
+        parts = parts[complete]
+        if parts.empty:
+            return parts
+        summed = parts.groupby(["period", "what"], as_index=False, sort=False)[["count", "denominator"]].sum(
+            min_count=len(members))
+        return summed.assign(area_code=self.area.code)
+
+    def _parent_rows(self, ndtms: pd.DataFrame) -> pd.DataFrame:
+        """Latest NDTMS year: parents living with children, others living with children, children of clients."""
+        base_rows = ndtms[(ndtms["sex"] == "total") & (ndtms["age_group"] == "total")
+                          & (ndtms["substance_group"] == "total")]
+        status = base_rows[(base_rows["measure"] == "in_treatment") & (base_rows["breakdown"] == "parental_status")
+                           & base_rows["category"].isin(_PARENT_CATEGORIES)]
+        status = status.assign(what=status["category"].map(_PARENT_CATEGORIES))
+        children = base_rows[(base_rows["measure"] == "children_of_clients")
+                             & (base_rows["category"] == "all in treatment")]
+        children = children.assign(what="children living with adults in treatment", denominator=np.nan)
+        chosen = pd.concat([status, children], ignore_index=True)[["area_code", "period", "what", "count",
+                                                                   "denominator"]]
+        chosen[["count", "denominator"]] = chosen[["count", "denominator"]].astype(float)
+        own = self._ndtms_area(chosen)
+        own = own[own["what"] == "parents living with children"]
+        if own.empty:
+            return own
+        rows = self._ndtms_area(chosen[chosen["period"] == own["period"].max()])
+        order = {w: i for i, w in enumerate([*_PARENT_CATEGORIES.values(), "children living with adults in "
+                                             "treatment"])}
+        rows = rows.sort_values("what", key=lambda s: s.map(order)).reset_index(drop=True)
+        rows = demand.add_estimates(rows, "proportion", 100)
+        return rows.assign(area=self.area.name)[["area", "area_code", "period", "what", "count", "denominator",
+                                                 "value", "lower_ci", "upper_ci"]]
+
+    def _parental_need(self, period: str) -> tuple[pd.DataFrame | None, str]:
+        """DfE assessments identifying parental drug / alcohol misuse, for ``period`` or the nearest year held."""
+        frame = self._table("children_in_need")
+        if frame is None:
+            return None, ("Need is measured by the DfE children in need table C3 (parental drug or alcohol misuse), "
+                          f"which the data lacks ({self.hint}).")
+        parts = []
+        for measure, words in (("drug_misuse", "drug misuse by a parent"),
+                               ("alcohol_misuse", "alcohol misuse by a parent")):
+            s = demand.area_series(frame, self.area.code, self._members(self.area.code), measure=measure,
+                                   category="parent")
+            if not s.empty:
+                parts.append(s.assign(what=words))
+        if not parts:
+            return None, (f"The DfE children in need table has no parental drug or alcohol misuse figures for "
+                          f"{self.area.name} ({self.hint}).")
+        need = pd.concat(parts, ignore_index=True)
+        with_count = need.dropna(subset=["count"])
+        same = with_count[with_count["period"] == period]
+        chosen_period = period if not same.empty else (with_count["period"].max() if not with_count.empty
+                                                       else need["period"].max())
+        need = need[need["period"] == chosen_period]
+        need = self._hide(need.assign(area=self.area.name)[["area", "area_code", "period", "what", "count"]],
+                          derived=())
+        note = "" if chosen_period == period else (
+            f"DfE publishes no parental misuse figure for {self.area.name} in {period}, the NDTMS year; the "
+            f"assessments shown are for {chosen_period}.")
+        return need.reset_index(drop=True), note
 
     def looked_after(self) -> Section:
         """Looked-after children identified with a substance misuse problem."""
@@ -438,6 +612,7 @@ class DemandChapter:
             own = s[s["area_code"] == self.area.code]
             latest = s[s["period"] == own["period"].iloc[-1]].copy()
             latest["focus_compared"] = demand.compare_with_focus(latest, self.area.code)
+            latest = self._fingertips_members(overview, indicator_id, label, latest)
             trend = demand.trend_label(own, "rate")
             latest_rows.append(latest)
             series_rows.append(s)
@@ -450,9 +625,28 @@ class DemandChapter:
         if not latest_rows:
             return None
         comparison = pd.concat(latest_rows, ignore_index=True)
-        comparison = comparison[["what", "area", "area_code", "period", "count", "value", "lower_ci", "upper_ci",
-                                 "focus_compared", "suppressed"]]
+        comparison = comparison[["what", "area", "area_code", "role", "period", "count", "value", "lower_ci",
+                                 "upper_ci", "focus_compared", "compared_with_partnership", "suppressed"]]
         return comparison, pd.concat(series_rows, ignore_index=True), messages
+
+    def _fingertips_members(self, overview, indicator_id: str, label: str, latest: pd.DataFrame) -> pd.DataFrame:
+        """Fingertips latest rows with a ``role``, each member authority's row for the same period beside the focus."""
+        latest = latest.assign(role=[base.ROLE_FOCUS if c == self.area.code else base.ROLE_COMPARATOR
+                                     for c in latest["area_code"]], compared_with_partnership="Not compared")
+        own = latest[latest["role"] == base.ROLE_FOCUS]
+        parts = []
+        for member in self.members:
+            s = overview.series(indicator_id, member.code)
+            s = s[s["period"] == own["period"].iloc[0]].dropna(subset=["value"])
+            if not s.empty:
+                parts.append(s.iloc[:1].assign(what=label, area=member.name, area_code=member.code))
+        if not parts:
+            return latest
+        rows = base.member_rows(pd.concat(parts, ignore_index=True)[
+            ["what", "area", "area_code", "period", "period_start", "count", "value", "lower_ci", "upper_ci"]],
+            float(own["value"].iloc[0]), self.policy)
+        rows["period_start"] = rows["period_start"].astype(int)
+        return pd.concat([own, rows, latest[latest["role"] != base.ROLE_FOCUS]], ignore_index=True)
 
     def prevalence(self) -> Section:
         """Estimated adults (16–59) using drugs in the last year: national rates × local population."""
@@ -506,7 +700,78 @@ class DemandChapter:
             synthetic=self.synthetic, formats={"Residents aged 16 to 59": ",.0f", "Estimated users": ",.0f",
                                                "Lower": ",.0f", "Upper": ",.0f", "National rate (%)": ".1f"}),
             f'<p class="cdp-method">{PREVALENCE_METHOD}</p>']
-        return Section(title, items, messages, COVERED, {"estimates": table.drop(columns="method")}, "prevalence")
+        frames = {"estimates": table.drop(columns="method")}
+        need, gaps = self._treatment_need()
+        if need is not None:
+            frames["treatment_need"] = need
+            items.append(render.table_html(
+                need.drop(columns="area_code").rename(columns={
+                    "what": "Estimate", "area": "Area", "period": "Year", "estimate": "Estimated people",
+                    "lower": "Lower 95%", "upper": "Upper 95%", "source": "Source"}),
+                f"Estimated need for treatment, {self.area.name}", synthetic=self.synthetic,
+                formats={"Estimated people": ",.0f", "Lower 95%": ",.0f", "Upper 95%": ",.0f"}))
+            for _, r in need.iterrows():
+                limits = (f" (95% CI {narrative.number(r['lower'], 0)} to {narrative.number(r['upper'], 0)})"
+                          if r["lower"] == r["lower"] else " (the members' estimates summed; no interval)")
+                messages.append(KeyMessage(f"{r['what']} in {self.area.name}, {r['period']}: an estimated "
+                                           f"{narrative.number(r['estimate'], 0)}{limits}.", key=False))
+        messages += [KeyMessage(g, key=False) for g in gaps]
+        coverage = Coverage.partial(" ".join(gaps)) if gaps else COVERED
+        return Section(title, items, messages, coverage, frames, "prevalence")
+
+    def _treatment_need(self) -> tuple[pd.DataFrame | None, list[str]]:
+        """OCU (Fingertips 91117) and alcohol-dependence (NDTMS) estimates, latest year, and what is missing.
+
+        A partnership without its own estimate gets its members' point estimates
+        summed when every member has one for the year; their intervals cannot be added.
+        """
+        rows, gaps = [], []
+        fingertips = self._table("indicators")
+        ocu = None if fingertips is None else fingertips[
+            (fingertips["indicator_id"] == "91117") & fingertips["category_type"].fillna("").eq("")]
+        if ocu is not None:  # people = rate per 1,000 × residents aged 15 to 64 / 1,000, limits alike
+            per_person = ocu["denominator"].astype(float) / 1000
+            ocu = ocu.assign(value=ocu["value"] * per_person, lower_ci=ocu["lower_ci"] * per_person,
+                             upper_ci=ocu["upper_ci"] * per_person)
+        found = None if ocu is None else self._estimate_rows(
+            ocu, "Opiate and/or crack cocaine users aged 15 to 64", "OHID/LJMU via Fingertips (indicator 91117)")
+        if found is None:
+            gaps.append(f"The estimate of opiate and crack cocaine users needs Fingertips indicator 91117 "
+                        f"(cdp fetch --area {self.area.code}).")
+        else:
+            rows.append(found)
+        ndtms = self._table("ndtms")
+        alcohol = None if ndtms is None else ndtms[ndtms["measure"] == "alcohol_dependent_adults"]
+        found = None if alcohol is None else self._estimate_rows(
+            alcohol, "Alcohol-dependent adults", "OHID estimates of alcohol-dependent adults (NDTMS)")
+        if found is None:
+            gaps.append("The estimate of alcohol-dependent adults needs the NDTMS file "
+                        f"Estimates_of_Alcohol_Dependent_Adults_in_England ({self.hint}).")
+        else:
+            rows.append(found)
+        return (pd.DataFrame(rows) if rows else None), gaps
+
+    def _estimate_rows(self, frame: pd.DataFrame, what: str, source: str) -> dict | None:
+        """The area's latest estimate (value with 95% limits), else its members' values summed."""
+        frame = frame.dropna(subset=["value"])
+        own = frame[frame["area_code"] == self.area.code]
+        if not own.empty:
+            last = own.sort_values("period").iloc[-1]
+            return {"what": what, "area": self.area.name, "area_code": self.area.code, "period": last["period"],
+                    "estimate": round(float(last["value"])), "lower": round(_num(last["lower_ci"]), 0),
+                    "upper": round(_num(last["upper_ci"]), 0), "source": source}
+        members = self._members(self.area.code)
+        parts = frame[frame["area_code"].isin(list(members))]
+        if not members or parts.empty:
+            return None
+        whole = parts.groupby("period")["area_code"].nunique()
+        whole = whole[whole == len(members)]
+        if whole.empty:
+            return None
+        period = max(whole.index)
+        return {"what": what, "area": self.area.name, "area_code": self.area.code, "period": period,
+                "estimate": round(float(parts.loc[parts["period"] == period, "value"].sum())), "lower": np.nan,
+                "upper": np.nan, "source": source + ", members summed"}
 
     def _population_by_age(self) -> pd.DataFrame:
         lsoas = self.ctx.lsoas(self.area.code)
@@ -687,7 +952,7 @@ class DemandChapter:
 
     def sections(self) -> dict[str, Section]:
         """Every section in reading order."""
-        return {"children": self.children_in_need(), "looked_after": self.looked_after(),
+        return {"children": self.children_in_need(), "parents": self.parents(), "looked_after": self.looked_after(),
                 "schools": self.schools(), "young_people": self.young_people(),
                 "prevalence": self.prevalence(), "wider": self.wider_demand()}
 
@@ -702,6 +967,13 @@ def csew_apply(rates: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     from cdp_analysis.sources.csew import apply_survey_rates
 
     return apply_survey_rates(rates, residents)
+
+
+def _num(value: object) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
 
 
 def _round10(value: float) -> float:

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis import charts, narrative, render, stats, supply
-from cdp_analysis.chapters.base import Section, missing_section
+from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
 
-__all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "NATIONAL_CONTEXT", "LOCAL_TILES"]
+__all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
+           "LOCAL_TILES"]
 
 #: CDOF headline metrics published only nationally: shown grey, never RAG-coloured.
 NATIONAL_CONTEXT = [
@@ -52,6 +53,19 @@ class IndicatorInfo:
     unit: str
     statistic: str
     combine: str
+    population: str = ""
+    value_type: str = ""
+    definition: str = ""
+
+    @property
+    def unit_words(self) -> str:
+        """Unit and value type on one line, e.g. ``per 100,000 population, directly age-standardised rate``."""
+        return ", ".join(p for p in (self.population or self.unit, self.value_type) if p)
+
+
+def fingertips_link(indicator_id: str) -> str:
+    """The Fingertips search page of an indicator (its definition, data and metadata)."""
+    return f"https://fingertips.phe.org.uk/search/{indicator_id}"
 
 
 def indicator_catalogue() -> dict[str, IndicatorInfo]:
@@ -167,7 +181,8 @@ class OverviewChapter:
                 "period": latest["period"], "count": _num(latest.get("count")), "value": float(latest["value"]),
                 "lower_ci": _num(latest["lower_ci"]), "upper_ci": _num(latest["upper_ci"]), "unit": info.unit,
                 "region": region_value, "england": england_value, "compared": compared,
-                "trend": self._trend(own, info),
+                "trend": self._trend(own, info), "unit_words": info.unit_words, "definition": info.definition,
+                "link": fingertips_link(indicator_id),
             })
         return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
 
@@ -184,15 +199,19 @@ class OverviewChapter:
         if table.empty:
             return "<p>No Fingertips indicators for this area are in the data.</p>"
         region = self.region.name if self.region else "Region"
-        head = ["Outcome", "Indicator", "Period", "Count", self.area.name, "95% CI", region, "England",
-                "Compared with England", "Recent trend"]
+        head = ["Outcome", "Indicator", "Unit and value type", "Period", "Count", self.area.name, "95% CI", region,
+                "England", "Compared with England", "Recent trend"]
         body = []
         for _, r in table.iterrows():
             colour = stats.BENCHMARK_COLOURS[0.95].get(r["compared"], "transparent")
             text_colour = "#0b0c0c" if r["compared"] in ("Similar", "Not compared", "Lower") else "#ffffff"
-            cells = [r["outcome"], r["indicator"], r["period"], _fmt(r["count"], 0), _fmt(r["value"]),
+            cells = [r["period"], _fmt(r["count"], 0), _fmt(r["value"]),
                      f"{_fmt(r['lower_ci'])} to {_fmt(r['upper_ci'])}", _fmt(r["region"]), _fmt(r["england"])]
-            tds = "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
+            indicator = (f'<a href="{html.escape(r["link"])}" title="{html.escape(r["definition"])}">'
+                         f'{html.escape(r["indicator"])}</a>')
+            tds = (f"<td>{html.escape(r['outcome'])}</td><td>{indicator}</td>"
+                   f"<td>{html.escape(r['unit_words'])}</td>")
+            tds += "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
             tds += (f'<td style="background:{colour};color:{text_colour};border:1px solid #0b0c0c">'
                     f"{html.escape(r['compared'])}</td><td>{html.escape(r['trend'])}</td>")
             body.append(f"<tr>{tds}</tr>")
@@ -205,7 +224,119 @@ class OverviewChapter:
             note += " " + " ".join(self.joined.values()) + " Its earlier figures are shown under this area."
         ths = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
         return (f'<table class="cdp-table"><caption>Outcomes framework indicators, latest period.{note}</caption>'
-                f"<thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+                f"<thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                + self.members_html(table) + self.definitions_html(table) + self.missing_html())
+
+    def definitions_html(self, table: pd.DataFrame) -> str:
+        """Each shown indicator's definition, unit and value type, with its Fingertips link."""
+        items = "".join(
+            f'<dt><a href="{html.escape(r["link"])}">{html.escape(r["indicator"])}</a> '
+            f"(Fingertips {html.escape(r['indicator_id'])})</dt><dd>{html.escape(r['definition'])} "
+            f"Unit: {html.escape(r['unit_words'])}.</dd>" for _, r in table.iterrows())
+        return f'<h3>Indicator definitions</h3><dl class="cdp-definitions">{items}</dl>' if items else ""
+
+    def missing(self) -> pd.DataFrame:
+        """Each catalogued indicator with no value for the area, and what it needs.
+
+        ``needs`` says which Fingertips indicator to fetch, or, for a partnership and a
+        standardised rate, that it cannot be combined and is shown per member.
+        """
+        shown = set(self.summary()["indicator_id"])
+        rows = []
+        for indicator_id, info in self.catalogue.items():
+            if indicator_id in shown:
+                continue
+            if self.area.members and info.combine != "sum":
+                needs = (f"not combined for a partnership (a {info.value_type or 'statistic'} cannot be added up "
+                         "from the members' published figures): each member authority's figure is shown beside it")
+            else:
+                needs = f"needs Fingertips indicator {indicator_id}: cdp fetch --area {self.area.code}"
+            rows.append({"indicator_id": indicator_id, "indicator": info.short_name, "needs": needs,
+                         "link": fingertips_link(indicator_id)})
+        return pd.DataFrame(rows, columns=["indicator_id", "indicator", "needs", "link"])
+
+    def missing_html(self) -> str:
+        """A list of the catalogued indicators with no data for the area, each with what it needs."""
+        missing = self.missing()
+        if missing.empty:
+            return ""
+        items = "".join(f"<li><strong>{html.escape(r['indicator'])}</strong>: {html.escape(r['needs'])}.</li>"
+                        for _, r in missing.iterrows())
+        return f"<h3>Indicators not shown for {html.escape(self.area.name)}</h3><ul>{items}</ul>"
+
+    def member_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A partnership's indicators per member authority, latest period: one column per member.
+
+        Rows are ``role`` ``focus`` (the partnership, where its figure can be combined)
+        and ``member``; members are shown, never compared with the partnership in words.
+        """
+        members = partnership_members(self.area, self.ctx.registry)
+        rows = []
+        for indicator_id, info in self.catalogue.items():
+            own = table[table["indicator_id"] == indicator_id]
+            for role, area in [("focus", self.area)] * (not own.empty) + [("member", m) for m in members]:
+                s = self.series(indicator_id, area.code).dropna(subset=["value"])
+                if s.empty:
+                    continue
+                last = s.iloc[-1]
+                rows.append({"indicator_id": indicator_id, "indicator": info.short_name, "unit": info.unit_words,
+                             "area": area.name, "area_code": area.code, "role": role, "period": last["period"],
+                             "value": float(last["value"]), "lower_ci": _num(last["lower_ci"]),
+                             "upper_ci": _num(last["upper_ci"])})
+        columns = ["indicator_id", "indicator", "unit", "area", "area_code", "role", "period", "value", "lower_ci",
+                   "upper_ci"]
+        return pd.DataFrame(rows, columns=columns) if members else pd.DataFrame(columns=columns)
+
+    def members_html(self, table: pd.DataFrame) -> str:
+        """The partnership beside its member authorities (value and period per column)."""
+        rows = self.member_table(table)
+        if rows.empty:
+            return ""
+        order = list(dict.fromkeys(rows["area"]))
+        head = "".join(f'<th scope="col">{html.escape(a)}{" (member)" if a != self.area.name else ""}</th>'
+                       for a in order)
+        body = []
+        for (_, indicator, unit), group in rows.groupby(["indicator_id", "indicator", "unit"], sort=False):
+            by_area = {r["area"]: f"{_fmt(r['value'])} ({r['period']})" for _, r in group.iterrows()}
+            cells = "".join(f"<td>{html.escape(by_area.get(a, '–'))}</td>" for a in order)
+            body.append(f'<tr><th scope="row">{html.escape(indicator)}</th><td>{html.escape(unit)}</td>{cells}</tr>')
+        return (f'<table class="cdp-table"><caption>{html.escape(self.area.name)} and its member authorities, latest '
+                "period of each (members are shown side by side, not compared)</caption><thead><tr>"
+                f'<th scope="col">Indicator</th><th scope="col">Unit</th>{head}</tr></thead>'
+                f"<tbody>{''.join(body)}</tbody></table>")
+
+    def spine_data(self) -> pd.DataFrame:
+        """For each indicator with data, every peer area's latest-period value, for a spine chart.
+
+        Peers are the areas of the same type in the registry (for a partnership, the
+        type of its members) that the Fingertips table holds for the area's latest
+        period, demo areas only with a demo area and real only with a real one.
+
+        Returns
+        -------
+        DataFrame with ``indicator_id, indicator, period, polarity, area_code, value,
+        area_value, england`` (one row per peer area; ``area_value`` and ``england``
+        repeat on each row of an indicator).
+        """
+        summary = self.summary()
+        peers = self._peer_codes()
+        rows = []
+        for _, r in summary.iterrows():
+            chosen = self.headline[(self.headline["indicator_id"] == r["indicator_id"])
+                                   & (self.headline["period"] == r["period"])
+                                   & self.headline["area_code"].isin(peers)].dropna(subset=["value"])
+            for code, value in zip(chosen["area_code"], chosen["value"], strict=True):
+                rows.append({"indicator_id": r["indicator_id"], "indicator": r["indicator"], "period": r["period"],
+                             "polarity": self.catalogue[r["indicator_id"]].polarity, "area_code": str(code),
+                             "value": float(value), "area_value": float(r["value"]), "england": r["england"]})
+        return pd.DataFrame(rows, columns=["indicator_id", "indicator", "period", "polarity", "area_code", "value",
+                                           "area_value", "england"])
+
+    def _peer_codes(self) -> set[str]:
+        registry = self.ctx.registry
+        members = partnership_members(self.area, registry)
+        types = {m.type for m in members} if members else {self.area.type}
+        return {a.code for a in registry if a.type in types and a.is_demo == self.area.is_demo}
 
     def sparklines(self, table: pd.DataFrame) -> charts.Chart | None:
         """Small multiples of each indicator over time: area, region, England."""
@@ -311,7 +442,7 @@ class OverviewChapter:
 
 
 _SUMMARY_COLUMNS = ["outcome", "indicator", "indicator_id", "period", "count", "value", "lower_ci", "upper_ci",
-                    "unit", "region", "england", "compared", "trend"]
+                    "unit", "region", "england", "compared", "trend", "unit_words", "definition", "link"]
 
 
 def _multiplier(unit: str) -> float:

@@ -252,8 +252,42 @@ class SupplyChapter:
                 if v == v else "Not compared"
                 for c, v in zip(latest["area_code"], latest["value"], strict=True)
             ]
-        return latest[["area", "area_code", "period", "months_with_data", "count", "population", "value",
-                       "lower_ci", "upper_ci", "focus_compared", "suppressed"]].reset_index(drop=True)
+        latest["role"] = [base.ROLE_FOCUS if c == self.area.code else base.ROLE_COMPARATOR
+                          for c in latest["area_code"]]
+        latest["compared_with_partnership"] = "Not compared"
+        members = self._member_latest(crime_types, rates["period_end"].max(), float(own["value"]))
+        focus = latest["role"] == base.ROLE_FOCUS
+        latest = pd.concat([latest[focus], members, latest[~focus]] if not members.empty
+                           else [latest[focus], latest[~focus]], ignore_index=True)
+        return latest[["area", "area_code", "role", "period", "months_with_data", "count", "population", "value",
+                       "lower_ci", "upper_ci", "focus_compared", "compared_with_partnership",
+                       "suppressed"]].reset_index(drop=True)
+
+    @cached_property
+    def members(self) -> list:
+        """The partnership's member authorities whose LSOAs and residents the data holds (empty otherwise)."""
+        found = []
+        for member in base.partnership_members(self.area, self.ctx.registry):
+            try:
+                self.ctx.population(member.code)
+            except MissingDataError:
+                continue
+            found.append(member)
+        return found
+
+    def _member_latest(self, crime_types: tuple[str, ...], period_end: pd.Timestamp, focus_value: float
+                       ) -> pd.DataFrame:
+        """Each member authority's rate over the same twelve months, from its own LSOAs (:func:`base.member_rows`)."""
+        if not self.members:
+            return pd.DataFrame()
+        lsoas = {m.code: self.ctx.lsoas(m.code) for m in self.members}
+        counts = supply.add_rolling_12m(supply.monthly_counts(self.crimes, lsoas, crime_types, self.months))
+        rates = supply.twelve_month_rates(counts, {c: self.ctx.population(c) for c in lsoas})
+        rates = rates[rates["period_end"] == period_end].copy()
+        rates["area"] = rates["area_code"].map({m.code: m.name for m in self.members})
+        order = {m.code: i for i, m in enumerate(self.members)}
+        rates = rates.sort_values("area_code", key=lambda s: s.map(order))
+        return base.member_rows(rates.reset_index(drop=True), focus_value, self.policy)
 
     def _rate_message(self, table: pd.DataFrame, metric: str, decimals: int = 1) -> KeyMessage:
         """The focus area's rate against each comparator, from :meth:`comparison_table`'s rows."""
@@ -261,7 +295,7 @@ class SupplyChapter:
         if own["suppressed"]:
             return KeyMessage(f"The number of {metric} in {self.area.name} in {own['period']} is too small "
                               "to publish (disclosure control).", key=False)
-        others = table[table["area_code"] != self.area.code]
+        others = table[table["role"] == base.ROLE_COMPARATOR]
         comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in others.iterrows()]
         text = narrative.rate_sentence("The", f"rate of {metric} in {self.area.name}", own["value"],
                                        "per 1,000 residents", own["period"], comparisons, decimals=decimals)
@@ -275,16 +309,18 @@ class SupplyChapter:
         """
         shown = table[~table["suppressed"]].copy()
         shown["compared_with_focus"] = [
-            "Focus area" if c == self.area.code else _INVERSE.get(label, "Not compared")
-            for c, label in zip(shown["area_code"], shown["focus_compared"], strict=True)
+            "Focus area" if c == self.area.code else base.MEMBER_LABEL if role == base.ROLE_MEMBER
+            else _INVERSE.get(label, "Not compared")
+            for c, role, label in zip(shown["area_code"], shown["role"], shown["focus_compared"], strict=True)
         ]
         shown["note"] = [
-            "focus area" if c == self.area.code else
+            "focus area" if c == self.area.code else f"member of {self.area.name}" if role == base.ROLE_MEMBER else
             f"{label.lower()} than {self.area.name}" if label in ("Higher", "Lower") else label.lower()
-            for c, label in zip(shown["area_code"], shown["compared_with_focus"], strict=True)
+            for c, role, label in zip(shown["area_code"], shown["role"], shown["compared_with_focus"], strict=True)
         ]
         chart = charts.rate_bars(
-            shown[["area", "count", "value", "lower_ci", "upper_ci", "focus_compared", "compared_with_focus", "note"]],
+            shown[["area", "role", "count", "value", "lower_ci", "upper_ci", "focus_compared", "compared_with_focus",
+                   "note"]],
             label="area", value="value", lower="lower_ci", upper="upper_ci", colour="compared_with_focus",
             note="note", title=f"{what} per 1,000 residents, {table['period'].iloc[0]}",
             xlabel=f"{what} per 1,000 residents (95% confidence interval)",
@@ -300,7 +336,7 @@ class SupplyChapter:
             return missing
         table = self.comparison_table(supply.DRUG_CRIME)
         message = self._rate_message(table, "drug offences")
-        higher = table[table["focus_compared"] == "Higher"]["area"].tolist()
+        higher = table[(table["role"] == base.ROLE_COMPARATOR) & (table["focus_compared"] == "Higher")]["area"].tolist()
         if higher and message.key:
             message = KeyMessage(message.text, f"Target partnership disruption at drug markets in {self.area.name}, "
                                  f"where the rate is significantly higher than {narrative.join_words(higher)}.",
@@ -570,6 +606,8 @@ class SupplyChapter:
         for column in ("count", "value", "lower_ci", "upper_ci", "share_pct"):
             published.loc[published["suppressed"], column] = float("nan")
         published.loc[published["suppressed"], "compared_to_area"] = "Not compared"
+        if self.members:
+            published.insert(2, "member", self._member_of(published["code"], level))
         hot = published[published["compared_to_area"] == "Higher"].sort_values("value", ascending=False)
         label = "wards" if level == "ward" else "LSOAs"
         period = f"{start:%b %Y} to {end:%b %Y}"
@@ -593,10 +631,10 @@ class SupplyChapter:
             xlabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
             reference=area_rate, reference_label=f"{self.area.name} rate",
         )
-        shown = published[["name", "count", "share_pct", "population", "value", "lower_ci", "upper_ci",
-                           "compared_to_area"]]
+        shown = published[["name", *(["member"] if self.members else []), "count", "share_pct", "population",
+                           "value", "lower_ci", "upper_ci", "compared_to_area"]]
         shown = shown.rename(columns={
-            "name": "Ward" if level == "ward" else "LSOA", "count": "Drug offences",
+            "name": "Ward" if level == "ward" else "LSOA", "member": "Member authority", "count": "Drug offences",
             "share_pct": f"Share of {self.area.name} offences (%)",
             "population": "Residents", "value": "Rate per 1,000", "lower_ci": "Lower 95% CI",
             "upper_ci": "Upper 95% CI", "compared_to_area": f"Compared with {self.area.name}",
@@ -627,6 +665,14 @@ class SupplyChapter:
         if decision["why"]:
             messages.insert(0, KeyMessage(decision["why"], key=False))
         return self._finish_section(title, "small_areas", items, messages, frames)
+
+    def _member_of(self, codes: pd.Series, level: str) -> list[str]:
+        """The member authority (or authorities, ``;``-joined) each ward or LSOA lies in, from the lookup."""
+        column = "lsoa_code" if level == "lsoa" else "ward_code"
+        names = {m.code: m.name for m in self.members}
+        lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
+        lads = lookup.groupby(column)["lad_code"].agg(lambda s: sorted(set(s.dropna().astype(str))))
+        return ["; ".join(names.get(lad, lad) for lad in lads.get(code, [])) for code in codes]
 
     def _hotspot_messages(self, published: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
         """Every hotspot the map outlines and the table marks, named from the same rows."""
