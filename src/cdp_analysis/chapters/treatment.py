@@ -80,7 +80,7 @@ HARM = {
                         "per 100,000", True,
                         "Work with young people's services: admissions for substance misuse at 15 to 24 are "
                         "significantly higher than in {where}."),
-    "92904": _Indicator("Alcohol-specific admissions, under 18s", "rate of alcohol-specific admissions of under 18s",
+    "92904": _Indicator("Alcohol-specific admissions, under 18s", "rate of alcohol-specific admissions of children under eighteen",
                         "per 100,000", True,
                         "Work with young people's services: alcohol-specific admissions of under 18s are "
                         "significantly higher than in {where}."),
