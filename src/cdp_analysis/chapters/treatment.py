@@ -621,7 +621,6 @@ class TreatmentChapter:
             f"New presentations by referral source, and waits under 3 weeks, {self.latest_period}",
             "% of new presentations (95% CI)")
 
-
     # outcomes, young people, who is reached ------------------------------------
     def outcomes(self) -> Section:
         """Re-presentations within six months of a successful completion, and length in treatment at exit."""
@@ -691,7 +690,7 @@ class TreatmentChapter:
             chart = charts.rate_bars(
                 part, label="category", value="value", lower="lower_ci", upper="upper_ci", colour="focus_compared",
                 title=f"Young people in treatment by {breakdown}, {self.area.name}, {period}",
-                xlabel=f"% of young people in treatment (95% CI)", source="Local return: young people in treatment",
+                xlabel="% of young people in treatment (95% CI)", source="Local return: young people in treatment",
                 synthetic=self.synthetic, note="breakdown")
             items.append(render.chart_html(chart))
             top = part.dropna(subset=["value"])
@@ -718,8 +717,9 @@ class TreatmentChapter:
         rows = rows[(rows["substance_group"] == "total") & (rows["period"] == self.latest_period)].copy()
         rows["denominator"] = rows.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
         residents = self._residents()
-        table = pd.concat([rows[["area", "period", "category", "count", "denominator"]], residents],
-                          ignore_index=True)
+        table = rows[["area", "period", "category", "count", "denominator"]]
+        if not residents.empty:
+            table = pd.concat([table, residents], ignore_index=True)
         subjects = {c: f"The share of adults in treatment in {self.area.name} from the {c} ethnic group"
                     for c in ETHNIC_GROUPS if c in set(rows["category"])}
         section = self._share_section(
