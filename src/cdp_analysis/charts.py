@@ -363,3 +363,61 @@ def funnel_plot(
         r = own.iloc[0]
         alt += f" {highlight}: {_fmt(r[y])} with {_fmt(r[x])} {xlabel.lower()}."
     return Chart(fig, title, alt, points, source, synthetic)
+
+
+def spine_chart(
+    data: pd.DataFrame, *, title: str, source: str, synthetic: bool = False, area: str | None = None,
+) -> Chart:
+    """Fingertips-style spine chart: the area among all areas of its type, one line per indicator.
+
+    ``data`` is :func:`cdp_analysis.spine.spine_rows`' frame (``indicator``, ``period``,
+    ``unit``, ``polarity``, ``n_areas``, ``min``, ``q1``, ``q3``, ``max``, ``england``,
+    ``value``, ``compared``). Each indicator's scale is centred on England's value (the
+    vertical line) and stretched so that the area furthest from England reaches the
+    edge; a light bar spans the lowest to the highest area, a darker band the 25th to
+    75th percentiles, and the marker is the area's value, coloured by its comparison
+    with England (the words are printed too, so colour is not the only cue). Where a
+    low value is good the scale is reversed, so better is always to the right. Rows
+    without an England value are drawn on a scale centred on the median. The frame
+    returned as the chart's data is ``data`` itself (the CSV).
+    """
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9, 0.62 * len(data) + 1.6))
+    y = np.arange(len(data))[::-1]
+    for i, r in data.iterrows():
+        centre = r["england"] if r["england"] == r["england"] else r["median"]
+        span = max(abs(r["max"] - centre), abs(centre - r["min"]), abs(r["value"] - centre)) or 1.0
+        sign = -1.0 if r["polarity"] == "LowIsGood" else 1.0
+
+        def pos(v: float, c: float = centre, s: float = span, k: float = sign) -> float:
+            return 0.5 + k * (v - c) / s / 2
+
+        low, high = sorted((pos(r["min"]), pos(r["max"])))
+        q_low, q_high = sorted((pos(r["q1"]), pos(r["q3"])))
+        ax.barh(y[i], high - low, left=low, height=0.5, color="#dee0e2")
+        ax.barh(y[i], q_high - q_low, left=q_low, height=0.5, color="#8eb8dc")
+        colour = _benchmark_colour(r["compared"]) or "#b1b4b6"
+        ax.scatter([pos(r["value"])], [y[i]], s=110, marker="o", color=colour, edgecolor="#0b0c0c", zorder=3)
+    ax.axvline(0.5, color="#d4351c", linewidth=2, label="England")
+    labels = [f"{r['indicator']} ({r['period']})\n{_label(area or r.get('area', 'Area'))} {_fmt(r['value'])}, "
+              f"England {_fmt(r['england'])}: {r['compared']}" for _, r in data.iterrows()]
+    ax.set_yticks(y, [textwrap.fill(t, 60) for t in labels], fontsize=8)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_xticks([0.0, 0.5, 1.0], ["Worse (or lower)", "England", "Better (or higher)"])
+    ax.set_xlabel("Position among all areas of the same type (each indicator on its own scale)")
+    ax.set_title(title, loc="left")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="#dee0e2", label="Lowest to highest area"),
+                       Patch(color="#8eb8dc", label="25th to 75th percentile"),
+                       plt.Line2D([], [], color="#d4351c", linewidth=2, label="England")],
+              frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
+    _finish(fig, source, synthetic)
+    items = "; ".join(
+        f"{r['indicator']} ({r['period']}, {r['unit'] or 'value'}): {_label(area or r.get('area', 'area'))} "
+        f"{_fmt(r['value'])} ({r['compared']}), England {_fmt(r['england'])}, range across {int(r['n_areas'])} "
+        f"areas {_fmt(r['min'])} to {_fmt(r['max'])}"
+        for _, r in data.iterrows()
+    )
+    alt = f"Spine chart: {title}. {items}."
+    return Chart(fig, title, alt, data, source, synthetic)

@@ -60,7 +60,7 @@ from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 __all__ = ["GENERATOR_VERSION", "DemoSummary", "generate_demo", "demo_is_current", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.3.0"
+GENERATOR_VERSION = "1.4.0"
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
@@ -483,7 +483,7 @@ demo and real data:
 | `census/` | ONS Census 2021 ethnic group (6 categories) by local authority, a "create a custom dataset" download |
 | `imd/` | English Indices of Deprivation 2019, File 7 columns |
 | `ndtms/` | NDTMS ViewIt exports (all-LA and England layouts) and alcohol dependence estimates; unmet need (Fingertips 93517/93532) in `fingertips/demo-unmet-need.csv` (see `cdp_analysis.demo_treatment`) |
-| `dfe_children/`, `dfe_exclusions/`, `other/`, `local/` | DfE children in need (C3), looked-after children, exclusions by reason (both layouts) and pupil headcount; the ONS CSEW drug misuse workbook; local returns (see `cdp_analysis.demo_demand`) |
+| `dfe_children/`, `dfe_exclusions/`, `other/`, `local/` | DfE children in need (C3), looked-after children, exclusions by reason (both layouts) and pupil headcount; the ONS CSEW drug misuse workbook; local returns (see `cdp_analysis.demo_demand`; `young_people_treatment` and `deaths_in_treatment` from `cdp_analysis.demo_treatment`) |
 
 Codes are fictional and start with **Z**, a letter ONS never issues: region `Z12000001`,
 boroughs `Z09000001` to `Z09000004`, wards `Z05…`, LSOAs `Z01…`. England (`E92000001`)

@@ -11,6 +11,9 @@
   treatment by ethnicity), same years.
 - ``ndtms/Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv``: alcohol
   dependence estimates with 95% CIs for England and the boroughs, 2015/16-2017/18.
+- ``local/young_people_treatment.csv`` and ``local/deaths_in_treatment.csv``: the
+  local-return templates (young people by main substance and referral source;
+  deaths of people in treatment by substance group), 2021/22-2023/24.
 - ``fingertips/demo-unmet-need.csv``: Fingertips 93517 (OCU not in treatment) and
   93532 (dependent drinkers not in treatment), 27-column header, for England, the
   region and the boroughs, 2018/19-2023/24, computed from the numbers above.
@@ -353,6 +356,37 @@ def _unmet_rows(in_treatment: dict[str, dict[int, np.ndarray]], need: dict[str, 
     return rows
 
 
+# young people (under 18) in specialist treatment: England about 1 in 1,000 under-18s; NDTMS wording
+_YP_SUBSTANCES = (("Cannabis", 0.72), ("Alcohol", 0.18), ("Cocaine", 0.05), ("Ecstasy", 0.02),
+                  ("Other", 0.03))
+_YP_REFERRALS = (("Education", 0.26), ("Youth justice", 0.19), ("Children's social care", 0.17),
+                 ("Self, family and friends", 0.10), ("Health", 0.12), ("Other", 0.16))
+# deaths in treatment, per person in treatment in a year (opiate highest)
+_DEATHS = (0.011, 0.003, 0.006, 0.004)
+
+
+def _write_local_returns(folder: Path, rng: np.random.Generator, boroughs: dict[str, dict],
+                         in_treatment: dict[str, dict[int, np.ndarray]]) -> dict[str, int]:
+    """Local returns ``young_people_treatment.csv`` and ``deaths_in_treatment.csv`` for every borough."""
+    young, deaths = [], []
+    for code, b in boroughs.items():
+        for year in TREATMENT_YEARS[-3:]:
+            people = int(rng.poisson(b["adults"] * 0.27 * 0.001 * b["relative"] ** 0.5))
+            for breakdown, shares in (("main substance", _YP_SUBSTANCES), ("referral source", _YP_REFERRALS)):
+                counts = rng.multinomial(people, [s for _, s in shares])
+                young += [[code, _period(year), breakdown, c, int(n)] for (c, _), n in zip(shares, counts, strict=True)]
+            for g, group in enumerate(("opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol")):
+                n = int(in_treatment[code][year][g])
+                deaths.append([code, _period(year), group, n, int(rng.binomial(n, _DEATHS[g]))])
+    return {
+        "young_people_rows": _write(folder / "young_people_treatment.csv",
+                                    ["area_code", "period", "breakdown", "category", "count"], young),
+        "deaths_in_treatment_rows": _write(folder / "deaths_in_treatment.csv",
+                                           ["area_code", "period", "substance_group", "in_treatment", "deaths"],
+                                           deaths),
+    }
+
+
 def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.DataFrame) -> dict[str, int]:
     """Write the demo NDTMS exports and the unmet-need Fingertips export under ``root``.
 
@@ -371,7 +405,8 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
     Returns
     -------
     dict
-        Rows written: ``ndtms_rows`` (all-LA export), ``ndtms_england_rows``, ``unmet_need_rows``.
+        Rows written: ``ndtms_rows`` (all-LA export), ``ndtms_england_rows``, ``unmet_need_rows``,
+        ``young_people_rows`` and ``deaths_in_treatment_rows`` (local returns in ``local/``).
     """
     from cdp_analysis.sources.census import read_census_ethnicity
 
@@ -416,6 +451,7 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
     rows += _unmet_rows(in_treatment, dependent, names, region,
                         (93532, "Proportion of dependent drinkers not in treatment (%) (Current method)",
                          "18+ yrs"), [2, 3], (0.74, 1.40))
+    written.update(_write_local_returns(root / "local", _rng(seed, 97), boroughs, in_treatment))
     from cdp_analysis.demo import FINGERTIPS_HEADER  # at call time: demo imports this module
 
     written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", FINGERTIPS_HEADER, rows,

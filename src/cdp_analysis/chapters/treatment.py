@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, render, stats
+from cdp_analysis import charts, narrative, render, spine, stats
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.overview import OverviewChapter
@@ -30,7 +30,8 @@ from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.sdc import get_policy, suppress_table
 
-__all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "GROUPS", "UNMET", "HARM", "key_messages"]
+__all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
+           "HARM", "key_messages"]
 
 NDTMS_SOURCE = "OHID NDTMS ViewIt export"
 FINGERTIPS_SOURCE = "OHID Fingertips"
@@ -68,12 +69,35 @@ HARM = {
     "92432": _Indicator("Deaths from drug misuse", "age-standardised rate of deaths from drug misuse",
                         "per 100,000", True,
                         "Review drug-related deaths with partners: the rate is significantly higher than in {where}."),
+    "92906": _Indicator("Admissions for alcohol-specific conditions",
+                        "age-standardised rate of admissions for alcohol-specific conditions", "per 100,000", True,
+                        "Reduce alcohol harm: alcohol-specific admissions are significantly higher than in {where}."),
+    "93763": _Indicator("Alcohol-related mortality", "age-standardised rate of alcohol-related deaths",
+                        "per 100,000", True,
+                        "Reduce alcohol harm: alcohol-related mortality is significantly higher than in {where}."),
+    "90808": _Indicator("Admissions for substance misuse, aged 15 to 24",
+                        "rate of hospital admissions for substance misuse among people aged fifteen to twenty-four",
+                        "per 100,000", True,
+                        "Work with young people's services: admissions for substance misuse at 15 to 24 are "
+                        "significantly higher than in {where}."),
+    "92904": _Indicator("Alcohol-specific admissions, under 18s", "rate of alcohol-specific admissions of children under eighteen",
+                        "per 100,000", True,
+                        "Work with young people's services: alcohol-specific admissions of under 18s are "
+                        "significantly higher than in {where}."),
+    "ONS-drug-poisoning-deaths-3yr": _Indicator(
+        "Deaths related to drug poisoning (ONS)", "age-standardised rate of deaths related to drug poisoning (ONS)",
+        "per 100,000", True,
+        "Review drug-poisoning deaths with partners: the rate is significantly higher than in {where}."),
     "90947": _Indicator("Adults engaging in community treatment within three weeks of release from prison",
                         "proportion of adults leaving prison who engaged in community treatment within three weeks",
                         "% engaging", False,
                         "Strengthen the pathway from prison to community treatment: continuity of care is "
                         "significantly lower than in {where}."),
 }
+#: The comparator row of residents in the ethnicity section.
+RESIDENTS = "Residents (Census 2021)"
+#: NDTMS ethnic groups, in reporting order (Census 2021's five high-level groups).
+ETHNIC_GROUPS = ("White", "Mixed", "Asian", "Black", "Other")
 REFERRALS = ("criminal justice", "health services and social care", "self, family and friends")
 NDTMS_CAVEAT = (
     "NDTMS counts adults in structured treatment for drugs and alcohol in each financial year; "
@@ -199,8 +223,9 @@ class TreatmentChapter:
     # sections ---------------------------------------------------------------
     def sections(self) -> dict[str, Section]:
         """The chapter's sections in reading order, by key."""
-        return {s.key: s for s in (self.numbers(), self.unmet_need(), self.completions(), self.access(),
-                                   self.reached(), self.harm())}
+        return {s.key: s for s in (self.numbers(), self.unmet_need(), self.completions(), self.outcomes(),
+                                   self.access(), self.young_people(), self.reached(), self.ethnicity(),
+                                   self.deprivation(), self.circumstances(), self.harm())}
 
     def numbers(self) -> Section:
         """Adults in treatment by substance group over time, and new presentations."""
@@ -271,13 +296,104 @@ class TreatmentChapter:
             f"export them from Fingertips ({self.hint}).")
 
     def harm(self) -> Section:
-        """Deaths from drug misuse and continuity of care after prison (Fingertips)."""
+        """Harm: drug and alcohol deaths and admissions (Fingertips, ONS), a spine chart, deaths in treatment."""
+        title, key = "Harm and continuity of care", "harm"
         note = ("; standardised rates cannot be combined across a partnership's members, so see each member's page"
                 if self.area.members else "")
-        return self._fingertips_section(
-            "Harm and continuity of care", "harm", HARM,
-            f"The data holds no Fingertips figures on deaths from drug misuse or continuity of care for "
-            f"{self.area.name}{note} ({self.hint}).")
+        section = self._fingertips_section(
+            title, key, HARM,
+            f"The data holds no Fingertips figures on drug and alcohol deaths, admissions or continuity of care "
+            f"for {self.area.name}{note} ({self.hint}).")
+        placed = self.spine()
+        if placed is not None:
+            section.items.insert(0, render.chart_html(placed))
+            section.frames["spine"] = placed.data
+        deaths = self._deaths_in_treatment()
+        if deaths is not None:
+            items, frame, messages = deaths
+            if not section.shown:
+                section = Section(title, coverage=Coverage.partial(section.coverage.note), key=key)
+            section.items += items
+            section.frames["deaths_in_treatment"] = frame
+            section.messages += messages
+        elif section.shown and section.coverage.status == "covered":
+            section.coverage = Coverage.partial(
+                f"Deaths of people in treatment are not shown for {self.area.name}: add the local return "
+                f"deaths_in_treatment ({self.hint}).")
+        return section
+
+    def _series(self, indicator_id: str, code: str) -> pd.DataFrame:
+        """An indicator's series for one area: catalogued ones through the overview, others (ONS) directly."""
+        if indicator_id in self._overview.catalogue:
+            return self._overview.series(indicator_id, code)
+        table = self._all_indicators
+        rows = table[(table["indicator_id"] == indicator_id) & (table["area_code"] == code)
+                     & table["category_type"].fillna("").eq("") & table["sex"].fillna("Persons").eq("Persons")]
+        return rows.sort_values("period_start")
+
+    @cached_property
+    def _all_indicators(self) -> pd.DataFrame:
+        """Every indicator row the data holds (empty when there is no indicator table)."""
+        try:
+            return self.ctx.dataset.indicators()
+        except MissingDataError:
+            from cdp_analysis.schema import INDICATOR_COLUMNS
+
+            return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
+
+    def spine(self) -> charts.Chart | None:
+        """The area among all areas of its type for each harm indicator (None when it has no values)."""
+        peers = [a.code for a in self.ctx.registry if a.type == self.area.type]
+        ids = [i for i in HARM if i != "90947"]
+        table = self._all_indicators[self._all_indicators["indicator_id"].isin(ids)]
+        rows = spine.spine_rows(table, self.area.code, peers, indicators=ids,
+                                names={i: HARM[i].chart for i in ids}, area_name=self.area.name)
+        rows = rows[rows["n_areas"] >= 2]
+        if rows.empty:
+            return None
+        return charts.spine_chart(rows, title=f"Harm indicators: {self.area.name} among all areas of its type",
+                                  source=f"{FINGERTIPS_SOURCE}; ONS", synthetic=self.synthetic, area=self.area.name)
+
+    def _local(self, name: str) -> pd.DataFrame | None:
+        """The area's rows of a local return (summed over a partnership's members), or None."""
+        try:
+            table = self.ctx.dataset.local(name)
+        except MissingDataError:
+            return None
+        codes = [self.area.code] if self.area.code in set(table["area_code"]) else list(self.area.members)
+        own = table[table["area_code"].isin(codes)]
+        if own.empty or set(own["area_code"]) != set(codes):
+            return None
+        return own
+
+    def _deaths_in_treatment(self) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
+        """People who died while in treatment, latest period of the local return, by substance group."""
+        own = self._local("deaths_in_treatment")
+        if own is None:
+            return None
+        period = str(own.sort_values("period")["period"].iloc[-1])
+        own = own[own["period"] == period]
+        by_group = own.groupby("substance_group", as_index=False)[["deaths", "in_treatment"]].sum()
+        total = pd.DataFrame([{"substance_group": "total", "deaths": by_group["deaths"].sum(),
+                               "in_treatment": by_group["in_treatment"].sum()}])
+        table = pd.concat([total, by_group], ignore_index=True).rename(
+            columns={"deaths": "count", "in_treatment": "denominator"})
+        table["area"], table["period"] = self.area.name, period
+        data = self._proportions(table[["area", "period", "substance_group", "count", "denominator"]],
+                                 "substance_group")
+        chart = charts.rate_bars(
+            data, label="substance_group", value="value", lower="lower_ci", upper="upper_ci",
+            colour="focus_compared", title=f"Deaths of people in treatment as % of all in treatment, {period}",
+            xlabel="% of people in treatment who died (95% CI)", source="Local return: deaths in treatment",
+            synthetic=self.synthetic)
+        top = data.iloc[0]
+        messages = []
+        if top["count"] == top["count"] and top["value"] == top["value"]:
+            messages.append(KeyMessage(
+                f"In {period}, {narrative.number(top['count'], 0)} people died while in treatment in "
+                f"{self.area.name}, {narrative.number(top['value'], 1)}% of the "
+                f"{narrative.number(top['denominator'], 0)} in treatment.", theme="Harm", key=False))
+        return [render.chart_html(chart)], data, messages
 
     @cached_property
     def _overview(self) -> OverviewChapter:
@@ -296,12 +412,12 @@ class TreatmentChapter:
         codes.append(("England", ENGLAND))
         rows = []
         for indicator_id, spec in indicators.items():
-            own = overview.series(indicator_id, self.area.code).dropna(subset=["value"])
+            own = self._series(indicator_id, self.area.code).dropna(subset=["value"])
             if own.empty:
                 continue
             period = own["period"].iloc[-1]
             for area_name, code in codes:
-                found = overview.series(indicator_id, code)
+                found = self._series(indicator_id, code)
                 found = found[found["period"] == period]
                 if not found.empty:
                     r = found.iloc[0]
@@ -344,7 +460,8 @@ class TreatmentChapter:
             worse = [c[0] for c in comparisons if c[1] == ("Higher" if spec.low_is_good else "Lower")]
             rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
             messages.append(KeyMessage(text, rec, "Treatment"))
-        absent = [spec.chart.lower() for i, spec in indicators.items() if i not in set(data["indicator_id"])]
+        absent = [spec.chart.lower() for i, spec in indicators.items()
+                  if i not in set(data["indicator_id"]) and not i.startswith("ONS-")]  # ONS: only when prepared
         coverage = COVERED if not absent else Coverage.partial(
             f"The data holds no figure on {narrative.join_words(absent)} for {self.area.name}"
             + ("; standardised rates cannot be combined across a partnership's members, so see each member's page."
@@ -382,7 +499,8 @@ class TreatmentChapter:
             "% of adults in treatment (95% CI)")
 
     def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
-                       always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str) -> Section:
+                       always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str,
+                       period: str | None = None, theme: str = "Treatment") -> Section:
         """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
 
         ``subjects`` maps each category to the start of its sentence; a message goes into
@@ -398,14 +516,14 @@ class TreatmentChapter:
             source=NDTMS_SOURCE, synthetic=self.synthetic)
         messages = []
         for category, subject in subjects.items():
-            found = self._compare_message(data, "category", category, self.latest_period)
+            found = self._compare_message(data, "category", category, period or self.latest_period)
             if found is None:
                 continue
             comparisons, value = found
-            text = narrative.rate_sentence(subject, "", value, "%", self.latest_period,
+            text = narrative.rate_sentence(subject, "", value, "%", period or self.latest_period,
                                            comparisons).replace("  was", " was")
             differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
-            messages.append(KeyMessage(text, theme="Treatment", key=differs or category in always_key))
+            messages.append(KeyMessage(text, theme=theme, key=differs or category in always_key))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
     def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
@@ -503,6 +621,224 @@ class TreatmentChapter:
             f"New presentations by referral source, and waits under 3 weeks, {self.latest_period}",
             "% of new presentations (95% CI)")
 
+    # outcomes, young people, who is reached ------------------------------------
+    def outcomes(self) -> Section:
+        """Re-presentations within six months of a successful completion, and length in treatment at exit."""
+        title, key = "Re-presentations and length in treatment", "outcomes"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        again = self.rows("scnr_representations")
+        again = again[again["substance_group"].isin(("total", *GROUPS))]
+        held = again[(again["area"] == self.area.name) & again["count"].notna()]
+        parts: list[Section] = []
+        if not held.empty:
+            period = str(held.sort_values("period_start")["period"].iloc[-1])
+            again = again[again["period"] == period].assign(
+                category=lambda d: d["substance_group"].map(lambda g: "all substances" if g == "total" else g))
+            subjects = {c: f"The share of successful completions ({c}) in {self.area.name} who re-presented "
+                           f"within six months" for c in dict.fromkeys(again["category"])}
+            parts.append(self._share_section(
+                title, key, again[["area", "period", "category", "count", "denominator"]], subjects,
+                ("all substances",), "No re-presentation counts.", f"Successful completions re-presenting within six months, {period}",
+                "% of successful completions (95% CI)", period=period, theme="Recovery"))
+        length = self.rows("exits", "length_in_treatment")
+        length = length[(length["substance_group"] == "total") & (length["period"] == self.latest_period)].copy()
+        length["denominator"] = length.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
+        if not length.loc[length["area"] == self.area.name, "count"].isna().all():
+            subjects = {c: f"The share of adults leaving treatment in {self.area.name} after {c} in treatment"
+                        for c in ("under 1 year", "1 to 2 years", "2 to 4 years", "4 to 6 years", "over 6 years")
+                        if c in set(length["category"])}
+            parts.append(self._share_section(
+                title, "length", length[["area", "period", "category", "count", "denominator"]], subjects,
+                ("over 6 years",), "No length-in-treatment counts.", f"Adults leaving treatment by length of time in treatment, "
+                f"{self.latest_period}", "% of exits (95% CI)", theme="Recovery"))
+        parts = [p for p in parts if p.shown]
+        if not parts:
+            return missing_section(title, f"The NDTMS export holds no re-presentation or length-in-treatment "
+                                          f"counts for {self.area.name} ({self.hint}).", key)
+        frames = {("representations" if p.key == key else "length_in_treatment"): p.frames[p.key] for p in parts}
+        coverage = COVERED if len(parts) == 2 else Coverage.partial(
+            f"The NDTMS export holds only part of this section for {self.area.name} ({self.hint}).")
+        return Section(title, [i for p in parts for i in p.items], [m for p in parts for m in p.messages],
+                       coverage, frames, key)
+
+    def young_people(self) -> Section:
+        """Young people (under 18) in specialist treatment, by main substance and referral source (local return)."""
+        title, key = "Young people in treatment", "young_people"
+        own = self._local("young_people_treatment")
+        if own is None:
+            return missing_section(
+                title, f"Neither the NDTMS export nor a local return holds young people in treatment for "
+                       f"{self.area.name}; add the local return young_people_treatment from the NDTMS young "
+                       f"people's report ({self.hint}).", key)
+        period = str(own.sort_values("period")["period"].iloc[-1])
+        own = own[own["period"] == period]
+        table = own.groupby(["breakdown", "category"], as_index=False, sort=False)["count"].sum()
+        table["denominator"] = table.groupby("breakdown")["count"].transform("sum")
+        table["area"], table["period"] = self.area.name, period
+        out = []
+        for _, r in table.iterrows():
+            est = stats.proportion(float(r["count"]), float(r["denominator"])) if r["denominator"] > 0 else None
+            out.append({**r.to_dict(), "value": est.value if est else np.nan,
+                        "lower_ci": est.lower_ci if est else np.nan, "upper_ci": est.upper_ci if est else np.nan})
+        data = suppress_table(pd.DataFrame(out), "count", policy=self.policy,
+                              derived_cols=("value", "lower_ci", "upper_ci"), total_published=False)
+        data = data.sort_values(["breakdown", "value"], ascending=[True, False]).reset_index(drop=True)
+        data["focus_compared"] = "Focus area"
+        items, messages = [], []
+        for breakdown, part in data.groupby("breakdown", sort=True):
+            chart = charts.rate_bars(
+                part, label="category", value="value", lower="lower_ci", upper="upper_ci", colour="focus_compared",
+                title=f"Young people in treatment by {breakdown}, {self.area.name}, {period}",
+                xlabel="% of young people in treatment (95% CI)", source="Local return: young people in treatment",
+                synthetic=self.synthetic, note="breakdown")
+            items.append(render.chart_html(chart))
+            top = part.dropna(subset=["value"])
+            if not top.empty and not part["suppressed"].any():
+                first = top.iloc[0]
+                messages.append(KeyMessage(
+                    f"In {period}, {narrative.number(first['denominator'], 0)} young people were in specialist "
+                    f"treatment in {self.area.name}; the most common {breakdown} was {first['category']} "
+                    f"({narrative.number(first['value'], 1)}%).", theme="Young people", key=breakdown == "main substance"))
+            elif not top.empty:
+                first = top.iloc[0]
+                messages.append(KeyMessage(
+                    f"In {period}, the most common {breakdown} of young people in specialist treatment in "
+                    f"{self.area.name} was {first['category']} ({narrative.number(first['value'], 1)}%).",
+                    theme="Young people", key=False))
+        return Section(title, items, messages, COVERED, {key: data}, key)
+
+    def ethnicity(self) -> Section:
+        """Adults in treatment by ethnic group against the area's residents (Census 2021) and England."""
+        title, key = "Ethnicity of adults in treatment", "ethnicity"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        rows = self.rows("in_treatment", "ethnicity")
+        rows = rows[(rows["substance_group"] == "total") & (rows["period"] == self.latest_period)].copy()
+        rows["denominator"] = rows.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
+        residents = self._residents()
+        table = rows[["area", "period", "category", "count", "denominator"]]
+        if not residents.empty:
+            table = pd.concat([table, residents], ignore_index=True)
+        subjects = {c: f"The share of adults in treatment in {self.area.name} from the {c} ethnic group"
+                    for c in ETHNIC_GROUPS if c in set(rows["category"])}
+        section = self._share_section(
+            title, key, table, subjects, (),
+            f"The NDTMS export holds no ethnicity of adults in treatment for {self.area.name} ({self.hint}).",
+            f"Adults in treatment by ethnic group (of those recorded), {self.latest_period}",
+            "% (95% CI)")
+        if section.shown:
+            data = section.frames[key]
+            resident = data[data["area"] == RESIDENTS].set_index("category")["value"]
+            data["ratio_to_residents"] = [
+                r["value"] / resident[r["category"]] if r["area"] == self.area.name and r["category"] in resident
+                and resident[r["category"]] > 0 else np.nan for _, r in data.iterrows()]
+            if residents.empty:
+                section.coverage = Coverage.partial(
+                    f"The data holds no Census 2021 ethnic group counts for {self.area.name}, so adults in "
+                    f"treatment are compared with England only ({self.hint}).")
+            else:
+                section.messages = [KeyMessage(m.text, m.recommendation, m.theme, True)
+                                    if f"significantly lower than {RESIDENTS}" in m.text else m
+                                    for m in section.messages]
+        return section
+
+    def _residents(self) -> pd.DataFrame:
+        """Census 2021 residents of the area by the five ethnic groups (empty without Census data)."""
+        columns = ["area", "period", "category", "count", "denominator"]
+        try:
+            census = self.ctx.dataset.census()
+        except MissingDataError:
+            return pd.DataFrame(columns=columns)
+        codes = list(self.area.members) or [self.area.code]
+        own = census[census["area_code"].isin(codes)]
+        if own.empty or set(own["area_code"]) != set(codes):
+            return pd.DataFrame(columns=columns)
+        group = own["ethnic_group"].astype(str).map(_ethnic_group)
+        counts = own.assign(category=group).dropna(subset=["category"]).groupby("category")["population"].sum()
+        return pd.DataFrame({"area": RESIDENTS, "period": "Census 2021", "category": counts.index,
+                             "count": counts.to_numpy(dtype=float), "denominator": float(counts.sum())})
+
+    def circumstances(self) -> Section:
+        """Housing need and employment of adults starting treatment, latest year, against England."""
+        title, key = "Housing and employment at the start of treatment", "circumstances"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        parts = []
+        for breakdown, categories in (("housing", ("urgent housing problem", "housing problem")),
+                                      ("employment", ("regular employment", "unemployed or economically inactive",
+                                                      "long-term sick or disabled"))):
+            part = self.rows("new_presentations", breakdown)
+            part = part[(part["substance_group"] == "total") & (part["period"] == self.latest_period)
+                        & part["category"].isin(categories)]
+            parts.append(part[["area", "period", "category", "count", "denominator"]])
+        table = pd.concat(parts, ignore_index=True)
+        start = f"The share of adults starting treatment in {self.area.name}"
+        subjects = {"urgent housing problem": f"{start} with an urgent housing problem",
+                    "housing problem": f"{start} with a housing problem (not urgent)",
+                    "regular employment": f"{start} in regular employment",
+                    "unemployed or economically inactive": f"{start} unemployed or economically inactive",
+                    "long-term sick or disabled": f"{start} long-term sick or disabled"}
+        return self._share_section(
+            title, key, table, subjects, ("urgent housing problem", "regular employment"),
+            f"The NDTMS export holds no housing or employment counts for {self.area.name} ({self.hint}).",
+            f"Housing need and employment of adults starting treatment, {self.latest_period}",
+            "% of new presentations (95% CI)")
+
+    def deprivation(self) -> Section:
+        """Slope index of inequality across deprivation deciles for the chapter's Fingertips indicators."""
+        title, key = "Deprivation and inequality", "deprivation"
+        from cdp_analysis.sources.fingertips import deprivation_rows
+
+        ids = [*UNMET, *HARM]
+        table = self._all_indicators[self._all_indicators["indicator_id"].isin(ids)]
+        rows = deprivation_rows(table) if not table.empty else table
+        code = self.area.code if self.area.code in set(rows.get("area_code", [])) else ENGLAND
+        rows = rows[rows["area_code"] == code] if not rows.empty else rows
+        out = []
+        for indicator_id in ids:
+            part = rows[rows["indicator_id"] == indicator_id]
+            if part.empty:
+                continue
+            latest = part.sort_values(["period_start", "category_type"]).iloc[-1]
+            part = part[(part["period"] == latest["period"]) & (part["category_type"] == latest["category_type"])]
+            part = part.dropna(subset=["value", "lower_ci", "upper_ci", "denominator"]).drop_duplicates("decile")
+            if len(part) < 5:
+                continue
+            spec = {**UNMET, **HARM}[indicator_id]
+            kind = "proportion" if spec.unit.startswith("%") else "rate"
+            scaled = part.assign(v=part["value"] / (100 if kind == "proportion" else 1),
+                                 lo=part["lower_ci"] / (100 if kind == "proportion" else 1),
+                                 hi=part["upper_ci"] / (100 if kind == "proportion" else 1))
+            result = stats.sii(scaled.sort_values("decile"), "decile", "denominator", value="v", value_type=kind,
+                               lower_cl="lo", upper_cl="hi", repetitions=10_000, seed=1,
+                               multiplier=-(100 if kind == "proportion" else 1)).iloc[0]
+            out.append({"indicator": spec.chart, "indicator_id": indicator_id, "area": self.ctx.registry.get(code).name,
+                        "period": latest["period"], "deciles": len(part), "sii": float(result["sii"]),
+                        "sii_lower_ci": float(result["sii_lower_ci"]), "sii_upper_ci": float(result["sii_upper_ci"]),
+                        "unit": spec.unit})
+        if not out:
+            return missing_section(
+                title, f"The data holds no Fingertips rows by deprivation decile for this chapter's indicators, so "
+                       f"the slope index of inequality cannot be shown for {self.area.name}; export the indicators "
+                       f"from Fingertips with the deprivation breakdown ({self.hint}).", key)
+        data = pd.DataFrame(out)
+        chart = charts.rate_bars(
+            data.assign(focus_compared="Not compared"), label="indicator", value="sii", lower="sii_lower_ci",
+            upper="sii_upper_ci", colour="focus_compared",
+            title=f"Slope index of inequality, most minus least deprived, {data['area'].iloc[0]}",
+            xlabel="Gap between most and least deprived (units of each indicator, 95% CI)",
+            source=FINGERTIPS_SOURCE, synthetic=self.synthetic)
+        messages = []
+        for _, r in data.iterrows():
+            significant = r["sii_lower_ci"] > 0 or r["sii_upper_ci"] < 0
+            messages.append(KeyMessage(
+                f"{r['indicator']} in {r['area']} ({r['period']}): the slope index of inequality is "
+                f"{narrative.number(r['sii'], 1)} {r['unit']} between the most and least deprived"
+                + (" (significant)." if significant else " (not significant)."), theme="Inequality",
+                key=bool(significant)))
+        return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
+
 
 def key_messages(sections: list[Section], synthetic: bool) -> str:
     """The chapter's key messages as Markdown (see :func:`cdp_analysis.chapters.base.key_messages`)."""
@@ -515,3 +851,9 @@ def _float(value: object) -> float:
         return float(value)
     except (TypeError, ValueError):
         return np.nan
+
+
+def _ethnic_group(label: str) -> str | None:
+    """The NDTMS group of a Census 2021 high-level ethnic group label (None for anything else)."""
+    first = label.split()[0].rstrip(",").lower() if label.split() else ""
+    return {"white": "White", "mixed": "Mixed", "asian": "Asian", "black": "Black", "other": "Other"}.get(first)
