@@ -108,3 +108,18 @@ def test_spine_data_holds_every_peer_of_the_same_type(demo_config):
                if r["Time period"] == period and r["Area Type"] == "UA" and r["Sex"] == "Persons" and r["Value"]}
         assert dict(zip(group["area_code"], group["value"], strict=True)) == pytest.approx(raw)
         assert group["area_value"].iloc[0] == pytest.approx(raw["Z09000003"])
+
+
+def test_overview_spine_chart_spans_every_borough_of_the_demo(demo_config):
+    ctx = load_context("Z09000003", config=demo_config)
+    chart = OverviewChapter(ctx).spine_chart()
+    data = chart.data.set_index("indicator_id")
+    chart.close()
+    rows = [r for r in _fingertips_rows(demo_config, "92432") if r["Area Code"].startswith("Z09")]
+    latest = max(r["Time period Sortable"] for r in rows)
+    values = [float(r["Value"]) for r in rows if r["Time period Sortable"] == latest]
+    own = next(float(r["Value"]) for r in rows if r["Time period Sortable"] == latest and r["Area Code"] == "Z09000003")
+    assert data.loc["92432", "n_areas"] == len(values) == 4
+    assert data.loc["92432", "min"] == pytest.approx(min(values)) and data.loc["92432", "max"] == pytest.approx(max(values))
+    assert data.loc["92432", "value"] == pytest.approx(own)
+    assert "Spine chart" in chart.alt_text

@@ -35,6 +35,7 @@ __all__ = [
     "small_multiples",
     "spc_chart",
     "funnel_plot",
+    "spine_chart",
     "apply_style",
 ]
 
@@ -404,8 +405,8 @@ def spine_chart(
     ax.set_yticks(y, [textwrap.fill(t, 60) for t in labels], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     ax.set_xticks([0.0, 0.5, 1.0], ["Worse (or lower)", "England", "Better (or higher)"])
-    ax.set_xlabel("Position among all areas of the same type (each indicator on its own scale)")
-    ax.set_title(title, loc="left")
+    ax.set_xlabel("Position among areas of the same type\n(each indicator on its own scale)", fontsize=9)
+    fig.suptitle(textwrap.fill(title, 70), x=0.01, ha="left", fontweight="bold")
     from matplotlib.patches import Patch
 
     ax.legend(handles=[Patch(color="#dee0e2", label="Lowest to highest area"),

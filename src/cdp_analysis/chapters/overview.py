@@ -18,7 +18,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, render, stats, supply
+from cdp_analysis import charts, narrative, render, spine, stats, supply
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
@@ -331,6 +331,24 @@ class OverviewChapter:
                              "value": float(value), "area_value": float(r["value"]), "england": r["england"]})
         return pd.DataFrame(rows, columns=["indicator_id", "indicator", "period", "polarity", "area_code", "value",
                                            "area_value", "england"])
+
+    def spine_chart(self) -> charts.Chart | None:
+        """Fingertips-style spine chart: each indicator's range across areas of the same type,
+        England at the centre and the area marked (None when no indicator has two peers)."""
+        ids = [i for i in self.catalogue if not self.series(i, self.area.code).dropna(subset=["value"]).empty]
+        if not ids:
+            return None
+        table = pd.concat([self.headline, *(self.series(i, self.area.code) for i in ids)], ignore_index=True)
+        rows = spine.spine_rows(
+            table.drop_duplicates(["indicator_id", "area_code", "period"], keep="last"), self.area.code,
+            self._peer_codes() | {self.area.code}, indicators=ids,
+            names={i: f"{self.catalogue[i].short_name} ({self.catalogue[i].unit})" for i in ids},
+            polarity={i: self.catalogue[i].polarity for i in ids}, area_name=self.area.name)
+        rows = rows[rows["n_areas"] >= 2]
+        if rows.empty:
+            return None
+        return charts.spine_chart(rows, title=f"{self.area.name} among all areas of its type, latest period",
+                                  source="OHID Fingertips", synthetic=self.ctx.synthetic, area=self.area.name)
 
     def _peer_codes(self) -> set[str]:
         registry = self.ctx.registry
