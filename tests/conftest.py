@@ -8,6 +8,7 @@ fails: a CI run must not go green by skipping the real-data checks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -68,3 +69,31 @@ def real_city_source(tmp_path_factory, shared_dir) -> Path:
               + [boundaries / "london_boroughs.geojson"], root / "boundaries")
     _link_all([real / "population" / "london-mid2019-pop.csv"], root / "population")
     return root
+
+
+def write_demo_config(root: Path, extra: str = "") -> Path:
+    """A ``cdp.toml`` for a small demo build under ``root`` (seed 7, 30 months, the repo's notebooks)."""
+    root.mkdir(parents=True, exist_ok=True)
+    config_file = root / "cdp.toml"
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    config_file.write_text(
+        "[paths]\n"
+        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{notebooks}"\n'
+        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n' + extra, encoding="utf-8")
+    return config_file
+
+
+@contextlib.contextmanager
+def demo_config_env(root: Path, extra: str = ""):
+    """Point ``CDP_CONFIG`` at a small demo build's config (kernels inherit it); restore after."""
+    from cdp_analysis.config import load_config
+
+    old = os.environ.get("CDP_CONFIG")
+    os.environ["CDP_CONFIG"] = str(write_demo_config(root, extra))
+    try:
+        yield load_config()
+    finally:
+        if old is None:
+            os.environ.pop("CDP_CONFIG", None)
+        else:
+            os.environ["CDP_CONFIG"] = old

@@ -8,7 +8,6 @@ navigation; a real borough with no data is tried too, so the index has a real ro
 from __future__ import annotations
 
 import functools
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,27 +22,13 @@ REAL = "E09000001"  # City of London: no real data configured, so it fails clean
 def built(root: Path):
     """Build the demo partnership and one member into ``root``; return the config."""
     from cdp_analysis.batch import build_chapter, run_batch
-    from cdp_analysis.config import load_config
 
-    root.mkdir(parents=True, exist_ok=True)
-    config_file = root / "cdp.toml"
-    config_file.write_text(
-        "[paths]\n"
-        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
-        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n'
-        '[publish]\naccessibility_contact = "cdp-team@example.org"\n', encoding="utf-8")
-    old = os.environ.get("CDP_CONFIG")
-    os.environ["CDP_CONFIG"] = str(config_file)  # inherited by the papermill kernels
-    try:
-        config = load_config()
+    from tests.conftest import demo_config_env
+
+    with demo_config_env(root, '[publish]\naccessibility_contact = "cdp-team@example.org"\n') as config:
         results = run_batch([AREA, MEMBER], config)
         assert all(r.ok for r in results), [r.error for r in results if not r.ok]
         build_chapter(REAL, config.chapters[-1], config)  # fails: a real area with no data
-    finally:
-        if old is None:
-            os.environ.pop("CDP_CONFIG", None)
-        else:
-            os.environ["CDP_CONFIG"] = old
     return config
 
 

@@ -1,15 +1,14 @@
 """The batch runner: a page built in a warm kernel equals one built cold by papermill, and the
 same work sent to a Dask distributed cluster (on loopback) lands in the reports folder."""
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from cdp_analysis.batch import CHAPTER_TITLES, _forbidden, render_page, run_batch
-from cdp_analysis.config import load_config
 from cdp_analysis.kernels import process_pool
+from tests.conftest import demo_config_env
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
@@ -18,22 +17,11 @@ CHAPTER = "01_supply"
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
-    root = tmp_path_factory.mktemp("runner")
-    config_file = root / "cdp.toml"
-    config_file.write_text(
-        "[paths]\n"
-        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
-        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
-    old = os.environ.get("CDP_CONFIG")
-    os.environ["CDP_CONFIG"] = str(config_file)  # inherited by the kernels
-    try:
-        yield load_config()
-    finally:
-        process_pool().close()
-        if old is None:
-            os.environ.pop("CDP_CONFIG", None)
-        else:
-            os.environ["CDP_CONFIG"] = old
+    with demo_config_env(tmp_path_factory.mktemp("runner")) as config:
+        try:
+            yield config
+        finally:
+            process_pool().close()
 
 
 def _cold_page(config, area_code: str, chapter: str, tmp_path: Path) -> str:

@@ -1,13 +1,12 @@
 """Build one demo area end to end (papermill → nbconvert) and read the page as a user would."""
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from cdp_analysis.batch import build_chapter, rebuild_index
-from cdp_analysis.config import load_config
+from tests.conftest import demo_config_env
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
@@ -15,24 +14,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    config_file = root / "cdp.toml"
-    config_file.write_text(
-        "[paths]\n"
-        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
-        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
-    old = os.environ.get("CDP_CONFIG")
-    os.environ["CDP_CONFIG"] = str(config_file)  # inherited by the papermill kernel
-    try:
-        config = load_config()
+    with demo_config_env(tmp_path_factory.mktemp("e2e")) as config:
         result = build_chapter("Z09000001", "01_supply", config)
         rebuild_index(config, ["01_supply"])
         yield config, result
-    finally:
-        if old is None:
-            os.environ.pop("CDP_CONFIG", None)
-        else:
-            os.environ["CDP_CONFIG"] = old
 
 
 def test_chapter_builds(built):

@@ -123,3 +123,9 @@ def test_overview_spine_chart_spans_every_borough_of_the_demo(demo_config):
     assert data.loc["92432", "min"] == pytest.approx(min(values)) and data.loc["92432", "max"] == pytest.approx(max(values))
     assert data.loc["92432", "value"] == pytest.approx(own)
     assert "Spine chart" in chart.alt_text
+
+
+def test_partnership_spine_chart_places_the_partnership_among_member_type_areas(demo_config):
+    chart = OverviewChapter(load_context("Z95000001", config=demo_config)).spine_chart()
+    chart.close()
+    assert not chart.data.empty and (chart.data["area"] == "Brackenmoor and Castlewick CDP").all()

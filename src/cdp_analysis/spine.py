@@ -124,7 +124,7 @@ def _order(frame: pd.DataFrame) -> list[str]:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or value != value or value is pd.NA else str(value)
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _num(value: object) -> float:
