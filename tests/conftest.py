@@ -97,3 +97,12 @@ def demo_config_env(root: Path, extra: str = ""):
             os.environ.pop("CDP_CONFIG", None)
         else:
             os.environ["CDP_CONFIG"] = old
+
+
+@pytest.fixture(scope="session")
+def demo_config(tmp_path_factory):
+    """The demo generated once per test process into a temporary folder (cdp.toml's seed and months)."""
+    from cdp_analysis.config import load_config
+
+    root = tmp_path_factory.mktemp("demo")
+    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")

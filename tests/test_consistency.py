@@ -16,19 +16,12 @@ import pytest
 from cdp_analysis import supply
 from cdp_analysis.chapters.base import MEMBER_LABEL
 from cdp_analysis.chapters.supply import SupplyChapter
-from cdp_analysis.config import load_config
 from cdp_analysis.context import load_context
 from tests.consistency import hotspot_problems, problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
 
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
-
-
-@pytest.fixture(scope="module")
-def demo_config(tmp_path_factory):
-    root = tmp_path_factory.mktemp("consistency")
-    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
 
 
 def _check(ctx) -> int:

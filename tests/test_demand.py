@@ -75,12 +75,6 @@ def test_local_series_sums_members_only_when_every_member_reports():
 # -- demo areas -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_config(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demand")
-    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
-
-
-@pytest.fixture(scope="module")
 def chapters(demo_config):
     return {code: DemandChapter(load_context(code, config=demo_config)) for code in DEMO_AREAS}
 

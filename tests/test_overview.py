@@ -10,16 +10,9 @@ import pytest
 
 import cdp_analysis
 from cdp_analysis.chapters.overview import OverviewChapter, indicator_catalogue
-from cdp_analysis.config import load_config
 from cdp_analysis.context import load_context
 
 pytestmark = pytest.mark.xdist_group("demo-data")
-
-
-@pytest.fixture(scope="module")
-def demo_config(tmp_path_factory):
-    root = tmp_path_factory.mktemp("overview")
-    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
 
 
 def _fingertips_rows(config, indicator_id: str) -> list[dict]:

@@ -26,12 +26,6 @@ NOT_IN_DEMO = {"deprivation"}
 
 
 @pytest.fixture(scope="module")
-def demo_config(tmp_path_factory):
-    root = tmp_path_factory.mktemp("treatment")
-    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
-
-
-@pytest.fixture(scope="module")
 def built(demo_config):
     return {code: TreatmentChapter(load_context(code, config=demo_config)) for code in DEMO_AREAS}
 
