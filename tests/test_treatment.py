@@ -236,3 +236,18 @@ def test_real_barnet_numbers_and_completions(tmp_path):
     unmet = sections["unmet_need"]  # no Fingertips files in this folder: one plain sentence, no number
     assert not unmet.shown and not unmet.messages and "cdp data --area E09000003" in unmet.coverage.note
     assert not any(ch.isdigit() for ch in unmet.coverage.note.replace("E09000003", ""))
+
+
+def test_partnership_members_side_by_side_never_compared_in_words(built):
+    chapter = built["Z95000001"]
+    data = chapter.completions().frames["completions"]
+    members = data[data["role"] == "member"]
+    assert set(members["area"]) == {"Brackenmoor", "Castlewick"}
+    assert (members["focus_compared"] == "Member authority").all()
+    total = data[(data["substance_group"] == "total")]
+    focus = total.loc[total["role"] == "focus", "count"].iloc[0]
+    assert focus == total.loc[total["role"] == "member", "count"].sum()
+    for section in chapter.sections().values():
+        for message in section.messages:
+            assert "than Brackenmoor (" not in message.text and "to Brackenmoor (" not in message.text
+            assert "than Castlewick (" not in message.text and "to Castlewick (" not in message.text

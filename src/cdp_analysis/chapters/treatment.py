@@ -22,7 +22,8 @@ import pandas as pd
 
 from cdp_analysis import charts, narrative, render, spine, stats
 from cdp_analysis.chapters import base
-from cdp_analysis.chapters.base import Section, missing_section
+from cdp_analysis.chapters.base import (MEMBER_LABEL, ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER, Section,
+                                        missing_section, partnership_members)
 from cdp_analysis.chapters.overview import OverviewChapter
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
@@ -164,10 +165,16 @@ class TreatmentChapter:
         data = data[data["area_code"] != ENGLAND]
         own = data[data["area_code"].isin(self.members)]
         own = own.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=len(self.members))
-        parts = [own.assign(area=self.area.name), england[keys + ["count", "denominator"]].assign(area="England")]
+        parts = [own.assign(area=self.area.name, role=ROLE_FOCUS)]
+        if len(self.members) > 1:  # a partnership: its members side by side, labelled, never compared in words
+            names = {a.code: a.name for a in partnership_members(self.area, self.ctx.registry)}
+            for code in self.members:
+                member = data[data["area_code"] == code][keys + ["count", "denominator"]]
+                parts.append(member.assign(area=names.get(code, code), role=ROLE_MEMBER))
+        parts.append(england[keys + ["count", "denominator"]].assign(area="England", role=ROLE_COMPARATOR))
         if set(data.dropna(subset=["count"])["area_code"]) - set(self.members):
             pooled = data.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=1)
-            parts.append(pooled.assign(area=POOLED))
+            parts.append(pooled.assign(area=POOLED, role=ROLE_COMPARATOR))
         return pd.concat(parts, ignore_index=True)
 
     @cached_property
@@ -184,7 +191,13 @@ class TreatmentChapter:
 
     # proportions with comparison ---------------------------------------------
     def _proportions(self, table: pd.DataFrame, label: str) -> pd.DataFrame:
-        """Percentages with Wilson 95% intervals; the focus area's interval against each comparator."""
+        """Percentages with Wilson 95% intervals; the focus area's interval against each comparator.
+
+        A partnership's member rows (by name) are labelled and never compared in words.
+        """
+        names = {a.name for a in partnership_members(self.area, self.ctx.registry)} if len(self.members) > 1 else set()
+        table = table.assign(role=[ROLE_FOCUS if a == self.area.name else ROLE_MEMBER if a in names
+                                   else ROLE_COMPARATOR for a in table["area"]])
         out = []
         for _, r in table.iterrows():
             ok = r["count"] == r["count"] and r["denominator"] == r["denominator"] and 0 < r["denominator"] \
@@ -194,13 +207,25 @@ class TreatmentChapter:
                         "lower_ci": est.lower_ci if est else np.nan,
                         "upper_ci": est.upper_ci if est else np.nan})
         data = pd.DataFrame(out)
-        data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
-                              total_published=False)
+        derived = ("value", "lower_ci", "upper_ci")
+        if "role" in data and (data["role"] == ROLE_MEMBER).any():
+            # the partnership's total is published beside its members: one member hidden alone
+            # would come back by subtraction, so members are suppressed together (secondary)
+            members = data["role"] == ROLE_MEMBER
+            others = suppress_table(data[~members], "count", policy=self.policy, derived_cols=derived,
+                                    total_published=False)
+            grouped = suppress_table(data[members], "count", policy=self.policy, derived_cols=derived,
+                                     group_cols=[label, "period"], total_published=True)
+            data = pd.concat([others, grouped]).sort_index()
+        else:
+            data = suppress_table(data, "count", policy=self.policy, derived_cols=derived, total_published=False)
         compared = []
         for _, r in data.iterrows():
             own = data[(data["area"] == self.area.name) & (data[label] == r[label])].iloc[0]
             if r["area"] == self.area.name:
                 compared.append("Focus area")
+            elif r.get("role") == ROLE_MEMBER:
+                compared.append(MEMBER_LABEL)
             elif own["suppressed"] or own["value"] != own["value"] or r["value"] != r["value"]:
                 compared.append("Not compared")
             else:
@@ -217,7 +242,7 @@ class TreatmentChapter:
             return None
         others = data[(data["area"] != self.area.name) & (data[label] == what)]
         comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in others.iterrows()
-                       if r["focus_compared"] != "Not compared"]
+                       if r["focus_compared"] not in ("Not compared", MEMBER_LABEL)]
         return comparisons, float(own["value"].iloc[0])
 
     # sections ---------------------------------------------------------------
