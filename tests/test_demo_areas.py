@@ -50,3 +50,15 @@ def test_default_demo_writes_no_area_file(tmp_path):
 def test_too_few_areas_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="areas"):
         generate_demo(tmp_path / "demo", months=1, areas=3)
+
+
+def test_config_and_cli_take_the_number_of_areas(tmp_path):
+    from cdp_analysis.cli import _demo_areas
+    from cdp_analysis.config import load_config
+
+    cfg = tmp_path / "cdp.toml"
+    cfg.write_text("[demo]\nareas = 150\n", encoding="utf-8")
+    assert load_config(cfg).demo_areas == 150
+    assert _demo_areas("12") == 12
+    with pytest.raises(Exception, match="4 to 999"):
+        _demo_areas("2")
