@@ -44,11 +44,11 @@ def _png(chart: Chart) -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
+    chart.close()  # first: pyplot finds the figure through its own canvas, replaced below
     canvas = FigureCanvasAgg(chart.figure)
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     image = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
-    chart.close()
     small = io.BytesIO()
     image.save(small, format="PNG")
     return base64.b64encode(small.getvalue()).decode("ascii")
