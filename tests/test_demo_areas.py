@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 
@@ -60,5 +61,5 @@ def test_config_and_cli_take_the_number_of_areas(tmp_path):
     cfg.write_text("[demo]\nareas = 150\n", encoding="utf-8")
     assert load_config(cfg).demo_areas == 150
     assert _demo_areas("12") == 12
-    with pytest.raises(Exception, match="4 to 999"):
+    with pytest.raises(argparse.ArgumentTypeError, match="4 to 999"):
         _demo_areas("2")

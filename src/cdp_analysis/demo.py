@@ -57,7 +57,8 @@ from cdp_analysis.errors import ConfigError
 from cdp_analysis.stats.benchmark import compare_to_benchmark
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 
-__all__ = ["GENERATOR_VERSION", "DemoSummary", "generate_demo", "demo_is_current", "summary_dict"]
+__all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "DemoSummary", "generate_demo", "demo_is_current",
+           "demo_area_names", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
 GENERATOR_VERSION = "1.3.0"
