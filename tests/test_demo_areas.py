@@ -63,3 +63,14 @@ def test_config_and_cli_take_the_number_of_areas(tmp_path):
     assert _demo_areas("12") == 12
     with pytest.raises(argparse.ArgumentTypeError, match="4 to 999"):
         _demo_areas("2")
+
+
+def test_ndtms_names_of_generated_areas_resolve(six):
+    from cdp_analysis.sources.ndtms import read_ndtms
+
+    path = six / "demo" / "ndtms" / "ViewIt Export Data_LAs.csv"
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        names = {row["Area"] for row in csv.DictReader(handle)}
+    assert "Ashby" in names  # Z09000005's name, written by the generator
+    codes = set(read_ndtms(path)["area_code"])
+    assert {"Z09000005", "Z09000006"} <= codes
