@@ -10,7 +10,8 @@ Usage::
    (``bbox_inches="tight"``, median-cut quantisation + optimize), the new way (one draw,
    fast-octree quantisation), as plain PNG and as SVG: seconds and kB a chart.
 3. *Pure compute*: every chapter for every demo area in this process (no notebooks),
-   with the old chart encoding patched in, then with the package's own.
+   with the old chart layout and encoding patched in (two-pass ``tight_layout``, automatic
+   title placement, ``bbox_inches="tight"``, median cut), then with the package's own.
 4. *Serial loop*: what an analyst scripts: ``papermill`` CLI then
    ``jupyter nbconvert --to html --no-input`` for each page, one after another.
 5. *Batch*: ``run_batch(..., force=True)`` with 1 worker and with 2 (warm kernels), peak
@@ -40,7 +41,7 @@ from cdp_analysis import render
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.batch import resolve_areas, run_batch
 from cdp_analysis.config import load_config
-from cdp_analysis.context import load_context
+from cdp_analysis.context import SYNTHETIC_NOTICE, load_context
 from cdp_analysis.demo import generate_demo
 
 
@@ -55,6 +56,14 @@ def _old_png(chart) -> str:  # noqa: ANN001 - the encoding before this change, f
     small = io.BytesIO()
     image.save(small, format="PNG", optimize=True)
     return base64.b64encode(small.getvalue()).decode("ascii")
+
+
+def _old_finish(fig, source: str, synthetic: bool) -> None:  # noqa: ANN001 - layout before this change
+    note = f"Source: {source}"
+    if synthetic:
+        note = f"{SYNTHETIC_NOTICE}. {note}"
+    fig.text(0.01, 0.005, note, fontsize=8, color="#505a5f", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
 
 
 def _encoder(kind: str):  # noqa: ANN202
@@ -87,15 +96,23 @@ def _compute_pages(codes: list[str], config) -> None:  # noqa: ANN001
         overview.national_html()
 
 
-def _timed_compute(codes: list[str], config, png) -> float:  # noqa: ANN001
-    saved = render._png
+def _timed_compute(codes: list[str], config, png, *, old_layout: bool = False) -> float:  # noqa: ANN001
+    """Seconds to compute the pages; ``old_layout``: two-pass tight layout and automatic title placement."""
+    import matplotlib.pyplot as plt
+
+    from cdp_analysis import charts, maps
+
+    saved = render._png, charts._finish, maps._finish, plt.rcParams["axes.titley"]
     render._png = png
+    if old_layout:
+        charts._finish = maps._finish = _old_finish
+        plt.rcParams["axes.titley"] = None
     try:
         started = time.perf_counter()
         _compute_pages(codes, config)
         return time.perf_counter() - started
     finally:
-        render._png = saved
+        render._png, charts._finish, maps._finish, plt.rcParams["axes.titley"] = saved
 
 
 def _encodings(code: str, config) -> list[tuple[str, float, float]]:  # noqa: ANN001
@@ -187,7 +204,7 @@ def main() -> None:
     pages = len(codes) * len(config.chapters)
 
     encodings = _encodings(codes[0], config)
-    compute_old = _timed_compute(codes, config, _old_png)
+    compute_old = _timed_compute(codes, config, _old_png, old_layout=True)
     compute_new = _timed_compute(codes, config, render._png)
     serial = None if args.skip_serial else _serial_loop(codes, config, work)
     timings, memory = {}, {}

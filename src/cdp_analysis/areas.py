@@ -542,7 +542,8 @@ def _parse_rows(rows: Iterable[tuple[int, dict]], source: str | Path) -> list[_R
 
 
 def _user_area_files(raw_dir: Path) -> list[Path]:
-    names = ("areas.csv", "areas.yaml", "areas.yml")
+    """The user's area files, then the extra boroughs a national-scale demo wrote (``demo/areas.csv``)."""
+    names = ("areas.csv", "areas.yaml", "areas.yml", "demo/areas.csv")
     return [raw_dir / n for n in names if (raw_dir / n).is_file()]
 
 

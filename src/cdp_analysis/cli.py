@@ -39,7 +39,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = _config(args)
     started = time.perf_counter()
     summary = generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
-                            end_month=config.demo_end_month, force=args.force)
+                            end_month=config.demo_end_month, force=args.force,
+                            areas=args.areas or config.demo_areas)
     what = "generated" if summary.generated else "up to date"
     print(f"Demo data {what}: {_display(config.demo_dir, config)} — {summary.boroughs} boroughs, "
           f"{summary.wards} wards, {summary.lsoas} LSOAs, {summary.crime_rows:,} street crimes "
@@ -53,6 +54,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Finished in {time.perf_counter() - started:.0f} s.")
     print(f"Open {config.reports_dir / 'index.html'}")
     return 0 if all(r.ok for r in results) else 1
+
+
+def _demo_areas(text: str) -> int:
+    """``--areas``: a whole number from 4 to 999 (argparse exits 2 otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 4 <= value <= 999:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 4 to 999, not {text!r}")
+    return value
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -260,6 +272,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-only", action="store_true", help="generate the data, build no report")
     p.add_argument("--force", action="store_true", help="regenerate and rebuild everything")
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--areas", type=_demo_areas, default=None, metavar="N",
+                   help="fictional upper-tier areas in the demo region, 4 to 999 "
+                        "(default: [demo] areas in cdp.toml, else 4); more than 4 is a national-scale demo")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("build", help=cmd_build.__doc__)

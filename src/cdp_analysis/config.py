@@ -40,6 +40,7 @@ class Config:
     demo_seed: int = 2021
     demo_months: int = 72
     demo_end_month: str = "2025-12"
+    demo_areas: int = 4
     disclosure_policy: str = "ndtms"
     chapters: tuple[str, ...] = ("00_outcomes_overview", "01_supply")
     workers: int = 2
@@ -105,6 +106,7 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         demo_seed=_integer(demo, "demo", "seed", 2021, where, minimum=0),
         demo_months=_integer(demo, "demo", "months", 72, where, minimum=1, maximum=600),
         demo_end_month=_month(demo, "demo", "end_month", "2025-12", where),
+        demo_areas=_integer(demo, "demo", "areas", 4, where, minimum=4, maximum=999),
         disclosure_policy=_policy(disclosure, "disclosure", "policy", "ndtms", where),
         chapters=_chapters(build, "build", "chapters", Config.chapters, where),
         workers=_integer(build, "build", "workers", 2, where, minimum=1, maximum=256),

@@ -168,7 +168,7 @@ def _default_source(area: Area, config: Config) -> Path:
 
         generate_demo(
             config.demo_dir, seed=config.demo_seed, months=config.demo_months,
-            end_month=config.demo_end_month,
+            end_month=config.demo_end_month, areas=config.demo_areas,
         )
         return config.demo_dir
     real = config.raw_dir / "real"

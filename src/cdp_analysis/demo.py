@@ -52,15 +52,18 @@ from scipy.stats import chi2
 from cdp_analysis import demo_treatment
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.demo_demand import write_demand_files
-from cdp_analysis.demo_geo import Geography, build_geography
+from cdp_analysis.demo_geo import _WARD_HEADS, _WARD_TAILS, Geography, build_geography
 from cdp_analysis.errors import ConfigError
 from cdp_analysis.stats.benchmark import compare_to_benchmark
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 
-__all__ = ["GENERATOR_VERSION", "DemoSummary", "generate_demo", "demo_is_current", "summary_dict"]
+__all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "DemoSummary", "generate_demo", "demo_is_current",
+           "demo_area_names", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
 GENERATOR_VERSION = "1.4.0"
+DEFAULT_AREAS = 4  # the demo region's boroughs in resources/areas.csv
+MAX_AREAS = 999
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
@@ -138,6 +141,7 @@ def generate_demo(
     months: int = 60,
     end_month: str = "2025-12",
     force: bool = False,
+    areas: int = DEFAULT_AREAS,
 ) -> DemoSummary:
     """Write the synthetic demo region to ``out_dir`` (normally ``data/raw/demo/``).
 
@@ -147,6 +151,10 @@ def generate_demo(
     end month and generator version (and the files it lists are there), nothing
     is done unless ``force``.
 
+    ``areas`` above 4 adds fictional upper-tier areas ``Z09000005`` … to the region
+    (a national-scale demo); they are listed in ``out_dir/areas.csv``, which
+    :meth:`AreaRegistry.load` reads. The default four-borough demo has no such file.
+
     Raises
     ------
     ConfigError
@@ -155,7 +163,7 @@ def generate_demo(
     """
     started = time.perf_counter()
     out_dir = Path(out_dir).expanduser().resolve()
-    params = _check_params(seed, months, end_month)
+    params = _check_params(seed, months, end_month, areas)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with _lock(out_dir) as exclusive:
         if not force:
@@ -178,24 +186,30 @@ def generate_demo(
 
 
 def demo_is_current(
-    out_dir: Path | str, *, seed: int = 2021, months: int = 60, end_month: str = "2025-12"
+    out_dir: Path | str, *, seed: int = 2021, months: int = 60, end_month: str = "2025-12",
+    areas: int = DEFAULT_AREAS,
 ) -> bool:
     """Whether ``out_dir`` already holds the demo for these arguments."""
-    params = _check_params(seed, months, end_month)
+    params = _check_params(seed, months, end_month, areas)
     return _current_manifest(Path(out_dir).expanduser().resolve(), params) is not None
 
 
 # ---------------------------------------------------------------------------
 # folder handling
 # ---------------------------------------------------------------------------
-def _check_params(seed: int, months: int, end_month: str) -> dict:
+def _check_params(seed: int, months: int, end_month: str, areas: int = 4) -> dict:
     if not isinstance(months, int | np.integer) or not 1 <= int(months) <= 600:
         raise ConfigError(f"demo months must be a whole number from 1 to 600, not {months!r}")
     if not isinstance(end_month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end_month):
         raise ConfigError(f"demo end_month must look like 2025-12, not {end_month!r}")
     if not isinstance(seed, int | np.integer) or int(seed) < 0:
         raise ConfigError(f"demo seed must be a whole number of 0 or more, not {seed!r}")
-    return {"seed": int(seed), "months": int(months), "end_month": end_month}
+    if not isinstance(areas, int | np.integer) or not DEFAULT_AREAS <= int(areas) <= MAX_AREAS:
+        raise ConfigError(f"demo areas must be a whole number from {DEFAULT_AREAS} to {MAX_AREAS}, not {areas!r}")
+    params = {"seed": int(seed), "months": int(months), "end_month": end_month}
+    if int(areas) != DEFAULT_AREAS:  # the default demo's manifest stays as it was
+        params["areas"] = int(areas)
+    return params
 
 
 def _current_manifest(out_dir: Path, params: dict) -> dict | None:
@@ -204,7 +218,7 @@ def _current_manifest(out_dir: Path, params: dict) -> dict | None:
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    wanted = {**params, "generator_version": GENERATOR_VERSION}
+    wanted = {"areas": None, **params, "generator_version": GENERATOR_VERSION}
     if any(manifest.get(k) != v for k, v in wanted.items()):
         return None
     for entry in manifest.get("files", []):
@@ -294,8 +308,11 @@ def _rng(seed: int, stream: str, *key: int) -> np.random.Generator:
 # ---------------------------------------------------------------------------
 # the build
 # ---------------------------------------------------------------------------
-def _build(root: Path, *, seed: int, months: int, end_month: str) -> dict:
+def _build(root: Path, *, seed: int, months: int, end_month: str, areas: int = DEFAULT_AREAS) -> dict:
     registry = AreaRegistry.builtin()
+    if areas != DEFAULT_AREAS:
+        _write_demo_areas(root / "areas.csv", registry, areas)
+        registry = AreaRegistry.load(root)
     geo = build_geography(_rng(seed, "geo"), registry)
     lsoas = geo.lsoas
     _write_boundaries(root / "boundaries", geo)
@@ -338,7 +355,29 @@ def _build(root: Path, *, seed: int, months: int, end_month: str) -> dict:
     }
     counts.update(write_demand_files(root, seed, geo, population))  # demand chapter: DfE, CSEW, local returns
     (root / "README.md").write_text(_readme(seed, months, end_month, calendar_months, counts), encoding="utf-8")
-    return _write_manifest(root, seed=seed, months=months, end_month=end_month, counts=counts)
+    manifest = _write_manifest(root, seed=seed, months=months, end_month=end_month, counts=counts,
+                               areas=None if areas == DEFAULT_AREAS else areas)
+    return manifest
+
+
+def demo_area_names(n: int, taken: set[str]) -> list[str]:
+    """``n`` fictional place names (head + tail, e.g. "Ashby"), none of them in ``taken``."""
+    names = [f"{head}{tail}" for tail in _WARD_TAILS for head in _WARD_HEADS]
+    free = [name for name in names if name not in taken]
+    if len(free) < n:
+        raise ConfigError(f"demo areas: only {len(free)} fictional names are available, not {n}")
+    return free[:n]
+
+
+def _write_demo_areas(path: Path, registry: AreaRegistry, areas: int) -> None:
+    """The extra upper-tier areas ``Z09000005`` … of the demo region, in the area-file layout."""
+    region = registry.of_type("region", demo=True)[0]
+    present = sorted(a.code for a in registry.children(region.code, types=("utla", "lad")))
+    start = int(present[-1][3:]) + 1
+    names = demo_area_names(areas - len(present), {a.name for a in registry})
+    rows = [{"code": f"Z09{start + i:06d}", "name": name, "type": "utla", "parent": region.code,
+             "members": "", "comparators": "", "forces": FORCE_SLUG} for i, name in enumerate(names)]
+    _write_csv(path, pd.DataFrame(rows))
 
 
 def _month_range(end_month: str, months: int) -> list[tuple[int, int]]:
@@ -432,7 +471,9 @@ def _write_census_ethnicity(path: Path, geo: Geography, population: np.ndarray) 
     _write_csv(path, pd.DataFrame(rows, columns=CENSUS_ETHNICITY_HEADER))
 
 
-def _write_manifest(root: Path, *, seed: int, months: int, end_month: str, counts: dict) -> dict:
+def _write_manifest(
+    root: Path, *, seed: int, months: int, end_month: str, counts: dict, areas: int | None = None,
+) -> dict:
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         data = path.read_bytes()
@@ -448,6 +489,7 @@ def _write_manifest(root: Path, *, seed: int, months: int, end_month: str, count
         "seed": seed,
         "months": months,
         "end_month": end_month,
+        **({"areas": areas} if areas is not None else {}),
         "counts": counts,
         "files": files,
     }

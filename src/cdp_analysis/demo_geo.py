@@ -117,8 +117,9 @@ def build_geography(rng: np.random.Generator, registry: AreaRegistry | None = No
     region = next(a for a in registry.of_type("region", demo=True))
     members = sorted(registry.children(region.code, types=("utla", "lad")), key=lambda a: a.code)
 
-    outline = _outline(rng)
-    boroughs = _boroughs(rng, outline, [(a.code, a.name) for a in members])
+    scale = max(1.0, (len(members) / 4) ** 0.5)  # more boroughs, a bigger region of the same density
+    outline = _outline(rng, radius=RADIUS * scale)
+    boroughs = _boroughs(rng, outline, [(a.code, a.name) for a in members], radius=RADIUS * scale)
     ward_rows, lsoa_rows = [], []
     used_names: set[str] = {b.name for b in boroughs}
     for borough in boroughs:
@@ -147,24 +148,36 @@ def build_geography(rng: np.random.Generator, registry: AreaRegistry | None = No
 
 
 # shapes -----------------------------------------------------------------------
-def _outline(rng: np.random.Generator, n: int = 720) -> Polygon:
-    """A smooth star-shaped blob: a circle with a few low harmonics."""
+def _outline(rng: np.random.Generator, n: int = 720, radius: float = RADIUS) -> Polygon:
+    """A smooth star-shaped blob: a circle of ``radius`` metres with a few low harmonics."""
+    base = radius
     theta = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
     radius = np.ones(n)
     for k in range(2, 7):
         amplitude = rng.uniform(0.02, 0.09) / k**0.7
         radius += amplitude * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
-    x = CENTRE[0] + RADIUS * radius * np.cos(theta)
-    y = CENTRE[1] + RADIUS * radius * np.sin(theta)
+    x = CENTRE[0] + base * radius * np.cos(theta)
+    y = CENTRE[1] + base * radius * np.sin(theta)
     return Polygon(np.round(np.column_stack([x, y]), 2))
 
 
-def _boroughs(rng: np.random.Generator, outline: Polygon, members: list[tuple[str, str]]) -> list[Borough]:
-    """Voronoi cells of one seed per borough (NW, NE, SW, SE … with jitter)."""
+def _boroughs(
+    rng: np.random.Generator, outline: Polygon, members: list[tuple[str, str]], radius: float = RADIUS,
+) -> list[Borough]:
+    """Voronoi cells of one seed per borough (NW, NE, SW, SE … with jitter).
+
+    More than eight boroughs (a national-scale demo) get seeds on a jittered sunflower
+    spiral, which spreads any number evenly over the region.
+    """
     n = len(members)
-    angles = np.array([3, 1, 5, 7, 0, 2, 4, 6], dtype=float)[:n] * np.pi / 4  # NW, NE, SW, SE, …
-    angles += rng.uniform(-0.25, 0.25, n)
-    dist = RADIUS * rng.uniform(0.45, 0.6, n)
+    if n > 8:
+        k = np.arange(n) + 0.5
+        angles = k * np.pi * (3.0 - 5.0**0.5) + rng.uniform(-0.1, 0.1, n)
+        dist = radius * 0.92 * np.sqrt(k / n)
+    else:
+        angles = np.array([3, 1, 5, 7, 0, 2, 4, 6], dtype=float)[:n] * np.pi / 4  # NW, NE, SW, SE, …
+        angles += rng.uniform(-0.25, 0.25, n)
+        dist = radius * rng.uniform(0.45, 0.6, n)
     seeds = np.column_stack([CENTRE[0] + dist * np.cos(angles), CENTRE[1] + dist * np.sin(angles)])
     cells = _partition(outline, seeds, keep_order=True)
     boroughs = []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from cdp_analysis.charts import Chart, _finish, _fmt
@@ -28,6 +30,20 @@ def rate_classes(values: pd.Series, n: int = 5) -> tuple[pd.Series, list[str]]:
     classes = pd.cut(values, bins=edges, labels=False, include_lowest=True)
     labels = [f"{edges[i]:.1f} to {edges[i + 1]:.1f}" for i in range(len(edges) - 1)]
     return classes, labels
+
+
+@contextmanager
+def _no_redraws(fig: Figure) -> Iterator[None]:
+    """Skip the full redraw geopandas asks for after each layer (``plt.draw()``).
+
+    The figure is drawn once, when it is saved; without this a map was drawn again
+    after every layer it was given (classes, suppressed, no data, outline, hotspots).
+    """
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        del fig.canvas.draw_idle
 
 
 def choropleth(
@@ -58,25 +74,26 @@ def choropleth(
         shapes["name"] = shapes["name"].fillna(shapes["code"].map(names))
     classes, labels = rate_classes(shapes[value])
     fig, ax = plt.subplots(figsize=(8, 7))
-    for i, label in enumerate(labels):
-        part = shapes[classes == i]
-        if not part.empty:
-            part.plot(ax=ax, color=_PALETTE[i % len(_PALETTE)], edgecolor="white", linewidth=0.4)
-    missing = shapes[shapes[value].isna() & shapes["suppressed"]]
-    if not missing.empty:
-        missing.plot(ax=ax, color="#f3f2f1", edgecolor="#b1b4b6", hatch="///", linewidth=0.4)
-    nodata = shapes[shapes[value].isna() & ~shapes["suppressed"]]
-    if not nodata.empty:
-        nodata.plot(ax=ax, color="white", edgecolor="#505a5f", hatch="...", linewidth=0.4)
-    if outline is not None:
-        outline.boundary.plot(ax=ax, color="#0b0c0c", linewidth=1.2)
-    hot = shapes[shapes["code"].isin(highlight)]
-    if not hot.empty:
-        hot.boundary.plot(ax=ax, color="#d4351c", linewidth=2)
-        for _, row in hot.iterrows():
-            point = row.geometry.representative_point()
-            ax.annotate(row["name"], (point.x, point.y), fontsize=8, ha="center", fontweight="bold",
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#d4351c", "alpha": 0.9})
+    with _no_redraws(fig):
+        for i, label in enumerate(labels):
+            part = shapes[classes == i]
+            if not part.empty:
+                part.plot(ax=ax, color=_PALETTE[i % len(_PALETTE)], edgecolor="white", linewidth=0.4)
+        missing = shapes[shapes[value].isna() & shapes["suppressed"]]
+        if not missing.empty:
+            missing.plot(ax=ax, color="#f3f2f1", edgecolor="#b1b4b6", hatch="///", linewidth=0.4)
+        nodata = shapes[shapes[value].isna() & ~shapes["suppressed"]]
+        if not nodata.empty:
+            nodata.plot(ax=ax, color="white", edgecolor="#505a5f", hatch="...", linewidth=0.4)
+        if outline is not None:
+            outline.boundary.plot(ax=ax, color="#0b0c0c", linewidth=1.2)
+        hot = shapes[shapes["code"].isin(highlight)]
+        if not hot.empty:
+            hot.boundary.plot(ax=ax, color="#d4351c", linewidth=2)
+            for _, row in hot.iterrows():
+                point = row.geometry.representative_point()
+                ax.annotate(row["name"], (point.x, point.y), fontsize=8, ha="center", fontweight="bold",
+                            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#d4351c", "alpha": 0.9})
     handles = [Patch(facecolor=_PALETTE[i], label=lab) for i, lab in enumerate(labels)]
     if not missing.empty:
         handles.append(Patch(facecolor="#f3f2f1", edgecolor="#b1b4b6", hatch="///", label="Suppressed"))

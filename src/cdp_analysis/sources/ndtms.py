@@ -326,6 +326,17 @@ def normalise_name(name: str) -> str:
 _TYPE_PREFERENCE = {"utla": 0, "lad": 1, "cdp": 2, "region": 3, "country": 4}
 
 
+def _registry_beside(path: Path):  # noqa: ANN202 - an AreaRegistry or None
+    """The registry with the areas listed beside the source folder (``<folder>/areas.csv``,
+    written by a national-scale ``cdp demo --areas N``), or None for the built-in one."""
+    folder = path.parent.parent
+    if not (folder / "areas.csv").is_file():
+        return None
+    from cdp_analysis.areas import AreaRegistry
+
+    return AreaRegistry.load(folder)
+
+
 def registry_resolver(registry=None) -> Resolver:  # registry: cdp_analysis.areas.AreaRegistry
     """A name -> GSS code function over an area registry (default: the built-in one).
 
@@ -464,7 +475,7 @@ def read_ndtms(
         raise ValueError(f"on_unknown must be 'raise' or 'report', not {on_unknown!r}")
     path = Path(path)
     raw = _load(path)
-    resolve = resolve_name or registry_resolver()
+    resolve = resolve_name or registry_resolver(_registry_beside(path))
     if raw.layout == "alcohol_estimates":
         tidy, unresolved = _estimates(raw, resolve, on_unknown)
     else:
