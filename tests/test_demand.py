@@ -19,10 +19,9 @@ from cdp_analysis import demand
 from cdp_analysis.chapters.demand import DemandChapter
 from cdp_analysis.config import load_config
 from cdp_analysis.context import load_context
-from tests.conftest import _link_all, require_shared
+from tests.conftest import _link_all, require_shared, write_demo_config
 from tests.consistency import problems
 
-REPO = Path(__file__).resolve().parents[1]
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
 SECTIONS = ["children", "parents", "looked_after", "schools", "young_people", "prevalence", "wider"]
 C3 = "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
@@ -258,12 +257,7 @@ def test_real_barnet_schools_and_missing_sections_say_why(real_dfe):
 def test_notebook_builds_for_a_demo_area(tmp_path, monkeypatch):
     from cdp_analysis.batch import build_chapter
 
-    config_file = tmp_path / "cdp.toml"
-    config_file.write_text(
-        f'[paths]\nraw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\n'
-        f'notebooks_dir = "{REPO / "notebooks"}"\n[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n',
-        encoding="utf-8")
-    monkeypatch.setenv("CDP_CONFIG", str(config_file))  # inherited by the papermill kernel
+    monkeypatch.setenv("CDP_CONFIG", str(write_demo_config(tmp_path)))  # inherited by the papermill kernel
     config = load_config()
     result = build_chapter("Z09000001", "03_demand", config)
     assert result.ok, result.error

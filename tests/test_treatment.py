@@ -5,19 +5,17 @@ notebook builds."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from cdp_analysis.chapters.treatment import POOLED, RESIDENTS, TreatmentChapter
 from cdp_analysis.config import load_config
 from cdp_analysis.context import load_context
-from tests.conftest import require_shared
+from tests.conftest import require_shared, write_demo_config
 from tests.consistency import problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
 
-REPO = Path(__file__).resolve().parents[1]
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
 SECTIONS = {"numbers", "unmet_need", "completions", "outcomes", "access", "young_people", "reached", "ethnicity",
             "deprivation", "circumstances", "harm"}
@@ -185,12 +183,7 @@ def test_missing_ndtms_says_so_without_numbers(tmp_path):
 def test_notebook_builds(tmp_path, monkeypatch):
     from cdp_analysis.batch import build_chapter
 
-    config_file = tmp_path / "cdp.toml"
-    config_file.write_text(
-        "[paths]\n"
-        f'raw_dir = "raw"\nprocessed_dir = "processed"\nreports_dir = "reports"\nnotebooks_dir = "{REPO / "notebooks"}"\n'
-        '[demo]\nseed = 7\nmonths = 30\nend_month = "2025-06"\n', encoding="utf-8")
-    monkeypatch.setenv("CDP_CONFIG", str(config_file))  # inherited by the papermill kernel
+    monkeypatch.setenv("CDP_CONFIG", str(write_demo_config(tmp_path)))  # inherited by the papermill kernel
     config = load_config()
     result = build_chapter("Z09000001", "02_treatment_recovery", config)
     assert result.ok, result.error
