@@ -244,3 +244,13 @@ def test_partnership_members_side_by_side_never_compared_in_words(built):
         for message in section.messages:
             assert "than Brackenmoor (" not in message.text and "to Brackenmoor (" not in message.text
             assert "than Castlewick (" not in message.text and "to Castlewick (" not in message.text
+
+
+def test_real_area_without_treatment_data_says_so_in_every_section(real_city_source, tmp_path):
+    """A real borough built from police and boundary files only: no NDTMS, no Fingertips."""
+    ctx = load_context("E09000001", data_dir=real_city_source, processed_dir=tmp_path)
+    sections = TreatmentChapter(ctx).sections()
+    assert sections and all(not s.shown for s in sections.values())
+    for section in sections.values():
+        assert not section.messages and not section.items
+        assert not any(ch.isdigit() for ch in section.coverage.note.replace("E09000001", ""))

@@ -30,6 +30,7 @@ from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
            "HARM", "key_messages"]
@@ -129,8 +130,7 @@ class TreatmentChapter:
         try:
             table = self.ctx.dataset.ndtms()
         except MissingDataError:
-            return pd.DataFrame(columns=["area_code", "area_name", "period", "period_start", "substance_group",
-                                         "measure", "breakdown", "category", "count", "denominator"])
+            return pd.DataFrame(columns=list(NDTMS_COLUMNS))  # the reader's own columns: every filter works
         return table
 
     @cached_property
