@@ -62,9 +62,9 @@ _MANIFEST_FORMAT = 1
 #: Processed sources, in build order; the number is the version of the step
 #: (bump it when the step's output changes for the same input).
 SOURCES: dict[str, int] = {
-    "boundaries": 2, "lookup": 1, "indicators": 1, "population": 2, "imd": 2,
-    "census": 1, "local": 1, "street_crime": 2, "stop_search": 1, "outcomes": 2,
-    "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 1,
+    "boundaries": 2, "lookup": 1, "indicators": 1, "population": 3, "imd": 2,
+    "census": 1, "local": 1, "street_crime": 3, "stop_search": 1, "outcomes": 3,
+    "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
     "police_counts": 1,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
@@ -102,6 +102,8 @@ _SIDECARS = {
 _GEO_LEVELS = ("lsoa", "ward", "lad")
 _IMD_COLUMNS = ("lsoa_code", "imd_score", "imd_rank", "imd_decile")
 _ROW_GROUP_ROWS = 128 * 1024
+_LSOA_ROW_GROUP_ROWS = 16 * 1024  # police tables sorted by LSOA: ~30 groups a national month
+_NDTMS_ROW_GROUP_ROWS = 16 * 1024  # a national NDTMS table: ~1,000 groups, one or two measures each
 _NOT_REPEATED = {"crime_id", "context", "longitude", "latitude", "datetime"}
 _LOCK_NAME = ".prepare.lock"
 _STAGING_PREFIX = ".staging-"
@@ -739,8 +741,13 @@ def _write_police(table: pa.Table, path: Path) -> None:
     # Parquet dictionary pages only where values repeat: unique Crime IDs, free text and
     # coordinates would only fill a dictionary and fall back to plain pages.
     repeated = [c for c in table.column_names if c not in _NOT_REPEATED]
-    pq.write_table(table, path, compression="zstd", use_dictionary=repeated,
-                   row_group_size=_ROW_GROUP_ROWS)
+    rows = _ROW_GROUP_ROWS
+    if "lsoa_code" in table.column_names:
+        # sorted by LSOA (stable: a file's order within an LSOA) in small row groups, an area's
+        # read skips the row groups of other areas by their statistics (Dataset.street_crime)
+        table = table.sort_by([("lsoa_code", "ascending")])
+        rows = _LSOA_ROW_GROUP_ROWS
+    pq.write_table(table, path, compression="zstd", use_dictionary=repeated, row_group_size=rows)
 
 
 class _LazyMonths(Mapping):
@@ -908,7 +915,13 @@ def _table_builder(source: str, paths: list[Path]) -> Callable[[_Stage], _Built]
             frame, report = vintages.reconcile_population(frame, lookup, changes)
         elif lookup is not None and source == "imd":
             frame, report = vintages.reconcile_imd(frame, lookup, changes)
-        _write_frame(frame, stage.path(out))
+        if source == "ndtms":
+            _write_ndtms(frame, stage.path(out))
+        elif source == "population":  # sorted by area: an area's rows are read alone (Dataset.population)
+            _write_frame(frame.sort_values("area_code", kind="stable", ignore_index=True), stage.path(out),
+                         row_group_size=_LSOA_ROW_GROUP_ROWS * 4)
+        else:
+            _write_frame(frame, stage.path(out))
         return _Built([out], len(frame), vintages=report)
 
     return build
@@ -924,10 +937,27 @@ def _local_builder(path: Path) -> Callable[[_Stage], _Built]:
     return build
 
 
-def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+def _write_frame(frame: pd.DataFrame, path: Path, row_group_size: int | None = None) -> None:
     frame = frame.copy()
     frame.attrs = {}  # attrs may hold objects Parquet metadata cannot store
-    frame.to_parquet(path, index=False, compression="zstd")
+    frame.to_parquet(path, index=False, compression="zstd", row_group_size=row_group_size)
+
+
+def _write_ndtms(frame: pd.DataFrame, path: Path) -> None:
+    """The NDTMS table sorted by :data:`~cdp_analysis.sources.ndtms.NDTMS_SORT` in small row groups.
+
+    A national export is millions of rows; sorted, each row group holds one or a
+    few measures, breakdowns, sexes and ages, and a chapter's filtered read
+    (:meth:`cdp_analysis.dataset.Dataset.ndtms`) skips every other group by its
+    statistics.
+    """
+    from cdp_analysis.sources.ndtms import NDTMS_SORT
+
+    frame = frame.copy()
+    frame.attrs = {}
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.sort_by([(c, "ascending") for c in NDTMS_SORT])
+    pq.write_table(table, path, compression="zstd", row_group_size=_NDTMS_ROW_GROUP_ROWS)
 
 
 def _build_all(units: list[_Unit], stage: _Stage, *, progress: bool, workers: int | None
