@@ -318,7 +318,7 @@ def prepare(
         raise ValueError(f"processed_dir must lie outside the source folder: {target}")
     report = PrepareReport(source_dir=source, processed_dir=target)
     # Lock-free: the manifest is replaced atomically, after the outputs it lists.
-    if not force and _take_fast_path(source, target, report, _source_fingerprint(source)):
+    if not force and _take_fast_path(target, report, _source_fingerprint(source)):
         return _finish(report, started)
     created = not target.exists()
     try:
@@ -344,7 +344,7 @@ def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, f
          workers: int | None) -> None:
     tree = _source_fingerprint(source)  # before planning: a change during the run is seen next time
     # again under the lock: another process may have just prepared the same tree
-    if not force and _take_fast_path(source, target, report, tree):
+    if not force and _take_fast_path(target, report, tree):
         return
     old = _read_manifest(target)
     # Fingerprints hold relative paths and content hashes only, so a moved source
@@ -390,7 +390,7 @@ def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, f
 
 
 # --------------------------------------------------------------------------- fast path
-def _take_fast_path(source: Path, target: Path, report: PrepareReport, fingerprint: str) -> bool:
+def _take_fast_path(target: Path, report: PrepareReport, fingerprint: str) -> bool:
     """Fill ``report`` from the manifest if nothing changed since its run; False otherwise."""
     manifest = _manifest_memo(target)
     record = manifest.get(_FAST_KEY)
@@ -398,7 +398,8 @@ def _take_fast_path(source: Path, target: Path, report: PrepareReport, fingerpri
         return False
     units: dict[str, dict] = manifest.get("units", {})
     root = str(target)
-    if not all(os.path.isfile(os.path.join(root, out)) for unit in units.values() for out in unit.get("outputs", [])):
+    outputs = (os.path.join(root, out) for unit in units.values() for out in unit.get("outputs", []))
+    if not all(map(os.path.isfile, outputs)):
         return False
     saved = record.get("report")
     if not isinstance(saved, dict) or any(name not in saved for name in _NOOP_FIELDS):
