@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -453,23 +454,36 @@ def _resource_rows(name: str) -> list[dict[str, str]]:
 
 
 def _builtin_rows() -> list[_Row]:
+    """The shipped area rows (a new list: callers add their own)."""
+    return list(_parsed_builtin_rows())
+
+
+@functools.cache
+def _parsed_builtin_rows() -> tuple[_Row, ...]:  # the package's files: parsed once per process
     rows: list[_Row] = []
     for name in _BUILTIN_FILES:
         reader = csv.DictReader(_resource_text(name).splitlines())
         rows.extend(_parse_rows(((reader.line_num, row) for row in reader), f"{name} (built in)"))
-    return rows
+    return tuple(rows)
 
 
 def _builtin_extras() -> dict:
-    legacy = [_Legacy(r["code"], r["name"], r["relation"], tuple(r["successors"].split(";")), r["note"])
-              for r in _resource_rows("legacy_codes.csv")]
+    """The shipped legacy codes, forces and neighbours (new containers: callers add their own)."""
+    legacy, forces, neighbours = _parsed_builtin_extras()
+    return {"legacy": list(legacy), "forces": dict(forces), "neighbours": dict(neighbours)}
+
+
+@functools.cache
+def _parsed_builtin_extras() -> tuple[tuple[_Legacy, ...], dict, dict]:
+    legacy = tuple(_Legacy(r["code"], r["name"], r["relation"], tuple(r["successors"].split(";")), r["note"])
+                   for r in _resource_rows("legacy_codes.csv"))
     forces: dict[str, tuple[str, ...]] = {}
     for r in _resource_rows("forces.csv"):
         forces[r["lad_code"]] = (*forces.get(r["lad_code"], ()), r["force"])
     neighbours: dict[str, tuple[str, ...]] = {}
     for r in sorted(_resource_rows("neighbours.csv"), key=lambda r: (r["code"], int(r["rank"]))):
         neighbours[r["code"]] = (*neighbours.get(r["code"], ()), r["neighbour"])
-    return {"legacy": legacy, "forces": forces, "neighbours": neighbours}
+    return legacy, forces, neighbours
 
 
 def _extras(rows: list[_Row]) -> dict:

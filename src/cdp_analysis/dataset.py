@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -289,8 +290,9 @@ class Dataset:
         for column, values in filters.items():
             if values is not None:
                 expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
-        return pd.read_parquet(self._path("ndtms"), columns=None if columns is None else list(columns),
-                               filters=expression)
+        wanted = None if columns is None else list(columns)
+        return _read(self._path("ndtms"), lambda path: pd.read_parquet(path, columns=wanted, filters=expression),
+                     what=f"ndtms {wanted} {expression}")
 
     def ndtms_areas(self, **filters: Iterable[str] | str | None) -> set[str]:
         """The area codes the NDTMS table holds rows for (among the rows ``filters`` keep)."""
@@ -389,28 +391,35 @@ class Dataset:
         return self.root / TABLES[table]
 
 
-#: Whole tables read in this process: (path, modification time, size, reader) -> frame. A warm
-#: kernel builds many pages of the same dataset; each small table is read once.
-_READ: dict[tuple[str, int, int, str], pd.DataFrame] = {}
+#: Tables read in this process: (path, modification time, size, what was read) -> frame,
+#: most recently used last. A warm kernel builds many pages of the same dataset: each
+#: small table, and each filtered read the chapters repeat for every area, once.
+_READ: OrderedDict[tuple[str, int, int, str], pd.DataFrame] = OrderedDict()
 _READ_LOCK = threading.Lock()
+_READ_MOST = 256  # entries kept (filtered NDTMS reads are a few MB at national scale)
 
 
-def _read(path: Path, reader: Callable[[Path], pd.DataFrame] = pd.read_parquet) -> pd.DataFrame:
-    """A copy of a whole processed table, read from disk once per process while it is unchanged.
+def _read(path: Path, reader: Callable[[Path], pd.DataFrame] = pd.read_parquet, what: str = "") -> pd.DataFrame:
+    """A copy of a processed table (or of what ``reader`` makes of it), read once per process while unchanged.
 
+    ``what`` tells reads of the same file apart (the reader and its filters).
     ``prepare`` replaces a table by renaming a new file over it, which changes its
     modification time (and usually size), so a rebuilt table is read afresh.
     """
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, f"{reader.__module__}.{reader.__qualname__}")
+    key = (str(path), stat.st_mtime_ns, stat.st_size, what or f"{reader.__module__}.{reader.__qualname__}")
     with _READ_LOCK:
         frame = _READ.get(key)
+        if frame is not None:
+            _READ.move_to_end(key)
     if frame is None:
         frame = reader(path)
         with _READ_LOCK:
-            for old in [k for k in _READ if k[0] == key[0] and k[3] == key[3]]:
+            for old in [k for k in _READ if k[0] == key[0] and k[1:3] != key[1:3]]:
                 del _READ[old]  # an older version of the same file
             _READ[key] = frame
+            while len(_READ) > _READ_MOST:
+                _READ.popitem(last=False)
     return frame.copy()
 
 

@@ -12,6 +12,7 @@ import html
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -85,22 +86,33 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str, forbidden: Itera
     BuildError
         The page would show a local path (one of ``forbidden``) or a Python traceback.
     """
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    exporter = HTMLExporter(
-        template_name="cdp", extra_template_basedirs=[str(_template_dir())],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-    )
-    remover = TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True)
-    exporter.register_preprocessor(remover, enabled=True)
-    exporter.register_preprocessor(_drop_stderr, enabled=True)
     notebook.metadata["title"] = title
     notebook.metadata.setdefault("cdp", {}).setdefault("date", _today())
-    body, _ = exporter.from_notebook_node(notebook, resources={"language_code": "en"})
+    body, _ = _exporter().from_notebook_node(notebook, resources={"language_code": "en"})
     body = assemble_page(body)
     check_publishable(body, forbidden)
     return body
+
+
+_EXPORTERS = threading.local()
+
+
+def _exporter():  # -> nbconvert.HTMLExporter
+    """This thread's HTML exporter: made once, so its templates are compiled once (not for every page)."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(
+            template_name="cdp", extra_template_basedirs=[str(_template_dir())],
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        )
+        remover = TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True)
+        exporter.register_preprocessor(remover, enabled=True)
+        exporter.register_preprocessor(_drop_stderr, enabled=True)
+        _EXPORTERS.html = exporter
+    return exporter
 
 
 def _today() -> str:
