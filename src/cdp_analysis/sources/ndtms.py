@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -398,7 +398,7 @@ class _Raw:
     header: list[str]
     frame: pd.DataFrame
     lines: np.ndarray
-    cells: list[pa.Array]
+    cells: list[pa.ChunkedArray]
 
     def fail(self, position: int, column: str, message: str, *, expected: str | None = None,
              found: str | None = None) -> DataFormatError:
@@ -411,38 +411,92 @@ def _load(path: Path) -> _Raw:
     if not data.strip():
         raise DataFormatError("file is empty", path=path, line=1, expected="an NDTMS header",
                               found=f"{len(data)} bytes")
+    plain = not any(mark in data for mark in _NOT_PLAIN)
     text = decode_bytes(data)
     del data
-    plain = not any(mark in text for mark in _NOT_PLAIN)
+    if plain:
+        body = text.encode("utf-8")
+        del text
+        starts = _plain_starts(body)
+        if starts is not None:  # one record per line and no blank line: split in bulk
+            end = body.find(b"\n")
+            header = [h.strip() for h in body[: end if end >= 0 else len(body)].decode("utf-8").split(",")]
+            layout = _layout(path, header)
+            _check_widths(path, header, _commas(body, len(starts)) + 1, starts)
+            return _raw(path, layout, header, _plain_columns(body, len(header), len(starts) - 1), starts)
+        text = body.decode("utf-8")
     rows, starts = _plain_lines(text) if plain else csv_records(text, path)
     del text
     header = [h.strip() for h in (rows[0].split(",") if plain else rows[0])]
+    layout = _layout(path, header)
+    _check_widths(path, header, [row.count(",") + 1 if plain else len(row) for row in rows], starts)
+    if plain:
+        body = "\n".join(rows).encode("utf-8")
+        return _raw(path, layout, header, _plain_columns(body, len(header), len(rows) - 1), starts)
+    return _raw(path, layout, header, _record_columns(rows[1:], len(header)), starts)
+
+
+def _layout(path: Path, header: list[str]) -> str:
     layout = layout_of(header)
     if layout is None:
         raise DataFormatError(
             "not an NDTMS download this reader knows", path=path, line=1,
             expected="a header starting " + " or ".join(repr(",".join(k)) for k in _KEYS.values()),
             found=repr(",".join(header[:5])))
-    _check_widths(path, header, [row.count(",") + 1 if plain else len(row) for row in rows], starts)
-    columns = _plain_columns(rows[1:], len(header)) if plain else _record_columns(rows[1:], len(header))
+    return layout
+
+
+def _raw(path: Path, layout: str, header: list[str], columns: list[pa.ChunkedArray],
+         starts: Sequence[int]) -> _Raw:
     keys = len(_KEYS[layout])
     frame = pd.DataFrame({name: np.asarray(column.to_pylist(), dtype=object)
                           for name, column in zip(header[:keys], columns[:keys], strict=True)})
     return _Raw(path, layout, header, frame, np.asarray(starts[1:], dtype=np.int64), columns[keys:])
 
 
-def _check_widths(path: Path, header: list[str], widths: list[int], starts: list[int]) -> None:
-    """Raise at the first record (after the header) whose number of fields differs from the header's."""
+def _check_widths(path: Path, header: list[str], widths: Sequence[int], starts: Sequence[int]) -> None:
+    """Raise at the first record after the header whose number of fields differs from the header's."""
     width = len(header)
-    for fields, line in zip(widths[1:], starts[1:], strict=True):
-        if fields != width:
-            raise DataFormatError("wrong number of fields", path=path, line=line,
-                                  column=header[fields] if fields < width else None,
-                                  expected=f"{width} fields as in the header", found=str(fields))
+    bad = np.flatnonzero(np.asarray(widths[1:]) != width)
+    if len(bad):
+        fields = int(widths[1 + bad[0]])
+        raise DataFormatError("wrong number of fields", path=path, line=int(starts[1 + bad[0]]),
+                              column=header[fields] if fields < width else None,
+                              expected=f"{width} fields as in the header", found=str(fields))
 
 
 # Text without these is split on "\n" and "," exactly as the csv module would read it.
-_NOT_PLAIN = ('"', "\r", "\x00")
+_NOT_PLAIN = (b'"', b"\r", b"\x00")
+# Bytes a blank record may consist of: ASCII whitespace (as str.strip sees it), commas, the line break.
+_BLANK = np.frombuffer(b" \t\n\x0b\x0c\x1c\x1d\x1e\x1f,", dtype=np.uint8)
+
+
+def _line_begins(codes: np.ndarray, lines: int) -> np.ndarray:
+    return np.r_[0, np.flatnonzero(codes == 10)[: lines - 1] + 1]
+
+
+def _plain_starts(body: bytes) -> np.ndarray | None:
+    """Editor line numbers ``1..n`` of quote-free UTF-8 text, or None if a line may be blank.
+
+    Every line but an empty last one must hold an ASCII byte other than
+    whitespace and commas (a line of non-ASCII bytes only might be Unicode
+    whitespace: such text goes line by line through :func:`_plain_lines`).
+    """
+    codes = np.frombuffer(body, dtype=np.uint8)
+    breaks = np.flatnonzero(codes == 10)
+    if body.startswith(b"\n") or np.any(np.diff(breaks) == 1):
+        return None  # an empty line
+    lines = len(breaks) + (not body.endswith(b"\n"))
+    solid = (~np.isin(codes, _BLANK) & (codes < 128)).view(np.uint8)
+    if not np.maximum.reduceat(solid, _line_begins(codes, lines)).all():
+        return None
+    return np.arange(1, lines + 1)
+
+
+def _commas(body: bytes, lines: int) -> np.ndarray:
+    """Number of commas on each of the first ``lines`` lines of ``body`` (none of them empty)."""
+    codes = np.frombuffer(body, dtype=np.uint8)
+    return np.add.reduceat((codes == 44).view(np.uint8), _line_begins(codes, lines), dtype=np.int64)
 
 
 def _plain_lines(text: str) -> tuple[list[str], list[int]]:
@@ -456,24 +510,27 @@ def _plain_lines(text: str) -> tuple[list[str], list[int]]:
     return rows, starts
 
 
-def _plain_columns(lines: list[str], width: int) -> list[pa.Array]:
-    """Columns of quote-free comma-separated lines, as Arrow strings, parsed in one pass."""
-    if not lines:
-        return [pa.array([], type=pa.string()) for _ in range(width)]
+def _plain_columns(body: bytes, width: int, rows: int) -> list[pa.ChunkedArray]:
+    """Columns of the ``rows`` quote-free lines after the header line of ``body``, as Arrow strings."""
+    if not rows:
+        return [pa.chunked_array([], type=pa.string()) for _ in range(width)]
     names = [str(j) for j in range(width)]
-    longest = max(map(len, lines))
+    lengths = np.diff(np.r_[-1, np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10), len(body)])
     table = pacsv.read_csv(
-        io.BytesIO("\n".join(lines).encode("utf-8")),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 24, 8 * longest)),
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                       block_size=max(1 << 24, 2 * int(lengths.max()))),
         parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                              strings_can_be_null=False, quoted_strings_can_be_null=False))
-    return [table.column(j).combine_chunks() for j in range(width)]
+    if table.num_rows != rows:
+        raise AssertionError(f"{table.num_rows} rows parsed from {rows} lines")
+    return table.columns
 
 
-def _record_columns(rows: list[list[str]], width: int) -> list[pa.Array]:
+def _record_columns(rows: list[list[str]], width: int) -> list[pa.ChunkedArray]:
     """Columns of parsed CSV records, as Arrow strings."""
-    return [pa.array([row[j] for row in rows], type=pa.string()) for j in range(width)]
+    return [pa.chunked_array([[row[j] for row in rows]], type=pa.string()) for j in range(width)]
 
 
 def read_ndtms(
@@ -638,6 +695,7 @@ def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFr
     for j, column in enumerate(columns):
         count[j], reason[j] = _counts(raw, j, column)
     raw.cells.clear()  # the text is parsed: free it before the long frame is built
+    pa.default_memory_pool().release_unused()
     denominator = _denominator_matrix(cell, meanings, count)
     shown = ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0)
     with np.errstate(invalid="ignore"):
@@ -699,7 +757,7 @@ def _counts(raw: _Raw, index: int, column: str) -> tuple[np.ndarray, np.ndarray]
     return number.to_numpy(zero_copy_only=False), reason
 
 
-def _counts_checked(raw: _Raw, cells: pa.Array, column: str) -> tuple[np.ndarray, np.ndarray]:
+def _counts_checked(raw: _Raw, cells: pa.ChunkedArray, column: str) -> tuple[np.ndarray, np.ndarray]:
     """:func:`to_count` on one column: markers in any case, spaces, signs, decimals, errors."""
     text = pd.Series(cells.to_pylist(), dtype=object)
     try:
