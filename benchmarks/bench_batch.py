@@ -75,25 +75,48 @@ def _encoder(kind: str):  # noqa: ANN202
     return encode
 
 
-def _compute_pages(codes: list[str], config) -> None:  # noqa: ANN001
-    """What the two notebooks compute, without the notebooks."""
-    from cdp_analysis.chapters.overview import OverviewChapter
-    from cdp_analysis.chapters.supply import SupplyChapter, key_messages
+def _code_cells(notebook: Path) -> tuple[str, list[str]]:
+    """The parameters cell and the other code cells of a chapter notebook."""
+    import json
 
-    for code in codes:
-        ctx = load_context(code, config=config)
-        sections = SupplyChapter(ctx).sections()
-        key_messages(list(sections.values()), ctx.synthetic)
-        overview = OverviewChapter(ctx)
-        summary = overview.summary()
-        overview.messages(summary)
-        overview.tartan_html(summary)
-        chart = overview.sparklines(summary)
-        if chart is not None:
-            render.chart_html(chart)
-        overview.crime_section()
-        overview.local_tiles_html()
-        overview.national_html()
+    cells = [c for c in json.loads(notebook.read_text("utf-8"))["cells"] if c["cell_type"] == "code"]
+    tagged = ["parameters" in c.get("metadata", {}).get("tags", []) for c in cells]
+    parameters = "".join(cells[tagged.index(True)]["source"])
+    return parameters, ["".join(c["source"]) for c, t in zip(cells, tagged) if not t]
+
+
+def _rendered(*objects: object, **_: object) -> None:
+    """``display`` for the benchmark: every object rendered to the HTML or Markdown the page would hold."""
+    for obj in objects:
+        for method in ("_repr_html_", "_repr_markdown_"):
+            if hasattr(obj, method):
+                getattr(obj, method)()
+                break
+
+
+def _compute_pages(codes: list[str], config) -> None:  # noqa: ANN001
+    """What the chapter notebooks compute, without the notebooks: their code cells run in this process.
+
+    Every chapter in ``config.chapters``: the parameters cell, ``area_code`` set as
+    papermill would, then each other code cell executed as the kernel would (same
+    calls, same order), ``display`` replaced by a function that renders each object
+    to its HTML or Markdown.
+    """
+    import IPython.display
+
+    cells = {chapter: _code_cells(config.notebooks_dir / f"{chapter}.ipynb") for chapter in config.chapters}
+    saved = IPython.display.display
+    IPython.display.display = _rendered
+    try:
+        for code in codes:
+            for chapter, (parameters, sources) in cells.items():
+                namespace = {"__name__": "__main__"}
+                exec(compile(parameters, f"<{chapter} parameters>", "exec"), namespace)  # noqa: S102
+                namespace["area_code"] = code
+                for source in sources:
+                    exec(compile(source, f"<{chapter}>", "exec"), namespace)  # noqa: S102 - our own notebooks
+    finally:
+        IPython.display.display = saved
 
 
 def _timed_compute(codes: list[str], config, png, *, old_layout: bool = False) -> float:  # noqa: ANN001

@@ -149,3 +149,43 @@ def test_outcomes_files_are_prepared_and_read_back(tmp_path):
     assert len(outcomes) == 2
     assert sorted(outcomes["outcome_type"].astype(str)) == ["Court result unavailable", "Offender given a caution"]
     assert len(Dataset(tmp_path / "processed").outcomes(lsoa_codes=["E01000001"])) == 1
+
+
+def test_population_filters_and_residents_equal_the_whole_table(demo_config) -> None:
+    """Filtered population reads and the Arrow residents sum agree with pandas on every row."""
+    from cdp_analysis.context import load_context, residents
+
+    ctx = load_context("Z09000002", config=demo_config)
+    data = ctx.dataset
+    whole = data.population()
+    assert whole["area_code"].is_monotonic_increasing  # written sorted by area
+    expected = residents(whole)
+    got = data.residents()
+    pd.testing.assert_series_equal(got, expected, check_names=False)
+    assert got.index.name == "area_code"
+    lsoas = ctx.lsoas("Z09000002")
+    rows = data.population(area_codes=lsoas, sexes=["Male", "Female"])
+    mask = whole["area_code"].isin(lsoas) & whole["sex"].isin(["Male", "Female"])
+    pd.testing.assert_frame_equal(rows.reset_index(drop=True), whole[mask].reset_index(drop=True))
+    assert set(rows["area_code"]) == set(lsoas)
+    # the residents of the area: its LSOAs' persons (or both sexes) summed, from the raw frame
+    persons = whole[whole["sex"] == "Persons"] if (whole["sex"] == "Persons").any() else whole
+    assert ctx.population("Z09000002") == pytest.approx(
+        float(persons.loc[persons["area_code"].isin(lsoas), "population"].sum()))
+
+
+def test_reads_are_cached_per_process_until_the_file_changes(demo_config, tmp_path) -> None:
+    import shutil
+
+    from cdp_analysis.context import load_context
+
+    source = load_context("Z09000001", config=demo_config).dataset.root
+    copy = tmp_path / "processed"
+    shutil.copytree(source, copy)
+    data = Dataset(copy)
+    first = data.indicators()
+    first.loc[:, "value"] = -1.0  # a caller changing its frame does not change the next read
+    assert not (data.indicators()["value"] == -1.0).all()
+    changed = data.indicators().iloc[:3]
+    changed.to_parquet(copy / "indicators.parquet", index=False)  # the table rewritten: read afresh
+    assert len(data.indicators()) == 3

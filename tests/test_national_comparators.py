@@ -153,7 +153,8 @@ def barnet(national, tmp_path_factory) -> SupplyChapter:
 def test_england_and_london_rates_equal_independent_sums(barnet, national, crime_types) -> None:
     _, files = national
     assert [a.code for a in barnet.shown] == [BARNET, LONDON, ENGLAND]
-    assert list(barnet.national) == [ENGLAND]  # London is covered whole by the LSOA data
+    # both from the national aggregate; London, covered whole by the LSOA data, with its LSOAs' residents
+    assert list(barnet.national) == [LONDON, ENGLAND]
     table = barnet.comparison_table(crime_types).set_index("area_code")
     counts, residents = _expected_counts(files, crime_types), _expected_residents()
     for code in (LONDON, ENGLAND):

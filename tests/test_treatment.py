@@ -170,8 +170,8 @@ def test_funnel_has_every_authority(built, demo_config):
 def test_missing_ndtms_says_so_without_numbers(tmp_path):
     config = load_config(raw_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
     ctx = load_context("Z09000001", config=config)
+    (ctx.dataset.root / "ndtms.parquet").unlink()  # prepared without an NDTMS export
     chapter = TreatmentChapter(ctx)
-    chapter.__dict__["ndtms"] = chapter.ndtms.iloc[0:0]
     sections = chapter.sections()
     for key in ("numbers", "completions", "access"):
         section = sections[key]

@@ -46,7 +46,7 @@ class ChapterContext:
     @cached_property
     def lsoa_population(self) -> pd.Series:
         """Residents per LSOA (all ages, both sexes)."""
-        return residents(self.dataset.population())
+        return self.dataset.residents()
 
     def lad_codes(self, code: str) -> list[str]:
         """The local-authority codes an area is made of."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,8 @@ class Dataset:
         for column, values in filters.items():
             if values is not None:
                 expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
+                if column == "lsoa_code":
+                    expression = _and(expression, _code_ranges(_strings(values), column))
         if months is not None:
             month_set = police_uk.month_set(months) or set()
             expression = _and(expression, pads.field("month").isin(sorted(month_set)))
@@ -186,7 +189,7 @@ class Dataset:
     # -- small tables --------------------------------------------------------------------
     def indicators(self) -> pd.DataFrame:
         """The tidy indicator table (:data:`cdp_analysis.schema.INDICATOR_COLUMNS`)."""
-        return pd.read_parquet(self._path("indicators"))
+        return _read(self._path("indicators"))
 
     def boundaries(self, level: str):  # -> geopandas.GeoDataFrame
         """Boundaries of ``"lsoa"``, ``"ward"`` or ``"lad"``: ``code, name, geometry``, EPSG:27700."""
@@ -194,33 +197,56 @@ class Dataset:
             raise ValueError(f"level must be one of {_LEVELS}, got {level!r}")
         import geopandas as gpd
 
-        gdf = gpd.read_parquet(self._path(f"geo_{level}"))
+        gdf = _read(self._path(f"geo_{level}"), gpd.read_parquet)
         gdf.attrs["level"] = level
         return gdf
 
     def lookup(self) -> pd.DataFrame:
         """LSOA → ward → LAD lookup (``lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name``)."""
-        return pd.read_parquet(self._path("lsoa_lookup"))
+        return _read(self._path("lsoa_lookup"))
 
-    def population(self) -> pd.DataFrame:
-        """Population: ``area_code, area_name, sex, age, population``."""
-        return pd.read_parquet(self._path("population"))
+    def population(self, area_codes: Iterable[str] | str | None = None,
+                   sexes: Iterable[str] | str | None = None) -> pd.DataFrame:
+        """Population: ``area_code, area_name, sex, age, population``; optionally only some areas and sexes.
+
+        The filters are evaluated in the scan (the table is written sorted by area
+        code): a national single-year-of-age table is millions of rows.
+        """
+        path = self._path("population")
+        if area_codes is None and sexes is None:
+            return _read(path)
+        expression = None
+        if area_codes is not None:
+            codes = _strings(area_codes)
+            expression = _and(pads.field("area_code").isin(sorted(codes)), _code_ranges(codes, "area_code"))
+        if sexes is not None:
+            expression = _and(expression, pads.field("sex").isin(sorted(_strings(sexes))))
+        return pd.read_parquet(path, filters=expression)
+
+    def residents(self) -> pd.Series:
+        """All residents per area code (``Persons`` rows where the table has them, else the sexes summed).
+
+        The same as :func:`cdp_analysis.context.residents` of :meth:`population`,
+        summed in Arrow without bringing the table into pandas, once per process
+        while the table is unchanged.
+        """
+        return _read(self._path("population"), _residents)
 
     def imd(self) -> pd.DataFrame:
         """IMD 2019 by LSOA: ``lsoa_code, imd_score, imd_rank, imd_decile``."""
-        return pd.read_parquet(self._path("imd_lsoa"))
+        return _read(self._path("imd_lsoa"))
 
     def census(self) -> pd.DataFrame:
         """Census 2021 residents by ethnic group: ``area_code, area_name, ethnic_group, population``."""
-        return pd.read_parquet(self._path("census_ethnicity"))
+        return _read(self._path("census_ethnicity"))
 
     def children_in_need(self) -> pd.DataFrame:
         """DfE children in need (C3), drug and alcohol misuse factors: :data:`cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
-        return pd.read_parquet(self._path("children_in_need"))
+        return _read(self._path("children_in_need"))
 
     def looked_after(self) -> pd.DataFrame:
         """DfE children looked after with a substance misuse problem: :data:`~cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
-        return pd.read_parquet(self._path("looked_after"))
+        return _read(self._path("looked_after"))
 
     def exclusions(self) -> pd.DataFrame:
         """Exclusions and suspensions for drug and alcohol reasons, one series over all releases.
@@ -231,18 +257,53 @@ class Dataset:
         """
         from cdp_analysis.sources import dfe
 
-        frame = dfe.combine_exclusions(pd.read_parquet(self._path("exclusions")))
+        frame = dfe.combine_exclusions(_read(self._path("exclusions")))
         if self._exists("pupil_headcount"):
-            frame = dfe.add_pupil_denominators(frame, pd.read_parquet(self._path("pupil_headcount")))
+            frame = dfe.add_pupil_denominators(frame, _read(self._path("pupil_headcount")))
         return frame
 
     def csew(self) -> pd.DataFrame:
         """CSEW last-year drug use by drug, age and sex: :data:`cdp_analysis.sources.csew.CSEW_COLUMNS`."""
-        return pd.read_parquet(self._path("csew"))
+        return _read(self._path("csew"))
 
-    def ndtms(self) -> pd.DataFrame:
-        """NDTMS treatment counts, tidy (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`)."""
-        return pd.read_parquet(self._path("ndtms"))
+    def ndtms(self, columns: Iterable[str] | None = None, **filters: Iterable[str] | str | None) -> pd.DataFrame:
+        """NDTMS treatment counts, tidy (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`).
+
+        Parameters
+        ----------
+        columns
+            Only these columns (all by default).
+        **filters
+            Column name → value or values kept (``measure="exits"``,
+            ``area_code=["E09000001", "E92000001"]``), evaluated in the scan: the
+            table is written sorted by :data:`~cdp_analysis.sources.ndtms.NDTMS_SORT`, so row groups of other
+            measures, breakdowns, sexes and ages are not read. A national export
+            holds millions of rows; a chapter reads the few thousand it shows.
+        """
+        from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
+
+        unknown = [c for c in [*filters, *(columns or ())] if c not in NDTMS_COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown ndtms column(s) {unknown}; choose from {list(NDTMS_COLUMNS)}")
+        expression = None
+        for column, values in filters.items():
+            if values is not None:
+                expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
+        return pd.read_parquet(self._path("ndtms"), columns=None if columns is None else list(columns),
+                               filters=expression)
+
+    def ndtms_areas(self, **filters: Iterable[str] | str | None) -> set[str]:
+        """The area codes the NDTMS table holds rows for (among the rows ``filters`` keep)."""
+        import pyarrow.parquet as pq
+
+        expression = None
+        for column, values in filters.items():
+            if values is not None:
+                expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
+        table = pq.read_table(self._path("ndtms"), columns=["area_code"], filters=expression,
+                              read_dictionary=["area_code"])
+        return {str(v) for v in pc.unique(table.column("area_code")).dictionary_decode().to_pylist()
+                if v is not None}
 
     def local(self, name: str) -> pd.DataFrame:
         """The local return ``name`` (its template's file name without ``.csv``)."""
@@ -253,7 +314,7 @@ class Dataset:
                 f"No local return {name!r} in {self.root} (present: {known}); put "
                 f"local/{name}.csv in the raw source folder and run `cdp prepare`"
             )
-        return pd.read_parquet(path)
+        return _read(path)
 
     def police_forces(self, table: str = "street_crime") -> dict[str, set[str]]:
         """Month (``"YYYY-MM"``) → police.uk force slugs whose files for that month hold rows.
@@ -326,6 +387,69 @@ class Dataset:
                 "source folder: add the file and run `cdp prepare`."
             )
         return self.root / TABLES[table]
+
+
+#: Whole tables read in this process: (path, modification time, size, reader) -> frame. A warm
+#: kernel builds many pages of the same dataset; each small table is read once.
+_READ: dict[tuple[str, int, int, str], pd.DataFrame] = {}
+_READ_LOCK = threading.Lock()
+
+
+def _read(path: Path, reader: Callable[[Path], pd.DataFrame] = pd.read_parquet) -> pd.DataFrame:
+    """A copy of a whole processed table, read from disk once per process while it is unchanged.
+
+    ``prepare`` replaces a table by renaming a new file over it, which changes its
+    modification time (and usually size), so a rebuilt table is read afresh.
+    """
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, f"{reader.__module__}.{reader.__qualname__}")
+    with _READ_LOCK:
+        frame = _READ.get(key)
+    if frame is None:
+        frame = reader(path)
+        with _READ_LOCK:
+            for old in [k for k in _READ if k[0] == key[0] and k[3] == key[3]]:
+                del _READ[old]  # an older version of the same file
+            _READ[key] = frame
+    return frame.copy()
+
+
+def _residents(path: Path) -> pd.Series:
+    """:meth:`Dataset.residents` from the population table at ``path``."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["area_code", "sex", "population"])
+    if pc.any(pc.equal(table.column("sex"), "Persons")).as_py():
+        table = table.filter(pc.equal(table.column("sex"), "Persons"))
+    table = table.filter(pc.is_valid(table.column("area_code")))
+    summed = table.group_by("area_code").aggregate([("population", "sum")]).sort_by("area_code")
+    index = pd.Index(summed.column("area_code").to_pandas(), dtype="string", name="area_code")
+    values = pc.fill_null(summed.column("population_sum"), 0.0).to_numpy()  # as pandas sums: 0 when all missing
+    return pd.Series(values, index=index, name="population")
+
+
+def _code_ranges(codes: set[str], column: str, most: int = 16) -> pads.Expression:
+    """``column`` within a few ranges covering ``codes``: what row-group statistics can skip by.
+
+    ``prepare`` writes police and population tables sorted by LSOA; an area's codes are mostly one or
+    a few runs (ONS numbers LSOAs by local authority; newer codes sit apart), so
+    splitting the sorted codes at their ``most - 1`` widest numeric gaps gives ranges
+    that hold few other areas' LSOAs. ``isin`` keeps the exact set; this only prunes.
+    """
+    ordered = sorted(codes, key=lambda c: (c[:3], int(c[3:]) if c[3:].isdigit() else -1, c))
+    if not ordered:
+        return pads.field(column).isin([])
+    numbers = [int(c[3:]) if c[3:].isdigit() else -1 for c in ordered]
+    gaps = [(numbers[i + 1] - numbers[i] if ordered[i][:3] == ordered[i + 1][:3] and numbers[i] >= 0
+             else float("inf"), i) for i in range(len(ordered) - 1)]
+    cuts = sorted(i for gap, i in sorted(gaps, reverse=True)[: most - 1] if gap > 1)
+    expression, start = None, 0
+    for end in [*cuts, len(ordered) - 1]:
+        run = ordered[start:end + 1]
+        part = (pads.field(column) >= min(run)) & (pads.field(column) <= max(run))
+        expression = part if expression is None else expression | part
+        start = end + 1
+    return expression
 
 
 def _and(left: pads.Expression | None, right: pads.Expression) -> pads.Expression:

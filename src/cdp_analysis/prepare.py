@@ -19,6 +19,18 @@ place with :func:`os.replace`, stale outputs removed, and the manifest replaced.
 A run that fails leaves the processed folder as it was. A lock file serialises
 concurrent runs on one folder.
 
+*Nearly free when nothing changed.* After a complete run the manifest also keeps
+a fingerprint of the source tree (every file's relative path, size and
+``st_mtime_ns``, hidden files too; the source folder's path; the package's files,
+version, step versions and reader registry) and what a run with nothing to do
+would report. A later call whose fingerprint is the same, and whose outputs all
+exist, returns that report (``PrepareReport.fast``) without classifying, hashing
+or even taking the lock: the manifest is replaced atomically and only after every
+output is in place, so it is never read half-written or ahead of its tables. Any
+difference, an output gone or ``force=True`` takes the full path, which stays the
+authority. Unreadable and unrecognised files are repeated from the manifest on
+the fast path, so they are reported on every call, as before.
+
 *Fast.* Police months are parsed with pyarrow and written as dictionary-encoded
 Parquet, several months at once in threads; at most a few months are in memory.
 """
@@ -32,6 +44,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import sys
 import threading
 import time
@@ -48,7 +61,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from cdp_analysis import vintages
+from cdp_analysis import __version__, vintages
 from cdp_analysis.errors import DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
@@ -62,9 +75,9 @@ _MANIFEST_FORMAT = 1
 #: Processed sources, in build order; the number is the version of the step
 #: (bump it when the step's output changes for the same input).
 SOURCES: dict[str, int] = {
-    "boundaries": 2, "lookup": 1, "indicators": 1, "population": 2, "imd": 2,
-    "census": 1, "local": 1, "street_crime": 2, "stop_search": 1, "outcomes": 2,
-    "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 1,
+    "boundaries": 2, "lookup": 1, "indicators": 1, "population": 3, "imd": 2,
+    "census": 1, "local": 1, "street_crime": 3, "stop_search": 1, "outcomes": 3,
+    "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
     "police_counts": 1,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
@@ -102,9 +115,15 @@ _SIDECARS = {
 _GEO_LEVELS = ("lsoa", "ward", "lad")
 _IMD_COLUMNS = ("lsoa_code", "imd_score", "imd_rank", "imd_decile")
 _ROW_GROUP_ROWS = 128 * 1024
+_LSOA_ROW_GROUP_ROWS = 16 * 1024  # police tables sorted by LSOA: ~30 groups a national month
+_NDTMS_ROW_GROUP_ROWS = 16 * 1024  # a national NDTMS table: ~1,000 groups, one or two measures each
 _NOT_REPEATED = {"crime_id", "context", "longitude", "latitude", "datetime"}
 _LOCK_NAME = ".prepare.lock"
 _STAGING_PREFIX = ".staging-"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_FAST_KEY = "fast"  # manifest entry: source-tree fingerprint and the report of a run with nothing to do
+_NOOP_FIELDS = ("skipped", "unavailable", "warnings", "unreadable", "unrecognised", "kept", "missing_months")
+_fast_memo: dict[str, tuple[tuple[int, int, int], dict]] = {}  # manifest path -> (its stat, parsed)
 
 
 @dataclass
@@ -114,7 +133,9 @@ class PrepareReport:
     ``processed`` and ``skipped`` name sources (``street_crime``, ``indicators`` …);
     a source is processed when at least one of its units (a police month, a local
     return) was rebuilt. ``units`` lists the rebuilt units by source, ``rows`` the
-    rows written this run by source.
+    rows written this run by source. ``fast`` is true when no file of the source
+    folder (nor the package) changed since the last complete run, so nothing was
+    planned or hashed and the rest repeats what that run left to report.
     """
 
     source_dir: Path
@@ -132,6 +153,7 @@ class PrepareReport:
     unreadable: dict[str, str] = field(default_factory=dict)
     unrecognised: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    fast: bool = False
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -145,6 +167,8 @@ class PrepareReport:
     def summary(self) -> str:
         """A few plain lines for a log or a terminal."""
         lines = [f"prepare {self.source_dir} -> {self.processed_dir} in {self.seconds:.1f} s"]
+        if self.fast:
+            lines.append("  nothing to do: no source file changed (size, time) since the last run")
         for name in self.processed:
             lines.append(f"  processed {name}: {len(self.units.get(name, []))} part(s), "
                          f"{self.rows.get(name, 0):,} rows")
@@ -295,6 +319,9 @@ def prepare(
     if target == source or source in target.parents:
         raise ValueError(f"processed_dir must lie outside the source folder: {target}")
     report = PrepareReport(source_dir=source, processed_dir=target)
+    # Lock-free: the manifest is replaced atomically, after the outputs it lists.
+    if not force and _take_fast_path(target, report, _source_fingerprint(source)):
+        return _finish(report, started)
     created = not target.exists()
     try:
         with _locked(target):
@@ -306,6 +333,10 @@ def prepare(
             with contextlib.suppress(OSError):
                 target.rmdir()
         raise
+    return _finish(report, started)
+
+
+def _finish(report: PrepareReport, started: float) -> PrepareReport:
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
@@ -313,6 +344,10 @@ def prepare(
 
 def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, force: bool,
          workers: int | None) -> None:
+    tree = _source_fingerprint(source)  # before planning: a change during the run is seen next time
+    # again under the lock: another process may have just prepared the same tree
+    if not force and _take_fast_path(target, report, tree):
+        return
     old = _read_manifest(target)
     # Fingerprints hold relative paths and content hashes only, so a moved source
     # folder with the same files rebuilds nothing.
@@ -348,11 +383,139 @@ def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, f
         "inputs": _input_records(plan, new_units, old_inputs),
         "units": new_units,
     }
-    if new_manifest != old:
-        _write_json(target / MANIFEST_NAME, new_manifest)
     _fill_report(report, plan, built, dirty, gone, new_units)
     report.kept = kept
     report.vintages = _vintage_reports(new_units)
+    new_manifest[_FAST_KEY] = {"fingerprint": tree, "report": _noop_record(report)}
+    if new_manifest != old:
+        _write_json(target / MANIFEST_NAME, new_manifest)
+
+
+# --------------------------------------------------------------------------- fast path
+def _take_fast_path(target: Path, report: PrepareReport, fingerprint: str) -> bool:
+    """Fill ``report`` from the manifest if nothing changed since its run; False otherwise."""
+    manifest = _manifest_memo(target)
+    record = manifest.get(_FAST_KEY)
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return False
+    units: dict[str, dict] = manifest.get("units", {})
+    root = str(target)
+    outputs = (os.path.join(root, out) for unit in units.values() for out in unit.get("outputs", []))
+    if not all(map(os.path.isfile, outputs)):
+        return False
+    saved = record.get("report")
+    if not isinstance(saved, dict) or any(name not in saved for name in _NOOP_FIELDS):
+        return False
+    saved = json.loads(json.dumps(saved))  # a copy: the memo is shared
+    for name in _NOOP_FIELDS:
+        setattr(report, name, saved[name])
+    report.vintages = _vintage_reports(units)
+    report.fast = True
+    for message in report.warnings:
+        log.warning("%s", message)
+    return True
+
+
+def _noop_record(report: PrepareReport) -> dict[str, Any]:
+    """What a run with nothing to do would report after ``report``'s run (kept in the manifest)."""
+    done = set(report.processed) | set(report.skipped)
+    record: dict[str, Any] = {name: getattr(report, name) for name in _NOOP_FIELDS}
+    record["skipped"] = [s for s in SOURCES if s in done]
+    return json.loads(json.dumps(record))  # a copy, as it will read back
+
+
+def _manifest_memo(target: Path) -> dict:
+    """The manifest of ``target``, parsed once per version of the file in this process."""
+    path = target / MANIFEST_NAME
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {}
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    held = _fast_memo.get(str(path))
+    if held is None or held[0] != key:
+        held = (key, _read_manifest(target))
+        _fast_memo[str(path)] = held
+    return held[1]
+
+
+def _source_fingerprint(source: Path) -> str:
+    """Hash of everything that decides what :func:`prepare` does with ``source``.
+
+    Every file under ``source`` (relative path, size, ``st_mtime_ns``; hidden files
+    too, links followed once), the source path, and the code: the package's files
+    and version, the step versions, the reader registry and any reader replaced in
+    this process.
+    """
+    payload = [
+        str(source), _scan_tree(str(source)),
+        __version__, _MANIFEST_FORMAT, SOURCES, _READERS, _CLASSIFIED,
+        _scan_tree(_PACKAGE_DIR, skip_dirs=frozenset({"__pycache__"})), _replaced_readers(),
+    ]
+    return hashlib.sha1(json.dumps(payload).encode()).hexdigest()
+
+
+def _scan_tree(root: str, skip_dirs: frozenset[str] = frozenset()) -> list[tuple[str, int, int]]:
+    """``(relative path, size, mtime_ns)`` of every file under ``root``, sorted.
+
+    One :func:`os.scandir` per folder; symbolic links are followed, each folder
+    once; a broken link has size and time -1, an unreadable folder -2.
+    """
+    found: list[tuple[str, int, int]] = []
+    seen = {(st.st_dev, st.st_ino) for st in [os.stat(root)]}
+    pending = [(root, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:  # an unreadable folder (the full path skips it too)
+            found.append((prefix, -2, -2))
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                st = entry.stat()
+            except OSError:
+                found.append((rel, -1, -1))
+                continue
+            if not stat.S_ISDIR(st.st_mode):
+                found.append((rel, st.st_size, st.st_mtime_ns))
+            elif entry.name not in skip_dirs and (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                pending.append((entry.path, rel + "/"))
+    found.sort()
+    return found
+
+
+def _replaced_readers() -> list[list[Any]]:
+    """Reader modules or functions in this process that do not come from the package's files.
+
+    Empty in normal use (a module not imported yet will be imported from the
+    files :func:`_source_fingerprint` already covers); a stand-in module or
+    function (a test, a notebook) changes the fingerprint.
+    """
+    def foreign(path: object) -> bool:
+        return not (isinstance(path, str) and os.path.abspath(path).startswith(_PACKAGE_DIR + os.sep))
+
+    found: list[list[Any]] = []
+    if getattr(_module, "__module__", None) != __name__:
+        found.append(["_module", repr(_module)])
+    wanted: dict[str, set[str]] = {}
+    for module_name, classifier, functions in _READERS.values():
+        wanted.setdefault(module_name, set()).update(f for f in (classifier, *functions) if f)
+    wanted["lookups"].add("lookup_from_boundaries")
+    for module_name, names in sorted(wanted.items()):
+        module = sys.modules.get(f"cdp_analysis.sources.{module_name}")
+        if module is None:
+            continue
+        if foreign(getattr(module, "__file__", None)):
+            found.append([module_name, repr(getattr(module, "__file__", None))])
+        for name in sorted(names):
+            code = getattr(getattr(module, name, None), "__code__", None)
+            if code is not None and foreign(code.co_filename):
+                found.append([module_name, name, code.co_filename, code.co_firstlineno])
+    return found
 
 
 def _vintage_reports(units: dict[str, dict]) -> dict[str, vintages.ReconcileReport]:
@@ -739,8 +902,13 @@ def _write_police(table: pa.Table, path: Path) -> None:
     # Parquet dictionary pages only where values repeat: unique Crime IDs, free text and
     # coordinates would only fill a dictionary and fall back to plain pages.
     repeated = [c for c in table.column_names if c not in _NOT_REPEATED]
-    pq.write_table(table, path, compression="zstd", use_dictionary=repeated,
-                   row_group_size=_ROW_GROUP_ROWS)
+    rows = _ROW_GROUP_ROWS
+    if "lsoa_code" in table.column_names:
+        # sorted by LSOA (stable: a file's order within an LSOA) in small row groups, an area's
+        # read skips the row groups of other areas by their statistics (Dataset.street_crime)
+        table = table.sort_by([("lsoa_code", "ascending")])
+        rows = _LSOA_ROW_GROUP_ROWS
+    pq.write_table(table, path, compression="zstd", use_dictionary=repeated, row_group_size=rows)
 
 
 class _LazyMonths(Mapping):
@@ -908,7 +1076,13 @@ def _table_builder(source: str, paths: list[Path]) -> Callable[[_Stage], _Built]
             frame, report = vintages.reconcile_population(frame, lookup, changes)
         elif lookup is not None and source == "imd":
             frame, report = vintages.reconcile_imd(frame, lookup, changes)
-        _write_frame(frame, stage.path(out))
+        if source == "ndtms":
+            _write_ndtms(frame, stage.path(out))
+        elif source == "population":  # sorted by area: an area's rows are read alone (Dataset.population)
+            _write_frame(frame.sort_values("area_code", kind="stable", ignore_index=True), stage.path(out),
+                         row_group_size=_LSOA_ROW_GROUP_ROWS * 4)
+        else:
+            _write_frame(frame, stage.path(out))
         return _Built([out], len(frame), vintages=report)
 
     return build
@@ -924,10 +1098,27 @@ def _local_builder(path: Path) -> Callable[[_Stage], _Built]:
     return build
 
 
-def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+def _write_frame(frame: pd.DataFrame, path: Path, row_group_size: int | None = None) -> None:
     frame = frame.copy()
     frame.attrs = {}  # attrs may hold objects Parquet metadata cannot store
-    frame.to_parquet(path, index=False, compression="zstd")
+    frame.to_parquet(path, index=False, compression="zstd", row_group_size=row_group_size)
+
+
+def _write_ndtms(frame: pd.DataFrame, path: Path) -> None:
+    """The NDTMS table sorted by :data:`~cdp_analysis.sources.ndtms.NDTMS_SORT` in small row groups.
+
+    A national export is millions of rows; sorted, each row group holds one or a
+    few measures, breakdowns, sexes and ages, and a chapter's filtered read
+    (:meth:`cdp_analysis.dataset.Dataset.ndtms`) skips every other group by its
+    statistics.
+    """
+    from cdp_analysis.sources.ndtms import NDTMS_SORT
+
+    frame = frame.copy()
+    frame.attrs = {}
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.sort_by([(c, "ascending") for c in NDTMS_SORT])
+    pq.write_table(table, path, compression="zstd", row_group_size=_NDTMS_ROW_GROUP_ROWS)
 
 
 def _build_all(units: list[_Unit], stage: _Stage, *, progress: bool, workers: int | None

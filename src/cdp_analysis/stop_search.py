@@ -234,6 +234,10 @@ def locate_in_area(
     if len(rows) and len(polygons):
         to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)  # one per call: thread-safe
         x, y = to_bng.transform(lon[rows], lat[rows])
+        # a force's searches across many areas: only points inside the polygons' bounds can match
+        xmin, ymin, xmax, ymax = polygons.total_bounds
+        near = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+        rows, x, y = rows[near], x[near], y[near]
         point_at, polygon_at = polygons.sindex.query(shapely.points(x, y), predicate="intersects")
         order = np.lexsort((polygon_at, point_at))  # per point, the first polygon
         point_at, polygon_at = point_at[order], polygon_at[order]
@@ -242,7 +246,7 @@ def locate_in_area(
     out = frame.copy()
     out["area_code"] = pd.array(codes, dtype="string")
     located = int(out["area_code"].notna().sum())
-    return _with_attrs(out, frame, unlocated=int((~has_point).sum()), outside_area=int(len(rows) - located))
+    return _with_attrs(out, frame, unlocated=int((~has_point).sum()), outside_area=int(has_point.sum() - located))
 
 
 # --------------------------------------------------------------------------- counting

@@ -368,3 +368,44 @@ def test_prepare_writes_the_ndtms_table_and_dataset_reads_it(require_shared, tmp
     prepare(empty, tmp_path / "none", progress=False)
     with pytest.raises(MissingDataError, match="ndtms"):
         Dataset(tmp_path / "none").ndtms()
+
+
+def test_filtered_reads_equal_filtering_the_whole_table(require_shared, tmp_path):
+    """Filters go into the scan of a table written sorted: same rows as filtering every row read."""
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from cdp_analysis.dataset import Dataset
+    from cdp_analysis.prepare import prepare
+
+    source = require_shared("data/real/ndtms")
+    prepare(source, tmp_path / "processed", progress=False)
+    data = Dataset(tmp_path / "processed")
+    whole = data.ndtms()
+    keys = list(ndtms.NDTMS_SORT)
+    assert whole[keys].astype(str).apply(tuple, axis=1).is_monotonic_increasing  # written sorted
+    metadata = pq.ParquetFile(tmp_path / "processed" / "ndtms.parquet").metadata
+    assert metadata.num_row_groups > 1 or metadata.num_rows <= 16 * 1024
+    for filters in ({"measure": "exits", "sex": "total"},
+                    {"measure": ["in_treatment", "new_presentations"], "area_code": "E09000003"},
+                    {"category": "successful completion", "period": "2021/22"}):
+        mask = np.ones(len(whole), dtype=bool)
+        for column, values in filters.items():
+            mask &= whole[column].isin([values] if isinstance(values, str) else values).to_numpy(dtype=bool)
+        expected = whole[mask].reset_index(drop=True)
+        got = data.ndtms(**filters)
+        assert len(got) > 0
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
+    codes = set()
+    for path in sorted(source.glob("*.csv")):  # every GSS code of the raw exports, read with csv
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                code = row.get("Area_Code_GSS") or row.get("AreaCode") or ""
+                if code.startswith("E") and len(code) == 9:
+                    codes.add(code)
+    held = data.ndtms_areas()
+    assert held == set(whole["area_code"].dropna())
+    assert codes and codes <= held
+    with pytest.raises(ValueError, match="unknown ndtms column"):
+        data.ndtms(measures="exits")

@@ -115,9 +115,9 @@ class DemandChapter:
         self.hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
 
     # data -------------------------------------------------------------------
-    def _table(self, name: str) -> pd.DataFrame | None:
+    def _table(self, name: str, **filters: str | tuple[str, ...]) -> pd.DataFrame | None:
         try:
-            return getattr(self.ctx.dataset, name)()
+            return getattr(self.ctx.dataset, name)(**filters)
         except MissingDataError:
             return None
 
@@ -313,7 +313,8 @@ class DemandChapter:
         treatment; assessments) and are set side by side, never divided.
         """
         title = "Parents in treatment against estimated need"
-        ndtms = self._table("ndtms")
+        ndtms = self._table("ndtms", measure=("in_treatment", "children_of_clients"), sex="total",
+                            age_group="total", substance_group="total")
         if ndtms is None:
             return self._lacks(title, "the NDTMS ViewIt export (adults in treatment by parental status)", "parents")
         rows = self._parent_rows(ndtms)
@@ -740,8 +741,7 @@ class DemandChapter:
                         f"(cdp fetch --area {self.area.code}).")
         else:
             rows.append(found)
-        ndtms = self._table("ndtms")
-        alcohol = None if ndtms is None else ndtms[ndtms["measure"] == "alcohol_dependent_adults"]
+        alcohol = self._table("ndtms", measure="alcohol_dependent_adults")
         found = None if alcohol is None else self._estimate_rows(
             alcohol, "Alcohol-dependent adults", "OHID estimates of alcohol-dependent adults (NDTMS)")
         if found is None:
@@ -775,8 +775,7 @@ class DemandChapter:
 
     def _population_by_age(self) -> pd.DataFrame:
         lsoas = self.ctx.lsoas(self.area.code)
-        population = self.ctx.dataset.population()
-        rows = population[population["area_code"].isin(lsoas) & population["sex"].isin(["Male", "Female"])]
+        rows = self.ctx.dataset.population(area_codes=lsoas, sexes=["Male", "Female"])
         if rows.empty:
             raise MissingDataError(f"no population by sex and age for {self.area.name}")
         rows = rows.assign(area_code=self.area.code, area_name=self.area.name)

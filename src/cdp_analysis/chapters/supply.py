@@ -46,9 +46,9 @@ class SupplyChapter:
     every force that polices the area (:func:`cdp_analysis.coverage.police_months`).
     Crimes another force recorded over its border in other months are not
     counted. A comparator is shown only when the data covers it for the same
-    months: from its LSOAs when the lookup holds all of it, else from the
-    national aggregate (``police_counts``, every force's files summed by local
-    authority) with residents from the population table's area-level rows. The
+    months: from the national aggregate (``police_counts``, every force's files
+    summed by local authority) with residents from the population table's
+    area-level rows, else from its LSOAs when the lookup holds all of it. The
     headline notes which comparators are not shown and why. With no month
     covered, every section says what to download.
     """
@@ -62,15 +62,18 @@ class SupplyChapter:
         held = ctx.dataset.police_forces("street_crime") if "street_crime" in ctx.dataset.available() else {}
         own = police_months(held, ctx.forces(self.area.code))
         self.covered_months = own
-        by_lsoa = [c for c in ctx.areas_shown()[1:]
-                   if own and set(own) <= set(police_months(held, ctx.forces(c.code)))]
         #: Comparators summed from the national aggregate: code → ``month, crime_type, count``.
         self.national: dict[str, pd.DataFrame] = {}
         self._national_population: dict[str, float] = {}
+        self._residents_by_lsoa: set[str] = set()
         #: Comparators not shown: name → why.
         self.not_shown: dict[str, str] = {}
-        if own:
-            self._add_national([c for c in ctx.comparators if c not in by_lsoa], own)
+        if own:  # the aggregate first: a region's crimes are a few rows there, millions of rows by LSOA
+            self._add_national(list(ctx.comparators), own)
+        by_lsoa = [c for c in ctx.areas_shown()[1:] if c.code not in self.national
+                   and own and set(own) <= set(police_months(held, ctx.forces(c.code)))]
+        for comparator in by_lsoa:
+            self.not_shown.pop(comparator.name, None)
         self.shown = [self.area] + [c for c in ctx.comparators if c in by_lsoa or c.code in self.national]
         self.lsoas = {a.code: ctx.lsoas(a.code) for a in [self.area, *by_lsoa]}
         self.coverage = self._police_coverage(held, own)
@@ -101,12 +104,25 @@ class SupplyChapter:
             if frame is None:
                 self.not_shown[comparator.name] = _NO_FILES
                 continue
-            residents = self.ctx.area_population(comparator.code)
+            residents = self._comparator_residents(comparator.code)
             if residents is None or not residents > 0:
                 self.not_shown[comparator.name] = _NO_RESIDENTS
                 continue
             self.national[comparator.code] = frame
             self._national_population[comparator.code] = residents
+
+    def _comparator_residents(self, code: str) -> float | None:
+        """A comparator's residents: from its LSOAs when the lookup holds all of it (as the area's own), else
+        from the population table's area-level rows."""
+        if self.ctx.covers(code):
+            try:
+                residents = self.ctx.population(code)
+            except MissingDataError:
+                residents = None
+            if residents is not None and residents > 0:
+                self._residents_by_lsoa.add(code)
+                return residents
+        return self.ctx.area_population(code)
 
     # coverage -----------------------------------------------------------------
     def _police_coverage(self, held: dict[str, set[str]], own: list[str]) -> Coverage:
@@ -347,11 +363,14 @@ class SupplyChapter:
     def _comparator_notes(self) -> list[KeyMessage]:
         """Non-key notes: which comparators come from the national aggregate, and which are not shown, and why."""
         notes = []
-        if self.national:
-            names = narrative.join_words([a.name for a in self.shown if a.code in self.national])
-            notes.append(KeyMessage(
-                f"{names}: crimes summed over every force's police.uk files (the national aggregate), residents "
-                "from the population table's area-level estimates.", key=False))
+        for by_lsoa, residents in ((False, "the population table's area-level estimates"),
+                                   (True, "the small-area estimates of all its LSOAs")):
+            names = narrative.join_words([a.name for a in self.shown if a.code in self.national
+                                          and (a.code in self._residents_by_lsoa) == by_lsoa])
+            if names:
+                notes.append(KeyMessage(
+                    f"{names}: crimes summed over every force's police.uk files (the national aggregate), "
+                    f"residents from {residents}.", key=False))
         for reason in dict.fromkeys(self.not_shown.values()):
             names = narrative.join_words([n for n, r in self.not_shown.items() if r == reason])
             count = sum(r == reason for r in self.not_shown.values())
@@ -866,8 +885,7 @@ class SupplyChapter:
                                    f"{names or 'the force that polices the area'}, so "
                                    f"searches in {self.area.name} are not shown ({hint}).", "stop_search")
         covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in own]))
-        searches = self.ctx.dataset.stop_search()
-        searches = searches[pd.to_datetime(searches["month"]).isin(covered)]
+        searches = self.ctx.dataset.stop_search(months=own)  # every force: searches located in the area count
         lads = self.ctx.dataset.boundaries("lad")
         lads = lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
         located = stop_search.locate_in_area(searches, lads)

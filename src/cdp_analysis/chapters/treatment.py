@@ -122,27 +122,24 @@ class TreatmentChapter:
         self.synthetic = ctx.synthetic
         self.policy = get_policy(ctx.config.disclosure_policy)
         self.hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
+        self._rows: dict[tuple[str, str, str, str], pd.DataFrame] = {}
 
     # data -------------------------------------------------------------------
-    @cached_property
-    def _adults(self) -> pd.DataFrame:
-        """Adult NDTMS rows for all sexes and ages (local authorities and England)."""
+    def _ndtms(self, columns: list[str] | None = None, **filters: str | list[str] | None) -> pd.DataFrame:
+        """NDTMS rows the filters keep, read from the table (the reader's columns, empty, when none is held)."""
         try:
-            table = self.ctx.dataset.ndtms()
+            return self.ctx.dataset.ndtms(columns, **filters)
         except MissingDataError:
-            return pd.DataFrame(columns=list(NDTMS_COLUMNS))  # the reader's own columns: every filter works
-        return table
-
-    @cached_property
-    def ndtms(self) -> pd.DataFrame:
-        """Adult NDTMS rows of local authorities (all sexes and ages); empty when none are held."""
-        table = self._adults
-        return table[(table["area_code"] != ENGLAND) & (table["sex"] == "total") & (table["age_group"] == "total")]
+            empty = pd.DataFrame(columns=list(NDTMS_COLUMNS))  # the reader's own columns: every filter works
+            return empty if columns is None else empty[list(columns)]
 
     @cached_property
     def members(self) -> list[str]:
         """The local authorities whose NDTMS rows make up the area (itself, or a partnership's members)."""
-        held = set(self.ndtms["area_code"].dropna())
+        try:
+            held = self.ctx.dataset.ndtms_areas(sex="total", age_group="total") - {ENGLAND}
+        except MissingDataError:
+            held = set()
         if self.area.code in held:
             return [self.area.code]
         members = list(self.area.members)
@@ -157,9 +154,15 @@ class TreatmentChapter:
         measure, and all local authorities in the export pooled where the export holds
         authorities besides the area's own.
         """
+        args = (measure, breakdown, sex, age_group)
+        if args not in self._rows:
+            self._rows[args] = self._read_rows(*args)
+        return self._rows[args].copy()
+
+    def _read_rows(self, measure: str, breakdown: str, sex: str, age_group: str) -> pd.DataFrame:
         keys = ["period", "period_start", "substance_group", "category"]
-        data = self._adults[(self._adults["measure"] == measure) & (self._adults["breakdown"] == breakdown)
-                            & (self._adults["sex"] == sex) & (self._adults["age_group"] == age_group)]
+        data = self._ndtms(["area_code", *keys, "count", "denominator"], measure=measure, breakdown=breakdown,
+                           sex=sex, age_group=age_group)
         data = data.astype({"count": float, "denominator": float})
         england = data[data["area_code"] == ENGLAND].dropna(subset=["count"]).drop_duplicates(keys)
         data = data[data["area_code"] != ENGLAND]
@@ -602,8 +605,11 @@ class TreatmentChapter:
 
     def _funnel(self) -> charts.Chart | None:
         """All local authorities' successful completion rate (all substances) on a funnel plot."""
-        exits = self.ndtms[(self.ndtms["measure"] == "exits") & (self.ndtms["category"] == "successful completion")
-                           & (self.ndtms["substance_group"] == "total") & (self.ndtms["period"] == self.latest_period)]
+        if self.latest_period is None:
+            return None
+        exits = self._ndtms(measure="exits", category="successful completion",
+                            substance_group="total", period=self.latest_period, sex="total", age_group="total")
+        exits = exits[exits["area_code"] != ENGLAND]
         exits = exits.dropna(subset=["count", "denominator"]).astype({"count": float, "denominator": float})
         names = exits.groupby("area_code")["area_name"].first()
         points = exits.groupby("area_code", as_index=False)[["count", "denominator"]].sum()

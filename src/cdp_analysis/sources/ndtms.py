@@ -73,6 +73,7 @@ from cdp_analysis.sources._common import csv_header, csv_records, decode_bytes, 
 
 __all__ = [
     "NDTMS_COLUMNS",
+    "NDTMS_SORT",
     "SUBSTANCE_GROUPS",
     "MEASURES",
     "LAYOUTS",
@@ -106,6 +107,10 @@ NDTMS_COLUMNS: dict[str, str] = {
     "source": "string",
     "source_column": "string",
 }
+#: The order the processed table is written in (``cdp prepare``): its row groups then
+#: hold few measures, breakdowns, sexes and ages each, so a filtered read
+#: (:meth:`cdp_analysis.dataset.Dataset.ndtms`) skips the others.
+NDTMS_SORT: tuple[str, ...] = ("measure", "breakdown", "sex", "age_group", "substance_group", "area_code", "period")
 #: Substance groups after normalisation ("total" = all four; "alcohol" only for dependence estimates).
 SUBSTANCE_GROUPS: tuple[str, ...] = ("total", *_GROUPS)
 #: Measures and what ``count`` counts; ``denominator`` (when filled) is named after the arrow.
