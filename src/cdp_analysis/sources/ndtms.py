@@ -689,7 +689,7 @@ def _age_groups(raw: _Raw, column: str) -> pd.Series:
 
 
 def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFrame, list[dict]]:
-    """The tidy frame (:data:`NDTMS_COLUMNS`, typed) of a ViewIt or adult-table file, and its unresolved names."""
+    """The typed tidy frame (:data:`NDTMS_COLUMNS`) of a ViewIt or adult-table file; unresolved names."""
     cell, unresolved = _cells(raw, resolve, on_unknown)
     describe = _adult_column if raw.layout == "adult_table" else _la_column
     columns = raw.header[len(_KEYS[raw.layout]):]
@@ -705,19 +705,27 @@ def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFr
     shown = ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0)
     with np.errstate(invalid="ignore"):
         value = np.where(shown, 100 * count / np.where(shown, denominator, 1), np.nan)
-    # every string column is taken from a few shared values: no per-row objects, no validation pass
-    at = np.tile(np.arange(n, dtype=np.intp), m)
-    tidy = {name: cell[name].array.take(at) for name in cell}
-    at = np.repeat(np.arange(m, dtype=np.intp), n)
     per_column = {"measure": [c.measure for c in meanings], "breakdown": [c.breakdown for c in meanings],
                   "category": [c.category for c in meanings], "source_column": columns,
                   "source": [LAYOUTS[raw.layout]] * m}
-    tidy |= {name: _strings(values).take(at) for name, values in per_column.items()}
-    del at
+    tidy = _long_strings(cell, per_column)
     tidy |= {"count": _floats(count), "denominator": _floats(denominator), "value": _floats(value),
              "lower_ci": _missing_floats(n * m), "upper_ci": _missing_floats(n * m),
              "unit": _labels(shown, ["", "%"]), "note": _labels(reason, list(_REASONS))}
     return pd.DataFrame({name: tidy[name] for name in NDTMS_COLUMNS}, copy=False), unresolved
+
+
+def _long_strings(cell: pd.DataFrame, per_column: dict[str, list[str]],
+                  ) -> dict[str, pd.api.extensions.ExtensionArray]:
+    """The ``cell`` columns repeated for every count column, and the per-column values for every row.
+
+    Taken from the few values there are: no per-row objects, no validation pass.
+    """
+    n, m = len(cell), len(next(iter(per_column.values())))
+    at = np.tile(np.arange(n, dtype=np.intp), m)
+    tidy = {name: cell[name].array.take(at) for name in cell}
+    at = np.repeat(np.arange(m, dtype=np.intp), n)
+    return tidy | {name: _strings(values).take(at) for name, values in per_column.items()}
 
 
 def _cells(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFrame, list[dict]]:
@@ -808,7 +816,7 @@ def _first_row_of_cell(cell: pd.DataFrame) -> np.ndarray:
                        dtype=np.intp, count=len(cell))
 
 
-def _strings(values: list) -> pd.arrays.StringArray:
+def _strings(values: list | np.ndarray) -> pd.arrays.StringArray:
     return pd.arrays.StringArray(np.asarray(values, dtype=object))
 
 
