@@ -123,6 +123,71 @@ def test_is_ndtms(require_shared, tmp_path):
     assert not ndtms.is_ndtms(tmp_path / "absent.csv")
 
 
+def _base_of(column: str) -> str | None:
+    """The headline column a ViewIt LA count is a share of, by the published naming rules."""
+    headlines = {"intreatment_allintx", "newpresentation_newtx", "scnr_intreatment_allintx"}
+    if column in headlines or column.startswith(("interventions_", "safeguarding_num_of_children_")):
+        return None
+    if column in ("scnr_completion_allintx", "scnr_scrn_allintx"):
+        return "scnr_intreatment_allintx"
+    if column == "scnr_representation_allintx":
+        return "scnr_completion_allintx"
+    if column.startswith("exits_") or column.endswith("_exits_allintx"):
+        return "intreatment_allintx"
+    return "newpresentation_newtx" if column.endswith("_newtx") else "intreatment_allintx"
+
+
+def test_every_cell_of_the_la_export_against_the_csv_module(las_path, las):
+    """The whole long frame, row by row: file row r, count column j is tidy row j * n + r."""
+    with las_path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    columns, n = header[5:], len(rows)
+    # each row is its own cell (Total/TOTAL aside), so a share's base is on the same row
+    cells = {(r[0], r[1], r[2].lower(), r[3].lower(), r[4]) for r in rows}
+    assert len(cells) == n and len(las) == n * len(columns)
+
+    def number(text: str) -> float:
+        return np.nan if text == "NULL" else float(text)
+
+    count, denominator, note = [], [], []
+    for j, column in enumerate(columns):
+        base = _base_of(column)
+        for r in rows:
+            count.append(number(r[j + 5]))
+            denominator.append(np.nan if base is None else number(r[header.index(base)]))
+            note.append(ndtms.NULL_NOTE if r[j + 5] == "NULL" else None)
+    count, denominator = np.array(count), np.array(denominator)
+    shown = ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0)
+    value = np.where(shown, 100 * count / np.where(shown, denominator, 1), np.nan)
+
+    np.testing.assert_array_equal(las["count"].to_numpy(dtype=float, na_value=np.nan), count)
+    np.testing.assert_array_equal(las["denominator"].to_numpy(dtype=float, na_value=np.nan), denominator)
+    np.testing.assert_allclose(las["value"].to_numpy(dtype=float, na_value=np.nan), value, rtol=1e-12)
+    assert las["unit"].tolist() == ["%" if s else "" for s in shown]
+    assert las["note"].fillna("").tolist() == [v or "" for v in note]
+    assert las["source_column"].tolist() == [c for c in columns for _ in rows]
+    assert las["period"].tolist() == [r[0] for r in rows] * len(columns)
+    assert las["area_name"].tolist() == [r[1] for r in rows] * len(columns)
+    assert las["period_start"].tolist() == [int(r[0][:4]) for r in rows] * len(columns)
+    assert las["lower_ci"].isna().all() and las["upper_ci"].isna().all()
+    assert set(las["source"]) == {ndtms.LAYOUTS["viewit_la"]}
+
+
+def test_quoted_crlf_copy_reads_like_the_plain_file(las_path, tmp_path):
+    """A file with quotes goes through the csv module, a plain one is split in bulk: same frame."""
+    with las_path.open(encoding="utf-8", newline="") as handle:
+        head = list(csv.reader(handle))[:40]
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    with plain.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(head)
+    with quoted.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(head)
+    assert b'"' not in plain.read_bytes() and b'"Barnet"' in quoted.read_bytes()
+    expected, got = ndtms.read_ndtms(plain), ndtms.read_ndtms(quoted)
+    assert len(expected) == 39 * (len(head[0]) - 5)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
 # -- names -----------------------------------------------------------------------------------------
 
 
@@ -190,6 +255,26 @@ def test_bad_values_name_line_and_column(tmp_path):
         ndtms.read_ndtms(path)
     with pytest.raises(ValueError):
         ndtms.read_ndtms(path, on_unknown="ignore")  # type: ignore[arg-type]
+
+
+def test_counts_in_other_spellings_are_read_cell_by_cell(tmp_path):
+    path = _write(tmp_path, _LA_HEADER + "2022/23,Barnet,Total,Total,Total, 100 ,null\n"
+                                         "2022/23,Barnet,M,Total,Total,0040,Na\n"
+                                         "2022/23,Barnet,F,Total,Total,,7.5\n")
+    frame = ndtms.read_ndtms(path)
+    heads = frame[frame["source_column"].eq("intreatment_allintx")]
+    assert heads["count"].tolist()[:2] == [100, 40] and heads["count"].isna().tolist() == [False, False, True]
+    assert "empty" in heads["note"].iloc[2]
+    done = frame[frame["source_column"].eq("exits_successfulcompletion_allintx")]
+    assert done["count"].isna().tolist() == [True, True, False] and done["count"].iloc[2] == 7.5
+    assert done["note"].tolist()[:2] == [ndtms.NULL_NOTE, "not available (NA)"]
+    assert done["denominator"].isna().tolist() == [False, False, True]
+    assert done["denominator"].tolist()[:2] == [100, 40]
+
+
+def test_header_only_file_gives_the_empty_typed_frame(tmp_path):
+    frame = ndtms.read_ndtms(_write(tmp_path, _LA_HEADER))
+    assert frame.empty and [str(t) for t in frame.dtypes] == list(ndtms.NDTMS_COLUMNS.values())
 
 
 # -- the England layouts ---------------------------------------------------------------------------

@@ -54,14 +54,18 @@ names); a code column, where the file has one, wins.
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from cdp_analysis.errors import DataFormatError, suggest
 from cdp_analysis.sources._common import SUBSTANCE_GROUPS as _GROUPS
@@ -392,13 +396,14 @@ def is_ndtms(path: str | Path) -> bool:
 
 @dataclass
 class _Raw:
-    """The body of a file as text, columns by header name, with each row's editor line."""
+    """A file's key columns as text, its other columns as Arrow strings, and each row's editor line."""
 
     path: Path
     layout: str
     header: list[str]
     frame: pd.DataFrame
     lines: np.ndarray
+    cells: list[pa.ChunkedArray]
 
     def fail(self, position: int, column: str, message: str, *, expected: str | None = None,
              found: str | None = None) -> DataFormatError:
@@ -411,22 +416,126 @@ def _load(path: Path) -> _Raw:
     if not data.strip():
         raise DataFormatError("file is empty", path=path, line=1, expected="an NDTMS header",
                               found=f"{len(data)} bytes")
-    rows, starts = csv_records(decode_bytes(data), path)
-    header = [h.strip() for h in rows[0]]
+    plain = not any(mark in data for mark in _NOT_PLAIN)
+    text = decode_bytes(data)
+    del data
+    if plain:
+        body = text.encode("utf-8")
+        del text
+        starts = _plain_starts(body)
+        if starts is not None:  # one record per line and no blank line: split in bulk
+            end = body.find(b"\n")
+            header = [h.strip() for h in body[: end if end >= 0 else len(body)].decode("utf-8").split(",")]
+            layout = _layout(path, header)
+            _check_widths(path, header, _commas(body, len(starts)) + 1, starts)
+            return _raw(path, layout, header, _plain_columns(body, len(header), len(starts) - 1), starts)
+        text = body.decode("utf-8")
+    rows, starts = _plain_lines(text) if plain else csv_records(text, path)
+    del text
+    header = [h.strip() for h in (rows[0].split(",") if plain else rows[0])]
+    layout = _layout(path, header)
+    _check_widths(path, header, [row.count(",") + 1 if plain else len(row) for row in rows], starts)
+    if plain:
+        body = "\n".join(rows).encode("utf-8")
+        return _raw(path, layout, header, _plain_columns(body, len(header), len(rows) - 1), starts)
+    return _raw(path, layout, header, _record_columns(rows[1:], len(header)), starts)
+
+
+def _layout(path: Path, header: list[str]) -> str:
     layout = layout_of(header)
     if layout is None:
         raise DataFormatError(
             "not an NDTMS download this reader knows", path=path, line=1,
             expected="a header starting " + " or ".join(repr(",".join(k)) for k in _KEYS.values()),
             found=repr(",".join(header[:5])))
+    return layout
+
+
+def _raw(path: Path, layout: str, header: list[str], columns: list[pa.ChunkedArray],
+         starts: Sequence[int]) -> _Raw:
+    keys = len(_KEYS[layout])
+    frame = pd.DataFrame({name: np.asarray(column.to_pylist(), dtype=object)
+                          for name, column in zip(header[:keys], columns[:keys], strict=True)})
+    return _Raw(path, layout, header, frame, np.asarray(starts[1:], dtype=np.int64), columns[keys:])
+
+
+def _check_widths(path: Path, header: list[str], widths: Sequence[int], starts: Sequence[int]) -> None:
+    """Raise at the first record after the header whose number of fields differs from the header's."""
     width = len(header)
-    for i, row in enumerate(rows[1:], start=1):
-        if len(row) != width:
-            raise DataFormatError("wrong number of fields", path=path, line=starts[i],
-                                  column=header[len(row)] if len(row) < width else None,
-                                  expected=f"{width} fields as in the header", found=str(len(row)))
-    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    return _Raw(path, layout, header, frame, np.asarray(starts[1:], dtype=np.int64))
+    bad = np.flatnonzero(np.asarray(widths[1:]) != width)
+    if len(bad):
+        fields = int(widths[1 + bad[0]])
+        raise DataFormatError("wrong number of fields", path=path, line=int(starts[1 + bad[0]]),
+                              column=header[fields] if fields < width else None,
+                              expected=f"{width} fields as in the header", found=str(fields))
+
+
+# Text without these is split on "\n" and "," exactly as the csv module would read it.
+_NOT_PLAIN = (b'"', b"\r", b"\x00")
+# Bytes a blank record may consist of: ASCII whitespace (as str.strip sees it), commas, the line break.
+_BLANK = np.frombuffer(b" \t\n\x0b\x0c\x1c\x1d\x1e\x1f,", dtype=np.uint8)
+
+
+def _line_begins(codes: np.ndarray, lines: int) -> np.ndarray:
+    return np.r_[0, np.flatnonzero(codes == 10)[: lines - 1] + 1]
+
+
+def _plain_starts(body: bytes) -> np.ndarray | None:
+    """Editor line numbers ``1..n`` of quote-free UTF-8 text, or None if a line may be blank.
+
+    Every line but an empty last one must hold an ASCII byte other than
+    whitespace and commas (a line of non-ASCII bytes only might be Unicode
+    whitespace: such text goes line by line through :func:`_plain_lines`).
+    """
+    codes = np.frombuffer(body, dtype=np.uint8)
+    breaks = np.flatnonzero(codes == 10)
+    if body.startswith(b"\n") or np.any(np.diff(breaks) == 1):
+        return None  # an empty line
+    lines = len(breaks) + (not body.endswith(b"\n"))
+    solid = (~np.isin(codes, _BLANK) & (codes < 128)).view(np.uint8)
+    if not np.maximum.reduceat(solid, _line_begins(codes, lines)).all():
+        return None
+    return np.arange(1, lines + 1)
+
+
+def _commas(body: bytes, lines: int) -> np.ndarray:
+    """Number of commas on each of the first ``lines`` lines of ``body`` (none of them empty)."""
+    codes = np.frombuffer(body, dtype=np.uint8)
+    return np.add.reduceat((codes == 44).view(np.uint8), _line_begins(codes, lines), dtype=np.int64)
+
+
+def _plain_lines(text: str) -> tuple[list[str], list[int]]:
+    """Non-blank lines of quote-free text and their editor line numbers (as :func:`csv_records`)."""
+    rows: list[str] = []
+    starts: list[int] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.replace(",", "").strip():  # a record whose every cell is blank is skipped
+            rows.append(line)
+            starts.append(number)
+    return rows, starts
+
+
+def _plain_columns(body: bytes, width: int, rows: int) -> list[pa.ChunkedArray]:
+    """Columns of the ``rows`` quote-free lines after the header line of ``body``, as Arrow strings."""
+    if not rows:
+        return [pa.chunked_array([], type=pa.string()) for _ in range(width)]
+    names = [str(j) for j in range(width)]
+    lengths = np.diff(np.r_[-1, np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10), len(body)])
+    table = pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                       block_size=max(1 << 24, 2 * int(lengths.max()))),
+        parse_options=pacsv.ParseOptions(quote_char=False, escape_char=False, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if table.num_rows != rows:
+        raise AssertionError(f"{table.num_rows} rows parsed from {rows} lines")
+    return table.columns
+
+
+def _record_columns(rows: list[list[str]], width: int) -> list[pa.ChunkedArray]:
+    """Columns of parsed CSV records, as Arrow strings."""
+    return [pa.chunked_array([[row[j] for row in rows]], type=pa.string()) for j in range(width)]
 
 
 def read_ndtms(
@@ -483,9 +592,9 @@ def read_ndtms(
     resolve = resolve_name or registry_resolver(_registry_beside(path))
     if raw.layout == "alcohol_estimates":
         tidy, unresolved = _estimates(raw, resolve, on_unknown)
+        tidy = _typed(tidy)
     else:
         tidy, unresolved = _treatment(raw, resolve, on_unknown)
-    tidy = _typed(tidy)
     tidy.attrs.update({"path": str(path), "layout": raw.layout, "unresolved": unresolved})
     return tidy
 
@@ -572,11 +681,57 @@ def _age_groups(raw: _Raw, column: str) -> pd.Series:
 
 
 # -- treatment layouts ----------------------------------------------------------------------------
+#
+# A file of n rows and m count columns becomes n * m tidy rows, column after column (row k is
+# count column k // n of file row k % n). Each count column is parsed once into float64 and a
+# reason code; the long frame is built from those matrices with np.tile / np.repeat, every
+# string column holding one shared object per distinct value.
 
 
 def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFrame, list[dict]]:
-    period_col, area_col, *_ = _KEYS[raw.layout]
+    """The typed tidy frame (:data:`NDTMS_COLUMNS`) of a ViewIt or adult-table file; unresolved names."""
+    cell, unresolved = _cells(raw, resolve, on_unknown)
+    describe = _adult_column if raw.layout == "adult_table" else _la_column
+    columns = raw.header[len(_KEYS[raw.layout]):]
+    meanings = [describe(column) for column in columns]
+    n, m = len(cell), len(columns)
+    count = np.empty((m, n), dtype=np.float64)
+    reason = np.empty((m, n), dtype=np.int8)
+    for j, column in enumerate(columns):
+        count[j], reason[j] = _counts(raw, j, column)
+    raw.cells.clear()  # the text is parsed: free it before the long frame is built
+    pa.default_memory_pool().release_unused()
+    denominator = _denominator_matrix(cell, meanings, count)
+    shown = ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0)
+    with np.errstate(invalid="ignore"):
+        value = np.where(shown, 100 * count / np.where(shown, denominator, 1), np.nan)
+    per_column = {"measure": [c.measure for c in meanings], "breakdown": [c.breakdown for c in meanings],
+                  "category": [c.category for c in meanings], "source_column": columns,
+                  "source": [LAYOUTS[raw.layout]] * m}
+    tidy = _long_strings(cell, per_column)
+    tidy |= {"count": _floats(count), "denominator": _floats(denominator), "value": _floats(value),
+             "lower_ci": _missing_floats(n * m), "upper_ci": _missing_floats(n * m),
+             "unit": _labels(shown, ["", "%"]), "note": _labels(reason, list(_REASONS))}
+    return pd.DataFrame({name: tidy[name] for name in NDTMS_COLUMNS}, copy=False), unresolved
+
+
+def _long_strings(cell: pd.DataFrame, per_column: dict[str, list[str]],
+                  ) -> dict[str, pd.api.extensions.ExtensionArray]:
+    """The ``cell`` columns repeated for every count column, and the per-column values for every row.
+
+    Taken from the few values there are: no per-row objects, no validation pass.
+    """
+    n, m = len(cell), len(next(iter(per_column.values())))
+    at = np.tile(np.arange(n, dtype=np.intp), m)
+    tidy = {name: cell[name].array.take(at) for name in cell}
+    at = np.repeat(np.arange(m, dtype=np.intp), n)
+    return tidy | {name: _strings(values).take(at) for name, values in per_column.items()}
+
+
+def _cells(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Area, period, sex, age and substance group of each file row (typed as in the tidy frame)."""
     keys = _KEYS[raw.layout]
+    period_col, area_col = keys[0], keys[1]
     sex_col, age_col, group_col = (
         (keys[2], keys[3], keys[4]) if raw.layout != "viewit_england" else (keys[3], keys[4], keys[2]))
     period, start = _periods(raw, period_col)
@@ -588,54 +743,100 @@ def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFr
         "age_group": _age_groups(raw, age_col),
         "substance_group": _vocabulary(raw, group_col, _SUBSTANCE_ALIASES, "substance group"),
     })
-    describe = _adult_column if raw.layout == "adult_table" else _la_column
-    source = LAYOUTS[raw.layout]
-    parts = []
-    for column in raw.header[len(keys):]:
-        meaning = describe(column)
-        count, note = _counts(raw, column)
-        part = cell.copy()
-        part["measure"], part["breakdown"], part["category"] = meaning.measure, meaning.breakdown, meaning.category
-        part["count"], part["note"] = count.to_numpy(), note.to_numpy()
-        part["source"], part["source_column"] = source, column
-        parts.append(part)
-    tidy = pd.concat(parts, ignore_index=True)
-    return _with_denominators(tidy), unresolved
+    return cell, unresolved
 
 
-def _counts(raw: _Raw, column: str) -> tuple[pd.Series, pd.Series]:
-    markers = {"null": NULL_NOTE, "na": _NA_NOTE}
-    text = raw.frame[column]
+# reason codes of a count cell: 0 = a number, then the note of each marker
+_REASONS = (pd.NA, NULL_NOTE, _NA_NOTE, _EMPTY_NOTE)
+_MARKERS = {"NULL": 1, "NA": 2, "": 3}
+_DIGITS = r"^[0-9]{1,15}$"  # an integer float64 holds exactly, read alike by every parser
+
+
+def _counts(raw: _Raw, index: int, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A count column as float64 (NaN where missing) and its reason codes (:data:`_REASONS`).
+
+    Cells that are all plain integers or the exact markers ``NULL``, ``NA`` and
+    the empty string are parsed in bulk; a column with anything else goes
+    through :func:`_counts_checked`, which reads and rejects cells one by one.
+    """
+    cells = raw.cells[index]
+    digits = pc.match_substring_regex(cells, _DIGITS)
+    reason = np.zeros(len(cells), dtype=np.int8)
+    for marker, code in _MARKERS.items():
+        reason[pc.equal(cells, marker).to_numpy(zero_copy_only=False)] = code
+    if not (digits.to_numpy(zero_copy_only=False) | (reason > 0)).all():
+        return _counts_checked(raw, cells, column)
+    number = pc.cast(pc.if_else(digits, cells, pa.scalar(None, pa.string())), pa.float64())
+    return number.to_numpy(zero_copy_only=False), reason
+
+
+def _counts_checked(raw: _Raw, cells: pa.ChunkedArray, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`to_count` on one column: markers in any case, spaces, signs, decimals, errors."""
+    text = pd.Series(cells.to_pylist(), dtype=object)
     try:
-        values, reasons = to_count(text, path=raw.path, column=column, markers=markers)
+        values, reasons = to_count(text, path=raw.path, column=column,
+                                   markers={"null": NULL_NOTE, "na": _NA_NOTE})
     except DataFormatError as exc:  # the helper counts one line per row; use the real line
         raise raw.fail((exc.line or 2) - 2, column, exc.reason, expected=exc.expected, found=exc.found) from None
     empty = text.astype(str).str.strip() == ""
     reasons = reasons.mask(empty & reasons.isna(), _EMPTY_NOTE)
-    return values, reasons
+    codes = reasons.map({note: code for code, note in enumerate(_REASONS) if code}).fillna(0)
+    return values.to_numpy(dtype=np.float64), codes.to_numpy(dtype=np.int8)
 
 
 _CELL = ["area_code", "area_name", "period", "sex", "age_group", "substance_group"]
 
 
-def _with_denominators(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``denominator`` (the base measure's headline count in the same cell) and ``value`` (%)."""
-    heads = tidy[tidy["breakdown"].eq("total")]
-    base = heads[_CELL + ["measure", "count"]].rename(columns={"measure": "base", "count": "denominator"})
-    base = base.drop_duplicates(_CELL + ["base"])
-    tidy["base"] = tidy["measure"].map(_DENOMINATORS)
-    headline_of_base = tidy["breakdown"].eq("total") & tidy["measure"].eq(tidy["base"])
-    tidy.loc[headline_of_base, "base"] = None  # a headline is not a share of itself
-    key = _CELL + ["base"]
-    merged = tidy.merge(base.astype({c: "object" for c in key}), how="left",
-                        on=key, sort=False, validate="many_to_one") if len(tidy) else tidy
-    merged = merged.drop(columns="base")
-    count = pd.to_numeric(merged["count"], errors="coerce")
-    denominator = pd.to_numeric(merged.get("denominator"), errors="coerce")
-    shown = count.notna() & denominator.notna() & (denominator > 0)
-    merged["value"] = np.where(shown, 100 * count / denominator.where(shown, 1), np.nan)
-    merged["unit"] = np.where(shown, "%", "")
-    return merged
+def _denominator_matrix(cell: pd.DataFrame, meanings: list[_Column], count: np.ndarray) -> np.ndarray:
+    """Each count's denominator: the headline count of its measure's base in the same cell.
+
+    The headline of a measure is its first count column with breakdown
+    ``total``; where a cell (area, period, sex, age, substance group) occurs on
+    several rows, its first row's count is taken. A headline is not a share of
+    itself; a measure without a base, or whose base has no headline, has none.
+    """
+    first_row = _first_row_of_cell(cell)
+    heads: dict[str, int] = {}
+    for j, meaning in enumerate(meanings):
+        if meaning.breakdown == "total":
+            heads.setdefault(meaning.measure, j)
+    denominator = np.full(count.shape, np.nan)
+    for j, meaning in enumerate(meanings):
+        base = _DENOMINATORS.get(meaning.measure)
+        if base in heads and not (meaning.breakdown == "total" and meaning.measure == base):
+            denominator[j] = count[heads[base]][first_row]
+    return denominator
+
+
+def _first_row_of_cell(cell: pd.DataFrame) -> np.ndarray:
+    """For each row, the first row with the same cell key (missing codes compare equal)."""
+    first: dict[tuple, int] = {}
+    return np.fromiter((first.setdefault(key, i) for i, key in
+                        enumerate(zip(*(cell[c].tolist() for c in _CELL), strict=True))),
+                       dtype=np.intp, count=len(cell))
+
+
+def _strings(values: list | np.ndarray) -> pd.arrays.StringArray:
+    return pd.arrays.StringArray(np.asarray(values, dtype=object))
+
+
+def _labels(codes: np.ndarray, values: list) -> pd.arrays.StringArray:
+    """``values[code]`` for every code, flattened, without an index array as long as the frame."""
+    flat = codes.ravel()
+    out = np.empty(flat.size, dtype=object)
+    for code, value in enumerate(values):
+        out[flat == code] = value
+    return _strings(out)
+
+
+def _floats(matrix: np.ndarray) -> pd.arrays.FloatingArray:
+    values = matrix.ravel()
+    return pd.arrays.FloatingArray(values, np.isnan(values))
+
+
+def _missing_floats(size: int) -> pd.arrays.FloatingArray:
+    # np.zeros maps untouched pages: an all-missing column costs its mask only
+    return pd.arrays.FloatingArray(np.zeros(size), np.ones(size, dtype=bool))
 
 
 # -- alcohol dependence estimates -----------------------------------------------------------------
