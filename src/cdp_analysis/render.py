@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from IPython.display import HTML
 
-from cdp_analysis.charts import Chart
+from cdp_analysis.charts import Chart, _texts_laid_out_once
 from cdp_analysis.context import SYNTHETIC_NOTICE
 from cdp_analysis.sdc import SUPPRESSED
 
@@ -44,11 +44,17 @@ def _png(chart: Chart) -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    chart.close()  # first: pyplot finds the figure through its own canvas, replaced below
-    canvas = FigureCanvasAgg(chart.figure)
-    canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    image = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    canvas = chart.figure.canvas  # the one the layout measured the text with: its metrics are cached
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(chart.figure)
+    try:
+        with _texts_laid_out_once():
+            canvas.draw()
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image = image.convert("RGB")
+    finally:
+        chart.close()
+    image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     small = io.BytesIO()
     image.save(small, format="PNG")
     return base64.b64encode(small.getvalue()).decode("ascii")
