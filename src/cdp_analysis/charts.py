@@ -93,8 +93,22 @@ def _finish(fig: Figure, source: str, synthetic: bool) -> None:
     if synthetic:
         note = f"{SYNTHETIC_NOTICE}. {note}"
     fig.text(0.01, 0.005, note, fontsize=8, color=_GREY, ha="left", va="bottom")
+    _pin_empty_axis_labels(fig)
     with _measured_once():
         TightLayoutEngine(rect=(0, 0.04, 1, 1)).execute(fig)
+
+
+def _pin_empty_axis_labels(fig: Figure) -> None:
+    """Give every axis label without words a fixed place.
+
+    matplotlib places an axis label beside its tick labels, measuring them (again)
+    every time the figure is measured or drawn; a label with no text draws nothing
+    and takes no room wherever it is, so it need not be placed.
+    """
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.label.get_text():
+                axis.set_label_coords(*axis.label.get_position())
 
 
 @contextmanager
