@@ -8,6 +8,7 @@ demo data carry the words "Synthetic demonstration data" in the image itself.
 from __future__ import annotations
 
 import textwrap
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ def _finish(fig: Figure, source: str, synthetic: bool) -> None:
         note = f"{SYNTHETIC_NOTICE}. {note}"
     fig.text(0.01, 0.005, note, fontsize=8, color=_GREY, ha="left", va="bottom")
     _pin_empty_axis_labels(fig)
-    with _measured_once():
+    with _measured_once(fig):
         TightLayoutEngine(rect=(0, 0.04, 1, 1)).execute(fig)
 
 
@@ -112,7 +113,7 @@ def _pin_empty_axis_labels(fig: Figure) -> None:
 
 
 @contextmanager
-def _measured_once() -> Iterator[None]:
+def _measured_once(fig: Figure) -> Iterator[None]:
     """Let a tight layout measure each artist once.
 
     ``tight_layout(rect=...)`` fits the figure in two passes that measure the same,
@@ -141,25 +142,30 @@ def _measured_once() -> Iterator[None]:
     _artist._get_tightbbox_for_layout_only = once
     _axis.Axis._update_ticks = ticks_once
     try:
-        with _texts_laid_out_once():
+        with _texts_laid_out_once(fig):
             yield
     finally:
         _artist._get_tightbbox_for_layout_only = measure
         _axis.Axis._update_ticks = update_ticks
 
 
+#: Each live figure's text layouts, kept from its layout to its draw.
+_LAYOUTS: weakref.WeakKeyDictionary[Figure, dict[tuple[object, ...], object]] = weakref.WeakKeyDictionary()
+
+
 @contextmanager
-def _texts_laid_out_once() -> Iterator[None]:
-    """Lay out each text once while a figure is measured or drawn.
+def _texts_laid_out_once(fig: Figure) -> Iterator[None]:
+    """Lay out each text of ``fig`` once, from its layout to its draw.
 
     matplotlib lays a text out (lines, extents, alignment offsets) every time it is
     asked for its extent: a tick label is laid out for the axis's box, again for its
     label's position beside its siblings, and again to draw it. The layout does not
     depend on where the text is, only on what :func:`_layout_key` lists, so the same
-    key gets the same layout (the same numbers as laying it out again).
+    key gets the same layout (the same numbers as laying it out again). The layouts
+    live as long as the figure.
     """
     lay_out = _text.Text._get_layout
-    layouts: dict[tuple[object, ...], object] = {}
+    layouts = _LAYOUTS.setdefault(fig, {})
 
     def once(text: _text.Text, renderer: object) -> object:
         if text.get_wrap():  # wrapped lines depend on the text's position

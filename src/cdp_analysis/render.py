@@ -48,7 +48,7 @@ def _png(chart: Chart) -> str:
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(chart.figure)
     try:
-        with _texts_laid_out_once():
+        with _texts_laid_out_once(chart.figure):
             canvas.draw()
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         image = image.convert("RGB")
