@@ -35,16 +35,18 @@ def _png(chart: Chart) -> str:
 
     One draw: the chart's layout was fitted once when it was made (``tight_layout``),
     so the image is the whole figure (no ``bbox_inches="tight"``, which draws it a
-    second time to measure it). The Agg canvas's pixels go straight to the palette
-    (the same pixels ``savefig`` would write, without encoding a full-colour PNG only
-    to decode it again). Fast-octree quantisation without the extra ``optimize`` pass
+    second time to measure it), on the canvas the layout measured with (its text
+    metrics and layouts are kept: :func:`cdp_analysis.charts._texts_laid_out_once`);
+    the figure is closed in pyplot once drawn. The Agg canvas's pixels go straight to
+    the palette (the same pixels ``savefig`` would write, without encoding a
+    full-colour PNG only to decode it again). Fast-octree quantisation without the extra ``optimize`` pass
     gives smaller files than median-cut + optimize, in half the time (see
     benchmarks/README.md: PNG against SVG).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    canvas = chart.figure.canvas  # the one the layout measured the text with: its metrics are cached
+    canvas = chart.figure.canvas
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(chart.figure)
     try:
