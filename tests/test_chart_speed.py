@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 
 import matplotlib.pyplot as plt
@@ -56,3 +57,53 @@ def test_png_has_the_savefig_pixels_and_frees_the_figure(make):
     assert got.shape == expected.shape == (round(chart.figure.get_figheight() * 100), 800, 3)
     assert np.array_equal(got, expected)
     assert number not in plt.get_fignums()
+
+
+def _bars() -> charts.Chart:
+    data = pd.DataFrame({"name": ["Elmsworth", "Wyvern Vale", "England"], "rate": [12.5, 30.25, 21.0],
+                         "lo": [10.0, 25.0, 20.5], "hi": [15.0, 35.5, 21.5],
+                         "compared": ["Better", "Worse", "Similar"]})
+    return charts.rate_bars(data, label="name", value="rate", lower="lo", upper="hi", colour="compared",
+                            title="Drug offences per 1,000 residents", xlabel="Per 1,000 residents",
+                            source="test", highlight="Elmsworth")
+
+
+def _heatmap() -> charts.Chart:
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(rng.integers(0, 90, (3, 12)), index=[2021, 2022, 2023],
+                         columns=[f"M{m}" for m in range(1, 13)]).astype(float)
+    return charts.seasonality_heatmap(table, title="Drug offences by month", source="test", synthetic=True)
+
+
+def _plain_png(make, monkeypatch) -> bytes:
+    """The chart drawn with none of the shortcuts: matplotlib measures, places and lays out everything."""
+    with monkeypatch.context() as patch:
+        patch.setattr(charts, "_measured_once", lambda fig: contextlib.nullcontext())
+        patch.setattr(charts, "_pin_empty_axis_labels", lambda fig: None)
+        patch.setattr(render, "_texts_laid_out_once", lambda fig: contextlib.nullcontext())
+        chart = make()
+        subplotpars = vars(chart.figure.subplotpars).copy()
+        return render._png(chart), subplotpars
+
+
+@pytest.mark.parametrize("make", [_trend, _multiples, _bars, _heatmap])
+def test_shortcuts_draw_the_same_image(make, monkeypatch):
+    plain, plain_pars = _plain_png(make, monkeypatch)
+    chart = make()
+    assert vars(chart.figure.subplotpars) == plain_pars
+    assert render._png(chart) == plain  # the same bytes
+
+
+def test_shortcuts_are_undone():
+    from matplotlib import artist, axis, text
+
+    before = (artist._get_tightbbox_for_layout_only, axis.Axis._update_ticks, text.Text._get_layout)
+    render._png(_trend())
+    assert (artist._get_tightbbox_for_layout_only, axis.Axis._update_ticks, text.Text._get_layout) == before
+
+
+def test_empty_axis_labels_are_pinned_and_worded_ones_are_not():
+    chart = _bars()  # an x label, no y label
+    assert chart.figure.axes[0].xaxis._autolabelpos
+    assert not chart.figure.axes[0].yaxis._autolabelpos
+    chart.close()

@@ -8,6 +8,7 @@ demo data carry the words "Synthetic demonstration data" in the image itself.
 from __future__ import annotations
 
 import textwrap
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib import artist as _artist  # noqa: E402
+from matplotlib import axis as _axis  # noqa: E402
+from matplotlib import text as _text  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import TightLayoutEngine  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
@@ -91,20 +94,39 @@ def _finish(fig: Figure, source: str, synthetic: bool) -> None:
     if synthetic:
         note = f"{SYNTHETIC_NOTICE}. {note}"
     fig.text(0.01, 0.005, note, fontsize=8, color=_GREY, ha="left", va="bottom")
-    with _measured_once():
+    _pin_empty_axis_labels(fig)
+    with _measured_once(fig):
         TightLayoutEngine(rect=(0, 0.04, 1, 1)).execute(fig)
 
 
+def _pin_empty_axis_labels(fig: Figure) -> None:
+    """Give every axis label without words a fixed place.
+
+    matplotlib places an axis label beside its tick labels, measuring them (again)
+    every time the figure is measured or drawn; a label with no text draws nothing
+    and takes no room wherever it is, so it need not be placed.
+    """
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.label.get_text():
+                axis.set_label_coords(*axis.label.get_position())
+
+
 @contextmanager
-def _measured_once() -> Iterator[None]:
+def _measured_once(fig: Figure) -> Iterator[None]:
     """Let a tight layout measure each artist once.
 
     ``tight_layout(rect=...)`` fits the figure in two passes that measure the same,
     unchanged artists (every tick label's text extent) twice; the second pass gets the
     first pass's boxes, so the layout, and the image, are the same at half the cost.
+    Within one pass, an axis's ticks (located, formatted, positioned: asked for again
+    by each spine and by every sibling axis) are worked out once, and so is every
+    text's layout (:func:`_texts_laid_out_once`): nothing moves while the layout measures.
     """
     measure = _artist._get_tightbbox_for_layout_only
+    update_ticks = _axis.Axis._update_ticks
     boxes: dict[tuple[int, ...], object] = {}
+    ticks: dict[int, object] = {}
 
     def once(obj: object, *args: object, **kwargs: object) -> object:
         key = (id(obj), *map(id, args), *sorted(kwargs.items()))
@@ -112,11 +134,64 @@ def _measured_once() -> Iterator[None]:
             boxes[key] = measure(obj, *args, **kwargs)
         return boxes[key]
 
+    def ticks_once(axis: _axis.Axis) -> object:
+        if id(axis) not in ticks:
+            ticks[id(axis)] = update_ticks(axis)
+        return ticks[id(axis)]
+
     _artist._get_tightbbox_for_layout_only = once
+    _axis.Axis._update_ticks = ticks_once
+    try:
+        with _texts_laid_out_once(fig):
+            yield
+    finally:
+        _artist._get_tightbbox_for_layout_only = measure
+        _axis.Axis._update_ticks = update_ticks
+
+
+#: Each live figure's text layouts, kept from its layout to its draw.
+_LAYOUTS: weakref.WeakKeyDictionary[Figure, dict[tuple[object, ...], object]] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def _texts_laid_out_once(fig: Figure) -> Iterator[None]:
+    """Lay out each text of ``fig`` once, from its layout to its draw.
+
+    matplotlib lays a text out (lines, extents, alignment offsets) every time it is
+    asked for its extent: a tick label is laid out for the axis's box, again for its
+    label's position beside its siblings, and again to draw it. The layout does not
+    depend on where the text is, only on what :func:`_layout_key` lists, so the same
+    key gets the same layout (the same numbers as laying it out again). The layouts
+    live as long as the figure.
+    """
+    lay_out = _text.Text._get_layout
+    layouts = _LAYOUTS.setdefault(fig, {})
+
+    def once(text: _text.Text, renderer: object) -> object:
+        if text.get_wrap():  # wrapped lines depend on the text's position
+            return lay_out(text, renderer)
+        key = _layout_key(text, renderer)
+        if key not in layouts:
+            layouts[key] = lay_out(text, renderer)
+        return layouts[key]
+
+    _text.Text._get_layout = once
     try:
         yield
     finally:
-        _artist._get_tightbbox_for_layout_only = measure
+        _text.Text._get_layout = lay_out
+
+
+def _layout_key(text: _text.Text, renderer: object) -> tuple[object, ...]:
+    """Everything ``Text._get_layout`` reads: the string, font, angle, alignment, spacing, dpi."""
+    font = text.get_fontproperties()
+    return (
+        id(renderer), text.get_text(), tuple(font.get_family()), font.get_style(),
+        font.get_variant(), font.get_weight(), font.get_stretch(), font.get_size_in_points(), font.get_file(),
+        font.get_math_fontfamily(), text.get_rotation(), text.get_rotation_mode(), text.get_horizontalalignment(),
+        text.get_verticalalignment(), text._get_multialignment(), text.get_linespacing(), text.get_usetex(),
+        text.get_parse_math(), text.get_figure(root=True).dpi,
+    )
 
 
 def trend_lines(

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from IPython.display import HTML
 
-from cdp_analysis.charts import Chart
+from cdp_analysis.charts import Chart, _texts_laid_out_once
 from cdp_analysis.context import SYNTHETIC_NOTICE
 from cdp_analysis.sdc import SUPPRESSED
 
@@ -35,20 +35,28 @@ def _png(chart: Chart) -> str:
 
     One draw: the chart's layout was fitted once when it was made (``tight_layout``),
     so the image is the whole figure (no ``bbox_inches="tight"``, which draws it a
-    second time to measure it). The Agg canvas's pixels go straight to the palette
-    (the same pixels ``savefig`` would write, without encoding a full-colour PNG only
-    to decode it again). Fast-octree quantisation without the extra ``optimize`` pass
+    second time to measure it), on the canvas the layout measured with (its text
+    metrics and layouts are kept: :func:`cdp_analysis.charts._texts_laid_out_once`);
+    the figure is closed in pyplot once drawn. The Agg canvas's pixels go straight to
+    the palette (the same pixels ``savefig`` would write, without encoding a
+    full-colour PNG only to decode it again). Fast-octree quantisation without the extra ``optimize`` pass
     gives smaller files than median-cut + optimize, in half the time (see
     benchmarks/README.md: PNG against SVG).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    chart.close()  # first: pyplot finds the figure through its own canvas, replaced below
-    canvas = FigureCanvasAgg(chart.figure)
-    canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    image = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    canvas = chart.figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(chart.figure)
+    try:
+        with _texts_laid_out_once(chart.figure):
+            canvas.draw()
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image = image.convert("RGB")
+    finally:
+        chart.close()
+    image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     small = io.BytesIO()
     image.save(small, format="PNG")
     return base64.b64encode(small.getvalue()).decode("ascii")
