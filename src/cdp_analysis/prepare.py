@@ -56,6 +56,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -1069,6 +1070,7 @@ def _table_builder(source: str, paths: list[Path]) -> Callable[[_Stage], _Built]
         out, key = _TABLE_OUTPUTS[source]
         frame = pd.concat([_read_table(source, p) for p in paths], ignore_index=True)
         frame = (frame.drop_duplicates(key, ignore_index=True) if key
+                 else _unique_rows(frame) if source == "ndtms"  # millions of rows nationally
                  else frame.drop_duplicates(ignore_index=True))
         report = None
         lookup, changes, _ = _geography(stage) if source in _RECONCILED else (None, None, None)
@@ -1110,15 +1112,48 @@ def _write_ndtms(frame: pd.DataFrame, path: Path) -> None:
     A national export is millions of rows; sorted, each row group holds one or a
     few measures, breakdowns, sexes and ages, and a chapter's filtered read
     (:meth:`cdp_analysis.dataset.Dataset.ndtms`) skips every other group by its
-    statistics.
+    statistics. Text columns go to Arrow as dictionaries (codes and the distinct
+    values) and rows are ordered by their sorted codes; the strings of one row
+    group at a time are made, so preparing a national table stays within a few GB.
     """
     from cdp_analysis.sources.ndtms import NDTMS_SORT
 
-    frame = frame.copy()
-    frame.attrs = {}
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.sort_by([(c, "ascending") for c in NDTMS_SORT])
-    pq.write_table(table, path, compression="zstd", row_group_size=_NDTMS_ROW_GROUP_ROWS)
+    arrays, keys = {}, {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.StringDtype):
+            codes, values = pd.factorize(column, sort=True)
+            codes = codes.astype(np.int32)
+            missing = codes < 0
+            if name in NDTMS_SORT:
+                keys[name] = np.where(missing, len(values), codes)  # missing last, as Arrow sorts
+            arrays[name] = pa.DictionaryArray.from_arrays(
+                pa.array(codes, mask=missing), pa.array(values.to_numpy(dtype=object), type=pa.string()))
+        else:
+            arrays[name] = pa.array(column)
+    order = np.lexsort([keys[name] for name in reversed(NDTMS_SORT)]) if len(frame) else np.arange(0)
+    schema = pa.Table.from_pandas(frame.iloc[:0], preserve_index=False).schema  # types and pandas dtypes
+    step = _NDTMS_ROW_GROUP_ROWS
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for start in range(0, max(len(order), 1), step):  # one row group at a time: its strings only
+            rows = pa.array(order[start:start + step])
+            writer.write_table(pa.table({name: arrays[name].take(rows).cast(schema.field(name).type)
+                                         for name in schema.names}, schema=schema), row_group_size=step)
+
+
+def _unique_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without repeated rows (the first kept), as ``drop_duplicates`` but in a fraction of its memory.
+
+    Rows are hashed; only rows sharing a hash are compared in full, so a hash
+    collision never drops a row.
+    """
+    hashes = pd.util.hash_pandas_object(frame, index=False)
+    shared = hashes.duplicated(keep=False).to_numpy()
+    if not shared.any():
+        return frame.reset_index(drop=True)
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[np.flatnonzero(shared)] = frame[shared].duplicated().to_numpy()
+    return frame[~repeated].reset_index(drop=True)
 
 
 def _build_all(units: list[_Unit], stage: _Stage, *, progress: bool, workers: int | None
