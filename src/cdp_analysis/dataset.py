@@ -145,10 +145,22 @@ class Dataset:
         months: Iterable[object] | object | None = None,
         forces: Iterable[str] | str | None = None,
         columns: Iterable[str] | None = None,
+        within: tuple[float, float, float, float] | None = None,
     ) -> pd.DataFrame:
-        """Stop and search, optionally only some months and forces (file-name slugs)."""
+        """Stop and search, optionally only some months and forces (file-name slugs).
+
+        ``within`` (``min_longitude, min_latitude, max_longitude, max_latitude``)
+        keeps only searches whose map point lies in that box, in the scan: a
+        national table holds millions of searches, an area's box a few thousand
+        (searches without coordinates are then left out, as no area can hold them).
+        """
+        box = None
+        if within is not None:
+            west, south, east, north = (float(v) for v in within)
+            box = ((pads.field("longitude") >= west) & (pads.field("longitude") <= east)
+                   & (pads.field("latitude") >= south) & (pads.field("latitude") <= north))
         return self._police("stop_search", police_uk.STOP_SEARCH_COLUMNS, {"force": forces},
-                            months, columns)
+                            months, columns, box)
 
     def outcomes(
         self,
@@ -161,7 +173,8 @@ class Dataset:
                             months, columns)
 
     def _police(self, table: str, order: tuple[str, ...], filters: dict[str, Any],
-                months: object, columns: Iterable[str] | None) -> pd.DataFrame:
+                months: object, columns: Iterable[str] | None,
+                extra: pads.Expression | None = None) -> pd.DataFrame:
         folder = self._path(table)
         wanted = list(order) if columns is None else list(columns)
         unknown = [c for c in wanted if c not in order and c != "lsoa_code_original"]
@@ -173,15 +186,24 @@ class Dataset:
                 expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
                 if column == "lsoa_code":
                     expression = _and(expression, _code_ranges(_strings(values), column))
+        if extra is not None:
+            expression = _and(expression, extra)
         if months is not None:
             month_set = police_uk.month_set(months) or set()
             expression = _and(expression, pads.field("month").isin(sorted(month_set)))
         kind = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH,
                 "outcomes": police_uk.OUTCOMES}[table]
         categories = set(police_uk.CATEGORY_COLUMNS[kind])
-        parquet = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=categories))
+        # a column filtered on is read as plain text (a filter on a dictionary column is
+        # several times slower) and dictionary-encoded after, on the rows kept
+        filtered = {column for column, values in filters.items() if values is not None}
+        parquet = pads.ParquetFileFormat(
+            read_options=pads.ParquetReadOptions(dictionary_columns=categories - filtered))
         data = pads.dataset(folder, format=parquet, partitioning=_MONTH_PARTITIONING)
         result = data.to_table(columns=wanted, filter=expression)
+        for column in sorted((categories & filtered) & set(wanted)):
+            at = result.schema.get_field_index(column)
+            result = result.set_column(at, column, pc.dictionary_encode(result.column(column)))
         if "month" in wanted:
             stamps = pc.strptime(result.column("month"), format="%Y-%m", unit="ns")
             result = result.set_column(result.schema.get_field_index("month"), "month", stamps)

@@ -68,7 +68,7 @@ def choropleth(
     shapes = geo[["code", "geometry"]].merge(rates, on="code", how="left")
     if "suppressed" not in shapes:
         shapes["suppressed"] = shapes[value].isna() & shapes["code"].isin(rates["code"])
-    shapes["suppressed"] = shapes["suppressed"].fillna(False).astype(bool)
+    shapes["suppressed"] = shapes["suppressed"].eq(True).astype(bool)  # no data (NaN) is not suppressed
     if "name" in shapes and "name" in geo:
         names = geo.drop_duplicates("code").set_index("code")["name"]
         shapes["name"] = shapes["name"].fillna(shapes["code"].map(names))

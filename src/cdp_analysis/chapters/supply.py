@@ -885,9 +885,12 @@ class SupplyChapter:
                                    f"{names or 'the force that polices the area'}, so "
                                    f"searches in {self.area.name} are not shown ({hint}).", "stop_search")
         covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in own]))
-        searches = self.ctx.dataset.stop_search(months=own)  # every force: searches located in the area count
         lads = self.ctx.dataset.boundaries("lad")
         lads = lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
+        box = lads.to_crs(4326).total_bounds if len(lads) and lads.crs is not None else None
+        # every force's searches count where they lie in the area; only those in its box are read
+        searches = self.ctx.dataset.stop_search(
+            months=own, within=None if box is None else (box[0] - 0.01, box[1] - 0.01, box[2] + 0.01, box[3] + 0.01))
         located = stop_search.locate_in_area(searches, lads)
         drugs = stop_search.drug_searches(located[located["area_code"].notna()])
         span = pd.period_range(own[0], own[-1], freq="M").strftime("%Y-%m")

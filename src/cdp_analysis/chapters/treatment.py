@@ -175,7 +175,7 @@ class TreatmentChapter:
                 member = data[data["area_code"] == code][keys + ["count", "denominator"]]
                 parts.append(member.assign(area=names.get(code, code), role=ROLE_MEMBER))
         parts.append(england[keys + ["count", "denominator"]].assign(area="England", role=ROLE_COMPARATOR))
-        if set(data.dropna(subset=["count"])["area_code"]) - set(self.members):
+        if set(data.loc[data["count"].notna(), "area_code"].dropna().unique()) - set(self.members):
             pooled = data.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=1)
             parts.append(pooled.assign(area=POOLED, role=ROLE_COMPARATOR))
         return pd.concat(parts, ignore_index=True)
