@@ -10,7 +10,8 @@ Usage::
    same real file formats, about 23 million street crimes for 150 areas and 72 months) into
    ``<workdir>/raw/demo``, unless it is already there (not timed here: the generator prints its
    own time).
-2. Prepares it in a fresh process and prints the seconds and that process's peak RSS.
+2. Prepares it in a fresh process (from scratch with ``--fresh``) and prints the seconds and that
+   process's peak RSS.
 3. Builds every chapter of every area with ``run_batch`` (warm kernels, ``--workers`` at once),
    sampling the RSS of the runner and of every kernel process every 0.2 s: prints the wall
    time, seconds a page, failures, and the peak RSS of each worker.
@@ -28,6 +29,7 @@ import argparse
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -85,6 +87,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None, help="build only the first N areas (a trial)")
     parser.add_argument("--check", type=int, default=3, help="areas rebuilt alone and compared (default 3)")
+    parser.add_argument("--fresh", action="store_true", help="delete the processed tables first (prepare from scratch)")
     args = parser.parse_args()
 
     root = args.workdir.resolve()
@@ -106,6 +109,8 @@ def main() -> None:
     print(f"demo: {summary.boroughs} areas, {summary.lsoas:,} LSOAs, {summary.crime_rows:,} street crimes, "
           f"{summary.bytes / 1e9:.2f} GB in {summary.files} files"
           + (f", generated in {summary.seconds:.0f} s" if summary.generated else " (already there)"), flush=True)
+    if args.fresh:
+        shutil.rmtree(config.processed_dir, ignore_errors=True)
     prepare_s, prepare_mb = _prepare(env)
     print(f"prepare (fresh process): {prepare_s:.1f} s, peak RSS {prepare_mb:,.0f} MB", flush=True)
 

@@ -69,6 +69,10 @@ _charts.apply_style()
 del _mpl, _plt, _charts
 """
 _KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+#: Runs after which a kernel is replaced (``CDP_KERNEL_RECYCLE`` overrides). Each
+#: replacement costs a start, the imports and the first reads of the data again
+#: (about 4 s); a kernel building national pages stays near 1 GB (benchmarks/README.md).
+RECYCLE_AFTER = 100
 
 
 def kernel_root() -> Path:
@@ -145,7 +149,7 @@ class WarmKernel:
         Where its connection file and IPC sockets live (made if needed).
     """
 
-    def __init__(self, kernel_name: str = _FALLBACK_KERNEL, *, recycle_after: int = 20,
+    def __init__(self, kernel_name: str = _FALLBACK_KERNEL, *, recycle_after: int = RECYCLE_AFTER,
                  folder: Path | None = None, startup_timeout: float = 120) -> None:
         self.kernel_name = kernel_name
         self.recycle_after = max(1, recycle_after)
@@ -268,7 +272,7 @@ class KernelPool:
     Use :meth:`kernel` as a context manager; :meth:`close` shuts them all down.
     """
 
-    def __init__(self, *, recycle_after: int = 20) -> None:
+    def __init__(self, *, recycle_after: int = RECYCLE_AFTER) -> None:
         self.recycle_after = recycle_after
         self._idle: dict[str, queue.SimpleQueue[WarmKernel]] = {}
         self._all: list[WarmKernel] = []
@@ -318,7 +322,7 @@ def process_pool() -> KernelPool:
     with _PROCESS_LOCK:
         if _PROCESS_POOL is None or _PROCESS_POOL_PID != os.getpid():
             clean_stale()
-            _PROCESS_POOL = KernelPool(recycle_after=int(os.environ.get("CDP_KERNEL_RECYCLE", "20")))
+            _PROCESS_POOL = KernelPool(recycle_after=int(os.environ.get("CDP_KERNEL_RECYCLE", RECYCLE_AFTER)))
             _PROCESS_POOL_PID = os.getpid()
             atexit.register(_PROCESS_POOL.close)
         return _PROCESS_POOL

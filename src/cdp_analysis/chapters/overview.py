@@ -101,6 +101,12 @@ class OverviewChapter:
         table = table[table["sex"].fillna("Persons").isin(["Persons", "Not applicable"])]
         return table.sort_values(["indicator_id", "period_start"])
 
+    @cached_property
+    def _series_rows(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """The headline rows of each (indicator, area): one pass, not a scan of the table per series."""
+        keys = ["indicator_id", "area_code"]
+        return {(str(i), str(a)): rows for (i, a), rows in self.headline.dropna(subset=keys).groupby(keys, sort=False)}
+
     def series(self, indicator_id: str, code: str) -> pd.DataFrame:
         """One area's time series of an indicator (combined for a CDP where allowed).
 
@@ -109,7 +115,7 @@ class OverviewChapter:
         :attr:`joined` keeps the sentence that says so; data of districts merged into
         a larger area, or of a county since split, is not joined (it predates the area).
         """
-        rows = self.headline[(self.headline["indicator_id"] == indicator_id) & (self.headline["area_code"] == code)]
+        rows = self._series_rows.get((indicator_id, code), self.headline.iloc[0:0])
         older = self._same_area_predecessors(code)
         if older:
             before = self.headline[(self.headline["indicator_id"] == indicator_id)
