@@ -180,12 +180,7 @@ class Dataset:
         unknown = [c for c in wanted if c not in order and c != "lsoa_code_original"]
         if unknown:
             raise ValueError(f"unknown {table} column(s) {unknown}; choose from {list(order)}")
-        expression = None
-        for column, values in filters.items():
-            if values is not None:
-                expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
-                if column == "lsoa_code":
-                    expression = _and(expression, _code_ranges(_strings(values), column))
+        expression = _kept(filters, ranged=("lsoa_code",))
         if extra is not None:
             expression = _and(expression, extra)
         if months is not None:
@@ -238,13 +233,7 @@ class Dataset:
         path = self._path("population")
         if area_codes is None and sexes is None:
             return _read(path)
-        expression = None
-        if area_codes is not None:
-            codes = _strings(area_codes)
-            expression = _and(pads.field("area_code").isin(sorted(codes)), _code_ranges(codes, "area_code"))
-        if sexes is not None:
-            expression = _and(expression, pads.field("sex").isin(sorted(_strings(sexes))))
-        return pd.read_parquet(path, filters=expression)
+        return pd.read_parquet(path, filters=_kept({"area_code": area_codes, "sex": sexes}, ranged=("area_code",)))
 
     def residents(self) -> pd.Series:
         """All residents per area code (``Persons`` rows where the table has them, else the sexes summed).
@@ -308,10 +297,7 @@ class Dataset:
         unknown = [c for c in [*filters, *(columns or ())] if c not in NDTMS_COLUMNS]
         if unknown:
             raise ValueError(f"unknown ndtms column(s) {unknown}; choose from {list(NDTMS_COLUMNS)}")
-        expression = None
-        for column, values in filters.items():
-            if values is not None:
-                expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
+        expression = _kept(filters)
         wanted = None if columns is None else list(columns)
         return _read(self._path("ndtms"), lambda path: pd.read_parquet(path, columns=wanted, filters=expression),
                      what=f"ndtms {wanted} {expression}")
@@ -320,10 +306,7 @@ class Dataset:
         """The area codes the NDTMS table holds rows for (among the rows ``filters`` keep)."""
         import pyarrow.parquet as pq
 
-        expression = None
-        for column, values in filters.items():
-            if values is not None:
-                expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
+        expression = _kept(filters)
         table = pq.read_table(self._path("ndtms"), columns=["area_code"], filters=expression,
                               read_dictionary=["area_code"])
         return {str(v) for v in pc.unique(table.column("area_code")).dictionary_decode().to_pylist()
@@ -480,6 +463,21 @@ def _code_ranges(codes: set[str], column: str, most: int = 16) -> pads.Expressio
         part = (pads.field(column) >= min(run)) & (pads.field(column) <= max(run))
         expression = part if expression is None else expression | part
         start = end + 1
+    return expression
+
+
+def _kept(filters: dict[str, Any], ranged: tuple[str, ...] = ()) -> pads.Expression | None:
+    """The scan filter keeping rows whose ``column`` is among the given values, for every filter given.
+
+    Columns in ``ranged`` (a table written sorted by them) also get the code ranges
+    row-group statistics can skip by (:func:`_code_ranges`).
+    """
+    expression = None
+    for column, values in filters.items():
+        if values is not None:
+            expression = _and(expression, pads.field(column).isin(sorted(_strings(values))))
+            if column in ranged:
+                expression = _and(expression, _code_ranges(_strings(values), column))
     return expression
 
 
