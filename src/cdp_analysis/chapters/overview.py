@@ -102,10 +102,11 @@ class OverviewChapter:
         return table.sort_values(["indicator_id", "period_start"])
 
     @cached_property
-    def _series_rows(self) -> dict[tuple[str, str], pd.DataFrame]:
-        """The headline rows of each (indicator, area): one pass, not a scan of the table per series."""
+    def _series_rows(self) -> dict[tuple[str, str], np.ndarray]:
+        """Positions of the headline rows of each (indicator, area): one pass, not a scan of the table per series."""
         keys = ["indicator_id", "area_code"]
-        return {(str(i), str(a)): rows for (i, a), rows in self.headline.dropna(subset=keys).groupby(keys, sort=False)}
+        table = self.headline.reset_index(drop=True)[keys].astype(object)
+        return {(str(i), str(a)): rows for (i, a), rows in table.groupby(keys, sort=False, dropna=True).indices.items()}
 
     def series(self, indicator_id: str, code: str) -> pd.DataFrame:
         """One area's time series of an indicator (combined for a CDP where allowed).
@@ -115,7 +116,7 @@ class OverviewChapter:
         :attr:`joined` keeps the sentence that says so; data of districts merged into
         a larger area, or of a county since split, is not joined (it predates the area).
         """
-        rows = self._series_rows.get((indicator_id, code), self.headline.iloc[0:0])
+        rows = self.headline.iloc[self._series_rows.get((indicator_id, code), [])]
         older = self._same_area_predecessors(code)
         if older:
             before = self.headline[(self.headline["indicator_id"] == indicator_id)
