@@ -9,7 +9,8 @@ Usage::
 2. *Encoding*: every figure of the supply chapter for one area saved as PNG the old way
    (``bbox_inches="tight"``, median-cut quantisation + optimize), the new way (one draw,
    fast-octree quantisation), as plain PNG and as SVG: seconds and kB a chart.
-3. *Pure compute*: every chapter for every demo area in this process (no notebooks),
+3. *Pure compute*: every chapter for every demo area, the notebooks' code cells run in
+   this process (no kernel, no export),
    with the old chart layout and encoding patched in (two-pass ``tight_layout``, automatic
    title placement, ``bbox_inches="tight"``, median cut), then with the package's own.
 4. *Serial loop*: what an analyst scripts: ``papermill`` CLI then
