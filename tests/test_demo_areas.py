@@ -74,3 +74,23 @@ def test_ndtms_names_of_generated_areas_resolve(six):
     assert "Ashby" in names  # Z09000005's name, written by the generator
     codes = set(read_ndtms(path)["area_code"])
     assert {"Z09000005", "Z09000006"} <= codes
+
+
+def test_national_aggregate_places_every_generated_area(six, tmp_path):
+    """The police aggregate counts the extra areas' crimes too: the region is all six, from the CSVs."""
+    from cdp_analysis.dataset import Dataset
+    from cdp_analysis.prepare import prepare
+
+    prepare(six / "demo", tmp_path / "processed", progress=False)
+    counts = Dataset(tmp_path / "processed").police_counts().counts
+    with open(six / "demo" / "lookups" / "LSOA21_WD22_LAD22_EW_LU.csv", newline="", encoding="utf-8-sig") as handle:
+        lad = {row["LSOA21CD"]: row["LAD22CD"] for row in csv.DictReader(handle)}
+    expected: dict[str, int] = {}
+    for path in sorted((six / "demo" / "police_uk").rglob("*-street.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["Crime type"] == "Drugs" and row["LSOA code"] in lad:
+                    expected[lad[row["LSOA code"]]] = expected.get(lad[row["LSOA code"]], 0) + 1
+    drugs = counts[counts["crime_type"] == "Drugs"].groupby("lad_code", observed=True)["count"].sum()
+    assert set(drugs.index) == {f"Z0900000{i}" for i in range(1, 7)}
+    assert {code: int(n) for code, n in drugs.items()} == expected

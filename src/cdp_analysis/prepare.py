@@ -79,7 +79,7 @@ SOURCES: dict[str, int] = {
     "boundaries": 2, "lookup": 1, "indicators": 1, "population": 3, "imd": 2,
     "census": 1, "local": 1, "street_crime": 3, "stop_search": 1, "outcomes": 3,
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
-    "police_counts": 1,
+    "police_counts": 2,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
 #: their units depend on the lookup and the boundaries.
@@ -640,9 +640,12 @@ def _plan_police_counts(plan: _Plan, source: Path) -> None:
     refs = [r for u in streets + lookups for r in u.refs]
     content = {k: v for u in streets + lookups for k, v in u.content.items()}
     months = {u.name.split("/", 1)[1]: [r.rsplit("!", 1)[-1] for r in u.refs] for u in streets}
+    # an area file in the source folder (a national-scale demo's extra areas) places their LSOAs too
+    areas = source / "areas.csv"
+    listed = hashlib.sha1(areas.read_bytes()).hexdigest()[:12] if areas.is_file() else ""
     plan.units.append(_Unit("police_counts", "police_counts", refs, content,
-                            _police_counts_builder(months), derived=True,
-                            salt="lookup" if lookups else ""))
+                            _police_counts_builder(months, source if listed else None), derived=True,
+                            salt=("lookup" if lookups else "") + (f" areas {listed}" if listed else "")))
 
 
 def _plan_boundaries(source: Path, files: list[Path], plan: _Plan, use: Callable[[Path], str],
@@ -928,7 +931,8 @@ class _LazyMonths(Mapping):
         return len(self._paths)
 
 
-def _police_counts_builder(months: dict[str, list[str]]) -> Callable[[_Stage], _Built]:
+def _police_counts_builder(months: dict[str, list[str]], areas_dir: Path | None = None
+                           ) -> Callable[[_Stage], _Built]:
     def build(stage: _Stage) -> _Built:
         from cdp_analysis.areas import AreaRegistry
         from cdp_analysis.police_counts import build_police_counts, count_month, write_police_counts
@@ -940,7 +944,8 @@ def _police_counts_builder(months: dict[str, list[str]]) -> Callable[[_Stage], _
         forces = {m: {n[1] for n in map(police_uk.parse_police_name, months[m]) if n} for m in held}
         lookup_path = stage.current("lsoa_lookup.parquet")
         lookup = pd.read_parquet(lookup_path, columns=["lsoa_code", "lad_code"]) if lookup_path.is_file() else None
-        counts = build_police_counts(tables, forces, AreaRegistry.builtin(), lookup)
+        registry = AreaRegistry.load(areas_dir) if areas_dir is not None else AreaRegistry.builtin()
+        counts = build_police_counts(tables, forces, registry, lookup)
         out = "police_counts.parquet"
         write_police_counts(counts, stage.path(out))
         return _Built([out], len(counts.counts))
