@@ -156,3 +156,65 @@ def test_a_county_partnership_is_its_districts(registry):
     assert {a.code for a in registry.members("E10000016")} == {
         a.code for a in registry.children("E10000016") if a.type == "lad"}
     assert registry.get("E10000016").kind == "county"
+
+
+# a partnership listing a county ----------------------------------------------------
+_WSX = ("code,name,type,parent,members,comparators,override\n"
+        "E95000032,West Sussex and Brighton CDP,cdp,E12000008,E10000032;E06000043,,\n")
+
+
+def _ons_rows(path, **keep):
+    import csv
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [r for r in csv.DictReader(handle) if all(r[k] in v for k, v in keep.items())]
+
+
+def test_a_partnership_listing_a_county_is_made_of_its_districts(tmp_path):
+    from conftest import require_shared
+    lookup = require_shared("data/real/geography/Local_Authority_District_to_County_and_Unitary_Authority_"
+                            "(April_2023)_Lookup_in_EW.csv")
+    districts = {r["LTLA23CD"] for r in _ons_rows(lookup, UTLA23CD={"E10000032"})}
+    assert len(districts) == 7  # the ONS lookup: West Sussex has seven districts
+    (tmp_path / "areas.csv").write_text(_WSX, encoding="utf-8")
+    registry = AreaRegistry.load(tmp_path)
+    assert {a.code for a in registry.members("E95000032")} == districts | {"E06000043"}
+    assert [a.code for a in registry.listed_members("E95000032")] == ["E10000032", "E06000043"]
+    assert registry.forces("E95000032") == ["sussex"]
+
+
+def test_a_partnership_member_that_is_a_partnership_brings_its_districts(tmp_path):
+    (tmp_path / "areas.csv").write_text(
+        _WSX + "E95000099,Wider CDP,cdp,E12000008,E95000032;E06000045,,\n", encoding="utf-8")
+    registry = AreaRegistry.load(tmp_path)
+    codes = [a.code for a in registry.members("E95000099")]
+    assert len(codes) == len(set(codes)) == 9 and codes[-1] == "E06000045" and "E10000032" not in codes
+
+
+@pytest.mark.real_data
+def test_a_county_member_brings_its_lsoas_and_residents(tmp_path):
+    """LSOAs and residents of West Sussex + Brighton, counted independently from the ONS files."""
+    import pandas as pd
+
+    from cdp_analysis.config import load_config
+    from cdp_analysis.context import load_context
+    from conftest import require_shared
+
+    real = require_shared("data/real")
+    lookup_csv = real / "other" / "LSOA_(2021)_to_Electoral_Ward_(2025)_to_LAD_(2025)_Best_Fit_Lookup_in_EW_v2.csv"
+    counties = real / "geography" / "Local_Authority_District_to_County_and_Unitary_Authority_(April_2023)_Lookup_in_EW.csv"
+    mye = real / "population" / "ukpopestimatesmid2020on2021geography.xls"
+    raw = tmp_path / "raw"
+    for folder, path in (("lookup", lookup_csv), ("population", mye)):
+        (raw / folder).mkdir(parents=True)
+        (raw / folder / path.name).symlink_to(path)
+    (raw / "areas.csv").write_text(_WSX, encoding="utf-8")
+    config = load_config(raw_dir=raw, processed_dir=tmp_path / "processed", reports_dir=tmp_path / "reports")
+    ctx = load_context("E95000032", data_dir=raw, processed_dir=tmp_path / "processed", config=config)
+
+    districts = {r["LTLA23CD"] for r in _ons_rows(counties, UTLA23CD={"E10000032"})}
+    west_sussex = {r["LSOA21CD"] for r in _ons_rows(lookup_csv, LAD25CD=districts)}
+    brighton = {r["LSOA21CD"] for r in _ons_rows(lookup_csv, LAD25CD={"E06000043"})}
+    assert len(west_sussex) == 532  # the issue's count of the county's LSOAs
+    assert set(ctx.lsoas("E95000032")) == west_sussex | brighton
+    persons = pd.read_excel(mye, sheet_name="MYE2 - Persons", header=7).set_index("Code")["All ages"]
+    assert ctx.area_population("E95000032") == float(persons["E10000032"] + persons["E06000043"])

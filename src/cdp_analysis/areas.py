@@ -280,12 +280,27 @@ class AreaRegistry:
     def members(self, code: str) -> list[Area]:
         """The lower-tier authorities an area is made of (itself for one of them).
 
-        A CDP gives its listed members, a county its districts, a region or England
-        every lower-tier authority in it.
+        A CDP gives its listed members, each one expanded the same way (a county
+        member brings its districts, a partnership member its own members), a
+        county its districts, a region or England every lower-tier authority in
+        it. Each authority once, in the order first met. The authorities as
+        listed are :meth:`listed_members`.
         """
-        area = self.get(code)
+        return self._lower_tier(self.get(code), set())
+
+    def listed_members(self, code: str) -> list[Area]:
+        """The authorities a partnership lists as its members (a county as one), else none."""
+        return [self._areas[m] for m in self.get(code).members]
+
+    def _lower_tier(self, area: Area, seen: set[str]) -> list[Area]:
         if area.members:
-            return [self._areas[m] for m in area.members]
+            found: list[Area] = []
+            seen = seen | {area.code}
+            for member in area.members:
+                if member in seen:  # a partnership listing itself through another: nothing new
+                    continue
+                found.extend(a for a in self._lower_tier(self._areas[member], seen) if a not in found)
+            return found
         if area.is_lower_tier or area.type == "lad":
             return [area]
         found = [a for a in self.children(area.code, recursive=True) if a.is_lower_tier]

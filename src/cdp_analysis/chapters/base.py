@@ -99,7 +99,7 @@ def partnership_members(area: Area, registry) -> list[Area]:
     """
     if area.type != "cdp" or not area.members:
         return []
-    return registry.members(area.code)
+    return registry.listed_members(area.code)
 
 
 def member_rows(rows: pd.DataFrame, focus_value: float, policy: DisclosurePolicy, *, count_col: str = "count",
