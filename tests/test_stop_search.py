@@ -60,7 +60,7 @@ def _searches(rows: list[dict]) -> pd.DataFrame:
                    "legislation", "object_of_search", "outcome"):
         frame[column] = frame[column].astype("category")
     for column in ("latitude", "longitude"):
-        frame[column] = frame[column].astype("float32")
+        frame[column] = frame[column].astype("float64")
     for column in ("outcome_linked_to_object", "removal_of_more_than_outer_clothing"):
         frame[column] = frame[column].astype("boolean")
     return frame
@@ -414,3 +414,72 @@ def test_real_met_files_have_no_find_flag() -> None:
     row = ss.find_rate(read_stop_and_search(path)).iloc[0]
     assert row["searches"] > 5_000 and row["flag_recorded"] == 0 and math.isnan(row["find_rate"])
     assert 20 < row["further_action_rate"] < 40
+
+
+# placing points on an area's edge -------------------------------------------------------------
+def test_coordinate_tolerance_is_the_precision_of_six_decimal_places() -> None:
+    """Half a unit in the 6th decimal place, in metres, measured on the ellipsoid across England."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    worst = 0.0
+    for lat in (49.9, 52.0, 55.8):  # England's southern and northern edges
+        _, _, north = geod.inv(-1.0, lat, -1.0, lat + 0.5e-6)
+        _, _, east = geod.inv(-1.0, lat, -1.0 + 0.5e-6, lat)
+        worst = max(worst, math.hypot(north, east))
+    assert 0.06 < worst <= ss.COORDINATE_TOLERANCE_M < 0.08
+
+
+def test_a_point_within_the_tolerance_of_an_edge_is_placed() -> None:
+    gap = gpd.GeoDataFrame({"code": ["A", "B"]}, crs="EPSG:27700",
+                           geometry=[box(530_000, 180_000, 531_000, 181_000), box(531_000.1, 180_000, 532_000, 181_000)])
+    points = [(529_999.95, 180_500), (529_999.9, 180_500), (531_000.07, 180_500), (531_000.03, 180_500)]
+    frame = _searches([dict(zip(("longitude", "latitude"), _lonlat(x, y), strict=True)) for x, y in points])
+    out = ss.locate_in_area(frame, gap)
+    # 5 cm west of A: A; 10 cm west: outside; in the 10 cm gap, the nearer square
+    assert out["area_code"].fillna("-").tolist() == ["A", "-", "B", "A"]
+    assert out.attrs["outside_area"] == 1
+    strict = ss.locate_in_area(frame, gap, tolerance_m=0)
+    assert strict["area_code"].isna().all()
+
+
+def _mansell_street_search(folder: Path) -> dict[str, str]:
+    """The drug search of 15 Aug 2020 on Mansell Street, straight from the CSV."""
+    with (folder / "2020-08-city-of-london-stop-and-search.csv").open(encoding="utf-8", newline="") as handle:
+        found = [r for r in csv.DictReader(handle) if r["Date"] == "2020-08-15T07:55:45+00:00"]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_real_search_police_uk_places_in_city_of_london_001e_is_in_the_city(tmp_path: Path) -> None:
+    """A real map point 0.12 m from the LSOA edge, which police.uk's street files give to City of London 001E."""
+    from conftest import require_shared
+
+    from cdp_analysis.dataset import open_dataset
+    from cdp_analysis.sources.boundaries import read_boundaries
+
+    city = require_shared("data/real/police_uk/city-of-london")
+    jdm = require_shared("data/real/boundaries/london-data_jdm")
+    search = _mansell_street_search(city)
+    point = (search["Longitude"], search["Latitude"])
+    with (city / "2018-05-city-of-london-street.csv").open(encoding="utf-8", newline="") as handle:
+        lsoas = {r["LSOA name"] for r in csv.DictReader(handle) if (r["Longitude"], r["Latitude"]) == point}
+    assert lsoas == {"City of London 001E"}  # police.uk's own placement of this map point
+    raw = tmp_path / "raw"
+    (raw / "police_uk").mkdir(parents=True)
+    (raw / "boundaries").mkdir()
+    for month in ("2020-07", "2020-08"):
+        name = f"{month}-city-of-london-stop-and-search.csv"
+        (raw / "police_uk" / name).symlink_to(city / name)
+    for part in jdm.glob("london-2021-lad22-gen20.*"):
+        (raw / "boundaries" / part.name).symlink_to(part)
+    data = open_dataset(raw, tmp_path / "processed", progress=False)
+    stored = data.stop_search(months=["2020-08"])
+    row = stored[stored["datetime"] == pd.Timestamp(search["Date"])]
+    assert len(row) == 1 and row["latitude"].iloc[0] == float(search["Latitude"])  # stored as published
+    lads = data.boundaries("lad")
+    placed = ss.locate_in_area(row, lads[lads["code"] == "E09000001"])
+    assert placed["area_code"].tolist() == ["E09000001"]
+    lsoa = read_boundaries(require_shared(
+        "data/real/boundaries/statistical-gis-boundaries-london_LSOA_2011_London_gen_MHW/LSOA_2011_London_gen_MHW.shp"))
+    assert ss.locate_in_area(row, lsoa[lsoa["code"] == "E01000005"])["area_code"].tolist() == ["E01000005"]

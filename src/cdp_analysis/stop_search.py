@@ -10,7 +10,9 @@ Things to keep in mind when reading the results:
   placed in a local authority, ward or LSOA only through its coordinates
   (:func:`locate_in_area`); searches without coordinates (about 10% in the
   City of London files, more in some months) cannot be placed and are counted
-  in ``attrs["unlocated"]``. Coordinates are snapped to anonymised map points.
+  in ``attrs["unlocated"]``. Coordinates are snapped to anonymised map points
+  and published to 6 decimal places: a point within :data:`COORDINATE_TOLERANCE_M`
+  of an area's edge may lie on either side of it and is placed in the area.
 * The "outcome linked to object of search" flag is blank for whole forces and
   years (all of the Met's 2018 files): :func:`find_rate` leaves blanks out of
   its denominator and reports how many searches had the flag.
@@ -49,6 +51,7 @@ __all__ = [
     "SELF_DEFINED_PREFIX_TO_CENSUS",
     "AGE_BANDS",
     "PER_1000",
+    "COORDINATE_TOLERANCE_M",
     "drug_searches",
     "locate_in_area",
     "monthly_searches",
@@ -113,6 +116,13 @@ AGE_BANDS: dict[str, tuple[int, int]] = {
     "over 34": (35, 90),
 }
 PER_1000 = 1_000
+#: Distance (metres) within which a point outside an area is still placed in it.
+#: police.uk publishes latitude and longitude to 6 decimal places, so a published
+#: point lies up to half a unit of the last place (0.5e-6 degree) from its map
+#: point in each direction: 0.056 m north-south and at most 0.036 m east-west in
+#: England (latitude 49.9 to 55.8 degrees north), 0.066 m at most in all. A point
+#: closer than that to an edge may belong on either side of it.
+COORDINATE_TOLERANCE_M = 0.07
 _RATIO_METHOD = "log method for the ratio of two Poisson rates (Rothman 2008)"
 
 
@@ -184,13 +194,16 @@ def drug_searches(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def locate_in_area(
-    frame: pd.DataFrame, area_polygons: gpd.GeoDataFrame, *, code_col: str = "code"
+    frame: pd.DataFrame, area_polygons: gpd.GeoDataFrame, *, code_col: str = "code",
+    tolerance_m: float = COORDINATE_TOLERANCE_M,
 ) -> pd.DataFrame:
     """Add ``area_code``: the polygon each search's map point falls in.
 
     The (longitude, latitude) points (WGS84) are projected to British National
     Grid (EPSG:27700) and matched to the polygons. A point on the shared edge of
-    two polygons goes to the first of them in ``area_polygons`` order.
+    two polygons goes to the first of them in ``area_polygons`` order. A point
+    in none of them but within ``tolerance_m`` of one (the precision of the
+    published coordinates, :data:`COORDINATE_TOLERANCE_M`) goes to the nearest.
 
     Parameters
     ----------
@@ -202,6 +215,9 @@ def locate_in_area(
         gives them).
     code_col : str, default "code"
         Column of ``area_polygons`` holding the area codes.
+    tolerance_m : float, default :data:`COORDINATE_TOLERANCE_M`
+        Points this close (metres) to a polygon but outside every one are placed
+        in the nearest; 0 places only the points inside.
 
     Returns
     -------
@@ -236,13 +252,25 @@ def locate_in_area(
         x, y = to_bng.transform(lon[rows], lat[rows])
         # a force's searches across many areas: only points inside the polygons' bounds can match
         xmin, ymin, xmax, ymax = polygons.total_bounds
-        near = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+        near = (x >= xmin - tolerance_m) & (x <= xmax + tolerance_m) & (y >= ymin - tolerance_m) & (
+            y <= ymax + tolerance_m)
         rows, x, y = rows[near], x[near], y[near]
-        point_at, polygon_at = polygons.sindex.query(shapely.points(x, y), predicate="intersects")
+        points = shapely.points(x, y)
+        names = polygons[code_col].astype(str).to_numpy()
+        point_at, polygon_at = polygons.sindex.query(points, predicate="intersects")
         order = np.lexsort((polygon_at, point_at))  # per point, the first polygon
         point_at, polygon_at = point_at[order], polygon_at[order]
         first = np.r_[True, point_at[1:] != point_at[:-1]] if len(point_at) else np.array([], bool)
-        codes[rows[point_at[first]]] = polygons[code_col].astype(str).to_numpy()[polygon_at[first]]
+        codes[rows[point_at[first]]] = names[polygon_at[first]]
+        if tolerance_m > 0:
+            outside = np.setdiff1d(np.arange(len(points)), point_at)
+            point_at, polygon_at = polygons.sindex.query(points[outside], predicate="dwithin", distance=tolerance_m)
+            if len(point_at):
+                gap = shapely.distance(points[outside][point_at], polygons.geometry.to_numpy()[polygon_at])
+                order = np.lexsort((polygon_at, gap, point_at))  # per point, the nearest polygon
+                point_at, polygon_at = point_at[order], polygon_at[order]
+                first = np.r_[True, point_at[1:] != point_at[:-1]]
+                codes[rows[outside[point_at[first]]]] = names[polygon_at[first]]
     out = frame.copy()
     out["area_code"] = pd.array(codes, dtype="string")
     located = int(out["area_code"].notna().sum())
