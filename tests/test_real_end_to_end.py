@@ -165,3 +165,25 @@ def test_stop_search_months_missing_from_the_archive_stay_blank(real_source, tmp
     present = {p.name[:7] for p in raw.iterdir() if p.name.endswith("-stop-and-search.csv")}
     assert {f"{m:%Y-%m}" for m in monthly.dropna().index} == present
     assert section.coverage.status == "partial" and "2019" in section.coverage.note
+
+
+def test_city_drug_searches_without_a_map_point_are_counted_and_said(real_source, tmp_path):
+    """691 of the City force's 2,242 drug searches have no coordinates: the page gives both numbers."""
+    ctx = load_context(CITY, data_dir=real_source, processed_dir=tmp_path)
+    section = SupplyChapter(ctx).stop_and_search()
+    total = unplaced = 0
+    for path in sorted((real_source / "police_uk" / "city-of-london").glob("*-stop-and-search.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                obj = row["Object of search"].strip()
+                if obj == "Controlled drugs" or (
+                        not obj and row["Legislation"].strip() == "Misuse of Drugs Act 1971 (section 23)"):
+                    total += 1
+                    unplaced += not (row["Latitude"].strip() and row["Longitude"].strip())
+    assert (total, unplaced) == (2242, 691)  # the issue's 2,240 and 690
+    assert section.coverage.status == "partial"
+    assert (f"{unplaced:,} ({100 * unplaced / total:.1f}%) of the {total:,} drug searches in the files of the "
+            "City of London force") in section.coverage.note
+    assert "could not be placed in City of London" in section.coverage.note
+    placed = section.frames["monthly"]["searches"].sum()
+    assert placed + unplaced < total  # the placed ones are a part: some lie outside the City

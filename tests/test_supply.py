@@ -195,3 +195,55 @@ def test_seasonality_keeps_missing_months_missing():
     table = supply.seasonality(pd.DataFrame({"area_code": "A", "month": months, "count": counts}), "A")
     assert np.isnan(table.loc[2024, "Mar"])
     assert table.loc[2023, "Mar"] == 1
+
+
+# drug searches without a map point ------------------------------------------------------------
+class _Searches:
+    """A dataset stand-in holding only stop-and-search rows."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def stop_search(self, months=None, forces=None, columns=None, within=None) -> pd.DataFrame:
+        rows = self.frame[self.frame["force"].isin(forces)]
+        return rows[list(columns)] if columns else rows
+
+
+def _unplaced_note(placed: int, unplaced: int, other: int = 0, forces=("city-of-london",)) -> str:
+    from types import SimpleNamespace
+
+    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.chapters.supply import SupplyChapter
+    from cdp_analysis.sdc import get_policy
+
+    drug = {"object_of_search": "Controlled drugs", "legislation": ""}
+    rows = ([{**drug, "latitude": 51.51, "longitude": -0.09}] * placed
+            + [{**drug, "latitude": np.nan, "longitude": np.nan}] * unplaced
+            + [{"object_of_search": "Stolen goods", "legislation": "", "latitude": np.nan, "longitude": np.nan}] * other)
+    frame = pd.DataFrame(rows, columns=["object_of_search", "legislation", "latitude", "longitude"])
+    frame["force"] = forces[0]
+    registry = AreaRegistry.builtin()
+    chapter = SupplyChapter.__new__(SupplyChapter)
+    chapter.ctx = SimpleNamespace(dataset=_Searches(frame), registry=registry)
+    chapter.area = registry.get("E09000001")
+    chapter.policy = get_policy("ndtms")
+    return chapter._unplaced_note(list(forces), ["2020-01", "2020-02"])
+
+
+def test_searches_without_a_map_point_are_counted_in_the_force_total() -> None:
+    note = _unplaced_note(placed=290, unplaced=110, other=50)  # other searches are not drug searches
+    assert note.startswith("110 (27.5%) of the 400 drug searches in the files of the City of London force "
+                           "for Jan 2020 to Feb 2020 have no map point")
+    assert note.endswith("could not be placed in City of London and are not counted in the figures below.")
+    assert _unplaced_note(placed=10, unplaced=0, other=7) == ""
+
+
+@pytest.mark.parametrize(("placed", "unplaced", "start"), [
+    (37, 3, "A few of the 40 drug searches"),  # 3 is hidden, the total is not
+    (1, 2, "Some of the drug searches"),  # the total is hidden too
+])
+def test_small_counts_of_searches_without_a_map_point_are_not_written(placed, unplaced, start) -> None:
+    note = _unplaced_note(placed=placed, unplaced=unplaced)
+    assert note.startswith(start)
+    words = note.replace("2020", "")
+    assert str(unplaced) not in words and ("40" in words) == (placed + unplaced >= 5)

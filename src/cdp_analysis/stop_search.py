@@ -54,6 +54,7 @@ __all__ = [
     "COORDINATE_TOLERANCE_M",
     "drug_searches",
     "locate_in_area",
+    "without_point",
     "monthly_searches",
     "find_rate",
     "outcome_mix",
@@ -275,6 +276,20 @@ def locate_in_area(
     out["area_code"] = pd.array(codes, dtype="string")
     located = int(out["area_code"].notna().sum())
     return _with_attrs(out, frame, unlocated=int((~has_point).sum()), outside_area=int(has_point.sum() - located))
+
+
+def without_point(frame: pd.DataFrame) -> pd.Series:
+    """Whether each search has no map point (latitude or longitude blank): no area can hold it.
+
+    Raises
+    ------
+    ValueError
+        ``latitude`` or ``longitude`` is missing.
+    """
+    _require(frame, ("longitude", "latitude"))
+    lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(~(np.isfinite(lon) & np.isfinite(lat)), index=frame.index, name="without_point")
 
 
 # --------------------------------------------------------------------------- counting

@@ -895,8 +895,10 @@ class SupplyChapter:
         drugs = stop_search.drug_searches(located[located["area_code"].notna()])
         span = pd.period_range(own[0], own[-1], freq="M").strftime("%Y-%m")
         gaps = [m for m in span if m not in set(own)]
-        coverage = (Coverage.partial(f"Stop-and-search files are missing for {describe_months(gaps)}; those "
-                                     "months are left blank, never counted as zero.") if gaps else COVERED)
+        notes = [f"Stop-and-search files are missing for {describe_months(gaps)}; those months are left "
+                 "blank, never counted as zero."] if gaps else []
+        notes += [self._unplaced_note(forces, own)]
+        coverage = Coverage.partial(" ".join(n for n in notes if n)) if any(notes) else COVERED
         if drugs.empty:
             return Section(title, [], [KeyMessage(f"No stop and search for drugs is located in {self.area.name} "
                                                   f"in {describe_months(own)}.")], coverage, {}, "stop_search")
@@ -932,6 +934,31 @@ class SupplyChapter:
         if frame_d is not None:
             frames["disproportionality"] = frame_d
         return Section(title, items + items_d, messages + messages_d, coverage, frames, "stop_search")
+
+    def _unplaced_note(self, forces: list[str], months: list[str]) -> str:
+        """One sentence on the forces' drug searches without a map point, which no area can hold ("" if none).
+
+        They count in the forces' total, never in an area's figures. Counts in the
+        policy's suppressed range are not written as numbers.
+        """
+        from cdp_analysis import stop_search
+
+        rows = self.ctx.dataset.stop_search(months=months, forces=forces,
+                                            columns=["latitude", "longitude", "object_of_search", "legislation"])
+        drugs = stop_search.drug_searches(rows)
+        total, unplaced = len(drugs), int(stop_search.without_point(drugs).sum())
+        if not unplaced:
+            return ""
+        names = [" ".join(w if w in ("of", "and") else w.capitalize() for w in f.split("-")) for f in forces]
+        files = f"the files of the {narrative.join_words(names)} force{'s' if len(names) > 1 else ''}"
+        small = self.policy.primary(pd.Series([unplaced, total]))
+        counted = self.policy.rounded(pd.Series([unplaced, total]))
+        whose = (f"the {int(counted[1]):,} drug searches in {files} for {describe_months(months)}"
+                 if not small[1] else f"the drug searches in {files} for {describe_months(months)}")
+        part = ("Some" if small[1] else "A few" if small[0]
+                else f"{int(counted[0]):,} ({narrative.number(100 * unplaced / total)}%)")
+        return (f"{part} of {whose} have no map point, so they could not be placed in {self.area.name} "
+                "and are not counted in the figures below.")
 
     def _find_table(self, finds: pd.DataFrame) -> pd.DataFrame:
         """Find rates by financial year; a year with a count (or its complement) in the suppressed range is hidden."""
