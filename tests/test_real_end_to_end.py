@@ -187,3 +187,29 @@ def test_city_drug_searches_without_a_map_point_are_counted_and_said(real_source
     assert "could not be placed in City of London" in section.coverage.note
     placed = section.frames["monthly"]["searches"].sum()
     assert placed + unplaced < total  # the placed ones are a part: some lie outside the City
+
+
+def test_westminster_find_rate_is_said_to_be_unrecorded_not_suppressed(shared_dir, tmp_path):
+    """The Met's 2018 files leave the outcome-link flag blank on every row: that is the reason given."""
+    real = shared_dir / "data" / "real"
+    met = real / "police_uk" / "metropolitan-stop-and-search"
+    flags = set()
+    for path in sorted(met.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            flags |= {r["Outcome linked to object of search"] for r in csv.DictReader(handle)}
+    assert flags == {""}
+    raw = tmp_path / "raw"
+    (raw / "police_uk").mkdir(parents=True)
+    (raw / "boundaries").mkdir()
+    (raw / "police_uk" / "met").symlink_to(met)
+    (raw / "lookup").mkdir()
+    lookup = "LSOA_(2021)_to_Electoral_Ward_(2025)_to_LAD_(2025)_Best_Fit_Lookup_in_EW_v2.csv"
+    (raw / "lookup" / lookup).symlink_to(real / "other" / lookup)
+    for part in (real / "boundaries" / "london-data_jdm").glob("london-2021-lad22-gen20.*"):
+        (raw / "boundaries" / part.name).symlink_to(part)
+    ctx = load_context("E09000033", data_dir=raw, processed_dir=tmp_path / "processed")
+    section = SupplyChapter(ctx).stop_and_search()
+    words = " ".join(m.text for m in section.messages)
+    assert "blank for every drug search in Westminster" in words
+    assert "disclosure control" not in words
+    assert section.frames["find_rate"]["Found (%)"].isna().all()

@@ -247,3 +247,28 @@ def test_small_counts_of_searches_without_a_map_point_are_not_written(placed, un
     assert note.startswith(start)
     words = note.replace("2020", "")
     assert str(unplaced) not in words and ("40" in words) == (placed + unplaced >= 5)
+
+
+# why a find rate is not given ---------------------------------------------------------------------
+def _find_words(searches: int, flagged: int, found: int) -> str:
+    from types import SimpleNamespace
+
+    from cdp_analysis.chapters.supply import SupplyChapter
+    from cdp_analysis.sdc import get_policy
+
+    chapter = SupplyChapter.__new__(SupplyChapter)
+    chapter.area = SimpleNamespace(name="Westminster")
+    chapter.policy = get_policy("ndtms")
+    finds = pd.DataFrame([{"period": "2018/19", "months_with_data": 2, "searches": searches,
+                           "flag_recorded": flagged, "found": found, "find_rate": 100 * found / flagged if flagged
+                           else math.nan, "find_rate_lower": math.nan, "find_rate_upper": math.nan}])
+    return chapter._find_message(chapter._find_table(finds), finds.iloc[-1]).text
+
+
+def test_a_find_rate_the_files_do_not_record_is_not_called_disclosure_control() -> None:
+    blank = _find_words(searches=881, flagged=0, found=0)
+    assert "blank for every drug search in Westminster" in blank and "disclosure" not in blank
+    mostly_blank = _find_words(searches=881, flagged=2, found=1)
+    assert "blank for most drug searches" in mostly_blank and "2 " not in mostly_blank.replace("(2 months)", "")
+    small = _find_words(searches=40, flagged=38, found=2)  # recorded, but 2 found is in the suppressed range
+    assert small.endswith("(disclosure control).")

@@ -929,7 +929,7 @@ class SupplyChapter:
                 synthetic=self.synthetic, formats={"Drug searches": ",.0f", "With outcome flag": ",.0f"},
                 suppressed_cols=("Drug searches", "With outcome flag", "Found (%)", "Lower 95% CI", "Upper 95% CI"),
                 suppressed_rows=table["suppressed"].tolist()))
-            messages.append(self._find_message(table))
+            messages.append(self._find_message(table, finds.iloc[-1]))
         items_d, messages_d, frame_d = self._disproportionality(drugs)
         if frame_d is not None:
             frames["disproportionality"] = frame_d
@@ -978,11 +978,21 @@ class SupplyChapter:
             "flag_recorded": "With outcome flag", "find_rate": "Found (%)", "find_rate_lower": "Lower 95% CI",
             "find_rate_upper": "Upper 95% CI"})
 
-    def _find_message(self, table: pd.DataFrame) -> KeyMessage:
+    def _find_message(self, table: pd.DataFrame, counts: pd.Series) -> KeyMessage:
+        """The latest year's find rate in words; with none, the true reason: blank flags, or small counts.
+
+        ``counts`` is the :func:`~cdp_analysis.stop_search.find_rate` row of that year
+        (before disclosure control), used for the reason only, never written.
+        """
         last = table.iloc[-1]
         months = int(last["Months of data"])
         when = f"In {last['Financial year']}" + (f" so far ({months} months)" if months < 12 else "")
         if last["Found (%)"] != last["Found (%)"]:
+            if 2 * int(counts["flag_recorded"]) < int(counts["searches"]):  # blank for most: not recorded
+                which = "every drug search" if int(counts["flag_recorded"]) == 0 else "most drug searches"
+                return KeyMessage(f"{when}, the police.uk files leave \"Outcome linked to object of search\" blank "
+                                  f"for {which} in {self.area.name}, so the data does not record how "
+                                  "many found what was searched for and no find rate is given.", key=False)
             return KeyMessage(f"{when}, too few drug searches in {self.area.name} had a recorded outcome link to "
                               "publish a find rate (disclosure control).", key=False)
         return KeyMessage(
