@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.areas import AreaRegistry
-from cdp_analysis.checklist import data_checklist, fingertips_area_type, fingertips_indicator_ids
+from cdp_analysis.checklist import LOCAL_READERS, data_checklist, fingertips_area_type, fingertips_indicator_ids
 from cdp_analysis.cli import main
 from cdp_analysis.dataset import Dataset
 from cdp_analysis.demo import generate_demo
@@ -47,10 +47,12 @@ def test_demo_area_everything_it_generates_is_found(demo) -> None:
     for item in checklist.items:
         if item.source.startswith("local return"):
             name = item.source.removeprefix("local return ")
-            assert item.status == ("found" if name in generated_local else "missing"), item
+            read = name in LOCAL_READERS
+            assert item.status == ("not read yet" if not read else "found" if name in generated_local
+                                   else "missing"), item
             assert item.status == "found" or f"local/{name}.csv" in item.get
         elif item.status == "not read yet":
-            assert item.chapter == "treatment" and item.get.startswith("https://")
+            assert item.source == "ONS deaths related to drug poisoning" and item.get.startswith("https://")
         elif item.source.startswith("police.uk") and item.area == "E92000001":
             # England needs every real force too: the demo has only its own
             assert item.status == "missing" and "data.police.uk/data/archive" in item.get
@@ -147,3 +149,48 @@ def test_fetch_refuses_a_demo_area(tmp_path, capsys) -> None:
     assert main(["--raw-dir", str(tmp_path), "fetch", "--area", "Z09000001", "--base-url",
                  "http://127.0.0.1:9/api/"]) == 2
     assert "synthetic demo area" in capsys.readouterr().err
+
+
+# every entry is true: what the checklist lists is what the chapters read ------------------------
+_CHAPTERS = Path(__file__).resolve().parents[1] / "src" / "cdp_analysis" / "chapters"
+
+
+def _chapter_code() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in _CHAPTERS.glob("*.py") if p.stem not in ("__init__", "base")}
+
+
+def test_local_returns_said_to_be_read_are_the_ones_the_chapters_read() -> None:
+    read: dict[str, set[str]] = {}
+    for chapter, code in _chapter_code().items():
+        for name in list_templates():
+            if re.search(rf"[\"']{name}[\"']", code):
+                read.setdefault(name, set()).add(chapter)
+    assert {n: ", ".join(sorted(c)) for n, c in read.items()} == LOCAL_READERS
+
+
+def test_ndtms_is_found_where_the_treatment_chapter_reads_it(demo) -> None:
+    folder, dataset = demo
+    code = _chapter_code()
+    assert "self.ctx.dataset.ndtms(" in code["treatment"]  # the chapter reads the NDTMS table
+    checklist = data_checklist(dataset, REGISTRY, "Z09000002")
+    assert not [i for i in checklist.items if "NDTMS" in i.source and i.status == "not read yet"]
+    held = pd.read_parquet(dataset.root / "ndtms.parquet", columns=["area_code", "period", "sex", "age_group"])
+    own = held[(held["area_code"] == "Z09000002") & (held["sex"] == "total") & (held["age_group"] == "total")]
+    periods = sorted(own["period"].astype(str).unique())
+    item = _by(checklist, "NDTMS treatment statistics (ViewIt exports)", "Z09000002")
+    assert item.status == "found" and item.detail == f"{len(periods)} periods, {periods[0]} … {periods[-1]}"
+    assert _by(checklist, "NDTMS treatment statistics (ViewIt exports)", "E92000001").area == "E92000001"
+
+
+def test_a_partnership_is_checked_through_its_members(demo, tmp_path) -> None:
+    """DfE and NDTMS rows of a partnership are its members' rows, as the chapters sum them."""
+    _, dataset = demo
+    (tmp_path / "areas.csv").write_text("code,name,type,parent,members,comparators,override\n"
+                                        "Z95000009,Test CDP,cdp,Z12000001,Z09000001;Z09000002,,\n"
+                                        "Z95000010,Half CDP,cdp,Z12000001,Z09000001;E09000001,,\n", encoding="utf-8")
+    registry = AreaRegistry.load(tmp_path)
+    both = data_checklist(dataset, registry, "Z95000009")
+    for source in ("NDTMS treatment statistics (ViewIt exports)", "DfE children in need (C3 factors)"):
+        assert _by(both, source, "Z95000009").status == "found"
+        half = _by(data_checklist(dataset, registry, "Z95000010"), source, "Z95000010")
+        assert half.status == "partial" and "no rows for E09000001" in half.detail

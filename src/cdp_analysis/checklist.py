@@ -13,7 +13,10 @@ comparators (the region and England), each source is
 ``missing``
     with the publisher's download page and the exact file to pick;
 ``not read yet``
-    a source the workbench does not read yet (listed so the user can gather it).
+    a source no chapter reads yet (listed so the user can gather it): the ONS
+    drug-poisoning workbook, and local returns whose templates exist but whose
+    figures no chapter shows. Every other entry names a table a chapter reads
+    (``tests/test_checklist.py`` checks the lists against the chapters' code).
 
 Everything is read from the prepared :class:`~cdp_analysis.dataset.Dataset` (its
 tables and its manifest), never from the raw files again.
@@ -33,7 +36,7 @@ from cdp_analysis.areas import Area, AreaRegistry
 from cdp_analysis.coverage import describe_months
 from cdp_analysis.dataset import TABLES, Dataset
 
-__all__ = ["Checklist", "Item", "STATUSES", "data_checklist", "fetch_area_indicators",
+__all__ = ["Checklist", "Item", "LOCAL_READERS", "STATUSES", "data_checklist", "fetch_area_indicators",
            "fingertips_area_type", "fingertips_indicator_ids"]
 
 STATUSES = ("found", "partial", "missing", "not read yet")
@@ -83,9 +86,22 @@ _SOURCES: dict[str, tuple[str, str, str, str]] = {
              "drugmisuseinenglandandwalesappendixtable",
              "Drug misuse appendix tables (drugsmisusetables<month><yy>.xlsx)"),
 }
+#: The NDTMS table (read by the treatment chapter, and by demand for children of adults in treatment).
+_NDTMS = ("NDTMS treatment statistics (ViewIt exports)", "treatment", "https://www.ndtms.net/ViewIt/Adult",
+          "Adult: download data, all indicators for every local authority (ViewIt Export Data_LAs.csv) "
+          "and for England (ViewIt Export Data_England.csv)")
+#: Local returns a chapter reads → the chapters reading them; the other templates are not read yet.
+LOCAL_READERS: dict[str, str] = {
+    "deaths_in_treatment": "overview, treatment",
+    "disruptions": "overview",
+    "drug_testing_on_arrest": "demand",
+    "homelessness_support_needs": "demand",
+    "out_of_court_disposals": "demand",
+    "treatment_numbers": "overview",
+    "treatment_progress": "overview",
+    "young_people_treatment": "demand, treatment",
+}
 _NOT_READ: tuple[tuple[str, str, str, str], ...] = (
-    ("NDTMS ViewIt exports", "treatment", "https://www.ndtms.net/ViewIt/Adult",
-     "Adult: download data, all indicators for the local authority (ViewIt Export Data_LAs.csv)"),
     ("ONS deaths related to drug poisoning", "treatment",
      "https://www.ons.gov.uk/peoplepopulationandcommunity/birthsdeathsandmarriages/deaths/datasets/"
      "drugmisusedeathsbylocalauthority",
@@ -246,6 +262,8 @@ def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> 
         for code in [area.code, *(a.code for a in comparators)]:
             checklist.items.append(checker.coded(table, code))
     checklist.items.append(checker.national("csew", area.code))
+    for code in [area.code, *(a.code for a in comparators if a.type == "country")]:  # the chapter shows England
+        checklist.items.append(checker.ndtms(code))
     checklist.items.extend(checker.local(area.code))
     for source, chapter, page, pick in _NOT_READ:
         checklist.items.append(Item(source, chapter, area.code, "not read yet",
@@ -361,10 +379,28 @@ class _Checker:
         if table not in self.available:
             return Item(source, chapter, code, "missing", "", get=get)
         frame = self.frame(table)
-        rows = frame[frame["area_code"].astype(str) == code]
-        files = self.files(_UNIT.get(table, table))
-        if rows.empty:
-            return Item(source, chapter, code, "missing", "the file holds no rows for this area", files, get)
+        codes = frame["area_code"].astype(str)
+        wanted, absent = self.own_or_members(code, set(codes))
+        rows = frame[codes.isin(set(wanted) - set(absent))]
+        return self.summed(source, chapter, code, rows, absent, wanted, self.files(_UNIT.get(table, table)), get)
+
+    def own_or_members(self, code: str, held: set[str]) -> tuple[list[str], list[str]]:
+        """The codes a chapter reads for an area (its own, else a partnership's listed members) and those absent.
+
+        As :func:`cdp_analysis.demand.area_series` and the treatment chapter read them.
+        """
+        members = [m.code for m in self.registry.listed_members(code)]
+        wanted = [code] if code in held or not members else members
+        return wanted, [c for c in wanted if c not in held]
+
+    @staticmethod
+    def summed(source: str, chapter: str, code: str, rows: pd.DataFrame, absent: list[str], wanted: list[str],
+               files: tuple[str, ...], get: str) -> Item:
+        if len(absent) == len(wanted) or rows.empty:
+            return Item(source, chapter, code, "missing", "the files hold no rows for this area", files, get)
+        if absent:  # a partnership is summed only when every member has rows
+            return Item(source, chapter, code, "partial", f"{_periods(rows)}; no rows for {', '.join(absent)}, so "
+                        "the partnership's sums are not shown", files, get)
         return Item(source, chapter, code, "found", _periods(rows), files)
 
     def national(self, table: str, code: str) -> Item:
@@ -374,6 +410,18 @@ class _Checker:
         rows = self.frame(table)
         return Item(source, chapter, code, "found", "England and Wales; " + _periods(rows), self.files(table))
 
+    def ndtms(self, code: str) -> Item:
+        """NDTMS rows of an area as the treatment chapter reads them: its own, or all its listed members'."""
+        source, chapter, page, pick = _NDTMS
+        get = f"{page} → {pick}"
+        if "ndtms" not in self.available:
+            return Item(source, chapter, code, "missing", "", get=get)
+        wanted, absent = self.own_or_members(code, self.ds.ndtms_areas(sex="total", age_group="total"))
+        present = [c for c in wanted if c not in absent]
+        rows = (self.ds.ndtms(["period"], area_code=present, sex="total", age_group="total") if present
+                else pd.DataFrame({"period": []}))
+        return self.summed(source, chapter, code, rows, absent, wanted, self.files("ndtms"), get)
+
     def local(self, code: str) -> list[Item]:
         from cdp_analysis.sources.local import list_templates
 
@@ -382,16 +430,19 @@ class _Checker:
         for name in list_templates():
             source = f"local return {name}"
             get = f"`cdp templates` writes local/{name}.csv: fill it in from your partners' records"
+            if name not in LOCAL_READERS:
+                items.append(Item(source, "local", code, "not read yet", "no chapter shows it yet", get=get))
+                continue
             if name not in present:
-                items.append(Item(source, "local", code, "missing", "", get=get))
+                items.append(Item(source, LOCAL_READERS[name], code, "missing", "", get=get))
                 continue
             rows = self.ds.local(name)
             rows = rows[rows["area_code"].astype(str) == code] if "area_code" in rows else rows
             files = self.files(f"local/{name}")
             if rows.empty:
-                items.append(Item(source, "local", code, "missing", "no rows for this area", files, get))
+                items.append(Item(source, LOCAL_READERS[name], code, "missing", "no rows for this area", files, get))
             else:
-                items.append(Item(source, "local", code, "found", _periods(rows), files))
+                items.append(Item(source, LOCAL_READERS[name], code, "found", _periods(rows), files))
         return items
 
 
