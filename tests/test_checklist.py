@@ -194,3 +194,16 @@ def test_a_partnership_is_checked_through_its_members(demo, tmp_path) -> None:
         assert _by(both, source, "Z95000009").status == "found"
         half = _by(data_checklist(dataset, registry, "Z95000010"), source, "Z95000010")
         assert half.status == "partial" and "no rows for E09000001" in half.detail
+
+
+def test_fingertips_of_a_partnership_are_its_members_indicators(demo, tmp_path) -> None:
+    _, dataset = demo
+    (tmp_path / "areas.csv").write_text("code,name,type,parent,members,comparators,override\n"
+                                        "Z95000009,Test CDP,cdp,Z12000001,Z09000001;Z09000002,,\n", encoding="utf-8")
+    item = _by(data_checklist(dataset, AreaRegistry.load(tmp_path), "Z95000009"), "Fingertips indicators", "Z95000009")
+    ids = fingertips_indicator_ids()
+    frame = pd.read_parquet(dataset.root / "indicators.parquet", columns=["area_code", "indicator_id"])
+    both = set.intersection(*({int(i) for i in frame.loc[frame["area_code"] == c, "indicator_id"]}
+                              for c in ("Z09000001", "Z09000002")))
+    assert item.detail.startswith(f"{len(both & set(ids))} of {len(ids)} indicators")
+    assert "for every member authority" in item.detail and item.status != "missing"

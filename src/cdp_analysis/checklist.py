@@ -324,12 +324,17 @@ class _Checker:
             return [Item("Fingertips indicators", "overview", code, "missing",
                          f"none of the {len(ids)} indicators", get=get)]
         frame = self.frame("indicators")
-        rows = frame[frame["area_code"].astype(str) == code]
-        held = {int(i) for i in pd.to_numeric(rows["indicator_id"], errors="coerce").dropna()}
+        codes = frame["area_code"].astype(str)
+        wanted, _ = self.own_or_members(code, set(codes))  # a partnership: its members', as the overview shows
+        rows = frame[codes.isin(wanted)]
+        per_area = [{int(i) for i in pd.to_numeric(rows.loc[codes[rows.index] == c, "indicator_id"],
+                                                     errors="coerce").dropna()} for c in wanted]
+        held = set.intersection(*per_area) if per_area else set()
         absent = [i for i in ids if i not in held]
         periods = sorted(rows["period"].dropna().astype(str).unique())
         span = f"{periods[0]} to {periods[-1]}" if periods else ""
-        detail = f"{len(ids) - len(absent)} of {len(ids)} indicators" + (f", {span}" if span else "")
+        detail = (f"{len(ids) - len(absent)} of {len(ids)} indicators" + (f", {span}" if span else "")
+                  + (" for every member authority" if wanted != [code] else ""))
         files = self.files("indicators")
         if not absent:
             return [Item("Fingertips indicators", "overview", code, "found", detail, files)]
