@@ -209,7 +209,7 @@ class _Searches:
         return rows[list(columns)] if columns else rows
 
 
-def _unplaced_note(placed: int, unplaced: int, other: int = 0, forces=("city-of-london",)) -> str:
+def _unplaced_note(placed: int, unplaced: int, other: int = 0, forces=("city-of-london",), policy="ndtms") -> str:
     from types import SimpleNamespace
 
     from cdp_analysis.areas import AreaRegistry
@@ -226,7 +226,7 @@ def _unplaced_note(placed: int, unplaced: int, other: int = 0, forces=("city-of-
     chapter = SupplyChapter.__new__(SupplyChapter)
     chapter.ctx = SimpleNamespace(dataset=_Searches(frame), registry=registry)
     chapter.area = registry.get("E09000001")
-    chapter.policy = get_policy("ndtms")
+    chapter.policy = get_policy(policy)
     return chapter._unplaced_note(list(forces), ["2020-01", "2020-02"])
 
 
@@ -236,6 +236,8 @@ def test_searches_without_a_map_point_are_counted_in_the_force_total() -> None:
                            "for Jan 2020 to Feb 2020 have no map point")
     assert note.endswith("could not be placed in City of London and are not counted in the figures below.")
     assert _unplaced_note(placed=10, unplaced=0, other=7) == ""
+    rounded = _unplaced_note(placed=291, unplaced=112, policy="nhsd")  # to the nearest 5: 110 of 405
+    assert rounded.startswith("110 (27.2%) of the 405 drug searches")
 
 
 @pytest.mark.parametrize(("placed", "unplaced", "start"), [

@@ -939,7 +939,8 @@ class SupplyChapter:
         """One sentence on the forces' drug searches without a map point, which no area can hold ("" if none).
 
         They count in the forces' total, never in an area's figures. Counts in the
-        policy's suppressed range are not written as numbers.
+        policy's suppressed range are not written as numbers; counts are rounded as
+        the policy rounds them, and the share is worked from the rounded counts.
         """
         from cdp_analysis import stop_search
 
@@ -956,7 +957,7 @@ class SupplyChapter:
         whose = (f"the {int(counted[1]):,} drug searches in {files} for {describe_months(months)}"
                  if not small[1] else f"the drug searches in {files} for {describe_months(months)}")
         part = ("Some" if small[1] else "A few" if small[0]
-                else f"{int(counted[0]):,} ({narrative.number(100 * unplaced / total)}%)")
+                else f"{int(counted[0]):,} ({narrative.number(100 * counted[0] / counted[1])}%)")
         return (f"{part} of {whose} have no map point, so they could not be placed in {self.area.name} "
                 "and are not counted in the figures below.")
 
