@@ -122,7 +122,9 @@ PER_1000 = 1_000
 #: point lies up to half a unit of the last place (0.5e-6 degree) from its map
 #: point in each direction: 0.056 m north-south and at most 0.036 m east-west in
 #: England (latitude 49.9 to 55.8 degrees north), 0.066 m at most in all. A point
-#: closer than that to an edge may belong on either side of it.
+#: closer than that to an edge may belong on either side of it: placed with only
+#: one area's polygons, it counts for that area; placed with its neighbours' too,
+#: it goes to the polygon that holds it, else the nearest.
 COORDINATE_TOLERANCE_M = 0.07
 _RATIO_METHOD = "log method for the ratio of two Poisson rates (Rothman 2008)"
 
