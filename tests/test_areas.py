@@ -218,3 +218,18 @@ def test_a_county_member_brings_its_lsoas_and_residents(tmp_path):
     assert set(ctx.lsoas("E95000032")) == west_sussex | brighton
     persons = pd.read_excel(mye, sheet_name="MYE2 - Persons", header=7).set_index("Code")["All ages"]
     assert ctx.area_population("E95000032") == float(persons["E10000032"] + persons["E06000043"])
+
+
+def test_a_partnership_page_links_the_authorities_it_lists(tmp_path, monkeypatch):
+    """Navigation names West Sussex (not its districts) as a member, and a district finds its partnership."""
+    from cdp_analysis import batch
+    from cdp_analysis.config import load_config
+
+    (tmp_path / "areas.csv").write_text(_WSX, encoding="utf-8")
+    registry = AreaRegistry.load(tmp_path)
+    config = load_config(raw_dir=tmp_path, reports_dir=tmp_path / "reports", processed_dir=tmp_path / "p")
+    monkeypatch.setattr(batch, "_first_page", lambda config, code: f"../{code}/x.html")
+    members, _ = batch._related(config, registry, "E95000032")
+    assert [name for name, _ in members] == ["West Sussex", "Brighton and Hove"]
+    for code in ("E10000032", "E07000229", "E06000043"):  # the county, one of its districts, the unitary
+        assert [name for name, _ in batch._related(config, registry, code)[1]] == ["West Sussex and Brighton CDP"]

@@ -460,9 +460,11 @@ def _related(config: Config, registry: AreaRegistry, area_code: str) -> tuple[li
     area = registry.get(area_code)
     members = []
     if area.type == "cdp":
-        members = [(m.name, _first_page(config, m.code)) for m in registry.members(area.code) if m.code != area.code]
+        members = [(m.name, _first_page(config, m.code)) for m in registry.listed_members(area.code)
+                   if m.code != area.code]
     partnerships = [(p.name, _first_page(config, p.code)) for p in registry.of_type("cdp")
-                    if p.code != area.code and area.code in {m.code for m in registry.members(p.code)}]
+                    if p.code != area.code and area.code in {m.code for m in registry.listed_members(p.code)
+                                                             + registry.members(p.code)}]
     return members, [p for p in partnerships if p[1]]
 
 
@@ -529,7 +531,8 @@ def publish_areas(config: Config, area_codes: Iterable[str]) -> list[Path]:
     registry = AreaRegistry.load(config.raw_dir)
     codes = list(dict.fromkeys(area_codes))
     for cdp in registry.of_type("cdp"):
-        if any(m.code in codes for m in registry.members(cdp.code)) and (config.reports_dir / cdp.code).is_dir():
+        if any(m.code in codes for m in registry.listed_members(cdp.code) + registry.members(cdp.code)) and (
+                config.reports_dir / cdp.code).is_dir():
             codes.append(cdp.code)
     written = []
     for code in dict.fromkeys(codes):
