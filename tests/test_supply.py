@@ -236,6 +236,10 @@ def test_searches_without_a_map_point_are_counted_in_the_force_total() -> None:
                            "for Jan 2020 to Feb 2020 have no map point")
     assert note.endswith("could not be placed in City of London and are not counted in the figures below.")
     assert _unplaced_note(placed=10, unplaced=0, other=7) == ""
+    forces = ("city-of-london", "metropolitan", "avon-and-somerset", "kent", "sussex")
+    assert "in the files of the 5 forces policing City of London for" in _unplaced_note(10, 10, forces=forces)
+    two = _unplaced_note(10, 10, forces=forces[1:3])
+    assert "in the files of the Metropolitan and Avon and Somerset forces for" in two
     rounded = _unplaced_note(placed=291, unplaced=112, policy="nhsd")  # to the nearest 5: 110 of 405
     assert rounded.startswith("110 (27.2%) of the 405 drug searches")
 

@@ -951,7 +951,8 @@ class SupplyChapter:
         if not unplaced:
             return ""
         names = [" ".join(w if w in ("of", "and") else w.capitalize() for w in f.split("-")) for f in forces]
-        files = f"the files of the {narrative.join_words(names)} force{'s' if len(names) > 1 else ''}"
+        files = (f"the files of the {narrative.join_words(names)} force{'s' if len(names) > 1 else ''}"
+                 if len(names) <= 4 else f"the files of the {len(names)} forces policing {self.area.name}")
         small = self.policy.primary(pd.Series([unplaced, total]))
         counted = self.policy.rounded(pd.Series([unplaced, total]))
         whose = (f"the {int(counted[1]):,} drug searches in {files} for {describe_months(months)}"
