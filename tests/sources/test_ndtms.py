@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis.errors import DataFormatError
+from cdp_analysis.errors import DataFormatError, InconsistentDataError
 from cdp_analysis.sources import ndtms
 
 LAS = "data/real/ndtms/ViewIt Export Data_LAs.csv"
@@ -409,3 +409,25 @@ def test_filtered_reads_equal_filtering_the_whole_table(require_shared, tmp_path
     assert codes and codes <= held
     with pytest.raises(ValueError, match="unknown ndtms column"):
         data.ndtms(measures="exits")
+
+
+def test_a_part_larger_than_its_total_is_refused_with_file_line_and_column(tmp_path):
+    # 2,100 successful completions of 605 adults in treatment would publish a share of 347%
+    path = _write(tmp_path, _LA_HEADER + "2021/22,Barnet,Total,Total,Total,1465,290\n"
+                                         "2021/22,Barnet,Total,Total,Opiate,605,2100\n")
+    with pytest.raises(InconsistentDataError) as info:
+        ndtms.read_ndtms(path)
+    assert isinstance(info.value, DataFormatError)
+    assert (info.value.line, info.value.column) == (3, "exits_successfulcompletion_allintx")
+    message = str(info.value)
+    assert "viewit.csv" in message and "2100" in message and "605" in message and "intreatment_allintx" in message
+    # equal is consistent (every adult completed), and so is a missing total
+    ndtms.read_ndtms(_write(tmp_path, _LA_HEADER + "2021/22,Barnet,Total,Total,Opiate,605,605\n"
+                                                  "2021/22,Barnet,Total,Total,Total,NULL,290\n", "ok.csv"))
+
+
+def test_waits_count_interventions_and_may_exceed_new_presentations(tmp_path):
+    header = "ReportingPeriod,Area,sex,age_group,drug_group,newpresentation_newtx,waitsfirst_3weeksandunder_newtx\n"
+    frame = ndtms.read_ndtms(_write(tmp_path, header + "2009/10,Barnet,Total,Total,Total,325,335\n"))
+    waits = frame[frame["breakdown"] == "wait_first_intervention"]
+    assert waits["count"].tolist() == [335] and waits["denominator"].tolist() == [325]

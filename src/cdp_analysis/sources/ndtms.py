@@ -67,7 +67,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from cdp_analysis.errors import DataFormatError, suggest
+from cdp_analysis.errors import DataFormatError, InconsistentDataError, suggest
 from cdp_analysis.sources._common import SUBSTANCE_GROUPS as _GROUPS
 from cdp_analysis.sources._common import csv_header, csv_records, decode_bytes, to_count, to_number
 
@@ -584,6 +584,9 @@ def read_ndtms(
         substance group it cannot read, a count that is not a number, an area
         name the resolver cannot place (with ``on_unknown="raise"``). The message
         names the file, the line and the column.
+    InconsistentDataError
+        A count larger than its total on the same row (e.g. successful completions
+        above the adults in treatment); waits, which count interventions, are exempt.
     """
     if on_unknown not in ("raise", "report"):
         raise ValueError(f"on_unknown must be 'raise' or 'report', not {on_unknown!r}")
@@ -702,6 +705,7 @@ def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFr
     raw.cells.clear()  # the text is parsed: free it before the long frame is built
     pa.default_memory_pool().release_unused()
     denominator = _denominator_matrix(cell, meanings, count)
+    _check_parts(raw, columns, meanings, count, denominator)
     shown = ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0)
     with np.errstate(invalid="ignore"):
         value = np.where(shown, 100 * count / np.where(shown, denominator, 1), np.nan)
@@ -806,6 +810,37 @@ def _denominator_matrix(cell: pd.DataFrame, meanings: list[_Column], count: np.n
         if base in heads and not (meaning.breakdown == "total" and meaning.measure == base):
             denominator[j] = count[heads[base]][first_row]
     return denominator
+
+
+#: Breakdowns whose counts are not people of the measure's base: waits count interventions,
+#: so a person with two interventions is counted twice and the counts may exceed the base.
+_NOT_PARTS = frozenset({"wait_first_intervention", "wait_subsequent_intervention"})
+
+
+def _check_parts(raw: _Raw, columns: list[str], meanings: list[_Column], count: np.ndarray,
+                 denominator: np.ndarray) -> None:
+    """Refuse a count larger than its total in the same row (a part of the people it is a share of).
+
+    A file where, say, successful completions exceed the adults in treatment would
+    publish shares above 100% and, beside a suppressed total, give that total away.
+
+    Raises
+    ------
+    InconsistentDataError
+        Naming the file, the line, the part's column, both numbers and the total's column.
+    """
+    with np.errstate(invalid="ignore"):
+        bad = count > denominator
+    for j, meaning in enumerate(meanings):
+        if meaning.breakdown in _NOT_PARTS or not bad[j].any():
+            continue
+        i = int(np.flatnonzero(bad[j])[0])
+        base = _DENOMINATORS[meaning.measure]
+        head = next(c for c, m in zip(columns, meanings, strict=True) if m.measure == base and m.breakdown == "total")
+        raise InconsistentDataError(
+            f"a part is larger than its total: {count[j, i]:g} here but {denominator[j, i]:g} in {head!r} "
+            f"for the same area, year, sex, age group and substance group", path=raw.path, line=int(raw.lines[i]), column=columns[j],
+            expected=f"at most {denominator[j, i]:g}", found=f"{count[j, i]:g}")
 
 
 def _first_row_of_cell(cell: pd.DataFrame) -> np.ndarray:
