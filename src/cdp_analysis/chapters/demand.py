@@ -30,7 +30,7 @@ from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import CdpError, MissingDataError
 from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.sdc import get_policy, protect_shares
 
 __all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD", "key_messages"]
 
@@ -134,9 +134,13 @@ class DemandChapter:
         return [a.name for a in self.shown]
 
     def _hide(self, table: pd.DataFrame, derived: Sequence[str] = ("value", "lower_ci", "upper_ci")) -> pd.DataFrame:
-        """Counts in the policy's range and what is derived from them, hidden (``suppressed`` flag)."""
-        return suppress_table(table, "count", policy=self.policy, derived_cols=tuple(derived),
-                              total_published=False)
+        """Counts, denominators and complements in the policy's range, and what is derived from them, hidden.
+
+        ``suppressed`` flags a hidden count, ``denominator_suppressed`` a hidden denominator
+        (:func:`cdp_analysis.sdc.protect_shares`).
+        """
+        return protect_shares(table, self.policy, derived=tuple(derived),
+                              denominator="denominator" if "denominator" in table else None)
 
     def dfe_series(self, frame: pd.DataFrame, measure: _Measure, statistic: str, multiplier: float
                    ) -> pd.DataFrame:
@@ -592,14 +596,22 @@ class DemandChapter:
         if rows.empty:
             return None
         latest = rows[rows["period"] == rows["period"].max()].sort_values("count", ascending=False)
-        total = float(latest["count"].sum())
-        table = self._hide(latest.assign(area=self.area.name)[["area", "period", "category", "count"]], derived=())
-        table = pd.concat([table, pd.DataFrame([{"area": self.area.name, "period": latest["period"].iloc[0],
-                                                 "category": "All young people", "count": total,
-                                                 "suppressed": False}])], ignore_index=True)
-        top = table[(table["category"] != "All young people") & ~table["suppressed"]]
-        text = (f"{narrative.number(total, 0)} young people were in specialist substance misuse treatment in "
-                f"{self.area.name} in {latest['period'].iloc[0]}")
+        total = "All young people"
+        table = pd.concat([latest.assign(area=self.area.name)[["area", "period", "category", "count"]],
+                           pd.DataFrame([{"area": self.area.name, "period": latest["period"].iloc[0],
+                                          "category": total, "count": float(latest["count"].sum())}])],
+                          ignore_index=True)
+        # the total is the sum of the substances: one hidden alone would come back by subtraction
+        table = protect_shares(table, self.policy, denominator=None,
+                               total_rows=[("category", total, None, ["area", "period"])])
+        everyone = table.loc[table["category"] == total, "count"].iloc[0]
+        top = table[(table["category"] != total) & ~table["suppressed"]]
+        if everyone != everyone:
+            text = (f"Young people were in specialist substance misuse treatment in {self.area.name} in "
+                    f"{latest['period'].iloc[0]}, too few to publish (disclosure control)")
+        else:
+            text = (f"{narrative.number(everyone, 0)} young people were in specialist substance misuse treatment "
+                    f"in {self.area.name} in {latest['period'].iloc[0]}")
         if not top.empty:
             text += f"; the most common main substance was {top.iloc[0]['category']} " \
                     f"({narrative.number(top.iloc[0]['count'], 0)})"
