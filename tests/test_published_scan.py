@@ -10,7 +10,6 @@ table showed ``*``.
 import base64
 import csv
 import io
-import os
 import re
 import subprocess
 import sys
@@ -93,20 +92,14 @@ def _small_counts_copy(shared: Path, folder: Path) -> Path:
 
 
 @pytest.mark.real_data
-def test_real_build_with_small_ndtms_counts_passes_the_scan(tmp_path_factory, shared_dir, require_shared):
+def test_real_build_with_small_ndtms_counts_passes_the_scan(tmp_path_factory, shared_dir, require_shared,
+                                                            monkeypatch):
     require_shared(SCAN)
     source = _small_counts_copy(shared_dir / "data" / "real", tmp_path_factory.mktemp("small-ndtms"))
     out = tmp_path_factory.mktemp("small-reports")
-    old = os.environ.get("CDP_REPORTS_DIR")
-    os.environ["CDP_REPORTS_DIR"] = str(out)
-    try:
-        result = build_chapter(BARNET, "02_treatment_recovery", load_config(), data_dir=str(source),
-                               processed_dir=str(tmp_path_factory.mktemp("small-processed")))
-    finally:
-        if old is None:
-            os.environ.pop("CDP_REPORTS_DIR", None)
-        else:
-            os.environ["CDP_REPORTS_DIR"] = old
+    monkeypatch.setenv("CDP_REPORTS_DIR", str(out))  # the kernels inherit it
+    result = build_chapter(BARNET, "02_treatment_recovery", load_config(), data_dir=str(source),
+                           processed_dir=str(tmp_path_factory.mktemp("small-processed")))
     assert result.ok, result.error
     scan = _scan(out)
     assert scan.returncode == 0, scan.stdout[-3000:]
