@@ -66,15 +66,19 @@ def _small_counts_copy(shared: Path, folder: Path) -> Path:
         ("2020/21", "Non-opiate only"): {"scnr_completion_allintx": 2, "scnr_representation_allintx": 0},
     }
     for row in rows[1:]:
-        if row[col["sex"]].lower() == "total" and row[col["age_group"]].lower() == "total":
-            for column, value in changes.get((row[col["ReportingPeriod"]], row[col["drug_group"]]), {}).items():
-                row[col[column]] = str(value)
+        headline = row[col["sex"]].lower() == "total" and row[col["age_group"]].lower() == "total"
+        for column, value in changes.get((row[col["ReportingPeriod"]], row[col["drug_group"]]), {}).items():
+            # the men, women and age bands of a changed cell are withheld (NULL), so none exceeds it
+            row[col[column]] = str(value) if headline else "NULL"
     for period in ("2021/22", "2020/21"):  # the Total row: the sum of the four groups again
         group_rows = [r for r in rows[1:] if r[col["ReportingPeriod"]] == period
                       and r[col["sex"]].lower() == "total" and r[col["age_group"]].lower() == "total"]
         total = next(r for r in group_rows if r[col["drug_group"]] == "Total")
         for column in {c for (p, _), cs in changes.items() if p == period for c in cs}:
             total[col[column]] = str(sum(int(r[col[column]]) for r in group_rows if r is not total))
+            for row in rows[1:]:
+                if (row[col["ReportingPeriod"]], row[col["drug_group"]]) == (period, "Total") and row is not total:
+                    row[col[column]] = "NULL"
     # a breakdown of the adults in treatment larger than the new, smaller total would be refused by the
     # reader (a part larger than its total): those cells become NULL, as OHID leaves cells it withholds
     breakdowns = [c for c in head[5:] if c.endswith("_allintx") and not c.startswith(("scnr_", "intreatment_"))

@@ -29,7 +29,7 @@ from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, protect_shares, suppress_table
+from cdp_analysis.sdc import get_policy, protect_shares
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
@@ -463,8 +463,7 @@ class TreatmentChapter:
         data = pd.DataFrame(rows)
         data["count"] = data["count"].round()
         data["denominator"] = data["denominator"].round()
-        data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
-                              total_published=False)
+        data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"))
         data["focus_compared"] = [self._fingertips_label(data, r) for _, r in data.iterrows()]
         return data
 

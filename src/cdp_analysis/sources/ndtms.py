@@ -706,6 +706,7 @@ def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFr
     pa.default_memory_pool().release_unused()
     denominator = _denominator_matrix(cell, meanings, count)
     _check_parts(raw, columns, meanings, count, denominator)
+    _check_groups(raw, cell, columns, count)
     shown = ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0)
     with np.errstate(invalid="ignore"):
         value = np.where(shown, 100 * count / np.where(shown, denominator, 1), np.nan)
@@ -841,6 +842,43 @@ def _check_parts(raw: _Raw, columns: list[str], meanings: list[_Column], count: 
             f"a part is larger than its total: {count[j, i]:g} here but {denominator[j, i]:g} in {head!r} "
             f"for the same area, year, sex, age group and substance group", path=raw.path, line=int(raw.lines[i]), column=columns[j],
             expected=f"at most {denominator[j, i]:g}", found=f"{count[j, i]:g}")
+
+
+def _check_groups(raw: _Raw, cell: pd.DataFrame, columns: list[str], count: np.ndarray) -> None:
+    """Refuse a substance group, sex or age band whose count is larger than its ``total`` row's.
+
+    A row's counts are parts of the row that differs from it only by ``total`` in one
+    of the three dimensions (opiate of all substances, women of all, 18-29 of all
+    ages), column by column.
+
+    Raises
+    ------
+    InconsistentDataError
+        Naming the file, the line and column of the part, and the line of the total.
+    """
+    keys = list(zip(*(cell[c].astype(object).tolist() for c in _CELL), strict=True))
+    where = {}
+    for i, key in enumerate(keys):
+        where.setdefault(key, i)
+    for d, name in ((5, "substance group"), (3, "sex"), (4, "age group")):
+        parts, totals = [], []
+        for i, key in enumerate(keys):
+            if key[d] != "total":
+                j = where.get((*key[:d], "total", *key[d + 1:]))
+                if j is not None:
+                    parts.append(i)
+                    totals.append(j)
+        if not parts:
+            continue
+        with np.errstate(invalid="ignore"):
+            bad = count[:, parts] > count[:, totals]
+        if bad.any():
+            column, k = (int(x[0]) for x in np.nonzero(bad))
+            i, j = parts[k], totals[k]
+            raise InconsistentDataError(
+                f"a part is larger than its total: {count[column, i]:g} for {name} {keys[i][d]!r} but "
+                f"{count[column, j]:g} for all (line {int(raw.lines[j])})", path=raw.path, line=int(raw.lines[i]),
+                column=columns[column], expected=f"at most {count[column, j]:g}", found=f"{count[column, i]:g}")
 
 
 def _first_row_of_cell(cell: pd.DataFrame) -> np.ndarray:
