@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "DataFormatError",
     "SchemaError",
+    "InconsistentDataError",
     "UnknownAreaError",
     "MissingDataError",
     "FetchError",
@@ -78,6 +79,10 @@ class DataFormatError(CdpError):
 
 class SchemaError(DataFormatError):
     """A table fails validation; the message lists the failing rows."""
+
+
+class InconsistentDataError(DataFormatError):
+    """An input's numbers contradict each other (a part larger than its total); names file, line, column."""
 
 
 class MissingDataError(CdpError):

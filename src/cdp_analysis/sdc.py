@@ -32,7 +32,7 @@ import pandas as pd
 from cdp_analysis.errors import ConfigError
 
 __all__ = ["DisclosurePolicy", "POLICIES", "get_policy", "suppress_table", "SUPPRESSED", "protect_aggregates",
-           "recoverable", "publishable_series"]
+           "recoverable", "publishable_series", "protect_shares"]
 
 SUPPRESSED = "*"
 
@@ -187,3 +187,143 @@ def protect_aggregates(
         closes = (n for n in order if not recoverable(groups, published - {n}, exposed))
         hidden.add(next(closes, order[0]))
     return hidden
+
+
+#: A part-of-total relation for :func:`protect_shares`: ``(column, total label, part labels or None, keys)``.
+#: Within each group of ``keys``, the row whose ``column`` is the total label holds the sum of the
+#: rows whose ``column`` is one of the part labels (every other label when None), in the count
+#: column and in the denominator column alike.
+TotalRow = tuple[str, object, tuple | None, Sequence[str]]
+
+
+def protect_shares(
+    table: pd.DataFrame,
+    policy: DisclosurePolicy,
+    *,
+    count: str = "count",
+    denominator: str | None = "denominator",
+    derived: Sequence[str] = (),
+    parts_of_denominator: tuple[Sequence[str], tuple | None, str] | None = None,
+    total_rows: Sequence[TotalRow] = (),
+) -> pd.DataFrame:
+    """A copy of a table of shares (count of denominator) that publishes nothing the policy hides.
+
+    One decision over every cell of the table, before anything is drawn from it:
+
+    1. **Primary**: a count or a denominator in the policy's range is hidden, and so
+       is a count whose complement (denominator minus count) is in the range, since
+       the two published together give the complement away.
+    2. **Secondary**: wherever published figures add up to a published total (the
+       categories of a breakdown whose shares are of the same denominator, the
+       substance groups and their ``total`` row, a partnership's members and the
+       partnership), the hidden parts of that total must not be recoverable: while a
+       total is published and exactly one of its parts is hidden, or its hidden parts
+       add up to a number in the range, the smallest published non-zero part is
+       hidden too; when no part is left to hide, the total is hidden. Repeated over
+       every relation until nothing changes (hiding a part of one relation may expose
+       another). A hidden total whose parts are all published has its smallest part
+       hidden, so that it is not their sum.
+
+    A hidden count hides ``derived`` (the share and its limits) on its row; a hidden
+    denominator hides the count and ``derived`` too. Published counts are rounded as
+    the policy requires. NaN (missing in the source) is neither published nor hidden
+    by this function: it is not a figure a reader can subtract.
+
+    Parameters
+    ----------
+    table : the rows, one per share.
+    policy : the disclosure policy in force.
+    count, denominator : the columns of the parts and of the totals they are shares of
+        (``denominator`` None for a table of counts only).
+    derived : columns computed from the count and denominator (values, limits).
+    parts_of_denominator : ``(keys, categories, label)``: within each group of
+        ``keys``, the rows whose ``label`` column is one of ``categories`` (every
+        row when None) add up to the group's denominator.
+    total_rows : part-of-total relations by a total row (:data:`TotalRow`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table with hidden cells set to NaN and two flags: ``suppressed`` (the
+        count is hidden) and ``denominator_suppressed``.
+    """
+    out = table.reset_index(drop=True).copy()
+    n = len(out)
+    counts = pd.to_numeric(out[count], errors="coerce").to_numpy(dtype=float)
+    dens = (pd.to_numeric(out[denominator], errors="coerce").to_numpy(dtype=float) if denominator
+            else np.full(n, np.nan))
+    in_range = policy.primary
+    hide_count = in_range(pd.Series(counts))
+    hide_den = in_range(pd.Series(dens))
+    with np.errstate(invalid="ignore"):
+        hide_count |= in_range(pd.Series(dens - counts)) | hide_den
+
+    # relations: (total cells, part cells), a cell being ("c" | "d", row)
+    relations: list[tuple[list[tuple[str, int]], list[tuple[str, int]]]] = []
+    if parts_of_denominator is not None and denominator:
+        keys, categories, label = parts_of_denominator
+        for rows in _groups(out, keys):
+            parts = [r for r in rows if categories is None or out.at[r, label] in categories]
+            if len(parts) > 1:
+                relations.append(([("d", r) for r in rows], [("c", r) for r in parts]))
+    for column, total_label, part_labels, keys in total_rows:
+        for rows in _groups(out, keys):
+            totals = [r for r in rows if out.at[r, column] == total_label]
+            parts = [r for r in rows if out.at[r, column] != total_label
+                     and (part_labels is None or out.at[r, column] in part_labels)]
+            if len(totals) != 1 or len(parts) < 2:
+                continue
+            relations.append(([("c", totals[0])], [("c", r) for r in parts]))
+            if denominator:
+                relations.append(([("d", totals[0])], [("d", r) for r in parts]))
+
+    hidden = {"c": hide_count, "d": hide_den}
+    values = {"c": counts, "d": dens}
+    for _ in range(4 * n + 4):
+        changed = False
+        for totals, parts in relations:
+            shut = [(k, r) for k, r in parts if hidden[k][r]]
+            if all(hidden[k][r] or values[k][r] != values[k][r] for k, r in totals):
+                # the total is not published: it must not be the sum of published parts either
+                if (any(hidden[k][r] for k, r in totals) and not shut
+                        and all(values[k][r] == values[k][r] for k, r in parts)):
+                    open_parts = [(k, r) for k, r in parts if values[k][r] > 0]
+                    if open_parts:
+                        k, r = min(open_parts, key=lambda c: (values[c[0]][c[1]], c[1]))
+                        hidden[k][r] = changed = True
+                continue
+            if not shut:
+                continue
+            total_hidden = sum(values[k][r] for k, r in shut if values[k][r] == values[k][r])
+            if len(shut) > 1 and not in_range(pd.Series([total_hidden]))[0]:
+                continue
+            open_parts = [(k, r) for k, r in parts if not hidden[k][r] and values[k][r] == values[k][r]
+                          and values[k][r] > 0]
+            if open_parts:
+                k, r = min(open_parts, key=lambda c: (values[c[0]][c[1]], c[1]))
+                hidden[k][r] = True
+            else:
+                for k, r in totals:
+                    hidden[k][r] = True
+            changed = True
+        hidden["c"] |= hidden["d"]  # a share of a hidden denominator is hidden
+        if not changed:
+            break
+
+    out["suppressed"] = hidden["c"]
+    out["denominator_suppressed"] = hidden["d"]
+    out[count] = policy.rounded(pd.Series(counts, index=out.index)).astype(float)
+    out.loc[hidden["c"], count] = np.nan
+    if denominator:
+        out[denominator] = policy.rounded(pd.Series(dens, index=out.index)).astype(float)
+        out.loc[hidden["d"], denominator] = np.nan
+    for column in derived:
+        out.loc[hidden["c"], column] = np.nan
+    return out
+
+
+def _groups(table: pd.DataFrame, keys: Sequence[str]) -> list[list[int]]:
+    """Row positions of each group of ``keys`` (the whole table when there are none)."""
+    if not keys:
+        return [list(range(len(table)))]
+    return [list(v) for v in table.groupby(list(keys), sort=False, dropna=False).indices.values()]

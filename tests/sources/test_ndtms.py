@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis.errors import DataFormatError
+from cdp_analysis.errors import DataFormatError, InconsistentDataError
 from cdp_analysis.sources import ndtms
 
 LAS = "data/real/ndtms/ViewIt Export Data_LAs.csv"
@@ -409,3 +409,46 @@ def test_filtered_reads_equal_filtering_the_whole_table(require_shared, tmp_path
     assert codes and codes <= held
     with pytest.raises(ValueError, match="unknown ndtms column"):
         data.ndtms(measures="exits")
+
+
+def test_a_part_larger_than_its_total_is_refused_with_file_line_and_column(tmp_path):
+    # 2,100 successful completions of 605 adults in treatment would publish a share of 347%
+    path = _write(tmp_path, _LA_HEADER + "2021/22,Barnet,Total,Total,Total,1465,290\n"
+                                         "2021/22,Barnet,Total,Total,Opiate,605,2100\n")
+    with pytest.raises(InconsistentDataError) as info:
+        ndtms.read_ndtms(path)
+    assert isinstance(info.value, DataFormatError)
+    assert (info.value.line, info.value.column) == (3, "exits_successfulcompletion_allintx")
+    message = str(info.value)
+    assert "viewit.csv" in message and "2100" in message and "605" in message and "intreatment_allintx" in message
+    # equal is consistent (every adult completed), and so is a missing total
+    ndtms.read_ndtms(_write(tmp_path, _LA_HEADER + "2021/22,Barnet,Total,Total,Opiate,605,605\n"
+                                                  "2021/22,Barnet,Total,Total,Total,NULL,700\n", "ok.csv"))
+
+
+def test_waits_count_interventions_and_may_exceed_new_presentations(tmp_path):
+    header = "ReportingPeriod,Area,sex,age_group,drug_group,newpresentation_newtx,waitsfirst_3weeksandunder_newtx\n"
+    frame = ndtms.read_ndtms(_write(tmp_path, header + "2009/10,Barnet,Total,Total,Total,325,335\n"))
+    waits = frame[frame["breakdown"] == "wait_first_intervention"]
+    assert waits["count"].tolist() == [335] and waits["denominator"].tolist() == [325]
+
+
+def test_a_substance_group_or_sex_larger_than_all_is_refused(tmp_path):
+    # opiate users in treatment 7,000 of 100 for all substances would publish a share of 7,000%
+    path = _write(tmp_path, _LA_HEADER + "2021/22,Barnet,Total,Total,Total,100,20\n"
+                                         "2021/22,Barnet,Total,Total,Opiate,7000,10\n")
+    with pytest.raises(InconsistentDataError) as info:
+        ndtms.read_ndtms(path)
+    assert (info.value.line, info.value.column) == (3, "intreatment_allintx")
+    assert "substance group 'opiate'" in str(info.value) and "line 2" in str(info.value)
+    path = _write(tmp_path, _LA_HEADER + "2021/22,Barnet,F,Total,Total,60,25\n"
+                                         "2021/22,Barnet,Total,Total,Total,100,20\n", "sex.csv")
+    with pytest.raises(InconsistentDataError) as info:
+        ndtms.read_ndtms(path)
+    assert (info.value.line, info.value.column) == (2, "exits_successfulcompletion_allintx")
+    assert "sex 'female'" in str(info.value) and "line 3" in str(info.value)
+    # parts within their totals, and a withheld total, are read
+    frame = ndtms.read_ndtms(_write(tmp_path, _LA_HEADER + "2021/22,Barnet,F,Total,Total,60,20\n"
+                                                          "2021/22,Barnet,Total,Total,Total,100,NULL\n"
+                                                          "2021/22,Barnet,Total,18-29,Total,40,20\n", "ok2.csv"))
+    assert len(frame) == 6

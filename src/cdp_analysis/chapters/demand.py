@@ -23,14 +23,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, demand, narrative, render
+from cdp_analysis import charts, demand, narrative, quality, render
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import CdpError, MissingDataError
 from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.sdc import get_policy, protect_shares
 
 __all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD", "key_messages"]
 
@@ -134,9 +134,13 @@ class DemandChapter:
         return [a.name for a in self.shown]
 
     def _hide(self, table: pd.DataFrame, derived: Sequence[str] = ("value", "lower_ci", "upper_ci")) -> pd.DataFrame:
-        """Counts in the policy's range and what is derived from them, hidden (``suppressed`` flag)."""
-        return suppress_table(table, "count", policy=self.policy, derived_cols=tuple(derived),
-                              total_published=False)
+        """Counts, denominators and complements in the policy's range, and what is derived from them, hidden.
+
+        ``suppressed`` flags a hidden count, ``denominator_suppressed`` a hidden denominator
+        (:func:`cdp_analysis.sdc.protect_shares`).
+        """
+        return protect_shares(table, self.policy, derived=tuple(derived),
+                              denominator="denominator" if "denominator" in table else None)
 
     def dfe_series(self, frame: pd.DataFrame, measure: _Measure, statistic: str, multiplier: float
                    ) -> pd.DataFrame:
@@ -147,7 +151,7 @@ class DemandChapter:
                                         category=measure.category)
             if series.empty:
                 continue
-            series = demand.add_estimates(series, statistic, multiplier)
+            series = _unflagged_estimates(quality.flag_series(demand.add_estimates(series, statistic, multiplier)))
             series.insert(0, "area", area.name)
             series.insert(0, "what", measure.label)
             parts.append(series)
@@ -176,10 +180,12 @@ class DemandChapter:
         parts = []
         for member in self.members:
             series = demand.area_series(frame, member.code, measure=measure.measure, category=measure.category)
+            if series.empty:
+                continue
+            series = _unflagged_estimates(quality.flag_series(demand.add_estimates(series, statistic, multiplier)))
             series = series[series["period"] == period]
             if not series.empty:
-                parts.append(demand.add_estimates(series, statistic, multiplier).assign(
-                    area=member.name, what=measure.label))
+                parts.append(series.assign(area=member.name, what=measure.label))
         if not parts:
             return latest
         own = latest[latest["role"] == base.ROLE_FOCUS]
@@ -199,7 +205,7 @@ class DemandChapter:
                                    f"{self.area.name} (DfE publishes them for upper-tier authorities) "
                                    f"({self.hint}).", key)
         trend = pd.concat([s for s in series if not s.empty], ignore_index=True)
-        rows, trends, messages = [], [], []
+        rows, trends, messages, quality_notes = [], [], [], []
         for measure, s, o in zip(measures, series, own, strict=True):
             if o.empty:
                 continue
@@ -207,16 +213,22 @@ class DemandChapter:
             latest["focus_compared"] = demand.compare_with_focus(latest, self.area.code)
             latest = self._with_members(latest, frame, measure, statistic, multiplier)
             rows.append(latest)
-            label = demand.trend_label(o, statistic)
+            sound = o[o["quality_flag"].isna()]  # flagged years are left out of the trend test
+            label = demand.trend_label(sound, statistic) if not sound.empty else "Cannot be calculated"
             trends.append({"what": measure.label, "area": self.area.name, "trend": label,
                            "from_period": o["period"].iloc[max(0, len(o) - 5)], "to_period": o["period"].iloc[-1]})
+            flagged = o[o["quality_flag"].notna()]
+            if not flagged.empty:
+                quality_notes.append(KeyMessage(quality.quality_sentence(measure.label, self.area.name, flagged),
+                                                theme="Data quality", key=False))
             messages += self._measure_messages(measure, latest, label, unit, recommend)
         comparison = pd.concat(rows, ignore_index=True)
         comparison = comparison[["what", "area", "area_code", "role", "period", "count", "denominator", "value",
                                  "lower_ci", "upper_ci", "focus_compared", "compared_with_partnership", "marker",
-                                 "note", "suppressed"]]
+                                 "note", "quality_flag", "suppressed"]]
         trend = trend[["what", "area", "area_code", "period", "count", "denominator", "value", "lower_ci",
-                       "upper_ci", "marker", "note", "suppressed"]]
+                       "upper_ci", "marker", "note", "quality_flag", "suppressed"]]
+        messages = quality_notes + messages
         frames = {"comparison": comparison, "trend": trend, "trends": pd.DataFrame(trends)}
         items = [self._comparison_table(comparison, title, unit)]
         if trend["value"].notna().any():
@@ -235,12 +247,15 @@ class DemandChapter:
         return Section(title, items, messages, COVERED, frames, key)
 
     def _comparison_table(self, comparison: pd.DataFrame, title: str, unit: str) -> str:
-        shown = comparison[["what", "area", "period", "count", "denominator", "value", "lower_ci", "upper_ci",
-                            "focus_compared"]].rename(columns={
+        columns = ["what", "area", "period", "count", "denominator", "value", "lower_ci", "upper_ci", "focus_compared"]
+        if comparison.get("quality_flag", pd.Series(dtype=object)).notna().any():
+            columns.append("quality_flag")
+        shown = comparison[columns].rename(columns={
                                 "what": "Measure", "area": "Area", "period": "Year", "count": "Number",
                                 "denominator": "Out of", "value": f"Value ({unit})", "lower_ci": "Lower 95% CI",
                                 "upper_ci": "Upper 95% CI",
-                                "focus_compared": f"{self.area.name} compared with this area"})
+                                "focus_compared": f"{self.area.name} compared with this area",
+                                "quality_flag": "Data quality"})
         return render.table_html(
             shown, f"{title}: latest year", synthetic=self.synthetic,
             formats={"Number": ",.0f", "Out of": ",.0f", f"Value ({unit})": ".1f", "Lower 95% CI": ".1f",
@@ -253,6 +268,8 @@ class DemandChapter:
                           ) -> list[KeyMessage]:
         own = latest[latest["area_code"] == self.area.code].iloc[0]
         period = own["period"]
+        if isinstance(own.get("quality_flag"), str):
+            return []  # named once by the section's data-quality sentence, never a finding
         if own["value"] != own["value"]:
             if own["suppressed"]:
                 why = "the number is too small to publish (disclosure control)"
@@ -579,14 +596,22 @@ class DemandChapter:
         if rows.empty:
             return None
         latest = rows[rows["period"] == rows["period"].max()].sort_values("count", ascending=False)
-        total = float(latest["count"].sum())
-        table = self._hide(latest.assign(area=self.area.name)[["area", "period", "category", "count"]], derived=())
-        table = pd.concat([table, pd.DataFrame([{"area": self.area.name, "period": latest["period"].iloc[0],
-                                                 "category": "All young people", "count": total,
-                                                 "suppressed": False}])], ignore_index=True)
-        top = table[(table["category"] != "All young people") & ~table["suppressed"]]
-        text = (f"{narrative.number(total, 0)} young people were in specialist substance misuse treatment in "
-                f"{self.area.name} in {latest['period'].iloc[0]}")
+        total = "All young people"
+        table = pd.concat([latest.assign(area=self.area.name)[["area", "period", "category", "count"]],
+                           pd.DataFrame([{"area": self.area.name, "period": latest["period"].iloc[0],
+                                          "category": total, "count": float(latest["count"].sum())}])],
+                          ignore_index=True)
+        # the total is the sum of the substances: one hidden alone would come back by subtraction
+        table = protect_shares(table, self.policy, denominator=None,
+                               total_rows=[("category", total, None, ["area", "period"])])
+        everyone = table.loc[table["category"] == total, "count"].iloc[0]
+        top = table[(table["category"] != total) & ~table["suppressed"]]
+        if everyone != everyone:
+            text = (f"Young people were in specialist substance misuse treatment in {self.area.name} in "
+                    f"{latest['period'].iloc[0]}, too few to publish (disclosure control)")
+        else:
+            text = (f"{narrative.number(everyone, 0)} young people were in specialist substance misuse treatment "
+                    f"in {self.area.name} in {latest['period'].iloc[0]}")
         if not top.empty:
             text += f"; the most common main substance was {top.iloc[0]['category']} " \
                     f"({narrative.number(top.iloc[0]['count'], 0)})"
@@ -983,3 +1008,9 @@ def _round10(value: float) -> float:
 def key_messages(sections: list[Section], synthetic: bool) -> str:
     """The chapter's key messages and recommendations as Markdown, each once."""
     return base.key_messages(sections, synthetic)
+
+
+def _unflagged_estimates(series: pd.DataFrame) -> pd.DataFrame:
+    """A flagged row (:mod:`cdp_analysis.quality`) keeps its count, denominator and flag, not its estimate."""
+    flagged = series["quality_flag"].notna()
+    return series.assign(**{c: series[c].mask(flagged) for c in ("value", "lower_ci", "upper_ci")})

@@ -29,7 +29,7 @@ from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.sdc import get_policy, protect_shares
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
@@ -193,10 +193,15 @@ class TreatmentChapter:
                    f"cannot be shown; download the ViewIt export from NDTMS ({self.hint}).", key)
 
     # proportions with comparison ---------------------------------------------
-    def _proportions(self, table: pd.DataFrame, label: str) -> pd.DataFrame:
+    def _proportions(self, table: pd.DataFrame, label: str, *, parts: tuple | None | bool = False,
+                     total: str | None = None) -> pd.DataFrame:
         """Percentages with Wilson 95% intervals; the focus area's interval against each comparator.
 
         A partnership's member rows (by name) are labelled and never compared in words.
+        Disclosure control is one decision over the table (:func:`cdp_analysis.sdc.protect_shares`):
+        ``parts`` names the categories that add up to each area's denominator (None: every
+        category; False: they do not), ``total`` the ``label`` of a row holding the sum of the
+        others; a partnership's members add up to the partnership.
         """
         names = {a.name for a in partnership_members(self.area, self.ctx.registry)} if len(self.members) > 1 else set()
         table = table.assign(role=[ROLE_FOCUS if a == self.area.name else ROLE_MEMBER if a in names
@@ -210,18 +215,16 @@ class TreatmentChapter:
                         "lower_ci": est.lower_ci if est else np.nan,
                         "upper_ci": est.upper_ci if est else np.nan})
         data = pd.DataFrame(out)
-        derived = ("value", "lower_ci", "upper_ci")
-        if "role" in data and (data["role"] == ROLE_MEMBER).any():
+        relations = []
+        if total is not None:
+            relations.append((label, total, None, ["area", "period"]))
+        if (data["role"] == ROLE_MEMBER).any():
             # the partnership's total is published beside its members: one member hidden alone
             # would come back by subtraction, so members are suppressed together (secondary)
-            members = data["role"] == ROLE_MEMBER
-            others = suppress_table(data[~members], "count", policy=self.policy, derived_cols=derived,
-                                    total_published=False)
-            grouped = suppress_table(data[members], "count", policy=self.policy, derived_cols=derived,
-                                     group_cols=[label, "period"], total_published=True)
-            data = pd.concat([others, grouped]).sort_index()
-        else:
-            data = suppress_table(data, "count", policy=self.policy, derived_cols=derived, total_published=False)
+            relations.append(("role", ROLE_FOCUS, (ROLE_MEMBER,), [label, "period"]))
+        data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"),
+                              parts_of_denominator=None if parts is False else (["area", "period"], parts, label),
+                              total_rows=relations)
         compared = []
         for _, r in data.iterrows():
             own = data[(data["area"] == self.area.name) & (data[label] == r[label])].iloc[0]
@@ -260,27 +263,29 @@ class TreatmentChapter:
         title, key = "Numbers in treatment", "numbers"
         if not self.members or self.latest_period is None:
             return self._missing(title, key)
-        inside = self.rows("in_treatment")
-        inside = inside[(inside["area"] == self.area.name) & inside["substance_group"].isin(GROUPS)]
-        inside = suppress_table(inside, "count", policy=self.policy, total_published=False)
+        # one decision over every year: the groups add up to the total, published for the latest year
+        # (and as the denominators of the completion shares)
+        by_total = [("substance_group", "total", GROUPS, ["period"])]
+        every = self.rows("in_treatment")
+        every = every[(every["area"] == self.area.name) & every["substance_group"].isin(("total", *GROUPS))]
+        every = protect_shares(every, self.policy, denominator=None, total_rows=by_total)
+        inside = every[every["substance_group"].isin(GROUPS)]
         series = inside[["period", "period_start", "substance_group", "count", "suppressed"]].rename(
             columns={"count": "in_treatment"}).sort_values(["substance_group", "period_start"])
         new = self.rows("new_presentations")
         new = new[(new["area"] == self.area.name) & new["substance_group"].isin(("total", *GROUPS))
                   & (new["period"] == self.latest_period)]
-        tot = self.rows("in_treatment")
-        tot = tot[(tot["area"] == self.area.name) & (tot["period"] == self.latest_period)
-                  & tot["substance_group"].isin(("total", *GROUPS))]
-        latest = tot[["substance_group", "count"]].rename(columns={"count": "in_treatment"}).merge(
-            new[["substance_group", "count"]].rename(columns={"count": "new_presentations"}), on="substance_group",
+        new = protect_shares(new, self.policy, denominator=None, total_rows=by_total)
+        tot = every[every["period"] == self.latest_period]
+        latest = tot[["substance_group", "count", "suppressed"]].rename(columns={"count": "in_treatment"}).merge(
+            new[["substance_group", "count", "suppressed"]].rename(
+                columns={"count": "new_presentations", "suppressed": "new_suppressed"}), on="substance_group",
             how="left")
         latest.insert(0, "period", self.latest_period)
         total = float(latest.loc[latest["substance_group"] == "total", "in_treatment"].iloc[0])
-        latest["share_pct"] = latest["in_treatment"] / total * 100
-        latest = suppress_table(latest, "in_treatment", policy=self.policy, derived_cols=("share_pct",),
-                                total_published=False)
-        latest = suppress_table(latest.drop(columns="suppressed"), "new_presentations", policy=self.policy,
-                                total_published=False)
+        latest["share_pct"] = latest["in_treatment"] / total * 100  # NaN where either is hidden
+        latest["suppressed"] = latest["suppressed"].astype(bool) | latest["new_suppressed"].fillna(False).astype(bool)
+        latest = latest.drop(columns="new_suppressed")
         latest["order"] = latest["substance_group"].map({g: i for i, g in enumerate(("total", *GROUPS))})
         latest = latest.sort_values("order").drop(columns="order").reset_index(drop=True)
         chart = charts.trend_lines(
@@ -408,7 +413,7 @@ class TreatmentChapter:
             columns={"deaths": "count", "in_treatment": "denominator"})
         table["area"], table["period"] = self.area.name, period
         data = self._proportions(table[["area", "period", "substance_group", "count", "denominator"]],
-                                 "substance_group")
+                                 "substance_group", total="total")
         chart = charts.rate_bars(
             data, label="substance_group", value="value", lower="lower_ci", upper="upper_ci",
             colour="focus_compared", title=f"Deaths of people in treatment as % of all in treatment, {period}",
@@ -458,8 +463,7 @@ class TreatmentChapter:
         data = pd.DataFrame(rows)
         data["count"] = data["count"].round()
         data["denominator"] = data["denominator"].round()
-        data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
-                              total_published=False)
+        data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"))
         data["focus_compared"] = [self._fingertips_label(data, r) for _, r in data.iterrows()]
         return data
 
@@ -524,20 +528,22 @@ class TreatmentChapter:
             f"The NDTMS export holds no breakdown of adults in treatment for {self.area.name} by sex, age or "
             f"parental status ({self.hint}).",
             f"Adults in treatment by sex, age and parental status, {self.latest_period}",
-            "% of adults in treatment (95% CI)")
+            "% of adults in treatment (95% CI)", parts=("aged 18 to 29", "aged 30 to 49", "aged 50 and over"))
 
     def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
                        always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str,
-                       period: str | None = None, theme: str = "Treatment") -> Section:
+                       period: str | None = None, theme: str = "Treatment", parts: tuple | None | bool = False,
+                       total: str | None = None) -> Section:
         """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
 
         ``subjects`` maps each category to the start of its sentence; a message goes into
         the key messages when it differs significantly from a comparator or its category
-        is in ``always_key``.
+        is in ``always_key``. ``parts`` and ``total`` say which rows add up to which
+        (:meth:`_proportions`), for disclosure control.
         """
         if table.loc[table["area"] == self.area.name, "count"].isna().all():
             return missing_section(title, missing, key)
-        data = self._proportions(table, "category")
+        data = self._proportions(table, "category", parts=parts, total=total)
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
             lower="lower_ci", upper="upper_ci", colour="focus_compared", title=chart_title, xlabel=xlabel,
@@ -571,7 +577,7 @@ class TreatmentChapter:
         exits = exits[(exits["category"] == "successful completion") & (exits["period"] == self.latest_period)
                       & exits["substance_group"].isin(("total", *GROUPS))]
         data = self._proportions(exits[["area", "period", "substance_group", "count", "denominator"]],
-                                 "substance_group")
+                                 "substance_group", total="total")
         if data.loc[data["area"] == self.area.name, "count"].isna().all():
             return missing_section(title, f"The NDTMS export holds no successful completions for {self.area.name} "
                                           f"in {self.latest_period} ({self.hint}).", key)
@@ -622,7 +628,7 @@ class TreatmentChapter:
             return None
         points["value"] = points["count"] / points["denominator"] * 100
         limits = stats.funnel_limits(points, "count", "denominator", statistic="proportion", multiplier=100)
-        points = suppress_table(points, "count", policy=self.policy, derived_cols=("value",), total_published=False)
+        points = protect_shares(points, self.policy, derived=("value",))
         return charts.funnel_plot(
             points, limits, x="denominator", y="value", label="area", highlight=self.area.name,
             title=f"Successful completions (all substances) by local authority, {self.latest_period}",
@@ -671,7 +677,8 @@ class TreatmentChapter:
             parts.append(self._share_section(
                 title, key, again[["area", "period", "category", "count", "denominator"]], subjects,
                 ("all substances",), "No re-presentation counts.", f"Successful completions re-presenting within six months, {period}",
-                "% of successful completions (95% CI)", period=period, theme="Recovery"))
+                "% of successful completions (95% CI)", period=period, theme="Recovery",
+                total="all substances"))
         length = self.rows("exits", "length_in_treatment")
         length = length[(length["substance_group"] == "total") & (length["period"] == self.latest_period)].copy()
         length["denominator"] = length.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
@@ -682,7 +689,7 @@ class TreatmentChapter:
             parts.append(self._share_section(
                 title, "length", length[["area", "period", "category", "count", "denominator"]], subjects,
                 ("over 6 years",), "No length-in-treatment counts.", f"Adults leaving treatment by length of time in treatment, "
-                f"{self.latest_period}", "% of exits (95% CI)", theme="Recovery"))
+                f"{self.latest_period}", "% of exits (95% CI)", theme="Recovery", parts=None))
         parts = [p for p in parts if p.shown]
         if not parts:
             return missing_section(title, f"The NDTMS export holds no re-presentation or length-in-treatment "
@@ -712,8 +719,9 @@ class TreatmentChapter:
             est = stats.proportion(float(r["count"]), float(r["denominator"])) if r["denominator"] > 0 else None
             out.append({**r.to_dict(), "value": est.value if est else np.nan,
                         "lower_ci": est.lower_ci if est else np.nan, "upper_ci": est.upper_ci if est else np.nan})
-        data = suppress_table(pd.DataFrame(out), "count", policy=self.policy,
-                              derived_cols=("value", "lower_ci", "upper_ci"), total_published=False)
+        # the categories of each breakdown add up to its published denominator (secondary suppression)
+        data = protect_shares(pd.DataFrame(out), self.policy, derived=("value", "lower_ci", "upper_ci"),
+                              parts_of_denominator=(["breakdown"], None, "category"))
         data = data.sort_values(["breakdown", "value"], ascending=[True, False]).reset_index(drop=True)
         data["focus_compared"] = "Focus area"
         items, messages = [], []
@@ -757,7 +765,7 @@ class TreatmentChapter:
             title, key, table, subjects, (),
             f"The NDTMS export holds no ethnicity of adults in treatment for {self.area.name} ({self.hint}).",
             f"Adults in treatment by ethnic group (of those recorded), {self.latest_period}",
-            "% (95% CI)")
+            "% (95% CI)", parts=None)
         if section.shown:
             data = section.frames[key]
             resident = data[data["area"] == RESIDENTS].set_index("category")["value"]

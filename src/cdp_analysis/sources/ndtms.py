@@ -67,7 +67,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from cdp_analysis.errors import DataFormatError, suggest
+from cdp_analysis.errors import DataFormatError, InconsistentDataError, suggest
 from cdp_analysis.sources._common import SUBSTANCE_GROUPS as _GROUPS
 from cdp_analysis.sources._common import csv_header, csv_records, decode_bytes, to_count, to_number
 
@@ -584,6 +584,9 @@ def read_ndtms(
         substance group it cannot read, a count that is not a number, an area
         name the resolver cannot place (with ``on_unknown="raise"``). The message
         names the file, the line and the column.
+    InconsistentDataError
+        A count larger than its total on the same row (e.g. successful completions
+        above the adults in treatment); waits, which count interventions, are exempt.
     """
     if on_unknown not in ("raise", "report"):
         raise ValueError(f"on_unknown must be 'raise' or 'report', not {on_unknown!r}")
@@ -702,6 +705,8 @@ def _treatment(raw: _Raw, resolve: Resolver, on_unknown: str) -> tuple[pd.DataFr
     raw.cells.clear()  # the text is parsed: free it before the long frame is built
     pa.default_memory_pool().release_unused()
     denominator = _denominator_matrix(cell, meanings, count)
+    _check_parts(raw, columns, meanings, count, denominator)
+    _check_groups(raw, cell, columns, count)
     shown = ~np.isnan(count) & ~np.isnan(denominator) & (denominator > 0)
     with np.errstate(invalid="ignore"):
         value = np.where(shown, 100 * count / np.where(shown, denominator, 1), np.nan)
@@ -806,6 +811,74 @@ def _denominator_matrix(cell: pd.DataFrame, meanings: list[_Column], count: np.n
         if base in heads and not (meaning.breakdown == "total" and meaning.measure == base):
             denominator[j] = count[heads[base]][first_row]
     return denominator
+
+
+#: Breakdowns whose counts are not people of the measure's base: waits count interventions,
+#: so a person with two interventions is counted twice and the counts may exceed the base.
+_NOT_PARTS = frozenset({"wait_first_intervention", "wait_subsequent_intervention"})
+
+
+def _check_parts(raw: _Raw, columns: list[str], meanings: list[_Column], count: np.ndarray,
+                 denominator: np.ndarray) -> None:
+    """Refuse a count larger than its total in the same row (a part of the people it is a share of).
+
+    A file where, say, successful completions exceed the adults in treatment would
+    publish shares above 100% and, beside a suppressed total, give that total away.
+
+    Raises
+    ------
+    InconsistentDataError
+        Naming the file, the line, the part's column, both numbers and the total's column.
+    """
+    with np.errstate(invalid="ignore"):
+        bad = count > denominator
+    for j, meaning in enumerate(meanings):
+        if meaning.breakdown in _NOT_PARTS or not bad[j].any():
+            continue
+        i = int(np.flatnonzero(bad[j])[0])
+        base = _DENOMINATORS[meaning.measure]
+        head = next(c for c, m in zip(columns, meanings, strict=True) if m.measure == base and m.breakdown == "total")
+        raise InconsistentDataError(
+            f"a part is larger than its total: {count[j, i]:g} here but {denominator[j, i]:g} in {head!r} "
+            f"for the same area, year, sex, age group and substance group", path=raw.path, line=int(raw.lines[i]), column=columns[j],
+            expected=f"at most {denominator[j, i]:g}", found=f"{count[j, i]:g}")
+
+
+def _check_groups(raw: _Raw, cell: pd.DataFrame, columns: list[str], count: np.ndarray) -> None:
+    """Refuse a substance group, sex or age band whose count is larger than its ``total`` row's.
+
+    A row's counts are parts of the row that differs from it only by ``total`` in one
+    of the three dimensions (opiate of all substances, women of all, 18-29 of all
+    ages), column by column.
+
+    Raises
+    ------
+    InconsistentDataError
+        Naming the file, the line and column of the part, and the line of the total.
+    """
+    keys = list(zip(*(cell[c].astype(object).tolist() for c in _CELL), strict=True))
+    where = {}
+    for i, key in enumerate(keys):
+        where.setdefault(key, i)
+    for d, name in ((5, "substance group"), (3, "sex"), (4, "age group")):
+        parts, totals = [], []
+        for i, key in enumerate(keys):
+            if key[d] != "total":
+                j = where.get((*key[:d], "total", *key[d + 1:]))
+                if j is not None:
+                    parts.append(i)
+                    totals.append(j)
+        if not parts:
+            continue
+        with np.errstate(invalid="ignore"):
+            bad = count[:, parts] > count[:, totals]
+        if bad.any():
+            column, k = (int(x[0]) for x in np.nonzero(bad))
+            i, j = parts[k], totals[k]
+            raise InconsistentDataError(
+                f"a part is larger than its total: {count[column, i]:g} for {name} {keys[i][d]!r} but "
+                f"{count[column, j]:g} for all (line {int(raw.lines[j])})", path=raw.path, line=int(raw.lines[i]),
+                column=columns[column], expected=f"at most {count[column, j]:g}", found=f"{count[column, i]:g}")
 
 
 def _first_row_of_cell(cell: pd.DataFrame) -> np.ndarray:
