@@ -44,7 +44,7 @@ def section_html(section: Any) -> str:
         head = frame.head(PREVIEW_ROWS).to_html(index=False, border=0, na_rep="*", max_cols=12)
         more = f", first {PREVIEW_ROWS} shown" if len(frame) > PREVIEW_ROWS else ""
         previews.append(
-            f"<details><summary><code>{html.escape(ref)}.frames[{name!r}]</code>: {len(frame)} rows x "
+            f"<details><summary><code>{html.escape(f'{ref}.frames[{name!r}]', quote=False)}</code>: {len(frame)} rows x "
             f"{len(frame.columns)} columns{more} (published, after disclosure control)</summary>{head}</details>")
     frames = ("<p><strong>Data behind this section</strong> (a pandas DataFrame each; chart functions in "
               "<code>cdp_analysis.charts</code> take a frame and return a <code>Chart</code> whose <code>.figure</code> is a matplotlib figure to "
