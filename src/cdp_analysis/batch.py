@@ -488,7 +488,7 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     (:mod:`cdp_analysis.boardpack`).
     Pages are only ever rewritten whole (atomically); running it again changes nothing.
     """
-    from cdp_analysis import summary
+    from cdp_analysis import commentary, summary
     from cdp_analysis.document import write_document
     from cdp_analysis.publish import (
         about_html, assemble_page, chapter_nav_html, check_publishable, executive_summary_html,
@@ -521,6 +521,7 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
             summary=executive_summary_html(top, hrefs, synthetic=area.is_demo) if first else "",
             pager=pager_html(links, link.chapter), about=about,
         )
+        page = commentary.place(page, commentary.find(config.raw_dir, area.code, link.chapter))
         check_publishable(page, _forbidden(config))
         if page != pages[link.chapter]:
             atomic_write_text(folder / link.href, page)

@@ -81,7 +81,7 @@ table.cdp-table td.pdf-num { white-space: nowrap; }
 .cdp-table-note { font-size: 7pt; }
 .pdf-wide { page: wide; }
 .pdf-wide table.cdp-table { font-size: 7pt; }
-.cdp-caveat, .cdp-banner, .cdp-messages, .cdp-summary { break-inside: avoid; }
+.cdp-caveat, .cdp-banner, .cdp-messages, .cdp-summary, .cdp-local { break-inside: avoid; }
 .cdp-banner, .cdp-caveat { padding: 1.5mm 3mm; margin: 1.5mm 0; }
 .cdp-synthetic { padding: 1.5mm 3mm; }
 pre, code { white-space: pre-wrap; overflow-wrap: anywhere; }
