@@ -11,6 +11,7 @@ section's coverage), never from the HTML.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ SUMMARY_NAME = "summary.html"
 HEADLINE_SECTION = "Outcomes framework indicators"
 OVERVIEW = "00_outcomes_overview"
 FINDINGS = 5
+MAX_GAPS = 8  # reasons listed on the one page (each section also says its own)
 
 
 @dataclass
@@ -51,14 +53,30 @@ def _headline(records: Mapping[str, dict]) -> pd.DataFrame:
     return pd.DataFrame()
 
 
+_CHECKLIST_HINT = re.compile(r"\s*\(the command cdp data --area \S+ lists the files to download\)")
+
+
 def _gaps(records: Mapping[str, dict], titles: Mapping[str, str]) -> list[tuple[str, str, str]]:
-    out = []
+    """(sections, status, why) of every missing or partial section; sections sharing a reason are listed
+    once, by chapter (the checklist hint, said once under the list, is taken out of each reason)."""
+    grouped: dict[tuple[str, str], dict[str, list[str]]] = {}
     for chapter, data in records.items():
         for section in data.get("sections", []):
             if section.get("status") in ("missing", "partial"):
-                out.append((f"{titles.get(chapter, chapter)}: {section.get('title', '')}",
-                            section["status"], section.get("note", "")))
-    return out
+                key = (section["status"], _CHECKLIST_HINT.sub("", section.get("note", "")))
+                grouped.setdefault(key, {}).setdefault(titles.get(chapter, chapter), []).append(
+                    section.get("title", ""))
+    return [("; ".join(f"{chapter}: {', '.join(names)}" for chapter, names in chapters.items()), status, note)
+            for (status, note), chapters in grouped.items()]
+
+
+def _shown(records: Mapping[str, dict], chapter: str) -> bool:
+    """Whether any section of ``chapter`` shows numbers (its data covers the area)."""
+    return any(s.get("status") != "missing" for s in records.get(chapter, {}).get("sections", []))
+
+
+#: Sources whose months are only worth stating when the chapter that reads them shows something.
+_SOURCE_CHAPTER = {"street_crime": "01_supply", "stop_search": "01_supply", "police_uk": "01_supply"}
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -69,12 +87,20 @@ def _month(text: str) -> str:
     return f"{_MONTHS[int(month) - 1]} {year}"
 
 
-def data_periods(records: Mapping[str, dict], headline: pd.DataFrame) -> list[tuple[str, str]]:
-    """(what, period) pairs: police.uk months held and the headline indicators' latest periods."""
+def data_periods(records: Mapping[str, dict], headline: pd.DataFrame,
+                 frames: Mapping[str, dict] | None = None) -> list[tuple[str, str]]:
+    """(what, period) pairs: police.uk months held and the headline indicators' latest periods.
+
+    With the data-pack records (``frames``), a police source's months are left out when the
+    chapter reading it shows nothing for the area (the files held are other forces').
+    """
     out: list[tuple[str, str]] = []
     months: dict[str, list] = {}
     for data in records.values():
         for source in data.get("sources", []):
+            chapter = _SOURCE_CHAPTER.get(source.get("source", ""))
+            if frames is not None and chapter and not _shown(frames, chapter):
+                continue
             if len(source.get("months") or []) == 3:
                 months[source["source"]] = source["months"]
     for source, (first, last, n) in sorted(months.items()):
@@ -94,7 +120,7 @@ def board_facts(area_name: str, area_code: str, *, synthetic: bool, built: str, 
     headline = _headline(frames)
     return BoardFacts(area_name, area_code, synthetic, built, headline,
                       summary.top_messages(records, limit=FINDINGS)[:FINDINGS],
-                      _gaps(frames, chapter_titles), data_periods(records, headline), list(partnerships))
+                      _gaps(frames, chapter_titles), data_periods(records, headline, frames), list(partnerships))
 
 
 def _fmt(value: object) -> str:
@@ -144,9 +170,12 @@ def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, h
     found = (f"<ol>{''.join(findings)}</ol>" if findings
              else "<p>No chapter has recorded a finding yet.</p>")
     gaps = "".join(f"<li><strong>{html.escape(what)}</strong> ({html.escape(status)}): {html.escape(why)}</li>"
-                   for what, status, why in facts.gaps)
-    gaps_html = (f"<ul>{gaps}</ul>" if gaps else
-                 "<p>Every section the chapters show is covered by the data for the periods shown.</p>")
+                   for what, status, why in facts.gaps[:MAX_GAPS])
+    more = len(facts.gaps) - MAX_GAPS
+    gaps_html = (f"<ul>{gaps}</ul>" + (f"<p>{more} more gap{'s' if more > 1 else ''}, each said where it "
+                                        f"applies in the chapters.</p>" if more > 0 else "")
+                 + f"<p><code>cdp data --area {html.escape(facts.area_code)}</code> lists the files to add.</p>"
+                 if gaps else "<p>Every section the chapters show is covered by the data for the periods shown.</p>")
     periods = "; ".join(f"{html.escape(what)}: {html.escape(when)}" for what, when in facts.periods)
     dates = (f'<p class="cdp-board-meta" id="board-dates"><strong>Dates.</strong> Built {html.escape(facts.built)}'
              + (f"; data periods: {periods}" if periods else "") + ".</p>")
