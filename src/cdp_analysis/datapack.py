@@ -151,8 +151,8 @@ def frame_of(entry: dict) -> pd.DataFrame:
     return pd.DataFrame(entry.get("data", []), columns=entry.get("columns", []))
 
 
-_COUNT_WORDS = re.compile(r"(^|_)(count|counts|n|numerator|denominator|number|searches|offences|people|"
-                          r"adults|children|households|population|residents)(_|$)", re.I)
+_COUNT_WORDS = re.compile(r"(^|[_ ])(count|counts|n|numerator|denominator|number|searches|offences|people|"
+                          r"adults|children|households|population|residents|crimes|admissions|deaths)([_ ]|$)", re.I)
 
 
 def round_as_shown(frame: pd.DataFrame) -> pd.DataFrame:
