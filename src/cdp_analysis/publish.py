@@ -188,11 +188,13 @@ def _index_row(entry: IndexEntry, chapters: list[str], printable: bool,
             cells.append("<td>–</td>")
     if printable:
         href = html.escape(f"{quote(entry.area_code)}/needs_assessment.html")
-        more = "".join(f'<br><a href="{html.escape(f"{quote(entry.area_code)}/{quote(name)}")}">{html.escape(label)}'
-                       f'<span class="cdp-visually-hidden">: {html.escape(entry.area_name)}</span></a>'
-                       for label, name in extras)
-        cells.append(f'<td><a href="{href}">Whole document<span class="cdp-visually-hidden">: '
-                     f"{html.escape(entry.area_name)}</span></a>{more}</td>")
+        links = [(html.escape(f"{quote(entry.area_code)}/needs_assessment.html"), "Whole document")]
+        links += [(html.escape(f"{quote(entry.area_code)}/{quote(name)}"), label) for label, name in extras]
+        items = "".join(f'<li style="margin:.5rem 0"><a href="{h}">{html.escape(label)}<span class="cdp-visually-hidden">'
+                        f": {html.escape(entry.area_name)}</span></a></li>" for h, label in links)
+        cells.append(f'<td><ul style="list-style:none;margin:0;padding:0">{items}</ul></td>' if extras else
+                     f'<td><a href="{href}">Whole document<span class="cdp-visually-hidden">: '
+                     f"{html.escape(entry.area_name)}</span></a></td>")
     else:
         cells.append("<td>–</td>")
     kind = _KINDS.get(entry.area_type, entry.area_type)
