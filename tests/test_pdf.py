@@ -35,6 +35,17 @@ def _table(rows: int, columns: int, text: str = "12.5") -> str:
     return f'<table class="cdp-table"><caption>T {rows}x{columns}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _text(laid_out) -> str:
+    """The text WeasyPrint laid out, page after page (pseudo-element content included)."""
+    words = []
+    for page in laid_out.pages:
+        for box in pdf._boxes(page._page_box):
+            text = getattr(box, "text", None)
+            if isinstance(text, str):
+                words.append(text)
+    return "".join(words)
+
+
 def test_layout_check_finds_a_table_wider_than_the_page_and_passes_a_wrapped_one():
     wide = '<table style="width:400mm"><tr><td>too wide</td></tr></table>'
     problems = pdf.layout_problems(pdf.render(f"<html><body>{wide}</body></html>"))
@@ -61,6 +72,7 @@ def test_print_html_has_cover_contents_with_page_numbers_and_moves_reference_mat
     moved = next(i for i, a in enumerate(anchors) if "pdf-moved-01_supply-0" in a)
     appendix = next(i for i, a in enumerate(anchors) if "appendix-about" in a)
     assert moved >= appendix > next(i for i, a in enumerate(anchors) if "01_supply-where" in a)
+    assert re.search(rf"T 30x4: 30 rows, in the appendix \(page {moved + 1}\) and the data pack", _text(laid_out))
     wide_pages = [i for i, page in enumerate(laid_out.pages) if page.width > page.height]
     assert len(wide_pages) == 1
     assert all(round(min(p.width, p.height)) == round(210 / 25.4 * 96) for p in laid_out.pages)  # A4, CSS px

@@ -116,6 +116,7 @@ td.cdp-rag { border: .5pt solid #0b0c0c; }
 .pdf-appendix + .pdf-appendix { break-before: auto; margin-top: 6mm; }
 .pdf-appendix h2 { string-set: chapter content(); }
 .pdf-moved { font-style: italic; }
+.pdf-moved a::after { content: target-counter(attr(href), page); }
 .cdp-about { break-before: auto; }
 """
 
