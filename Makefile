@@ -14,7 +14,7 @@ else
 endif
 PYTHON3 ?= python3
 
-.PHONY: help install demo test test-fast lab reports clean distclean bench a11y a11y-deps
+.PHONY: help install demo test test-fast lab reports clean distclean bench a11y a11y-deps pdf-deps
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo data, build the demo reports"
@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml
 demo: install
 	$(PY) -m cdp_analysis.cli demo
 
-test: install a11y-deps
+test: install a11y-deps pdf-deps
 	$(PY) -m pytest -n 2 --dist loadgroup tests --doctest-modules src/cdp_analysis
 	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/
 
@@ -44,7 +44,7 @@ test-fast: install
 
 lab: install
 	$(PY) -m ipykernel install --sys-prefix --name cdp-analysis --display-name "Python (cdp-analysis)"
-	$(PY) -m jupyter lab --notebook-dir=notebooks
+	$(PY) -m jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: install
 	$(PY) benchmarks/bench_prepare.py --small
@@ -71,6 +71,17 @@ a11y-deps:
 	fi
 	@if command -v npm >/dev/null && [ ! -d tools/a11y/node_modules ]; then \
 	  cd tools/a11y && npm install --silent --no-audit --no-fund; fi
+
+# The PDF board pack (WeasyPrint) needs Pango and its fonts; tests read PDFs back with poppler's
+# pdfinfo/pdftotext. Installed when missing, as a11y-deps does (as root, with apt).
+pdf-deps:
+	@missing=""; /sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation"; \
+	command -v pdfinfo >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "pdf-deps: installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "pdf-deps: missing $$missing (as root: apt-get install -y $$missing); the PDF tests cannot run" >&2; fi; \
+	fi
 
 a11y: a11y-deps
 	node tools/a11y/axe.js $$(find $(CURDIR)/reports -name '*.html' | sort)

@@ -71,3 +71,12 @@ def test_papermill_documents_every_parameter(path):
     lines = [line for line in cell.source.splitlines() if line.strip()]
     assert len(params) == len(lines)
     assert all(p.help for p in params)
+
+
+def test_every_notebook_names_the_kernel_make_lab_registers():
+    from cdp_analysis.kernels import KERNEL_NAME
+
+    names = {nbformat.read(p, as_version=4).metadata["kernelspec"]["name"] for p in NOTEBOOKS}
+    assert names == {KERNEL_NAME}
+    makefile = (NOTEBOOKS[0].parents[1] / "Makefile").read_text(encoding="utf-8")
+    assert f"--name {KERNEL_NAME} " in makefile

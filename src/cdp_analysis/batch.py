@@ -421,12 +421,15 @@ def _keep_summary(config: Config, area_code: str, chapter: str, notebook: nbform
     """Save the summary record the chapter displayed (or drop a stale one): see :mod:`cdp_analysis.summary`."""
     from cdp_analysis import summary
 
-    record = summary.from_notebook(notebook)
-    target = summary.record_path(_status_dir(config), area_code, chapter)
-    if record is None:
-        target.unlink(missing_ok=True)
-    else:
-        atomic_write_text(target, json.dumps(record, indent=1, sort_keys=True))
+    from cdp_analysis import datapack
+
+    for module in (summary, datapack):
+        record = module.from_notebook(notebook)
+        target = module.record_path(_status_dir(config), area_code, chapter)
+        if record is None:
+            target.unlink(missing_ok=True)
+        else:
+            atomic_write_text(target, json.dumps(record, indent=1, sort_keys=True))
 
 
 def valid_chapters(config: Config) -> list[str]:
@@ -476,16 +479,18 @@ def _policy_rule(config: Config) -> str:
     return rule + (f", other counts rounded to the nearest {policy.round_to}" if policy.round_to else "")
 
 
-def publish_area(config: Config, area_code: str) -> Path | None:
+def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> Path | None:
     """Join an area's built pages into one publication; return its printable document.
 
     Every built chapter page gets the chapter navigation (current one marked), links to
     the partnership's members (or the partnership a member belongs to), previous / next
     links, its contents list and its "About this page" block; the first chapter (the
-    overview) gets the executive summary. Then ``needs_assessment.html`` is written.
+    overview) gets the executive summary. Then ``needs_assessment.html`` is written, with the
+    board summary, the Excel data pack and (``pdf``, default ``[publish] pdf``) the PDF
+    (:mod:`cdp_analysis.boardpack`).
     Pages are only ever rewritten whole (atomically); running it again changes nothing.
     """
-    from cdp_analysis import summary
+    from cdp_analysis import commentary, summary
     from cdp_analysis.document import write_document
     from cdp_analysis.publish import (
         about_html, assemble_page, chapter_nav_html, check_publishable, executive_summary_html,
@@ -518,14 +523,21 @@ def publish_area(config: Config, area_code: str) -> Path | None:
             summary=executive_summary_html(top, hrefs, synthetic=area.is_demo) if first else "",
             pager=pager_html(links, link.chapter), about=about,
         )
+        page = commentary.place(page, commentary.find(config.raw_dir, area.code, link.chapter))
         check_publishable(page, _forbidden(config))
         if page != pages[link.chapter]:
             atomic_write_text(folder / link.href, page)
-    return write_document(folder, area.name, links, synthetic=area.is_demo, about=about,
-                          forbidden=_forbidden(config))
+    document = write_document(folder, area.name, links, synthetic=area.is_demo, about=about,
+                              forbidden=_forbidden(config))
+    from cdp_analysis.boardpack import write_board_pack
+
+    write_board_pack(folder, area, registry, _status_dir(config), list(pages), pages=pages,
+                     make_pdf=config.publish_pdf if pdf is None else pdf, policy_rule=_policy_rule(config),
+                     forbidden=_forbidden(config))
+    return document
 
 
-def publish_areas(config: Config, area_codes: Iterable[str]) -> list[Path]:
+def publish_areas(config: Config, area_codes: Iterable[str], *, pdf: bool | None = None) -> list[Path]:
     """:func:`publish_area` for each area and the partnerships that include one of them
     (their member links may now resolve); a failure is logged, never raised."""
     registry = AreaRegistry.load(config.raw_dir)
@@ -537,7 +549,7 @@ def publish_areas(config: Config, area_codes: Iterable[str]) -> list[Path]:
     written = []
     for code in dict.fromkeys(codes):
         try:
-            document = publish_area(config, code)
+            document = publish_area(config, code, pdf=pdf)
         except (CdpError, OSError) as exc:
             log.error("Publishing %s failed: %s", code, exc)
             continue

@@ -120,10 +120,13 @@ def cmd_print(args: argparse.Namespace) -> int:
 
     config = _config(args)
     codes = resolve_areas(args.area, AreaRegistry.load(config.raw_dir))
-    documents = publish_areas(config, codes)
+    documents = publish_areas(config, codes, pdf=True if args.pdf else None)
     rebuild_index(config)
     for path in documents:
         print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")
+        for other in sorted(path.parent.glob("*"), key=lambda p: p.name):
+            if other.suffix in (".pdf", ".xlsx") or other.name == "summary.html":
+                print(f"{other} ({other.stat().st_size / 1e6:.1f} MB)")
     missing = [c for c in codes if not (config.reports_dir / c / "needs_assessment.html").is_file()]
     for code in missing:
         print(f"cdp: {code} has no built chapter: run `cdp build --area {code}` first.", file=sys.stderr)
@@ -308,6 +311,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("print", help=cmd_print.__doc__)
     p.add_argument("--area", required=True, help="GSS code or name of the area, or a comma-separated list")
+    p.add_argument("--pdf", action="store_true",
+                   help="also write needs_assessment.pdf (A4, cover, contents; default: [publish] pdf in the config)")
     p.set_defaults(func=cmd_print)
 
     p = sub.add_parser("prepare", help=cmd_prepare.__doc__)

@@ -45,6 +45,7 @@ class Config:
     chapters: tuple[str, ...] = ("00_outcomes_overview", "01_supply")
     workers: int = 2
     timeout_seconds: int = 600
+    publish_pdf: bool = False
     source_file: Path | None = field(default=None, compare=False)
 
     @property
@@ -96,7 +97,8 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         p = Path(value).expanduser()
         return (p if p.is_absolute() else root / p).resolve()
 
-    demo, disclosure, build = (_section(data, name, where) for name in ("demo", "disclosure", "build"))
+    demo, disclosure, build, publish = (_section(data, name, where)
+                                        for name in ("demo", "disclosure", "build", "publish"))
     return Config(
         root=root,
         raw_dir=resolve("raw_dir", "data/raw"),
@@ -111,6 +113,7 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         chapters=_chapters(build, "build", "chapters", Config.chapters, where),
         workers=_integer(build, "build", "workers", 2, where, minimum=1, maximum=256),
         timeout_seconds=_integer(build, "build", "timeout_seconds", 600, where, minimum=1),
+        publish_pdf=_boolean(publish, "publish", "pdf", False, where),
         source_file=file,
     )
 
@@ -144,6 +147,14 @@ def _integer(table: dict[str, Any], section: str, key: str, default: int, where:
         raise _bad(where, section, key, value, expected)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise _bad(where, section, key, value, expected)
+    return value
+
+
+def _boolean(table: dict[str, Any], section: str, key: str, default: bool, where: str) -> bool:
+    """A true/false setting (TOML ``true`` or ``false``, no quotes)."""
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise _bad(where, section, key, value, f"true or false (no quotes), e.g. {key} = {str(default).lower()}")
     return value
 
 

@@ -111,6 +111,9 @@ def record(ctx: Any, chapter: str, found: Iterable[Section | KeyMessage] | Mappi
     from IPython.display import display
 
     display({MIME: payload(ctx, chapter, found), "text/plain": ""}, raw=True)
+    from cdp_analysis import datapack
+
+    datapack.record(ctx, chapter, found)  # the sections' published frames, for the Excel data pack
 
 
 def data_sources(dataset: Any) -> list[dict]:

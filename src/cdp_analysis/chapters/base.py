@@ -54,6 +54,17 @@ class Section:
         """True when the section shows numbers (its data covers the area, at least in part)."""
         return self.coverage.shown
 
+    def __repr__(self) -> str:  # one line, never the figures' image data
+        from cdp_analysis.explore import section_repr
+
+        return section_repr(self)
+
+    def _repr_html_(self) -> str:
+        """JupyterLab's view: the section as published, then its frames' first rows (:mod:`cdp_analysis.explore`)."""
+        from cdp_analysis.explore import section_html
+
+        return section_html(self)
+
     def key_messages(self) -> list[KeyMessage]:
         """The messages that go into the chapter's key messages (none when data is missing)."""
         return [m for m in self.messages if m.key] if self.shown else []

@@ -1,0 +1,205 @@
+"""The one-page board summary: ``reports/<area>/summary.html`` and the PDF's first page after the cover.
+
+Read in two minutes by a partnership board: the headline outcomes with their
+comparison with England (Fingertips colours, always with the word) and recent
+trend, the five most important findings of the whole assessment, the data gaps,
+and the dates. Built from the chapters' records (:mod:`cdp_analysis.summary`
+for the findings, :mod:`cdp_analysis.datapack` for the headline frame and each
+section's coverage), never from the HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cdp_analysis import stats, summary
+from cdp_analysis.datapack import frame_of
+
+__all__ = ["SUMMARY_NAME", "BoardFacts", "board_facts", "summary_html", "write_summary_page", "data_periods"]
+
+SUMMARY_NAME = "summary.html"
+HEADLINE_SECTION = "Outcomes framework indicators"
+OVERVIEW = "00_outcomes_overview"
+FINDINGS = 5
+MAX_GAPS = 8  # reasons listed on the one page (each section also says its own)
+
+
+@dataclass
+class BoardFacts:
+    """What the board summary shows (everything already published elsewhere in the assessment)."""
+
+    area_name: str
+    area_code: str
+    synthetic: bool
+    built: str
+    headline: pd.DataFrame
+    findings: list[dict] = field(default_factory=list)
+    gaps: list[tuple[str, str, str]] = field(default_factory=list)  # (section, status, note)
+    periods: list[tuple[str, str]] = field(default_factory=list)  # (what, period)
+    partnerships: list[str] = field(default_factory=list)
+
+
+def _headline(records: Mapping[str, dict]) -> pd.DataFrame:
+    for section in records.get(OVERVIEW, {}).get("sections", []):
+        if section.get("title") == HEADLINE_SECTION:
+            for entry in section.get("frames", {}).values():
+                return frame_of(entry)
+    return pd.DataFrame()
+
+
+_CHECKLIST_HINT = re.compile(r"\s*\(the command cdp data --area \S+ lists the files to download\)")
+
+
+def _gaps(records: Mapping[str, dict], titles: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(sections, status, why) of every missing or partial section; sections sharing a reason are listed
+    once, by chapter (the checklist hint, said once under the list, is taken out of each reason)."""
+    grouped: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for chapter, data in records.items():
+        for section in data.get("sections", []):
+            if section.get("status") in ("missing", "partial"):
+                key = (section["status"], _CHECKLIST_HINT.sub("", section.get("note", "")))
+                grouped.setdefault(key, {}).setdefault(titles.get(chapter, chapter), []).append(
+                    section.get("title", ""))
+    return [("; ".join(f"{chapter}: {', '.join(names)}" for chapter, names in chapters.items()), status, note)
+            for (status, note), chapters in grouped.items()]
+
+
+def _shown(records: Mapping[str, dict], chapter: str) -> bool:
+    """Whether any section of ``chapter`` shows numbers (its data covers the area)."""
+    return any(s.get("status") != "missing" for s in records.get(chapter, {}).get("sections", []))
+
+
+#: Sources whose months are only worth stating when the chapter that reads them shows something.
+_SOURCE_CHAPTER = {"street_crime": "01_supply", "stop_search": "01_supply", "police_uk": "01_supply"}
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month(text: str) -> str:
+    year, month = text.split("-")[:2]
+    return f"{_MONTHS[int(month) - 1]} {year}"
+
+
+def data_periods(records: Mapping[str, dict], headline: pd.DataFrame,
+                 frames: Mapping[str, dict] | None = None) -> list[tuple[str, str]]:
+    """(what, period) pairs: police.uk months held and the headline indicators' latest periods.
+
+    With the data-pack records (``frames``), a police source's months are left out when the
+    chapter reading it shows nothing for the area (the files held are other forces').
+    """
+    out: list[tuple[str, str]] = []
+    months: dict[str, list] = {}
+    for data in records.values():
+        for source in data.get("sources", []):
+            chapter = _SOURCE_CHAPTER.get(source.get("source", ""))
+            if frames is not None and chapter and not _shown(frames, chapter):
+                continue
+            if len(source.get("months") or []) == 3:
+                months[source["source"]] = source["months"]
+    for source, (first, last, n) in sorted(months.items()):
+        out.append((f"{source.replace('_', ' ')} (months held)", f"{_month(first)} to {_month(last)}, {n} months"))
+    if not headline.empty and "period" in headline:
+        periods = sorted({str(p) for p in headline["period"].dropna()})
+        if periods:
+            out.append(("Outcomes framework indicators (latest periods)",
+                        periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"))
+    return out
+
+
+def board_facts(area_name: str, area_code: str, *, synthetic: bool, built: str, records: Mapping[str, dict],
+                frames: Mapping[str, dict], chapter_titles: Mapping[str, str],
+                partnerships: Sequence[str] = ()) -> BoardFacts:
+    """Gather the summary's facts from the chapters' summary and data-pack records."""
+    headline = _headline(frames)
+    return BoardFacts(area_name, area_code, synthetic, built, headline,
+                      summary.top_messages(records, limit=FINDINGS)[:FINDINGS],
+                      _gaps(frames, chapter_titles), data_periods(records, headline, frames), list(partnerships))
+
+
+def _fmt(value: object) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if number != number else f"{number:,.1f}"
+
+
+def _headline_table(table: pd.DataFrame, area_name: str) -> str:
+    if table.empty:
+        return ("<p>The data holds none of the outcomes framework's Fingertips indicators for this area, "
+                "so no headline outcome is shown.</p>")
+    rows = []
+    for _, r in table.iterrows():
+        compared = str(r.get("compared", "Not compared"))
+        colour = stats.BENCHMARK_COLOURS[0.95].get(compared, "transparent")
+        text = "#0b0c0c" if compared in ("Similar", "Not compared", "Lower") else "#ffffff"
+        rows.append(
+            f"<tr><td>{html.escape(str(r.get('indicator', '')))}<br><small>{html.escape(str(r.get('unit_words', '')))}"
+            f"</small></td><td>{html.escape(str(r.get('period', '')))}</td><td>{_fmt(r.get('value'))}</td>"
+            f"<td>{_fmt(r.get('england'))}</td>"
+            f'<td class="cdp-rag" style="background:{colour};color:{text}">{html.escape(compared)}</td>'
+            f"<td>{html.escape(str(r.get('trend', '')))}</td></tr>")
+    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in
+                   ("Indicator", "Period", area_name, "England", "Compared with England", "Recent trend"))
+    return (f'<table class="cdp-table cdp-board-table"><caption>Headline outcomes against England '
+            f"(Fingertips colours; the comparison is also written in words)</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, heading_level: int = 1) -> str:
+    """The board summary's body (``links``: finding number → where it is explained)."""
+    h, h2 = f"h{heading_level}", f"h{heading_level + 1}"
+    links = links or {}
+    note = ('<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> '
+            "This summary describes a fictional area.</p>" if facts.synthetic else "")
+    within = (f" Member of {html.escape(', '.join(facts.partnerships))}." if facts.partnerships else "")
+    findings = []
+    for n, message in enumerate(facts.findings):
+        text = html.escape(message.get("text", ""))
+        if n in links:
+            text = f'<a href="{html.escape(links[n])}">{text}</a>'
+        rec = message.get("recommendation", "")
+        findings.append(f"<li>{text}" + (f" <strong>Action:</strong> {html.escape(rec)}" if rec else "") + "</li>")
+    found = (f"<ol>{''.join(findings)}</ol>" if findings
+             else "<p>No chapter has recorded a finding yet.</p>")
+    gaps = "".join(f"<li><strong>{html.escape(what)}</strong> ({html.escape(status)}): {html.escape(why)}</li>"
+                   for what, status, why in facts.gaps[:MAX_GAPS])
+    more = len(facts.gaps) - MAX_GAPS
+    gaps_html = (f"<ul>{gaps}</ul>" + (f"<p>{more} more gap{'s' if more > 1 else ''}, each said where it "
+                                        f"applies in the chapters.</p>" if more > 0 else "")
+                 + f"<p><code>cdp data --area {html.escape(facts.area_code)}</code> lists the files to add.</p>"
+                 if gaps else "<p>Every section the chapters show is covered by the data for the periods shown.</p>")
+    periods = "; ".join(f"{html.escape(what)}: {html.escape(when)}" for what, when in facts.periods)
+    dates = (f'<p class="cdp-board-meta" id="board-dates"><strong>Dates.</strong> Built {html.escape(facts.built)}'
+             + (f"; data periods: {periods}" if periods else "") + ".</p>")
+    return (f'<div class="cdp-board">'
+            f'<{h} id="board-summary">Board summary: {html.escape(facts.area_name)}</{h}>{note}'
+            f'<p class="cdp-board-meta">{html.escape(facts.area_code)}.{within}</p>{dates}'
+            f"<{h2} id=\"board-headline\">Headline outcomes</{h2}>{_headline_table(facts.headline, facts.area_name)}"
+            f"<{h2} id=\"board-findings\">The five most important findings</{h2}>{found}"
+            f"<{h2} id=\"board-gaps\">Data gaps</{h2}>{gaps_html}"
+            f"</div>")
+
+
+def write_summary_page(folder: Path, facts: BoardFacts, *, links: Mapping[int, str] | None = None,
+                       extra_links: Sequence[tuple[str, str]] = (), forbidden: Sequence[str] = ()) -> Path:
+    """Write ``summary.html`` beside the area's chapters."""
+    from cdp_analysis.publish import atomic_write_text, check_publishable, standalone_page
+
+    more = " · ".join(f'<a href="{html.escape(href)}">{html.escape(label)}</a>' for label, href in extra_links)
+    body = summary_html(facts, links=links) + (f'<p class="cdp-noprint">{more}</p>' if more else "")
+    footer = ('<p><a href="../index.html">All areas and chapters</a> · <a href="../methods.html">Methods and '
+              'glossary</a> · <a href="../accessibility.html">Accessibility statement</a></p>')
+    page = standalone_page(f"Board summary: {html.escape(facts.area_name)}", body, "cdp-report cdp-board-page",
+                           footer=footer)
+    check_publishable(page, forbidden)
+    target = folder / SUMMARY_NAME
+    atomic_write_text(target, page)
+    return target

@@ -1,0 +1,365 @@
+"""The board pack as an A4 PDF: ``reports/<area>/needs_assessment.pdf``.
+
+Made from the area's printable document (:mod:`cdp_analysis.document`) with
+WeasyPrint, a paged-media renderer: CSS ``@page`` gives A4, running headers and
+"Page n of N"; ``target-counter()`` gives the contents' page numbers; named pages
+give landscape pages to tables too wide for portrait. Headless Chromium's
+``--print-to-pdf`` does none of the last three.
+
+The print version adds a cover (area, partnership, date, data periods,
+version), the one-page board summary (:mod:`cdp_analysis.boardsummary`) and a
+contents list with page numbers; it leaves out what only works on screen
+(downloads, navigation, printed link URLs) and moves reference material (each
+chapter's "About the data", indicator definitions, the sources table) and long
+tables to appendices, so a borough's pack stays within :data:`MAX_PAGES` pages.
+:func:`layout_problems` checks every table, figure and image lies inside its
+page's content box, from WeasyPrint's own layout boxes.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cdp_analysis.errors import BuildError
+
+__all__ = ["PDF_NAME", "MAX_PAGES", "A4_POINTS", "CoverFacts", "print_html", "render", "write_pdf",
+           "layout_problems", "PRINT_CSS"]
+
+PDF_NAME = "needs_assessment.pdf"
+MAX_PAGES = 40
+A4_POINTS = (595.28, 841.89)  # 210 × 297 mm
+#: A table with more body rows than this goes to the appendix (the data pack holds it too).
+LONG_TABLE_ROWS = 24
+#: A table with more columns than this is laid out on a landscape page.
+WIDE_TABLE_COLUMNS = 9
+_APPENDIX_SECTIONS = ("about-the-data",)
+
+PRINT_CSS = """
+@page { size: A4; margin: 17mm 13mm 15mm 13mm;
+  @top-left { content: var(--doc-title); font: 7.5pt Arial, sans-serif; color: #505a5f; }
+  @top-right { content: string(chapter); font: 7.5pt Arial, sans-serif; color: #505a5f; }
+  @bottom-left { content: string(notice); font: 7.5pt Arial, sans-serif; color: #505a5f; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 7.5pt Arial, sans-serif; } }
+@page cover { @top-left { content: none; } @top-right { content: none; } @bottom-right { content: none; } }
+@page wide { size: A4 landscape; }
+html { font-size: 9pt; }
+body.cdp-report { max-width: none; margin: 0; padding: 0; font-size: 9pt; line-height: 1.35;
+  font-family: "Liberation Sans", Arial, "DejaVu Sans", sans-serif; }
+.cdp-skip, .cdp-noprint, .cdp-download, .cdp-doc-contents, .anchor-link, .cdp-nav, .cdp-pager, .cdp-contents,
+.cdp-header, .cdp-footer { display: none !important; }
+.cdp-report a { color: #0b0c0c; text-decoration: none; }
+.cdp-report a[href^="http"]::after { content: none !important; }
+h1, h2, h3, h4 { break-after: avoid; line-height: 1.2; }
+h1 { font-size: 18pt; margin: 0 0 4mm; }
+h2 { font-size: 14pt; margin: 0 0 3mm; }
+h3 { font-size: 11.5pt; margin: 4mm 0 1.5mm; }
+h4, h5 { font-size: 10pt; margin: 3mm 0 1mm; }
+p, li, dd { orphans: 2; widows: 2; margin-top: 0; margin-bottom: 1.5mm; }
+.cdp-chapter { break-before: page; }
+.cdp-chapter > .jp-Cell:first-child h2, .cdp-chapter h2:first-of-type { string-set: chapter content(); }
+.jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-Cell-outputWrapper { overflow: visible !important;
+  max-width: 100%; margin: 0; padding: 0; }
+.jp-Collapser, .jp-InputPrompt, .jp-OutputPrompt { display: none; }
+figure.cdp-figure { break-inside: avoid; margin: 1.5mm 0 3mm; max-width: 100%; }
+figure.cdp-figure img { display: block; box-sizing: border-box; max-width: 100%; max-height: 88mm; width: auto; height: auto;
+  margin: 0 auto; }
+figcaption { font-size: 7.5pt; line-height: 1.3; }
+.cdp-synthetic-inline { display: none; }
+table.cdp-table { width: 100%; max-width: 100%; border-collapse: collapse; font-size: 7.5pt;
+  table-layout: auto; margin: 1mm 0 3mm; break-inside: auto; }
+table.cdp-table caption { font-size: 8pt; text-align: left; font-weight: bold; caption-side: top; padding-bottom: 1mm; }
+table.cdp-table th, table.cdp-table td { padding: .6mm 1mm; overflow-wrap: break-word; hyphens: auto;
+  vertical-align: top; border-bottom: .3pt solid #b1b4b6; }
+table.cdp-table thead { display: table-header-group; }
+table.cdp-table tr { break-inside: avoid; }
+table.cdp-table td.pdf-num { white-space: nowrap; }
+.cdp-table-note { font-size: 7pt; }
+.pdf-wide { page: wide; }
+.pdf-wide table.cdp-table { font-size: 7pt; }
+.cdp-caveat, .cdp-banner, .cdp-messages, .cdp-summary, .cdp-local { break-inside: avoid; }
+.cdp-banner, .cdp-caveat { padding: 1.5mm 3mm; margin: 1.5mm 0; }
+.cdp-synthetic { padding: 1.5mm 3mm; }
+pre, code { white-space: pre-wrap; overflow-wrap: anywhere; }
+/* cover */
+.pdf-cover { page: cover; break-after: page; padding-top: 45mm; }
+.pdf-cover h1 { font-size: 26pt; margin-bottom: 8mm; }
+.pdf-cover .pdf-area { font-size: 18pt; margin-bottom: 12mm; }
+.pdf-cover dl { display: block; font-size: 10.5pt; }
+.pdf-cover dt { font-weight: bold; margin-top: 3mm; }
+.pdf-cover dd { margin-left: 0; }
+/* board summary */
+.pdf-board { break-after: page; font-size: 8.5pt; }
+.pdf-board h1 { font-size: 15pt; margin-bottom: 2mm; string-set: chapter "Board summary"; }
+.pdf-board h2 { font-size: 10.5pt; margin: 2.5mm 0 1mm; padding-top: 1mm; }
+.pdf-board p, .pdf-board li { margin-bottom: .8mm; }
+.pdf-board ol, .pdf-board ul { margin: 0; padding-left: 5mm; }
+.pdf-board table.cdp-table { font-size: 7.5pt; margin-bottom: 1mm; }
+.pdf-board table.cdp-table small { font-size: 6.5pt; color: #505a5f; }
+.pdf-board .cdp-synthetic { margin: 1mm 0; padding: 1mm 3mm; }
+.pdf-board table.cdp-table td, .pdf-board table.cdp-table th { padding: .4mm 1mm; }
+td.cdp-rag { border: .5pt solid #0b0c0c; }
+/* contents */
+.pdf-toc { break-after: page; }
+.pdf-toc h1 { string-set: chapter "Contents"; }
+.pdf-toc ol { list-style: none; padding-left: 0; margin: 0; }
+.pdf-toc ol ol { padding-left: 6mm; }
+.pdf-toc li { margin: 0 0 .8mm; }
+.pdf-toc li.pdf-toc-chapter { margin-top: 2.5mm; font-weight: bold; }
+.pdf-toc li.pdf-toc-chapter li { font-weight: normal; }
+.pdf-toc a::after { content: leader('.') target-counter(attr(href), page); }
+.pdf-appendix { break-before: page; }
+.pdf-appendix + .pdf-appendix { break-before: auto; margin-top: 6mm; }
+.pdf-appendix h2 { string-set: chapter content(); }
+.pdf-moved { font-style: italic; }
+.pdf-moved a::after { content: target-counter(attr(href), page); }
+.cdp-about { break-before: auto; }
+"""
+
+
+@dataclass
+class CoverFacts:
+    """What the cover says."""
+
+    area_name: str
+    area_code: str
+    built: str
+    version: str
+    synthetic: bool = False
+    partnerships: list[str] = field(default_factory=list)
+    periods: list[tuple[str, str]] = field(default_factory=list)
+    kind: str = ""
+
+
+def _soup(text: str) -> Any:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(text, "html.parser")
+
+
+def _cover(facts: CoverFacts) -> str:
+    rows = [("Area", f"{facts.area_name} ({facts.area_code}){', ' + facts.kind if facts.kind else ''}")]
+    if facts.partnerships:
+        rows.append(("Combating Drugs Partnership", ", ".join(facts.partnerships)))
+    rows.append(("Date", facts.built))
+    rows += [(f"Data period: {what}", when) for what, when in facts.periods]
+    rows.append(("Version", f"cdp-needs-assessment {facts.version}"))
+    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
+    note = ('<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> '
+            "This document describes a fictional area.</p>" if facts.synthetic else "")
+    return (f'<section class="pdf-cover" aria-label="Cover"><h1>Combating drugs needs assessment</h1>'
+            f'<p class="pdf-area">{html.escape(facts.area_name)}</p>{note}<dl>{items}</dl></section>')
+
+
+def _section_blocks(chapter: Any, anchor_suffix: str) -> list[Any]:
+    """The cells of the chapter section whose heading id ends with ``anchor_suffix`` (heading cell first)."""
+    heading = chapter.find(id=re.compile(re.escape(anchor_suffix) + "$"))
+    if heading is None:
+        return []
+    cell = heading.find_parent("div", class_="jp-Cell")
+    if cell is None or cell.parent is not chapter:
+        return []
+    level = heading.name
+    blocks = [cell]
+    for sibling in cell.find_next_siblings():
+        found = sibling.find(re.compile(r"^h[1-4]$"))
+        if found is not None and found.name <= level:
+            break
+        blocks.append(sibling)
+    return blocks
+
+
+def _title_of(chapter: Any) -> str:
+    first = chapter.find("h2")
+    return _heading_text(first) if first else chapter.get("id", "")
+
+
+_NUMERIC = re.compile(r"[-–+*]?[\d,.]+%?( to [-–]?[\d,.]+%?)?|[\d,.]+ ?- ?[\d,.]+")
+
+
+def _heading_text(tag: Any) -> str:
+    return re.sub(r"\s*¶\s*$", "", tag.get_text(" ", strip=True))
+
+
+def print_html(document: str, cover: CoverFacts, board: str = "", *, long_rows: int = LONG_TABLE_ROWS,
+               wide_columns: int = WIDE_TABLE_COLUMNS) -> str:
+    """The print version of an area's printable document (see the module docstring).
+
+    Parameters
+    ----------
+    document : str
+        ``needs_assessment.html`` as :func:`cdp_analysis.document.write_document` wrote it.
+    cover : CoverFacts
+    board : str
+        The board summary's HTML (:func:`cdp_analysis.boardsummary.summary_html`), or "".
+    """
+    soup = _soup(document)
+    main = soup.find("main")
+    if main is None:
+        raise BuildError("The printable document has no <main>: it cannot be printed.")
+    chapters = main.find_all("section", class_="cdp-chapter", recursive=False)
+    footer = soup.find("footer")
+    about_page = footer.find(class_="cdp-about") if footer else None
+
+    appendix: list[tuple[str, str, list[str]]] = []  # (id, title, html parts)
+    moved_tables: list[str] = []
+    for chapter in chapters:
+        chapter_id = chapter.get("id", "")
+        title = _title_of(chapter)
+        parts = []
+        for suffix in _APPENDIX_SECTIONS:
+            blocks = _section_blocks(chapter, suffix)
+            for block in blocks:
+                parts.append(str(block.extract()))
+        for definitions in chapter.find_all("dl", class_="cdp-definitions"):
+            head = definitions.find_previous_sibling(re.compile("^h[3-5]$"))
+            if head is not None:
+                head.extract()
+            parts.append("<h4>Indicator definitions</h4>" + str(definitions.extract()))
+        if parts:
+            appendix.append((f"appendix-{chapter_id}", title, parts))
+        for cell in chapter.find_all("td"):
+            if _NUMERIC.fullmatch(cell.get_text(" ", strip=True)):
+                cell["class"] = [*cell.get("class", []), "pdf-num"]
+        for n, table in enumerate(chapter.find_all("table")):
+            rows = table.find("tbody").find_all("tr") if table.find("tbody") else table.find_all("tr")
+            columns = len(table.find("tr").find_all(["th", "td"])) if table.find("tr") else 0
+            if len(rows) > long_rows:
+                anchor = f"pdf-moved-{chapter_id}-{n}"
+                caption = table.find("caption")
+                name = caption.get_text(" ", strip=True) if caption else "A table"
+                note = soup.new_tag("p", attrs={"class": "pdf-moved"})
+                link = soup.new_tag("a", href=f"#{anchor}")
+                link.string = f"{name}: {len(rows)} rows, in the appendix (page "
+                note.append(link)
+                note.append(") and the data pack.")
+                table.insert_before(note)
+                wrapper = f'<div id="{anchor}" class="{"pdf-wide" if columns > wide_columns else ""}">'
+                moved_tables.append(wrapper + str(table.extract()) + "</div>")
+            elif columns > wide_columns:
+                table.wrap(soup.new_tag("div", attrs={"class": "pdf-wide"}))
+    # the contents: chapters and their sections (h2 and h3 of the document), then the appendices
+    toc = []
+    for chapter in chapters:
+        items = []
+        for heading in chapter.find_all("h3"):
+            if heading.get("id") and not heading.find_parent(class_="cdp-summary"):
+                items.append(f'<li><a href="#{heading["id"]}">{html.escape(_heading_text(heading))}</a></li>')
+        first = chapter.find("h2")
+        target = first.get("id") if first is not None and first.get("id") else chapter.get("id")
+        toc.append(f'<li class="pdf-toc-chapter"><a href="#{html.escape(target)}">'
+                   f"{html.escape(_title_of(chapter))}</a><ol>{''.join(items)}</ol></li>")
+    appendix_html = []
+    if appendix:
+        inner = "".join(f'<h3 id="{anchor}">{html.escape(title)}</h3>{"".join(parts)}' for anchor, title, parts in appendix)
+        appendix_html.append(f'<section class="pdf-appendix"><h2 id="appendix-about">Appendix A. About the data, '
+                             f"chapter by chapter</h2>{inner}</section>")
+        items = "".join(f'<li><a href="#{anchor}">{html.escape(title)}</a></li>' for anchor, title, _ in appendix)
+        toc.append(f'<li class="pdf-toc-chapter"><a href="#appendix-about">Appendix A. About the data, chapter by '
+                   f"chapter</a><ol>{items}</ol></li>")
+    if moved_tables:
+        letter = "B" if appendix else "A"
+        appendix_html.append(f'<section class="pdf-appendix"><h2 id="appendix-tables">Appendix {letter}. Long '
+                             f"tables</h2>{''.join(moved_tables)}</section>")
+        toc.append(f'<li class="pdf-toc-chapter"><a href="#appendix-tables">Appendix {letter}. Long tables</a></li>')
+    if about_page is not None:
+        heading = about_page.find("h2")
+        if heading is not None:
+            heading["id"] = "appendix-sources"
+            heading.string = "Data used and how it was made"
+        appendix_html.append(f'<section class="pdf-appendix">{about_page}</section>')
+        toc.append('<li class="pdf-toc-chapter"><a href="#appendix-sources">Data used and how it was made</a></li>')
+    contents = (f'<nav class="pdf-toc" aria-labelledby="pdf-contents"><h1 id="pdf-contents">Contents</h1>'
+                f"<ol>{''.join(toc)}</ol></nav>")
+    board_html = f'<section class="pdf-board">{board}</section>' if board else ""
+    title = f"Combating drugs needs assessment: {cover.area_name}"
+    notice = "Synthetic demonstration data" if cover.synthetic else f"Built {cover.built}"
+    styles = "".join(str(s) for s in soup.find_all("style"))
+    chapters_html = "".join(str(c) for c in chapters)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'<meta name="author" content="cdp-needs-assessment {html.escape(cover.version)}">'
+            f'<meta name="dcterms.created" content="{html.escape(cover.built)}">'
+            f"{styles}<style>{_page_css(title, notice)}</style></head><body class=\"cdp-report cdp-document cdp-print\">"
+            f"<main>{_cover(cover)}{board_html}{contents}{chapters_html}{''.join(appendix_html)}</main>"
+            f"</body></html>")
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _page_css(title: str, notice: str) -> str:
+    """The print style sheet with this document's running header and footer."""
+    return (PRINT_CSS.replace("var(--doc-title)", _css_string(title))
+            .replace("string(notice)", _css_string(notice)))
+
+
+def render(printable: str, base_url: str | None = None) -> Any:
+    """Lay the print HTML out with WeasyPrint (a ``weasyprint.Document``)."""
+    try:
+        import weasyprint
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise BuildError("WeasyPrint is needed for the PDF: pip install weasyprint (and Debian's "
+                         "libpango-1.0-0 libpangoft2-1.0-0)") from exc
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # screen-only CSS it ignores is expected
+    return weasyprint.HTML(string=printable, base_url=base_url).render()
+
+
+def _boxes(box: Any):
+    yield box
+    for child in getattr(box, "children", []) or []:
+        yield from _boxes(child)
+
+
+def layout_problems(document: Any, tolerance: float = 0.5) -> list[str]:
+    """Tables, figures and images that overflow their page's content box (empty: all inside).
+
+    Walks WeasyPrint's layout: every box of a ``table``, ``figure`` or ``img`` element
+    (and every table cell) must lie between the page's left and right content edges,
+    and not below its bottom edge.
+    """
+    problems = []
+    for number, page in enumerate(document.pages, start=1):
+        root = page._page_box  # noqa: SLF001 - WeasyPrint exposes layout only here
+        left = root.margin_left + root.padding_left
+        right = root.margin_width() - root.margin_right
+        bottom = root.margin_height() - root.margin_bottom
+        for box in _boxes(root):
+            tag = getattr(box, "element_tag", None)
+            if tag not in ("table", "figure", "img", "td", "th"):
+                continue
+            if not hasattr(box, "border_width") or box.position_x is None:
+                continue
+            x0 = box.position_x + box.margin_left
+            x1 = x0 + box.border_width()
+            y1 = box.position_y + box.margin_top + box.border_height()
+            if x0 < left - tolerance or x1 > right + tolerance or y1 > bottom + tolerance:
+                problems.append(f"page {number}: <{tag}> spans x {x0:.0f} to {x1:.0f} and ends at y {y1:.0f}; "
+                                f"the content box is x {left:.0f} to {right:.0f}, y to {bottom:.0f}")
+    return problems
+
+
+def write_pdf(folder: Path, document: str, cover: CoverFacts, board: str = "", *,
+              max_pages: int | None = None) -> tuple[Path, Any]:
+    """Write ``needs_assessment.pdf`` (atomically); return its path and the laid-out document.
+
+    Raises
+    ------
+    BuildError
+        A table or figure would be cut at the page edge.
+    """
+    printable = print_html(document, cover, board)
+    laid_out = render(printable, base_url=str(folder))
+    problems = layout_problems(laid_out)
+    if problems:
+        raise BuildError(f"The PDF of {cover.area_code} would cut {len(problems)} table or figure "
+                         f"box(es) at the page edge; first: {problems[0]}")
+    target = folder / PDF_NAME
+    tmp = target.with_name(f".{target.name}.tmp")
+    laid_out.write_pdf(tmp, pdf_variant="pdf/ua-1", custom_metadata=True)
+    tmp.replace(target)
+    return target, laid_out

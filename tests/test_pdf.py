@@ -1,0 +1,117 @@
+"""The PDF's print version and its layout check, on small documents made here (no build)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cdp_analysis import pdf
+from cdp_analysis.config import load_config
+from cdp_analysis.errors import ConfigError
+
+pytest.importorskip("weasyprint")
+
+COVER = pdf.CoverFacts("Fenwick", "Z09000002", "2026-12-07", "9.9", synthetic=True,
+                       partnerships=["Fen CDP"], periods=[("street crime (months held)", "Jan 2024 to Dec 2025")])
+
+
+def _document(chapter_body: str, footer: str = "") -> str:
+    """A document shaped as ``document.write_document`` writes it, with one chapter."""
+    return ('<!DOCTYPE html><html lang="en"><head><style>body{}</style></head><body class="cdp-report">'
+            '<main id="main"><h1>Combating drugs needs assessment: Fenwick</h1>'
+            '<nav class="cdp-doc-contents"><ol><li>x</li></ol></nav>'
+            f'<section class="cdp-chapter" id="01_supply">{chapter_body}</section></main>'
+            f'<footer class="cdp-footer">{footer}</footer></body></html>')
+
+
+def _cell(inner: str) -> str:
+    return f'<div class="jp-Cell jp-MarkdownCell">{inner}</div>'
+
+
+def _table(rows: int, columns: int, text: str = "12.5") -> str:
+    head = "".join(f'<th scope="col">Column {c}</th>' for c in range(columns))
+    body = "".join("<tr>" + "".join(f"<td>{text}</td>" for _ in range(columns)) + "</tr>" for _ in range(rows))
+    return f'<table class="cdp-table"><caption>T {rows}x{columns}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _text(laid_out) -> str:
+    """The text WeasyPrint laid out, page after page (pseudo-element content included)."""
+    words = []
+    for page in laid_out.pages:
+        for box in pdf._boxes(page._page_box):
+            text = getattr(box, "text", None)
+            if isinstance(text, str):
+                words.append(text)
+    return "".join(words)
+
+
+def test_layout_check_finds_a_table_wider_than_the_page_and_passes_a_wrapped_one():
+    wide = '<table style="width:400mm"><tr><td>too wide</td></tr></table>'
+    problems = pdf.layout_problems(pdf.render(f"<html><body>{wide}</body></html>"))
+    assert problems and "<table>" in problems[0]
+    fitted = pdf.print_html(_document(_cell('<h2 id="01_supply-s">Supply</h2>') + _table(5, 8, "a long cell text")), COVER)
+    assert pdf.layout_problems(pdf.render(fitted)) == []
+
+
+def test_print_html_has_cover_contents_with_page_numbers_and_moves_reference_material_to_appendices():
+    body = (_cell('<h2 id="01_supply-Break">Break supply ¶</h2>')
+            + _cell('<h3 id="01_supply-where">Where crime happens</h3>') + _table(30, 4) + _table(3, 12)
+            + _cell('<h3 id="01_supply-about-the-data">About the data</h3>')
+            + '<div class="jp-Cell"><div class="cdp-caveat">Police data caveat.</div></div>')
+    footer = ('<section class="cdp-about"><h2 id="about-this-page">About this page</h2>'
+              '<a href="https://example.org/x">link</a></section>')
+    printable = pdf.print_html(_document(body, footer), COVER, "<h1>Board summary: Fenwick</h1>")
+    laid_out = pdf.render(printable)
+    anchors = [set(page.anchors) for page in laid_out.pages]
+    cover_page = next(i for i, a in enumerate(anchors) if "pdf-contents" in a)
+    assert cover_page == 2  # cover, board summary, contents
+    assert "Fen CDP" in printable and "Jan 2024 to Dec 2025" in printable and "9.9" in printable
+    # the 30-row table went to the appendix (page named in the chapter); the 12-column one is landscape
+    assert "T 30x4: 30 rows, in the appendix" in printable
+    moved = next(i for i, a in enumerate(anchors) if "pdf-moved-01_supply-0" in a)
+    appendix = next(i for i, a in enumerate(anchors) if "appendix-about" in a)
+    assert moved >= appendix > next(i for i, a in enumerate(anchors) if "01_supply-where" in a)
+    assert re.search(rf"T 30x4: 30 rows, in the appendix \(page {moved + 1}\) and the data pack", _text(laid_out))
+    wide_pages = [i for i, page in enumerate(laid_out.pages) if page.width > page.height]
+    assert len(wide_pages) == 1
+    assert all(round(min(p.width, p.height)) == round(210 / 25.4 * 96) for p in laid_out.pages)  # A4, CSS px
+    assert "¶" not in printable.split("</nav>")[0].split('class="pdf-toc"')[-1]
+    assert pdf.layout_problems(laid_out) == []
+
+
+def pdf_pages(path) -> list[tuple[float, float]]:
+    """(width, height) in points of every page, read by poppler's pdfinfo (independent of WeasyPrint)."""
+    import os
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdfinfo"):
+        message = "pdfinfo (Debian's poppler-utils) is needed to read the PDF back; `make test-deps` installs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    out = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", out, re.M)
+    assert int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1)) == len(sizes)
+    return [(float(w), float(h)) for w, h in sizes]
+
+
+def test_pdf_file_is_a4_and_counts_its_pages(tmp_path):
+    document = _document(_cell('<h2 id="01_supply-s">Supply</h2>') + "<p>Words.</p>")
+    path, laid_out = pdf.write_pdf(tmp_path, document, COVER)
+    sizes = pdf_pages(path)
+    assert len(sizes) == len(laid_out.pages) == 3  # cover, contents, chapter
+    assert {(round(w / 72 * 25.4), round(h / 72 * 25.4)) for w, h in sizes} == {(210, 297)}
+
+
+def test_publish_pdf_setting_must_be_true_or_false(tmp_path):
+    config = tmp_path / "cdp.toml"
+    config.write_text('[publish]\npdf = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[publish\] pdf = 'yes'.*true or false"):
+        load_config(config)
+    config.write_text("[publish]\npdf = true\n", encoding="utf-8")
+    assert load_config(config).publish_pdf is True
+    config.write_text("[paths]\n", encoding="utf-8")
+    assert load_config(config).publish_pdf is False
