@@ -191,6 +191,8 @@ def build_chapter(
             return BuildResult(area_code, chapter, True, time.perf_counter() - started, skipped=True,
                                html=f"{area_code}/{chapter}.html")
         page = (render or _execute_and_export)(notebook, parameters, config, area_code, chapter)
+        if cancelled is not None and cancelled.is_set():  # Ctrl-C meanwhile: this run publishes nothing more
+            raise BuildError("interrupted")
         atomic_write_text(target, page)
         result = BuildResult(area_code, chapter, True, time.perf_counter() - started,
                              html=f"{area_code}/{chapter}.html")
@@ -330,6 +332,8 @@ def run_batch(
             if executor is None:
                 process_pool().close()  # a killed run's kernels exit with it (their parent is gone)
         log.info("Done: %s", "; ".join(summary_lines(list(results.values()))))
+    if cancelled.is_set():  # after Ctrl-C only the areas with a new page are joined up again
+        codes = list(dict.fromkeys(r.area_code for r in results.values() if r.ok and not r.skipped))
     try:
         publish_areas(config, codes)  # pages finished before an interrupt are joined in too
         rebuild_index(config, chapters)  # from what is on disk: true after an interrupt as well
@@ -343,13 +347,14 @@ def run_batch(
     return [results[job] for job in jobs]
 
 
-_INTERRUPT_WAIT_SECONDS = 15
+_INTERRUPT_WAIT_SECONDS = 3  # for the kernels to stop their cells, before they are shut down
 
 
 def _stop_runs(pool: ThreadPoolExecutor, cancelled: threading.Event, executor: Executor | None,
                futures: list) -> None:
     """After Ctrl-C: start no more pages, interrupt those running (their pages and status
-    stay as they were before this run), and wait briefly for them to stop."""
+    stay as they were before this run), shut down kernels that do not stop at once
+    (one still starting, a cell in C code), and wait a few seconds for the runs to end."""
     from concurrent.futures import wait
 
     from cdp_analysis.kernels import process_pool
@@ -358,6 +363,8 @@ def _stop_runs(pool: ThreadPoolExecutor, cancelled: threading.Event, executor: E
     pool.shutdown(wait=False, cancel_futures=True)
     if executor is None:
         process_pool().interrupt()
+        if wait(futures, timeout=_INTERRUPT_WAIT_SECONDS).not_done:
+            process_pool().close()
     wait(futures, timeout=_INTERRUPT_WAIT_SECONDS)
 
 

@@ -170,7 +170,20 @@ class WarmKernel:
 
     # -- the kernel's own event loop, so any thread may use it -------------------
     def _call(self, coroutine):  # noqa: ANN001, ANN202 - a coroutine and its result
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        """Run ``coroutine`` on the kernel's loop and wait for it; if the loop is shut down
+        meanwhile (:meth:`close` from another thread, e.g. after Ctrl-C), raise instead of
+        waiting for ever."""
+        if self._loop.is_closed() or not self._thread.is_alive():
+            coroutine.close()
+            raise RuntimeError("the kernel was shut down")
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        while True:
+            try:
+                return future.result(timeout=1)
+            except TimeoutError:
+                if not self._thread.is_alive():
+                    future.cancel()
+                    raise RuntimeError("the kernel was shut down") from None
 
     async def _start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
@@ -252,7 +265,8 @@ class WarmKernel:
         try:
             return self._call(self._execute(notebook, timeout, on_cell, env))
         except BaseException:
-            self._call(self._stop())
+            with contextlib.suppress(RuntimeError):  # already shut down
+                self._call(self._stop())
             raise
 
     def interrupt(self, timeout: float = 5) -> None:
@@ -263,12 +277,22 @@ class WarmKernel:
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(km.interrupt_kernel(), self._loop).result(timeout=timeout)
 
+    async def _drain(self) -> None:
+        """Cancel whatever still runs on the kernel's loop and let it finish."""
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
+
     def close(self) -> None:
         """Shut the kernel down and remove its folder."""
         if self._loop.is_closed():
             return
         with contextlib.suppress(Exception):
             self._call(self._stop())
+        with contextlib.suppress(Exception):
+            self._call(self._drain())  # a run still waiting fails, never hangs
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
