@@ -205,6 +205,15 @@ def test_fetch_indicators_that_are_not_numbers(capsys):
     assert "'abc'" in err and "whole numbers" in err
 
 
+def test_json_into_a_missing_folder_is_refused_before_the_batch(isolated, capsys):
+    (isolated / "file").write_text("", encoding="utf-8")
+    started = time.monotonic()
+    code = main(["batch", "--areas", "Z09000001", "--json", str(isolated / "file" / "out.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and time.monotonic() - started < 5
+    assert f"{isolated / 'file'} is a file, not a folder" in err and "Traceback" not in err
+
+
 def test_duplicate_chapters_collapse(isolated):
     from cdp_analysis.cli import _chapters
 

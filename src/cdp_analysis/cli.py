@@ -144,6 +144,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.timeout is not None:
         config = dataclasses.replace(config, timeout_seconds=args.timeout)
     settings = {"scheduler": args.scheduler or ""}
+    if args.json:  # checked now, not after the whole batch
+        check_folder(Path(args.json).expanduser().resolve().parent, "the folder of --json")
     # the scheduler first: a wrong address fails in seconds, before the heavy imports
     with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
         from cdp_analysis.areas import AreaRegistry
@@ -408,6 +410,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except CdpError as exc:
         print(f"cdp: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder the system refuses: name it, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"cdp: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cdp: interrupted; nothing half-written was left in place.", file=sys.stderr)
