@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -177,13 +178,12 @@ class WarmKernel:
             coroutine.close()
             raise RuntimeError("the kernel was shut down")
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        while True:
-            try:
-                return future.result(timeout=1)
-            except TimeoutError:
-                if not self._thread.is_alive():
-                    future.cancel()
-                    raise RuntimeError("the kernel was shut down") from None
+        # wait() rather than result(timeout=): a cell's own CellTimeoutError is a TimeoutError too
+        while not concurrent.futures.wait([future], timeout=1).done:
+            if not self._thread.is_alive():
+                future.cancel()
+                raise RuntimeError("the kernel was shut down")
+        return future.result()
 
     async def _start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
