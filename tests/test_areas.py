@@ -82,7 +82,7 @@ def test_user_file_errors_name_file_line_and_column(tmp_path):
 
 def test_reference_to_unknown_member_is_a_config_error(tmp_path):
     (tmp_path / "areas.csv").write_text("code,name,type,parent,members,comparators\n"
-                                        "X9,Bad CDP,cdp,E12000007,E09999999,\n", encoding="utf-8")
+                                        "X95000009,Bad CDP,cdp,E12000007,E09999999,\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="E09999999"):
         AreaRegistry.load(tmp_path)
 
@@ -114,8 +114,8 @@ def test_self_parent_is_a_cycle(tmp_path):
 def test_cycle_through_a_yaml_file_names_its_lines(tmp_path):
     (tmp_path / "areas.yaml").write_text(
         "areas:\n"
-        "  - {code: X1, name: One, type: cdp, parent: X2, members: [E09000001]}\n"
-        "  - {code: X2, name: Two, type: cdp, parent: X1, members: [E09000002]}\n", encoding="utf-8")
+        "  - {code: X95000001, name: One, type: cdp, parent: X95000002, members: [E09000001]}\n"
+        "  - {code: X95000002, name: Two, type: cdp, parent: X95000001, members: [E09000002]}\n", encoding="utf-8")
     with pytest.raises(AreaFileError, match=r"areas\.yaml, lines 2, 3"):
         AreaRegistry.load(tmp_path)
 

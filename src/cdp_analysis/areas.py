@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -58,6 +60,7 @@ __all__ = [
     "AreaRegistry",
     "Resolution",
     "is_demo_code",
+    "check_code",
 ]
 
 AREA_TYPES = ("country", "region", "utla", "lad", "cdp")
@@ -74,6 +77,28 @@ _SINGLE_TIER = ("06", "08", "09")
 _COLUMNS = ("code", "name", "type", "parent", "members", "comparators", "override", "forces")
 _BUILTIN_FILES = ("areas_england.csv", "areas.csv")
 _TRUE = ("yes", "y", "true", "1")
+#: An area code: GSS-shaped (a capital letter and eight digits, ``E09000003``) or a
+#: ``Z``-prefixed identifier of letters and digits. Never a path: codes name folders.
+_CODE = re.compile(r"[A-Z][0-9]{8}|Z[A-Za-z0-9]{1,31}")
+_CODE_SHAPE = "a GSS code (a capital letter and eight digits, e.g. E09000003) or a Z-prefixed identifier of letters and digits (e.g. Z95000001)"
+
+
+def check_code(code: str, *, where: str = "area code") -> str:
+    """``code`` if it is a valid area code (GSS-shaped or ``Z``-prefixed), else ConfigError.
+
+    Codes become folder and file names (``reports/<code>/``), so a code holding a
+    path separator, a dot or a space is refused before anything is written.
+
+    >>> check_code("E09000003")
+    'E09000003'
+    >>> check_code("../../PWN2")
+    Traceback (most recent call last):
+    ...
+    cdp_analysis.errors.ConfigError: Invalid area code '../../PWN2': expected a GSS code (a capital letter and eight digits, e.g. E09000003) or a Z-prefixed identifier of letters and digits (e.g. Z95000001)
+    """
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        raise ConfigError(f"Invalid {where} {code!r}: expected {_CODE_SHAPE}")
+    return code
 
 
 def is_demo_code(code: str) -> bool:
@@ -557,8 +582,14 @@ def _parse_rows(rows: Iterable[tuple[int, dict]], source: str | Path) -> list[_R
                 "unknown area type", path=source, line=line, column="type",
                 expected=" or ".join(AREA_TYPES), found=repr(kind),
             )
+        code = str(row["code"]).strip()
+        if not _CODE.fullmatch(code):
+            raise DataFormatError(
+                "invalid area code (codes name the report folders)", path=source, line=line,
+                column="code", expected=_CODE_SHAPE, found=repr(code),
+            )
         area = Area(
-            code=str(row["code"]).strip(),
+            code=code,
             name=str(row["name"]).strip(),
             type=kind,
             parent=(str(row.get("parent") or "").strip() or None),
@@ -577,30 +608,51 @@ def _user_area_files(raw_dir: Path) -> list[Path]:
 
 
 def _read_user_file(path: Path) -> list[_Row]:
+    text = _user_text(path)
     if path.suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            unknown = set(reader.fieldnames or ()) - set(_COLUMNS)
-            if unknown:
-                raise DataFormatError(
-                    "unexpected column", path=path, line=1, column=sorted(unknown)[0],
-                    expected=", ".join(_COLUMNS),
-                )
-            return _parse_rows([(reader.line_num, row) for row in reader], path)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        unknown = set(reader.fieldnames or ()) - set(_COLUMNS)
+        if unknown:
+            raise DataFormatError(
+                "unexpected column", path=path, line=1, column=sorted(unknown)[0],
+                expected=", ".join(_COLUMNS),
+            )
+        return _parse_rows([(reader.line_num, row) for row in reader], path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise DataFormatError(f"not valid YAML: {exc}", path=path) from exc
     rows = data.get("areas", data) if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise DataFormatError("expected a list of areas under 'areas:'", path=path)
-    return _parse_rows(_yaml_lines(path, rows), path)
+    return _parse_rows(_yaml_lines(text, rows), path)
 
 
-def _yaml_lines(path: Path, rows: list) -> list[tuple[int, object]]:
+def _user_text(path: Path) -> str:
+    """The text of a user's areas file: UTF-8 (with or without a byte-order mark), else
+    Windows-1252 (what Excel on Windows saves as "CSV"); otherwise a DataFormatError
+    naming the file and the line of the first undecodable byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataFormatError(f"cannot read the file ({exc.strerror or exc})", path=path) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise DataFormatError("the file is neither UTF-8 nor Windows-1252 text", path=path, line=line,
+                              expected="the file saved as CSV UTF-8",
+                              found=f"byte 0x{data[exc.start]:02x}") from exc
+
+
+def _yaml_lines(text: str, rows: list) -> list[tuple[int, object]]:
     """Pair each YAML list item with the line it starts on."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        node = yaml.compose(text)
         if isinstance(node, yaml.MappingNode):
             node = next(v for k, v in node.value if k.value == "areas")
         starts = [item.start_mark.line + 1 for item in node.value]

@@ -25,8 +25,8 @@ from pathlib import Path
 import nbformat
 
 from cdp_analysis import __version__
-from cdp_analysis.areas import AreaRegistry
-from cdp_analysis.config import Config
+from cdp_analysis.areas import AreaRegistry, check_code
+from cdp_analysis.config import Config, check_folder
 from cdp_analysis.errors import BuildError, CdpError, UnknownAreaError
 from cdp_analysis.document import DOCUMENT_NAME
 from cdp_analysis.publish import (
@@ -164,6 +164,7 @@ def build_chapter(
     processed_dir: str = "",
     force: bool = False,
     render: Callable[..., str] | None = None,
+    cancelled: threading.Event | None = None,
 ) -> BuildResult:
     """Execute one chapter for one area and publish its HTML; never raises for bad data.
 
@@ -171,9 +172,12 @@ def build_chapter(
     page's HTML; the default runs it here in a warm kernel
     (:func:`render_page`). The page and the status are always written here, so a
     remote ``render`` (another process, a cluster) gathers its pages into this
-    reports folder.
+    reports folder. A run stopped by ``cancelled`` (Ctrl-C) or an interrupted kernel
+    leaves the page and its status as they were: the previous good page stays
+    published, and the index says what is true.
     """
     started = time.perf_counter()
+    check_code(area_code)  # the code names a folder: never a path
     notebook = config.notebooks_dir / f"{chapter}.ipynb"
     area_dir = config.reports_dir / area_code
     target = area_dir / f"{chapter}.html"
@@ -187,6 +191,8 @@ def build_chapter(
             return BuildResult(area_code, chapter, True, time.perf_counter() - started, skipped=True,
                                html=f"{area_code}/{chapter}.html")
         page = (render or _execute_and_export)(notebook, parameters, config, area_code, chapter)
+        if cancelled is not None and cancelled.is_set():  # Ctrl-C meanwhile: this run publishes nothing more
+            raise BuildError("interrupted")
         atomic_write_text(target, page)
         result = BuildResult(area_code, chapter, True, time.perf_counter() - started,
                              html=f"{area_code}/{chapter}.html")
@@ -197,9 +203,17 @@ def build_chapter(
         return result
     except Exception as exc:  # one failing area must not stop a batch
         message = _describe(exc)
+        if (cancelled is not None and cancelled.is_set()) or getattr(exc, "ename", "") == "KeyboardInterrupt":
+            log.warning("%s %s interrupted; its previous page (if any) is kept", area_code, chapter)
+            return BuildResult(area_code, chapter, False, time.perf_counter() - started,
+                               error="interrupted before it finished; the previous page was kept")
         log.error("%s %s failed: %s", area_code, chapter, message)
-        _write_status(config, area_code, chapter, {"ok": False, "error": message})
-        _withdraw_page(config, area_code, chapter, target, message)
+        try:
+            _write_status(config, area_code, chapter, {"ok": False, "error": message})
+            _withdraw_page(config, area_code, chapter, target, message)
+        except OSError as also:  # the folders became unwritable: say so, never a traceback
+            message += f" (and its failure could not be recorded: {also.strerror or also})"
+            log.error("%s %s: %s", area_code, chapter, message)
         return BuildResult(area_code, chapter, False, time.perf_counter() - started, error=message)
 
 
@@ -211,11 +225,11 @@ def render_page(notebook: Path, parameters: dict, config: Config, area_code: str
     ``on_cell(done, total)`` is called after each cell (progress). Raises what the
     notebook raised (``ename``/``evalue`` kept) or :class:`BuildError`.
     """
-    from cdp_analysis.kernels import parameterize, process_pool
+    from cdp_analysis.kernels import config_env, parameterize, process_pool
 
     area = AreaRegistry.load(config.raw_dir).get(area_code)
     nb = parameterize(notebook, parameters)
-    nb = process_pool().run(nb, timeout=config.timeout_seconds, on_cell=on_cell)
+    nb = process_pool().run(nb, timeout=config.timeout_seconds, on_cell=on_cell, env=config_env(config))
     _keep_summary(config, area_code, chapter, nb)  # for the executive summary (shared storage on a cluster)
     nb.metadata["cdp"] = {"version": __version__, "built": f"Area {area.code}."}
     title = f"{CHAPTER_TITLES.get(chapter, chapter)}: {area.name}"
@@ -278,8 +292,9 @@ def run_batch(
     from cdp_analysis import executors
     from cdp_analysis.kernels import process_pool
 
-    chapters = list(chapters or config.chapters)
-    codes = list(area_codes)
+    chapters = list(dict.fromkeys(chapters or config.chapters))  # a chapter asked twice is built once
+    codes = [check_code(code) for code in dict.fromkeys(area_codes)]
+    _check_writable(config)
     jobs = [(code, chapter) for code in codes for chapter in chapters]
     threads = max(1, workers or config.workers)
     if executor is not None:
@@ -292,12 +307,15 @@ def run_batch(
         if prepare_first and codes:
             _prepare_once(codes[0], config, data_dir, processed_dir)
         results: dict[tuple[str, str], BuildResult] = {}
+        cancelled = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=threads)
+        futures: dict = {}
         try:
-            with ThreadPoolExecutor(max_workers=threads) as pool, \
-                    executors.progress_bar(len(jobs), enabled=progress) as bar:
+            with executors.progress_bar(len(jobs), enabled=progress) as bar:
                 futures = {
                     pool.submit(build_chapter, code, chapter, config, data_dir=data_dir, processed_dir=processed_dir,
-                                force=force, render=_renderer(executor, progress and len(codes) == 1, i)): (code, chapter)
+                                force=force, render=_renderer(executor, progress and len(codes) == 1, i),
+                                cancelled=cancelled): (code, chapter)
                     for i, (code, chapter) in enumerate(jobs)
                 }
                 for future in as_completed(futures):
@@ -306,14 +324,55 @@ def run_batch(
                     log.info("%s %s %s in %.1f s", result.area_code, result.chapter,
                              "up to date" if result.skipped else "built" if result.ok else "FAILED", result.seconds)
                     bar.update(1)
+        except KeyboardInterrupt:
+            _stop_runs(pool, cancelled, executor, list(futures))
+            log.warning("Interrupted: pages not finished keep their previous version; %d finished", len(results))
         finally:
+            pool.shutdown(wait=not cancelled.is_set(), cancel_futures=True)
             if executor is None:
                 process_pool().close()  # a killed run's kernels exit with it (their parent is gone)
         log.info("Done: %s", "; ".join(summary_lines(list(results.values()))))
-    publish_areas(config, codes)
-    rebuild_index(config, chapters)
+    if cancelled.is_set():  # after Ctrl-C only the areas with a new page are joined up again
+        codes = list(dict.fromkeys(r.area_code for r in results.values() if r.ok and not r.skipped))
+    try:
+        publish_areas(config, codes)  # pages finished before an interrupt are joined in too
+        rebuild_index(config, chapters)  # from what is on disk: true after an interrupt as well
+    except OSError as exc:
+        raise CdpError(f"The pages were built but the index could not be written in {config.reports_dir}: "
+                       f"{exc.strerror or exc} ({exc.filename or ''}); fix the folder and run `cdp print` "
+                       "for the areas") from exc
     _clean_scratch(config)
+    if cancelled.is_set():
+        raise KeyboardInterrupt
     return [results[job] for job in jobs]
+
+
+_INTERRUPT_WAIT_SECONDS = 3  # for the kernels to stop their cells, before they are shut down
+
+
+def _stop_runs(pool: ThreadPoolExecutor, cancelled: threading.Event, executor: Executor | None,
+               futures: list) -> None:
+    """After Ctrl-C: start no more pages, interrupt those running (their pages and status
+    stay as they were before this run), shut down kernels that do not stop at once
+    (one still starting, a cell in C code), and wait a few seconds for the runs to end."""
+    from concurrent.futures import wait
+
+    from cdp_analysis.kernels import process_pool
+
+    cancelled.set()
+    pool.shutdown(wait=False, cancel_futures=True)
+    if executor is None:
+        process_pool().interrupt()
+        if wait(futures, timeout=_INTERRUPT_WAIT_SECONDS).not_done:
+            process_pool().close()
+    wait(futures, timeout=_INTERRUPT_WAIT_SECONDS)
+
+
+def _check_writable(config: Config) -> None:
+    """The reports and processed folders can be made and written, or a ConfigError
+    naming the folder and what to change (before any page is computed)."""
+    for name, folder in (("reports", config.reports_dir), ("processed", config.processed_dir)):
+        check_folder(folder, f"the {name} folder", option=f"--{name}-dir")
 
 
 def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable[..., str] | None:
@@ -568,13 +627,5 @@ def _write_site_pages(config: Config) -> None:
 
 
 def _accessibility_contact(config: Config) -> str:
-    """``[publish] accessibility_contact`` from the config file, or a placeholder to fill in."""
-    import tomllib
-
-    placeholder = "the team that publishes these reports (set [publish] accessibility_contact in cdp.toml)"
-    try:
-        data = tomllib.loads(config.source_file.read_text(encoding="utf-8")) if config.source_file else {}
-    except (OSError, tomllib.TOMLDecodeError):
-        return placeholder
-    value = (data.get("publish") or {}).get("accessibility_contact", "")
-    return value.strip() if isinstance(value, str) and value.strip() else placeholder
+    """``[publish] accessibility_contact`` from the config file (checked by :mod:`cdp_analysis.config`)."""
+    return config.accessibility_contact

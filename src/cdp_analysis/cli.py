@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cdp_analysis import __version__
-from cdp_analysis.config import Config, load_config
+from cdp_analysis.config import Config, check_folder, load_config
 from cdp_analysis.errors import CdpError
 
 __all__ = ["main"]
@@ -67,6 +67,54 @@ def _demo_areas(text: str) -> int:
     return value
 
 
+def _workers(text: str) -> int:
+    """``--workers``: a whole number from 1 to four per core (argparse exits 2 otherwise)."""
+    from cdp_analysis.config import max_workers, usable_cores
+
+    most = max_workers()
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= most:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {most} (four per core on this machine's {usable_cores()}), not {text!r}")
+    return value
+
+
+def _seconds(text: str) -> int:
+    """``--timeout``: a whole number of seconds above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds above 0, e.g. 600, not {text!r}")
+    return value
+
+
+def _scheduler(text: str) -> str:
+    """``--scheduler``: a Dask scheduler address, checked before anything connects."""
+    from cdp_analysis.executors import check_scheduler_address
+
+    try:
+        check_scheduler_address(text)
+    except CdpError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--scheduler {text!r} ")) from exc
+    return text.strip()
+
+
+def _indicator_ids(text: str) -> list[int]:
+    """``--indicators``: comma-separated Fingertips indicator ids (whole numbers)."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    bad = [item for item in items if not item.isdigit()]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(
+            f"indicator ids are whole numbers separated by commas (e.g. 92432,91123); "
+            f"not a number: {', '.join(map(repr, bad)) or '(none given)'}")
+    return list(dict.fromkeys(int(item) for item in items))
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the chapters of one area."""
     from cdp_analysis.areas import AreaRegistry
@@ -90,21 +138,27 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """Build chapters for many areas; one failure does not stop the others."""
     import dataclasses
 
-    from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import results_json, run_batch, summary_lines
     from cdp_analysis.executors import dask_executor
 
     config = _config(args)
-    if args.timeout:
+    if args.timeout is not None:
         config = dataclasses.replace(config, timeout_seconds=args.timeout)
-    registry = AreaRegistry.load(config.raw_dir)
-    codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
-    chapters = _chapters(args.chapters, config)
     settings = {"scheduler": args.scheduler or ""}
+    if args.json:  # checked now, not after the whole batch
+        check_folder(Path(args.json).expanduser().resolve().parent, "the folder of --json")
+    # the scheduler first: a wrong address fails in seconds, before the heavy imports
     with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
+        from cdp_analysis.areas import AreaRegistry
+        from cdp_analysis.batch import run_batch
+
+        registry = AreaRegistry.load(config.raw_dir)
+        codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
+        chapters = _chapters(args.chapters, config)
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
                             progress=not args.no_progress and sys.stderr.isatty(), settings=settings)
+    from cdp_analysis.batch import results_json, summary_lines
+
     for line in summary_lines(results):
         print(line)
     if args.json:
@@ -141,7 +195,7 @@ def _chapters(spec: str | None, config: Config) -> list[str] | None:
     if not spec:
         return None
     valid = valid_chapters(config)
-    asked = [c.strip() for c in spec.split(",") if c.strip()]
+    asked = list(dict.fromkeys(c.strip() for c in spec.split(",") if c.strip()))  # each chapter once
     unknown = [c for c in asked if c not in valid]
     if unknown or not asked:
         raise ConfigError(f"Unknown chapter {', '.join(map(repr, unknown)) or '(none given)'} in --chapters; "
@@ -167,6 +221,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     from cdp_analysis.prepare import prepare
 
     config = _config(args)
+    check_folder(config.processed_dir, "the processed folder", option="--processed-dir")
     source = Path(args.source_dir).resolve() if args.source_dir else config.raw_dir / "real"
     target = config.processed_dir / dataset_name(source, config.processed_dir)
     report = prepare(source, target, force=args.force)
@@ -221,13 +276,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             from cdp_analysis.checklist import fetch_area_indicators
 
             area = AreaRegistry.load(config.raw_dir).get(args.area)
-            ids = [int(i) for i in args.indicators.split(",")] if args.indicators else None
+            ids = args.indicators or None
             for line in fetch_area_indicators(client, area, ids, refresh=args.refresh):
                 print(line)
             return 0
         if not args.indicators:
             raise CdpError("give --indicators or --area")
-        ids = [int(i) for i in args.indicators.split(",")]
+        ids = args.indicators
         frame = client.data_by_indicator_id(ids, child_area_type_id=args.area_type, refresh=args.refresh)
     print(f"{len(frame)} rows for indicators {ids} cached in {cache}")
     return 0
@@ -274,7 +329,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help=cmd_demo.__doc__)
     p.add_argument("--data-only", action="store_true", help="generate the data, build no report")
     p.add_argument("--force", action="store_true", help="regenerate and rebuild everything")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=_workers, default=None, help="pages computed at once (1 to four per core)")
     p.add_argument("--areas", type=_demo_areas, default=None, metavar="N",
                    help="fictional upper-tier areas in the demo region, 4 to 999 "
                         "(default: [demo] areas in cdp.toml, else 4); more than 4 is a national-scale demo")
@@ -284,7 +339,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--area", required=True, help="GSS code or name of the area")
     p.add_argument("--data-dir", help="raw data folder (default: demo data for demo areas, data/raw/real otherwise)")
     p.add_argument("--chapters", help="comma-separated chapter ids (default: all in the config)")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=_workers, default=None, help="pages computed at once (1 to four per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if up to date")
     p.set_defaults(func=cmd_build)
 
@@ -295,13 +350,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="raw data folder (default: the demo data)")
     p.add_argument("--chapters", help="comma-separated chapter ids (default: all in the config); "
                    "an unknown id stops with the list of valid ones")
-    p.add_argument("--workers", type=int, default=None,
-                   help="pages computed at once on this machine, one warm kernel each "
+    p.add_argument("--workers", type=_workers, default=None,
+                   help="pages computed at once on this machine, one warm kernel each, 1 to four per core "
                         "(default: [build] workers in the config)")
-    p.add_argument("--timeout", type=int, default=None, metavar="S",
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="S",
                    help="seconds a notebook cell may run before the page fails and its kernel is "
                         "restarted (default: [build] timeout_seconds)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
+    p.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
                    help="compute pages on an existing Dask distributed cluster "
                         "(e.g. tcp://10.0.0.5:8786); pages are written here")
     p.add_argument("--force", action="store_true", help="rebuild pages even if up to date")
@@ -333,7 +388,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("fetch", help=cmd_fetch.__doc__)
-    p.add_argument("--indicators", help="comma-separated Fingertips indicator ids "
+    p.add_argument("--indicators", type=_indicator_ids, help="comma-separated Fingertips indicator ids "
                    "(with --area: default the chapters' indicators)")
     p.add_argument("--area", help="fetch the chapters' indicators at this area's type (and its "
                    "region and England)")
@@ -360,6 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except CdpError as exc:
         print(f"cdp: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder the system refuses: name it, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"cdp: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cdp: interrupted; nothing half-written was left in place.", file=sys.stderr)

@@ -4,27 +4,43 @@ Locations never come from the current directory. The config file is found, in
 order, at ``$CDP_CONFIG``, or as ``cdp.toml`` in the repository that holds this
 package (an editable install). Paths in it are relative to the file itself.
 Environment variables ``CDP_RAW_DIR``, ``CDP_PROCESSED_DIR`` and
-``CDP_REPORTS_DIR`` override the file; explicit arguments override both.
+``CDP_REPORTS_DIR`` override the file; explicit arguments override both. A
+relative path given in the environment or as an argument is relative to the
+current directory (as a shell user expects); one in the file, to the file.
+
+Every section and key of the file is checked: an unknown one (a typo such as
+``polcy``) is refused with the closest known name, never silently ignored.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cdp_analysis.errors import ConfigError
+from cdp_analysis.errors import ConfigError, suggest
 
-__all__ = ["Config", "load_config", "find_config_file"]
+__all__ = ["Config", "load_config", "find_config_file", "usable_cores", "max_workers", "check_folder"]
 
 _ENV_PATHS = {
     "raw_dir": "CDP_RAW_DIR",
     "processed_dir": "CDP_PROCESSED_DIR",
     "reports_dir": "CDP_REPORTS_DIR",
     "notebooks_dir": "CDP_NOTEBOOKS_DIR",
+}
+_CONTACT_PLACEHOLDER = ("the team that publishes these reports "
+                        "(set [publish] accessibility_contact in cdp.toml)")
+#: Every section of ``cdp.toml`` and the keys it may hold.
+KNOWN_SETTINGS: dict[str, tuple[str, ...]] = {
+    "paths": ("raw_dir", "processed_dir", "reports_dir", "notebooks_dir"),
+    "demo": ("seed", "months", "end_month", "areas"),
+    "disclosure": ("policy",),
+    "build": ("chapters", "workers", "timeout_seconds"),
+    "publish": ("accessibility_contact", "pdf"),
 }
 
 
@@ -46,6 +62,7 @@ class Config:
     workers: int = 2
     timeout_seconds: int = 600
     publish_pdf: bool = False
+    accessibility_contact: str = _CONTACT_PLACEHOLDER
     source_file: Path | None = field(default=None, compare=False)
 
     @property
@@ -54,7 +71,8 @@ class Config:
         return self.raw_dir / "demo"
 
     def with_paths(self, **paths: str | Path | None) -> Config:
-        """A copy with some paths replaced (None leaves a path as it is)."""
+        """A copy with some paths replaced (None leaves a path as it is; relative paths
+        are relative to the current directory)."""
         given = {k: Path(v).expanduser().resolve() for k, v in paths.items() if v}
         return replace(self, **given)
 
@@ -66,6 +84,34 @@ class Config:
             "workers": self.workers,
             "demo_seed": self.demo_seed,
         }
+
+
+def usable_cores() -> int:
+    """CPU cores this process may use (its affinity where the system says)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def max_workers() -> int:
+    """The most pages computed at once: four per core (each page holds a kernel)."""
+    return usable_cores() * 4
+
+
+def check_folder(folder: Path, what: str, *, option: str = "") -> None:
+    """Make ``folder`` if needed and prove it writable (a file created and removed);
+    :class:`~cdp_analysis.errors.ConfigError` naming the folder otherwise."""
+    hint = f" (choose another with {option} or fix its permissions)" if option else ""
+    blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise ConfigError(f"Cannot use {folder} as {what}: {blocker} is a file, not a folder{hint}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".cdp-write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"Cannot write {what} {folder}: {exc.strerror or exc}{hint}") from exc
 
 
 def find_config_file() -> Path | None:
@@ -89,12 +135,14 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
     data = _read_toml(file) if file else {}
     root = file.parent if file else Path.home() / "cdp-needs-assessment"
     where = str(file) if file else "the configuration"
+    _check_known(data, where)
     paths = _section(data, "paths", where)
 
     def resolve(key: str, default: str) -> Path:
-        value = (overrides.get(key) or os.environ.get(_ENV_PATHS[key])
-                 or _text(paths, "paths", key, default, where))
-        p = Path(value).expanduser()
+        given = overrides.get(key) or os.environ.get(_ENV_PATHS[key])
+        if given:  # a command-line or environment path: relative to the current directory
+            return Path(given).expanduser().resolve()
+        p = Path(_text(paths, "paths", key, default, where)).expanduser()
         return (p if p.is_absolute() else root / p).resolve()
 
     demo, disclosure, build, publish = (_section(data, name, where)
@@ -111,9 +159,10 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         demo_areas=_integer(demo, "demo", "areas", 4, where, minimum=4, maximum=999),
         disclosure_policy=_policy(disclosure, "disclosure", "policy", "ndtms", where),
         chapters=_chapters(build, "build", "chapters", Config.chapters, where),
-        workers=_integer(build, "build", "workers", 2, where, minimum=1, maximum=256),
+        workers=_integer(build, "build", "workers", 2, where, minimum=1, maximum=max_workers()),
         timeout_seconds=_integer(build, "build", "timeout_seconds", 600, where, minimum=1),
         publish_pdf=_boolean(publish, "publish", "pdf", False, where),
+        accessibility_contact=_contact(publish, where),
         source_file=file,
     )
 
@@ -123,6 +172,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Cannot read config file {path}: {exc}") from exc
+
+
+def _check_known(data: dict[str, Any], where: str) -> None:
+    """Refuse a section or key the configuration does not have, naming the closest one."""
+    for name, table in data.items():
+        if name not in KNOWN_SETTINGS:
+            raise ConfigError(f"{where}: unknown section [{name}]{_did_you_mean(name, KNOWN_SETTINGS)}; "
+                              f"the sections are {', '.join(f'[{n}]' for n in KNOWN_SETTINGS)}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table of settings (a [{name}] line, then "
+                              f"key = value lines), found {name} = {table!r}")
+        known = KNOWN_SETTINGS[name]
+        for key in table:
+            if key not in known:
+                raise ConfigError(f"{where}: unknown setting {key!r} in [{name}]{_did_you_mean(key, known)}; "
+                                  f"[{name}] holds {', '.join(known)}")
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    close = suggest(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _bad(where: str, section: str, key: str, value: object, expected: str) -> ConfigError:
@@ -163,6 +233,14 @@ def _text(table: dict[str, Any], section: str, key: str, default: str, where: st
     if not isinstance(value, str) or not value.strip():
         raise _bad(where, section, key, value, f'a non-empty quoted text, e.g. {key} = "{default}"')
     return value
+
+
+def _contact(table: dict[str, Any], where: str) -> str:
+    value = table.get("accessibility_contact", "")
+    if not isinstance(value, str):
+        raise _bad(where, "publish", "accessibility_contact", value,
+                   'a quoted text, e.g. accessibility_contact = "drugs.team@example.gov.uk"')
+    return value.strip() or _CONTACT_PLACEHOLDER
 
 
 def _month(table: dict[str, Any], section: str, key: str, default: str, where: str) -> str:

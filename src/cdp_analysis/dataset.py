@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from cdp_analysis.errors import ConfigError, MissingDataError
+from cdp_analysis.errors import ConfigError, DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 
 __all__ = ["Dataset", "open_dataset", "dataset_name", "TABLES"]
@@ -316,6 +316,7 @@ class Dataset:
         """The local return ``name`` (its template's file name without ``.csv``)."""
         path = self.root / "local" / f"{name}.parquet"
         if not path.is_file():
+            _raise_local_error(self.root / "local" / f"{name}.error.json")
             known = ", ".join(self.local_names()) or "none"
             raise MissingDataError(
                 f"No local return {name!r} in {self.root} (present: {known}); put "
@@ -402,6 +403,21 @@ class Dataset:
 _READ: OrderedDict[tuple[str, int, int, str], pd.DataFrame] = OrderedDict()
 _READ_LOCK = threading.Lock()
 _READ_MOST = 256  # entries kept (filtered NDTMS reads are a few MB at national scale)
+
+
+def _raise_local_error(marker: Path) -> None:
+    """Raise the error ``prepare`` kept for a malformed local return (file, line, column)."""
+    import json
+
+    try:
+        record = json.loads(marker.read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    raise DataFormatError(
+        f"the local return is malformed and was not used: {record.get('reason', '')}",
+        path=record.get("file") or marker.name, line=record.get("line"), column=record.get("column"),
+        expected=record.get("expected"), found=record.get("found"),
+    )
 
 
 def _read(path: Path, reader: Callable[[Path], pd.DataFrame] = pd.read_parquet, what: str = "") -> pd.DataFrame:

@@ -6,8 +6,9 @@ notebooks; before each run it clears the namespace (``%reset -f``), closes every
 figure and restores matplotlib's settings (``rc_file_defaults`` then the package
 style), and goes back to the folder it started in. Modules stay imported, so the
 second run pays no import cost. A kernel is replaced after ``recycle_after``
-runs, when the ``CDP_*`` environment it started with has changed, and at once
-after any error or timeout, so a failing chapter cannot leave
+runs, when the ``CDP_*`` environment it started with has changed (a run may
+name its own, e.g. the batch's processed folder in ``CDP_PROCESSED_DIR``), and at
+once after any error or timeout, so a failing chapter cannot leave
 state behind for the next one.
 
 Parameters are injected the way papermill does (a tagged cell after the
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -45,6 +47,7 @@ __all__ = [
     "process_pool",
     "clean_stale",
     "kernel_root",
+    "config_env",
 ]
 
 log = logging.getLogger(__name__)
@@ -160,6 +163,7 @@ class WarmKernel:
         self._km = None
         self._kc = None
         self._env: dict[str, str] = {}
+        self._wanted: dict[str, str] = {}  # the CDP_* settings the current run asks for
         self._cwd = os.getcwd()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="cdp-kernel-loop", daemon=True)
@@ -167,7 +171,19 @@ class WarmKernel:
 
     # -- the kernel's own event loop, so any thread may use it -------------------
     def _call(self, coroutine):  # noqa: ANN001, ANN202 - a coroutine and its result
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        """Run ``coroutine`` on the kernel's loop and wait for it; if the loop is shut down
+        meanwhile (:meth:`close` from another thread, e.g. after Ctrl-C), raise instead of
+        waiting for ever."""
+        if self._loop.is_closed() or not self._thread.is_alive():
+            coroutine.close()
+            raise RuntimeError("the kernel was shut down")
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        # wait() rather than result(timeout=): a cell's own CellTimeoutError is a TimeoutError too
+        while not concurrent.futures.wait([future], timeout=1).done:
+            if not self._thread.is_alive():
+                future.cancel()
+                raise RuntimeError("the kernel was shut down")
+        return future.result()
 
     async def _start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
@@ -177,7 +193,8 @@ class WarmKernel:
         kwargs = {"ip": str(self.folder / "k")} if transport == "ipc" else {}
         km = AsyncKernelManager(kernel_name=self.kernel_name, transport=transport,
                                 connection_file=str(self.folder / f"kernel-{uuid.uuid4().hex[:8]}.json"), **kwargs)
-        await km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=self._cwd)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CDP_")} | self._wanted
+        await km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=self._cwd, env=env)
         kc = km.client()
         kc.start_channels()
         try:
@@ -188,7 +205,7 @@ class WarmKernel:
             raise
         kc.allow_stdin = False
         self._km, self._kc = km, kc
-        self._env = _cdp_env()
+        self._env = dict(self._wanted)
         self.runs = 0
 
     async def _stop(self) -> None:
@@ -205,8 +222,10 @@ class WarmKernel:
                 await ensure_async(km.cleanup_resources())
 
     async def _execute(self, notebook: nbformat.NotebookNode, timeout: float | None,
-                       on_cell: Callable[[int, int], None] | None) -> nbformat.NotebookNode:
-        if (self._km is None or self.runs >= self.recycle_after or self._env != _cdp_env()
+                       on_cell: Callable[[int, int], None] | None,
+                       env: dict[str, str] | None = None) -> nbformat.NotebookNode:
+        self._wanted = _cdp_env() | dict(env or {})
+        if (self._km is None or self.runs >= self.recycle_after or self._env != self._wanted
                 or not await self._km.is_alive()):
             if self._km is not None:
                 self.restarts += 1
@@ -231,8 +250,12 @@ class WarmKernel:
         return client
 
     def run(self, notebook: nbformat.NotebookNode, *, timeout: float | None = None,
-            on_cell: Callable[[int, int], None] | None = None) -> nbformat.NotebookNode:
+            on_cell: Callable[[int, int], None] | None = None,
+            env: dict[str, str] | None = None) -> nbformat.NotebookNode:
         """Execute every cell of ``notebook`` (already parameterised) and return it.
+
+        ``env`` holds ``CDP_*`` settings the kernel must run under (over this
+        process's own); a kernel started under others is replaced first.
 
         On any error the kernel is discarded (the next run starts a fresh one) and
         the error is raised: nbclient's ``CellExecutionError`` carries the cell's
@@ -240,10 +263,27 @@ class WarmKernel:
         ``CellTimeoutError``.
         """
         try:
-            return self._call(self._execute(notebook, timeout, on_cell))
+            return self._call(self._execute(notebook, timeout, on_cell, env))
         except BaseException:
-            self._call(self._stop())
+            with contextlib.suppress(RuntimeError):  # already shut down
+                self._call(self._stop())
             raise
+
+    def interrupt(self, timeout: float = 5) -> None:
+        """Interrupt the cell running now (as Ctrl-C in Jupyter); the run then fails."""
+        km = self._km
+        if km is None or self._loop.is_closed():
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(km.interrupt_kernel(), self._loop).result(timeout=timeout)
+
+    async def _drain(self) -> None:
+        """Cancel whatever still runs on the kernel's loop and let it finish."""
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
 
     def close(self) -> None:
         """Shut the kernel down and remove its folder."""
@@ -251,6 +291,8 @@ class WarmKernel:
             return
         with contextlib.suppress(Exception):
             self._call(self._stop())
+        with contextlib.suppress(Exception):
+            self._call(self._drain())  # a run still waiting fails, never hangs
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
@@ -260,6 +302,18 @@ class WarmKernel:
 def _cdp_env() -> dict[str, str]:
     """The package's settings in the environment: a kernel started under others is replaced."""
     return {k: v for k, v in os.environ.items() if k.startswith("CDP_")}
+
+
+def config_env(config: object) -> dict[str, str]:
+    """The ``CDP_*`` settings under which a notebook's own ``load_config()`` finds the
+    same configuration as ``config`` (its file and every folder, absolute), so the
+    kernels read and prepare where the command was told to, not in the repository's
+    default folders."""
+    env = {"CDP_RAW_DIR": str(config.raw_dir), "CDP_PROCESSED_DIR": str(config.processed_dir),
+           "CDP_REPORTS_DIR": str(config.reports_dir), "CDP_NOTEBOOKS_DIR": str(config.notebooks_dir)}
+    if getattr(config, "source_file", None):
+        env["CDP_CONFIG"] = str(config.source_file)
+    return env
 
 
 def _new_folder() -> Path:
@@ -294,10 +348,19 @@ class KernelPool:
             idle.put(kernel)
 
     def run(self, notebook: nbformat.NotebookNode, *, timeout: float | None = None,
-            on_cell: Callable[[int, int], None] | None = None) -> nbformat.NotebookNode:
-        """Execute ``notebook`` in a warm kernel of its own kernelspec (or ``python3``)."""
+            on_cell: Callable[[int, int], None] | None = None,
+            env: dict[str, str] | None = None) -> nbformat.NotebookNode:
+        """Execute ``notebook`` in a warm kernel of its own kernelspec (or ``python3``),
+        under the ``CDP_*`` settings ``env`` (see :meth:`WarmKernel.run`)."""
         with self.kernel(kernel_name_for(notebook)) as kernel:
-            return kernel.run(notebook, timeout=timeout, on_cell=on_cell)
+            return kernel.run(notebook, timeout=timeout, on_cell=on_cell, env=env)
+
+    def interrupt(self) -> None:
+        """Interrupt every running notebook (their runs fail; the kernels are replaced)."""
+        with self._lock:
+            kernels = list(self._all)
+        for kernel in kernels:
+            kernel.interrupt()
 
     def close(self) -> None:
         """Shut every kernel down."""

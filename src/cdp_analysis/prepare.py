@@ -38,6 +38,7 @@ Parquet, several months at once in threads; at most a few months are in memory.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import importlib
 import json
@@ -63,7 +64,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from cdp_analysis import __version__, vintages
-from cdp_analysis.errors import DataFormatError, MissingDataError
+from cdp_analysis.errors import CdpError, DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
 
@@ -120,6 +121,8 @@ _LSOA_ROW_GROUP_ROWS = 16 * 1024  # police tables sorted by LSOA: ~30 groups a n
 _NDTMS_ROW_GROUP_ROWS = 16 * 1024  # a national NDTMS table: ~1,000 groups, one or two measures each
 _NOT_REPEATED = {"crime_id", "context", "longitude", "latitude", "datetime"}
 _LOCK_NAME = ".prepare.lock"
+#: Beside the local tables: a malformed local return's error, in place of its table.
+LOCAL_ERROR_SUFFIX = ".error.json"
 _STAGING_PREFIX = ".staging-"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _FAST_KEY = "fast"  # manifest entry: source-tree fingerprint and the report of a run with nothing to do
@@ -328,13 +331,39 @@ def prepare(
         with _locked(target):
             _clean_leftovers(target)
             _run(source, target, report, progress=progress, force=force, workers=workers)
+    except OSError as exc:  # a file that cannot be read, a full disk, a read-only folder
+        if created:
+            _remove_new_folder(target)
+        raise _os_error(exc, source, target) from exc
     except BaseException:
         if created:  # leave no empty folder behind (but never remove another run's files)
-            (target / _LOCK_NAME).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                target.rmdir()
+            _remove_new_folder(target)
         raise
     return _finish(report, started)
+
+
+def _remove_new_folder(target: Path) -> None:
+    with contextlib.suppress(OSError):
+        (target / _LOCK_NAME).unlink(missing_ok=True)
+        target.rmdir()
+
+
+def _os_error(exc: OSError, source: Path, target: Path) -> CdpError:
+    """A plain message for an operating-system error met while preparing: which file or
+    folder, what happened, what to change; the processed folder is as it was."""
+    name = Path(exc.filename) if exc.filename else None
+    what = exc.strerror or str(exc)
+    kept = f"the processed folder {target} was left as it was"
+    if name is not None and (name == source or source in name.parents):
+        return DataFormatError(
+            f"cannot read the file ({what}); make it readable (e.g. chmod a+r) or move it out of "
+            f"the data folder; {kept}", path=name)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return CdpError(f"No space left to write the processed tables in {target} ({what}): free some "
+                        f"space or choose another folder with --processed-dir; {kept}")
+    where = name or target
+    return CdpError(f"Cannot write the processed tables: {where}: {what}; choose another folder with "
+                    f"--processed-dir or fix its permissions; {kept}")
 
 
 def _finish(report: PrepareReport, started: float) -> PrepareReport:
@@ -711,7 +740,7 @@ def _plan_tabular(files: list[Path], plan: _Plan, use: Callable[[Path], str], cl
                                            f"{stems[p.stem]}")
                     continue
                 stems[p.stem] = p
-                plan.units.append(_Unit(f"local/{p.stem}", "local", [use(p)], {}, _local_builder(p)))
+                plan.units.append(_Unit(f"local/{p.stem}", "local", [use(p)], {}, _local_builder(p, report.source_dir)))
         else:
             refs = [use(p) for p in paths]
             plan.units.append(_Unit(name, name, refs, {}, _table_builder(name, paths)))
@@ -1095,9 +1124,22 @@ def _table_builder(source: str, paths: list[Path]) -> Callable[[_Stage], _Built]
     return build
 
 
-def _local_builder(path: Path) -> Callable[[_Stage], _Built]:
+def _local_builder(path: Path, source: Path) -> Callable[[_Stage], _Built]:
+    """A local return is optional: a malformed one fails only what reads it. Its error
+    (file, line, column) is kept as ``local/<name>.error.json`` in place of the table,
+    reported as a warning, and raised again by :meth:`Dataset.local` when a chapter
+    asks for it; prepare and every other table carry on."""
     def build(stage: _Stage) -> _Built:
-        frame = _read_table("local", path)
+        try:
+            frame = _read_table("local", path)
+        except DataFormatError as exc:
+            out = f"local/{path.stem}{LOCAL_ERROR_SUFFIX}"
+            record = {"reason": exc.reason, "file": path.relative_to(source).as_posix(), "line": exc.line,
+                      "column": exc.column, "expected": exc.expected, "found": exc.found}
+            target = stage.path(out)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(record, indent=1, sort_keys=True), "utf-8")
+            return _Built([out], 0, [f"local: {record['file']} not used, it is malformed: {exc}"])
         out = f"local/{path.stem}.parquet"
         _write_frame(frame, stage.path(out))
         return _Built([out], len(frame))
@@ -1258,8 +1300,12 @@ def _read_manifest(target: Path) -> dict:
 
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", "utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", "utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.contextmanager

@@ -43,6 +43,7 @@ import os
 import re
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -81,9 +82,22 @@ __all__ = [
     "crimes_in_lsoas",
     "missing_months",
     "month_set",
+    "MAX_FILE_BYTES",
+    "MAX_FILE_ROWS",
+    "MAX_COMPRESSION_RATIO",
 ]
 
 log = logging.getLogger(__name__)
+
+#: Bounds on one police.uk monthly CSV, loose or in an archive. The largest real ones
+#: (the Metropolitan Police's street crime) hold about 100,000 rows in about 30 MB;
+#: anything far beyond is not a police.uk file (or is a zip bomb) and is refused
+#: before it is decompressed or parsed.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FILE_ROWS = 2_000_000
+#: A CSV compresses about 5-15 times; a member claiming far more is a zip bomb.
+MAX_COMPRESSION_RATIO = 100
+_RATIO_FROM_BYTES = 1024 * 1024  # small members may compress better (repeated headers)
 
 STREET = "street"
 STOP_SEARCH = "stop-and-search"
@@ -376,8 +390,25 @@ def _as_paths(source: object) -> list[Path]:
 
 def _loose(path: Path, kind: str, match: re.Match[str] | None) -> PoliceFile:
     month, force = (match["month"], match["force"].lower()) if match else (None, None)
-    return PoliceFile(path=path, member=None, kind=kind, month=month, force=force,
-                      size=path.stat().st_size)
+    size = path.stat().st_size
+    _check_size(path, size)
+    return PoliceFile(path=path, member=None, kind=kind, month=month, force=force, size=size)
+
+
+def _check_size(path: Path, size: int, packed: int | None = None) -> None:
+    """Refuse a file (or an archive member) too large for a police.uk monthly CSV."""
+    if size > MAX_FILE_BYTES:
+        raise DataFormatError(
+            "file too large for a police.uk monthly CSV (the largest real ones are about 30 MB)",
+            path=path, expected=f"at most {MAX_FILE_BYTES / 1e6:,.0f} MB",
+            found=f"{size / 1e6:,.0f} MB" + (" once decompressed" if packed is not None else ""),
+        )
+    if packed is not None and size > _RATIO_FROM_BYTES and size > MAX_COMPRESSION_RATIO * max(packed, 1):
+        raise DataFormatError(
+            "archive member decompresses far beyond what a CSV compresses to (a zip bomb?)",
+            path=path, expected=f"at most {MAX_COMPRESSION_RATIO} times its compressed size",
+            found=f"{packed:,} bytes becoming {size:,} bytes ({size / max(packed, 1):,.0f} times)",
+        )
 
 
 def _archive_members(path: Path, kind: str) -> list[PoliceFile]:
@@ -393,6 +424,7 @@ def _archive_members(path: Path, kind: str) -> list[PoliceFile]:
     for info in infos:
         match = _NAME_RE.match(info.filename.rsplit("/", 1)[-1])
         if not info.is_dir() and match and match["kind"].lower() == kind:
+            _check_size(path / info.filename, info.file_size, info.compress_size)
             members.append(PoliceFile(
                 path=path, member=info.filename, kind=kind, month=match["month"],
                 force=match["force"].lower(), size=info.file_size, crc=info.CRC,
@@ -401,14 +433,59 @@ def _archive_members(path: Path, kind: str) -> list[PoliceFile]:
 
 
 def _one_per_force_month(files: list[PoliceFile]) -> list[PoliceFile]:
+    """One file per force and month.
+
+    Identical copies (a CSV beside the archive it came from) are read once. Two
+    archives holding the same force-month (overlapping police.uk downloads) give the
+    later archive's copy. A loose CSV whose content differs from another copy of the
+    same force-month is refused, naming both: which one is right is the user's call.
+    """
     chosen: dict[object, PoliceFile] = {}
     for pf in sorted(files, key=lambda f: (str(f.path), f.member or "")):
         key = (pf.month, pf.force) if pf.month and pf.force else (pf.path, pf.member)
-        if key in chosen:
-            log.info("%s %s %s is in both %s and %s; reading the latter", pf.kind, *key,
-                     chosen[key].error_path, pf.error_path)
+        other = chosen.get(key)
+        if other is not None:
+            if _same_content(other, pf):
+                log.info("%s %s %s: %s is a copy of %s; read once", pf.kind, *key, pf.error_path,
+                         other.error_path)
+                if other.member is None:
+                    continue  # keep the loose file
+            elif other.member is None or pf.member is None:
+                raise DataFormatError(
+                    f"two different copies of {pf.kind} for {key[1]} {key[0]}: {other.error_path} "
+                    f"({_rows_hint(other)}) and {pf.error_path} ({_rows_hint(pf)}); keep one of them "
+                    "(move the other out of the data folder)",
+                    path=pf.error_path, expected="one file per force and month", found="two that differ",
+                )
+            else:
+                log.info("%s %s %s is in both %s and %s; reading the latter", pf.kind, *key,
+                         other.error_path, pf.error_path)
         chosen[key] = pf
     return sorted(chosen.values(), key=lambda f: (f.month or "", f.force or "", str(f.error_path)))
+
+
+def _crc(pf: PoliceFile) -> int:
+    """CRC-32 of a file's content (an archive member's from the archive's directory)."""
+    if pf.member is not None:
+        return pf.crc or 0
+    value = 0
+    with pf.path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            value = zlib.crc32(chunk, value)
+    return value
+
+
+def _same_content(a: PoliceFile, b: PoliceFile) -> bool:
+    return a.size == b.size and _crc(a) == _crc(b)
+
+
+def _rows_hint(pf: PoliceFile) -> str:
+    """``N lines`` of a copy (for the message telling two copies apart), or its size."""
+    try:
+        lines = pf.read_bytes().count(b"\n")
+    except (OSError, zipfile.BadZipFile):
+        return f"{pf.size:,} bytes"
+    return f"{max(lines - 1, 0):,} rows"
 
 
 def month_set(months: object) -> set[str] | None:
@@ -455,6 +532,7 @@ def parse_police_file(pf: PoliceFile, data: bytes | None = None, *, dictionaries
     raw = pf.read_bytes() if data is None else data
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
     _check_header(body, pf, spec)
+    _check_nul(body, pf)
     types = _column_types(spec, dictionaries)
     try:
         if spec.month_column and pf.month:
@@ -467,7 +545,25 @@ def parse_police_file(pf: PoliceFile, data: bytes | None = None, *, dictionaries
         _check_values(table, pf, spec)
     except (pa.ArrowInvalid, _NeedsDiagnosis) as exc:
         table = _parse_slow(body, pf, spec, types, exc)
+    if table.num_rows > MAX_FILE_ROWS:
+        raise DataFormatError(
+            "too many rows for a police.uk monthly CSV (the largest real ones hold about 100,000)",
+            path=pf.error_path, expected=f"at most {MAX_FILE_ROWS:,} rows", found=f"{table.num_rows:,} rows",
+        )
     return _finish(table, pf, spec, dictionaries)
+
+
+def _check_nul(body: bytes, pf: PoliceFile) -> None:
+    """A NUL byte is never part of police.uk text (it would make "Drugs\\0" a new crime
+    type): refuse the file at the first one, naming its line and column."""
+    at = body.find(b"\x00")
+    if at >= 0:
+        line_start = body.rfind(b"\n", 0, at)
+        raise DataFormatError(
+            "NUL byte inside a value (a damaged or binary file)", path=pf.error_path,
+            line=body.count(b"\n", 0, at) + 1, column=_column_at(body, at, pf.kind),
+            expected="text without NUL (0x00) bytes", found=f"a NUL byte at character {at - line_start}",
+        )
 
 
 def _check_month_bytes(body: bytes, rows: int, month: str) -> None:
