@@ -452,16 +452,21 @@ class OverviewChapter:
                 ) + f" Recent trend: {r['trend'].lower()}."
                 rec = (f"Review {r['indicator'].lower()} with partners: it is worse than England."
                        if r["compared"] == "Worse" else "")
-                out.append(KeyMessage(text, rec, r["outcome"]))
-        out.sort(key=lambda m: 0 if m.recommendation else 1)
+                rank = narrative.judge([("England", r["compared"], r["england"])], r["value"], low_is_good=None)
+                out.append(KeyMessage(text, rec, r["outcome"], rank=rank))
+        out.sort(key=lambda m: -narrative.priority(m))
         if not out and not table.empty:
-            out.append(KeyMessage(f"No indicator for {self.area.name} differs significantly from England."))
+            # scoped to the indicators of this table: the chapters compare further measures, which may differ
+            held = table["indicator"].nunique()
+            out.append(KeyMessage(
+                f"None of the {held} outcomes framework indicator{'s' if held != 1 else ''} held for "
+                f"{self.area.name} on this page differs significantly from England.", rank=narrative.RANK_CONTEXT))
         if table.empty:
             out.append(KeyMessage(
                 f"The data holds none of the outcomes framework's Fingertips indicators for {self.area.name}: "
                 "download them with `cdp fetch` or export them from Fingertips into the data folder.",
                 "Add the Fingertips indicators to the data so the overview can compare them with England.",
-                "Data",
+                "Data", gap=True,
             ))
         return out
 

@@ -487,7 +487,8 @@ class TreatmentChapter:
                                            own["period"], comparisons)
             worse = [c[0] for c in comparisons if c[1] == ("Higher" if spec.low_is_good else "Lower")]
             rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
-            messages.append(KeyMessage(text, rec, "Treatment"))
+            rank = narrative.judge(comparisons, own["value"], spec.low_is_good)
+            messages.append(KeyMessage(text, rec, "Treatment", rank=rank))
         absent = [spec.chart.lower() for i, spec in indicators.items()
                   if i not in set(data["indicator_id"]) and not i.startswith("ONS-")]  # ONS: only when prepared
         coverage = COVERED if not absent else Coverage.partial(
@@ -524,16 +525,23 @@ class TreatmentChapter:
             f"The NDTMS export holds no breakdown of adults in treatment for {self.area.name} by sex, age or "
             f"parental status ({self.hint}).",
             f"Adults in treatment by sex, age and parental status, {self.latest_period}",
-            "% of adults in treatment (95% CI)")
+            "% of adults in treatment (95% CI)",
+            judging={"women": (False, True), "parents living with children": (False, True)})
 
     def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
                        always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str,
-                       period: str | None = None, theme: str = "Treatment") -> Section:
+                       period: str | None = None, theme: str = "Treatment",
+                       judging: dict[str, tuple[bool, bool]] | None = None, against: str | None = None
+                       ) -> Section:
         """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
 
         ``subjects`` maps each category to the start of its sentence; a message goes into
-        the key messages when it differs significantly from a comparator or its category
-        is in ``always_key``.
+        the key messages when it is a finding or its category is in ``always_key``.
+        ``judging`` maps a category to ``(low_is_good, reach)``: how a significant
+        difference is a finding (:func:`cdp_analysis.narrative.judge`); a category not
+        in it is context, whatever it differs from (a mix of people is not a finding).
+        ``against`` judges only against that comparator (the area's own residents)
+        and keeps only a group reached less than its need as a finding.
         """
         if table.loc[table["area"] == self.area.name, "count"].isna().all():
             return missing_section(title, missing, key)
@@ -548,10 +556,18 @@ class TreatmentChapter:
             if found is None:
                 continue
             comparisons, value = found
+            if against is not None:  # the area's own residents first: the comparison that judges reach
+                comparisons = sorted(comparisons, key=lambda c: c[0] != against)
             text = narrative.rate_sentence(subject, "", value, "%", period or self.latest_period,
                                            comparisons).replace("  was", " was")
-            differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
-            messages.append(KeyMessage(text, theme=theme, key=differs or category in always_key))
+            rank = narrative.RANK_CONTEXT
+            if judging and category in judging:
+                low_is_good, reach = judging[category]
+                judged = [c for c in comparisons if against is None or c[0] == against]
+                rank = narrative.judge(judged, value, low_is_good, reach=reach)
+                if against is not None and rank < narrative.RANK_REACHED_LESS:
+                    rank = narrative.RANK_CONTEXT
+            messages.append(KeyMessage(text, theme=theme, key=rank > 0 or category in always_key, rank=rank))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
     def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
@@ -600,7 +616,8 @@ class TreatmentChapter:
             low = bool(lower)
             rec = (f"Review treatment outcomes for {what}: significantly fewer complete successfully than "
                    f"in {narrative.join_words(lower)}." if low else "")
-            messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low))
+            rank = narrative.judge(comparisons, value, low_is_good=False)
+            messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low, rank=rank))
         return Section(title, items, messages, COVERED, frames, key)
 
     def _funnel(self) -> charts.Chart | None:
@@ -650,7 +667,8 @@ class TreatmentChapter:
             title, key, table, subjects, ("criminal justice", "under 3 weeks"),
             f"The NDTMS export holds no referral or waiting-time counts for {self.area.name} ({self.hint}).",
             f"New presentations by referral source, and waits under 3 weeks, {self.latest_period}",
-            "% of new presentations (95% CI)")
+            "% of new presentations (95% CI)",
+            judging={"criminal justice": (False, True), "under 3 weeks": (False, False)})
 
     # outcomes, young people, who is reached ------------------------------------
     def outcomes(self) -> Section:
@@ -671,7 +689,8 @@ class TreatmentChapter:
             parts.append(self._share_section(
                 title, key, again[["area", "period", "category", "count", "denominator"]], subjects,
                 ("all substances",), "No re-presentation counts.", f"Successful completions re-presenting within six months, {period}",
-                "% of successful completions (95% CI)", period=period, theme="Recovery"))
+                "% of successful completions (95% CI)", period=period, theme="Recovery",
+                judging={c: (True, False) for c in subjects}))
         length = self.rows("exits", "length_in_treatment")
         length = length[(length["substance_group"] == "total") & (length["period"] == self.latest_period)].copy()
         length["denominator"] = length.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
@@ -757,7 +776,7 @@ class TreatmentChapter:
             title, key, table, subjects, (),
             f"The NDTMS export holds no ethnicity of adults in treatment for {self.area.name} ({self.hint}).",
             f"Adults in treatment by ethnic group (of those recorded), {self.latest_period}",
-            "% (95% CI)")
+            "% (95% CI)", judging={c: (False, True) for c in subjects}, against=RESIDENTS)
         if section.shown:
             data = section.frames[key]
             resident = data[data["area"] == RESIDENTS].set_index("category")["value"]
@@ -768,10 +787,6 @@ class TreatmentChapter:
                 section.coverage = Coverage.partial(
                     f"The data holds no Census 2021 ethnic group counts for {self.area.name}, so adults in "
                     f"treatment are compared with England only ({self.hint}).")
-            else:
-                section.messages = [KeyMessage(m.text, m.recommendation, m.theme, True)
-                                    if f"significantly lower than {RESIDENTS}" in m.text else m
-                                    for m in section.messages]
         return section
 
     def _residents(self) -> pd.DataFrame:
@@ -867,7 +882,7 @@ class TreatmentChapter:
                 f"{r['indicator']} in {r['area']} ({r['period']}): the slope index of inequality is "
                 f"{narrative.number(r['sii'], 1)} {r['unit']} between the most and least deprived"
                 + (" (significant)." if significant else " (not significant)."), theme="Inequality",
-                key=bool(significant)))
+                key=bool(significant), rank=narrative.RANK_CONCENTRATION if significant else narrative.RANK_CONTEXT))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
 
