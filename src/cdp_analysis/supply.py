@@ -153,6 +153,11 @@ def change_over_time(rates: pd.DataFrame, area_code: str) -> dict[str, float | s
     when the data is too short), the percentage changes, and whether each
     change is significant (non-overlapping 95% intervals, the simple local
     practice the Fingertips guide describes for two points).
+
+    Like for like only: a change is measured between two full twelve-month
+    windows (the same calendar months, every month held). When either window
+    lacks months, the change is None and ``{label}_not_compared`` names the
+    window's period, so the words can say why it is shown apart.
     """
     own = rates[rates["area_code"] == area_code].sort_values("period_end")
     if own.empty:
@@ -165,7 +170,13 @@ def change_over_time(rates: pd.DataFrame, area_code: str) -> dict[str, float | s
     by_end = own.set_index("period_end")
     for label, years in (("one_year", 1), ("five_year", 5)):
         when = latest["period_end"] - pd.DateOffset(years=years)
-        if when in by_end.index:
+        full = "months_with_data" not in by_end or (
+            when in by_end.index and by_end.loc[when, "months_with_data"] == 12 and latest["months_with_data"] == 12)
+        result[f"{label}_not_compared"] = None
+        if when in by_end.index and not full:
+            result[f"{label}_not_compared"] = str(by_end.loc[when, "period"]) if latest["months_with_data"] == 12 \
+                else str(latest["period"])
+        if when in by_end.index and full:
             before = by_end.loc[when]
             result[f"{label}_value"] = float(before["value"])
             result[f"{label}_period"] = before["period"]

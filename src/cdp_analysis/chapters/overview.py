@@ -351,11 +351,19 @@ class OverviewChapter:
             self._peer_codes() | {self.area.code}, indicators=ids,
             names={i: f"{self.catalogue[i].short_name} ({self.catalogue[i].unit})" for i in ids},
             polarity={i: self.catalogue[i].polarity for i in ids}, area_name=self.area.name)
-        rows = rows[rows["n_areas"] >= 2]
+        n_of_type = len(self._peer_codes())
+        self._spine_most = int(rows["n_areas"].max()) if not rows.empty else 0
+        rows = spine.complete_rows(rows, n_of_type)
         if rows.empty:
             return None
-        return charts.spine_chart(rows, title=f"{self.area.name} among all areas of its type, latest period",
-                                  source="OHID Fingertips", synthetic=self.ctx.synthetic, area=self.area.name)
+        return charts.spine_chart(
+            rows, title=f"{self.area.name} among all {n_of_type:,} areas of its type, latest period",
+            source="OHID Fingertips", synthetic=self.ctx.synthetic, area=self.area.name)
+
+    def spine_note(self) -> str:
+        """Why :meth:`spine_chart` drew nothing: one plain sentence, no number from the data's values."""
+        most = getattr(self, "_spine_most", 0)
+        return spine.incomplete_note(self.area.name, len(self._peer_codes()), most)
 
     def _peer_codes(self) -> set[str]:
         registry = self.ctx.registry

@@ -434,10 +434,12 @@ class SupplyChapter:
         """The area's twelve-month windows (a year apart), with the change on the window before."""
         table = suppress_table(own_rates, "count", policy=self.policy,
                                derived_cols=("value", "lower_ci", "upper_ci"), total_published=False)
-        by_end = table.set_index("period_end")["value"]
+        # like for like: a change only between two full twelve-month windows (the same months, all held)
+        full = table["months_with_data"] == 12
+        by_end = table.set_index("period_end")["value"].where(full.to_numpy())
         for name, years in (("change_pct", 1), ("change_5y_pct", 5)):
             before = (table["period_end"] - pd.DateOffset(years=years)).map(by_end)
-            table[name] = ((table["value"] - before) / before * 100).where(before > 0)
+            table[name] = ((table["value"] - before) / before * 100).where((before > 0) & full)
         return table[["period", "count", "population", "value", "lower_ci", "upper_ci", "change_pct",
                       "change_5y_pct", "suppressed"]].rename(columns={
             "period": "Twelve months", "count": "Drug offences", "population": "Residents",
@@ -452,8 +454,17 @@ class SupplyChapter:
                     "(disclosure control).")
         change = supply.change_over_time(own_rates, self.area.code)
         text = narrative.change_sentence("drug offence rate", change)
+        partial = list(dict.fromkeys(p for p in (change.get("one_year_not_compared"),
+                                                 change.get("five_year_not_compared")) if p))
         if change.get("one_year_pct") is None and change.get("five_year_pct") is None:
+            if partial:
+                return (f"Change is not measured: the twelve months {narrative.join_words(partial)} "
+                        "do not hold every month, so they are shown apart in the table, not compared.")
             return ""
+        if partial:
+            text += (f" The twelve months {narrative.join_words(partial)} do not hold every month, so they are "
+                     "shown apart, not compared.")
+        own_rates = own_rates[own_rates["months_with_data"] == 12] if "months_with_data" in own_rates else own_rates
         result = stats.recent_trend(own_rates["value"], own_rates["lower_ci"], own_rates["upper_ci"],
                                     polarity="NoJudgement")
         label = str(getattr(result, "label", result)).lower()
@@ -757,8 +768,11 @@ class SupplyChapter:
             published["lower_ci"].fillna(0), published["upper_ci"].fillna(0), float(latest["value"]),
             polarity="NoJudgement").where(~published["suppressed"], "Not compared")
         chart = charts.rate_bars(
-            published[~published["suppressed"]].assign(label="Quintile " + published["label"]),
-            label="label", value="value", lower="lower_ci", upper="upper_ci", colour="compared",
+            published[~published["suppressed"]].assign(
+                label="Quintile " + published["label"],
+                note=[f"{c.lower()} than {self.area.name}" if c in ("Higher", "Lower") else c.lower()
+                      for c in published["compared"]]),  # the quintile against the area's rate
+            label="label", value="value", lower="lower_ci", upper="upper_ci", colour="compared", note="note",
             title=f"Drug offences per 1,000 residents by deprivation, {latest['period']}",
             xlabel="Drug offences per 1,000 residents a year (95% confidence interval)",
             source=f"{POLICE_SOURCE}; MHCLG English Indices of Deprivation 2019", synthetic=self.synthetic,

@@ -371,16 +371,19 @@ class TreatmentChapter:
 
     def spine(self) -> charts.Chart | None:
         """The area among all areas of its type for each harm indicator (None when it has no values)."""
-        peers = [a.code for a in self.ctx.registry if a.type == self.area.type]
+        peers = self._overview._peer_codes()  # the overview's set: same type, real or demo alike
         ids = [i for i in HARM if i != "90947"]
         table = self._all_indicators[self._all_indicators["indicator_id"].isin(ids)]
+        # polarity from each indicator's definition (every harm rate here: low is good), as the overview's
         rows = spine.spine_rows(table, self.area.code, peers, indicators=ids,
-                                names={i: HARM[i].chart for i in ids}, area_name=self.area.name)
-        rows = rows[rows["n_areas"] >= 2]
+                                names={i: HARM[i].chart for i in ids}, area_name=self.area.name,
+                                polarity={i: "LowIsGood" if HARM[i].low_is_good else "HighIsGood" for i in ids})
+        rows = spine.complete_rows(rows, len(peers))
         if rows.empty:
             return None
-        return charts.spine_chart(rows, title=f"Harm indicators: {self.area.name} among all areas of its type",
-                                  source=f"{FINGERTIPS_SOURCE}; ONS", synthetic=self.synthetic, area=self.area.name)
+        return charts.spine_chart(
+            rows, title=f"Harm indicators: {self.area.name} among all {len(peers):,} areas of its type",
+            source=f"{FINGERTIPS_SOURCE}; ONS", synthetic=self.synthetic, area=self.area.name)
 
     def _local(self, name: str) -> pd.DataFrame | None:
         """The area's rows of a local return (summed over a partnership's members), or None."""
@@ -460,7 +463,9 @@ class TreatmentChapter:
         data["denominator"] = data["denominator"].round()
         data = suppress_table(data, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
                               total_published=False)
-        data["focus_compared"] = [self._fingertips_label(data, r) for _, r in data.iterrows()]
+        polarity = {i: "LowIsGood" if spec.low_is_good else "HighIsGood" for i, spec in indicators.items()}
+        data["focus_compared"] = [self._fingertips_label(data, r, polarity[r["indicator_id"]])
+                                  for _, r in data.iterrows()]
         return data
 
     def _fingertips_section(self, title: str, key: str, indicators: dict[str, _Indicator], missing: str) -> Section:
@@ -485,7 +490,7 @@ class TreatmentChapter:
             unit = "%" if spec.unit.startswith("%") else spec.unit
             text = narrative.rate_sentence(f"In {self.area.name}, the", spec.words, own["value"], unit,
                                            own["period"], comparisons)
-            worse = [c[0] for c in comparisons if c[1] == ("Higher" if spec.low_is_good else "Lower")]
+            worse = [c[0] for c in comparisons if c[1] == "Worse"]
             rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
             rank = narrative.judge(comparisons, own["value"], spec.low_is_good)
             messages.append(KeyMessage(text, rec, "Treatment", rank=rank))
@@ -549,7 +554,7 @@ class TreatmentChapter:
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
             lower="lower_ci", upper="upper_ci", colour="focus_compared", title=chart_title, xlabel=xlabel,
-            source=NDTMS_SOURCE, synthetic=self.synthetic)
+            source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name)
         messages = []
         for category, subject in subjects.items():
             found = self._compare_message(data, "category", category, period or self.latest_period)
@@ -570,13 +575,14 @@ class TreatmentChapter:
             messages.append(KeyMessage(text, theme=theme, key=rank > 0 or category in always_key, rank=rank))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
-    def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
+    def _fingertips_label(self, data: pd.DataFrame, row: pd.Series, polarity: str = "NoJudgement") -> str:
+        """The focus area against the row, read through the indicator's polarity (Better/Worse where it has one)."""
         if row["area"] == self.area.name:
             return "Focus area"
         own = data[(data["area"] == self.area.name) & (data["indicator_id"] == row["indicator_id"])].iloc[0]
         if own["value"] != own["value"] or row["value"] != row["value"]:
             return "Not compared"
-        return stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"], polarity="NoJudgement")
+        return stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"], polarity=polarity)
 
     def completions(self) -> Section:
         """Successful completions by substance group, latest year, against all LAs; funnel plot."""
@@ -596,7 +602,8 @@ class TreatmentChapter:
             data.assign(label=data["substance_group"] + ": " + data["area"]), label="label", value="value",
             lower="lower_ci", upper="upper_ci", colour="focus_compared",
             title=f"Successful completions as % of adults in treatment, {self.latest_period}",
-            xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic)
+            xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic,
+            focus=self.area.name)
         items.append(render.chart_html(chart))
         funnel = self._funnel()
         if funnel is not None:
