@@ -154,9 +154,12 @@ def _bars(chart) -> list[tuple[str, str, float, str]]:
     out = []
     for patch in ax.patches:
         y = round(patch.get_y() + patch.get_height() / 2, 6)
-        text = labels.get(y, "")
-        name, _, words = text.partition("  (")
-        out.append((name, words.rstrip(")"), float(patch.get_width()), _hex(patch.get_facecolor())))
+        text = " ".join(labels.get(y, "").split())  # wrapped labels read as one line
+        name, _, words = text.rpartition(" (") if text.endswith(")") else (text, "", "")
+        words = words[:-1] if words.endswith(")") else words
+        if not name:
+            name, words = text, ""
+        out.append((name, words, float(patch.get_width()), _hex(patch.get_facecolor())))
     return out
 
 
@@ -183,7 +186,8 @@ def figure_problems(section, charts, focus: str) -> list[str]:
             bars += [(chart.title, *bar) for bar in _bars(chart)]
     for title, name, words, _value, colour in bars:
         match = _BAR_WORDS.search(words)
-        label = _WORD_LABEL[match.group(1)] if match else ("Focus area" if words == focus else None)
+        label = _WORD_LABEL[match.group(1)] if match else ("Focus area" if name.endswith(focus) and not words
+                                                            else None)
         expected = _benchmark_colour(label) if label else None
         if expected and expected.upper() != colour:
             found.append(f"{title}: bar '{name}' says '{words}' but is coloured {colour} (not {expected})")
@@ -231,4 +235,38 @@ def _spine_problems(chart) -> list[str]:
             if worse_side != (x < 0.5):
                 found.append(f"{chart.title}: {row['indicator']} ({row['value']} against England "
                              f"{row['england']}, {row['polarity']}) drawn on the wrong side")
+    return found
+
+
+def texts_outside(chart, slack: float = 1.0) -> list[str]:
+    """Every text a chart draws that reaches beyond its figure (empty when all fit).
+
+    Measured on an Agg canvas at the figure's own size: titles, axis and tick labels
+    (only the ticks inside the axes' view, the ones drawn), legends, notes and the
+    source line.
+    """
+    from matplotlib import text as mtext
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = chart.figure
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    canvas.draw()  # axis labels are placed beside their tick labels when drawn
+    renderer = canvas.get_renderer()
+    hidden: set[int] = set()
+    for ax in fig.axes:
+        for axis, (lo, hi) in ((ax.xaxis, sorted(ax.get_xlim())), (ax.yaxis, sorted(ax.get_ylim()))):
+            if not ax.axison:  # a map's axes are switched off: their labels are never drawn
+                hidden.add(id(axis.label))
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not ax.axison or not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    hidden.update({id(tick.label1), id(tick.label2)})
+    width, height = fig.bbox.width, fig.bbox.height
+    found = []
+    for text in fig.findobj(mtext.Text):
+        if id(text) in hidden or not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < -slack or box.y0 < -slack or box.x1 > width + slack or box.y1 > height + slack:
+            found.append(f"{chart.title}: '{text.get_text()[:40]}' at x {box.x0:.0f} to {box.x1:.0f}, "
+                         f"y {box.y0:.0f} to {box.y1:.0f} in a {width:.0f} x {height:.0f} figure")
     return found

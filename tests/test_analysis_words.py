@@ -60,3 +60,15 @@ def test_a_partial_latest_window_is_never_compared():
     rates = pd.DataFrame([_window("2019-11-01", 12, 2.0), _window("2020-11-01", 11, 3.0)])
     change = supply.change_over_time(rates, "A")
     assert change["one_year_pct"] is None and change["one_year_not_compared"] == "to Nov 2020, 11 months of data"
+
+
+def test_methods_page_states_the_thresholds_the_code_uses(tmp_path):
+    from cdp_analysis import narrative, spine
+    from cdp_analysis.publish import write_methods_page
+    from cdp_analysis.stats.trend import TREND_CHI2_THRESHOLD
+
+    page = write_methods_page(tmp_path, policy="ndtms", policy_rule="counts 1 to 4 are suppressed").read_text()
+    assert f"{TREND_CHI2_THRESHOLD:.4f}" in page and "99.8% level" in page  # 9.5495
+    words = {5: "five"}[narrative.MAX_KEY_MESSAGES]
+    assert f"At most {words} a chapter" in page
+    assert f"{narrative.MARGIN_THAT_MATTERS:.0%} or more" in page and f"at least {spine.COMPLETE_SHARE:.0%}" in page

@@ -205,8 +205,8 @@ def test_default_bar_words_read_as_the_sentence():
                          "upper_ci": [10.2, 12.7], "focus_compared": ["Focus area", "Lower"]})
     chart = charts.rate_bars(data, label="area", value="value", lower="lower_ci", upper="upper_ci",
                              colour="focus_compared", title="t", xlabel="x", source="s", focus="Barnet")
-    labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
-    assert "England  (Barnet significantly lower)" in labels and not any("(Lower)" in t for t in labels)
+    labels = [" ".join(t.get_text().split()) for t in chart.figure.axes[0].get_yticklabels()]  # wrapped: one line
+    assert "England (Barnet significantly lower)" in labels and not any("(Lower)" in t for t in labels)
 
 
 def test_spine_axis_and_sides_follow_polarity():
@@ -224,3 +224,39 @@ def test_spine_axis_and_sides_follow_polarity():
                                title="t", source="s")
     ticks = [t.get_text() for t in plain.figure.axes[0].get_xticklabels()]
     assert ticks == ["Lower", "England", "Higher"]
+
+
+def test_every_demo_chart_keeps_its_text_inside_the_figure(demo_config):
+    """Titles, axis and category labels, legends and source lines of every chart of every chapter of the
+    partnership (the longest names) measured on the canvas: none reaches outside the figure."""
+    from cdp_analysis import render
+    from cdp_analysis.chapters.demand import DemandChapter
+    from cdp_analysis.chapters.overview import OverviewChapter
+    from cdp_analysis.chapters.treatment import TreatmentChapter
+    from tests.consistency import captured_charts, texts_outside
+
+    ctx = load_context(PARTNERSHIP, config=demo_config)
+    with captured_charts() as seen:
+        TreatmentChapter(ctx).sections()
+        SupplyChapter(ctx).sections()
+        DemandChapter(ctx).sections()
+        overview = OverviewChapter(ctx)
+        for chart in (overview.spine_chart(), overview.sparklines(overview.summary())):
+            if chart is not None:
+                render.chart_html(chart)
+    assert len(seen) >= 30
+    found = [problem for chart in seen for problem in texts_outside(chart)]
+    assert not found, "\n".join(found)
+
+
+def test_text_measure_catches_a_title_running_off_the_figure():
+    from cdp_analysis import charts
+    from tests.consistency import texts_outside
+
+    data = pd.DataFrame({"area": ["A"], "value": [1.0], "lower_ci": [0.5], "upper_ci": [1.5],
+                         "focus_compared": ["Focus area"]})
+    chart = charts.rate_bars(data, label="area", value="value", lower="lower_ci", upper="upper_ci",
+                             colour="focus_compared", title="t", xlabel="x", source="s")
+    assert not texts_outside(chart)
+    chart.figure.axes[0].set_title("A title far too long for any eight-inch figure " * 4, loc="left")
+    assert texts_outside(chart)

@@ -114,3 +114,10 @@ def test_executive_summary_ranks_with_the_chapters_rule_and_never_a_gap():
     top = [m["text"] for m in top_messages(records)]
     assert top == ["Deaths worse than England.", "Suspensions rising.", "Criminal justice referrals lower."]
     assert [g["text"] for g in data_gaps(records)] == ["No Fingertips data."]
+
+
+def test_a_gap_given_among_messages_is_listed_apart_without_its_recommendation():
+    gap = KeyMessage("The data holds none of the Fingertips indicators for Barnet.", "Add the indicators.", gap=True)
+    text = to_markdown([gap, KeyMessage("Finding.", "Act.")])
+    findings, gaps = text.split("**Data gaps**")
+    assert "Barnet" not in findings and "Barnet" in gaps and "Add the indicators." not in text

@@ -89,11 +89,49 @@ class Chart:
         plt.close(self.figure)
 
 
+def _wrap_texts(fig: Figure) -> None:
+    """Wrap titles, axis labels, long category labels and the source line to the room they have.
+
+    A label longer than its room would run off the image (the layout cannot shrink
+    the axes enough to make room for it); wrapped, every text stays inside the
+    figure. Room is estimated in pixels: long category labels are wrapped first,
+    the axes start after them, and a left-aligned title has the rest of the width
+    (about 11.6 pixels a character for titles, 8.5 for axis labels at 100 dpi).
+    """
+    width = fig.get_figwidth() * fig.dpi
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        fig._suptitle.set_text(_fill(fig._suptitle.get_text(), int(width / 12)))
+    for ax in fig.axes:
+        share = ax.get_position().width
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        if any(len(t) > 34 for t in ticks):
+            ticks = [_fill(t, 30) for t in ticks]
+            ax.set_yticks(ax.get_yticks(), ticks)
+        longest = max((len(line) for t in ticks for line in t.split("\n")), default=0)
+        room = width * share if share < 0.7 else width - longest * 6.5 - 90
+        for title in (ax.title, ax._left_title, ax._right_title):
+            if title.get_text():
+                title.set_text(_fill(title.get_text(), max(20, int(room / 11.6))))
+        if ax.xaxis.label.get_text():
+            ax.xaxis.label.set_text(_fill(ax.xaxis.label.get_text(), max(20, int(room / 8.5))))
+        if ax.yaxis.label.get_text():
+            tall = fig.get_figheight() * fig.dpi * ax.get_position().height
+            ax.yaxis.label.set_text(_fill(ax.yaxis.label.get_text(), max(16, int(tall / 8.5))))
+
+
+def _fill(text: str, width: int) -> str:
+    """Each line of ``text`` wrapped at ``width`` characters (existing line breaks kept)."""
+    return "\n".join(textwrap.fill(line, width, break_long_words=False) if len(line) > width else line
+                     for line in str(text).split("\n"))
+
+
 def _finish(fig: Figure, source: str, synthetic: bool) -> None:
     note = f"Source: {source}"
     if synthetic:
         note = f"{SYNTHETIC_NOTICE}. {note}"
-    fig.text(0.01, 0.005, note, fontsize=8, color=_GREY, ha="left", va="bottom")
+    _wrap_texts(fig)
+    fig.text(0.01, 0.005, _fill(note, int(fig.get_figwidth() * 14)), fontsize=8, color=_GREY, ha="left",
+             va="bottom")
     _pin_empty_axis_labels(fig)
     with _measured_once(fig):
         TightLayoutEngine(rect=(0, 0.04, 1, 1)).execute(fig)
@@ -285,7 +323,8 @@ def rate_bars(
     never "England (Lower)". The bar's colour is that same label's colour.
     """
     data = data.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1.4))
+    # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short)
+    fig, ax = plt.subplots(figsize=(8, max(2.6, 0.45 * len(data) + 1.4)))
     y = np.arange(len(data))[::-1]
     colours = data[colour].map(_benchmark_colour).fillna("#b1b4b6")
     edges = ["#0b0c0c" if name == highlight else "none" for name in data[label]]
@@ -316,12 +355,12 @@ def comparison_words(label: object, focus: str | None = None) -> str:
     """Bar words for a ``focus_compared`` label: the focus area's side, as the sentence says it.
 
     >>> comparison_words("Lower", "Barnet"), comparison_words("Higher"), comparison_words("Focus area", "Barnet")
-    ('Barnet significantly lower', 'focus area significantly higher', 'Barnet')
+    ('Barnet significantly lower', 'focus area significantly higher', '')
     """
     if not isinstance(label, str):
         return ""
-    if label == "Focus area":
-        return focus or "focus area"
+    if label == "Focus area":  # the area itself: its name is the bar's label already
+        return ""
     if label in _COMPARISON_WORDS:
         return f"{focus or 'focus area'} {_COMPARISON_WORDS[label]}"
     return label.lower() if label == "Not compared" else label

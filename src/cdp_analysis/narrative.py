@@ -286,10 +286,13 @@ def to_markdown(messages: Iterable[KeyMessage], synthetic: bool = False,
 
     Message texts are plain text (they may hold area, ward and indicator names from
     the data): they are escaped here, at the Markdown boundary, so none becomes markup.
-    Recommendations come only from the messages listed (each answers its finding).
+    Recommendations come only from the messages listed (each answers its finding);
+    a message marked ``gap`` goes to the data gaps, without a recommendation.
     """
     messages = list(messages)
-    gaps = [g for g in gaps if g.text not in {m.text for m in messages}]
+    gaps = [*(m for m in messages if m.gap), *gaps]  # a data gap is never listed among findings
+    messages = [m for m in messages if not m.gap]
+    gaps = list({g.text: g for g in gaps if g.text not in {m.text for m in messages}}.values())
     lines = [f"- {escape_markdown(m.text)}" for m in messages]
     actions = [m for m in messages if m.recommendation]
     if actions:

@@ -770,8 +770,8 @@ class SupplyChapter:
         chart = charts.rate_bars(
             published[~published["suppressed"]].assign(
                 label="Quintile " + published["label"],
-                note=[f"{c.lower()} than {self.area.name}" if c in ("Higher", "Lower") else c.lower()
-                      for c in published["compared"]]),  # the quintile against the area's rate
+                note=lambda d: [f"{c.lower()} than {self.area.name}" if c in ("Higher", "Lower") else c.lower()
+                                for c in d["compared"]]),  # the quintile against the area's rate
             label="label", value="value", lower="lower_ci", upper="upper_ci", colour="compared", note="note",
             title=f"Drug offences per 1,000 residents by deprivation, {latest['period']}",
             xlabel="Drug offences per 1,000 residents a year (95% confidence interval)",
@@ -800,9 +800,11 @@ class SupplyChapter:
                     f"Slope index of inequality, {self.area.name}", synthetic=self.synthetic,
                     formats={"Value": ".1f", "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"}))
             # the peak's share only when every quintile is published (a share of a total with a hidden cell
-            # would give the hidden count back)
-            text, direction = supply.describe_gradient(shown, index, self.area.name,
-                                                       share=not published["suppressed"].any())
+            # would give the hidden count back); published beside the counts it comes from
+            whole = not published["suppressed"].any()
+            if whole:
+                published["share_pct"] = published["count"] / published["count"].sum() * 100
+            text, direction = supply.describe_gradient(shown, index, self.area.name, share=whole)
             if direction == "rising":
                 rec = ("Target prevention, treatment outreach and community safety work at the most deprived "
                        "neighbourhoods, where drug offences concentrate.")
