@@ -13,6 +13,7 @@ published frames), never the code that wrote the sentences:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
@@ -27,8 +28,10 @@ _STRIP = [
     r"\(\d+ months?\)", r"\d+ months? of data", r"quintile \d", r"\blast \w+ months\b",
 ]
 _NUMBER = re.compile(r"(?<![\w.])(-?\d[\d,]*(?:\.\d+)?)(%?)")
-_JUDGEMENT = re.compile(r"(significantly higher than|significantly lower than|similar to) (.+?) \((-?[\d,.]+)\)")
-_LABEL = {"significantly higher than": "Higher", "significantly lower than": "Lower", "similar to": "Similar"}
+_JUDGEMENT = re.compile(r"(significantly higher than|significantly lower than|significantly better than|"
+                        r"significantly worse than|similar to) (.+?) \((-?[\d,.]+)\)")
+_LABEL = {"significantly higher than": "Higher", "significantly lower than": "Lower", "similar to": "Similar",
+          "significantly better than": "Better", "significantly worse than": "Worse"}
 
 
 def _numbers(frames: dict[str, pd.DataFrame]) -> list[float]:
@@ -111,3 +114,159 @@ def hotspot_problems(section) -> list[str]:
     if marked and not named:
         return [f"rows marked Higher {sorted(marked)} are not named"]
     return []
+
+
+# -- figures: their own labels, colours and positions agree with the section's words -------------------
+
+@contextlib.contextmanager
+def captured_charts():
+    """Every :class:`cdp_analysis.charts.Chart` rendered into HTML while the block runs, in order."""
+    from unittest import mock
+
+    from cdp_analysis import render
+
+    seen: list = []
+    original = render.chart_html
+
+    def keep(chart):
+        seen.append(chart)
+        return original(chart)
+
+    with mock.patch.object(render, "chart_html", keep):
+        yield seen
+
+
+_BAR_WORDS = re.compile(r"(significantly higher|significantly lower|significantly better|significantly worse|similar"
+                        r"|higher than|lower than)")
+_WORD_LABEL = {"significantly higher": "Higher", "significantly lower": "Lower", "significantly better": "Better",
+               "significantly worse": "Worse", "similar": "Similar", "higher than": "Higher", "lower than": "Lower"}
+_INVERSE_LABEL = {"Higher": "Lower", "Lower": "Higher", "Similar": "Similar", "Better": "Worse", "Worse": "Better"}
+
+
+def _hex(rgba) -> str:
+    return "#{:02X}{:02X}{:02X}".format(*(round(c * 255) for c in rgba[:3]))
+
+
+def _bars(chart) -> list[tuple[str, str, float, str]]:
+    """(name, words, drawn value, colour) of each bar of a bar-with-whiskers chart, read from the figure."""
+    ax = chart.figure.axes[0]
+    labels = {round(t.get_loc(), 6): t.label1.get_text() for t in ax.yaxis.get_major_ticks()}
+    out = []
+    for patch in ax.patches:
+        y = round(patch.get_y() + patch.get_height() / 2, 6)
+        text = " ".join(labels.get(y, "").split())  # wrapped labels read as one line
+        name, _, words = text.rpartition(" (") if text.endswith(")") else (text, "", "")
+        words = words[:-1] if words.endswith(")") else words
+        if not name:
+            name, words = text, ""
+        out.append((name, words, float(patch.get_width()), _hex(patch.get_facecolor())))
+    return out
+
+
+def figure_problems(section, charts, focus: str) -> list[str]:
+    """What a section's figures say that its words or their own colours contradict (empty when none).
+
+    - a bar chart's words beside a bar and the bar's colour are the same comparison
+      (:func:`cdp_analysis.charts.comparison_words`, :data:`cdp_analysis.stats.BENCHMARK_COLOURS`);
+    - every "significantly lower than England (12.5)" of the words has England's bar (drawn at 12.5)
+      saying "<focus> significantly lower" (or, read from the comparator's side, "higher than <focus>");
+    - a spine chart's marker is coloured by its row's comparison, sits on the Worse side when the
+      comparison is Worse and on the Better side when Better, and the axis says Better/Worse only
+      when every indicator has a better direction.
+    """
+    from cdp_analysis.charts import _benchmark_colour
+
+    found = []
+    bars = []
+    for chart in charts:
+        ax = chart.figure.axes[0]
+        if chart.alt_text.startswith("Spine chart"):
+            found += _spine_problems(chart)
+        elif chart.alt_text.startswith("Bar chart with confidence intervals") and ax.patches:
+            bars += [(chart.title, *bar) for bar in _bars(chart)]
+    for title, name, words, _value, colour in bars:
+        match = _BAR_WORDS.search(words)
+        label = _WORD_LABEL[match.group(1)] if match else ("Focus area" if name.endswith(focus) and not words
+                                                            else None)
+        expected = _benchmark_colour(label) if label else None
+        if expected and expected.upper() != colour:
+            found.append(f"{title}: bar '{name}' says '{words}' but is coloured {colour} (not {expected})")
+    if not section.coverage.shown:
+        return found
+    for message in section.messages:
+        for judgement in _JUDGEMENT.finditer(message.text):
+            phrase, who, shown = judgement.groups()
+            label = _LABEL[phrase]
+            decimals = len(shown.split(".")[1]) if "." in shown else 0
+            drawn = [(t, n, w) for t, n, w, v, _ in bars if (n == who or n.endswith(f": {who}"))
+                     and _matches(float(shown.replace(",", "")), decimals, [v])]
+            for title, name, words in drawn:
+                plain = _WORD_LABEL.get(m.group(1)) if (m := _BAR_WORDS.search(words)) else None
+                inverse = words.endswith(f"than {focus}")
+                if plain is None or (_INVERSE_LABEL[plain] if inverse else plain) != label:
+                    found.append(f"{title}: bar '{name}' says '{words}' where the words say '{phrase} {who}'")
+    return found
+
+
+def _spine_problems(chart) -> list[str]:
+    from cdp_analysis.charts import _benchmark_colour
+
+    ax = chart.figure.axes[0]
+    data = chart.data.reset_index(drop=True)
+    found = []
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    if not data["polarity"].isin(("HighIsGood", "LowIsGood")).any() and any(
+            "Better" in t or "Worse" in t for t in ticks):
+        found.append(f"{chart.title}: a Better/Worse axis where no indicator has a better direction")
+    points = [c for c in ax.collections if len(c.get_offsets()) == 1]
+    if len(points) != len(data):
+        return found + [f"{chart.title}: {len(points)} markers for {len(data)} rows"]
+    for (_, row), point in zip(data.iterrows(), points, strict=True):
+        x = float(point.get_offsets()[0][0])
+        colour = _hex(point.get_facecolor()[0])
+        expected = (_benchmark_colour(row["compared"]) or "#b1b4b6").upper()
+        if colour != expected:
+            found.append(f"{chart.title}: {row['indicator']} is {row['compared']} but coloured {colour}")
+        if (row["compared"] == "Worse" and x >= 0.5) or (row["compared"] == "Better" and x <= 0.5):
+            found.append(f"{chart.title}: {row['indicator']} is {row['compared']} but drawn at {x:.2f}")
+        if row["polarity"] in ("HighIsGood", "LowIsGood") and row["england"] == row["england"] \
+                and row["value"] != row["england"]:
+            worse_side = (row["value"] > row["england"]) == (row["polarity"] == "LowIsGood")
+            if worse_side != (x < 0.5):
+                found.append(f"{chart.title}: {row['indicator']} ({row['value']} against England "
+                             f"{row['england']}, {row['polarity']}) drawn on the wrong side")
+    return found
+
+
+def texts_outside(chart, slack: float = 1.0) -> list[str]:
+    """Every text a chart draws that reaches beyond its figure (empty when all fit).
+
+    Measured on an Agg canvas at the figure's own size: titles, axis and tick labels
+    (only the ticks inside the axes' view, the ones drawn), legends, notes and the
+    source line.
+    """
+    from matplotlib import text as mtext
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = chart.figure
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    canvas.draw()  # axis labels are placed beside their tick labels when drawn
+    renderer = canvas.get_renderer()
+    hidden: set[int] = set()
+    for ax in fig.axes:
+        for axis, (lo, hi) in ((ax.xaxis, sorted(ax.get_xlim())), (ax.yaxis, sorted(ax.get_ylim()))):
+            if not ax.axison:  # a map's axes are switched off: their labels are never drawn
+                hidden.add(id(axis.label))
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not ax.axison or not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    hidden.update({id(tick.label1), id(tick.label2)})
+    width, height = fig.bbox.width, fig.bbox.height
+    found = []
+    for text in fig.findobj(mtext.Text):
+        if id(text) in hidden or not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < -slack or box.y0 < -slack or box.x1 > width + slack or box.y1 > height + slack:
+            found.append(f"{chart.title}: '{text.get_text()[:40]}' at x {box.x0:.0f} to {box.x1:.0f}, "
+                         f"y {box.y0:.0f} to {box.y1:.0f} in a {width:.0f} x {height:.0f} figure")
+    return found

@@ -31,3 +31,93 @@ def test_markdown_lists_messages_then_recommendations_and_synthetic_note():
     assert text.splitlines()[:2] == ["- Finding one.", "- Finding two."]
     assert "- Do this. *(Supply)*" in text
     assert "Synthetic demonstration data" in text
+
+
+# ranking: what matters to a partnership ----------------------------------------------------------------
+
+def test_judge_ranks_worse_than_england_by_a_margin_then_neighbours_then_reach():
+    from cdp_analysis import narrative as n
+
+    # deaths 6.3 against England 5.4: 17% worse (over the 10% that matters)
+    assert n.judge([("England", "Higher", 5.4)], 6.3, low_is_good=True) == n.RANK_WORSE_ENGLAND
+    # significantly worse but by 2% (5.5 against 5.4): below a margin that matters
+    assert n.judge([("England", "Higher", 5.4)], 5.5, low_is_good=True) == n.RANK_WORSE
+    # worse than the region only
+    assert n.judge([("London", "Higher", 3.0), ("England", "Similar", 3.4)], 3.6, low_is_good=True) == n.RANK_WORSE
+    # criminal-justice referrals 8.5% against England 12.5%: a group reached less than its need
+    assert n.judge([("England", "Lower", 12.5)], 8.5, low_is_good=False, reach=True) == n.RANK_REACHED_LESS
+    # higher where higher is good: better, not a problem
+    assert n.judge([("England", "Higher", 12.5)], 15.0, low_is_good=False) == n.RANK_BETTER
+    # no better or worse direction: differs, ranked below every problem
+    assert n.judge([("England", "Lower", 20.0)], 10.0, low_is_good=None) == n.RANK_DIFFERS
+    assert n.judge([("England", "Similar", 20.0)], 21.0, low_is_good=True) == n.RANK_CONTEXT
+    assert n.RANK_WORSE_ENGLAND > n.RANK_WORSE >= n.RANK_GETTING_WORSE > n.RANK_REACHED_LESS > n.RANK_CONCENTRATION \
+        > n.RANK_DIFFERS > n.RANK_BETTER > n.RANK_CONTEXT > n.RANK_GAP
+
+
+def test_ranked_keeps_five_findings_highest_first_and_gaps_apart():
+    from cdp_analysis import narrative as n
+
+    facts = [KeyMessage(f"Fact {i}.") for i in range(3)]
+    findings = [KeyMessage("Better.", rank=n.RANK_BETTER), KeyMessage("Reach.", rank=n.RANK_REACHED_LESS),
+                KeyMessage("Worse than England.", "Act on it.", rank=n.RANK_WORSE_ENGLAND),
+                KeyMessage("Hotspots.", rank=n.RANK_CONCENTRATION), KeyMessage("Rising.", rank=n.RANK_GETTING_WORSE),
+                KeyMessage("Differs.", rank=n.RANK_DIFFERS), KeyMessage("Worse than region.", rank=n.RANK_WORSE)]
+    gap = KeyMessage("The data holds no deaths for this area, so significantly worse than England cannot be said.",
+                     gap=True)
+    shown, gaps = n.ranked([facts[0], gap, *findings, *facts[1:]])
+    assert [m.text for m in shown] == ["Worse than England.", "Rising.", "Worse than region.", "Reach.", "Hotspots."]
+    assert gaps == [gap] and n.priority(gap) < 0
+    # fewer than three findings: facts fill in, in reading order; a gap never does
+    shown, _ = n.ranked([facts[0], gap, findings[1], facts[1]])
+    assert [m.text for m in shown] == ["Reach.", "Fact 0.", "Fact 1."]
+
+
+def test_markdown_lists_data_gaps_apart_and_recommendations_only_of_findings_shown():
+    from cdp_analysis import narrative as n
+
+    shown = [KeyMessage("Worse.", "Act on worse.", "Supply", rank=n.RANK_WORSE)]
+    gap = KeyMessage("No Fingertips data.", "Add the data.", gap=True)
+    text = to_markdown(shown, gaps=[gap])
+    findings, gaps = text.split("**Data gaps**")
+    assert "Worse." in findings and "Act on worse." in findings and "No Fingertips data." not in findings
+    assert "No Fingertips data." in gaps and "Add the data." not in text
+
+
+def test_chapter_key_messages_are_at_most_five_ranked_with_gaps_apart():
+    from cdp_analysis import narrative as n
+    from cdp_analysis.chapters.base import Section, key_messages
+
+    messages = [KeyMessage(f"Context {i}.") for i in range(12)]
+    messages += [KeyMessage(f"Finding {r}.", f"Recommendation {r}.", rank=r) for r in (1, 2, 3, 4, 5, 6)]
+    messages.insert(3, KeyMessage("Gap.", gap=True))
+    text = key_messages([Section("A", messages=messages[:9]), Section("B", messages=messages[9:])], synthetic=False)
+    body, gaps = text.split("**Data gaps**")
+    listed = [line[2:] for line in body.split("**Recommendations**")[0].splitlines() if line.startswith("- ")]
+    assert listed == ["Finding 6.", "Finding 5.", "Finding 4.", "Finding 3.", "Finding 2."]
+    assert "Recommendation 1." not in text and "Context" not in text  # stays in its section
+    assert "Gap." in gaps and n.MAX_KEY_MESSAGES == 5
+
+
+def test_executive_summary_ranks_with_the_chapters_rule_and_never_a_gap():
+    from cdp_analysis import narrative as n
+    from cdp_analysis.summary import data_gaps, top_messages
+
+    records = {
+        "00": {"messages": [{"text": "No Fingertips data.", "priority": n.RANK_GAP, "gap": True},
+                            {"text": "Similar.", "priority": 0}]},
+        "02": {"messages": [{"text": "Mixed share higher than England.", "priority": n.RANK_CONTEXT},
+                            {"text": "Criminal justice referrals lower.", "priority": n.RANK_REACHED_LESS},
+                            {"text": "Deaths worse than England.", "priority": n.RANK_WORSE_ENGLAND}]},
+        "03": {"messages": [{"text": "Suspensions rising.", "priority": n.RANK_GETTING_WORSE}]},
+    }
+    top = [m["text"] for m in top_messages(records)]
+    assert top == ["Deaths worse than England.", "Suspensions rising.", "Criminal justice referrals lower."]
+    assert [g["text"] for g in data_gaps(records)] == ["No Fingertips data."]
+
+
+def test_a_gap_given_among_messages_is_listed_apart_without_its_recommendation():
+    gap = KeyMessage("The data holds none of the Fingertips indicators for Barnet.", "Add the indicators.", gap=True)
+    text = to_markdown([gap, KeyMessage("Finding.", "Act.")])
+    findings, gaps = text.split("**Data gaps**")
+    assert "Barnet" not in findings and "Barnet" in gaps and "Add the indicators." not in text

@@ -248,10 +248,11 @@ def test_summary_priority_prefers_worse_getting_worse_and_under_reached():
     rising = KeyMessage("The rate is up 20% on a year earlier (1.0 per 1,000 residents, 2023; "
                         "a statistically significant change).")
     group = KeyMessage("Black residents were searched 3.5 times as often as White residents.")
-    assert priority(worse) > priority(rising) == priority(group) > priority(similar) == 0
+    # worse than England first, then getting worse, then a group searched disproportionately
+    assert priority(worse) > priority(rising) > priority(group) > priority(similar) == 0
     records = {"00": {"messages": [{"text": similar.text, "priority": 0}]},
                "01": {"messages": [{"text": t.text, "priority": priority(t)} for t in (group, worse, rising)]}}
-    assert [m["text"] for m in top_messages(records)] == [worse.text, group.text, rising.text]
+    assert [m["text"] for m in top_messages(records)] == [worse.text, rising.text, group.text]
 
 
 def test_index_lists_real_then_synthetic_in_separate_tables(tmp_path):

@@ -89,11 +89,49 @@ class Chart:
         plt.close(self.figure)
 
 
+def _wrap_texts(fig: Figure) -> None:
+    """Wrap titles, axis labels, long category labels and the source line to the room they have.
+
+    A label longer than its room would run off the image (the layout cannot shrink
+    the axes enough to make room for it); wrapped, every text stays inside the
+    figure. Room is estimated in pixels: long category labels are wrapped first,
+    the axes start after them, and a left-aligned title has the rest of the width
+    (about 11.6 pixels a character for titles, 8.5 for axis labels at 100 dpi).
+    """
+    width = fig.get_figwidth() * fig.dpi
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        fig._suptitle.set_text(_fill(fig._suptitle.get_text(), int(width / 12)))
+    for ax in fig.axes:
+        share = ax.get_position().width
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        if any(len(t) > 34 for t in ticks):
+            ticks = [_fill(t, 30) for t in ticks]
+            ax.set_yticks(ax.get_yticks(), ticks)
+        longest = max((len(line) for t in ticks for line in t.split("\n")), default=0)
+        room = width * share if share < 0.7 else width - longest * 6.5 - 90
+        for title in (ax.title, ax._left_title, ax._right_title):
+            if title.get_text():
+                title.set_text(_fill(title.get_text(), max(20, int(room / 11.6))))
+        if ax.xaxis.label.get_text():
+            ax.xaxis.label.set_text(_fill(ax.xaxis.label.get_text(), max(20, int(room / 8.5))))
+        if ax.yaxis.label.get_text():
+            tall = fig.get_figheight() * fig.dpi * ax.get_position().height
+            ax.yaxis.label.set_text(_fill(ax.yaxis.label.get_text(), max(16, int(tall / 8.5))))
+
+
+def _fill(text: str, width: int) -> str:
+    """Each line of ``text`` wrapped at ``width`` characters (existing line breaks kept)."""
+    return "\n".join(textwrap.fill(line, width, break_long_words=False) if len(line) > width else line
+                     for line in str(text).split("\n"))
+
+
 def _finish(fig: Figure, source: str, synthetic: bool) -> None:
     note = f"Source: {source}"
     if synthetic:
         note = f"{SYNTHETIC_NOTICE}. {note}"
-    fig.text(0.01, 0.005, note, fontsize=8, color=_GREY, ha="left", va="bottom")
+    _wrap_texts(fig)
+    fig.text(0.01, 0.005, _fill(note, int(fig.get_figwidth() * 14)), fontsize=8, color=_GREY, ha="left",
+             va="bottom")
     _pin_empty_axis_labels(fig)
     with _measured_once(fig):
         TightLayoutEngine(rect=(0, 0.04, 1, 1)).execute(fig)
@@ -274,33 +312,58 @@ def monthly_bars(
 def rate_bars(
     data: pd.DataFrame, *, label: str, value: str, lower: str, upper: str, colour: str,
     title: str, xlabel: str, source: str, synthetic: bool = False, highlight: str | None = None,
-    note: str | None = None,
+    note: str | None = None, focus: str | None = None,
 ) -> Chart:
     """Horizontal bars with 95% CI whiskers, coloured by the benchmark comparison.
 
-    The words beside each bar's name come from the ``note`` column (default: the
-    ``colour`` column's label).
+    The words beside each bar's name come from the ``note`` column; by default they
+    are the ``colour`` column's label read as the sentence reads it: the ``colour``
+    column holds the focus area's comparison with the row (``focus_compared``), so
+    England's bar says "Barnet significantly lower" (:func:`comparison_words`),
+    never "England (Lower)". The bar's colour is that same label's colour.
     """
     data = data.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1.4))
+    # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short)
+    fig, ax = plt.subplots(figsize=(8, max(2.6, 0.45 * len(data) + 1.4)))
     y = np.arange(len(data))[::-1]
     colours = data[colour].map(_benchmark_colour).fillna("#b1b4b6")
     edges = ["#0b0c0c" if name == highlight else "none" for name in data[label]]
     ax.barh(y, data[value], color=colours, edgecolor=edges, linewidth=1.5)
     err = np.vstack([data[value] - data[lower], data[upper] - data[value]])
     ax.errorbar(data[value], y, xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
-    words = data[note or colour]
-    ax.set_yticks(y, [f"{n}  ({c})" if isinstance(c, str) else n for n, c in zip(data[label], words, strict=True)])
+    words = data[note] if note else data[colour].map(lambda c: comparison_words(c, focus or highlight))
+    ax.set_yticks(y, [f"{n}  ({c})" if isinstance(c, str) and c else n
+                      for n, c in zip(data[label], words, strict=True)])
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     _finish(fig, source, synthetic)
     items = "; ".join(
         f"{r[label]} {_fmt(r[value])} (95% CI {_fmt(r[lower])} to {_fmt(r[upper])})"
-        + (f", {r[note or colour]}" if isinstance(r[note or colour], str) else "")
-        for _, r in data.iterrows()
+        + (f", {w}" if isinstance(w, str) and w else "")
+        for (_, r), w in zip(data.iterrows(), words, strict=True)
     )
     alt = f"Bar chart with confidence intervals: {title}. {items}."
     return Chart(fig, title, alt, data, source, synthetic)
+
+
+#: The words of a focus area's comparison with a row, as a sentence says them.
+_COMPARISON_WORDS = {"Higher": "significantly higher", "Lower": "significantly lower", "Similar": "similar",
+                     "Better": "significantly better", "Worse": "significantly worse"}
+
+
+def comparison_words(label: object, focus: str | None = None) -> str:
+    """Bar words for a ``focus_compared`` label: the focus area's side, as the sentence says it.
+
+    >>> comparison_words("Lower", "Barnet"), comparison_words("Higher"), comparison_words("Focus area", "Barnet")
+    ('Barnet significantly lower', 'focus area significantly higher', '')
+    """
+    if not isinstance(label, str):
+        return ""
+    if label == "Focus area":  # the area itself: its name is the bar's label already
+        return ""
+    if label in _COMPARISON_WORDS:
+        return f"{focus or 'focus area'} {_COMPARISON_WORDS[label]}"
+    return label.lower() if label == "Not compared" else label
 
 
 def _benchmark_colour(label: object) -> str | None:
@@ -511,7 +574,14 @@ def spine_chart(
               f"England {_fmt(r['england'])}: {r['compared']}" for _, r in data.iterrows()]
     ax.set_yticks(y, [textwrap.fill(t, 60) for t in labels], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
-    ax.set_xticks([0.0, 0.5, 1.0], ["Worse (or lower)", "England", "Better (or higher)"])
+    judged = data["polarity"].isin(("HighIsGood", "LowIsGood"))
+    if judged.all():  # a better/worse axis only where every indicator has a better direction
+        ends = ["Worse", "Better"]
+    elif not judged.any():
+        ends = ["Lower", "Higher"]
+    else:
+        ends = ["Worse (lower where no direction is better)", "Better (higher where no direction is better)"]
+    ax.set_xticks([0.0, 0.5, 1.0], [ends[0], "England", ends[1]])
     ax.set_xlabel("Position among areas of the same type\n(each indicator on its own scale)", fontsize=9)
     fig.suptitle(textwrap.fill(title, 70), x=0.01, ha="left", fontweight="bold")
     from matplotlib.patches import Patch

@@ -23,6 +23,9 @@ __all__ = [
     "number",
     "join_words",
     "count_words",
+    "RANK_WORSE_ENGLAND", "RANK_WORSE", "RANK_GETTING_WORSE", "RANK_REACHED_LESS", "RANK_CONCENTRATION",
+    "RANK_DIFFERS", "RANK_BETTER", "RANK_CONTEXT", "RANK_GAP", "MAX_KEY_MESSAGES", "MARGIN_THAT_MATTERS",
+    "judge", "priority", "ranked",
 ]
 
 _PHRASES = {
@@ -40,13 +43,124 @@ class KeyMessage:
     """One finding, and the action it suggests (optional).
 
     ``key=False`` marks a note about the data (what is missing) that belongs in its
-    section but not in the chapter's key messages.
+    section but not in the chapter's key messages. ``rank`` says what the finding is
+    (one of the ``RANK_*`` constants, see :func:`priority`); None leaves it to be read
+    from the sentence's fixed phrases. ``gap=True`` marks a data gap: listed apart,
+    never ranked among findings.
     """
 
     text: str
     recommendation: str = ""
     theme: str = ""
     key: bool = True
+    rank: int | None = None
+    gap: bool = False
+
+
+#: What a finding is, highest first: how much it matters to a partnership.
+RANK_WORSE_ENGLAND = 6  # significantly worse than England, by a margin that matters
+RANK_WORSE = 5  # significantly worse than the region or neighbours (or than England by a small margin)
+RANK_GETTING_WORSE = 5  # a significant trend in the harmful direction
+RANK_REACHED_LESS = 4  # a group reached less than its need (against the area's own residents or need)
+RANK_CONCENTRATION = 3  # harm concentrated in places or groups (hotspots, disproportionality)
+RANK_DIFFERS = 2  # significantly different where the indicator has no better or worse direction
+RANK_BETTER = 1  # significantly better
+RANK_CONTEXT = 0  # a fact that sets the scene: stays in its section unless nothing else is found
+RANK_GAP = -1  # a data gap: its own list, never a finding
+#: The most key messages a chapter (and the executive summary) shows.
+MAX_KEY_MESSAGES = 5
+#: A relative difference from England below this (10%) is significant but small: ranked below one that matters.
+MARGIN_THAT_MATTERS = 0.10
+_ENGLAND = re.compile(r"^England\b")
+
+
+def judge(comparisons: Sequence[tuple[str, str | None, float | None]], value: float | None,
+          low_is_good: bool | None, *, reach: bool = False) -> int:
+    """The rank of a value judged against its comparators (``(name, label, value)``).
+
+    ``low_is_good`` is the indicator's polarity (None: no better or worse direction);
+    labels ``Higher``/``Lower`` are read through it, ``Better``/``Worse`` as given.
+    ``reach=True`` means the value measures how far a group is reached, so being on
+    the harmful side is a group reached less than its need.
+
+    >>> judge([("England", "Higher", 5.4)], 6.3, low_is_good=True)
+    6
+    >>> judge([("England", "Higher", 5.4)], 5.5, low_is_good=True)  # significant, but under 10%
+    5
+    >>> judge([("London", "Lower", 12.5)], 8.5, low_is_good=False, reach=True)
+    4
+    >>> judge([("England", "Higher", 20.0)], 30.0, low_is_good=None)
+    2
+    """
+    best = RANK_CONTEXT
+    for name, label, other in comparisons:
+        if label in ("Worse", "Better"):
+            harmful = label == "Worse"
+        elif label in ("Higher", "Lower") and low_is_good is not None:
+            harmful = (label == "Higher") == low_is_good
+        elif label in ("Higher", "Lower"):
+            best = max(best, RANK_DIFFERS)
+            continue
+        else:
+            continue
+        if not harmful:
+            best = max(best, RANK_BETTER)
+        elif reach:
+            best = max(best, RANK_REACHED_LESS)
+        elif _ENGLAND.match(str(name)):
+            small = (value is not None and other is not None and other == other and value == value and other != 0
+                     and abs(value - other) / abs(other) < MARGIN_THAT_MATTERS)
+            best = max(best, RANK_WORSE if small else RANK_WORSE_ENGLAND)
+        else:
+            best = max(best, RANK_WORSE)
+    return best
+
+
+#: (pattern, rank) read from the fixed phrases of this module when a message carries no rank.
+_SCORES: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"significantly worse than England\b"), RANK_WORSE_ENGLAND),
+    (re.compile(r"significantly worse than"), RANK_WORSE),
+    (re.compile(r"\bup \d+% on [^;]*; a statistically significant change"), RANK_GETTING_WORSE),
+    (re.compile(r"times as often"), RANK_CONCENTRATION),
+    (re.compile(r"significantly (higher|lower) than"), RANK_DIFFERS),
+    (re.compile(r"significantly better than"), RANK_BETTER),
+)
+
+
+def priority(message: KeyMessage) -> int:
+    """How much a message matters to a partnership: its ``rank``, else read from its phrases.
+
+    A data gap ranks :data:`RANK_GAP` whatever its words.
+
+    >>> priority(KeyMessage("X rate was 2.0 (2024), significantly worse than England (1.0).", "Act."))
+    6
+    >>> priority(KeyMessage("X rate was 2.0 (2024), similar to England (1.9)."))
+    0
+    """
+    if message.gap:
+        return RANK_GAP
+    if message.rank is not None:
+        return message.rank
+    return max((points for pattern, points in _SCORES if pattern.search(message.text)), default=RANK_CONTEXT)
+
+
+def ranked(messages: Iterable[KeyMessage], limit: int = MAX_KEY_MESSAGES, fill: int = 3
+           ) -> tuple[list[KeyMessage], list[KeyMessage]]:
+    """The key messages to show, ranked, and the data gaps, apart.
+
+    Findings (priority above zero) come first, highest first and otherwise in
+    reading order, at most ``limit``; when fewer than ``fill`` are found, context
+    messages (priority zero) follow in reading order up to ``fill``. Data gaps are
+    returned in their own list. Everything else stays in its section.
+    """
+    messages = list(messages)
+    gaps = [m for m in messages if priority(m) < 0]
+    order = {id(m): n for n, m in enumerate(messages)}
+    findings = sorted((m for m in messages if priority(m) > 0), key=lambda m: (-priority(m), order[id(m)]))
+    shown = findings[:limit]
+    if len(shown) < fill:
+        shown += [m for m in messages if priority(m) == 0][: fill - len(shown)]
+    return shown, gaps
 
 
 def number(value: float | None, decimals: int = 1) -> str:
@@ -166,19 +280,28 @@ def escape_markdown(text: str) -> str:
     return "".join(_HTML_ENTITIES.get(c, c) for c in text)
 
 
-def to_markdown(messages: Iterable[KeyMessage], synthetic: bool = False) -> str:
-    """Key messages as a Markdown list, recommendations in a second list.
+def to_markdown(messages: Iterable[KeyMessage], synthetic: bool = False,
+                gaps: Iterable[KeyMessage] = ()) -> str:
+    """Key messages as a Markdown list, recommendations in a second list, data gaps in a third.
 
     Message texts are plain text (they may hold area, ward and indicator names from
     the data): they are escaped here, at the Markdown boundary, so none becomes markup.
+    Recommendations come only from the messages listed (each answers its finding);
+    a message marked ``gap`` goes to the data gaps, without a recommendation.
     """
     messages = list(messages)
+    gaps = [*(m for m in messages if m.gap), *gaps]  # a data gap is never listed among findings
+    messages = [m for m in messages if not m.gap]
+    gaps = list({g.text: g for g in gaps if g.text not in {m.text for m in messages}}.values())
     lines = [f"- {escape_markdown(m.text)}" for m in messages]
     actions = [m for m in messages if m.recommendation]
     if actions:
         lines += ["", "**Recommendations**", ""]
         lines += [f"- {escape_markdown(m.recommendation)}"
                   + (f" *({escape_markdown(m.theme)})*" if m.theme else "") for m in actions]
+    if gaps:
+        lines += ["", "**Data gaps**", ""]
+        lines += [f"- {escape_markdown(g.text)}" for g in gaps]
     if synthetic:
         lines += ["", "*Synthetic demonstration data: these messages describe fictional areas.*"]
     return "\n".join(lines)

@@ -541,6 +541,38 @@ _GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "variation. A point is flagged when it lies outside the process limits; is one of a run of 7 or more "
      "on the same side of the mean; is one of 7 or more each higher (or lower) than the last; or is one "
      "of two out of three consecutive points beyond two thirds of the way to a limit on the same side."),
+    ("recent-trend", "Recent trend (the 99.8% trend test)",
+     "Whether the last five points of a series rise or fall beyond chance, by the Fingertips test: a "
+     "weighted regression (or, for a percentage, the chi-squared test for trend) whose chi-squared statistic "
+     "must exceed 9.5495, the 99.8% level (a 1 in 500 chance of seeing such a trend from noise alone), and "
+     "whose direction must hold when each point in turn is left out. Fewer than five points: not calculated."),
+    ("polarity", "Better, worse, higher, lower",
+     "An indicator has a better direction (its <em>polarity</em>) when less, or more, of it is plainly good: "
+     "fewer deaths, more successful completions. Such an indicator is called significantly <em>better</em> or "
+     "<em>worse</em> than a comparator; one without a better direction (the share of people referred by a "
+     "route, an age mix) is only <em>higher</em> or <em>lower</em>. Words, bars and markers use the same "
+     "comparison, in the same colours."),
+    ("key-messages", "Key messages and their order",
+     "At most five a chapter (and five in the executive summary), in the order of what matters to a "
+     "partnership: a value significantly worse than England by 10% or more; then significantly worse than the "
+     "region or neighbours, or getting significantly worse; then a group reached less than its need, judged "
+     "against the area's own residents or need (not against England's mix of people); then harm concentrated "
+     "in places or groups. Every other finding stays in its section. A recommendation is given only with the "
+     "finding it answers. Data gaps are listed apart, never ranked among findings."),
+    ("spine-chart", "Spine chart",
+     "One line per indicator: the range of all areas of the same type (light grey, lowest to highest), the "
+     "middle half of them (blue), England (the red line at the centre) and the area (the dot, coloured by its "
+     "comparison with England). Where an indicator has a better direction, better is on the right; otherwise "
+     "higher is. It is drawn only when at least 90% of the areas of the type have a value, and its title "
+     "says how many areas there are."),
+    ("funnel-plot", "Funnel plot",
+     "Each area's percentage against its number of people, with the 95% and 99.8% limits within which a "
+     "value would be expected from chance alone around the overall percentage; the limits narrow as numbers "
+     "grow."),
+    ("twelve-months", "Twelve-month periods",
+     "Police-recorded crime is counted over twelve consecutive months. A change is measured only between two "
+     "periods that both hold all twelve months (the same calendar months); a period with months missing is "
+     "shown apart, with the number of months it holds, and not compared."),
     ("suppression", "Suppressed value (*)",
      "A figure held back by disclosure control (see below). It is missing, never zero."),
 )

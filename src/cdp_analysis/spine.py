@@ -17,7 +17,12 @@ import pandas as pd
 
 from cdp_analysis import stats
 
-__all__ = ["SPINE_COLUMNS", "spine_rows"]
+__all__ = ["SPINE_COLUMNS", "spine_rows", "COMPLETE_SHARE", "complete_rows", "incomplete_note"]
+
+#: A spine chart is drawn across a complete set of areas of the type: an indicator needs a value for at
+#: least this share of them (Fingertips hides an indicator when too many areas lack it; a few suppressed
+#: small areas, such as the City of London or the Isles of Scilly, do not make the set partial).
+COMPLETE_SHARE = 0.9
 
 #: The columns of :func:`spine_rows`' frame, in order.
 SPINE_COLUMNS: tuple[str, ...] = (
@@ -137,3 +142,28 @@ def _num(value: object) -> float:
 def _maybe(value: object) -> float | None:
     number = _num(value)
     return None if np.isnan(number) else number
+
+
+def complete_rows(rows: pd.DataFrame, n_of_type: int, share: float = COMPLETE_SHARE) -> pd.DataFrame:
+    """The rows of :func:`spine_rows` whose range covers a complete set of the ``n_of_type`` areas.
+
+    An indicator is kept when at least ``share`` of the areas of the type (and at
+    least two) have a value in its period; otherwise its range would be that of a
+    partial export (four or six areas), not of "all areas of its type".
+
+    >>> rows = pd.DataFrame({"indicator_id": ["a", "b"], "n_areas": [150, 6]})
+    >>> list(complete_rows(rows, 153)["indicator_id"])
+    ['a']
+    """
+    need = max(2, int(np.ceil(share * n_of_type)))
+    return rows[rows["n_areas"] >= need]
+
+
+def incomplete_note(area: str, n_of_type: int, most: int) -> str:
+    """One plain sentence: why no spine chart is drawn."""
+    if most == 0:
+        return (f"No spine chart is drawn for {area}: the data holds no indicator value for it and the "
+                f"other areas of its type.")
+    return (f"No spine chart is drawn for {area}: it needs values for at least "
+            f"{COMPLETE_SHARE:.0%} of the {n_of_type:,} areas of its type, and the data holds at most "
+            f"{most:,} for any indicator (a partial export is not a range across all areas).")

@@ -30,40 +30,31 @@ from pathlib import Path
 from typing import Any
 
 from cdp_analysis.chapters.base import Section, unique_messages
+from cdp_analysis import narrative
 from cdp_analysis.narrative import KeyMessage
 
 __all__ = ["MIME", "priority", "payload", "record", "from_notebook", "record_path", "load", "top_messages",
-           "data_sources"]
+           "data_gaps", "data_sources"]
 
 #: The MIME type of the payload a notebook displays; the HTML export never shows it.
 MIME = "application/vnd.cdp.summary+json"
 _FOLDER = "summary"
 
-#: (pattern, score): the highest matching score is the message's priority.
-_SCORES: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(r"significantly worse than"), 4),
-    (re.compile(r"significantly higher than"), 3),
-    (re.compile(r"\bup \d+% on [^;]*; a statistically significant change"), 3),  # getting worse
-    (re.compile(r"under-?reach|unmet need|not in (contact with )?treatment|times as often", re.I), 3),
-    (re.compile(r"significantly lower than"), 1),
-    (re.compile(r"significantly better than"), 1),
-)
-
-
 def priority(message: KeyMessage) -> int:
-    """How much a message belongs in the executive summary (0: only if nothing else).
+    """How much a message belongs in the executive summary: :func:`cdp_analysis.narrative.priority`.
 
-    Worse than a comparator scores 4, significantly higher, significantly up
-    (getting worse) or an under-reached group 3, significantly lower or better 1;
-    a message with a recommendation scores one more.
+    The same rank orders a chapter's key messages, so the summary and the chapters
+    agree: worse than England by a margin that matters first, then worse than the
+    region or neighbours and getting worse, then groups reached less than their need;
+    a data gap is below zero (never a finding). A recommendation adds nothing: it
+    follows from its finding, never the other way round.
 
     >>> priority(KeyMessage("X rate was 2.0 (2024), significantly worse than England (1.0).", "Act."))
-    5
+    6
     >>> priority(KeyMessage("X rate was 2.0 (2024), similar to England (1.9)."))
     0
     """
-    score = max((points for pattern, points in _SCORES if pattern.search(message.text)), default=0)
-    return score + (1 if message.recommendation and score else 0)
+    return narrative.priority(message)
 
 
 def _items(found: Iterable[Section | KeyMessage] | Mapping[str, Section]) -> list[tuple[KeyMessage, str, str]]:
@@ -98,7 +89,7 @@ def payload(ctx: Any, chapter: str, found: Iterable[Section | KeyMessage] | Mapp
     """
     messages = [
         {"text": m.text, "recommendation": m.recommendation, "theme": m.theme, "section_key": key,
-         "section_title": title, "priority": priority(m)}
+         "section_title": title, "priority": priority(m), "gap": bool(m.gap)}
         for m, key, title in _items(found)
     ]
     return {"chapter": chapter, "area_code": ctx.area.code, "synthetic": bool(ctx.synthetic),
@@ -174,20 +165,37 @@ def load(folder: Path, area_code: str, chapters: Sequence[str]) -> dict[str, dic
     return found
 
 
-def top_messages(records: Mapping[str, dict], limit: int = 6) -> list[dict]:
-    """The most important messages across chapters (each with its ``chapter``).
+def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES) -> list[dict]:
+    """The most important findings across chapters (each with its ``chapter``), ranked as a chapter's are.
 
-    Highest priority first, then chapter order, then the chapter's own order; when
-    fewer than three messages score above zero, each chapter's first message fills in.
+    Highest priority first, then chapter order, then the chapter's own order; data
+    gaps (priority below zero, or ``gap``) are never among them. When fewer than
+    three messages score above zero, each chapter's first finding or fact fills in.
     """
     ranked = []
     for order, (chapter, data) in enumerate(records.items()):
         for position, message in enumerate(data.get("messages", [])):
+            if message.get("gap") or int(message.get("priority", 0)) < 0:
+                continue
             ranked.append((-int(message.get("priority", 0)), order, position, {**message, "chapter": chapter}))
     ranked.sort(key=lambda item: item[:3])
     chosen = [m for score, *_, m in ranked if score < 0][:limit]
     if len(chosen) < 3:
-        firsts = [m for _, _, position, m in ranked if position == 0 and m not in chosen]
-        chosen += firsts[: max(0, limit - len(chosen))]
+        firsts = {}
+        for score, order, position, m in sorted(ranked, key=lambda item: (item[1], item[2])):
+            firsts.setdefault(order, m)
+        chosen += [m for m in firsts.values() if m not in chosen][: max(0, 3 - len(chosen))]
     seen: set[str] = set()
     return [m for m in chosen if not (m["text"] in seen or seen.add(m["text"]))]
+
+
+def data_gaps(records: Mapping[str, dict]) -> list[dict]:
+    """The data gaps the chapters recorded (each once, with its ``chapter``): listed apart from findings."""
+    seen: set[str] = set()
+    out = []
+    for chapter, data in records.items():
+        for message in data.get("messages", []):
+            if (message.get("gap") or int(message.get("priority", 0)) < 0) and message["text"] not in seen:
+                seen.add(message["text"])
+                out.append({**message, "chapter": chapter})
+    return out

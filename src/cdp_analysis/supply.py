@@ -27,6 +27,7 @@ __all__ = [
     "add_rolling_12m",
     "twelve_month_rates",
     "change_over_time",
+    "describe_gradient",
     "seasonality",
     "small_area_rates",
     "hotspots",
@@ -152,6 +153,11 @@ def change_over_time(rates: pd.DataFrame, area_code: str) -> dict[str, float | s
     when the data is too short), the percentage changes, and whether each
     change is significant (non-overlapping 95% intervals, the simple local
     practice the Fingertips guide describes for two points).
+
+    Like for like only: a change is measured between two full twelve-month
+    windows (the same calendar months, every month held). When either window
+    lacks months, the change is None and ``{label}_not_compared`` names the
+    window's period, so the words can say why it is shown apart.
     """
     own = rates[rates["area_code"] == area_code].sort_values("period_end")
     if own.empty:
@@ -164,7 +170,13 @@ def change_over_time(rates: pd.DataFrame, area_code: str) -> dict[str, float | s
     by_end = own.set_index("period_end")
     for label, years in (("one_year", 1), ("five_year", 5)):
         when = latest["period_end"] - pd.DateOffset(years=years)
-        if when in by_end.index:
+        full = "months_with_data" not in by_end or (
+            when in by_end.index and by_end.loc[when, "months_with_data"] == 12 and latest["months_with_data"] == 12)
+        result[f"{label}_not_compared"] = None
+        if when in by_end.index and not full:
+            result[f"{label}_not_compared"] = str(by_end.loc[when, "period"]) if latest["months_with_data"] == 12 \
+                else str(latest["period"])
+        if when in by_end.index and full:
             before = by_end.loc[when]
             result[f"{label}_value"] = float(before["value"])
             result[f"{label}_period"] = before["period"]
@@ -309,6 +321,46 @@ def deprivation_gradient(
 
 
 _QUINTILE_LABELS = {1: "1 (most deprived)", 2: "2", 3: "3", 4: "4", 5: "5 (least deprived)"}
+
+
+def describe_gradient(shown: pd.DataFrame, index: dict[str, float] | None, area: str,
+                      what: str = "drug offences", share: bool = True) -> tuple[str, str]:
+    """Words for a rate across deprivation quintiles, from the shape of the data.
+
+    Says where the peak is (its rate and, when ``share``, its share of the events),
+    and whether there is a gradient from the slope index of inequality ``index``
+    (:func:`slope_index`; None when it cannot be measured), never by the two ends
+    that happen to be shown. Returns ``(sentence, direction)``, ``direction`` one of
+    ``"rising"`` (higher in more deprived neighbourhoods), ``"falling"``, ``"none"``
+    (no significant gradient) or ``"unmeasured"``.
+
+    >>> rows = pd.DataFrame({"quintile": [2, 4, 5], "label": ["2", "4", "5 (least deprived)"],
+    ...                      "value": [23.1, 267.4, 7.2], "count": [20, 90, 5]})
+    >>> describe_gradient(rows, None, "City")[0]  # doctest: +NORMALIZE_WHITESPACE
+    'In City, drug offences peak in neighbourhoods of deprivation quintile 4 (267.4 per 1,000 residents a year,
+    78% of the drug offences in ranked neighbourhoods); the neighbourhoods do not span all five national
+    quintiles, so no gradient with deprivation is measured.'
+    """
+    rows = shown.dropna(subset=["value"]).sort_values("quintile")
+    peak = rows.loc[rows["value"].idxmax()]
+    text = (f"In {area}, {what} peak in neighbourhoods of deprivation quintile {peak['label']} "
+            f"({peak['value']:,.1f} per 1,000 residents a year")
+    total = float(rows["count"].sum())
+    if share and total > 0:
+        text += f", {float(peak['count']) / total * 100:.0f}% of the {what} in ranked neighbourhoods"
+    text += ")"
+    if index is None:
+        return (text + "; the neighbourhoods do not span all five national quintiles, so no gradient with "
+                "deprivation is measured."), "unmeasured"
+    interval = f"{index['sii']:,.1f} per 1,000, 95% CI {index['lower_ci']:,.1f} to {index['upper_ci']:,.1f}"
+    if index["upper_ci"] < 0:  # negative: rates fall from the most to the least deprived
+        return (text + f"; across the five quintiles they rise with deprivation (slope index of inequality "
+                f"{interval})."), "rising"
+    if index["lower_ci"] > 0:
+        return (text + f"; across the five quintiles they are higher in less deprived neighbourhoods (slope "
+                f"index of inequality {interval})."), "falling"
+    return (text + f"; across the five quintiles there is no significant gradient with deprivation (slope index "
+            f"of inequality {interval})."), "none"
 
 
 def slope_index(gradient: pd.DataFrame, seed: int = 2021) -> dict[str, float] | None:

@@ -19,7 +19,7 @@ document and the consistency test read sections, never the HTML.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -85,14 +85,18 @@ def unique_messages(messages: Iterable[KeyMessage]) -> list[KeyMessage]:
             continue
         seen_text.add(message.text)
         if message.recommendation and message.recommendation in seen_rec:
-            message = KeyMessage(message.text, "", message.theme, message.key)
+            message = replace(message, recommendation="")
         seen_rec.add(message.recommendation)
         out.append(message)
     return out
 
 
 def key_messages(sections: Iterable[Section], synthetic: bool) -> str:
-    """The chapter's key messages and recommendations as Markdown (escaped, each once)."""
+    """The chapter's key messages and recommendations as Markdown (escaped, each once).
+
+    At most :data:`~cdp_analysis.narrative.MAX_KEY_MESSAGES`, ranked by
+    :func:`~cdp_analysis.narrative.ranked`; data gaps in their own list.
+    """
     sections = list(sections)
     messages = unique_messages(m for s in sections for m in s.key_messages())
     if not messages:
@@ -100,7 +104,8 @@ def key_messages(sections: Iterable[Section], synthetic: bool) -> str:
         why = [KeyMessage(n) for n in notes] or [KeyMessage("The data holds nothing for this chapter yet.")]
         return ("The data for this area does not support any key message yet.\n\n"
                 + narrative.to_markdown(why, synthetic=synthetic))
-    return narrative.to_markdown(messages, synthetic=synthetic)
+    shown, gaps = narrative.ranked(messages)
+    return narrative.to_markdown(shown, synthetic=synthetic, gaps=gaps)
 
 
 def partnership_members(area: Area, registry) -> list[Area]:

@@ -292,7 +292,12 @@ class DemandChapter:
         england = others.loc[others["area_code"] == ENGLAND, "focus_compared"]
         vs_england = str(england.iloc[0]) if not england.empty else "Not compared"
         rec = recommend(measure, vs_england, trend)
-        return [KeyMessage(text, rec, "Demand", key=measure.key or bool(rec))]
+        # every DfE and Fingertips measure here counts harm or need: higher, or rising, is worse
+        judged = [(str(r["area"]), r["focus_compared"], r["value"]) for _, r in others.iterrows()]
+        rank = narrative.judge(judged, own["value"], low_is_good=True)
+        if trend == "Increasing":
+            rank = max(rank, narrative.RANK_GETTING_WORSE)
+        return [KeyMessage(text, rec, "Demand", key=measure.key or bool(rec), rank=rank)]
 
     # sections -----------------------------------------------------------------
     def children_in_need(self) -> Section:
@@ -304,10 +309,17 @@ class DemandChapter:
         def recommend(measure: _Measure, vs_england: str, trend: str) -> str:
             who = {"parent": "parents", "child": "children", "other person": "other adults in the household"}
             drug = "drug" if measure.measure == "drug_misuse" else "alcohol"
+            if vs_england == "Higher" and measure.category == "child":  # children's own misuse: young people's services
+                return (f"Work with young people's substance misuse services so that children identified at "
+                        f"assessment with {drug} misuse of their own are offered specialist support: it is identified "
+                        f"in a significantly higher share of assessments in {self.area.name} than in England.")
             if vs_england == "Higher":
                 return (f"Strengthen joint working between children's social care and adult {drug} treatment: "
                         f"{drug} misuse by {who[measure.category]} is identified in a significantly higher share "
                         f"of assessments in {self.area.name} than in England.")
+            if trend == "Increasing" and measure.category == "child":
+                return (f"Review pathways from children's social care into young people's {drug} services: the "
+                        f"share of assessments identifying {drug} misuse by children is increasing.")
             if trend == "Increasing":
                 return (f"Review pathways from children's social care into {drug} treatment: the share of "
                         f"assessments identifying {drug} misuse by {who[measure.category]} is increasing.")

@@ -351,11 +351,19 @@ class OverviewChapter:
             self._peer_codes() | {self.area.code}, indicators=ids,
             names={i: f"{self.catalogue[i].short_name} ({self.catalogue[i].unit})" for i in ids},
             polarity={i: self.catalogue[i].polarity for i in ids}, area_name=self.area.name)
-        rows = rows[rows["n_areas"] >= 2]
+        n_of_type = len(self._peer_codes())
+        self._spine_most = int(rows["n_areas"].max()) if not rows.empty else 0
+        rows = spine.complete_rows(rows, n_of_type)
         if rows.empty:
             return None
-        return charts.spine_chart(rows, title=f"{self.area.name} among all areas of its type, latest period",
-                                  source="OHID Fingertips", synthetic=self.ctx.synthetic, area=self.area.name)
+        return charts.spine_chart(
+            rows, title=f"{self.area.name} among all {n_of_type:,} areas of its type, latest period",
+            source="OHID Fingertips", synthetic=self.ctx.synthetic, area=self.area.name)
+
+    def spine_note(self) -> str:
+        """Why :meth:`spine_chart` drew nothing: one plain sentence, no number from the data's values."""
+        most = getattr(self, "_spine_most", 0)
+        return spine.incomplete_note(self.area.name, len(self._peer_codes()), most)
 
     def _peer_codes(self) -> set[str]:
         registry = self.ctx.registry
@@ -452,16 +460,21 @@ class OverviewChapter:
                 ) + f" Recent trend: {r['trend'].lower()}."
                 rec = (f"Review {r['indicator'].lower()} with partners: it is worse than England."
                        if r["compared"] == "Worse" else "")
-                out.append(KeyMessage(text, rec, r["outcome"]))
-        out.sort(key=lambda m: 0 if m.recommendation else 1)
+                rank = narrative.judge([("England", r["compared"], r["england"])], r["value"], low_is_good=None)
+                out.append(KeyMessage(text, rec, r["outcome"], rank=rank))
+        out.sort(key=lambda m: -narrative.priority(m))
         if not out and not table.empty:
-            out.append(KeyMessage(f"No indicator for {self.area.name} differs significantly from England."))
+            # scoped to the indicators of this table: the chapters compare further measures, which may differ
+            held = table["indicator"].nunique()
+            out.append(KeyMessage(
+                f"None of the {held} outcomes framework indicator{'s' if held != 1 else ''} held for "
+                f"{self.area.name} on this page differs significantly from England.", rank=narrative.RANK_CONTEXT))
         if table.empty:
             out.append(KeyMessage(
                 f"The data holds none of the outcomes framework's Fingertips indicators for {self.area.name}: "
                 "download them with `cdp fetch` or export them from Fingertips into the data folder.",
                 "Add the Fingertips indicators to the data so the overview can compare them with England.",
-                "Data",
+                "Data", gap=True,
             ))
         return out
 

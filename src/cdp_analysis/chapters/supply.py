@@ -6,6 +6,7 @@ return, so every number it shows is computed (and tested) here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 
 import pandas as pd
@@ -315,7 +316,8 @@ class SupplyChapter:
         comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in others.iterrows()]
         text = narrative.rate_sentence("The", f"rate of {metric} in {self.area.name}", own["value"],
                                        "per 1,000 residents", own["period"], comparisons, decimals=decimals)
-        return KeyMessage(text)
+        # crime rates: higher is worse (police-recorded, so activity-driven: see the caveat)
+        return KeyMessage(text, rank=narrative.judge(comparisons, own["value"], low_is_good=True))
 
     def _comparison_chart(self, table: pd.DataFrame, what: str) -> str:
         """Bars of the comparison table: each comparator labelled from its own side.
@@ -354,9 +356,9 @@ class SupplyChapter:
         message = self._rate_message(table, "drug offences")
         higher = table[(table["role"] == base.ROLE_COMPARATOR) & (table["focus_compared"] == "Higher")]["area"].tolist()
         if higher and message.key:
-            message = KeyMessage(message.text, f"Target partnership disruption at drug markets in {self.area.name}, "
-                                 f"where the rate is significantly higher than {narrative.join_words(higher)}.",
-                                 "Supply")
+            message = replace(message, theme="Supply", recommendation=(
+                f"Target partnership disruption at drug markets in {self.area.name}, where the rate is "
+                f"significantly higher than {narrative.join_words(higher)}."))
         return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")],
                                     [message, *self._comparator_notes()], {"comparison": table})
 
@@ -432,10 +434,12 @@ class SupplyChapter:
         """The area's twelve-month windows (a year apart), with the change on the window before."""
         table = suppress_table(own_rates, "count", policy=self.policy,
                                derived_cols=("value", "lower_ci", "upper_ci"), total_published=False)
-        by_end = table.set_index("period_end")["value"]
+        # like for like: a change only between two full twelve-month windows (the same months, all held)
+        full = table["months_with_data"] == 12
+        by_end = table.set_index("period_end")["value"].where(full.to_numpy())
         for name, years in (("change_pct", 1), ("change_5y_pct", 5)):
             before = (table["period_end"] - pd.DateOffset(years=years)).map(by_end)
-            table[name] = ((table["value"] - before) / before * 100).where(before > 0)
+            table[name] = ((table["value"] - before) / before * 100).where((before > 0) & full)
         return table[["period", "count", "population", "value", "lower_ci", "upper_ci", "change_pct",
                       "change_5y_pct", "suppressed"]].rename(columns={
             "period": "Twelve months", "count": "Drug offences", "population": "Residents",
@@ -450,8 +454,17 @@ class SupplyChapter:
                     "(disclosure control).")
         change = supply.change_over_time(own_rates, self.area.code)
         text = narrative.change_sentence("drug offence rate", change)
+        partial = list(dict.fromkeys(p for p in (change.get("one_year_not_compared"),
+                                                 change.get("five_year_not_compared")) if p))
         if change.get("one_year_pct") is None and change.get("five_year_pct") is None:
+            if partial:
+                return (f"Change is not measured: the twelve months {narrative.join_words(partial)} "
+                        "do not hold every month, so they are shown apart in the table, not compared.")
             return ""
+        if partial:
+            text += (f" The twelve months {narrative.join_words(partial)} do not hold every month, so they are "
+                     "shown apart, not compared.")
+        own_rates = own_rates[own_rates["months_with_data"] == 12] if "months_with_data" in own_rates else own_rates
         result = stats.recent_trend(own_rates["value"], own_rates["lower_ci"], own_rates["upper_ci"],
                                     polarity="NoJudgement")
         label = str(getattr(result, "label", result)).lower()
@@ -707,7 +720,7 @@ class SupplyChapter:
                 f"{share:.0f}% of its drug offences.")
         rec = (f"Focus place-based enforcement and outreach on {narrative.join_words(names[:5])}, "
                "with treatment services' outreach alongside.")
-        return [KeyMessage(text, rec, "Supply")]
+        return [KeyMessage(text, rec, "Supply", rank=narrative.RANK_CONCENTRATION)]
 
     def _outline(self):
         try:
@@ -755,8 +768,11 @@ class SupplyChapter:
             published["lower_ci"].fillna(0), published["upper_ci"].fillna(0), float(latest["value"]),
             polarity="NoJudgement").where(~published["suppressed"], "Not compared")
         chart = charts.rate_bars(
-            published[~published["suppressed"]].assign(label="Quintile " + published["label"]),
-            label="label", value="value", lower="lower_ci", upper="upper_ci", colour="compared",
+            published[~published["suppressed"]].assign(
+                label="Quintile " + published["label"],
+                note=lambda d: [f"{c.lower()} than {self.area.name}" if c in ("Higher", "Lower") else c.lower()
+                                for c in d["compared"]]),  # the quintile against the area's rate
+            label="label", value="value", lower="lower_ci", upper="upper_ci", colour="compared", note="note",
             title=f"Drug offences per 1,000 residents by deprivation, {latest['period']}",
             xlabel="Drug offences per 1,000 residents a year (95% confidence interval)",
             source=f"{POLICE_SOURCE}; MHCLG English Indices of Deprivation 2019", synthetic=self.synthetic,
@@ -771,10 +787,6 @@ class SupplyChapter:
         else:
             messages = []
         if len(shown) >= 2:
-            first, last = shown.iloc[0], shown.iloc[-1]
-            text = (f"In {self.area.name}, drug offences ran at {narrative.number(first['value'])} per 1,000 residents "
-                    f"in neighbourhoods of deprivation quintile {first['label']} and "
-                    f"{narrative.number(last['value'])} in quintile {last['label']} (national IMD 2019 quintiles).")
             index = supply.slope_index(gradient) if not published["suppressed"].any() else None
             rec = ""
             if index is not None:
@@ -787,13 +799,17 @@ class SupplyChapter:
                                         "upper_ci": "Upper 95% CI"}),
                     f"Slope index of inequality, {self.area.name}", synthetic=self.synthetic,
                     formats={"Value": ".1f", "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"}))
-                text += (f" The slope index of inequality is {narrative.number(index['sii'])} per 1,000 "
-                         f"(95% CI {narrative.number(index['lower_ci'])} to {narrative.number(index['upper_ci'])}): "
-                         "the modelled difference between the least and the most deprived ends of the area.")
-                if index["upper_ci"] < 0:
-                    rec = ("Target prevention, treatment outreach and community safety work at the most deprived "
-                           "neighbourhoods, where drug offences concentrate.")
-            messages.append(KeyMessage(text, rec, "Supply"))
+            # the peak's share only when every quintile is published (a share of a total with a hidden cell
+            # would give the hidden count back); published beside the counts it comes from
+            whole = not published["suppressed"].any()
+            if whole:
+                published["share_pct"] = published["count"] / published["count"].sum() * 100
+            text, direction = supply.describe_gradient(shown, index, self.area.name, share=whole)
+            if direction == "rising":
+                rec = ("Target prevention, treatment outreach and community safety work at the most deprived "
+                       "neighbourhoods, where drug offences concentrate.")
+            rank = narrative.RANK_CONCENTRATION if direction == "rising" else narrative.RANK_CONTEXT
+            messages.append(KeyMessage(text, rec, "Supply", rank=rank))
         return self._finish_section(title, "deprivation", items, messages, frames)
 
     def weapons(self) -> Section:
@@ -1045,7 +1061,7 @@ class SupplyChapter:
                 f"{r['group']} residents of {self.area.name} were searched for drugs {r['ratio']:.1f} times as often "
                 f"as White residents (95% CI {r['ratio_lower_ci']:.1f} to {r['ratio_upper_ci']:.1f}).",
                 "Review the grounds and outcomes of drug searches with the police and crime panel and "
-                "community scrutiny groups.", "Supply",
+                "community scrutiny groups.", "Supply", rank=narrative.RANK_CONCENTRATION,
             ))
         return [table], messages, shown
 

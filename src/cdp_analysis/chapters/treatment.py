@@ -376,16 +376,19 @@ class TreatmentChapter:
 
     def spine(self) -> charts.Chart | None:
         """The area among all areas of its type for each harm indicator (None when it has no values)."""
-        peers = [a.code for a in self.ctx.registry if a.type == self.area.type]
+        peers = self._overview._peer_codes()  # the overview's set: same type, real or demo alike
         ids = [i for i in HARM if i != "90947"]
         table = self._all_indicators[self._all_indicators["indicator_id"].isin(ids)]
+        # polarity from each indicator's definition (every harm rate here: low is good), as the overview's
         rows = spine.spine_rows(table, self.area.code, peers, indicators=ids,
-                                names={i: HARM[i].chart for i in ids}, area_name=self.area.name)
-        rows = rows[rows["n_areas"] >= 2]
+                                names={i: HARM[i].chart for i in ids}, area_name=self.area.name,
+                                polarity={i: "LowIsGood" if HARM[i].low_is_good else "HighIsGood" for i in ids})
+        rows = spine.complete_rows(rows, len(peers))
         if rows.empty:
             return None
-        return charts.spine_chart(rows, title=f"Harm indicators: {self.area.name} among all areas of its type",
-                                  source=f"{FINGERTIPS_SOURCE}; ONS", synthetic=self.synthetic, area=self.area.name)
+        return charts.spine_chart(
+            rows, title=f"Harm indicators: {self.area.name} among all {len(peers):,} areas of its type",
+            source=f"{FINGERTIPS_SOURCE}; ONS", synthetic=self.synthetic, area=self.area.name)
 
     def _local(self, name: str) -> pd.DataFrame | None:
         """The area's rows of a local return (summed over a partnership's members), or None."""
@@ -464,7 +467,9 @@ class TreatmentChapter:
         data["count"] = data["count"].round()
         data["denominator"] = data["denominator"].round()
         data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"))
-        data["focus_compared"] = [self._fingertips_label(data, r) for _, r in data.iterrows()]
+        polarity = {i: "LowIsGood" if spec.low_is_good else "HighIsGood" for i, spec in indicators.items()}
+        data["focus_compared"] = [self._fingertips_label(data, r, polarity[r["indicator_id"]])
+                                  for _, r in data.iterrows()]
         return data
 
     def _fingertips_section(self, title: str, key: str, indicators: dict[str, _Indicator], missing: str) -> Section:
@@ -489,9 +494,10 @@ class TreatmentChapter:
             unit = "%" if spec.unit.startswith("%") else spec.unit
             text = narrative.rate_sentence(f"In {self.area.name}, the", spec.words, own["value"], unit,
                                            own["period"], comparisons)
-            worse = [c[0] for c in comparisons if c[1] == ("Higher" if spec.low_is_good else "Lower")]
+            worse = [c[0] for c in comparisons if c[1] == "Worse"]
             rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
-            messages.append(KeyMessage(text, rec, "Treatment"))
+            rank = narrative.judge(comparisons, own["value"], spec.low_is_good)
+            messages.append(KeyMessage(text, rec, "Treatment", rank=rank))
         absent = [spec.chart.lower() for i, spec in indicators.items()
                   if i not in set(data["indicator_id"]) and not i.startswith("ONS-")]  # ONS: only when prepared
         coverage = COVERED if not absent else Coverage.partial(
@@ -528,18 +534,24 @@ class TreatmentChapter:
             f"The NDTMS export holds no breakdown of adults in treatment for {self.area.name} by sex, age or "
             f"parental status ({self.hint}).",
             f"Adults in treatment by sex, age and parental status, {self.latest_period}",
-            "% of adults in treatment (95% CI)", parts=("aged 18 to 29", "aged 30 to 49", "aged 50 and over"))
+            "% of adults in treatment (95% CI)", parts=("aged 18 to 29", "aged 30 to 49", "aged 50 and over"),
+            judging={"women": (False, True), "parents living with children": (False, True)})
 
     def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
                        always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str,
                        period: str | None = None, theme: str = "Treatment", parts: tuple | None | bool = False,
-                       total: str | None = None) -> Section:
+                       total: str | None = None, judging: dict[str, tuple[bool, bool]] | None = None,
+                       against: str | None = None) -> Section:
         """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
 
         ``subjects`` maps each category to the start of its sentence; a message goes into
-        the key messages when it differs significantly from a comparator or its category
-        is in ``always_key``. ``parts`` and ``total`` say which rows add up to which
-        (:meth:`_proportions`), for disclosure control.
+        the key messages when it is a finding or its category is in ``always_key``.
+        ``judging`` maps a category to ``(low_is_good, reach)``: how a significant
+        difference is a finding (:func:`cdp_analysis.narrative.judge`); a category not
+        in it is context, whatever it differs from (a mix of people is not a finding).
+        ``against`` judges only against that comparator (the area's own residents)
+        and keeps only a group reached less than its need as a finding. ``parts`` and
+        ``total`` say which rows add up to which (:meth:`_proportions`), for disclosure control.
         """
         if table.loc[table["area"] == self.area.name, "count"].isna().all():
             return missing_section(title, missing, key)
@@ -547,26 +559,35 @@ class TreatmentChapter:
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
             lower="lower_ci", upper="upper_ci", colour="focus_compared", title=chart_title, xlabel=xlabel,
-            source=NDTMS_SOURCE, synthetic=self.synthetic)
+            source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name)
         messages = []
         for category, subject in subjects.items():
             found = self._compare_message(data, "category", category, period or self.latest_period)
             if found is None:
                 continue
             comparisons, value = found
+            if against is not None:  # the area's own residents first: the comparison that judges reach
+                comparisons = sorted(comparisons, key=lambda c: c[0] != against)
             text = narrative.rate_sentence(subject, "", value, "%", period or self.latest_period,
                                            comparisons).replace("  was", " was")
-            differs = any(c[1] in ("Higher", "Lower") for c in comparisons)
-            messages.append(KeyMessage(text, theme=theme, key=differs or category in always_key))
+            rank = narrative.RANK_CONTEXT
+            if judging and category in judging:
+                low_is_good, reach = judging[category]
+                judged = [c for c in comparisons if against is None or c[0] == against]
+                rank = narrative.judge(judged, value, low_is_good, reach=reach)
+                if against is not None and rank < narrative.RANK_REACHED_LESS:
+                    rank = narrative.RANK_CONTEXT
+            messages.append(KeyMessage(text, theme=theme, key=rank > 0 or category in always_key, rank=rank))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
-    def _fingertips_label(self, data: pd.DataFrame, row: pd.Series) -> str:
+    def _fingertips_label(self, data: pd.DataFrame, row: pd.Series, polarity: str = "NoJudgement") -> str:
+        """The focus area against the row, read through the indicator's polarity (Better/Worse where it has one)."""
         if row["area"] == self.area.name:
             return "Focus area"
         own = data[(data["area"] == self.area.name) & (data["indicator_id"] == row["indicator_id"])].iloc[0]
         if own["value"] != own["value"] or row["value"] != row["value"]:
             return "Not compared"
-        return stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"], polarity="NoJudgement")
+        return stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"], polarity=polarity)
 
     def completions(self) -> Section:
         """Successful completions by substance group, latest year, against all LAs; funnel plot."""
@@ -586,7 +607,8 @@ class TreatmentChapter:
             data.assign(label=data["substance_group"] + ": " + data["area"]), label="label", value="value",
             lower="lower_ci", upper="upper_ci", colour="focus_compared",
             title=f"Successful completions as % of adults in treatment, {self.latest_period}",
-            xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic)
+            xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic,
+            focus=self.area.name)
         items.append(render.chart_html(chart))
         funnel = self._funnel()
         if funnel is not None:
@@ -606,7 +628,8 @@ class TreatmentChapter:
             low = bool(lower)
             rec = (f"Review treatment outcomes for {what}: significantly fewer complete successfully than "
                    f"in {narrative.join_words(lower)}." if low else "")
-            messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low))
+            rank = narrative.judge(comparisons, value, low_is_good=False)
+            messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low, rank=rank))
         return Section(title, items, messages, COVERED, frames, key)
 
     def _funnel(self) -> charts.Chart | None:
@@ -656,7 +679,8 @@ class TreatmentChapter:
             title, key, table, subjects, ("criminal justice", "under 3 weeks"),
             f"The NDTMS export holds no referral or waiting-time counts for {self.area.name} ({self.hint}).",
             f"New presentations by referral source, and waits under 3 weeks, {self.latest_period}",
-            "% of new presentations (95% CI)")
+            "% of new presentations (95% CI)",
+            judging={"criminal justice": (False, True), "under 3 weeks": (False, False)})
 
     # outcomes, young people, who is reached ------------------------------------
     def outcomes(self) -> Section:
@@ -678,7 +702,7 @@ class TreatmentChapter:
                 title, key, again[["area", "period", "category", "count", "denominator"]], subjects,
                 ("all substances",), "No re-presentation counts.", f"Successful completions re-presenting within six months, {period}",
                 "% of successful completions (95% CI)", period=period, theme="Recovery",
-                total="all substances"))
+                total="all substances", judging={c: (True, False) for c in subjects}))
         length = self.rows("exits", "length_in_treatment")
         length = length[(length["substance_group"] == "total") & (length["period"] == self.latest_period)].copy()
         length["denominator"] = length.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
@@ -765,7 +789,7 @@ class TreatmentChapter:
             title, key, table, subjects, (),
             f"The NDTMS export holds no ethnicity of adults in treatment for {self.area.name} ({self.hint}).",
             f"Adults in treatment by ethnic group (of those recorded), {self.latest_period}",
-            "% (95% CI)", parts=None)
+            "% (95% CI)", parts=None, judging={c: (False, True) for c in subjects}, against=RESIDENTS)
         if section.shown:
             data = section.frames[key]
             resident = data[data["area"] == RESIDENTS].set_index("category")["value"]
@@ -776,10 +800,6 @@ class TreatmentChapter:
                 section.coverage = Coverage.partial(
                     f"The data holds no Census 2021 ethnic group counts for {self.area.name}, so adults in "
                     f"treatment are compared with England only ({self.hint}).")
-            else:
-                section.messages = [KeyMessage(m.text, m.recommendation, m.theme, True)
-                                    if f"significantly lower than {RESIDENTS}" in m.text else m
-                                    for m in section.messages]
         return section
 
     def _residents(self) -> pd.DataFrame:
@@ -875,7 +895,7 @@ class TreatmentChapter:
                 f"{r['indicator']} in {r['area']} ({r['period']}): the slope index of inequality is "
                 f"{narrative.number(r['sii'], 1)} {r['unit']} between the most and least deprived"
                 + (" (significant)." if significant else " (not significant)."), theme="Inequality",
-                key=bool(significant)))
+                key=bool(significant), rank=narrative.RANK_CONCENTRATION if significant else narrative.RANK_CONTEXT))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
 
