@@ -70,7 +70,7 @@ def _demo_areas(text: str) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the chapters of one area."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import run_batch, summary_lines
+    from cdp_analysis.batch import coverage_lines, run_batch, summary_lines
 
     config = _config(args)
 
@@ -78,7 +78,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     chapters = _chapters(args.chapters, config)
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
                         workers=args.workers, force=args.force, progress=sys.stderr.isatty())
-    for line in summary_lines(results):
+    for line in summary_lines(results) + coverage_lines(config, [code], chapters or config.chapters):
         print(line)
     for r in results:
         if r.ok:
@@ -91,7 +91,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     import dataclasses
 
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import results_json, run_batch, summary_lines
+    from cdp_analysis.batch import coverage_lines, results_json, run_batch, summary_lines
     from cdp_analysis.executors import dask_executor
 
     config = _config(args)
@@ -105,7 +105,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
                             progress=not args.no_progress and sys.stderr.isatty(), settings=settings)
-    for line in summary_lines(results):
+    for line in summary_lines(results) + coverage_lines(config, codes, chapters or config.chapters):
         print(line)
     if args.json:
         Path(args.json).write_text(results_json(results), encoding="utf-8")
