@@ -33,7 +33,7 @@ def _config(args: argparse.Namespace) -> Config:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the synthetic demo data and build its reports."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import resolve_areas, run_batch, summary_lines
+    from cdp_analysis.batch import coverage_lines, resolve_areas, run_batch, summary_lines
     from cdp_analysis.demo import generate_demo
 
     config = _config(args)
@@ -49,7 +49,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     codes = resolve_areas("all", AreaRegistry.load(config.raw_dir), demo=True)
     results = run_batch(codes, config, workers=args.workers, force=args.force)
-    for line in summary_lines(results):
+    for line in summary_lines(results) + coverage_lines(config, codes, config.chapters):
         print(line)
     print(f"Finished in {time.perf_counter() - started:.0f} s.")
     print(f"Open {config.reports_dir / 'index.html'}")
