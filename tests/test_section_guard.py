@@ -160,3 +160,29 @@ def test_coverage_note_of_a_missing_section_is_one_sentence():
     note = data_error_sentence(MissingDataError("No police.uk months in the data"))
     assert note.count(". ") == 0 and note.endswith(".")
     assert Coverage.missing(note).shown is False
+
+
+@pytest.mark.slow
+def test_one_year_of_police_data_draws_no_empty_rolling_chart_and_says_why(tmp_path):
+    """Twelve months give one rolling twelve-month value per area: no line to draw, so the section says
+    why instead of drawing an empty chart (issue 15, item 6); the twelve-month rate is still shown."""
+    from cdp_analysis.chapters.supply import SupplyChapter
+    from cdp_analysis.config import load_config
+    from cdp_analysis.context import load_context
+    from tests.conftest import write_demo_config
+
+    config_file = write_demo_config(tmp_path)
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace("months = 30", "months = 12"),
+                           encoding="utf-8")
+    config = load_config(config_file)
+    chapter = SupplyChapter(load_context("Z09000001", config=config))
+    assert len(chapter.covered_months) == 12
+    trend = chapter.trend()
+    own = chapter.monthly(("Drugs",))
+    own = own[own["area_code"] == "Z09000001"]
+    assert own["rolling_12m"].notna().sum() == 1  # the data holds one twelve-month window
+    assert "rates" not in trend.frames and "twelve_months" in trend.frames
+    assert not any("rolling twelve months" in item for item in trend.items)
+    assert any(m.text.startswith("The rate over time is not charted: the 12 months of police data give a single "
+                                 "twelve-month rate") for m in trend.messages)
+    assert chapter.headline().coverage.status != "missing"
