@@ -156,19 +156,19 @@ def test_every_missing_part_is_named_on_its_page_and_in_the_document(matrix):
         for area in AREAS:
             records = _records(run["processed"], area)
             assert set(run["chapters"]) <= set(records), f"{run['name']} {area}: no record for some chapter"
-            document = (run["reports"] / area / "needs_assessment.html").read_text(encoding="utf-8")
+            document = html.unescape((run["reports"] / area / "needs_assessment.html").read_text(encoding="utf-8"))
             assert "What this document holds" in document
             for chapter in run["chapters"]:
-                page = (run["reports"] / area / f"{chapter}.html").read_text(encoding="utf-8")
+                page = html.unescape((run["reports"] / area / f"{chapter}.html").read_text(encoding="utf-8"))
                 sections = records[chapter]["sections"]
                 assert sections, f"{run['name']} {area} {chapter}: no section recorded"
                 for section in sections:
                     if section["status"] == "covered":
                         continue
-                    note = html.escape(section["note"], quote=True)
+                    note = section["note"]
                     assert note in page, f"{run['name']} {area} {chapter}: {section['title']} not named on the page"
                     assert note in document, f"{run['name']} {area} {chapter}: {section['title']} not in the document"
-                    assert html.escape(section["title"]) in document
+                    assert section["title"] in document
             for chapter in CHAPTERS:
                 if chapter not in run["chapters"]:  # not asked for in this run: the document says so
                     assert re.search(rf'id="{chapter}"[^>]*>.*?not built', document, re.S)
