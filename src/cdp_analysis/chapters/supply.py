@@ -75,8 +75,15 @@ class SupplyChapter:
         for comparator in by_lsoa:
             self.not_shown.pop(comparator.name, None)
         self.shown = [self.area] + [c for c in ctx.comparators if c in by_lsoa or c.code in self.national]
-        self.lsoas = {a.code: ctx.lsoas(a.code) for a in [self.area, *by_lsoa]}
-        self.coverage = self._police_coverage(held, own)
+        try:
+            self.lsoas = {a.code: ctx.lsoas(a.code) for a in [self.area, *by_lsoa]}
+            self.coverage = self._police_coverage(held, own)
+        except MissingDataError as exc:  # the lookup cannot place the area: no police record can be placed in it
+            own = self.covered_months = []
+            self.shown, self.lsoas, self.national = [self.area], {self.area.code: []}, {}
+            self.coverage = Coverage.missing(
+                f"{str(exc).rstrip('.')}, so no police record can be placed in it "
+                f"({DATA_CHECKLIST_HINT.format(code=self.area.code)}).")
         if own:
             wanted = sorted(set().union(*self.lsoas.values()))
             crimes = ctx.dataset.street_crime(lsoa_codes=wanted, columns=["month", "lsoa_code", "crime_type"])
