@@ -125,8 +125,8 @@ def matrix(tmp_path_factory) -> list[dict]:
     with ThreadPoolExecutor(max_workers=2) as pool:  # one batch prepares while the other builds
         runs = list(pool.map(lambda job: _batch(root, *job), jobs))
         scans = list(pool.map(lambda run: scan(run["reports"]), runs))
-    for run, scan in zip(runs, scans, strict=True):
-        run["scan"] = scan
+    for run, found in zip(runs, scans, strict=True):
+        run["scan"] = found
     pages = sum(len(r["chapters"]) * len(AREAS) for r in runs)
     print(f"\nreal-data matrix: {len(runs)} configurations, {pages} pages in {time.perf_counter() - started:.0f} s "
           f"({_children_cpu() - cpu:.0f} s of CPU): " + ", ".join(f"{r['name']} {r['seconds']:.0f} s" for r in runs))
