@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-#: ``<repository>/../shared``
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+#: ``<repository>/../shared`` (``CDP_SHARED_DIR`` names another place, e.g. for a git worktree)
+SHARED_DIR = Path(os.environ.get("CDP_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
 
 
 def _unavailable(reason: str) -> None:

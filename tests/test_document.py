@@ -10,7 +10,7 @@ import pytest
 
 from cdp_analysis.cli import main
 from cdp_analysis.publish import check_publishable
-from tests.publication import AREA, MEMBER, REAL, built, local_target, pages, parse
+from tests.publication import AREA, CSV_FINDINGS, MEMBER, REAL, SERIOUS, built, local_target, pages, parse, scan
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publication")]
 
@@ -96,3 +96,36 @@ def test_index_separates_real_and_synthetic_and_keeps_links_after_one_chapter(co
         for page in sorted((config.reports_dir / code).glob("*.html")):
             assert f'href="{code}/{page.name}"' in synthetic
     assert 'href="accessibility.html"' in index and 'href="methods.html"' in index
+
+
+def test_published_output_scan_passes_on_the_demo_publication(config):
+    """No path, traceback, record-level row or small count on any demo page (CSV downloads: next test)."""
+    _, found = scan(config.reports_dir)
+    assert not [f for f in found if f[0] in SERIOUS], [f for f in found if f[0] in SERIOUS][:10]
+
+
+@pytest.mark.xfail(reason="issue 15 item 3 (disclosure control of CSV downloads) is fixed on another branch; "
+                          "the lead enables this after merging it", strict=False)
+def test_published_output_scan_finds_no_small_count_in_the_demo_csv_downloads(config):
+    code, found = scan(config.reports_dir)
+    assert code == 0, [f for f in found if f[0] in CSV_FINDINGS][:10]
+
+
+def test_printable_document_and_index_say_what_each_chapter_holds(config):
+    """Every chapter and section is listed in the document with what it shows, and counted on the index."""
+    records = {}
+    for record in (config.processed_dir / ".build").rglob(f"summary/{AREA}/*.json"):
+        records[record.stem] = json.loads(record.read_text(encoding="utf-8"))
+    assert set(config.chapters) <= set(records)
+    document = (config.reports_dir / AREA / "needs_assessment.html").read_text(encoding="utf-8")
+    holds = document.split("What this document holds", 1)[1].split("</section>", 1)[0]
+    index = (config.reports_dir / "index.html").read_text(encoding="utf-8")
+    for chapter in config.chapters:
+        sections = records[chapter]["sections"]
+        assert sections, chapter
+        for section in sections:
+            assert html.escape(section["title"]) in holds
+            if section["status"] != "covered":
+                assert html.escape(section["note"]) in holds
+        shown = sum(s["status"] == "covered" for s in sections)
+        assert f"{shown} of {len(sections)} sections shown" in index

@@ -332,6 +332,8 @@ def run_batch(
             if executor is None:
                 process_pool().close()  # a killed run's kernels exit with it (their parent is gone)
         log.info("Done: %s", "; ".join(summary_lines(list(results.values()))))
+        for line in coverage_lines(config, codes, chapters, limit=None):
+            log.info("%s", line)
     if cancelled.is_set():  # after Ctrl-C only the areas with a new page are joined up again
         codes = list(dict.fromkeys(r.area_code for r in results.values() if r.ok and not r.skipped))
     try:
@@ -423,7 +425,8 @@ def rebuild_index(config: Config, chapters: Sequence[str] | None = None) -> Path
         (config.reports_dir / code / _LEGACY_STATUS_FILE).unlink(missing_ok=True)
         found = _chapter_states(config, code, chapters)
         if found:
-            entries.append(IndexEntry(area.code, area.name, area.type, area.is_demo, found))
+            coverage = {c: e for c, e in chapter_coverage(config, code, chapters).items() if e["sections"]}
+            entries.append(IndexEntry(area.code, area.name, area.type, area.is_demo, found, coverage))
     _write_site_pages(config)
     printable = [e.area_code for e in entries if (config.reports_dir / e.area_code / DOCUMENT_NAME).is_file()]
     return write_index(config.reports_dir, entries, chapters, printable)
@@ -466,6 +469,57 @@ def summary_lines(results: list[BuildResult]) -> list[str]:
     failed = [r for r in results if not r.ok]
     lines = [f"{built} built, {skipped} up to date, {len(failed)} failed"]
     lines += [f"  FAILED {r.area_code} {r.chapter}: {r.error}" for r in failed]
+    return lines
+
+
+def chapter_coverage(config: Config, area_code: str, chapters: Sequence[str]) -> dict[str, dict]:
+    """Chapter id → ``{"state": "ok" | why not built, "shown", "partial", "missing", "sections"}`` of an area,
+    from the build status and the summary records the chapters wrote (section counts only for built ones)."""
+    from cdp_analysis import summary
+    from cdp_analysis.document import coverage_counts
+
+    states = _chapter_states(config, area_code, chapters)
+    records = summary.load(_status_dir(config), area_code, [c for c, s in states.items() if s == "ok"])
+    found = {}
+    for chapter in dict.fromkeys([*chapters, *states]):
+        state = states.get(chapter)
+        if state is None:
+            continue
+        rows = records.get(chapter, {}).get("sections", []) if state == "ok" else []
+        found[chapter] = {"state": state, **coverage_counts(rows), "sections": rows}
+    return found
+
+
+def coverage_lines(config: Config, area_codes: Sequence[str], chapters: Sequence[str], *,
+                   limit: int | None = 12) -> list[str]:
+    """The coverage summary: per area and chapter, sections shown / partial / without data, or "not built".
+
+    With more than ``limit`` areas, the areas whose every chapter built with every section shown are
+    counted, not listed (None lists every area: the run log).
+    """
+    lines = ["Coverage (sections shown in full / partial / without data):"]
+    complete = 0
+    listed = []
+    for code in dict.fromkeys(area_codes):
+        found = chapter_coverage(config, code, chapters)
+        cells = []
+        for chapter, entry in found.items():
+            if entry["state"] != "ok":
+                cells.append(f"{chapter} not built")
+            elif entry["sections"]:
+                cells.append(f"{chapter} {entry['shown']}/{entry['partial']}/{entry['missing']}")
+            else:
+                cells.append(f"{chapter} built")
+        whole = all(e["state"] == "ok" and not e["partial"] and not e["missing"] for e in found.values())
+        complete += whole
+        listed.append((whole, f"  {code}: " + ", ".join(cells)))
+    many = limit is not None and len(listed) > limit
+    lines += [text for whole, text in listed if not (many and whole)][: limit if many else None]
+    if many:
+        left = sum(not whole for whole, _ in listed) - limit
+        if left > 0:
+            lines.append(f"  … and {left} more areas with gaps (the run log lists them)")
+        lines.append(f"  {complete} of {len(listed)} areas have every section of every chapter shown in full")
     return lines
 
 
@@ -565,6 +619,10 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     folder = config.reports_dir / area.code
     pages = {link.chapter: (folder / link.href).read_text(encoding="utf-8") for link in links}
     records = summary.load(_status_dir(config), area.code, list(pages))
+    states = _chapter_states(config, area.code, config.chapters)
+    not_built = {c: ("" if state == "not built" else state) for c, state in states.items() if state != "ok"}
+    not_built.update({c: "" for c in config.chapters if c not in states})
+    unread = [c for c in dict.fromkeys([*config.chapters, *pages]) if c not in records]
     members, partnerships = _related(config, registry, area.code)
     about = about_html(list(records.values()), policy=config.disclosure_policy,
                        policy_rule=_policy_rule(config), version=__version__)
@@ -579,7 +637,8 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
         page = assemble_page(
             pages[link.chapter],
             nav=chapter_nav_html(links, link.chapter, members=members, partnerships=partnerships),
-            summary=executive_summary_html(top, hrefs, synthetic=area.is_demo) if first else "",
+            summary=executive_summary_html(top, hrefs, synthetic=area.is_demo,
+                                           unread=[CHAPTER_TITLES.get(c, c) for c in unread]) if first else "",
             pager=pager_html(links, link.chapter), about=about,
         )
         page = commentary.place(page, commentary.find(config.raw_dir, area.code, link.chapter))
@@ -587,7 +646,8 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
         if page != pages[link.chapter]:
             atomic_write_text(folder / link.href, page)
     document = write_document(folder, area.name, links, synthetic=area.is_demo, about=about,
-                              forbidden=_forbidden(config))
+                              forbidden=_forbidden(config), not_built=not_built, order=config.chapters,
+                              sections={c: r.get("sections", []) for c, r in records.items()})
     from cdp_analysis.boardpack import write_board_pack
 
     write_board_pack(folder, area, registry, _status_dir(config), list(pages), pages=pages,

@@ -33,7 +33,7 @@ def _config(args: argparse.Namespace) -> Config:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the synthetic demo data and build its reports."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import resolve_areas, run_batch, summary_lines
+    from cdp_analysis.batch import coverage_lines, resolve_areas, run_batch, summary_lines
     from cdp_analysis.demo import generate_demo
 
     config = _config(args)
@@ -49,7 +49,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     codes = resolve_areas("all", AreaRegistry.load(config.raw_dir), demo=True)
     results = run_batch(codes, config, workers=args.workers, force=args.force)
-    for line in summary_lines(results):
+    for line in summary_lines(results) + coverage_lines(config, codes, config.chapters):
         print(line)
     print(f"Finished in {time.perf_counter() - started:.0f} s.")
     print(f"Open {config.reports_dir / 'index.html'}")
@@ -118,7 +118,7 @@ def _indicator_ids(text: str) -> list[int]:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the chapters of one area."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import run_batch, summary_lines
+    from cdp_analysis.batch import coverage_lines, run_batch, summary_lines
 
     config = _config(args)
 
@@ -126,7 +126,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     chapters = _chapters(args.chapters, config)
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
                         workers=args.workers, force=args.force, progress=sys.stderr.isatty())
-    for line in summary_lines(results):
+    for line in summary_lines(results) + coverage_lines(config, [code], chapters or config.chapters):
         print(line)
     for r in results:
         if r.ok:
@@ -157,9 +157,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
                             progress=not args.no_progress and sys.stderr.isatty(), settings=settings)
-    from cdp_analysis.batch import results_json, summary_lines
+    from cdp_analysis.batch import coverage_lines, results_json, summary_lines
 
-    for line in summary_lines(results):
+    for line in summary_lines(results) + coverage_lines(config, codes, chapters or config.chapters):
         print(line)
     if args.json:
         Path(args.json).write_text(results_json(results), encoding="utf-8")

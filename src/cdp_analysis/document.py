@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from cdp_analysis.publish import (
+    CHAPTER_TITLES,
     ChapterLink,
     atomic_write_text,
     check_publishable,
     is_not_built_page,
+    redact_paths,
     standalone_page,
 )
 
-__all__ = ["DOCUMENT_NAME", "main_content", "write_document"]
+__all__ = ["DOCUMENT_NAME", "main_content", "write_document", "coverage_html", "coverage_counts"]
+
+#: How a section's coverage status reads in the lists of what a document holds.
+_STATUS_WORDS = {"covered": "shown", "partial": "partial data", "missing": "no data"}
 
 DOCUMENT_NAME = "needs_assessment.html"
 _HEADING = re.compile(r"<(/?)h([1-5])\b")
@@ -57,9 +62,53 @@ def _rehome(body: str, chapter: str, chapters: set[str]) -> str:
     return _HEADING.sub(lambda m: f"<{m[1]}h{int(m[2]) + 1}", body)
 
 
+def coverage_counts(sections: Sequence[Mapping]) -> dict[str, int]:
+    """Sections shown, partial and missing (``{"shown": n, "partial": n, "missing": n}``)."""
+    statuses = [s.get("status", "covered") for s in sections]
+    return {"shown": statuses.count("covered"), "partial": statuses.count("partial"),
+            "missing": statuses.count("missing")}
+
+
+def coverage_html(chapters: Sequence[str], not_built: Mapping[str, str], sections: Mapping[str, Sequence[Mapping]],
+                  *, links: Mapping[str, str] | None = None, heading: str = "h2") -> str:
+    """Every chapter and its sections, each with what it shows: "shown", "partial data" or "no data"
+    and the reason, or the chapter "not built" and why. ``links`` maps a chapter to its anchor or page."""
+    items = []
+    for chapter in chapters:
+        title = html.escape(CHAPTER_TITLES.get(chapter, chapter))
+        href = (links or {}).get(chapter)
+        name = f'<a href="{html.escape(href)}">{title}</a>' if href else title
+        if chapter in not_built:
+            why = redact_paths(not_built[chapter]).strip()
+            items.append(f"<li>{name}: <strong>not built</strong>{': ' + html.escape(why) if why else ''}</li>")
+            continue
+        rows = list(sections.get(chapter, ()))
+        if not rows:
+            items.append(f"<li>{name}: built (its sections were not recorded)</li>")
+            continue
+        n = coverage_counts(rows)
+        parts = "".join(
+            f"<li>{html.escape(r.get('title', ''))}: {_STATUS_WORDS.get(r.get('status', ''), r.get('status', ''))}"
+            + (f" ({html.escape(redact_paths(r['note']))})" if r.get("status") != "covered" and r.get("note") else "")
+            + "</li>" for r in rows)
+        items.append(f"<li>{name}: {n['shown']} of {len(rows)} sections shown in full, {n['partial']} partial, "
+                     f"{n['missing']} without data<ul>{parts}</ul></li>")
+    return (f'<section class="cdp-doc-coverage" aria-labelledby="what-it-holds"><{heading} id="what-it-holds">'
+            f"What this document holds</{heading}><ul>{''.join(items)}</ul></section>")
+
+
 def write_document(area_dir: Path, area_name: str, chapters: Sequence[ChapterLink], *,
-                   synthetic: bool, about: str = "", forbidden: Iterable[str] = ()) -> Path | None:
+                   synthetic: bool, about: str = "", forbidden: Iterable[str] = (),
+                   not_built: Mapping[str, str] | None = None,
+                   sections: Mapping[str, Sequence[Mapping]] | None = None,
+                   order: Sequence[str] = ()) -> Path | None:
     """Write the area's printable document from its built chapter pages (None if none is built).
+
+    It opens with what it holds: every chapter of ``order`` (the built ``chapters``
+    and those in ``not_built``, chapter id → why), each section with "shown",
+    "partial data" or "no data" and the reason (``sections``: chapter id → the
+    summary record's section rows); a chapter not built keeps its place in the
+    document with the reason.
 
     Raises
     ------
@@ -68,24 +117,41 @@ def write_document(area_dir: Path, area_name: str, chapters: Sequence[ChapterLin
     """
     parts, toc = [], []
     ids = {c.chapter for c in chapters}
+    not_built = dict(not_built or {})
+    built: dict[str, str] = {}
     for link in chapters:
         page_file = area_dir / link.href
         page = page_file.read_text(encoding="utf-8") if page_file.is_file() else ""
         if not page or is_not_built_page(page):
+            not_built.setdefault(link.chapter, "")
             continue
-        body = _rehome(main_content(page), link.chapter, ids)
-        parts.append(f'<section class="cdp-chapter" id="{link.chapter}" aria-label="{html.escape(link.title)}">'
-                     f"{body}</section>")
-        toc.append(f'<li><a href="#{link.chapter}">{html.escape(link.title)}</a></li>')
-    if not parts:
+        built[link.chapter] = _rehome(main_content(page), link.chapter, ids)
+    if not built:
         return None
+    ordered = list(dict.fromkeys([*order, *(c.chapter for c in chapters), *not_built]))
+    for chapter in ordered:
+        title = CHAPTER_TITLES.get(chapter, chapter)
+        if chapter in built:
+            body = built[chapter]
+        elif chapter in not_built:
+            why = redact_paths(not_built[chapter]).strip()
+            body = (f"<h2>{html.escape(title)}</h2><p class=\"cdp-missing\" role=\"note\"><strong>This chapter is not "
+                    f"built.</strong>{' Reason: ' + html.escape(why) if why else ''}</p>")
+        else:
+            continue
+        parts.append(f'<section class="cdp-chapter" id="{chapter}" aria-label="{html.escape(title)}">'
+                     f"{body}</section>")
+        toc.append(f'<li><a href="#{chapter}">{html.escape(title)}</a>'
+                   f"{'' if chapter in built else ' (not built)'}</li>")
+    holds = coverage_html([c for c in ordered if c in built or c in not_built], not_built, sections or {},
+                          links={c: f"#{c}" for c in ordered})
     note = ('<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> '
             "This document describes a fictional area.</p>" if synthetic else "")
     title = f"Combating drugs needs assessment: {html.escape(area_name)}"
     body = (f'<h1>{title}</h1>{note}<p class="cdp-noprint"><a href="../index.html">All areas and chapters</a>'
             f" · Print this page or save it as PDF for the whole document.</p>"
             f'<nav class="cdp-doc-contents" aria-label="Chapters in this document"><p class="cdp-contents-title">'
-            f'Chapters</p><ol>{"".join(toc)}</ol></nav>{"".join(parts)}')
+            f'Chapters</p><ol>{"".join(toc)}</ol></nav>{holds}{"".join(parts)}')
     footer = (f'{about}<p><a href="../methods.html">Methods and glossary</a> · '
               f'<a href="../accessibility.html">Accessibility statement</a></p>')
     page = standalone_page(title, body, "cdp-report cdp-document", footer=footer)

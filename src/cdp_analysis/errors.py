@@ -18,6 +18,7 @@ __all__ = [
     "InconsistentDataError",
     "UnknownAreaError",
     "MissingDataError",
+    "DataShortfallError",
     "FetchError",
     "OfflineError",
     "StatsInputError",
@@ -87,6 +88,15 @@ class InconsistentDataError(DataFormatError):
 
 class MissingDataError(CdpError):
     """Data a chapter or command needs is not there (file or area not covered)."""
+
+
+class DataShortfallError(MissingDataError, ValueError):
+    """The data is there but falls short of what a figure needs (too few months, a breakdown it lacks).
+
+    A chapter turns it into a missing or partial section saying so (see
+    :func:`cdp_analysis.chapters.base.build_section`); it is also a ``ValueError``
+    for callers that checked for one before it existed.
+    """
 
 
 class UnknownAreaError(CdpError):

@@ -13,8 +13,8 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
@@ -155,6 +155,8 @@ class IndexEntry:
     area_type: str
     synthetic: bool
     chapters: dict[str, str]  # chapter id → "ok" | error message
+    #: chapter id → {"shown", "partial", "missing": counts, "sections": [{title, status, note}]} (built ones)
+    coverage: dict[str, dict] = field(default_factory=dict)
 
 
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:,;'\"()]+){2,}[\\/]?")
@@ -181,7 +183,8 @@ def _index_row(entry: IndexEntry, chapters: list[str], printable: bool,
         if status == "ok":
             href = html.escape(f"{quote(entry.area_code)}/{quote(chapter)}.html")
             cells.append(f'<td><a href="{href}">{html.escape(CHAPTER_TITLES.get(chapter, chapter))}'
-                         f'<span class="cdp-visually-hidden">: {html.escape(entry.area_name)}</span></a></td>')
+                         f'<span class="cdp-visually-hidden">: {html.escape(entry.area_name)}</span></a>'
+                         f"{_coverage_cell(entry.coverage.get(chapter))}</td>")
         elif status:
             cells.append(f"<td>Not built: {html.escape(redact_paths(status))}</td>")
         else:
@@ -200,6 +203,22 @@ def _index_row(entry: IndexEntry, chapters: list[str], printable: bool,
     kind = _KINDS.get(entry.area_type, entry.area_type)
     return (f'<tr><th scope="row">{html.escape(entry.area_name)}<br><small>{html.escape(entry.area_code)}, '
             f'{html.escape(kind)}</small></th>{"".join(cells)}</tr>')
+
+
+def _coverage_cell(coverage: dict | None) -> str:
+    """Under a chapter's link: sections shown, partial and without data, the gaps listed with their reasons."""
+    if not coverage or not coverage.get("sections"):
+        return ""
+    rows = coverage["sections"]
+    text = (f"{coverage['shown']} of {len(rows)} sections shown"
+            + (f", {coverage['partial']} partial" if coverage["partial"] else "")
+            + (f", {coverage['missing']} no data" if coverage["missing"] else ""))
+    gaps = "".join(f"<li>{html.escape(r.get('title', ''))}: {'partial data' if r.get('status') == 'partial' else 'no data'}"
+                   f" ({html.escape(redact_paths(r.get('note', '')))})</li>"
+                   for r in rows if r.get("status") != "covered")
+    if not gaps:
+        return f"<br><small>{text}</small>"
+    return f"<details><summary><small>{text}</small></summary><ul>{gaps}</ul></details>"
 
 
 def _index_table(caption: str, entries: list[IndexEntry], chapters: list[str], printable: set[str],
@@ -462,12 +481,15 @@ def pager_html(chapters: list[ChapterLink], current: str) -> str:
     return f'<nav class="cdp-pager" aria-label="Previous and next chapter"><ul>{"".join(parts)}</ul></nav>' if parts else ""
 
 
-def executive_summary_html(messages: list[dict], links: dict[int, str], *, synthetic: bool) -> str:
+def executive_summary_html(messages: list[dict], links: dict[int, str], *, synthetic: bool,
+                           unread: Sequence[str] = ()) -> str:
     """The executive summary: each message (plain text, escaped) linked to its section.
 
-    ``links`` maps a message's position to its href (``01_supply.html#headline``).
+    ``links`` maps a message's position to its href (``01_supply.html#headline``);
+    ``unread`` names the chapters whose findings could not be read (not built, or
+    built without their record): the summary says so and does not claim to span them.
     """
-    if not messages:
+    if not messages and not unread:
         return ""
     items = []
     for n, message in enumerate(messages):
@@ -478,11 +500,23 @@ def executive_summary_html(messages: list[dict], links: dict[int, str], *, synth
         items.append(f"<li>{html.escape(message['text'])}{link}</li>")
     note = ('<p class="cdp-synthetic-inline">Synthetic demonstration data: these messages describe '
             "fictional areas.</p>" if synthetic else "")
+    unread = list(unread)
+    scope = "of the chapters built" if unread else "across the chapters"
+    lacks = (f'<p class="cdp-partial" role="note">This summary could not read '
+             f"{html.escape(_join(unread))}, so {'its findings are' if len(unread) == 1 else 'their findings are'} "
+             f"not included.</p>" if unread else "")
+    listing = f"<ul>{''.join(items)}</ul>" if items else "<p>The chapters built hold no finding for this summary yet.</p>"
     return (f'<section class="cdp-summary" aria-labelledby="executive-summary">'
             f'<h2 id="executive-summary">Executive summary</h2>'
-            f"<p>The most important findings across the chapters: differences from England or the "
+            f"<p>The most important findings {scope}: differences from England or the "
             f"region, changes for the worse and groups reached less, each linked to where it is "
-            f"shown.</p><ul>{''.join(items)}</ul>{note}</section>")
+            f"shown.</p>{lacks}{listing}{note}</section>")
+
+
+def _join(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def about_html(records: list[dict], *, policy: str, policy_rule: str, version: str) -> str:

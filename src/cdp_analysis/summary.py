@@ -29,8 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cdp_analysis.chapters.base import Section, unique_messages
 from cdp_analysis import narrative
+from cdp_analysis.chapters.base import Section, coverage_rows, unique_messages
 from cdp_analysis.narrative import KeyMessage
 
 __all__ = ["MIME", "priority", "payload", "record", "from_notebook", "record_path", "load", "top_messages",
@@ -92,8 +92,10 @@ def payload(ctx: Any, chapter: str, found: Iterable[Section | KeyMessage] | Mapp
          "section_title": title, "priority": priority(m), "gap": bool(m.gap)}
         for m, key, title in _items(found)
     ]
+    things = list(found.values()) if isinstance(found, Mapping) else list(found)
     return {"chapter": chapter, "area_code": ctx.area.code, "synthetic": bool(ctx.synthetic),
             "built": _dt.date.today().isoformat(), "messages": messages,
+            "sections": coverage_rows(t for t in things if isinstance(t, Section)),
             "sources": data_sources(ctx.dataset)}
 
 

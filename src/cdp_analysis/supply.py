@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
-from cdp_analysis.errors import MissingDataError
+from cdp_analysis.errors import DataShortfallError, MissingDataError
 
 __all__ = [
     "DRUG_CRIME",
@@ -129,7 +129,10 @@ def twelve_month_rates(
             end = end - pd.DateOffset(years=1)
     out = pd.DataFrame(rows)
     if out.empty:
-        raise MissingDataError(f"No twelve-month window holds {min_months} or more months of data")
+        held = int(monthly.groupby("area_code")["count"].count().max()) if not monthly.empty else 0
+        raise DataShortfallError(
+            f"rates per 1,000 residents a year need at least {min_months} months of police data within a "
+            f"twelve-month window, and the data holds {held} month{'s' if held != 1 else ''}")
     return out.sort_values(["area_code", "period_end"]).reset_index(drop=True)
 
 

@@ -18,7 +18,7 @@ document and the consistency test read sections, never the HTML.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -26,10 +26,13 @@ import pandas as pd
 from cdp_analysis import narrative, stats
 from cdp_analysis.areas import Area
 from cdp_analysis.coverage import COVERED, Coverage
+from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError
 from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.publish import redact_paths
 from cdp_analysis.sdc import DisclosurePolicy, suppress_table
 
-__all__ = ["Section", "key_messages", "unique_messages", "missing_section", "partnership_members", "member_rows",
+__all__ = ["Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
+           "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL"]
 
 #: The ``role`` of a row in a headline table: the area itself, one of its member authorities, or a comparator.
@@ -73,6 +76,68 @@ class Section:
 def missing_section(title: str, note: str, key: str = "") -> Section:
     """A section whose data does not cover the area: one plain sentence, no number, no message."""
     return Section(title, coverage=Coverage.missing(note), key=key)
+
+
+#: Errors that are about the program or its settings, never about the data: they fail the build loudly.
+_NOT_DATA_ERRORS = (ConfigError, BuildError)
+
+
+def data_error_sentence(exc: CdpError, hint: str = "") -> str:
+    """One plain sentence saying why a section's data falls short, naming files but never a folder.
+
+    >>> from cdp_analysis.errors import DataShortfallError
+    >>> data_error_sentence(DataShortfallError("the data holds 1 month (see /tmp/x/police.csv)"))
+    'This section is not shown because the data falls short: the data holds 1 month (see …/police.csv).'
+    """
+    if isinstance(exc, DataFormatError):
+        where = [exc.path.name] if exc.path is not None else []
+        where += [f"line {exc.line}"] if exc.line is not None else []
+        where += [f"column {exc.column!r}"] if exc.column is not None else []
+        reason = (", ".join(where) + ": " if where else "") + exc.reason
+        if exc.expected is not None:
+            reason += f"; expected {exc.expected}" + (f", found {exc.found}" if exc.found is not None else "")
+        lead = "This section is not shown because an input file cannot be read"
+    else:
+        reason = str(exc)
+        lead = "This section is not shown because the data falls short"
+    reason = redact_paths(" ".join(reason.split())).strip().rstrip(".")
+    reason = reason[:1].lower() + reason[1:] if reason[:2] != reason[:2].upper() else reason
+    return f"{lead}: {reason}" + (f" ({hint})" if hint else "") + "."
+
+
+def build_section(title: str, key: str, build: Callable[[], Section | None], *, hint: str = "") -> Section | None:
+    """``build()``, or, when the package reports that the data falls short (a :class:`CdpError`), a missing
+    section saying why in one sentence. Every chapter builds its sections through this, so one section's
+    shortfall never takes the chapter down; programming errors (anything else) and configuration errors
+    still fail the build loudly.
+    """
+    try:
+        section = build()
+    except _NOT_DATA_ERRORS:
+        raise
+    except CdpError as exc:
+        return missing_section(title, data_error_sentence(exc, hint), key)
+    if section is not None and not section.key:
+        section.key = key
+    return section
+
+
+def build_sections(specs: Iterable[tuple[str, str, Callable[[], Section | None]]], *, hint: str = ""
+                   ) -> dict[str, Section]:
+    """``{key: section}`` in reading order from ``(key, title, builder)`` triples, each through
+    :func:`build_section`; a builder returning None (a section that does not apply) is left out."""
+    found = {}
+    for key, title, build in specs:
+        section = build_section(title, key, build, hint=hint)
+        if section is not None:
+            found[key] = section
+    return found
+
+
+def coverage_rows(sections: Iterable[Section]) -> list[dict]:
+    """Each section's key, title, coverage status and note (the coverage summary's rows)."""
+    return [{"key": s.key, "title": s.title, "status": s.coverage.status, "note": s.coverage.note}
+            for s in sections]
 
 
 def unique_messages(messages: Iterable[KeyMessage]) -> list[KeyMessage]:

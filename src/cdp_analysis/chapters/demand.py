@@ -988,9 +988,16 @@ class DemandChapter:
 
     def sections(self) -> dict[str, Section]:
         """Every section in reading order."""
-        return {"children": self.children_in_need(), "parents": self.parents(), "looked_after": self.looked_after(),
-                "schools": self.schools(), "young_people": self.young_people(),
-                "prevalence": self.prevalence(), "wider": self.wider_demand()}
+        return base.build_sections([
+            ("children", "Children in need: drug and alcohol misuse identified at assessment", self.children_in_need),
+            ("parents", "Parents in treatment against estimated need", self.parents),
+            ("looked_after", "Looked-after children with a substance misuse problem", self.looked_after),
+            ("schools", "Schools: exclusions for drug and alcohol reasons", self.schools),
+            ("young_people", "Young people: treatment and hospital admissions", self.young_people),
+            ("prevalence", "Estimated drug use among adults", self.prevalence),
+            ("wider", "Wider demand: homelessness, out-of-court disposals and drug testing on arrest",
+             self.wider_demand),
+        ], hint=self.hint)
 
     @cached_property
     def all_sections(self) -> list[Section]:

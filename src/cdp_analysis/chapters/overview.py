@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis import charts, narrative, render, spine, stats, supply
+from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.context import ChapterContext
+from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
 
@@ -192,6 +194,10 @@ class OverviewChapter:
                 "link": fingertips_link(indicator_id),
             })
         return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
+
+    @cached_property
+    def _summary_table(self) -> pd.DataFrame:
+        return self.summary()
 
     def _trend(self, own: pd.DataFrame, info: IndicatorInfo) -> str:
         usable = own.dropna(subset=["lower_ci", "upper_ci"])
@@ -427,6 +433,38 @@ class OverviewChapter:
         item = render.table_html(table, "Police-recorded crime per 1,000 residents, latest twelve months",
                                  synthetic=self.ctx.synthetic)
         return Section("Police-recorded crime", [item], [], chapter.coverage, {"crime": table}, "crime")
+
+    def sections(self) -> dict[str, Section]:
+        """The page's data sections in reading order (each through :func:`base.build_sections`)."""
+        return base.build_sections([
+            ("indicators", "Outcomes framework indicators", self.indicators_section),
+            ("spine", "Where the area sits among areas of its type", self.spine_section),
+            ("crime", "Police-recorded crime", self.crime_section),
+        ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
+
+    def indicators_section(self) -> Section:
+        """The indicator table (the tartan), with the indicators the data lacks listed; partial when some are."""
+        title, key = "Outcomes framework indicators", "indicators"
+        table = self._summary_table
+        if table.empty:
+            return missing_section(title, self.messages(table)[-1].text, key)
+        lacking = len(self.missing())
+        coverage = COVERED if not lacking else Coverage.partial(
+            f"{len(table)} of the {len(table) + lacking} outcomes framework indicators are in the data for "
+            f"{self.area.name}; the others are listed below the table with what each needs.")
+        return Section(title, [self.tartan_html(table)], [], coverage, {"indicators": table}, key)
+
+    def spine_section(self) -> Section:
+        """The spine chart and the indicators over time."""
+        title, key = "Where the area sits among areas of its type", "spine"
+        chart = self.spine_chart()
+        sparklines = self.sparklines(self._summary_table)
+        items = [render.chart_html(c) for c in (chart, sparklines) if c is not None]
+        if not items:
+            return missing_section(title, self.spine_note(), key)
+        if chart is None:  # the indicators over time, and why no spine chart is drawn
+            return Section(title, items, [], Coverage.partial(self.spine_note()), {}, key)
+        return Section(title, items, [], COVERED, {"spine": chart.data}, key)
 
     def local_tiles_html(self) -> str:
         """Tiles for metrics only a local return supplies: value, or 'local return needed'."""

@@ -16,7 +16,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
-from cdp_analysis.errors import MissingDataError
+from cdp_analysis.errors import DataShortfallError, MissingDataError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.police_counts import comparator_counts
 from cdp_analysis.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
@@ -76,8 +76,15 @@ class SupplyChapter:
         for comparator in by_lsoa:
             self.not_shown.pop(comparator.name, None)
         self.shown = [self.area] + [c for c in ctx.comparators if c in by_lsoa or c.code in self.national]
-        self.lsoas = {a.code: ctx.lsoas(a.code) for a in [self.area, *by_lsoa]}
-        self.coverage = self._police_coverage(held, own)
+        try:
+            self.lsoas = {a.code: ctx.lsoas(a.code) for a in [self.area, *by_lsoa]}
+            self.coverage = self._police_coverage(held, own)
+        except MissingDataError as exc:  # the lookup cannot place the area: no police record can be placed in it
+            own = self.covered_months = []
+            self.shown, self.lsoas, self.national = [self.area], {self.area.code: []}, {}
+            self.coverage = Coverage.missing(
+                f"{str(exc).rstrip('.')}, so no police record can be placed in it "
+                f"({DATA_CHECKLIST_HINT.format(code=self.area.code)}).")
         if own:
             wanted = sorted(set().union(*self.lsoas.values()))
             crimes = ctx.dataset.street_crime(lsoa_codes=wanted, columns=["month", "lsoa_code", "crime_type"])
@@ -352,7 +359,10 @@ class SupplyChapter:
         title = "Drug offences: latest rate"
         if (missing := self._needs(title, "headline")) is not None:
             return missing
-        table = self.comparison_table(supply.DRUG_CRIME)
+        try:
+            table = self.comparison_table(supply.DRUG_CRIME)
+        except DataShortfallError as exc:  # too few months for a rate: the count of the months held
+            return self._count_only(title, "headline", exc)
         message = self._rate_message(table, "drug offences")
         higher = table[(table["role"] == base.ROLE_COMPARATOR) & (table["focus_compared"] == "Higher")]["area"].tolist()
         if higher and message.key:
@@ -361,6 +371,29 @@ class SupplyChapter:
                 f"significantly higher than {narrative.join_words(higher)}."))
         return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")],
                                     [message, *self._comparator_notes()], {"comparison": table})
+
+    def _count_only(self, title: str, key: str, why: DataShortfallError) -> Section:
+        """Drug offences located in the area over the months held, when they are too few for a rate."""
+        monthly = self.monthly(supply.DRUG_CRIME)
+        own = monthly[(monthly["area_code"] == self.area.code) & monthly["count"].notna()]
+        period = describe_months(f"{m:%Y-%m}" for m in own["month"])
+        table = suppress_table(pd.DataFrame({"period": [period], "months_with_data": [len(own)],
+                                             "count": [float(own["count"].sum())]}),
+                               "count", policy=self.policy, total_published=False)
+        note = (f"Only the count is shown: {str(why)}, so rates per 1,000 residents, comparisons with other "
+                "areas and change over time are not.")
+        if table["suppressed"].iloc[0]:
+            text = f"The number of drug offences in {self.area.name} in {period} is too small to publish (disclosure control)."
+        else:
+            count = int(table["count"].iloc[0])
+            text = (f"Police recorded {count:,} drug offence{'s' if count != 1 else ''} located in "
+                    f"{self.area.name} in {period}.")
+        shown = table.rename(columns={"period": "Months", "months_with_data": "Months of data",
+                                      "count": "Drug offences"})
+        item = render.table_html(shown.drop(columns="suppressed"), f"Drug offences, {self.area.name}",
+                                 synthetic=self.synthetic, formats={"Drug offences": ",.0f"},
+                                 suppressed_cols=("Drug offences",), suppressed_rows=table["suppressed"].tolist())
+        return Section(title, [item], [KeyMessage(text, key=False)], Coverage.partial(note), {"counts": table}, key)
 
     def _comparator_notes(self) -> list[KeyMessage]:
         """Non-key notes: which comparators come from the national aggregate, and which are not shown, and why."""
@@ -400,14 +433,23 @@ class SupplyChapter:
                 smooth="twelve_month_average", title=f"Drug offences each month, {self.area.name}",
                 ylabel="Drug offences", source=POLICE_SOURCE, synthetic=self.synthetic,
             )
-            lines = charts.trend_lines(
-                monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
-                x="month", y="rate", series="area", order=[a.name for a in self.shown],
-                title=f"Drug offences per 1,000 residents a year, {self.rate_label}",
-                ylabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
-            )
-            frames.update(monthly=bars.data, rates=lines.data)
-            items += [render.chart_html(bars), render.chart_html(lines)]
+            frames["monthly"] = bars.data
+            items.append(render.chart_html(bars))
+            points = int(monthly.loc[monthly["area_code"] == self.area.code, "rate"].notna().sum())
+            if points >= 2:
+                lines = charts.trend_lines(
+                    monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
+                    x="month", y="rate", series="area", order=[a.name for a in self.shown],
+                    title=f"Drug offences per 1,000 residents a year, {self.rate_label}",
+                    ylabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+                )
+                frames["rates"] = lines.data
+                items.append(render.chart_html(lines))
+            else:
+                messages.append(KeyMessage(
+                    f"The rate over time is not charted: the {len(self.covered_months)} months of police data "
+                    "give a single twelve-month rate (in the table below), and a line needs at least two, "
+                    "so at least 13 consecutive months.", key=False))
             spc_items, spc_messages, spc_frame = self._spc(own)
             items += spc_items
             messages += spc_messages
@@ -1067,15 +1109,19 @@ class SupplyChapter:
 
     def sections(self, small_area_level: str = "ward") -> dict[str, Section]:
         """Every section in reading order."""
-        found = {
-            "headline": self.headline(), "trend": self.trend(), "seasonality": self.seasonality(),
-            "small_areas": self.small_areas(small_area_level), "deprivation": self.deprivation(),
-            "weapons": self.weapons(),
-            "neighbourhood": self.neighbourhood_crime(),
-        }
-        if self.has_stop_search():
-            found["stop_search"] = self.stop_and_search()
-        return found
+        return base.build_sections([
+            ("headline", "Drug offences: latest rate", self.headline),
+            ("trend", "Drug offences over time", self.trend),
+            ("seasonality", "Seasonality", self.seasonality),
+            ("small_areas", "Where drug crime happens", lambda: self.small_areas(small_area_level)),
+            ("deprivation", "Drug offences and deprivation", self.deprivation),
+            ("weapons", "Possession of weapons", self.weapons),
+            ("neighbourhood", "Neighbourhood crime", self.neighbourhood_crime),
+            ("stop_search", "Stop and search for drugs",
+             lambda: self.stop_and_search() if self.has_stop_search() else missing_section(
+                 "Stop and search for drugs", "The data holds no stop-and-search records for this area.",
+                 "stop_search")),
+        ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def all_sections(self) -> list[Section]:
         """Every section in reading order (used by tests and the key-messages box)."""

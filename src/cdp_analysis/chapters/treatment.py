@@ -254,9 +254,19 @@ class TreatmentChapter:
     # sections ---------------------------------------------------------------
     def sections(self) -> dict[str, Section]:
         """The chapter's sections in reading order, by key."""
-        return {s.key: s for s in (self.numbers(), self.unmet_need(), self.completions(), self.outcomes(),
-                                   self.access(), self.young_people(), self.reached(), self.ethnicity(),
-                                   self.deprivation(), self.circumstances(), self.harm())}
+        return base.build_sections([
+            ("numbers", "Numbers in treatment", self.numbers),
+            ("unmet_need", "Unmet need for treatment", self.unmet_need),
+            ("completions", "Successful completions", self.completions),
+            ("outcomes", "Re-presentations and length in treatment", self.outcomes),
+            ("access", "Referrals and waiting times", self.access),
+            ("young_people", "Young people in treatment", self.young_people),
+            ("reached", "Who is in treatment", self.reached),
+            ("ethnicity", "Ethnicity of adults in treatment", self.ethnicity),
+            ("deprivation", "Deprivation and inequality", self.deprivation),
+            ("circumstances", "Housing and employment at the start of treatment", self.circumstances),
+            ("harm", "Harm and continuity of care", self.harm),
+        ], hint=self.hint)
 
     def numbers(self) -> Section:
         """Adults in treatment by substance group over time, and new presentations."""

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.errors import DataFormatError, MissingDataError
+from cdp_analysis.errors import DataFormatError, DataShortfallError, MissingDataError
 from cdp_analysis.sources._tables import Workbook, norm
 from cdp_analysis.stats import wilson_lower, wilson_upper
 
@@ -387,7 +387,9 @@ def apply_survey_rates(rates: pd.DataFrame, population: pd.DataFrame, *, confide
         parts.append(summed)
     bands = pd.concat(parts, ignore_index=True)
     if bands.empty or bands["population"].sum() == 0:
-        raise ValueError("population: no male or female residents in the age bands of the rates")
+        raise DataShortfallError(
+            "the population data holds no residents by sex and single year of age in the survey rates' age "
+            f"bands, {int(rates['age_min'].min())} to {int(rates['age_max'].max())}")
     z = float(normal.ppf(0.5 + confidence / 2))
     bands["estimate"] = bands["population"] * bands["rate"] / 100
     bands["lower"] = bands["population"] * bands["rate_lower"] / 100
