@@ -1,4 +1,4 @@
-"""Tests of the synthetic demo generator (``cdp_analysis.demo``).
+"""Tests of the synthetic demo generator (``cdp_demo.region``).
 
 One 14-month demo is generated per session and shared by most tests; a few
 tests generate small extra folders (determinism, seeds, atomicity).
@@ -21,9 +21,9 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from cdp_analysis import demo
-from cdp_analysis.demo import DemoSummary, generate_demo
 from cdp_analysis.errors import ConfigError
+from cdp_demo import region as demo
+from cdp_demo.region import DemoSummary, generate_demo
 
 MONTHS = 14
 END = "2025-12"
@@ -530,7 +530,7 @@ def test_census_mixes_differ_and_castlewick_is_the_most_diverse(demo_dir: Path) 
 
 
 def test_demo_searches_show_disproportionality(demo_dir: Path) -> None:
-    from cdp_analysis import stop_search
+    from cdp_analysis.indicators import stop_search
     from cdp_analysis.sources.census import read_census_ethnicity
     from cdp_analysis.sources.police_uk import read_stop_and_search
 

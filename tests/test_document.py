@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cdp_analysis.cli import main
-from cdp_analysis.publish import check_publishable
+from cdp_analysis.publishing.export import check_publishable
 from tests.publication import AREA, MEMBER, REAL, built, local_target, pages, parse
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publication")]

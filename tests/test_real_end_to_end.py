@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cdp_analysis.batch import build_chapter
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.supply import SupplyChapter
 from cdp_analysis.config import load_config
-from cdp_analysis.context import load_context
+from cdp_analysis.publishing.batch import build_chapter
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_data, pytest.mark.xdist_group("real-e2e")]
 

@@ -1,4 +1,4 @@
-"""Tests of ``cdp_analysis.stop_search``.
+"""Tests of ``cdp_analysis.indicators.stop_search``.
 
 Expected values are worked by hand in the comments (Wilson, Byar and the
 log-method rate-ratio formulas written out here, not taken from the package),
@@ -20,8 +20,8 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
-from cdp_analysis import stop_search as ss
 from cdp_analysis.errors import MissingDataError, StatsInputError
+from cdp_analysis.indicators import stop_search as ss
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 from cdp_analysis.sources.police_uk import STOP_SEARCH_COLUMNS, read_stop_and_search
 

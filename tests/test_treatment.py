@@ -8,9 +8,9 @@ import csv
 
 import pytest
 
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.treatment import POOLED, RESIDENTS, TreatmentChapter
 from cdp_analysis.config import load_config
-from cdp_analysis.context import load_context
 from tests.conftest import require_shared, write_demo_config
 from tests.consistency import problems
 
@@ -181,7 +181,7 @@ def test_missing_ndtms_says_so_without_numbers(tmp_path):
 
 
 def test_notebook_builds(tmp_path, monkeypatch):
-    from cdp_analysis.batch import build_chapter
+    from cdp_analysis.publishing.batch import build_chapter
 
     monkeypatch.setenv("CDP_CONFIG", str(write_demo_config(tmp_path)))  # inherited by the papermill kernel
     config = load_config()

@@ -33,8 +33,8 @@ def _config(args: argparse.Namespace) -> Config:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the synthetic demo data and build its reports."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import resolve_areas, run_batch, summary_lines
-    from cdp_analysis.demo import generate_demo
+    from cdp_analysis.publishing.batch import resolve_areas, run_batch, summary_lines
+    from cdp_demo.region import generate_demo
 
     config = _config(args)
     started = time.perf_counter()
@@ -70,7 +70,7 @@ def _demo_areas(text: str) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the chapters of one area."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import run_batch, summary_lines
+    from cdp_analysis.publishing.batch import run_batch, summary_lines
 
     config = _config(args)
 
@@ -91,8 +91,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     import dataclasses
 
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import results_json, run_batch, summary_lines
-    from cdp_analysis.executors import dask_executor
+    from cdp_analysis.publishing.batch import results_json, run_batch, summary_lines
+    from cdp_analysis.publishing.executors import dask_executor
 
     config = _config(args)
     if args.timeout:
@@ -116,7 +116,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_print(args: argparse.Namespace) -> int:
     """Join an area's built chapters into one publication and its printable document."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import publish_areas, rebuild_index, resolve_areas
+    from cdp_analysis.publishing.batch import publish_areas, rebuild_index, resolve_areas
 
     config = _config(args)
     codes = resolve_areas(args.area, AreaRegistry.load(config.raw_dir))
@@ -132,8 +132,8 @@ def cmd_print(args: argparse.Namespace) -> int:
 
 def _chapters(spec: str | None, config: Config) -> list[str] | None:
     """The chapter ids asked for, each checked against those that can be built."""
-    from cdp_analysis.batch import valid_chapters
     from cdp_analysis.errors import ConfigError
+    from cdp_analysis.publishing.batch import valid_chapters
 
     if not spec:
         return None
@@ -148,7 +148,7 @@ def _chapters(spec: str | None, config: Config) -> list[str] | None:
 
 def _batch_areas(spec: str, registry: object, *, demo: bool) -> list[str]:
     """``all``, a region (its upper-tier areas and partnerships) or a list of codes."""
-    from cdp_analysis.batch import resolve_areas
+    from cdp_analysis.publishing.batch import resolve_areas
 
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if len(items) == 1 and items[0].lower() != "all":
@@ -160,8 +160,8 @@ def _batch_areas(spec: str, registry: object, *, demo: bool) -> list[str]:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Turn raw downloads into processed Parquet tables."""
-    from cdp_analysis.dataset import dataset_name
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.dataset import dataset_name
+    from cdp_analysis.store.prepare import prepare
 
     config = _config(args)
     source = Path(args.source_dir).resolve() if args.source_dir else config.raw_dir / "real"
@@ -215,7 +215,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     with client:
         if args.area:
             from cdp_analysis.areas import AreaRegistry
-            from cdp_analysis.checklist import fetch_area_indicators
+            from cdp_analysis.store.checklist import fetch_area_indicators
 
             area = AreaRegistry.load(config.raw_dir).get(args.area)
             ids = [int(i) for i in args.indicators.split(",")] if args.indicators else None
@@ -232,8 +232,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     """List every source the chapters use for an area: found, partial or missing."""
-    from cdp_analysis.checklist import data_checklist
-    from cdp_analysis.context import load_context
+    from cdp_analysis.chapters.context import load_context
+    from cdp_analysis.store.checklist import data_checklist
 
     config = _config(args)
     context = load_context(args.area, data_dir=_abs(args.data_dir), config=config)

@@ -162,7 +162,7 @@ def _month(table: dict[str, Any], section: str, key: str, default: str, where: s
 
 
 def _policy(table: dict[str, Any], section: str, key: str, default: str, where: str) -> str:
-    from cdp_analysis.sdc import POLICIES  # the policies are defined with their rules
+    from cdp_analysis.stats.sdc import POLICIES  # the policies are defined with their rules
 
     value = _text(table, section, key, default, where)
     if value.lower() not in POLICIES:

@@ -23,14 +23,15 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, demand, narrative, render
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
-from cdp_analysis.context import ChapterContext
-from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
-from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.indicators import demand
+from cdp_analysis.report import charts, narrative, render
+from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.stats.sdc import get_policy, suppress_table
+from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD", "key_messages"]
 
@@ -165,7 +166,7 @@ class DemandChapter:
         """The latest-year rows with a ``role``, and each member authority's row beside the partnership.
 
         Members' rows come from their own DfE rows for the same year
-        (:func:`cdp_analysis.demand.area_series`), are disclosure-controlled together
+        (:func:`cdp_analysis.indicators.demand.area_series`), are disclosure-controlled together
         (:func:`base.member_rows`) and are labelled, never compared in words.
         """
         latest = latest.assign(role=[base.ROLE_FOCUS if c == self.area.code else base.ROLE_COMPARATOR

@@ -18,11 +18,13 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, render, spine, stats, supply
+from cdp_analysis import stats
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
-from cdp_analysis.context import ChapterContext
+from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.indicators import spine, supply
+from cdp_analysis.report import charts, narrative, render
+from cdp_analysis.report.narrative import KeyMessage
 
 __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
            "LOCAL_TILES"]
@@ -93,7 +95,7 @@ class OverviewChapter:
         try:
             table = self.ctx.dataset.indicators()
         except MissingDataError:
-            from cdp_analysis.schema import INDICATOR_COLUMNS
+            from cdp_analysis.store.schema import INDICATOR_COLUMNS
 
             return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
         table = table[table["indicator_id"].isin(list(self.catalogue))]

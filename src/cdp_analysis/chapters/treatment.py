@@ -20,17 +20,26 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, render, spine, stats
+from cdp_analysis import stats
 from cdp_analysis.chapters import base
-from cdp_analysis.chapters.base import (MEMBER_LABEL, ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER, Section,
-                                        missing_section, partnership_members)
+from cdp_analysis.chapters.base import (
+    MEMBER_LABEL,
+    ROLE_COMPARATOR,
+    ROLE_FOCUS,
+    ROLE_MEMBER,
+    Section,
+    missing_section,
+    partnership_members,
+)
+from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.chapters.overview import OverviewChapter
-from cdp_analysis.context import ChapterContext
-from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.indicators import spine
+from cdp_analysis.report import charts, narrative, render
+from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
+from cdp_analysis.stats.sdc import get_policy, suppress_table
+from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
            "HARM", "key_messages"]
@@ -365,7 +374,7 @@ class TreatmentChapter:
         try:
             return self.ctx.dataset.indicators()
         except MissingDataError:
-            from cdp_analysis.schema import INDICATOR_COLUMNS
+            from cdp_analysis.store.schema import INDICATOR_COLUMNS
 
             return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
 

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from cdp_analysis.charts import Chart, _finish, _fmt
+from cdp_analysis.report.charts import Chart, _finish, _fmt
 
 __all__ = ["choropleth", "rate_classes"]
 

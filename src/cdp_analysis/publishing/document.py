@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from cdp_analysis.publish import (
+from cdp_analysis.publishing.export import (
     ChapterLink,
     atomic_write_text,
     check_publishable,

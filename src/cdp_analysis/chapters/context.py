@@ -29,7 +29,7 @@ class ChapterContext:
 
     area: Area
     registry: AreaRegistry
-    dataset: object  # cdp_analysis.dataset.Dataset
+    dataset: object  # cdp_analysis.store.dataset.Dataset
     config: Config
     comparators: list[Area] = field(default_factory=list)
 
@@ -137,7 +137,7 @@ def load_context(
     ``data_dir`` is the raw source folder; empty means the configured one (the
     generated demo folder for demo areas, generated on first use).
     """
-    from cdp_analysis.dataset import open_dataset  # heavy imports only when used
+    from cdp_analysis.store.dataset import open_dataset  # heavy imports only when used
 
     config = config or load_config()
     registry = AreaRegistry.load(config.raw_dir)
@@ -164,7 +164,7 @@ def _quietly(function, *args, **kwargs):
 
 def _default_source(area: Area, config: Config) -> Path:
     if area.is_demo:
-        from cdp_analysis.demo import generate_demo
+        from cdp_demo.region import generate_demo
 
         generate_demo(
             config.demo_dir, seed=config.demo_seed, months=config.demo_months,

@@ -62,10 +62,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from cdp_analysis import __version__, vintages
+from cdp_analysis import __version__
 from cdp_analysis.errors import DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
+from cdp_analysis.store import vintages
 
 __all__ = ["PrepareReport", "prepare", "MANIFEST_NAME", "SOURCES"]
 
@@ -81,7 +82,7 @@ SOURCES: dict[str, int] = {
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
     "police_counts": 2,
 }
-#: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
+#: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.store.vintages);
 #: their units depend on the lookup and the boundaries.
 _RECONCILED = ("population", "imd", "street_crime", "outcomes")
 _CHANGES_OUT = "lsoa_changes.parquet"
@@ -935,7 +936,7 @@ def _police_counts_builder(months: dict[str, list[str]], areas_dir: Path | None 
                            ) -> Callable[[_Stage], _Built]:
     def build(stage: _Stage) -> _Built:
         from cdp_analysis.areas import AreaRegistry
-        from cdp_analysis.police_counts import build_police_counts, count_month, write_police_counts
+        from cdp_analysis.store.police_counts import build_police_counts, count_month, write_police_counts
 
         columns = ["lsoa_code", "lsoa_name", "crime_type"]
         parts = {m: stage.current(f"street_crime/month={m}/part-0.parquet") for m in months}
@@ -1116,7 +1117,7 @@ def _write_ndtms(frame: pd.DataFrame, path: Path) -> None:
 
     A national export is millions of rows; sorted, each row group holds one or a
     few measures, breakdowns, sexes and ages, and a chapter's filtered read
-    (:meth:`cdp_analysis.dataset.Dataset.ndtms`) skips every other group by its
+    (:meth:`cdp_analysis.store.dataset.Dataset.ndtms`) skips every other group by its
     statistics. Text columns go to Arrow as dictionaries (codes and the distinct
     values) and rows are ordered by their sorted codes; the strings of one row
     group at a time are made, so preparing a national table stays within a few GB.

@@ -1,7 +1,7 @@
 """Where a batch's pages are computed: this machine's threads, any ``concurrent.futures``
 executor, or an existing Dask distributed cluster; plus the run's log and progress.
 
-A page is computed by :func:`cdp_analysis.batch.render_page` (a notebook run in a
+A page is computed by :func:`cdp_analysis.publishing.batch.render_page` (a notebook run in a
 warm kernel, exported to HTML). Locally it runs in the batch's own threads; with an
 executor it is submitted there and its HTML comes back, so pages are always written
 (atomically, with their build status) into the reports folder of the machine that
@@ -39,9 +39,9 @@ _STALE_TMP_SECONDS = 600  # an atomic write lasts milliseconds; older temporarie
 
 
 def remote_render(executor: Executor) -> Callable[..., str]:
-    """A ``render`` for :func:`~cdp_analysis.batch.build_chapter` that computes the page
+    """A ``render`` for :func:`~cdp_analysis.publishing.batch.build_chapter` that computes the page
     on ``executor`` and waits for its HTML."""
-    from cdp_analysis.batch import render_page
+    from cdp_analysis.publishing.batch import render_page
 
     def render(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str) -> str:
         return executor.submit(render_page, notebook, parameters, config, area_code, chapter).result()
@@ -115,7 +115,7 @@ def run_log(config: Config, settings: dict) -> Iterator[Path]:
 def clean_leftovers(config: Config) -> list[Path]:
     """Remove what a killed run left: kernel folders of dead processes and stale
     temporary files of interrupted atomic writes in the reports folder."""
-    from cdp_analysis.kernels import clean_stale
+    from cdp_analysis.publishing.kernels import clean_stale
 
     removed = clean_stale()
     now = time.time()

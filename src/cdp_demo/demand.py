@@ -1,6 +1,6 @@
 """Demo files for the demand chapter, in the real DfE, ONS and local-return formats.
 
-Called by :func:`cdp_analysis.demo.generate_demo` through :func:`write_demand_files`.
+Called by :func:`cdp_demo.region.generate_demo` through :func:`write_demand_files`.
 For England (``E92000001``, invented national figures of a realistic size), the demo
 region and each demo borough it writes:
 
@@ -83,7 +83,7 @@ def _rng(seed: int, part: int, *key: int) -> np.random.Generator:
 def write_demand_files(root: Path, seed: int, geo, population: np.ndarray) -> dict[str, int]:
     """Write the demand chapter's demo files under ``root``; returns row counts by file group.
 
-    ``geo`` is the demo :class:`~cdp_analysis.demo_geo.Geography`; ``population`` the
+    ``geo`` is the demo :class:`~cdp_demo.geography.Geography`; ``population`` the
     LSOA × (F0…F90, M0…M90) array written to the population file.
     """
     lsoas = geo.lsoas

@@ -226,7 +226,7 @@ def national_comparator_counts(
     Parameters
     ----------
     counts
-        The national aggregate (:meth:`cdp_analysis.dataset.Dataset.police_counts`).
+        The national aggregate (:meth:`cdp_analysis.store.dataset.Dataset.police_counts`).
     registry
         The area registry.
     area_code

@@ -1,6 +1,6 @@
 """Synthetic treatment data for the demo region, in the real NDTMS and Fingertips layouts.
 
-:func:`write_treatment` is called by :func:`cdp_analysis.demo.generate_demo` and writes:
+:func:`write_treatment` is called by :func:`cdp_demo.region.generate_demo` and writes:
 
 - ``ndtms/ViewIt Export Data_LAs.csv``: the all-LA ViewIt export, exactly the real
   244-column snake_case layout, for every demo borough, 2017/18 to 2023/24: 60 rows
@@ -397,9 +397,9 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
     seed
         The demo seed (a stream of its own, so other demo files do not change).
     geo, population, imd
-        The demo geography (:class:`cdp_analysis.demo_geo.Geography`), the LSOA
+        The demo geography (:class:`cdp_demo.geography.Geography`), the LSOA
         population by sex and single year of age, and the LSOA IMD scores, as
-        :mod:`cdp_analysis.demo` makes them. The Census ethnic mix is read back
+        :mod:`cdp_demo.region` makes them. The Census ethnic mix is read back
         from ``census/`` in ``root``.
 
     Returns
@@ -452,7 +452,7 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
                         (93532, "Proportion of dependent drinkers not in treatment (%) (Current method)",
                          "18+ yrs"), [2, 3], (0.74, 1.40))
     written.update(_write_local_returns(root / "local", _rng(seed, 97), boroughs, in_treatment))
-    from cdp_analysis.demo import FINGERTIPS_HEADER  # at call time: demo imports this module
+    from cdp_demo.region import FINGERTIPS_HEADER  # at call time: demo imports this module
 
     written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", FINGERTIPS_HEADER, rows,
                                         crlf=True)

@@ -1,4 +1,4 @@
-"""Geography of the synthetic demo region (helper of :mod:`cdp_analysis.demo`).
+"""Geography of the synthetic demo region (helper of :mod:`cdp_demo.region`).
 
 The region lies in the North Sea (around easting 640000, northing 420000 in
 EPSG:27700, some 60 km off the Norfolk coast), so it cannot overlap a real place.
