@@ -5,9 +5,9 @@ Issue 16. The flat package (32 modules directly under ``cdp_analysis/``) becomes
 folders, each importing only from the layers below it::
 
     core (top level)  errors, config, areas            (cli.py sits on top of everything)
-    sources/          one reader per public source
-    store/            the processed store: schema, prepare, dataset, vintages, police counts,
-                      coverage, the data checklist
+    sources/          one reader per public source, and the tidy table they map into (schema)
+    store/            the processed store: prepare, dataset, vintages, police counts, coverage,
+                      the data checklist
     stats/            public-health methods, disclosure control (stats/sdc.py)
     indicators/       pure functions from tables to indicator frames (no HTML, no words)
     report/           charts, maps, accessible HTML (render), narrative
@@ -74,8 +74,9 @@ CORE = ("__init__", "errors", "config", "areas", "vocabulary", "cli")
 
 # old dotted module -> new dotted module. The order is the order of the layers.
 MOVES: dict[str, str] = {
+    # the tidy indicator table every reader maps into: the readers' contract, so beside them
+    "cdp_analysis.schema": "cdp_analysis.sources.schema",
     # the processed store
-    "cdp_analysis.schema": "cdp_analysis.store.schema",
     "cdp_analysis.prepare": "cdp_analysis.store.prepare",
     "cdp_analysis.dataset": "cdp_analysis.store.dataset",
     "cdp_analysis.vintages": "cdp_analysis.store.vintages",
@@ -130,9 +131,11 @@ LAYERS: list[tuple[str, str, str]] = [
     ("core", "`errors.py`, `config.py`, `areas.py`",
      "one `CdpError` tree; where data and reports live (`cdp.toml` and the environment); the area "
      "registry: every English area, legacy codes, police forces, CDP members, comparators, neighbours"),
-    ("sources", "`sources/`", "one reader per public source, validating its real published format"),
+    ("sources", "`sources/`",
+     "one reader per public source, validating its real published format; `schema` (the tidy indicator "
+     "table every reader maps into, validated on construction)"),
     ("store", "`store/`",
-     "`schema` (the tidy indicator table), `prepare`/`dataset` (raw → processed Parquet, idempotent "
+     "`prepare`/`dataset` (raw → processed Parquet, idempotent "
      "and atomic, and reading it back), `vintages` (LSOA 2011 → 2021, every dropped row counted), "
      "`police_counts` (the national police aggregate), `coverage` (does the data cover this area "
      "and period), `checklist` (`cdp data`: every source each chapter needs, found / partial / missing)"),
