@@ -95,7 +95,7 @@ class OverviewChapter:
         try:
             table = self.ctx.dataset.indicators()
         except MissingDataError:
-            from cdp_analysis.store.schema import INDICATOR_COLUMNS
+            from cdp_analysis.sources.schema import INDICATOR_COLUMNS
 
             return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
         table = table[table["indicator_id"].isin(list(self.catalogue))]

@@ -374,7 +374,7 @@ class TreatmentChapter:
         try:
             return self.ctx.dataset.indicators()
         except MissingDataError:
-            from cdp_analysis.store.schema import INDICATOR_COLUMNS
+            from cdp_analysis.sources.schema import INDICATOR_COLUMNS
 
             return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
 

@@ -4,7 +4,7 @@ Fingertips' spine chart shows, for each indicator, the range of values of every
 area of the same type (lowest to highest, with the 25th to 75th percentile band),
 England's value and the area's own value coloured by its comparison with England.
 :func:`spine_rows` computes those numbers from a tidy indicator table
-(:data:`cdp_analysis.store.schema.INDICATOR_COLUMNS`); :func:`cdp_analysis.report.charts.spine_chart`
+(:data:`cdp_analysis.sources.schema.INDICATOR_COLUMNS`); :func:`cdp_analysis.report.charts.spine_chart`
 draws them. The function is pure: same table in, same rows out.
 """
 

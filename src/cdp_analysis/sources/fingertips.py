@@ -23,7 +23,7 @@ and :func:`deprivation_rows` selects them for inequality analysis.
 text), drops ``Column not used``, types the numbers and adds ``is_headline``
 (no Category Type). Its index holds the editor line number of each record, so
 a record whose quoted Indicator Name contains a newline is still placed right.
-:func:`to_indicator_table` maps the frame into :func:`cdp_analysis.store.schema.indicator_table`.
+:func:`to_indicator_table` maps the frame into :func:`cdp_analysis.sources.schema.indicator_table`.
 
 :class:`FingertipsClient` downloads the same CSV from ``fingertips.phe.org.uk/api``
 with a timeout, retries and an on-disk cache of the raw response bytes.
@@ -57,7 +57,7 @@ import pandas as pd
 
 from cdp_analysis.errors import DataFormatError, FetchError, OfflineError
 from cdp_analysis.sources._common import check_columns, to_count, to_number
-from cdp_analysis.store.schema import indicator_table
+from cdp_analysis.sources.schema import indicator_table
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -313,7 +313,7 @@ def to_indicator_table(frame: pd.DataFrame, metadata: pd.DataFrame | None = None
     Returns
     -------
     pandas.DataFrame
-        :func:`cdp_analysis.store.schema.indicator_table` rows, ``source="Fingertips"``.
+        :func:`cdp_analysis.sources.schema.indicator_table` rows, ``source="Fingertips"``.
         ``indicator_name`` has its whitespace and newlines collapsed;
         ``period_start`` is ``Time period Sortable // 10000`` (the start year);
         ``lower_ci``/``upper_ci`` are the 95% limits; empty text is ``""``;

@@ -206,7 +206,7 @@ class Dataset:
 
     # -- small tables --------------------------------------------------------------------
     def indicators(self) -> pd.DataFrame:
-        """The tidy indicator table (:data:`cdp_analysis.store.schema.INDICATOR_COLUMNS`)."""
+        """The tidy indicator table (:data:`cdp_analysis.sources.schema.INDICATOR_COLUMNS`)."""
         return _read(self._path("indicators"))
 
     def boundaries(self, level: str):  # -> geopandas.GeoDataFrame
