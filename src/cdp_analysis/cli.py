@@ -56,6 +56,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _ensure_demo(config: Config, areas: list, data_dir: str | None) -> None:
+    """Generate the demo data (or find it up to date) before demo areas are built from it.
+
+    The command does it, not the package: ``cdp_demo`` is outside the core, which never imports it.
+    """
+    if data_dir or not any(area.is_demo for area in areas):
+        return
+    from cdp_demo.region import generate_demo
+
+    generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                  end_month=config.demo_end_month, areas=config.demo_areas)
+
+
 def _demo_areas(text: str) -> int:
     """``--areas``: a whole number from 4 to 999 (argparse exits 2 otherwise)."""
     try:
@@ -74,8 +87,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     config = _config(args)
 
-    code = AreaRegistry.load(config.raw_dir).get(args.area).code
+    area = AreaRegistry.load(config.raw_dir).get(args.area)
+    code = area.code
     chapters = _chapters(args.chapters, config)
+    _ensure_demo(config, [area], args.data_dir)
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
                         workers=args.workers, force=args.force, progress=sys.stderr.isatty())
     for line in summary_lines(results):
@@ -100,6 +115,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     registry = AreaRegistry.load(config.raw_dir)
     codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
     chapters = _chapters(args.chapters, config)
+    _ensure_demo(config, [registry.get(c) for c in codes], args.data_dir)
     settings = {"scheduler": args.scheduler or ""}
     with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
@@ -232,10 +248,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     """List every source the chapters use for an area: found, partial or missing."""
+    from cdp_analysis.areas import AreaRegistry
     from cdp_analysis.chapters.context import load_context
     from cdp_analysis.store.checklist import data_checklist
 
     config = _config(args)
+    _ensure_demo(config, [AreaRegistry.load(config.raw_dir).get(args.area)], args.data_dir)
     context = load_context(args.area, data_dir=_abs(args.data_dir), config=config)
     checklist = data_checklist(context.dataset, context.registry, context.area.code)
     if args.json:

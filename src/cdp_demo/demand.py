@@ -34,9 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
+
 __all__ = ["write_demand_files", "C3_HEADER", "CLA_HEADER", "REASON_HEADER", "HEADCOUNT_HEADER"]
 
-ENGLAND = ("E92000001", "England")
+ENGLAND = (ENGLAND_CODE, ENGLAND_NAME)
 _GEO = ["country_code", "country_name", "region_code", "region_name", "old_la_code", "new_la_code", "la_name"]
 # England 2024/25 share of episodes with each factor (DfE C3), and the episodes' share of children
 _C3_SHARES = {

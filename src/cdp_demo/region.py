@@ -52,7 +52,9 @@ from scipy.stats import chi2
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.errors import ConfigError
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
+from cdp_analysis.sources.fingertips import EXPORT_HEADER
 from cdp_analysis.stats.benchmark import compare_to_benchmark
+from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
 from cdp_demo import treatment as demo_treatment
 from cdp_demo.demand import write_demand_files
 from cdp_demo.geography import _WARD_HEADS, _WARD_TAILS, Geography, build_geography
@@ -68,7 +70,6 @@ MAX_AREAS = 999
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
 NATIONAL_LSOAS = 32_844  # LSOAs in England (2011 geography) that IMD 2019 ranks
-ENGLAND_CODE, ENGLAND_NAME = "E92000001", "England"
 
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
@@ -79,13 +80,7 @@ STOP_SEARCH_HEADER = (
     "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,"
     "Outcome,Outcome linked to object of search,Removal of more than just outer clothing"
 ).split(",")
-FINGERTIPS_HEADER = (
-    "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,"
-    "Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,"
-    "Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,"
-    "Compared to England value or percentiles,Column not used,Time period Sortable,New data,"
-    "Compared to goal,Time period range"
-).split(",")
+FINGERTIPS_HEADER = list(EXPORT_HEADER)  # the reader's header: the demo writes what the reader reads
 IMD_HEADER = [
     "LSOA code (2011)",
     "LSOA name (2011)",

@@ -28,6 +28,7 @@ from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
 from cdp_analysis.indicators import demand
+from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.sdc import get_policy, suppress_table
@@ -596,9 +597,7 @@ class DemandChapter:
     def _fingertips(self, indicators: Sequence[tuple[str, str]]
                     ) -> tuple[pd.DataFrame, pd.DataFrame, list[KeyMessage]] | None:
         """Latest comparison and series of Fingertips indicators for the areas shown (overview's series)."""
-        from cdp_analysis.chapters.overview import OverviewChapter
-
-        overview = OverviewChapter(self.ctx)
+        overview = OutcomeSeries(self.ctx.dataset, self.ctx.registry, self.ctx.area)
         latest_rows, series_rows, messages = [], [], []
         for indicator_id, label in indicators:
             per_area = []

@@ -5,7 +5,7 @@ and displays what it returns, so every number it shows is computed (and tested) 
 
 Data: the tidy NDTMS table (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`, adults,
 ``sex == age_group == "total"``) and the Fingertips indicators (unmet need 93517 and
-93532, read through :class:`~cdp_analysis.chapters.overview.OverviewChapter`). A
+93532, read through :class:`~cdp_analysis.indicators.outcomes.OutcomeSeries`). A
 partnership's counts and denominators are the sums over its member authorities, and
 every percentage is recomputed from them. NDTMS measures are compared with all local
 authorities in the export pooled (for the all-LA ViewIt export, England); Fingertips
@@ -32,9 +32,9 @@ from cdp_analysis.chapters.base import (
     partnership_members,
 )
 from cdp_analysis.chapters.context import ChapterContext
-from cdp_analysis.chapters.overview import OverviewChapter
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.indicators import spine
+from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
@@ -433,8 +433,9 @@ class TreatmentChapter:
         return [render.chart_html(chart)], data, messages
 
     @cached_property
-    def _overview(self) -> OverviewChapter:
-        return OverviewChapter(self.ctx)  # its catalogue (resources/indicators.csv) holds 93517 and 93532
+    def _overview(self) -> OutcomeSeries:
+        # the outcome indicators' catalogue (resources/indicators.csv) holds 93517 and 93532
+        return OutcomeSeries(self.ctx.dataset, self.ctx.registry, self.ctx.area)
 
     def indicator_table(self, indicators: dict[str, _Indicator]) -> pd.DataFrame:
         """Latest Fingertips value of each indicator for the area, its region and England, compared.

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
+from cdp_analysis.vocabulary import ENGLAND_CODE
 
 __all__ = ["SPINE_COLUMNS", "spine_rows"]
 
@@ -24,7 +25,7 @@ SPINE_COLUMNS: tuple[str, ...] = (
     "indicator_id", "indicator", "period", "unit", "polarity", "area", "n_areas", "min", "q1", "median", "q3",
     "max", "england", "value", "lower_ci", "upper_ci", "compared",
 )
-ENGLAND = "E92000001"
+ENGLAND = ENGLAND_CODE
 
 
 def spine_rows(

@@ -321,7 +321,7 @@ def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable
     from cdp_analysis.publishing import executors
 
     if executor is not None:
-        return executors.remote_render(executor)
+        return executors.remote_render(executor, render_page)
     if not cells:
         return None
 

@@ -38,10 +38,10 @@ log = logging.getLogger("cdp_analysis")
 _STALE_TMP_SECONDS = 600  # an atomic write lasts milliseconds; older temporaries are a killed run's
 
 
-def remote_render(executor: Executor) -> Callable[..., str]:
+def remote_render(executor: Executor, render_page: Callable[..., str]) -> Callable[..., str]:
     """A ``render`` for :func:`~cdp_analysis.publishing.batch.build_chapter` that computes the page
-    on ``executor`` and waits for its HTML."""
-    from cdp_analysis.publishing.batch import render_page
+    on ``executor`` with ``render_page`` (the batch's :func:`~cdp_analysis.publishing.batch.render_page`,
+    passed in: the batch uses its executors, never the other way round) and waits for its HTML."""
 
     def render(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str) -> str:
         return executor.submit(render_page, notebook, parameters, config, area_code, chapter).result()

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import TightLayoutEngine  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from cdp_analysis.chapters.context import SYNTHETIC_NOTICE  # noqa: E402
+from cdp_analysis.vocabulary import SYNTHETIC_NOTICE  # noqa: E402
 
 __all__ = [
     "Chart",

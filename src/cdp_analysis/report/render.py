@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from IPython.display import HTML
 
-from cdp_analysis.chapters.context import SYNTHETIC_NOTICE
 from cdp_analysis.report.charts import Chart, _texts_laid_out_once
 from cdp_analysis.stats.sdc import SUPPRESSED
+from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
 
 __all__ = ["safe_csv", "chart_html", "show_chart", "table_html", "show_table", "banner", "slug", "show_section", "caveat"]
 

@@ -47,7 +47,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -61,6 +61,7 @@ from cdp_analysis.sources.schema import indicator_table
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "EXPORT_HEADER",
     "REQUIRED_COLUMNS",
     "NUMBER_COLUMNS",
     "COUNT_COLUMNS",
@@ -78,6 +79,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api/"
 
+#: The header of a Fingertips data export (the API's ``all_data/csv`` and the site's download),
+#: in its published order.
+EXPORT_HEADER: tuple[str, ...] = (
+    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type",
+    "Sex", "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator",
+    "Value note", "Recent Trend", "Compared to England value or percentiles", "Column not used",
+    "Time period Sortable", "New data", "Compared to goal", "Time period range",
+)
 #: Columns every export must have (both header variants carry them).
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "Indicator ID", "Indicator Name", "Area Code", "Area Name", "Sex", "Age",
@@ -574,8 +584,8 @@ class FingertipsClient:
     base_url
         The API root (``https://fingertips.phe.org.uk/api/``).
     cache_dir
-        Where raw responses are kept (default ``<raw_dir>/real/fingertips`` from
-        the project configuration). Each response is saved byte for byte under a
+        Where raw responses are kept (``cdp fetch`` passes ``<raw_dir>/real/fingertips``
+        of the project configuration: a reader never reads the configuration). Each response is saved byte for byte under a
         name derived from the endpoint and parameters, with a JSON sidecar
         (``<name>.json``: URL, fetch time, size, SHA-256). A cached response is
         used without any request unless ``refresh=True``.
@@ -599,7 +609,8 @@ class FingertipsClient:
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
-        cache_dir: str | Path | None = None,
+        *,
+        cache_dir: str | Path,
         timeout: float = 30,
         retries: int = 3,
         backoff: float = 1.0,
@@ -608,7 +619,7 @@ class FingertipsClient:
         import requests
 
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else None
+        self.cache_dir = Path(cache_dir).expanduser()
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
@@ -628,15 +639,6 @@ class FingertipsClient:
         """Close the HTTP session if this client created it."""
         if self._own_session:
             self.session.close()
-
-    @property
-    def cache_dir(self) -> Path:
-        """The cache folder (resolved from the configuration on first use)."""
-        if self._cache_dir is None:
-            from cdp_analysis.config import load_config
-
-            self._cache_dir = load_config().raw_dir / "real" / "fingertips"
-        return self._cache_dir
 
     # -- endpoints --------------------------------------------------------------------------------
 
@@ -785,7 +787,7 @@ class FingertipsClient:
         _atomic_write(target, body)
         sidecar = {
             "url": url,
-            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "bytes": len(body),
             "sha256": hashlib.sha256(body).hexdigest(),
         }
