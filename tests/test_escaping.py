@@ -133,7 +133,7 @@ def test_sections_banner_and_messages_export_with_no_live_element():
                Markdown(to_markdown(messages)), render.show_section(section), render.caveat(EVIL_INDICATOR)]
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("display(...)")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={mime: getattr(o, "data")})
+    cell.outputs = [nbformat.v4.new_output("display_data", data={mime: o.data})
                     for o in outputs for mime in ["text/markdown" if isinstance(o, Markdown) else "text/html"]]
     nb.cells = [cell]
     page = export_html(nb, title=f"Break drug supply chains: {EVIL_AREA}")

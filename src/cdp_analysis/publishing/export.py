@@ -393,7 +393,7 @@ def section_anchor(page: str, text: str) -> str:
     at = body.find(needle)
     if at < 0:
         return ""
-    heads = [m for m in _H2.finditer(body, 0, at)]
+    heads = list(_H2.finditer(body, 0, at))
     if not heads:
         return ""
     found = re.search(r'\bid="([^"]+)"', heads[-1]["attrs"])

@@ -686,7 +686,7 @@ def _plan_tabular(files: list[Path], plan: _Plan, use: Callable[[Path], str], cl
     for name in _CLASSIFIED:
         module_name, classifier, _ = _READERS[name]
         module = _module(module_name)
-        check = getattr(module, classifier, None) if module else None
+        check = getattr(module, classifier, None) if module and classifier else None
         if check is None:
             missing.append(name)
         else:
