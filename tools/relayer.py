@@ -128,9 +128,10 @@ NEW_PACKAGES: dict[str, str] = {
 # The layers, lowest first: (layer, folder or modules, one job). The README's module table is
 # generated from it (tests/test_layers.py keeps its own order of the layers, which it enforces).
 LAYERS: list[tuple[str, str, str]] = [
-    ("core", "`errors.py`, `config.py`, `areas.py`",
+    ("core", "`errors.py`, `config.py`, `areas.py`, `vocabulary.py`",
      "one `CdpError` tree; where data and reports live (`cdp.toml` and the environment); the area "
-     "registry: every English area, legacy codes, police forces, CDP members, comparators, neighbours"),
+     "registry: every English area, legacy codes, police forces, CDP members, comparators, neighbours; "
+     "the words and codes every layer shares (England's code, the synthetic-data notice, policy names)"),
     ("sources", "`sources/`",
      "one reader per public source, validating its real published format; `schema` (the tidy indicator "
      "table every reader maps into, validated on construction)"),
@@ -144,7 +145,8 @@ LAYERS: list[tuple[str, str, str]] = [
      "(statistical disclosure control: primary and secondary suppression)"),
     ("indicators", "`indicators/`",
      "pure functions from tables to indicator frames: `supply`, `demand`, `stop_search`, `spine` "
-     "(counts, rolling rates, change, seasonality, hotspots; DfE series; the spine chart's rows)"),
+     "(counts, rolling rates, change, seasonality, hotspots; DfE series; the spine chart's rows), "
+     "`outcomes` (the Fingertips outcome indicators' catalogue and each area's series)"),
     ("report", "`report/`",
      "`charts`, `maps`, `render` (figures with alt text and data; accessible HTML for them), "
      "`narrative` (key messages and recommendations from the numbers)"),
