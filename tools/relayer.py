@@ -133,8 +133,8 @@ LAYERS: list[tuple[str, str, str]] = [
      "registry: every English area, legacy codes, police forces, CDP members, comparators, neighbours; "
      "the words and codes every layer shares (England's code, the synthetic-data notice, policy names)"),
     ("sources", "`sources/`",
-     "one reader per public source, validating its real published format; `schema` (the tidy indicator "
-     "table every reader maps into, validated on construction)"),
+     "one reader per public source, validating its real published format, all listed in `api`; "
+     "`schema` (the tidy indicator table every reader maps into, validated on construction)"),
     ("store", "`store/`",
      "`prepare`/`dataset` (raw → processed Parquet, idempotent "
      "and atomic, and reading it back), `vintages` (LSOA 2011 → 2021, every dropped row counted), "
