@@ -18,7 +18,7 @@ PYTHON3 ?= python3
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo data, build the demo reports"
-	@echo "make test   - set up, run the whole test suite (unit, notebooks, end to end)"
+	@echo "make test   - set up, lint (ruff), type-check the core (mypy), run the whole test suite"
 	@echo "make lab    - open JupyterLab on the notebooks with the project's kernel"
 	@echo "make bench  - run the benchmarks (slow; prints figures)"
 	@echo "make a11y   - axe-core WCAG 2.2 AA check of reports/ in headless Chromium"
@@ -36,13 +36,17 @@ demo: install
 	$(PY) -m cdp_analysis.cli demo
 
 test: install a11y-deps pdf-deps
-	$(PY) -m pytest -n 2 --dist loadgroup tests --doctest-modules src/cdp_analysis
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest -n 2 --dist loadgroup tests --doctest-modules src/cdp_analysis src/cdp_demo
+	$(PY) -m cdp_analysis.cli demo --data-only
 	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks/
 
 test-fast: install
 	$(PY) -m pytest -n 2 -m "not slow" tests
 
 lab: install
+	$(PY) -m cdp_analysis.cli demo --data-only
 	$(PY) -m ipykernel install --sys-prefix --name cdp-analysis --display-name "Python (cdp-analysis)"
 	$(PY) -m jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 

@@ -38,12 +38,12 @@ from pathlib import Path
 
 import psutil
 
-from cdp_analysis import render
 from cdp_analysis.areas import AreaRegistry
-from cdp_analysis.batch import resolve_areas, run_batch
+from cdp_analysis.chapters.context import SYNTHETIC_NOTICE, load_context
 from cdp_analysis.config import load_config
-from cdp_analysis.context import SYNTHETIC_NOTICE, load_context
-from cdp_analysis.demo import generate_demo
+from cdp_analysis.publishing.batch import resolve_areas, run_batch
+from cdp_analysis.report import render
+from cdp_demo.region import generate_demo
 
 
 def _old_png(chart) -> str:  # noqa: ANN001 - the encoding before this change, for comparison
@@ -124,7 +124,7 @@ def _timed_compute(codes: list[str], config, png, *, old_layout: bool = False) -
     """Seconds to compute the pages; ``old_layout``: two-pass tight layout and automatic title placement."""
     import matplotlib.pyplot as plt
 
-    from cdp_analysis import charts, maps
+    from cdp_analysis.report import charts, maps
 
     saved = render._png, charts._finish, maps._finish, plt.rcParams["axes.titley"]
     render._png = png

@@ -70,7 +70,7 @@ def _images(page: str) -> list[str]:
 
 def _prepare(env: dict[str, str]) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of ``prepare`` on the demo folder, in a fresh process."""
-    code = ("import time; from cdp_analysis.config import load_config; from cdp_analysis.prepare import prepare; "
+    code = ("import time; from cdp_analysis.config import load_config; from cdp_analysis.store.prepare import prepare; "
             "c = load_config(); t = time.perf_counter(); "
             "prepare(c.demo_dir, c.processed_dir / 'demo', progress=False); print(time.perf_counter() - t)")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -99,9 +99,9 @@ def main() -> None:
     env = dict(os.environ)
 
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import resolve_areas, run_batch
     from cdp_analysis.config import load_config
-    from cdp_analysis.demo import generate_demo
+    from cdp_analysis.publishing.batch import resolve_areas, run_batch
+    from cdp_demo.region import generate_demo
 
     config = load_config()
     summary = generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,

@@ -8,7 +8,7 @@ six-decimal coordinates, 64-hex Crime IDs, empty IDs for anti-social behaviour,
 file and a few crimes repeated in a neighbouring force's file), then times, each
 in a fresh subprocess:
 
-(a) ``cdp_analysis.prepare.prepare`` on the folder (police only), from scratch,
+(a) ``cdp_analysis.store.prepare.prepare`` on the folder (police only), from scratch,
     then a second, no-op run;
 (b) ``pandas.read_csv`` of every file and one ``pandas.concat`` (``dtype`` given for
     Crime ID only: pandas 2.3 segfaults inferring some 64-hex IDs as floats).
@@ -259,7 +259,7 @@ def _write_csv(path: Path, table) -> None:
 
 # --------------------------------------------------------------------------- workers
 def work_prepare(raw: Path, out: Path) -> dict:
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.prepare import prepare
 
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
@@ -276,8 +276,8 @@ def work_prepare(raw: Path, out: Path) -> dict:
 
 def _aggregate_alone(out: Path) -> dict:
     """Rebuild the national aggregate (police_counts.parquet) alone from the partitions, timed."""
-    from cdp_analysis.dataset import Dataset
-    from cdp_analysis.prepare import _police_counts_builder, _Stage
+    from cdp_analysis.store.dataset import Dataset
+    from cdp_analysis.store.prepare import _police_counts_builder, _Stage
 
     data = Dataset(out)
     names = {m: [f"{m}-{f}-street.csv" for f in forces] for m, forces in data.police_forces().items()}

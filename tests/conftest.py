@@ -15,27 +15,8 @@ from pathlib import Path
 
 import pytest
 
-#: ``<repository>/../shared`` (``CDP_SHARED_DIR`` names another place, e.g. for a git worktree)
-SHARED_DIR = Path(os.environ.get("CDP_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def require_shared(path: str | os.PathLike) -> Path:
-    """The file or folder ``path`` (relative to ``../shared``, or absolute) if it exists.
-
-    Otherwise skip the calling test, or fail it when ``CI`` is ``"true"``.
-    """
-    path = Path(path)
-    full = path if path.is_absolute() else SHARED_DIR / path
-    if not full.exists():
-        _unavailable(f"shared test data not found: {full} (expected ../shared beside the "
-                     "repository; see ../shared/data/real/PROVENANCE.md)")
-    return full
+from tests.shared_data import SHARED_DIR
+from tests.shared_data import require as require_shared
 
 
 @pytest.fixture(scope="session")
@@ -83,15 +64,26 @@ def write_demo_config(root: Path, extra: str = "") -> Path:
     return config_file
 
 
+def ensure_demo(config):
+    """Generate ``config``'s demo data (or find it up to date), as ``cdp build`` does: the package
+    itself never generates it (the demo generator is outside the core). Returns ``config``."""
+    from cdp_demo.region import generate_demo
+
+    generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                  end_month=config.demo_end_month, areas=config.demo_areas)
+    return config
+
+
 @contextlib.contextmanager
 def demo_config_env(root: Path, extra: str = ""):
-    """Point ``CDP_CONFIG`` at a small demo build's config (kernels inherit it); restore after."""
+    """Point ``CDP_CONFIG`` at a small demo build's config (kernels inherit it), its demo data
+    generated; restore after."""
     from cdp_analysis.config import load_config
 
     old = os.environ.get("CDP_CONFIG")
     os.environ["CDP_CONFIG"] = str(write_demo_config(root, extra))
     try:
-        yield load_config()
+        yield ensure_demo(load_config())
     finally:
         if old is None:
             os.environ.pop("CDP_CONFIG", None)
@@ -105,4 +97,5 @@ def demo_config(tmp_path_factory):
     from cdp_analysis.config import load_config
 
     root = tmp_path_factory.mktemp("demo")
-    return load_config(raw_dir=root / "raw", processed_dir=root / "processed", reports_dir=root / "reports")
+    return ensure_demo(load_config(raw_dir=root / "raw", processed_dir=root / "processed",
+                                   reports_dir=root / "reports"))

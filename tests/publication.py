@@ -21,8 +21,7 @@ REAL = "E09000001"  # City of London: no real data configured, so it fails clean
 @functools.lru_cache(maxsize=1)
 def built(root: Path):
     """Build the demo partnership and one member into ``root``; return the config."""
-    from cdp_analysis.batch import build_chapter, run_batch
-
+    from cdp_analysis.publishing.batch import build_chapter, run_batch
     from tests.conftest import demo_config_env
 
     with demo_config_env(root, '[publish]\naccessibility_contact = "cdp-team@example.org"\n') as config:

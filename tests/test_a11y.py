@@ -11,15 +11,12 @@ import subprocess
 import pytest
 
 from tests.publication import AREA, MEMBER, REPO, built, pages
+from tests.shared_data import unavailable as _unavailable
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publication")]
 AXE = REPO / "tools" / "a11y"
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def _browser() -> str:

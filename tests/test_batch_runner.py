@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cdp_analysis.batch import CHAPTER_TITLES, _forbidden, render_page, run_batch
-from cdp_analysis.kernels import process_pool
+from cdp_analysis.publishing.batch import CHAPTER_TITLES, _forbidden, render_page, run_batch
+from cdp_analysis.publishing.kernels import process_pool
 from tests.conftest import demo_config_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def _cold_page(config, area_code: str, chapter: str, tmp_path: Path) -> str:
 
     from cdp_analysis import __version__
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.publish import export_html
+    from cdp_analysis.publishing.export import export_html
 
     out = tmp_path / "cold.ipynb"
     papermill.execute_notebook(str(config.notebooks_dir / f"{chapter}.ipynb"), str(out), kernel_name="python3",

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from cdp_analysis import charts, render
+from cdp_analysis.report import charts, render
 
 
 def _frame() -> pd.DataFrame:

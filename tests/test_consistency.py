@@ -15,8 +15,10 @@ import pytest
 
 from cdp_analysis import supply
 from cdp_analysis.chapters.base import MEMBER_LABEL, Section, missing_section
+from cdp_analysis.chapters.base import MEMBER_LABEL
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.supply import SupplyChapter
-from cdp_analysis.context import load_context
+from cdp_analysis.indicators import supply
 from tests.consistency import hotspot_problems, problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]

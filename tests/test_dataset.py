@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis.dataset import Dataset, dataset_name, open_dataset
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.prepare import MANIFEST_NAME, prepare
 from cdp_analysis.sources.police_uk import STREET_COLUMNS, read_street_crime
+from cdp_analysis.store.dataset import Dataset, dataset_name, open_dataset
+from cdp_analysis.store.prepare import MANIFEST_NAME, prepare
 
 CITY = Path("data/real/police_uk/city-of-london")
 # City of London 001A and 001F, and Camden 027B (City Police record crimes there too)
@@ -133,8 +133,8 @@ def test_open_dataset_prepares_once(city: Path, tmp_path: Path) -> None:
 
 
 def test_outcomes_files_are_prepared_and_read_back(tmp_path):
-    from cdp_analysis.dataset import Dataset
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.dataset import Dataset
+    from cdp_analysis.store.prepare import prepare
 
     month = tmp_path / "raw" / "2020-01"
     month.mkdir(parents=True)
@@ -153,7 +153,7 @@ def test_outcomes_files_are_prepared_and_read_back(tmp_path):
 
 def test_population_filters_and_residents_equal_the_whole_table(demo_config) -> None:
     """Filtered population reads and the Arrow residents sum agree with pandas on every row."""
-    from cdp_analysis.context import load_context, residents
+    from cdp_analysis.chapters.context import load_context, residents
 
     ctx = load_context("Z09000002", config=demo_config)
     data = ctx.dataset
@@ -177,7 +177,7 @@ def test_population_filters_and_residents_equal_the_whole_table(demo_config) -> 
 def test_reads_are_cached_per_process_until_the_file_changes(demo_config, tmp_path) -> None:
     import shutil
 
-    from cdp_analysis.context import load_context
+    from cdp_analysis.chapters.context import load_context
 
     source = load_context("Z09000001", config=demo_config).dataset.root
     copy = tmp_path / "processed"

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis import demand
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.demand import DemandChapter
 from cdp_analysis.config import load_config
-from cdp_analysis.context import load_context
-from tests.conftest import _link_all, require_shared, write_demo_config
+from cdp_analysis.indicators import demand
+from tests.conftest import _link_all, ensure_demo, require_shared, write_demo_config
 from tests.consistency import problems
 
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
@@ -255,10 +255,10 @@ def test_real_barnet_schools_and_missing_sections_say_why(real_dfe):
 
 @pytest.mark.slow
 def test_notebook_builds_for_a_demo_area(tmp_path, monkeypatch):
-    from cdp_analysis.batch import build_chapter
+    from cdp_analysis.publishing.batch import build_chapter
 
     monkeypatch.setenv("CDP_CONFIG", str(write_demo_config(tmp_path)))  # inherited by the papermill kernel
-    config = load_config()
+    config = ensure_demo(load_config())
     result = build_chapter("Z09000001", "03_demand", config)
     assert result.ok, result.error
     page = (config.reports_dir / "Z09000001" / "03_demand.html").read_text(encoding="utf-8")

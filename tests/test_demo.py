@@ -1,4 +1,4 @@
-"""Tests of the synthetic demo generator (``cdp_analysis.demo``).
+"""Tests of the synthetic demo generator (``cdp_demo.region``).
 
 One 14-month demo is generated per session and shared by most tests; a few
 tests generate small extra folders (determinism, seeds, atomicity).
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import time
@@ -21,15 +20,15 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from cdp_analysis import demo
-from cdp_analysis.demo import DemoSummary, generate_demo
 from cdp_analysis.errors import ConfigError
+from cdp_demo import region as demo
+from cdp_demo.region import DemoSummary, generate_demo
+from tests.shared_data import REAL_DIR as REAL
+from tests.shared_data import require
 
 MONTHS = 14
 END = "2025-12"
 SEED = 2021
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-REAL = SHARED / "data" / "real"
 REAL_STREET = REAL / "police_uk" / "city-of-london" / "2018-04-city-of-london-street.csv"
 REAL_STOP = REAL / "police_uk" / "city-of-london" / "2018-04-city-of-london-stop-and-search.csv"
 REAL_FINGERTIPS = REAL / "fingertips" / "indicator-93495-all-areas.csv"
@@ -58,11 +57,7 @@ def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_dir() -> Path:
     """The real sample files beside the repository (``../shared/data/real``)."""
-    if not REAL_STREET.is_file():
-        reason = f"real sample files not found at {REAL} (expected beside the repository)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(REAL_STREET, "real sample files")
     return REAL
 
 
@@ -530,7 +525,7 @@ def test_census_mixes_differ_and_castlewick_is_the_most_diverse(demo_dir: Path) 
 
 
 def test_demo_searches_show_disproportionality(demo_dir: Path) -> None:
-    from cdp_analysis import stop_search
+    from cdp_analysis.indicators import stop_search
     from cdp_analysis.sources.census import read_census_ethnicity
     from cdp_analysis.sources.police_uk import read_stop_and_search
 

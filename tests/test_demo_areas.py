@@ -9,8 +9,8 @@ import json
 import pytest
 
 from cdp_analysis.areas import AreaRegistry
-from cdp_analysis.demo import generate_demo
 from cdp_analysis.errors import ConfigError
+from cdp_demo.region import generate_demo
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +78,8 @@ def test_ndtms_names_of_generated_areas_resolve(six):
 
 def test_national_aggregate_places_every_generated_area(six, tmp_path):
     """The police aggregate counts the extra areas' crimes too: the region is all six, from the CSVs."""
-    from cdp_analysis.dataset import Dataset
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.dataset import Dataset
+    from cdp_analysis.store.prepare import prepare
 
     prepare(six / "demo", tmp_path / "processed", progress=False)
     counts = Dataset(tmp_path / "processed").police_counts().counts

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.supply import SupplyChapter
-from cdp_analysis.context import load_context
-from cdp_analysis.sdc import get_policy, protect_aggregates, publishable_series, recoverable
+from cdp_analysis.stats.sdc import get_policy, protect_aggregates, publishable_series, recoverable
 
 NDTMS = get_policy("ndtms")
 

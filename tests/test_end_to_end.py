@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cdp_analysis.batch import build_chapter, rebuild_index
+from cdp_analysis.publishing.batch import build_chapter, rebuild_index
 from tests.conftest import demo_config_env
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 from IPython.display import Markdown
 
-from cdp_analysis import render
-from cdp_analysis.narrative import KeyMessage, escape_markdown, to_markdown
-from cdp_analysis.publish import IndexEntry, export_html, write_index
+from cdp_analysis.publishing.export import IndexEntry, export_html, write_index
+from cdp_analysis.report import render
+from cdp_analysis.report.narrative import KeyMessage, escape_markdown, to_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 EVIL_AREA = 'Elms<img src=x onerror=alert(2)>worth <script>alert(1)</script>'
@@ -133,7 +133,7 @@ def test_sections_banner_and_messages_export_with_no_live_element():
                Markdown(to_markdown(messages)), render.show_section(section), render.caveat(EVIL_INDICATOR)]
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("display(...)")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={mime: getattr(o, "data")})
+    cell.outputs = [nbformat.v4.new_output("display_data", data={mime: o.data})
                     for o in outputs for mime in ["text/markdown" if isinstance(o, Markdown) else "text/html"]]
     nb.cells = [cell]
     page = export_html(nb, title=f"Break drug supply chains: {EVIL_AREA}")
@@ -150,9 +150,9 @@ def test_index_escapes_names_codes_and_failure_messages(tmp_path):
 # --------------------------------------------------------------------------- whole build
 @pytest.fixture(scope="module")
 def evil_build(tmp_path_factory):
-    from cdp_analysis.batch import build_chapter, rebuild_index
     from cdp_analysis.config import load_config
-    from cdp_analysis.demo import generate_demo
+    from cdp_analysis.publishing.batch import build_chapter, rebuild_index
+    from cdp_demo.region import generate_demo
 
     root = tmp_path_factory.mktemp("escaping")
     settings = {"raw_dir": "raw", "processed_dir": "processed", "reports_dir": "reports",

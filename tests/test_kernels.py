@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from cdp_analysis.kernels import KernelPool, WarmKernel, clean_stale, kernel_name_for, parameterize
+from cdp_analysis.publishing.kernels import KernelPool, WarmKernel, clean_stale, kernel_name_for, parameterize
 
 
 def _notebook(*sources: str) -> nbformat.NotebookNode:
@@ -31,10 +31,11 @@ def test_second_run_sees_a_clean_namespace_and_default_matplotlib(kernel):
                                  "print(secret + 1)"))
     assert _text(first, 2).strip() == "42"
     second = kernel.run(_notebook("print('secret' in dir())", "import matplotlib; print(matplotlib.rcParams['lines.linewidth'])",
-                                  "import cdp_analysis.charts as c, matplotlib.pyplot as plt; print(len(plt.get_fignums()))"))
+                                  "import cdp_analysis.report.charts as c, matplotlib.pyplot as plt; print(len(plt.get_fignums()))"))
     assert _text(second, 0).strip() == "False"
     import matplotlib
-    import cdp_analysis.charts  # noqa: F401 - the package style, as a fresh kernel has it
+
+    import cdp_analysis.report.charts  # noqa: F401 - the package style, as a fresh kernel has it
     assert float(_text(second, 1)) == matplotlib.rcParams["lines.linewidth"]
     assert _text(second, 2).strip() == "0"
 

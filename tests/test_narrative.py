@@ -1,6 +1,6 @@
 """Key-message sentences say direction, size, significance and comparator."""
 
-from cdp_analysis.narrative import KeyMessage, change_sentence, rate_sentence, share_sentence, to_markdown
+from cdp_analysis.report.narrative import KeyMessage, change_sentence, rate_sentence, share_sentence, to_markdown
 
 
 def test_rate_sentence_follows_the_needs_assessment_template():

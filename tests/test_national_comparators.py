@@ -30,11 +30,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cdp_analysis import supply
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.supply import SupplyChapter
-from cdp_analysis.context import load_context
-from tests.consistency import hotspot_problems, problems
+from cdp_analysis.indicators import supply
 from tests.conftest import require_shared
+from tests.consistency import hotspot_problems, problems
 
 pytestmark = pytest.mark.real_data
 

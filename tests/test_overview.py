@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import cdp_analysis
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.overview import OverviewChapter, indicator_catalogue
-from cdp_analysis.context import load_context
 
 pytestmark = pytest.mark.xdist_group("demo-data")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.overview import IndicatorInfo, OverviewChapter
-from cdp_analysis.context import load_context
 
 pytestmark = [pytest.mark.real_data]
 

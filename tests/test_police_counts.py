@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.areas import AreaRegistry
-from cdp_analysis.dataset import Dataset
-from cdp_analysis.demo import generate_demo
-from cdp_analysis.police_counts import ENGLAND, PoliceCounts, national_comparator_counts
-from cdp_analysis.prepare import prepare
+from cdp_analysis.store.dataset import Dataset
+from cdp_analysis.store.police_counts import ENGLAND, PoliceCounts, national_comparator_counts
+from cdp_analysis.store.prepare import prepare
+from cdp_demo.region import generate_demo
 from tests.conftest import require_shared
 
 pytestmark = pytest.mark.real_data

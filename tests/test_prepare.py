@@ -21,10 +21,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from cdp_analysis.dataset import Dataset
 from cdp_analysis.errors import DataFormatError, MissingDataError
-from cdp_analysis.prepare import MANIFEST_NAME, prepare
 from cdp_analysis.sources import police_uk
+from cdp_analysis.store.dataset import Dataset
+from cdp_analysis.store.prepare import MANIFEST_NAME, prepare
 
 CITY = Path("data/real/police_uk/city-of-london")
 
@@ -250,7 +250,7 @@ def test_reader_of_another_engineer_is_called(source: Path, processed: Path,
 def test_missing_reader_modules_are_skipped_with_a_warning(source: Path, processed: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     (source / "indicators.csv").write_text("Indicator ID,Indicator Name\n1,x\n", "utf-8")
-    monkeypatch.setattr("cdp_analysis.prepare._module", lambda name: None)
+    monkeypatch.setattr("cdp_analysis.store.prepare._module", lambda name: None)
     report = prepare(source, processed, progress=False)
     assert report.processed == ["street_crime", "stop_search"]
     assert "readers" in report.unavailable

@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cdp_analysis import prepare as prepare_module
 from cdp_analysis.errors import DataFormatError
-from cdp_analysis.prepare import MANIFEST_NAME, PrepareReport, prepare
+from cdp_analysis.store import prepare as prepare_module
+from cdp_analysis.store.prepare import MANIFEST_NAME, PrepareReport, prepare
 
 CITY = Path("data/real/police_uk/city-of-london")
 FINGERTIPS = Path("data/real/fingertips/indicator-93495-all-areas.csv")

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from cdp_analysis.errors import BuildError
-from cdp_analysis.publish import IndexEntry, atomic_write_text, check_publishable, export_html, write_index
+from cdp_analysis.publishing.export import IndexEntry, atomic_write_text, check_publishable, export_html, write_index
 
 
 def _executed_notebook(text_output: str = "<p>Hello figure</p>"):
@@ -71,7 +71,7 @@ def test_table_formats_numpy_numbers_and_marks_suppressed_cells():
     import numpy as np
     import pandas as pd
 
-    from cdp_analysis.render import table_html
+    from cdp_analysis.report.render import table_html
 
     table = pd.DataFrame({"Ward": ["A", "B"], "Count": [np.int64(2367), np.nan], "Rate": [1.23456, np.nan]})
     page = table_html(table, "Caption", formats={"Count": ",.0f", "Rate": ".2f"}, suppressed_cols=("Count", "Rate"))
@@ -84,7 +84,7 @@ def test_only_rows_hidden_by_disclosure_control_show_a_star():
     import numpy as np
     import pandas as pd
 
-    from cdp_analysis.render import table_html
+    from cdp_analysis.report.render import table_html
 
     table = pd.DataFrame({"Group": ["A", "B"], "Ratio": [np.nan, np.nan]})
     page = table_html(table, "c", suppressed_cols=("Ratio",), suppressed_rows=[True, False])
@@ -116,7 +116,7 @@ def _config(tmp_path):
 
 
 def _status_writer(config, chapter_prefix: str, count: int) -> None:
-    from cdp_analysis import batch
+    from cdp_analysis.publishing import batch
 
     for k in range(count):
         batch._write_status(config, "Z09000001", f"{chapter_prefix}-{k}", {"ok": True, "n": k})
@@ -125,7 +125,7 @@ def _status_writer(config, chapter_prefix: str, count: int) -> None:
 def test_two_processes_writing_status_lose_no_update(tmp_path):
     import multiprocessing
 
-    from cdp_analysis import batch
+    from cdp_analysis.publishing import batch
 
     config = _config(tmp_path)
     count = 150
@@ -143,7 +143,7 @@ def test_two_processes_writing_status_lose_no_update(tmp_path):
 
 
 def test_status_never_lives_under_reports(tmp_path):
-    from cdp_analysis import batch
+    from cdp_analysis.publishing import batch
 
     config = _config(tmp_path)
     legacy = config.reports_dir / "Z09000001" / "build.json"
@@ -158,8 +158,8 @@ def test_status_never_lives_under_reports(tmp_path):
 def test_failed_chapter_withdraws_its_old_page_consistently_with_the_index(tmp_path, monkeypatch):
     from html.parser import HTMLParser
 
-    from cdp_analysis import batch
     from cdp_analysis.errors import MissingDataError
+    from cdp_analysis.publishing import batch
 
     config = _config(tmp_path)
     monkeypatch.setattr(batch, "_execute_and_export",
@@ -211,7 +211,7 @@ def _chapter_page(summary_text: str = "Rate was 2.0, significantly worse than En
 
 
 def test_export_gives_headings_stable_ids_a_contents_list_and_hides_the_summary_record():
-    from cdp_analysis.publish import page_anchors
+    from cdp_analysis.publishing.export import page_anchors
 
     page = _chapter_page()
     assert {"key-messages", "drug-offences-the-latest-twelve-months"} <= page_anchors(page)
@@ -222,8 +222,13 @@ def test_export_gives_headings_stable_ids_a_contents_list_and_hides_the_summary_
 
 
 def test_assembly_is_idempotent_and_links_the_summary_to_the_section():
-    from cdp_analysis.publish import ChapterLink, assemble_page, chapter_nav_html, executive_summary_html, \
-        section_anchor
+    from cdp_analysis.publishing.export import (
+        ChapterLink,
+        assemble_page,
+        chapter_nav_html,
+        executive_summary_html,
+        section_anchor,
+    )
 
     text = "Rate was 2.0, significantly worse than England (1.0)."
     page = _chapter_page(text)
@@ -240,8 +245,8 @@ def test_assembly_is_idempotent_and_links_the_summary_to_the_section():
 
 
 def test_summary_priority_prefers_worse_getting_worse_and_under_reached():
-    from cdp_analysis.narrative import KeyMessage
-    from cdp_analysis.summary import priority, top_messages
+    from cdp_analysis.publishing.summary import priority, top_messages
+    from cdp_analysis.report.narrative import KeyMessage
 
     worse = KeyMessage("A was 3 (2024), significantly worse than England (2).", "Review A.")
     similar = KeyMessage("B was 3 (2024), similar to England (3).")
@@ -265,8 +270,8 @@ def test_index_lists_real_then_synthetic_in_separate_tables(tmp_path):
 
 
 def test_index_keeps_pages_on_disk_whatever_chapters_are_rebuilt(tmp_path):
-    from cdp_analysis.batch import rebuild_index
     from cdp_analysis.config import load_config
+    from cdp_analysis.publishing.batch import rebuild_index
 
     config = load_config(raw_dir=tmp_path / "raw", processed_dir=tmp_path / "p", reports_dir=tmp_path / "r")
     for chapter in ("00_outcomes_overview", "01_supply", "02_treatment_recovery"):

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cdp_analysis.batch import build_chapter
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.supply import SupplyChapter
 from cdp_analysis.config import load_config
-from cdp_analysis.context import load_context
+from cdp_analysis.publishing.batch import build_chapter
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_data, pytest.mark.xdist_group("real-e2e")]
 
@@ -119,8 +119,9 @@ def test_build_real_supply_chapter_html(real_source, tmp_path_factory):
 def test_overview_for_real_area_without_fingertips_says_what_is_missing(real_source, tmp_path_factory):
     ctx = load_context(CITY, data_dir=real_source, processed_dir=tmp_path_factory.mktemp("processed4"))
     from cdp_analysis.chapters.overview import OverviewChapter
+    from cdp_analysis.chapters.supply import SupplyChapter
 
-    overview = OverviewChapter(ctx)
+    overview = OverviewChapter(ctx, police=SupplyChapter(ctx))
     summary = overview.summary()
     assert summary.empty
     assert "cdp fetch" in overview.messages(summary)[0].text

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.errors import SchemaError
-from cdp_analysis.schema import INDICATOR_COLUMNS, indicator_table
+from cdp_analysis.sources.schema import INDICATOR_COLUMNS, indicator_table
 
 
 def _row(**kw):

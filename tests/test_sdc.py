@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.errors import ConfigError
-from cdp_analysis.sdc import get_policy, suppress_table
+from cdp_analysis.stats.sdc import get_policy, suppress_table
 
 
 def test_ndtms_suppresses_one_to_four_and_their_rates():

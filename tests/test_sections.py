@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from cdp_analysis import maps
 from cdp_analysis.chapters.base import Section, key_messages, missing_section, unique_messages
-from cdp_analysis.coverage import Coverage, describe_months, police_months
-from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.report import maps
+from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.store.coverage import Coverage, describe_months, police_months
 
 
 def test_a_recommendation_is_given_once():

@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from cdp_analysis import charts
-from cdp_analysis.spine import SPINE_COLUMNS, spine_rows
+from cdp_analysis.indicators.spine import SPINE_COLUMNS, spine_rows
+from cdp_analysis.report import charts
 
 
 def _table() -> pd.DataFrame:

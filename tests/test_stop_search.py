@@ -1,4 +1,4 @@
-"""Tests of ``cdp_analysis.stop_search``.
+"""Tests of ``cdp_analysis.indicators.stop_search``.
 
 Expected values are worked by hand in the comments (Wilson, Byar and the
 log-method rate-ratio formulas written out here, not taken from the package),
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from pathlib import Path
 from statistics import NormalDist
 
@@ -20,12 +19,13 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
-from cdp_analysis import stop_search as ss
 from cdp_analysis.errors import MissingDataError, StatsInputError
+from cdp_analysis.indicators import stop_search as ss
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 from cdp_analysis.sources.police_uk import STOP_SEARCH_COLUMNS, read_stop_and_search
+from tests.shared_data import REAL_DIR, require
 
-REAL_POLICE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "police_uk"
+REAL_POLICE = REAL_DIR / "police_uk"
 CITY = REAL_POLICE / "city-of-london"
 MET = REAL_POLICE / "metropolitan-stop-and-search"
 Z = NormalDist().inv_cdf(0.975)  # 1.959964
@@ -36,13 +36,7 @@ ASIAN, BLACK, MIXED, WHITE, OTHER = CENSUS_ETHNIC_GROUPS
 
 
 def _real(folder: Path, name: str) -> Path:
-    path = folder / name
-    if not path.is_file():
-        reason = f"real police.uk file not found: {path} (expected ../shared beside the repository)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
+    return require(folder / name, "real police.uk file")
 
 
 def _searches(rows: list[dict]) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis import supply
+from cdp_analysis.indicators import supply
 
 
 def _crimes(rows):

@@ -8,10 +8,10 @@ import csv
 
 import pytest
 
+from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.treatment import POOLED, RESIDENTS, TreatmentChapter
 from cdp_analysis.config import load_config
-from cdp_analysis.context import load_context
-from tests.conftest import require_shared, write_demo_config
+from tests.conftest import ensure_demo, require_shared, write_demo_config
 from tests.consistency import problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
@@ -168,7 +168,7 @@ def test_funnel_has_every_authority(built, demo_config):
 
 
 def test_missing_ndtms_says_so_without_numbers(tmp_path):
-    config = load_config(raw_dir=tmp_path / "raw", processed_dir=tmp_path / "processed")
+    config = ensure_demo(load_config(raw_dir=tmp_path / "raw", processed_dir=tmp_path / "processed"))
     ctx = load_context("Z09000001", config=config)
     (ctx.dataset.root / "ndtms.parquet").unlink()  # prepared without an NDTMS export
     chapter = TreatmentChapter(ctx)
@@ -181,10 +181,10 @@ def test_missing_ndtms_says_so_without_numbers(tmp_path):
 
 
 def test_notebook_builds(tmp_path, monkeypatch):
-    from cdp_analysis.batch import build_chapter
+    from cdp_analysis.publishing.batch import build_chapter
 
     monkeypatch.setenv("CDP_CONFIG", str(write_demo_config(tmp_path)))  # inherited by the papermill kernel
-    config = load_config()
+    config = ensure_demo(load_config())
     result = build_chapter("Z09000001", "02_treatment_recovery", config)
     assert result.ok, result.error
     page = (config.reports_dir / "Z09000001" / "02_treatment_recovery.html").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from cdp_analysis.vintages import (
+from cdp_analysis.store.vintages import (
     ALREADY_GIVEN,
     NO_LSOA,
     UNKNOWN_LSOA,
@@ -158,8 +158,8 @@ POPULATION = REAL / "population" / "london-mid2019-pop.csv"
 @pytest.fixture(scope="module")
 def met_dataset(tmp_path_factory):
     """The Met sample (2011 LSOAs) with the 2021 lookup, both LSOA boundary sets and mid-2019 residents."""
-    from cdp_analysis.dataset import Dataset
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.dataset import Dataset
+    from cdp_analysis.store.prepare import prepare
 
     root = tmp_path_factory.mktemp("met-source")
     links = {
@@ -200,7 +200,7 @@ def test_barking_and_dagenham_drugs_all_counted(met_dataset):
 
 @pytest.mark.real_data
 def test_barking_and_dagenham_residents_not_lost(met_dataset):
-    from cdp_analysis.context import residents
+    from cdp_analysis.chapters.context import residents
 
     dataset, _ = met_dataset
     with require_shared(POPULATION).open(encoding="utf-8", newline="") as handle:

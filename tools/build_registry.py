@@ -184,7 +184,7 @@ def _district_rows(lk: Lookups, recoded: dict[str, str]) -> list[dict[str, str]]
     rows = []
     vintages = (("LAD17", lk.lad17), ("LAD19", lk.lad19), ("LTLA22", lk.lad22))
     seen: set[str] = set()
-    for vintage, table in vintages:
+    for _vintage, table in vintages:
         for code, name in sorted(table.items()):
             if code in lk.lad23 or code in seen:
                 continue

@@ -565,7 +565,7 @@ def _split(value: object) -> tuple[str, ...]:
     return tuple(p.strip() for p in str(value).split(";") if p.strip())
 
 
-def _parse_rows(rows: Iterable[tuple[int, dict]], source: str | Path) -> list[_Row]:
+def _parse_rows(rows: Iterable[tuple[int, object]], source: str | Path) -> list[_Row]:
     parsed = []
     for line, row in rows:
         if not isinstance(row, dict):

@@ -33,8 +33,8 @@ def _config(args: argparse.Namespace) -> Config:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the synthetic demo data and build its reports."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import coverage_lines, resolve_areas, run_batch, summary_lines
-    from cdp_analysis.demo import generate_demo
+    from cdp_analysis.publishing.batch import coverage_lines, resolve_areas, run_batch, summary_lines
+    from cdp_demo.region import generate_demo
 
     config = _config(args)
     started = time.perf_counter()
@@ -54,6 +54,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Finished in {time.perf_counter() - started:.0f} s.")
     print(f"Open {config.reports_dir / 'index.html'}")
     return 0 if all(r.ok for r in results) else 1
+
+
+def _ensure_demo(config: Config, areas: list, data_dir: str | None) -> None:
+    """Generate the demo data (or find it up to date) before demo areas are built from it.
+
+    The command does it, not the package: ``cdp_demo`` is outside the core, which never imports it.
+    """
+    if data_dir or not any(area.is_demo for area in areas):
+        return
+    from cdp_demo.region import generate_demo
+
+    generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                  end_month=config.demo_end_month, areas=config.demo_areas)
 
 
 def _demo_areas(text: str) -> int:
@@ -118,12 +131,14 @@ def _indicator_ids(text: str) -> list[int]:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the chapters of one area."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import coverage_lines, run_batch, summary_lines
+    from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
 
     config = _config(args)
 
-    code = AreaRegistry.load(config.raw_dir).get(args.area).code
+    area = AreaRegistry.load(config.raw_dir).get(args.area)
+    code = area.code
     chapters = _chapters(args.chapters, config)
+    _ensure_demo(config, [area], args.data_dir)
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
                         workers=args.workers, force=args.force, progress=sys.stderr.isatty())
     for line in summary_lines(results) + coverage_lines(config, [code], chapters or config.chapters):
@@ -138,7 +153,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """Build chapters for many areas; one failure does not stop the others."""
     import dataclasses
 
-    from cdp_analysis.executors import dask_executor
+    from cdp_analysis.publishing.executors import dask_executor
 
     config = _config(args)
     if args.timeout is not None:
@@ -154,6 +169,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         registry = AreaRegistry.load(config.raw_dir)
         codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
         chapters = _chapters(args.chapters, config)
+        _ensure_demo(config, [registry.get(c) for c in codes], args.data_dir)
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
                             progress=not args.no_progress and sys.stderr.isatty(), settings=settings)
@@ -170,7 +186,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_print(args: argparse.Namespace) -> int:
     """Join an area's built chapters into one publication and its printable document."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.batch import publish_areas, rebuild_index, resolve_areas
+    from cdp_analysis.publishing.batch import publish_areas, rebuild_index, resolve_areas
 
     config = _config(args)
     codes = resolve_areas(args.area, AreaRegistry.load(config.raw_dir))
@@ -189,8 +205,8 @@ def cmd_print(args: argparse.Namespace) -> int:
 
 def _chapters(spec: str | None, config: Config) -> list[str] | None:
     """The chapter ids asked for, each checked against those that can be built."""
-    from cdp_analysis.batch import valid_chapters
     from cdp_analysis.errors import ConfigError
+    from cdp_analysis.publishing.batch import valid_chapters
 
     if not spec:
         return None
@@ -205,7 +221,7 @@ def _chapters(spec: str | None, config: Config) -> list[str] | None:
 
 def _batch_areas(spec: str, registry: object, *, demo: bool) -> list[str]:
     """``all``, a region (its upper-tier areas and partnerships) or a list of codes."""
-    from cdp_analysis.batch import resolve_areas
+    from cdp_analysis.publishing.batch import resolve_areas
 
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if len(items) == 1 and items[0].lower() != "all":
@@ -217,8 +233,8 @@ def _batch_areas(spec: str, registry: object, *, demo: bool) -> list[str]:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Turn raw downloads into processed Parquet tables."""
-    from cdp_analysis.dataset import dataset_name
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.dataset import dataset_name
+    from cdp_analysis.store.prepare import prepare
 
     config = _config(args)
     check_folder(config.processed_dir, "the processed folder", option="--processed-dir")
@@ -273,7 +289,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     with client:
         if args.area:
             from cdp_analysis.areas import AreaRegistry
-            from cdp_analysis.checklist import fetch_area_indicators
+            from cdp_analysis.store.checklist import fetch_area_indicators
 
             area = AreaRegistry.load(config.raw_dir).get(args.area)
             ids = args.indicators or None
@@ -290,10 +306,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     """List every source the chapters use for an area: found, partial or missing."""
-    from cdp_analysis.checklist import data_checklist
-    from cdp_analysis.context import load_context
+    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.chapters.context import load_context
+    from cdp_analysis.store.checklist import data_checklist
 
     config = _config(args)
+    _ensure_demo(config, [AreaRegistry.load(config.raw_dir).get(args.area)], args.data_dir)
     context = load_context(args.area, data_dir=_abs(args.data_dir), config=config)
     checklist = data_checklist(context.dataset, context.registry, context.area.code)
     if args.json:

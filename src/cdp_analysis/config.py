@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from cdp_analysis.errors import ConfigError, suggest
+from cdp_analysis.errors import ConfigError
+from cdp_analysis.vocabulary import DISCLOSURE_POLICIES
 
 __all__ = ["Config", "load_config", "find_config_file", "usable_cores", "max_workers", "check_folder"]
 
@@ -73,7 +75,7 @@ class Config:
     def with_paths(self, **paths: str | Path | None) -> Config:
         """A copy with some paths replaced (None leaves a path as it is; relative paths
         are relative to the current directory)."""
-        given = {k: Path(v).expanduser().resolve() for k, v in paths.items() if v}
+        given: dict[str, Any] = {k: Path(v).expanduser().resolve() for k, v in paths.items() if v}
         return replace(self, **given)
 
     def summary(self) -> dict[str, Any]:
@@ -251,11 +253,9 @@ def _month(table: dict[str, Any], section: str, key: str, default: str, where: s
 
 
 def _policy(table: dict[str, Any], section: str, key: str, default: str, where: str) -> str:
-    from cdp_analysis.sdc import POLICIES  # the policies are defined with their rules
-
     value = _text(table, section, key, default, where)
-    if value.lower() not in POLICIES:
-        raise _bad(where, section, key, value, "one of " + ", ".join(f'"{p}"' for p in sorted(POLICIES)))
+    if value.lower() not in DISCLOSURE_POLICIES:
+        raise _bad(where, section, key, value, "one of " + ", ".join(f'"{p}"' for p in sorted(DISCLOSURE_POLICIES)))
     return value.lower()
 
 

@@ -7,21 +7,14 @@ can never go green by silently skipping the real-data checks.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
+from tests.shared_data import REAL_DIR, require
 
-#: ``<project>/../shared/data/real``
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+#: ``shared/data/real`` (see tests/shared_data.py for where ``shared/`` is found)
+REAL = REAL_DIR
 
 
 def need(path: Path) -> Path:
     """Return ``path`` if it exists; else skip the test (fail it when ``CI`` is ``"true"``)."""
-    path = Path(path)
-    if not path.exists():
-        reason = f"real data file not found: {path} (see ../shared/data/real/PROVENANCE.md)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
+    return require(path, "real data file")

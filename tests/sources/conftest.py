@@ -8,18 +8,12 @@ there.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+from tests.shared_data import REAL_DIR
+from tests.shared_data import unavailable as _missing
 
 
 @pytest.fixture(scope="session")

@@ -133,7 +133,7 @@ def test_wrong_sheet_title_names_the_sheet(tmp_path):
 
 
 def test_demo_workbook_reads_back(tmp_path):
-    from cdp_analysis.demo_demand import _write_csew
+    from cdp_demo.demand import _write_csew
 
     path = tmp_path / "demo.xlsx"
     _write_csew(path, 3)

@@ -224,9 +224,9 @@ def test_bad_year_is_an_error(tmp_path):
 
 
 def test_demo_files_read_back(tmp_path):
-    from cdp_analysis.demo_demand import write_demand_files
-    from cdp_analysis.demo import _population, _rng, _imd_scores  # noqa: F401  (building blocks of the demo)
-    from cdp_analysis.demo_geo import build_geography
+    from cdp_demo.demand import write_demand_files
+    from cdp_demo.geography import build_geography
+    from cdp_demo.region import _imd_scores, _population, _rng  # noqa: F401  (building blocks of the demo)
 
     geo = build_geography(_rng(7, "geo"))
     imd = _imd_scores(7, geo)

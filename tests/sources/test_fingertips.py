@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.errors import DataFormatError
-from cdp_analysis.schema import INDICATOR_COLUMNS
 from cdp_analysis.sources import fingertips as ft
+from cdp_analysis.sources.schema import INDICATOR_COLUMNS
 
 pytestmark = pytest.mark.real_data
 

@@ -31,10 +31,10 @@ pytestmark = pytest.mark.real_data
 SLOW_SECONDS = 1.0
 # A made-up metadata response (no real one is in ../shared), in the published column layout.
 METADATA = (
-    "Indicator ID,Indicator,Definition,Unit,Value type,Year type,Polarity\r\n"
-    '93495,Estimated prevalence of common mental disorders,"Modelled, 16+",%,Proportion,Calendar,'
-    "RAG - Low is good   \r\n"
-).encode()
+    b"Indicator ID,Indicator,Definition,Unit,Value type,Year type,Polarity\r\n"
+    b'93495,Estimated prevalence of common mental disorders,"Modelled, 16+",%,Proportion,Calendar,'
+    b"RAG - Low is good   \r\n"
+)
 
 
 class FakeFingertips:

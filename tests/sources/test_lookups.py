@@ -8,7 +8,6 @@ codes present in each boundary file.
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 

@@ -351,9 +351,9 @@ def test_alcohol_dependence_estimates(require_shared):
 
 
 def test_prepare_writes_the_ndtms_table_and_dataset_reads_it(require_shared, tmp_path):
-    from cdp_analysis.dataset import Dataset
     from cdp_analysis.errors import MissingDataError
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.dataset import Dataset
+    from cdp_analysis.store.prepare import prepare
 
     source = require_shared("data/real/ndtms")
     report = prepare(source, tmp_path / "processed", progress=False)
@@ -376,8 +376,8 @@ def test_filtered_reads_equal_filtering_the_whole_table(require_shared, tmp_path
 
     import pyarrow.parquet as pq
 
-    from cdp_analysis.dataset import Dataset
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.dataset import Dataset
+    from cdp_analysis.store.prepare import prepare
 
     source = require_shared("data/real/ndtms")
     prepare(source, tmp_path / "processed", progress=False)

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.errors import DataFormatError
-from cdp_analysis.schema import INDICATOR_COLUMNS
 from cdp_analysis.sources import ons
+from cdp_analysis.sources.schema import INDICATOR_COLUMNS
 
 LA = "ons_drug_deaths/2021localauthorities.xlsx"
 CSV = "ons_drug_deaths/drug_poisoning_registrations_by_LA.csv"

@@ -18,15 +18,15 @@ environment variable ``CI`` is ``"true"`` (a CI run must not pass silently).
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.shared_data import REFERENCE_DIR, unavailable
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_DIR = REPO_ROOT.parent / "shared" / "data" / "reference"
 PHE_DIR = REFERENCE_DIR / "PHEindicatormethods"
 
 
@@ -37,7 +37,7 @@ def _missing_reason() -> str:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(file: str, sheet: str | None) -> pd.DataFrame:
     path = PHE_DIR / file
     if path.suffix == ".csv":
@@ -51,9 +51,7 @@ def _load(file: str, sheet: str | None) -> pd.DataFrame:
 def _require_reference() -> None:
     """Skip the calling test, or fail it when ``CI`` is ``"true"``, if the data are absent."""
     if not PHE_DIR.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(_missing_reason())
-        pytest.skip(_missing_reason())
+        unavailable(_missing_reason())
 
 
 @pytest.fixture(scope="session")

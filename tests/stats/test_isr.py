@@ -43,7 +43,7 @@ def _spec(row: int) -> tuple[str, float, str]:
 
 def _inputs(phe_table, which: str, how: str) -> pd.DataFrame:
     ref = phe_table(FILE, "refdata")
-    kwargs = dict(group_by="area", missing="zero")
+    kwargs = {"group_by": "area", "missing": "zero"}
     if which == "err2":
         data = phe_table(FILE, "testdata_err2").dropna(axis=1, how="all")
         return data, "count", ref["refcount"].tolist(), ref["refpop"].tolist(), kwargs

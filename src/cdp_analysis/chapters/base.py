@@ -3,7 +3,7 @@
 A :class:`Section` holds
 
 - its title and a stable key (the notebook shows ``sections[key]``);
-- its :class:`~cdp_analysis.coverage.Coverage` (covered, partial with why,
+- its :class:`~cdp_analysis.store.coverage.Coverage` (covered, partial with why,
   missing with what to add);
 - the frames it publishes, by name: each figure's and table's data *after*
   disclosure control. That frame is the CSV download, the source of the alt
@@ -23,13 +23,17 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from cdp_analysis import narrative, stats
+from cdp_analysis import stats
 from cdp_analysis.areas import Area
 from cdp_analysis.coverage import COVERED, Coverage
 from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.publish import redact_paths
 from cdp_analysis.sdc import DisclosurePolicy, suppress_table
+from cdp_analysis.report import narrative
+from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
+from cdp_analysis.store.coverage import COVERED, Coverage
 
 __all__ = ["Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
@@ -189,7 +193,7 @@ def member_rows(rows: pd.DataFrame, focus_value: float, policy: DisclosurePolicy
 
     The partnership's total is published beside them, so one member hidden would be
     recovered by subtraction: secondary suppression over the members hides the next
-    smallest too (:func:`cdp_analysis.sdc.suppress_table`). ``role`` is ``member``,
+    smallest too (:func:`cdp_analysis.stats.sdc.suppress_table`). ``role`` is ``member``,
     ``focus_compared`` is :data:`MEMBER_LABEL` (no key message is written about a
     member), and ``compared_with_partnership`` is the member's 95% interval against
     the partnership's value (``Higher``, ``Similar``, ``Lower`` or ``Not compared``).

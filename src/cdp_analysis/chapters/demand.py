@@ -26,11 +26,16 @@ import pandas as pd
 from cdp_analysis import charts, demand, narrative, quality, render
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
-from cdp_analysis.context import ChapterContext
-from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.sdc import get_policy, protect_shares
+from cdp_analysis.indicators import demand
+from cdp_analysis.indicators.outcomes import OutcomeSeries
+from cdp_analysis.report import charts, narrative, render
+from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.stats.sdc import get_policy, suppress_table
+from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD", "key_messages"]
 
@@ -169,7 +174,7 @@ class DemandChapter:
         """The latest-year rows with a ``role``, and each member authority's row beside the partnership.
 
         Members' rows come from their own DfE rows for the same year
-        (:func:`cdp_analysis.demand.area_series`), are disclosure-controlled together
+        (:func:`cdp_analysis.indicators.demand.area_series`), are disclosure-controlled together
         (:func:`base.member_rows`) and are labelled, never compared in words.
         """
         latest = latest.assign(role=[base.ROLE_FOCUS if c == self.area.code else base.ROLE_COMPARATOR
@@ -632,9 +637,7 @@ class DemandChapter:
     def _fingertips(self, indicators: Sequence[tuple[str, str]]
                     ) -> tuple[pd.DataFrame, pd.DataFrame, list[KeyMessage]] | None:
         """Latest comparison and series of Fingertips indicators for the areas shown (overview's series)."""
-        from cdp_analysis.chapters.overview import OverviewChapter
-
-        overview = OverviewChapter(self.ctx)
+        overview = OutcomeSeries(self.ctx.dataset, self.ctx.registry, self.ctx.area)
         latest_rows, series_rows, messages = [], [], []
         for indicator_id, label in indicators:
             per_area = []

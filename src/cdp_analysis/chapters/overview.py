@@ -9,11 +9,8 @@ standardised rates cannot be combined that way and are shown per member LA.
 
 from __future__ import annotations
 
-import csv
 import html
-from dataclasses import dataclass
-from functools import cached_property
-from importlib import resources
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,11 +20,32 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.context import ChapterContext
 from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis import stats
+from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.indicators import spine, supply
+from cdp_analysis.indicators.outcomes import (
+    IndicatorInfo,
+    OutcomeSeries,
+    fingertips_link,
+    indicator_catalogue,
+)
+from cdp_analysis.report import charts, narrative, render
+from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.store.coverage import Coverage
 
 __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
            "LOCAL_TILES"]
+
+
+class PoliceComparison(Protocol):
+    """What the overview reads from the supply chapter (:class:`~cdp_analysis.chapters.supply.SupplyChapter`)."""
+
+    coverage: Coverage
+    shown: list
+
+    def comparison_table(self, crime_types: tuple[str, ...]) -> pd.DataFrame: ...
+
 
 #: CDOF headline metrics published only nationally: shown grey, never RAG-coloured.
 NATIONAL_CONTEXT = [
@@ -44,126 +62,18 @@ LOCAL_TILES = [
 ]
 
 
-@dataclass(frozen=True)
-class IndicatorInfo:
-    """What the workbench knows about an indicator: outcome, polarity, how to combine."""
+class OverviewChapter(OutcomeSeries):
+    """Computes the outcomes overview for one area.
 
-    indicator_id: str
-    short_name: str
-    outcome: str
-    polarity: str
-    unit: str
-    statistic: str
-    combine: str
-    population: str = ""
-    value_type: str = ""
-    definition: str = ""
+    ``police`` is the supply chapter built for the same context: the crime tiles are its
+    comparison tables (same coverage, disclosure control and comparison rule). It is passed
+    in, never built here, as chapters do not import each other.
+    """
 
-    @property
-    def unit_words(self) -> str:
-        """Unit and value type on one line, e.g. ``per 100,000 population, directly age-standardised rate``."""
-        return ", ".join(p for p in (self.population or self.unit, self.value_type) if p)
-
-
-def fingertips_link(indicator_id: str) -> str:
-    """The Fingertips search page of an indicator (its definition, data and metadata)."""
-    return f"https://fingertips.phe.org.uk/search/{indicator_id}"
-
-
-def indicator_catalogue() -> dict[str, IndicatorInfo]:
-    """The indicators the overview shows, from ``resources/indicators.csv``."""
-    text = resources.files("cdp_analysis.resources").joinpath("indicators.csv").read_text("utf-8")
-    rows = csv.DictReader(text.splitlines())
-    return {r["indicator_id"]: IndicatorInfo(**{k: r[k] for k in IndicatorInfo.__dataclass_fields__}) for r in rows}
-
-
-class OverviewChapter:
-    """Computes the outcomes overview for one area."""
-
-    def __init__(self, ctx: ChapterContext) -> None:
+    def __init__(self, ctx: ChapterContext, police: PoliceComparison | None = None) -> None:
+        super().__init__(ctx.dataset, ctx.registry, ctx.area)
         self.ctx = ctx
-        self.area = ctx.area
-        self.catalogue = indicator_catalogue()
-        self.joined: dict[str, str] = {}  # retired code -> the sentence saying its data joins this area
-        self._predecessors: dict[str, list] = {}
-        region = ctx.registry.region_of(self.area.code)
-        self.region = region if region is not None and region.code != self.area.code else None
-
-    @cached_property
-    def headline(self) -> pd.DataFrame:
-        """Headline rows (no category breakdown, persons) of the catalogued indicators."""
-        try:
-            table = self.ctx.dataset.indicators()
-        except MissingDataError:
-            from cdp_analysis.schema import INDICATOR_COLUMNS
-
-            return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
-        table = table[table["indicator_id"].isin(list(self.catalogue))]
-        table = table[table["category_type"].fillna("").eq("")]
-        table = table[table["sex"].fillna("Persons").isin(["Persons", "Not applicable"])]
-        return table.sort_values(["indicator_id", "period_start"])
-
-    @cached_property
-    def _series_rows(self) -> dict[tuple[str, str], np.ndarray]:
-        """Positions of the headline rows of each (indicator, area): one pass, not a scan of the table per series."""
-        keys = ["indicator_id", "area_code"]
-        table = self.headline.reset_index(drop=True)[keys].astype(object)
-        return {(str(i), str(a)): rows for (i, a), rows in table.groupby(keys, sort=False, dropna=True).indices.items()}
-
-    def series(self, indicator_id: str, code: str) -> pd.DataFrame:
-        """One area's time series of an indicator (combined for a CDP where allowed).
-
-        Periods published under a retired code that the area replaced whole (a county
-        become a unitary, a recoded authority) join the area's series, and
-        :attr:`joined` keeps the sentence that says so; data of districts merged into
-        a larger area, or of a county since split, is not joined (it predates the area).
-        """
-        rows = self.headline.iloc[self._series_rows.get((indicator_id, code), [])]
-        older = self._same_area_predecessors(code)
-        if older:
-            before = self.headline[(self.headline["indicator_id"] == indicator_id)
-                                   & self.headline["area_code"].isin([r.code for r in older])
-                                   & ~self.headline["period"].isin(set(rows["period"]))]
-            if not before.empty:
-                for r in older:
-                    if r.code in set(before["area_code"]):
-                        self.joined[r.code] = r.note
-                rows = pd.concat([before.assign(area_code=code), rows]).sort_values("period_start")
-        if not rows.empty:
-            return rows
-        members = self.ctx.registry.get(code).members
-        info = self.catalogue[indicator_id]
-        if members and info.combine == "sum":
-            return self._combined(indicator_id, list(members), info)
-        return rows
-
-    def _same_area_predecessors(self, code: str) -> list:
-        """Retired codes whose data joins ``code`` one to one (same area, or only recoded)."""
-        registry = self.ctx.registry
-        if code not in self._predecessors:
-            found = []
-            for old in registry.legacy_codes():
-                res = registry.resolve(old)
-                if res.area is not None and res.area.code == code and (
-                        res.relation == "recoded" or "covers the same area" in res.note):
-                    found.append(res)
-            self._predecessors[code] = found
-        return self._predecessors[code]
-
-    def _combined(self, indicator_id: str, members: list[str], info: IndicatorInfo) -> pd.DataFrame:
-        rows = self.headline[(self.headline["indicator_id"] == indicator_id) & self.headline["area_code"].isin(members)]
-        if rows.empty or rows.groupby("period")["area_code"].nunique().min() < len(members):
-            return rows.iloc[0:0]
-        summed = rows.groupby(["period", "period_start"], as_index=False)[["count", "denominator"]].sum()
-        out = []
-        for _, r in summed.iterrows():
-            if info.statistic == "proportion":
-                est = stats.proportion(float(r["count"]), float(r["denominator"]), multiplier=100)
-            else:
-                est = stats.crude_rate(float(r["count"]), float(r["denominator"]), multiplier=_multiplier(info.unit))
-            out.append({**r.to_dict(), "indicator_id": indicator_id, "area_code": self.area.code,
-                        "value": est.value, "lower_ci": est.lower_ci, "upper_ci": est.upper_ci})
-        return pd.DataFrame(out)
+        self._police = police
 
     def summary(self) -> pd.DataFrame:
         """One row per indicator: latest area value, comparators, comparison, trend."""
@@ -396,11 +306,12 @@ class OverviewChapter:
             source="OHID Fingertips", synthetic=self.ctx.synthetic,
         )
 
-    @cached_property
-    def _supply(self):
-        from cdp_analysis.chapters.supply import SupplyChapter
-
-        return SupplyChapter(self.ctx)
+    @property
+    def _supply(self) -> PoliceComparison:
+        if self._police is None:
+            raise TypeError("OverviewChapter(ctx, police=SupplyChapter(ctx)): the crime tiles are the supply "
+                            "chapter's comparison tables, passed in")
+        return self._police
 
     def crime_tiles(self) -> pd.DataFrame:
         """Police.uk proxies for supply and drug-related crime, latest twelve months.
@@ -519,14 +430,6 @@ class OverviewChapter:
 
 _SUMMARY_COLUMNS = ["outcome", "indicator", "indicator_id", "period", "count", "value", "lower_ci", "upper_ci",
                     "unit", "region", "england", "compared", "trend", "unit_words", "definition", "link"]
-
-
-def _multiplier(unit: str) -> float:
-    if "1,000" in unit:
-        return 1_000
-    if "%" in unit:
-        return 100
-    return 100_000
 
 
 def _num(value: object) -> float:

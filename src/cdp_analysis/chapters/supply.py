@@ -11,7 +11,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from cdp_analysis import charts, maps, narrative, render, stats, supply
+from cdp_analysis import stats
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.context import ChapterContext
@@ -20,6 +20,14 @@ from cdp_analysis.errors import DataShortfallError, MissingDataError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.police_counts import comparator_counts
 from cdp_analysis.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
+from cdp_analysis.chapters.context import ChapterContext
+from cdp_analysis.errors import MissingDataError
+from cdp_analysis.indicators import supply
+from cdp_analysis.report import charts, maps, narrative, render
+from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.stats.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
+from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
+from cdp_analysis.store.police_counts import comparator_counts
 
 __all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT", "key_messages"]
 
@@ -44,7 +52,7 @@ class SupplyChapter:
     """Computes the supply chapter for one area from a :class:`ChapterContext`.
 
     Coverage first: the months shown are those whose police.uk files include
-    every force that polices the area (:func:`cdp_analysis.coverage.police_months`).
+    every force that polices the area (:func:`cdp_analysis.store.coverage.police_months`).
     Crimes another force recorded over its border in other months are not
     counted. A comparator is shown only when the data covers it for the same
     months: from the national aggregate (``police_counts``, every force's files
@@ -223,7 +231,7 @@ class SupplyChapter:
         return counts
 
     def _national_monthly(self, code: str, crime_types: tuple[str, ...]) -> pd.DataFrame:
-        """A national comparator's monthly counts, shaped as :func:`cdp_analysis.supply.monthly_counts`.
+        """A national comparator's monthly counts, shaped as :func:`cdp_analysis.indicators.supply.monthly_counts`.
 
         Covered months without such a crime count 0; months the focus area's data
         lacks are ``NaN``, as for the comparators counted from LSOAs.
@@ -625,7 +633,7 @@ class SupplyChapter:
         """The small-area table, and every aggregate published from the same LSOA counts.
 
         Groups: each small area, each deprivation quintile, and the area total. One
-        disclosure decision over all of them (:func:`cdp_analysis.sdc.protect_aggregates`)
+        disclosure decision over all of them (:func:`cdp_analysis.stats.sdc.protect_aggregates`)
         means no suppressed count can be recovered by adding or subtracting published ones.
         """
         start, end = self.latest_window
@@ -930,7 +938,7 @@ class SupplyChapter:
         Only months whose stop-and-search files include the area's force count; a
         month missing from the archive is blank, never zero.
         """
-        from cdp_analysis import stop_search
+        from cdp_analysis.indicators import stop_search
 
         title = "Stop and search for drugs"
         held = self.ctx.dataset.police_forces("stop_search")
@@ -1061,7 +1069,7 @@ class SupplyChapter:
             f"{narrative.number(last['Lower 95% CI'])}% to {narrative.number(last['Upper 95% CI'])}%).")
 
     def _disproportionality(self, drugs: pd.DataFrame) -> tuple[list, list[KeyMessage], pd.DataFrame | None]:
-        from cdp_analysis import stop_search
+        from cdp_analysis.indicators import stop_search
 
         try:
             census = self.ctx.dataset.census()

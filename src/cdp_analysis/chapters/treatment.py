@@ -5,7 +5,7 @@ and displays what it returns, so every number it shows is computed (and tested) 
 
 Data: the tidy NDTMS table (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`, adults,
 ``sex == age_group == "total"``) and the Fingertips indicators (unmet need 93517 and
-93532, read through :class:`~cdp_analysis.chapters.overview.OverviewChapter`). A
+93532, read through :class:`~cdp_analysis.indicators.outcomes.OutcomeSeries`). A
 partnership's counts and denominators are the sums over its member authorities, and
 every percentage is recomputed from them. NDTMS measures are compared with all local
 authorities in the export pooled (for the all-LA ViewIt export, England); Fingertips
@@ -20,17 +20,28 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, render, spine, stats
+from cdp_analysis import stats
 from cdp_analysis.chapters import base
-from cdp_analysis.chapters.base import (MEMBER_LABEL, ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER, Section,
-                                        missing_section, partnership_members)
-from cdp_analysis.chapters.overview import OverviewChapter
-from cdp_analysis.context import ChapterContext
-from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.chapters.base import (
+    MEMBER_LABEL,
+    ROLE_COMPARATOR,
+    ROLE_FOCUS,
+    ROLE_MEMBER,
+    Section,
+    missing_section,
+    partnership_members,
+)
+from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.narrative import KeyMessage
 from cdp_analysis.sdc import get_policy, protect_shares
+from cdp_analysis.indicators import spine
+from cdp_analysis.indicators.outcomes import OutcomeSeries
+from cdp_analysis.report import charts, narrative, render
+from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
+from cdp_analysis.stats.sdc import get_policy, suppress_table
+from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
            "HARM", "key_messages"]
@@ -380,7 +391,7 @@ class TreatmentChapter:
         try:
             return self.ctx.dataset.indicators()
         except MissingDataError:
-            from cdp_analysis.schema import INDICATOR_COLUMNS
+            from cdp_analysis.sources.schema import INDICATOR_COLUMNS
 
             return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
 
@@ -442,8 +453,9 @@ class TreatmentChapter:
         return [render.chart_html(chart)], data, messages
 
     @cached_property
-    def _overview(self) -> OverviewChapter:
-        return OverviewChapter(self.ctx)  # its catalogue (resources/indicators.csv) holds 93517 and 93532
+    def _overview(self) -> OutcomeSeries:
+        # the outcome indicators' catalogue (resources/indicators.csv) holds 93517 and 93532
+        return OutcomeSeries(self.ctx.dataset, self.ctx.registry, self.ctx.area)
 
     def indicator_table(self, indicators: dict[str, _Indicator]) -> pd.DataFrame:
         """Latest Fingertips value of each indicator for the area, its region and England, compared.

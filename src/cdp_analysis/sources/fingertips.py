@@ -23,7 +23,7 @@ and :func:`deprivation_rows` selects them for inequality analysis.
 text), drops ``Column not used``, types the numbers and adds ``is_headline``
 (no Category Type). Its index holds the editor line number of each record, so
 a record whose quoted Indicator Name contains a newline is still placed right.
-:func:`to_indicator_table` maps the frame into :func:`cdp_analysis.schema.indicator_table`.
+:func:`to_indicator_table` maps the frame into :func:`cdp_analysis.sources.schema.indicator_table`.
 
 :class:`FingertipsClient` downloads the same CSV from ``fingertips.phe.org.uk/api``
 with a timeout, retries and an on-disk cache of the raw response bytes.
@@ -47,7 +47,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -56,11 +56,12 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError, FetchError, OfflineError
-from cdp_analysis.schema import indicator_table
 from cdp_analysis.sources._common import check_columns, to_count, to_number
+from cdp_analysis.sources.schema import indicator_table
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "EXPORT_HEADER",
     "REQUIRED_COLUMNS",
     "NUMBER_COLUMNS",
     "COUNT_COLUMNS",
@@ -78,6 +79,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api/"
 
+#: The header of a Fingertips data export (the API's ``all_data/csv`` and the site's download),
+#: in its published order.
+EXPORT_HEADER: tuple[str, ...] = (
+    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type",
+    "Sex", "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator",
+    "Value note", "Recent Trend", "Compared to England value or percentiles", "Column not used",
+    "Time period Sortable", "New data", "Compared to goal", "Time period range",
+)
 #: Columns every export must have (both header variants carry them).
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "Indicator ID", "Indicator Name", "Area Code", "Area Name", "Sex", "Age",
@@ -313,7 +323,7 @@ def to_indicator_table(frame: pd.DataFrame, metadata: pd.DataFrame | None = None
     Returns
     -------
     pandas.DataFrame
-        :func:`cdp_analysis.schema.indicator_table` rows, ``source="Fingertips"``.
+        :func:`cdp_analysis.sources.schema.indicator_table` rows, ``source="Fingertips"``.
         ``indicator_name`` has its whitespace and newlines collapsed;
         ``period_start`` is ``Time period Sortable // 10000`` (the start year);
         ``lower_ci``/``upper_ci`` are the 95% limits; empty text is ``""``;
@@ -574,8 +584,8 @@ class FingertipsClient:
     base_url
         The API root (``https://fingertips.phe.org.uk/api/``).
     cache_dir
-        Where raw responses are kept (default ``<raw_dir>/real/fingertips`` from
-        the project configuration). Each response is saved byte for byte under a
+        Where raw responses are kept (``cdp fetch`` passes ``<raw_dir>/real/fingertips``
+        of the project configuration: a reader never reads the configuration). Each response is saved byte for byte under a
         name derived from the endpoint and parameters, with a JSON sidecar
         (``<name>.json``: URL, fetch time, size, SHA-256). A cached response is
         used without any request unless ``refresh=True``.
@@ -599,7 +609,8 @@ class FingertipsClient:
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
-        cache_dir: str | Path | None = None,
+        *,
+        cache_dir: str | Path,
         timeout: float = 30,
         retries: int = 3,
         backoff: float = 1.0,
@@ -608,7 +619,7 @@ class FingertipsClient:
         import requests
 
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else None
+        self.cache_dir = Path(cache_dir).expanduser()
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
@@ -628,15 +639,6 @@ class FingertipsClient:
         """Close the HTTP session if this client created it."""
         if self._own_session:
             self.session.close()
-
-    @property
-    def cache_dir(self) -> Path:
-        """The cache folder (resolved from the configuration on first use)."""
-        if self._cache_dir is None:
-            from cdp_analysis.config import load_config
-
-            self._cache_dir = load_config().raw_dir / "real" / "fingertips"
-        return self._cache_dir
 
     # -- endpoints --------------------------------------------------------------------------------
 
@@ -785,7 +787,7 @@ class FingertipsClient:
         _atomic_write(target, body)
         sidecar = {
             "url": url,
-            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "bytes": len(body),
             "sha256": hashlib.sha256(body).hexdigest(),
         }

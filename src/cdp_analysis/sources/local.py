@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError
-from cdp_analysis.sources._common import SUBSTANCE_GROUPS, SUPPRESSION_MARKERS, csv_header, csv_records, decode_bytes, to_number
+from cdp_analysis.sources._common import (
+    SUBSTANCE_GROUPS,
+    SUPPRESSION_MARKERS,
+    csv_header,
+    csv_records,
+    decode_bytes,
+    to_number,
+)
 
 __all__ = [
     "Column",

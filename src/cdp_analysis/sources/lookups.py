@@ -10,7 +10,7 @@ and records the vintages in ``attrs`` (``{"lsoa": "2021", "ward": "WD25", "lad":
 When only boundaries are available, :func:`lookup_from_boundaries` derives the same
 table by spatial join, :func:`lsoa_2011_to_2021` maps LSOA 2011 codes onto LSOA
 2021 codes by area overlap (best fit), and :func:`lsoa_changes` lists every
-2011 → 2021 link (all the children of a split) for :mod:`cdp_analysis.vintages`.
+2011 → 2021 link (all the children of a split) for :mod:`cdp_analysis.store.vintages`.
 """
 
 from __future__ import annotations

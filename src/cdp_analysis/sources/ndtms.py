@@ -109,7 +109,7 @@ NDTMS_COLUMNS: dict[str, str] = {
 }
 #: The order the processed table is written in (``cdp prepare``): its row groups then
 #: hold few measures, breakdowns, sexes and ages each, so a filtered read
-#: (:meth:`cdp_analysis.dataset.Dataset.ndtms`) skips the others.
+#: (:meth:`cdp_analysis.store.dataset.Dataset.ndtms`) skips the others.
 NDTMS_SORT: tuple[str, ...] = ("measure", "breakdown", "sex", "age_group", "substance_group", "area_code", "period")
 #: Substance groups after normalisation ("total" = all four; "alcohol" only for dependence estimates).
 SUBSTANCE_GROUPS: tuple[str, ...] = ("total", *_GROUPS)

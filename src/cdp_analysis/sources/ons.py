@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError
-from cdp_analysis.schema import indicator_table
 from cdp_analysis.sources._common import SUPPRESSION_MARKERS, check_columns, detect_encoding, to_count
+from cdp_analysis.sources.schema import indicator_table
 
 __all__ = [
     "FLAG_MARKERS",

@@ -63,10 +63,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+<<<<<<< HEAD:src/cdp_analysis/prepare.py
 from cdp_analysis import __version__, vintages
 from cdp_analysis.errors import CdpError, DataFormatError, MissingDataError
+=======
+from cdp_analysis import __version__
+from cdp_analysis.errors import DataFormatError, MissingDataError
+>>>>>>> layers:src/cdp_analysis/store/prepare.py
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
+from cdp_analysis.store import vintages
 
 __all__ = ["PrepareReport", "prepare", "MANIFEST_NAME", "SOURCES"]
 
@@ -82,7 +88,7 @@ SOURCES: dict[str, int] = {
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
     "police_counts": 2,
 }
-#: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.vintages);
+#: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.store.vintages);
 #: their units depend on the lookup and the boundaries.
 _RECONCILED = ("population", "imd", "street_crime", "outcomes")
 _CHANGES_OUT = "lsoa_changes.parquet"
@@ -714,7 +720,7 @@ def _plan_tabular(files: list[Path], plan: _Plan, use: Callable[[Path], str], cl
     for name in _CLASSIFIED:
         module_name, classifier, _ = _READERS[name]
         module = _module(module_name)
-        check = getattr(module, classifier, None) if module else None
+        check = getattr(module, classifier, None) if module and classifier else None
         if check is None:
             missing.append(name)
         else:
@@ -964,7 +970,7 @@ def _police_counts_builder(months: dict[str, list[str]], areas_dir: Path | None 
                            ) -> Callable[[_Stage], _Built]:
     def build(stage: _Stage) -> _Built:
         from cdp_analysis.areas import AreaRegistry
-        from cdp_analysis.police_counts import build_police_counts, count_month, write_police_counts
+        from cdp_analysis.store.police_counts import build_police_counts, count_month, write_police_counts
 
         columns = ["lsoa_code", "lsoa_name", "crime_type"]
         parts = {m: stage.current(f"street_crime/month={m}/part-0.parquet") for m in months}
@@ -1158,7 +1164,7 @@ def _write_ndtms(frame: pd.DataFrame, path: Path) -> None:
 
     A national export is millions of rows; sorted, each row group holds one or a
     few measures, breakdowns, sexes and ages, and a chapter's filtered read
-    (:meth:`cdp_analysis.dataset.Dataset.ndtms`) skips every other group by its
+    (:meth:`cdp_analysis.store.dataset.Dataset.ndtms`) skips every other group by its
     statistics. Text columns go to Arrow as dictionaries (codes and the distinct
     values) and rows are ordered by their sorted codes; the strings of one row
     group at a time are made, so preparing a national table stays within a few GB.

@@ -67,7 +67,7 @@ import matplotlib as _mpl
 import matplotlib.pyplot as _plt
 _plt.close('all')
 _mpl.rc_file_defaults()
-import cdp_analysis.charts as _charts
+import cdp_analysis.report.charts as _charts
 _charts.apply_style()
 del _mpl, _plt, _charts
 """

@@ -1,4 +1,4 @@
-"""Read the processed tables that :func:`cdp_analysis.prepare.prepare` writes.
+"""Read the processed tables that :func:`cdp_analysis.store.prepare.prepare` writes.
 
 >>> ds = open_dataset("data/raw/demo", "data/processed")       # doctest: +SKIP
 >>> ds.street_crime(lsoa_codes=["Z01000001"], crime_types=["Drugs"])  # doctest: +SKIP
@@ -85,7 +85,7 @@ class Dataset:
         if not self.root.is_dir():
             raise MissingDataError(
                 f"No processed dataset at {self.root}: run `cdp prepare` (or "
-                "cdp_analysis.prepare.prepare(source_dir, processed_dir)) first"
+                "cdp_analysis.store.prepare.prepare(source_dir, processed_dir)) first"
             )
 
     def __repr__(self) -> str:
@@ -134,7 +134,7 @@ class Dataset:
         -------
         pandas.DataFrame
             Columns and dtypes as :func:`~cdp_analysis.sources.police_uk.read_street_crime`;
-            ``lsoa_code`` is on the lookup's LSOA vintage (:mod:`cdp_analysis.vintages`),
+            ``lsoa_code`` is on the lookup's LSOA vintage (:mod:`cdp_analysis.store.vintages`),
             ``<NA>`` for crimes in no LSOA of the lookup (:meth:`vintages` counts them).
         """
         filters = {"lsoa_code": lsoa_codes, "crime_type": crime_types}
@@ -206,7 +206,7 @@ class Dataset:
 
     # -- small tables --------------------------------------------------------------------
     def indicators(self) -> pd.DataFrame:
-        """The tidy indicator table (:data:`cdp_analysis.schema.INDICATOR_COLUMNS`)."""
+        """The tidy indicator table (:data:`cdp_analysis.sources.schema.INDICATOR_COLUMNS`)."""
         return _read(self._path("indicators"))
 
     def boundaries(self, level: str):  # -> geopandas.GeoDataFrame
@@ -238,7 +238,7 @@ class Dataset:
     def residents(self) -> pd.Series:
         """All residents per area code (``Persons`` rows where the table has them, else the sexes summed).
 
-        The same as :func:`cdp_analysis.context.residents` of :meth:`population`,
+        The same as :func:`cdp_analysis.chapters.context.residents` of :meth:`population`,
         summed in Arrow without bringing the table into pandas, once per process
         while the table is unchanged.
         """
@@ -343,26 +343,26 @@ class Dataset:
             found[month] = {n[1] for n in names if n is not None}
         return found
 
-    def vintages(self) -> dict:  # -> dict[str, cdp_analysis.vintages.ReconcileReport]
+    def vintages(self) -> dict:  # -> dict[str, cdp_analysis.store.vintages.ReconcileReport]
         """How each table's LSOA codes were brought to the lookup's vintage, by table.
 
-        :class:`~cdp_analysis.vintages.ReconcileReport` per table (``street_crime``,
+        :class:`~cdp_analysis.store.vintages.ReconcileReport` per table (``street_crime``,
         ``outcomes``, ``population``, ``imd``), added up over its parts: rows kept,
         moved (by code, by coordinates, by best fit, apportioned) and dropped by
         reason. Empty when no lookup was there to reconcile to.
         """
-        from cdp_analysis.prepare import _vintage_reports
+        from cdp_analysis.store.prepare import _vintage_reports
 
         return _vintage_reports(self.manifest().get("units", {}))
-    def police_counts(self):  # -> cdp_analysis.police_counts.PoliceCounts
+    def police_counts(self):  # -> cdp_analysis.store.police_counts.PoliceCounts
         """Street crimes by local authority, month and crime type, over every force prepared.
 
-        Returns a :class:`~cdp_analysis.police_counts.PoliceCounts`: ``counts``
+        Returns a :class:`~cdp_analysis.store.police_counts.PoliceCounts`: ``counts``
         (``lad_code, month, crime_type, count``) and ``forces_by_month`` (which
         forces' files each month holds), for England and region comparators
-        (:func:`~cdp_analysis.police_counts.national_comparator_counts`).
+        (:func:`~cdp_analysis.store.police_counts.national_comparator_counts`).
         """
-        from cdp_analysis.police_counts import read_police_counts
+        from cdp_analysis.store.police_counts import read_police_counts
 
         path = self.root / "police_counts.parquet"
         if not path.is_file():
@@ -373,10 +373,10 @@ class Dataset:
         return read_police_counts(path)
 
     def manifest(self) -> dict:
-        """The manifest :func:`~cdp_analysis.prepare.prepare` wrote (inputs → outputs)."""
+        """The manifest :func:`~cdp_analysis.store.prepare.prepare` wrote (inputs → outputs)."""
         import json
 
-        from cdp_analysis.prepare import MANIFEST_NAME
+        from cdp_analysis.store.prepare import MANIFEST_NAME
 
         path = self.root / MANIFEST_NAME
         return json.loads(path.read_text("utf-8")) if path.is_file() else {}
@@ -544,7 +544,7 @@ def open_dataset(
     ``name`` defaults to :func:`dataset_name`. Preparing is cheap when nothing
     changed: inputs are compared by size and time, then by content hash.
     """
-    from cdp_analysis.prepare import prepare
+    from cdp_analysis.store.prepare import prepare
 
     folder = Path(processed_root) / (name or dataset_name(source_dir, processed_root))
     prepare(source_dir, folder, progress=progress)

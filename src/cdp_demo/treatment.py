@@ -1,6 +1,6 @@
 """Synthetic treatment data for the demo region, in the real NDTMS and Fingertips layouts.
 
-:func:`write_treatment` is called by :func:`cdp_analysis.demo.generate_demo` and writes:
+:func:`write_treatment` is called by :func:`cdp_demo.region.generate_demo` and writes:
 
 - ``ndtms/ViewIt Export Data_LAs.csv``: the all-LA ViewIt export, exactly the real
   244-column snake_case layout, for every demo borough, 2017/18 to 2023/24: 60 rows
@@ -33,10 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.sources.fingertips import EXPORT_HEADER
+from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
+
 __all__ = ["TREATMENT_YEARS", "VIEWIT_LA_HEADER", "write_treatment"]
 
 TREATMENT_YEARS = tuple(range(2017, 2024))  # financial years 2017/18 .. 2023/24
-ENGLAND_CODE, ENGLAND_NAME = "E92000001", "England"
 _ENGLAND_IN_TREATMENT = {2017: 268_390, 2018: 268_251, 2019: 270_705, 2020: 275_896,
                          2021: 289_215, 2022: 290_635, 2023: 310_863}
 _ENGLAND_ADULTS = 44_600_000
@@ -397,9 +399,9 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
     seed
         The demo seed (a stream of its own, so other demo files do not change).
     geo, population, imd
-        The demo geography (:class:`cdp_analysis.demo_geo.Geography`), the LSOA
+        The demo geography (:class:`cdp_demo.geography.Geography`), the LSOA
         population by sex and single year of age, and the LSOA IMD scores, as
-        :mod:`cdp_analysis.demo` makes them. The Census ethnic mix is read back
+        :mod:`cdp_demo.region` makes them. The Census ethnic mix is read back
         from ``census/`` in ``root``.
 
     Returns
@@ -452,8 +454,6 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
                         (93532, "Proportion of dependent drinkers not in treatment (%) (Current method)",
                          "18+ yrs"), [2, 3], (0.74, 1.40))
     written.update(_write_local_returns(root / "local", _rng(seed, 97), boroughs, in_treatment))
-    from cdp_analysis.demo import FINGERTIPS_HEADER  # at call time: demo imports this module
-
-    written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", FINGERTIPS_HEADER, rows,
+    written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", list(EXPORT_HEADER), rows,
                                         crlf=True)
     return written

@@ -1,7 +1,7 @@
 """The data checklist of an area: every source the chapters use, found, partial or missing.
 
 ``cdp data --area CODE`` prints it; chapters point their "data missing" sentences
-to it (:data:`cdp_analysis.coverage.DATA_CHECKLIST_HINT`). For the area and its
+to it (:data:`cdp_analysis.store.coverage.DATA_CHECKLIST_HINT`). For the area and its
 comparators (the region and England), each source is
 
 ``found``
@@ -18,7 +18,7 @@ comparators (the region and England), each source is
     figures no chapter shows. Every other entry names a table a chapter reads
     (``tests/test_checklist.py`` checks the lists against the chapters' code).
 
-Everything is read from the prepared :class:`~cdp_analysis.dataset.Dataset` (its
+Everything is read from the prepared :class:`~cdp_analysis.store.dataset.Dataset` (its
 tables and its manifest), never from the raw files again.
 """
 
@@ -33,8 +33,8 @@ from importlib import resources
 import pandas as pd
 
 from cdp_analysis.areas import Area, AreaRegistry
-from cdp_analysis.coverage import describe_months
-from cdp_analysis.dataset import TABLES, Dataset
+from cdp_analysis.store.coverage import describe_months
+from cdp_analysis.store.dataset import TABLES, Dataset
 
 __all__ = ["Checklist", "Item", "LOCAL_READERS", "STATUSES", "data_checklist", "fetch_area_indicators",
            "fingertips_area_type", "fingertips_indicator_ids"]
@@ -242,7 +242,7 @@ def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> 
     Parameters
     ----------
     dataset
-        The prepared raw folder (:func:`cdp_analysis.dataset.open_dataset`).
+        The prepared raw folder (:func:`cdp_analysis.store.dataset.open_dataset`).
     registry
         The area registry.
     area_code

@@ -212,7 +212,7 @@ def rate_sentence(
 def change_sentence(metric: str, change: dict, unit: str = "per 1,000 residents") -> str:
     """One- and five-year change of a rate, saying whether each change is significant.
 
-    ``change`` is the dictionary :func:`cdp_analysis.supply.change_over_time` returns.
+    ``change`` is the dictionary :func:`cdp_analysis.indicators.supply.change_over_time` returns.
     """
     pieces = []
     for label, span in (("one_year", "a year earlier"), ("five_year", "five years earlier")):

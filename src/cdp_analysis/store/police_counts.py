@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.errors import UnknownAreaError
+from cdp_analysis.vocabulary import ENGLAND_CODE
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 COUNT_COLUMNS = ("lad_code", "month", "crime_type", "count")
-ENGLAND = "E92000001"
+ENGLAND = ENGLAND_CODE
 _META_KEY = b"cdp_police_counts"
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
@@ -143,8 +144,8 @@ def _lads_of_lookup(lookup: pd.DataFrame | None, registry: AreaRegistry) -> dict
         except UnknownAreaError:
             area = None
         current[lad] = area.code if area is not None and area.is_lower_tier else None
-    return {lsoa: current[lad] for lsoa, lad in zip(pairs["lsoa_code"], pairs["lad_code"])
-            if current[lad] is not None}
+    return {lsoa: code for lsoa, lad in zip(pairs["lsoa_code"], pairs["lad_code"])
+            if (code := current[lad]) is not None}
 
 
 def build_police_counts(
@@ -226,7 +227,7 @@ def national_comparator_counts(
     Parameters
     ----------
     counts
-        The national aggregate (:meth:`cdp_analysis.dataset.Dataset.police_counts`).
+        The national aggregate (:meth:`cdp_analysis.store.dataset.Dataset.police_counts`).
     registry
         The area registry.
     area_code

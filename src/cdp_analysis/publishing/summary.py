@@ -15,7 +15,7 @@ How the executive summary is made (robust to chapters building in any order):
    chapter's payload (:func:`load`) and puts the :func:`top_messages` at the top of
    the overview, each linking to its section.
 
-The priority is read from the fixed phrases :mod:`cdp_analysis.narrative` writes
+The priority is read from the fixed phrases :mod:`cdp_analysis.report.narrative` writes
 (``significantly worse than``, ``a statistically significant change``, …), so a
 message is ranked by what its numbers said, never by hand.
 """
@@ -29,9 +29,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+<<<<<<< HEAD:src/cdp_analysis/summary.py
 from cdp_analysis import narrative
 from cdp_analysis.chapters.base import Section, coverage_rows, unique_messages
 from cdp_analysis.narrative import KeyMessage
+=======
+from cdp_analysis.chapters.base import Section, unique_messages
+from cdp_analysis.report.narrative import KeyMessage
+>>>>>>> layers:src/cdp_analysis/publishing/summary.py
 
 __all__ = ["MIME", "priority", "payload", "record", "from_notebook", "record_path", "load", "top_messages",
            "data_gaps", "data_sources"]
@@ -81,7 +86,7 @@ def payload(ctx: Any, chapter: str, found: Iterable[Section | KeyMessage] | Mapp
 
     Parameters
     ----------
-    ctx : cdp_analysis.context.ChapterContext
+    ctx : cdp_analysis.chapters.context.ChapterContext
         The chapter's context (its area and dataset).
     chapter : str
         The chapter id (notebook name), e.g. ``"01_supply"``.

@@ -4,7 +4,7 @@ Fingertips' spine chart shows, for each indicator, the range of values of every
 area of the same type (lowest to highest, with the 25th to 75th percentile band),
 England's value and the area's own value coloured by its comparison with England.
 :func:`spine_rows` computes those numbers from a tidy indicator table
-(:data:`cdp_analysis.schema.INDICATOR_COLUMNS`); :func:`cdp_analysis.charts.spine_chart`
+(:data:`cdp_analysis.sources.schema.INDICATOR_COLUMNS`); :func:`cdp_analysis.report.charts.spine_chart`
 draws them. The function is pure: same table in, same rows out.
 """
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
+from cdp_analysis.vocabulary import ENGLAND_CODE
 
 __all__ = ["SPINE_COLUMNS", "spine_rows", "COMPLETE_SHARE", "complete_rows", "incomplete_note"]
 
@@ -29,7 +30,7 @@ SPINE_COLUMNS: tuple[str, ...] = (
     "indicator_id", "indicator", "period", "unit", "polarity", "area", "n_areas", "min", "q1", "median", "q3",
     "max", "england", "value", "lower_ci", "upper_ci", "compared",
 )
-ENGLAND = "E92000001"
+ENGLAND = ENGLAND_CODE
 
 
 def spine_rows(

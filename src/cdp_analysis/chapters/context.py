@@ -17,10 +17,10 @@ import pandas as pd
 from cdp_analysis.areas import Area, AreaRegistry
 from cdp_analysis.config import Config, load_config
 from cdp_analysis.errors import MissingDataError
+from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
 
 __all__ = ["ChapterContext", "load_context", "residents", "SYNTHETIC_NOTICE"]
 
-SYNTHETIC_NOTICE = "Synthetic demonstration data"
 
 
 @dataclass
@@ -29,7 +29,7 @@ class ChapterContext:
 
     area: Area
     registry: AreaRegistry
-    dataset: object  # cdp_analysis.dataset.Dataset
+    dataset: object  # cdp_analysis.store.dataset.Dataset
     config: Config
     comparators: list[Area] = field(default_factory=list)
 
@@ -135,9 +135,10 @@ def load_context(
     """Validate ``area_code``, make sure its data is prepared, and return the context.
 
     ``data_dir`` is the raw source folder; empty means the configured one (the
-    generated demo folder for demo areas, generated on first use).
+    generated demo folder for demo areas: ``cdp build`` and ``cdp demo`` generate it, the
+    package never does, as the demo generator is no part of it).
     """
-    from cdp_analysis.dataset import open_dataset  # heavy imports only when used
+    from cdp_analysis.store.dataset import open_dataset  # heavy imports only when used
 
     config = config or load_config()
     registry = AreaRegistry.load(config.raw_dir)
@@ -164,12 +165,11 @@ def _quietly(function, *args, **kwargs):
 
 def _default_source(area: Area, config: Config) -> Path:
     if area.is_demo:
-        from cdp_analysis.demo import generate_demo
-
-        generate_demo(
-            config.demo_dir, seed=config.demo_seed, months=config.demo_months,
-            end_month=config.demo_end_month, areas=config.demo_areas,
-        )
+        if not (config.demo_dir / "manifest.json").is_file():
+            raise MissingDataError(
+                f"The demo data of {area.label} is not generated yet in {config.demo_dir}: run "
+                "`cdp demo --data-only` (or `make demo`), or `cdp build`, which generates it."
+            )
         return config.demo_dir
     real = config.raw_dir / "real"
     if not real.is_dir():

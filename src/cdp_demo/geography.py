@@ -1,4 +1,4 @@
-"""Geography of the synthetic demo region (helper of :mod:`cdp_analysis.demo`).
+"""Geography of the synthetic demo region (helper of :mod:`cdp_demo.region`).
 
 The region lies in the North Sea (around easting 640000, northing 420000 in
 EPSG:27700, some 60 km off the Norfolk coast), so it cannot overlap a real place.
@@ -364,7 +364,7 @@ def _snap_points(rng: np.random.Generator, lsoas: gpd.GeoDataFrame) -> pd.DataFr
     streets_of_ward: dict[str, list[str]] = {}
     for ward_code, group in lsoas.groupby("WD22CD", sort=True):
         streets_of_ward[ward_code] = _street_names(rng, SNAP_POINTS_PER_LSOA[1] * len(group))
-    used_in_ward: dict[str, int] = {code: 0 for code in streets_of_ward}
+    used_in_ward: dict[str, int] = dict.fromkeys(streets_of_ward, 0)
     for i, lsoa in enumerate(lsoas.itertuples(index=False)):
         k = int(rng.integers(SNAP_POINTS_PER_LSOA[0], SNAP_POINTS_PER_LSOA[1] + 1))
         landmark = rng.uniform() < 0.2 + 0.6 * lsoa.urban

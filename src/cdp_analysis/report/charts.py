@@ -28,7 +28,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import TightLayoutEngine  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from cdp_analysis.context import SYNTHETIC_NOTICE  # noqa: E402
+from cdp_analysis.vocabulary import SYNTHETIC_NOTICE  # noqa: E402
 
 __all__ = [
     "Chart",
@@ -541,7 +541,7 @@ def spine_chart(
 ) -> Chart:
     """Fingertips-style spine chart: the area among all areas of its type, one line per indicator.
 
-    ``data`` is :func:`cdp_analysis.spine.spine_rows`' frame (``indicator``, ``period``,
+    ``data`` is :func:`cdp_analysis.indicators.spine.spine_rows`' frame (``indicator``, ``period``,
     ``unit``, ``polarity``, ``n_areas``, ``min``, ``q1``, ``q3``, ``max``, ``england``,
     ``value``, ``compared``). Each indicator's scale is centred on England's value (the
     vertical line) and stretched so that the area furthest from England reaches the

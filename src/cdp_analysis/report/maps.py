@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from cdp_analysis.charts import Chart, _finish, _fmt
+from cdp_analysis.report.charts import Chart, _finish, _fmt
 
 __all__ = ["choropleth", "rate_classes"]
 
@@ -75,7 +75,7 @@ def choropleth(
     classes, labels = rate_classes(shapes[value])
     fig, ax = plt.subplots(figsize=(8, 7))
     with _no_redraws(fig):
-        for i, label in enumerate(labels):
+        for i, _label in enumerate(labels):
             part = shapes[classes == i]
             if not part.empty:
                 part.plot(ax=ax, color=_PALETTE[i % len(_PALETTE)], edgecolor="white", linewidth=0.4)

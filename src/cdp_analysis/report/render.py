@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from IPython.display import HTML
 
-from cdp_analysis.charts import Chart, _texts_laid_out_once
-from cdp_analysis.context import SYNTHETIC_NOTICE
-from cdp_analysis.sdc import SUPPRESSED
+from cdp_analysis.report.charts import Chart, _texts_laid_out_once
+from cdp_analysis.stats.sdc import SUPPRESSED
+from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
 
 __all__ = ["safe_csv", "chart_html", "show_chart", "table_html", "show_table", "banner", "slug", "show_section", "caveat"]
 
@@ -36,7 +36,7 @@ def _png(chart: Chart) -> str:
     One draw: the chart's layout was fitted once when it was made (``tight_layout``),
     so the image is the whole figure (no ``bbox_inches="tight"``, which draws it a
     second time to measure it), on the canvas the layout measured with (its text
-    metrics and layouts are kept: :func:`cdp_analysis.charts._texts_laid_out_once`);
+    metrics and layouts are kept: :func:`cdp_analysis.report.charts._texts_laid_out_once`);
     the figure is closed in pyplot once drawn. The Agg canvas's pixels go straight to
     the palette (the same pixels ``savefig`` would write, without encoding a
     full-colour PNG only to decode it again). Fast-octree quantisation without the extra ``optimize`` pass

@@ -1,6 +1,6 @@
 """Demo files for the demand chapter, in the real DfE, ONS and local-return formats.
 
-Called by :func:`cdp_analysis.demo.generate_demo` through :func:`write_demand_files`.
+Called by :func:`cdp_demo.region.generate_demo` through :func:`write_demand_files`.
 For England (``E92000001``, invented national figures of a realistic size), the demo
 region and each demo borough it writes:
 
@@ -34,9 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
+
 __all__ = ["write_demand_files", "C3_HEADER", "CLA_HEADER", "REASON_HEADER", "HEADCOUNT_HEADER"]
 
-ENGLAND = ("E92000001", "England")
+ENGLAND = (ENGLAND_CODE, ENGLAND_NAME)
 _GEO = ["country_code", "country_name", "region_code", "region_name", "old_la_code", "new_la_code", "la_name"]
 # England 2024/25 share of episodes with each factor (DfE C3), and the episodes' share of children
 _C3_SHARES = {
@@ -83,7 +85,7 @@ def _rng(seed: int, part: int, *key: int) -> np.random.Generator:
 def write_demand_files(root: Path, seed: int, geo, population: np.ndarray) -> dict[str, int]:
     """Write the demand chapter's demo files under ``root``; returns row counts by file group.
 
-    ``geo`` is the demo :class:`~cdp_analysis.demo_geo.Geography`; ``population`` the
+    ``geo`` is the demo :class:`~cdp_demo.geography.Geography`; ``population`` the
     LSOA × (F0…F90, M0…M90) array written to the population file.
     """
     lsoas = geo.lsoas

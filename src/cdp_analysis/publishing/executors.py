@@ -1,7 +1,7 @@
 """Where a batch's pages are computed: this machine's threads, any ``concurrent.futures``
 executor, or an existing Dask distributed cluster; plus the run's log and progress.
 
-A page is computed by :func:`cdp_analysis.batch.render_page` (a notebook run in a
+A page is computed by :func:`cdp_analysis.publishing.batch.render_page` (a notebook run in a
 warm kernel, exported to HTML). Locally it runs in the batch's own threads; with an
 executor it is submitted there and its HTML comes back, so pages are always written
 (atomically, with their build status) into the reports folder of the machine that
@@ -49,10 +49,10 @@ _ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
 _ADDRESS_HELP = "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (the address `dask scheduler` prints)"
 
 
-def remote_render(executor: Executor) -> Callable[..., str]:
-    """A ``render`` for :func:`~cdp_analysis.batch.build_chapter` that computes the page
-    on ``executor`` and waits for its HTML."""
-    from cdp_analysis.batch import render_page
+def remote_render(executor: Executor, render_page: Callable[..., str]) -> Callable[..., str]:
+    """A ``render`` for :func:`~cdp_analysis.publishing.batch.build_chapter` that computes the page
+    on ``executor`` with ``render_page`` (the batch's :func:`~cdp_analysis.publishing.batch.render_page`,
+    passed in: the batch uses its executors, never the other way round) and waits for its HTML."""
 
     def render(notebook: Path, parameters: dict, config: Config, area_code: str, chapter: str) -> str:
         return executor.submit(render_page, notebook, parameters, config, area_code, chapter).result()
@@ -203,7 +203,7 @@ def run_log(config: Config, settings: dict) -> Iterator[Path]:
 def clean_leftovers(config: Config) -> list[Path]:
     """Remove what a killed run left: kernel folders of dead processes and stale
     temporary files of interrupted atomic writes in the reports folder."""
-    from cdp_analysis.kernels import clean_stale
+    from cdp_analysis.publishing.kernels import clean_stale
 
     removed = clean_stale()
     now = time.time()

@@ -28,8 +28,8 @@ from cdp_analysis import __version__
 from cdp_analysis.areas import AreaRegistry, check_code
 from cdp_analysis.config import Config, check_folder
 from cdp_analysis.errors import BuildError, CdpError, UnknownAreaError
-from cdp_analysis.document import DOCUMENT_NAME
-from cdp_analysis.publish import (
+from cdp_analysis.publishing.document import DOCUMENT_NAME
+from cdp_analysis.publishing.export import (
     CHAPTER_TITLES,
     IndexEntry,
     atomic_write_text,
@@ -67,7 +67,7 @@ def _fingerprint(notebook: Path, parameters: dict, data_stamp: str) -> str:
     digest.update(notebook.read_bytes())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
     digest.update(data_stamp.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the cdp_analysis package root
     for source in sorted(package.rglob("*")):
         if source.is_file() and source.suffix in {".py", ".j2", ".css", ".csv", ".json"}:
             digest.update(source.read_bytes())
@@ -225,7 +225,11 @@ def render_page(notebook: Path, parameters: dict, config: Config, area_code: str
     ``on_cell(done, total)`` is called after each cell (progress). Raises what the
     notebook raised (``ename``/``evalue`` kept) or :class:`BuildError`.
     """
+<<<<<<< HEAD:src/cdp_analysis/batch.py
     from cdp_analysis.kernels import config_env, parameterize, process_pool
+=======
+    from cdp_analysis.publishing.kernels import parameterize, process_pool
+>>>>>>> layers:src/cdp_analysis/publishing/batch.py
 
     area = AreaRegistry.load(config.raw_dir).get(area_code)
     nb = parameterize(notebook, parameters)
@@ -287,10 +291,10 @@ def run_batch(
     ``executor`` (any ``concurrent.futures`` executor: a process pool, a Dask
     cluster's), there; either way they are written here. ``progress`` shows a bar
     across pages (and per-cell bars when one area is built alone). Every run writes
-    a log file with its configuration (:func:`cdp_analysis.executors.run_log`).
+    a log file with its configuration (:func:`cdp_analysis.publishing.executors.run_log`).
     """
-    from cdp_analysis import executors
-    from cdp_analysis.kernels import process_pool
+    from cdp_analysis.publishing import executors
+    from cdp_analysis.publishing.kernels import process_pool
 
     chapters = list(dict.fromkeys(chapters or config.chapters))  # a chapter asked twice is built once
     codes = [check_code(code) for code in dict.fromkeys(area_codes)]
@@ -379,10 +383,10 @@ def _check_writable(config: Config) -> None:
 
 def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable[..., str] | None:
     """How a page is computed: on ``executor``, or here (with a per-cell bar if ``cells``)."""
-    from cdp_analysis import executors
+    from cdp_analysis.publishing import executors
 
     if executor is not None:
-        return executors.remote_render(executor)
+        return executors.remote_render(executor, render_page)
     if not cells:
         return None
 
@@ -400,7 +404,7 @@ def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable
 
 def _prepare_once(area_code: str, config: Config, data_dir: str, processed_dir: str) -> None:
     """Generate/prepare the data once, before parallel runs race to do it."""
-    from cdp_analysis.context import load_context
+    from cdp_analysis.chapters.context import load_context
 
     try:
         load_context(area_code, data_dir=data_dir, processed_dir=processed_dir, config=config)
@@ -531,8 +535,8 @@ def results_json(results: list[BuildResult]) -> str:
 # -- the publication: summary records, navigation, executive summary, printable document --
 
 def _keep_summary(config: Config, area_code: str, chapter: str, notebook: nbformat.NotebookNode) -> None:
-    """Save the summary record the chapter displayed (or drop a stale one): see :mod:`cdp_analysis.summary`."""
-    from cdp_analysis import summary
+    """Save the summary record the chapter displayed (or drop a stale one): see :mod:`cdp_analysis.publishing.summary`."""
+    from cdp_analysis.publishing import summary
 
     from cdp_analysis import datapack
 
@@ -553,7 +557,7 @@ def valid_chapters(config: Config) -> list[str]:
 
 def _built_chapters(config: Config, area_code: str) -> list:
     """The area's built chapter pages, configured order first (not-built pages left out)."""
-    from cdp_analysis.publish import ChapterLink
+    from cdp_analysis.publishing.export import ChapterLink
 
     folder = config.reports_dir / area_code
     ids = dict.fromkeys([*config.chapters, *_pages_on_disk(config, area_code)])
@@ -585,7 +589,7 @@ def _related(config: Config, registry: AreaRegistry, area_code: str) -> tuple[li
 
 
 def _policy_rule(config: Config) -> str:
-    from cdp_analysis.sdc import get_policy
+    from cdp_analysis.stats.sdc import get_policy
 
     policy = get_policy(config.disclosure_policy)
     rule = f"counts from {policy.smallest_suppressed} to {policy.largest_suppressed} are suppressed"
@@ -603,11 +607,24 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     (:mod:`cdp_analysis.boardpack`).
     Pages are only ever rewritten whole (atomically); running it again changes nothing.
     """
+<<<<<<< HEAD:src/cdp_analysis/batch.py
     from cdp_analysis import commentary, summary
     from cdp_analysis.document import write_document
     from cdp_analysis.publish import (
         about_html, assemble_page, chapter_nav_html, check_publishable, executive_summary_html,
         pager_html, section_anchor,
+=======
+    from cdp_analysis.publishing import summary
+    from cdp_analysis.publishing.document import write_document
+    from cdp_analysis.publishing.export import (
+        about_html,
+        assemble_page,
+        chapter_nav_html,
+        check_publishable,
+        executive_summary_html,
+        pager_html,
+        section_anchor,
+>>>>>>> layers:src/cdp_analysis/publishing/batch.py
     )
 
     registry = AreaRegistry.load(config.raw_dir)
@@ -679,7 +696,7 @@ def publish_areas(config: Config, area_codes: Iterable[str], *, pdf: bool | None
 
 def _write_site_pages(config: Config) -> None:
     """The methods and glossary page and the accessibility statement, linked from every page."""
-    from cdp_analysis.publish import write_accessibility_page, write_methods_page
+    from cdp_analysis.publishing.export import write_accessibility_page, write_methods_page
 
     write_methods_page(config.reports_dir, policy=config.disclosure_policy, policy_rule=_policy_rule(config))
     write_accessibility_page(config.reports_dir, contact=_accessibility_contact(config),

@@ -121,7 +121,7 @@ def _today() -> str:
 
 def _drop_stderr(notebook: nbformat.NotebookNode, resources: dict) -> tuple:
     """Remove stderr streams (log lines, warnings) and the chapter's summary record
-    (:mod:`cdp_analysis.summary`): they are for analysts and the build, not readers."""
+    (:mod:`cdp_analysis.publishing.summary`): they are for analysts and the build, not readers."""
     for cell in notebook.cells:
         if cell.get("outputs"):
             cell.outputs = [o for o in cell.outputs if not _for_build_only(o)]
@@ -423,7 +423,7 @@ def section_anchor(page: str, text: str) -> str:
     at = body.find(needle)
     if at < 0:
         return ""
-    heads = [m for m in _H2.finditer(body, 0, at)]
+    heads = list(_H2.finditer(body, 0, at))
     if not heads:
         return ""
     found = re.search(r'\bid="([^"]+)"', heads[-1]["attrs"])

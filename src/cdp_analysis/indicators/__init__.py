@@ -1,0 +1,1 @@
+"""Indicators: pure functions from tables to indicator frames (no HTML, no words)."""
