@@ -120,10 +120,10 @@ def hotspot_problems(section) -> list[str]:
 
 @contextlib.contextmanager
 def captured_charts():
-    """Every :class:`cdp_analysis.charts.Chart` rendered into HTML while the block runs, in order."""
+    """Every :class:`cdp_analysis.report.charts.Chart` rendered into HTML while the block runs, in order."""
     from unittest import mock
 
-    from cdp_analysis import render
+    from cdp_analysis.report import render
 
     seen: list = []
     original = render.chart_html
@@ -167,14 +167,14 @@ def figure_problems(section, charts, focus: str) -> list[str]:
     """What a section's figures say that its words or their own colours contradict (empty when none).
 
     - a bar chart's words beside a bar and the bar's colour are the same comparison
-      (:func:`cdp_analysis.charts.comparison_words`, :data:`cdp_analysis.stats.BENCHMARK_COLOURS`);
+      (:func:`cdp_analysis.report.charts.comparison_words`, :data:`cdp_analysis.stats.BENCHMARK_COLOURS`);
     - every "significantly lower than England (12.5)" of the words has England's bar (drawn at 12.5)
       saying "<focus> significantly lower" (or, read from the comparator's side, "higher than <focus>");
     - a spine chart's marker is coloured by its row's comparison, sits on the Worse side when the
       comparison is Worse and on the Better side when Better, and the axis says Better/Worse only
       when every indicator has a better direction.
     """
-    from cdp_analysis.charts import _benchmark_colour
+    from cdp_analysis.report.charts import _benchmark_colour
 
     found = []
     bars = []
@@ -209,7 +209,7 @@ def figure_problems(section, charts, focus: str) -> list[str]:
 
 
 def _spine_problems(chart) -> list[str]:
-    from cdp_analysis.charts import _benchmark_colour
+    from cdp_analysis.report.charts import _benchmark_colour
 
     ax = chart.figure.axes[0]
     data = chart.data.reset_index(drop=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cdp_analysis import supply
+from cdp_analysis.indicators import supply
 
 
 def _gradient(rates: dict[int, float], counts: dict[int, int]) -> pd.DataFrame:
@@ -63,8 +63,9 @@ def test_a_partial_latest_window_is_never_compared():
 
 
 def test_methods_page_states_the_thresholds_the_code_uses(tmp_path):
-    from cdp_analysis import narrative, spine
-    from cdp_analysis.publish import write_methods_page
+    from cdp_analysis.indicators import spine
+    from cdp_analysis.publishing.export import write_methods_page
+    from cdp_analysis.report import narrative
     from cdp_analysis.stats.trend import TREND_CHI2_THRESHOLD
 
     page = write_methods_page(tmp_path, policy="ndtms", policy_rule="counts 1 to 4 are suppressed").read_text()

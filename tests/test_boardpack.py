@@ -12,10 +12,10 @@ import subprocess
 import pandas as pd
 import pytest
 
-from cdp_analysis import pdf
-from cdp_analysis.boardsummary import SUMMARY_NAME
-from cdp_analysis.datapack import datapack_name
-from cdp_analysis.sdc import get_policy
+from cdp_analysis.publishing import pdf
+from cdp_analysis.publishing.boardsummary import SUMMARY_NAME
+from cdp_analysis.publishing.datapack import datapack_name
+from cdp_analysis.stats.sdc import get_policy
 from tests.publication import MEMBER
 from tests.test_pdf import pdf_pages
 
@@ -26,8 +26,7 @@ openpyxl = pytest.importorskip("openpyxl")
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
     """The demo borough, every chapter, built by the batch with ``[publish] pdf = true``."""
-    from cdp_analysis.batch import run_batch
-
+    from cdp_analysis.publishing.batch import run_batch
     from tests.conftest import demo_config_env
 
     chapters = '["00_outcomes_overview", "01_supply", "02_treatment_recovery", "03_demand"]'

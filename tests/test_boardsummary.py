@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from cdp_analysis import boardsummary, datapack
+from cdp_analysis.publishing import boardsummary, datapack
 
 HINT = " (the command cdp data --area E06000001 lists the files to download)"
 POLICE = "The data has no police.uk street-level files from Cleveland, so no police figure is shown." + HINT

@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.areas import AreaRegistry
-from cdp_analysis.checklist import LOCAL_READERS, data_checklist, fingertips_area_type, fingertips_indicator_ids
 from cdp_analysis.cli import main
 from cdp_analysis.sources.local import list_templates
-from cdp_analysis.store.checklist import data_checklist, fingertips_area_type, fingertips_indicator_ids
+from cdp_analysis.store.checklist import LOCAL_READERS, data_checklist, fingertips_area_type, fingertips_indicator_ids
 from cdp_analysis.store.dataset import Dataset
 from cdp_analysis.store.prepare import prepare
 from cdp_demo.region import generate_demo

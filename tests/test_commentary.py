@@ -1,6 +1,6 @@
 """Local commentary: the partnership's Markdown placed on its pages, escaped and labelled."""
 
-from cdp_analysis import commentary
+from cdp_analysis.publishing import commentary
 
 PAGE = ('<html><body><main id="main"><h1>Supply</h1><p>Intro.</p>'
         '<h2 id="key-messages">Key messages</h2><p>Generated words.</p>'

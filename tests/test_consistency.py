@@ -13,9 +13,7 @@ import re
 import pandas as pd
 import pytest
 
-from cdp_analysis import supply
 from cdp_analysis.chapters.base import MEMBER_LABEL, Section, missing_section
-from cdp_analysis.chapters.base import MEMBER_LABEL
 from cdp_analysis.chapters.context import load_context
 from cdp_analysis.chapters.supply import SupplyChapter
 from cdp_analysis.indicators import supply
@@ -177,7 +175,7 @@ def test_demo_spine_charts_of_overview_and_treatment_agree(demo_config):
 
 
 def _bar_chart(words_col: str, colour_label: str):
-    from cdp_analysis import charts
+    from cdp_analysis.report import charts
 
     data = pd.DataFrame({"area": ["Barnet", "England"], "value": [8.5, 12.5], "lower_ci": [7.0, 12.3],
                          "upper_ci": [10.2, 12.7], "focus_compared": ["Focus area", colour_label],
@@ -187,7 +185,7 @@ def _bar_chart(words_col: str, colour_label: str):
 
 
 def test_figure_check_fails_on_a_bar_that_contradicts_its_sentence():
-    from cdp_analysis.narrative import KeyMessage
+    from cdp_analysis.report.narrative import KeyMessage
     from tests.consistency import figure_problems
 
     section = Section("Access", messages=[KeyMessage(
@@ -201,7 +199,7 @@ def test_figure_check_fails_on_a_bar_that_contradicts_its_sentence():
 
 
 def test_default_bar_words_read_as_the_sentence():
-    from cdp_analysis import charts
+    from cdp_analysis.report import charts
 
     data = pd.DataFrame({"area": ["Barnet", "England"], "value": [8.5, 12.5], "lower_ci": [7.0, 12.3],
                          "upper_ci": [10.2, 12.7], "focus_compared": ["Focus area", "Lower"]})
@@ -212,7 +210,7 @@ def test_default_bar_words_read_as_the_sentence():
 
 
 def test_spine_axis_and_sides_follow_polarity():
-    from cdp_analysis import charts
+    from cdp_analysis.report import charts
     from tests.consistency import figure_problems
 
     row = {"indicator_id": "92432", "indicator": "Deaths", "period": "2021 - 23", "unit": "per 100,000",
@@ -231,10 +229,10 @@ def test_spine_axis_and_sides_follow_polarity():
 def test_every_demo_chart_keeps_its_text_inside_the_figure(demo_config):
     """Titles, axis and category labels, legends and source lines of every chart of every chapter of the
     partnership (the longest names) measured on the canvas: none reaches outside the figure."""
-    from cdp_analysis import render
     from cdp_analysis.chapters.demand import DemandChapter
     from cdp_analysis.chapters.overview import OverviewChapter
     from cdp_analysis.chapters.treatment import TreatmentChapter
+    from cdp_analysis.report import render
     from tests.consistency import captured_charts, texts_outside
 
     ctx = load_context(PARTNERSHIP, config=demo_config)
@@ -252,7 +250,7 @@ def test_every_demo_chart_keeps_its_text_inside_the_figure(demo_config):
 
 
 def test_text_measure_catches_a_title_running_off_the_figure():
-    from cdp_analysis import charts
+    from cdp_analysis.report import charts
     from tests.consistency import texts_outside
 
     data = pd.DataFrame({"area": ["A"], "value": [1.0], "lower_ci": [0.5], "upper_ci": [1.5],

@@ -9,10 +9,8 @@ import re
 import pytest
 
 from cdp_analysis.cli import main
-from cdp_analysis.publish import check_publishable
-from tests.publication import AREA, CSV_FINDINGS, MEMBER, REAL, SERIOUS, built, local_target, pages, parse, scan
 from cdp_analysis.publishing.export import check_publishable
-from tests.publication import AREA, MEMBER, REAL, built, local_target, pages, parse
+from tests.publication import AREA, CSV_FINDINGS, MEMBER, REAL, SERIOUS, built, local_target, pages, parse, scan
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publication")]
 

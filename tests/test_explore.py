@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.chapters.base import Section
-from cdp_analysis.coverage import Coverage
-from cdp_analysis.narrative import KeyMessage
+from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.store.coverage import Coverage
 
 
 def _section() -> Section:

@@ -24,16 +24,16 @@ from pathlib import Path
 
 import pytest
 
-from cdp_analysis import batch
 from cdp_analysis.areas import AreaRegistry, check_code
 from cdp_analysis.cli import main
 from cdp_analysis.config import load_config, max_workers
-from cdp_analysis.dataset import Dataset
 from cdp_analysis.errors import CdpError, ConfigError, DataFormatError
-from cdp_analysis.executors import HANDSHAKE_SECONDS, dask_executor
-from cdp_analysis.prepare import prepare
+from cdp_analysis.publishing import batch
+from cdp_analysis.publishing.executors import HANDSHAKE_SECONDS, dask_executor
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources.police_uk import STREET_HEADER, find_police_files, read_street_crime
+from cdp_analysis.store.dataset import Dataset
+from cdp_analysis.store.prepare import prepare
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
@@ -126,8 +126,8 @@ def test_areas_csv_saved_as_windows_1252_is_read(tmp_path):
 
 
 def test_areas_csv_in_no_known_encoding_names_file_and_line(tmp_path):
-    data = ("code,name,type,parent,members,comparators\n"
-            "X95000001,Alpha,cdp,E12000008,E06000043,\n").encode() + b"X95000002,Bad \x81\x9d,cdp,E12000008,E06000043,\n"
+    data = (b"code,name,type,parent,members,comparators\n"
+            b"X95000001,Alpha,cdp,E12000008,E06000043,\n") + b"X95000002,Bad \x81\x9d,cdp,E12000008,E06000043,\n"
     (tmp_path / "areas.csv").write_bytes(data)
     with pytest.raises(DataFormatError, match=r"areas\.csv, line 3: .*neither UTF-8 nor Windows-1252"):
         AreaRegistry.load(tmp_path)
@@ -502,7 +502,7 @@ def test_ctrl_c_during_a_forced_batch_keeps_the_good_pages_and_a_true_index(fake
         os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(batch, "_execute_and_export", render)
-    monkeypatch.setattr("cdp_analysis.kernels.KernelPool.interrupt", lambda self: released.set())
+    monkeypatch.setattr("cdp_analysis.publishing.kernels.KernelPool.interrupt", lambda self: released.set())
     presser = threading.Thread(target=press_ctrl_c, daemon=True)
     presser.start()
     began = time.monotonic()
@@ -541,7 +541,7 @@ def test_kernels_read_and_prepare_in_the_commands_processed_folder(isolated, mon
     ``load_config()`` in the kernel sees X (not the repository's data/processed)."""
     import nbformat
 
-    from cdp_analysis.kernels import KernelPool, config_env
+    from cdp_analysis.publishing.kernels import KernelPool, config_env
 
     monkeypatch.setenv("CDP_PROCESSED_DIR", str(isolated / "elsewhere"))  # the parent's own setting
     config = load_config(processed_dir=isolated / "second", raw_dir=isolated / "raw")

@@ -36,7 +36,7 @@ def test_markdown_lists_messages_then_recommendations_and_synthetic_note():
 # ranking: what matters to a partnership ----------------------------------------------------------------
 
 def test_judge_ranks_worse_than_england_by_a_margin_then_neighbours_then_reach():
-    from cdp_analysis import narrative as n
+    from cdp_analysis.report import narrative as n
 
     # deaths 6.3 against England 5.4: 17% worse (over the 10% that matters)
     assert n.judge([("England", "Higher", 5.4)], 6.3, low_is_good=True) == n.RANK_WORSE_ENGLAND
@@ -56,7 +56,7 @@ def test_judge_ranks_worse_than_england_by_a_margin_then_neighbours_then_reach()
 
 
 def test_ranked_keeps_five_findings_highest_first_and_gaps_apart():
-    from cdp_analysis import narrative as n
+    from cdp_analysis.report import narrative as n
 
     facts = [KeyMessage(f"Fact {i}.") for i in range(3)]
     findings = [KeyMessage("Better.", rank=n.RANK_BETTER), KeyMessage("Reach.", rank=n.RANK_REACHED_LESS),
@@ -74,7 +74,7 @@ def test_ranked_keeps_five_findings_highest_first_and_gaps_apart():
 
 
 def test_markdown_lists_data_gaps_apart_and_recommendations_only_of_findings_shown():
-    from cdp_analysis import narrative as n
+    from cdp_analysis.report import narrative as n
 
     shown = [KeyMessage("Worse.", "Act on worse.", "Supply", rank=n.RANK_WORSE)]
     gap = KeyMessage("No Fingertips data.", "Add the data.", gap=True)
@@ -85,8 +85,8 @@ def test_markdown_lists_data_gaps_apart_and_recommendations_only_of_findings_sho
 
 
 def test_chapter_key_messages_are_at_most_five_ranked_with_gaps_apart():
-    from cdp_analysis import narrative as n
     from cdp_analysis.chapters.base import Section, key_messages
+    from cdp_analysis.report import narrative as n
 
     messages = [KeyMessage(f"Context {i}.") for i in range(12)]
     messages += [KeyMessage(f"Finding {r}.", f"Recommendation {r}.", rank=r) for r in (1, 2, 3, 4, 5, 6)]
@@ -100,8 +100,8 @@ def test_chapter_key_messages_are_at_most_five_ranked_with_gaps_apart():
 
 
 def test_executive_summary_ranks_with_the_chapters_rule_and_never_a_gap():
-    from cdp_analysis import narrative as n
-    from cdp_analysis.summary import data_gaps, top_messages
+    from cdp_analysis.publishing.summary import data_gaps, top_messages
+    from cdp_analysis.report import narrative as n
 
     records = {
         "00": {"messages": [{"text": "No Fingertips data.", "priority": n.RANK_GAP, "gap": True},

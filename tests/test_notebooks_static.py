@@ -74,7 +74,7 @@ def test_papermill_documents_every_parameter(path):
 
 
 def test_every_notebook_names_the_kernel_make_lab_registers():
-    from cdp_analysis.kernels import KERNEL_NAME
+    from cdp_analysis.publishing.kernels import KERNEL_NAME
 
     names = {nbformat.read(p, as_version=4).metadata["kernelspec"]["name"] for p in NOTEBOOKS}
     assert names == {KERNEL_NAME}

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from cdp_analysis import pdf
 from cdp_analysis.config import load_config
 from cdp_analysis.errors import ConfigError
+from cdp_analysis.publishing import pdf
 
 pytest.importorskip("weasyprint")
 

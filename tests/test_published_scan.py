@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cdp_analysis.batch import build_chapter
 from cdp_analysis.config import load_config
+from cdp_analysis.publishing.batch import build_chapter
 from tests.conftest import demo_config_env
 
 REPO = Path(__file__).resolve().parents[1]

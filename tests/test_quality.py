@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdp_analysis import quality
+from cdp_analysis.indicators import quality
 from cdp_analysis.sources import dfe
 
 

@@ -43,7 +43,7 @@ def test_unknown_policy():
 
 
 # -- protect_shares: one decision over a table of shares (count of denominator) -------------------
-from cdp_analysis.sdc import protect_shares  # noqa: E402
+from cdp_analysis.stats.sdc import protect_shares  # noqa: E402
 
 NDTMS = get_policy("ndtms")
 

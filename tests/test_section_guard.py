@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.chapters.base import Section, build_section, build_sections, data_error_sentence
-from cdp_analysis.coverage import Coverage
 from cdp_analysis.errors import ConfigError, DataFormatError, DataShortfallError, MissingDataError, StatsInputError
+from cdp_analysis.store.coverage import Coverage
 
 
 def _boom(exc: BaseException):
@@ -67,7 +67,7 @@ def test_shortfall_errors_stay_value_errors_for_older_callers():
 
 
 def test_twelve_month_rates_say_how_many_months_the_data_holds():
-    from cdp_analysis import supply
+    from cdp_analysis.indicators import supply
 
     monthly = pd.DataFrame({"area_code": ["A"] * 3, "month": pd.to_datetime(["2023-01-01", "2023-02-01",
                                                                              "2023-03-01"]),
@@ -88,8 +88,8 @@ def test_survey_rates_without_single_year_ages_are_a_shortfall():
 
 
 def test_document_lists_every_chapter_and_section_with_what_it_lacks(tmp_path):
-    from cdp_analysis.document import write_document
-    from cdp_analysis.publish import ChapterLink, standalone_page
+    from cdp_analysis.publishing.document import write_document
+    from cdp_analysis.publishing.export import ChapterLink, standalone_page
 
     area = tmp_path / "A"
     area.mkdir()
@@ -116,7 +116,7 @@ def test_document_lists_every_chapter_and_section_with_what_it_lacks(tmp_path):
 
 
 def test_executive_summary_names_the_chapters_it_could_not_read():
-    from cdp_analysis.publish import executive_summary_html
+    from cdp_analysis.publishing.export import executive_summary_html
 
     message = {"text": "Rate higher than England.", "chapter": "01_supply", "section_title": "Rate"}
     full = executive_summary_html([message], {}, synthetic=False)
@@ -131,8 +131,8 @@ def test_executive_summary_names_the_chapters_it_could_not_read():
 
 
 def test_coverage_lines_count_sections_per_area_and_chapter(tmp_path):
-    from cdp_analysis import batch, summary
     from cdp_analysis.config import load_config
+    from cdp_analysis.publishing import batch, summary
 
     config = load_config(reports_dir=tmp_path / "reports", processed_dir=tmp_path / "processed")
     statuses = {"01_supply": ["covered", "partial", "missing", "missing"], "03_demand": ["covered"]}
@@ -166,9 +166,9 @@ def test_coverage_note_of_a_missing_section_is_one_sentence():
 def test_one_year_of_police_data_draws_no_empty_rolling_chart_and_says_why(tmp_path):
     """Twelve months give one rolling twelve-month value per area: no line to draw, so the section says
     why instead of drawing an empty chart (issue 15, item 6); the twelve-month rate is still shown."""
+    from cdp_analysis.chapters.context import load_context
     from cdp_analysis.chapters.supply import SupplyChapter
     from cdp_analysis.config import load_config
-    from cdp_analysis.context import load_context
     from tests.conftest import write_demo_config
 
     config_file = write_demo_config(tmp_path)

@@ -214,7 +214,7 @@ def _unplaced_note(placed: int, unplaced: int, other: int = 0, forces=("city-of-
 
     from cdp_analysis.areas import AreaRegistry
     from cdp_analysis.chapters.supply import SupplyChapter
-    from cdp_analysis.sdc import get_policy
+    from cdp_analysis.stats.sdc import get_policy
 
     drug = {"object_of_search": "Controlled drugs", "legislation": ""}
     rows = ([{**drug, "latitude": 51.51, "longitude": -0.09}] * placed
@@ -260,7 +260,7 @@ def _find_words(searches: int, flagged: int, found: int) -> str:
     from types import SimpleNamespace
 
     from cdp_analysis.chapters.supply import SupplyChapter
-    from cdp_analysis.sdc import get_policy
+    from cdp_analysis.stats.sdc import get_policy
 
     chapter = SupplyChapter.__new__(SupplyChapter)
     chapter.area = SimpleNamespace(name="Westminster")

@@ -108,7 +108,7 @@ def _seconds(text: str) -> int:
 
 def _scheduler(text: str) -> str:
     """``--scheduler``: a Dask scheduler address, checked before anything connects."""
-    from cdp_analysis.executors import check_scheduler_address
+    from cdp_analysis.publishing.executors import check_scheduler_address
 
     try:
         check_scheduler_address(text)
@@ -164,7 +164,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     # the scheduler first: a wrong address fails in seconds, before the heavy imports
     with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
         from cdp_analysis.areas import AreaRegistry
-        from cdp_analysis.batch import run_batch
+        from cdp_analysis.publishing.batch import run_batch
 
         registry = AreaRegistry.load(config.raw_dir)
         codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
@@ -173,7 +173,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
                             progress=not args.no_progress and sys.stderr.isatty(), settings=settings)
-    from cdp_analysis.batch import coverage_lines, results_json, summary_lines
+    from cdp_analysis.publishing.batch import coverage_lines, results_json, summary_lines
 
     for line in summary_lines(results) + coverage_lines(config, codes, chapters or config.chapters):
         print(line)

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from cdp_analysis.errors import ConfigError, suggest
-from cdp_analysis.errors import ConfigError
 from cdp_analysis.vocabulary import DISCLOSURE_POLICIES
 
 __all__ = ["Config", "load_config", "find_config_file", "usable_cores", "max_workers", "check_folder"]

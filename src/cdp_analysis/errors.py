@@ -7,10 +7,12 @@ batch runner or a notebook can catch one type and report it plainly.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
+    "redact_paths",
     "CdpError",
     "ConfigError",
     "DataFormatError",
@@ -155,3 +157,15 @@ class StatsInputError(CdpError, ValueError):
 
 class BuildError(CdpError):
     """A report build failed; names the area and chapter."""
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:,;'\"()]+){2,}[\\/]?")
+
+
+def redact_paths(text: str) -> str:
+    """Replace absolute file paths in a message by their last part (pages show no local paths).
+
+    >>> redact_paths("put the files in /home/ana/cdp/data/raw/real or pass --data-dir")
+    'put the files in …/real or pass --data-dir'
+    """
+    return _PATH.sub(lambda m: "…/" + Path(m.group().rstrip("/\\")).name, text)

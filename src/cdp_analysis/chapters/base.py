@@ -25,11 +25,7 @@ import pandas as pd
 
 from cdp_analysis import stats
 from cdp_analysis.areas import Area
-from cdp_analysis.coverage import COVERED, Coverage
-from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError
-from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.publish import redact_paths
-from cdp_analysis.sdc import DisclosurePolicy, suppress_table
+from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError, redact_paths
 from cdp_analysis.report import narrative
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
@@ -62,13 +58,13 @@ class Section:
         return self.coverage.shown
 
     def __repr__(self) -> str:  # one line, never the figures' image data
-        from cdp_analysis.explore import section_repr
+        from cdp_analysis.report.explore import section_repr
 
         return section_repr(self)
 
     def _repr_html_(self) -> str:
-        """JupyterLab's view: the section as published, then its frames' first rows (:mod:`cdp_analysis.explore`)."""
-        from cdp_analysis.explore import section_html
+        """JupyterLab's view: the section as published, then its frames' first rows (:mod:`cdp_analysis.report.explore`)."""
+        from cdp_analysis.report.explore import section_html
 
         return section_html(self)
 
@@ -163,8 +159,8 @@ def unique_messages(messages: Iterable[KeyMessage]) -> list[KeyMessage]:
 def key_messages(sections: Iterable[Section], synthetic: bool) -> str:
     """The chapter's key messages and recommendations as Markdown (escaped, each once).
 
-    At most :data:`~cdp_analysis.narrative.MAX_KEY_MESSAGES`, ranked by
-    :func:`~cdp_analysis.narrative.ranked`; data gaps in their own list.
+    At most :data:`~cdp_analysis.report.narrative.MAX_KEY_MESSAGES`, ranked by
+    :func:`~cdp_analysis.report.narrative.ranked`; data gaps in their own list.
     """
     sections = list(sections)
     messages = unique_messages(m for s in sections for m in s.key_messages())

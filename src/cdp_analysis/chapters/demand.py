@@ -23,18 +23,15 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, demand, narrative, quality, render
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
-from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, protect_shares
-from cdp_analysis.indicators import demand
+from cdp_analysis.indicators import demand, quality
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
-from cdp_analysis.stats.sdc import get_policy, suppress_table
+from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD", "key_messages"]
@@ -142,7 +139,7 @@ class DemandChapter:
         """Counts, denominators and complements in the policy's range, and what is derived from them, hidden.
 
         ``suppressed`` flags a hidden count, ``denominator_suppressed`` a hidden denominator
-        (:func:`cdp_analysis.sdc.protect_shares`).
+        (:func:`cdp_analysis.stats.sdc.protect_shares`).
         """
         return protect_shares(table, self.policy, derived=tuple(derived),
                               denominator="denominator" if "denominator" in table else None)
@@ -1033,6 +1030,6 @@ def key_messages(sections: list[Section], synthetic: bool) -> str:
 
 
 def _unflagged_estimates(series: pd.DataFrame) -> pd.DataFrame:
-    """A flagged row (:mod:`cdp_analysis.quality`) keeps its count, denominator and flag, not its estimate."""
+    """A flagged row (:mod:`cdp_analysis.indicators.quality`) keeps its count, denominator and flag, not its estimate."""
     flagged = series["quality_flag"].notna()
     return series.assign(**{c: series[c].mask(flagged) for c in ("value", "lower_ci", "upper_ci")})

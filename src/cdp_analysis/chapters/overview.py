@@ -10,17 +10,15 @@ standardised rates cannot be combined that way and are shown per member LA.
 from __future__ import annotations
 
 import html
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import charts, narrative, render, spine, stats, supply
+from cdp_analysis import stats
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
-from cdp_analysis.context import ChapterContext
-from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
-from cdp_analysis import stats
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
 from cdp_analysis.indicators import spine, supply
@@ -32,7 +30,7 @@ from cdp_analysis.indicators.outcomes import (
 )
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
-from cdp_analysis.store.coverage import Coverage
+from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
            "LOCAL_TILES"]

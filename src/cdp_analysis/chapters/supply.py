@@ -14,14 +14,8 @@ import pandas as pd
 from cdp_analysis import stats
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
-from cdp_analysis.context import ChapterContext
-from cdp_analysis.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
-from cdp_analysis.errors import DataShortfallError, MissingDataError
-from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.police_counts import comparator_counts
-from cdp_analysis.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
 from cdp_analysis.chapters.context import ChapterContext
-from cdp_analysis.errors import MissingDataError
+from cdp_analysis.errors import DataShortfallError, MissingDataError
 from cdp_analysis.indicators import supply
 from cdp_analysis.report import charts, maps, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -1008,7 +1002,7 @@ class SupplyChapter:
         policy's suppressed range are not written as numbers; counts are rounded as
         the policy rounds them, and the share is worked from the rounded counts.
         """
-        from cdp_analysis import stop_search
+        from cdp_analysis.indicators import stop_search
 
         rows = self.ctx.dataset.stop_search(months=months, forces=forces,
                                             columns=["latitude", "longitude", "object_of_search", "legislation"])
@@ -1049,7 +1043,7 @@ class SupplyChapter:
     def _find_message(self, table: pd.DataFrame, counts: pd.Series) -> KeyMessage:
         """The latest year's find rate in words; with none, the true reason: blank flags, or small counts.
 
-        ``counts`` is the :func:`~cdp_analysis.stop_search.find_rate` row of that year
+        ``counts`` is the :func:`~cdp_analysis.indicators.stop_search.find_rate` row of that year
         (before disclosure control), used for the reason only, never written.
         """
         last = table.iloc[-1]

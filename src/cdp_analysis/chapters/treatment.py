@@ -33,14 +33,12 @@ from cdp_analysis.chapters.base import (
 )
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.narrative import KeyMessage
-from cdp_analysis.sdc import get_policy, protect_shares
 from cdp_analysis.indicators import spine
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
-from cdp_analysis.stats.sdc import get_policy, suppress_table
+from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
@@ -209,7 +207,7 @@ class TreatmentChapter:
         """Percentages with Wilson 95% intervals; the focus area's interval against each comparator.
 
         A partnership's member rows (by name) are labelled and never compared in words.
-        Disclosure control is one decision over the table (:func:`cdp_analysis.sdc.protect_shares`):
+        Disclosure control is one decision over the table (:func:`cdp_analysis.stats.sdc.protect_shares`):
         ``parts`` names the categories that add up to each area's denominator (None: every
         category; False: they do not), ``total`` the ``label`` of a row holding the sum of the
         others; a partnership's members add up to the partnership.
@@ -569,7 +567,7 @@ class TreatmentChapter:
         ``subjects`` maps each category to the start of its sentence; a message goes into
         the key messages when it is a finding or its category is in ``always_key``.
         ``judging`` maps a category to ``(low_is_good, reach)``: how a significant
-        difference is a finding (:func:`cdp_analysis.narrative.judge`); a category not
+        difference is a finding (:func:`cdp_analysis.report.narrative.judge`); a category not
         in it is context, whatever it differs from (a mix of people is not a finding).
         ``against`` judges only against that comparator (the area's own residents)
         and keeps only a group reached less than its need as a finding. ``parts`` and
@@ -724,7 +722,7 @@ class TreatmentChapter:
                 title, key, again[["area", "period", "category", "count", "denominator"]], subjects,
                 ("all substances",), "No re-presentation counts.", f"Successful completions re-presenting within six months, {period}",
                 "% of successful completions (95% CI)", period=period, theme="Recovery",
-                total="all substances", judging={c: (True, False) for c in subjects}))
+                total="all substances", judging=dict.fromkeys(subjects, (True, False))))
         length = self.rows("exits", "length_in_treatment")
         length = length[(length["substance_group"] == "total") & (length["period"] == self.latest_period)].copy()
         length["denominator"] = length.groupby("area")["count"].transform(lambda c: c.sum(min_count=1))
@@ -811,7 +809,7 @@ class TreatmentChapter:
             title, key, table, subjects, (),
             f"The NDTMS export holds no ethnicity of adults in treatment for {self.area.name} ({self.hint}).",
             f"Adults in treatment by ethnic group (of those recorded), {self.latest_period}",
-            "% (95% CI)", parts=None, judging={c: (False, True) for c in subjects}, against=RESIDENTS)
+            "% (95% CI)", parts=None, judging=dict.fromkeys(subjects, (False, True)), against=RESIDENTS)
         if section.shown:
             data = section.frames[key]
             resident = data[data["area"] == RESIDENTS].set_index("category")["value"]

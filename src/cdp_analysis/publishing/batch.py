@@ -225,11 +225,7 @@ def render_page(notebook: Path, parameters: dict, config: Config, area_code: str
     ``on_cell(done, total)`` is called after each cell (progress). Raises what the
     notebook raised (``ename``/``evalue`` kept) or :class:`BuildError`.
     """
-<<<<<<< HEAD:src/cdp_analysis/batch.py
-    from cdp_analysis.kernels import config_env, parameterize, process_pool
-=======
-    from cdp_analysis.publishing.kernels import parameterize, process_pool
->>>>>>> layers:src/cdp_analysis/publishing/batch.py
+    from cdp_analysis.publishing.kernels import config_env, parameterize, process_pool
 
     area = AreaRegistry.load(config.raw_dir).get(area_code)
     nb = parameterize(notebook, parameters)
@@ -363,7 +359,7 @@ def _stop_runs(pool: ThreadPoolExecutor, cancelled: threading.Event, executor: E
     (one still starting, a cell in C code), and wait a few seconds for the runs to end."""
     from concurrent.futures import wait
 
-    from cdp_analysis.kernels import process_pool
+    from cdp_analysis.publishing.kernels import process_pool
 
     cancelled.set()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -433,7 +429,10 @@ def rebuild_index(config: Config, chapters: Sequence[str] | None = None) -> Path
             entries.append(IndexEntry(area.code, area.name, area.type, area.is_demo, found, coverage))
     _write_site_pages(config)
     printable = [e.area_code for e in entries if (config.reports_dir / e.area_code / DOCUMENT_NAME).is_file()]
-    return write_index(config.reports_dir, entries, chapters, printable)
+    from cdp_analysis.publishing.boardpack import board_links  # the board summary, PDF and data pack
+
+    board = {e.area_code: board_links(config.reports_dir / e.area_code, e.area_code) for e in entries}
+    return write_index(config.reports_dir, entries, chapters, printable, board)
 
 
 def _chapter_states(config: Config, area_code: str, chapters: Sequence[str]) -> dict[str, str]:
@@ -479,8 +478,8 @@ def summary_lines(results: list[BuildResult]) -> list[str]:
 def chapter_coverage(config: Config, area_code: str, chapters: Sequence[str]) -> dict[str, dict]:
     """Chapter id → ``{"state": "ok" | why not built, "shown", "partial", "missing", "sections"}`` of an area,
     from the build status and the summary records the chapters wrote (section counts only for built ones)."""
-    from cdp_analysis import summary
-    from cdp_analysis.document import coverage_counts
+    from cdp_analysis.publishing import summary
+    from cdp_analysis.publishing.document import coverage_counts
 
     states = _chapter_states(config, area_code, chapters)
     records = summary.load(_status_dir(config), area_code, [c for c, s in states.items() if s == "ok"])
@@ -536,9 +535,7 @@ def results_json(results: list[BuildResult]) -> str:
 
 def _keep_summary(config: Config, area_code: str, chapter: str, notebook: nbformat.NotebookNode) -> None:
     """Save the summary record the chapter displayed (or drop a stale one): see :mod:`cdp_analysis.publishing.summary`."""
-    from cdp_analysis.publishing import summary
-
-    from cdp_analysis import datapack
+    from cdp_analysis.publishing import datapack, summary
 
     for module in (summary, datapack):
         record = module.from_notebook(notebook)
@@ -604,17 +601,10 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     links, its contents list and its "About this page" block; the first chapter (the
     overview) gets the executive summary. Then ``needs_assessment.html`` is written, with the
     board summary, the Excel data pack and (``pdf``, default ``[publish] pdf``) the PDF
-    (:mod:`cdp_analysis.boardpack`).
+    (:mod:`cdp_analysis.publishing.boardpack`).
     Pages are only ever rewritten whole (atomically); running it again changes nothing.
     """
-<<<<<<< HEAD:src/cdp_analysis/batch.py
-    from cdp_analysis import commentary, summary
-    from cdp_analysis.document import write_document
-    from cdp_analysis.publish import (
-        about_html, assemble_page, chapter_nav_html, check_publishable, executive_summary_html,
-        pager_html, section_anchor,
-=======
-    from cdp_analysis.publishing import summary
+    from cdp_analysis.publishing import commentary, summary
     from cdp_analysis.publishing.document import write_document
     from cdp_analysis.publishing.export import (
         about_html,
@@ -624,7 +614,6 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
         executive_summary_html,
         pager_html,
         section_anchor,
->>>>>>> layers:src/cdp_analysis/publishing/batch.py
     )
 
     registry = AreaRegistry.load(config.raw_dir)
@@ -665,7 +654,7 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     document = write_document(folder, area.name, links, synthetic=area.is_demo, about=about,
                               forbidden=_forbidden(config), not_built=not_built, order=config.chapters,
                               sections={c: r.get("sections", []) for c, r in records.items()})
-    from cdp_analysis.boardpack import write_board_pack
+    from cdp_analysis.publishing.boardpack import write_board_pack
 
     write_board_pack(folder, area, registry, _status_dir(config), list(pages), pages=pages,
                      make_pdf=config.publish_pdf if pdf is None else pdf, policy_rule=_policy_rule(config),

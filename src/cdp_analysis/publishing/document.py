@@ -14,12 +14,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-<<<<<<< HEAD:src/cdp_analysis/document.py
-from cdp_analysis.publish import (
-    CHAPTER_TITLES,
-=======
 from cdp_analysis.publishing.export import (
->>>>>>> layers:src/cdp_analysis/publishing/document.py
+    CHAPTER_TITLES,
     ChapterLink,
     atomic_write_text,
     check_publishable,

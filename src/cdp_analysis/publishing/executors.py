@@ -124,7 +124,7 @@ def _identify(address: str, timeout: float) -> dict:
 
     try:
         answer = asyncio.run(asyncio.wait_for(ask(), timeout))
-    except (TimeoutError, asyncio.TimeoutError) as exc:
+    except TimeoutError as exc:
         raise ConfigError(f"--scheduler {address}: something listens there but no Dask scheduler answered "
                           f"within {timeout:.0f} s (is it another service? expected {_ADDRESS_HELP})") from exc
     except Exception as exc:  # the comm layer's errors (closed, protocol) are not one type

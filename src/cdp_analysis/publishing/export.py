@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import nbformat
 
-from cdp_analysis.errors import BuildError
+from cdp_analysis.errors import BuildError, redact_paths
 
 __all__ = [
     "CHAPTER_TITLES",
@@ -159,18 +159,6 @@ class IndexEntry:
     coverage: dict[str, dict] = field(default_factory=dict)
 
 
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:,;'\"()]+){2,}[\\/]?")
-
-
-def redact_paths(text: str) -> str:
-    """Replace absolute file paths in a message by their last part (pages show no local paths).
-
-    >>> redact_paths("put the files in /home/ana/cdp/data/raw/real or pass --data-dir")
-    'put the files in …/real or pass --data-dir'
-    """
-    return _PATH.sub(lambda m: "…/" + Path(m.group().rstrip("/\\")).name, text)
-
-
 _KINDS = {"cdp": "Combating Drugs Partnership", "utla": "Upper-tier local authority",
           "region": "Region", "country": "Country", "lad": "Local authority"}
 
@@ -232,17 +220,16 @@ def _index_table(caption: str, entries: list[IndexEntry], chapters: list[str], p
 
 
 def write_index(reports_dir: Path, entries: list[IndexEntry], chapters: list[str],
-                printable: Iterable[str] = ()) -> Path:
+                printable: Iterable[str] = (), board: Mapping[str, list[tuple[str, str]]] | None = None) -> Path:
     """Write ``reports/index.html``: real areas, then synthetic ones, each with its chapters.
 
     ``chapters`` are the columns (a chapter any entry has is added at the end);
-    ``printable`` holds the codes of areas whose whole document exists.
+    ``printable`` holds the codes of areas whose whole document exists; ``board`` maps an
+    area code to the (label, file name) of its board-pack files, linked beside its pages.
     """
     columns = list(dict.fromkeys([*chapters, *sorted(c for e in entries for c in e.chapters)]))
     printable = set(printable)
-    from cdp_analysis.boardpack import board_links  # the board summary, PDF and data pack beside the pages
-
-    extras = {e.area_code: board_links(reports_dir / e.area_code, e.area_code) for e in entries}
+    extras = {e.area_code: list((board or {}).get(e.area_code, ())) for e in entries}
     real = [e for e in entries if not e.synthetic]
     synthetic = [e for e in entries if e.synthetic]
     parts = ['<h2 id="real-areas">Real areas</h2>',

@@ -29,14 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-<<<<<<< HEAD:src/cdp_analysis/summary.py
-from cdp_analysis import narrative
 from cdp_analysis.chapters.base import Section, coverage_rows, unique_messages
-from cdp_analysis.narrative import KeyMessage
-=======
-from cdp_analysis.chapters.base import Section, unique_messages
+from cdp_analysis.report import narrative
 from cdp_analysis.report.narrative import KeyMessage
->>>>>>> layers:src/cdp_analysis/publishing/summary.py
 
 __all__ = ["MIME", "priority", "payload", "record", "from_notebook", "record_path", "load", "top_messages",
            "data_gaps", "data_sources"]
@@ -46,7 +41,7 @@ MIME = "application/vnd.cdp.summary+json"
 _FOLDER = "summary"
 
 def priority(message: KeyMessage) -> int:
-    """How much a message belongs in the executive summary: :func:`cdp_analysis.narrative.priority`.
+    """How much a message belongs in the executive summary: :func:`cdp_analysis.report.narrative.priority`.
 
     The same rank orders a chapter's key messages, so the summary and the chapters
     agree: worse than England by a margin that matters first, then worse than the
@@ -109,7 +104,7 @@ def record(ctx: Any, chapter: str, found: Iterable[Section | KeyMessage] | Mappi
     from IPython.display import display
 
     display({MIME: payload(ctx, chapter, found), "text/plain": ""}, raw=True)
-    from cdp_analysis import datapack
+    from cdp_analysis.publishing import datapack
 
     datapack.record(ctx, chapter, found)  # the sections' published frames, for the Excel data pack
 
@@ -189,7 +184,7 @@ def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MES
     chosen = [m for score, *_, m in ranked if score < 0][:limit]
     if len(chosen) < 3:
         firsts = {}
-        for score, order, position, m in sorted(ranked, key=lambda item: (item[1], item[2])):
+        for _score, order, _position, m in sorted(ranked, key=lambda item: (item[1], item[2])):
             firsts.setdefault(order, m)
         chosen += [m for m in firsts.values() if m not in chosen][: max(0, 3 - len(chosen))]
     seen: set[str] = set()

@@ -281,13 +281,13 @@ def protect_shares(
     values = {"c": counts, "d": dens}
     for _ in range(4 * n + 4):
         changed = False
-        for totals, parts in relations:
-            shut = [(k, r) for k, r in parts if hidden[k][r]]
-            if all(hidden[k][r] or values[k][r] != values[k][r] for k, r in totals):
-                # the total is not published: it must not be the sum of published parts either
-                if (any(hidden[k][r] for k, r in totals) and not shut
-                        and all(values[k][r] == values[k][r] for k, r in parts)):
-                    open_parts = [(k, r) for k, r in parts if values[k][r] > 0]
+        for total_cells, part_cells in relations:
+            shut = [(k, r) for k, r in part_cells if hidden[k][r]]
+            if all(hidden[k][r] or values[k][r] != values[k][r] for k, r in total_cells):
+                # the total is not published: it must not be the sum of published part_cells either
+                if (any(hidden[k][r] for k, r in total_cells) and not shut
+                        and all(values[k][r] == values[k][r] for k, r in part_cells)):
+                    open_parts = [(k, r) for k, r in part_cells if values[k][r] > 0]
                     if open_parts:
                         k, r = min(open_parts, key=lambda c: (values[c[0]][c[1]], c[1]))
                         hidden[k][r] = changed = True
@@ -297,13 +297,13 @@ def protect_shares(
             total_hidden = sum(values[k][r] for k, r in shut if values[k][r] == values[k][r])
             if len(shut) > 1 and not in_range(pd.Series([total_hidden]))[0]:
                 continue
-            open_parts = [(k, r) for k, r in parts if not hidden[k][r] and values[k][r] == values[k][r]
+            open_parts = [(k, r) for k, r in part_cells if not hidden[k][r] and values[k][r] == values[k][r]
                           and values[k][r] > 0]
             if open_parts:
                 k, r = min(open_parts, key=lambda c: (values[c[0]][c[1]], c[1]))
                 hidden[k][r] = True
             else:
-                for k, r in totals:
+                for k, r in total_cells:
                     hidden[k][r] = True
             changed = True
         hidden["c"] |= hidden["d"]  # a share of a hidden denominator is hidden

@@ -392,7 +392,7 @@ class _Checker:
     def own_or_members(self, code: str, held: set[str]) -> tuple[list[str], list[str]]:
         """The codes a chapter reads for an area (its own, else a partnership's listed members) and those absent.
 
-        As :func:`cdp_analysis.demand.area_series` and the treatment chapter read them.
+        As :func:`cdp_analysis.indicators.demand.area_series` and the treatment chapter read them.
         """
         members = [m.code for m in self.registry.listed_members(code)]
         wanted = [code] if code in held or not members else members

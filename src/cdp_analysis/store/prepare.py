@@ -63,13 +63,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-<<<<<<< HEAD:src/cdp_analysis/prepare.py
-from cdp_analysis import __version__, vintages
-from cdp_analysis.errors import CdpError, DataFormatError, MissingDataError
-=======
 from cdp_analysis import __version__
-from cdp_analysis.errors import DataFormatError, MissingDataError
->>>>>>> layers:src/cdp_analysis/store/prepare.py
+from cdp_analysis.errors import CdpError, DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
 from cdp_analysis.store import vintages

@@ -1,9 +1,9 @@
 """The board pack of an area, written when its publication is assembled.
 
-- ``reports/<area>/summary.html``: the one-page board summary (:mod:`cdp_analysis.boardsummary`);
-- ``reports/<area>/<area>_data.xlsx``: the data pack (:mod:`cdp_analysis.datapack`);
+- ``reports/<area>/summary.html``: the one-page board summary (:mod:`cdp_analysis.publishing.boardsummary`);
+- ``reports/<area>/<area>_data.xlsx``: the data pack (:mod:`cdp_analysis.publishing.datapack`);
 - ``reports/<area>/needs_assessment.pdf`` (with ``[publish] pdf = true`` in ``cdp.toml``,
-  or ``cdp print --pdf``): the A4 PDF with cover, board summary and contents (:mod:`cdp_analysis.pdf`).
+  or ``cdp print --pdf``): the A4 PDF with cover, board summary and contents (:mod:`cdp_analysis.publishing.pdf`).
 
 All three read the chapters' records kept by the batch (never the pages' HTML, except
 the PDF, which prints the printable document).
@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdp_analysis import __version__, boardsummary, datapack, pdf, summary
+from cdp_analysis import __version__
 from cdp_analysis.areas import Area, AreaRegistry
-from cdp_analysis.document import DOCUMENT_NAME
-from cdp_analysis.publish import CHAPTER_TITLES, section_anchor
+from cdp_analysis.publishing import boardsummary, datapack, pdf, summary
+from cdp_analysis.publishing.document import DOCUMENT_NAME
+from cdp_analysis.publishing.export import CHAPTER_TITLES, section_anchor
 
 __all__ = ["BoardPack", "write_board_pack", "board_links"]
 

@@ -34,7 +34,7 @@ def section_repr(section: Any) -> str:
 
 def section_html(section: Any) -> str:
     """The section as the page shows it, then each frame's first rows and how to get it whole."""
-    from cdp_analysis.render import show_section
+    from cdp_analysis.report.render import show_section
 
     title = f"<h3>{html.escape(section.title)}</h3>"
     body = show_section(section).data
@@ -47,7 +47,7 @@ def section_html(section: Any) -> str:
             f"<details><summary><code>{html.escape(f'{ref}.frames[{name!r}]', quote=False)}</code>: {len(frame)} rows x "
             f"{len(frame.columns)} columns{more} (published, after disclosure control)</summary>{head}</details>")
     frames = ("<p><strong>Data behind this section</strong> (a pandas DataFrame each; chart functions in "
-              "<code>cdp_analysis.charts</code> take a frame and return a <code>Chart</code> whose <code>.figure</code> is a matplotlib figure to "
+              "<code>cdp_analysis.report.charts</code> take a frame and return a <code>Chart</code> whose <code>.figure</code> is a matplotlib figure to "
               "restyle):</p>"
               + "".join(previews)) if previews else ""
     return f'<div class="cdp-section-preview">{title}{body}{frames}</div>'

@@ -1,6 +1,6 @@
 """An area's data pack: every section's published frames in one Excel workbook.
 
-How the frames get here (the same route as :mod:`cdp_analysis.summary`):
+How the frames get here (the same route as :mod:`cdp_analysis.publishing.summary`):
 
 1. A chapter notebook calls :func:`record` with its sections (``summary.record``
    does it for chapters that pass sections). The record is *displayed* under the

@@ -1,13 +1,13 @@
 """The board pack as an A4 PDF: ``reports/<area>/needs_assessment.pdf``.
 
-Made from the area's printable document (:mod:`cdp_analysis.document`) with
+Made from the area's printable document (:mod:`cdp_analysis.publishing.document`) with
 WeasyPrint, a paged-media renderer: CSS ``@page`` gives A4, running headers and
 "Page n of N"; ``target-counter()`` gives the contents' page numbers; named pages
 give landscape pages to tables too wide for portrait. Headless Chromium's
 ``--print-to-pdf`` does none of the last three.
 
 The print version adds a cover (area, partnership, date, data periods,
-version), the one-page board summary (:mod:`cdp_analysis.boardsummary`) and a
+version), the one-page board summary (:mod:`cdp_analysis.publishing.boardsummary`) and a
 contents list with page numbers; it leaves out what only works on screen
 (downloads, navigation, printed link URLs) and moves reference material (each
 chapter's "About the data", indicator definitions, the sources table) and long
@@ -192,10 +192,10 @@ def print_html(document: str, cover: CoverFacts, board: str = "", *, long_rows: 
     Parameters
     ----------
     document : str
-        ``needs_assessment.html`` as :func:`cdp_analysis.document.write_document` wrote it.
+        ``needs_assessment.html`` as :func:`cdp_analysis.publishing.document.write_document` wrote it.
     cover : CoverFacts
     board : str
-        The board summary's HTML (:func:`cdp_analysis.boardsummary.summary_html`), or "".
+        The board summary's HTML (:func:`cdp_analysis.publishing.boardsummary.summary_html`), or "".
     """
     soup = _soup(document)
     main = soup.find("main")

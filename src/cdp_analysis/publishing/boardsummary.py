@@ -3,8 +3,8 @@
 Read in two minutes by a partnership board: the headline outcomes with their
 comparison with England (Fingertips colours, always with the word) and recent
 trend, the five most important findings of the whole assessment, the data gaps,
-and the dates. Built from the chapters' records (:mod:`cdp_analysis.summary`
-for the findings, :mod:`cdp_analysis.datapack` for the headline frame and each
+and the dates. Built from the chapters' records (:mod:`cdp_analysis.publishing.summary`
+for the findings, :mod:`cdp_analysis.publishing.datapack` for the headline frame and each
 section's coverage), never from the HTML.
 """
 
@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cdp_analysis import stats, summary
-from cdp_analysis.datapack import frame_of
+from cdp_analysis import stats
+from cdp_analysis.publishing import summary
+from cdp_analysis.publishing.datapack import frame_of
 
 __all__ = ["SUMMARY_NAME", "BoardFacts", "board_facts", "summary_html", "write_summary_page", "data_periods"]
 
@@ -191,7 +192,7 @@ def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, h
 def write_summary_page(folder: Path, facts: BoardFacts, *, links: Mapping[int, str] | None = None,
                        extra_links: Sequence[tuple[str, str]] = (), forbidden: Sequence[str] = ()) -> Path:
     """Write ``summary.html`` beside the area's chapters."""
-    from cdp_analysis.publish import atomic_write_text, check_publishable, standalone_page
+    from cdp_analysis.publishing.export import atomic_write_text, check_publishable, standalone_page
 
     more = " · ".join(f'<a href="{html.escape(href)}">{html.escape(label)}</a>' for label, href in extra_links)
     body = summary_html(facts, links=links) + (f'<p class="cdp-noprint">{more}</p>' if more else "")
