@@ -240,7 +240,7 @@ class OverviewChapter(OutcomeSeries):
         repeat on each row of an indicator).
         """
         summary = self.summary()
-        peers = self._peer_codes()
+        peers = self.peer_codes()
         rows = []
         for _, r in summary.iterrows():
             chosen = self.headline[(self.headline["indicator_id"] == r["indicator_id"])
@@ -262,10 +262,10 @@ class OverviewChapter(OutcomeSeries):
         table = pd.concat([self.headline, *(self.series(i, self.area.code) for i in ids)], ignore_index=True)
         rows = spine.spine_rows(
             table.drop_duplicates(["indicator_id", "area_code", "period"], keep="last"), self.area.code,
-            self._peer_codes() | {self.area.code}, indicators=ids,
+            self.peer_codes() | {self.area.code}, indicators=ids,
             names={i: f"{self.catalogue[i].short_name} ({self.catalogue[i].unit})" for i in ids},
             polarity={i: self.catalogue[i].polarity for i in ids}, area_name=self.area.name)
-        n_of_type = len(self._peer_codes())
+        n_of_type = len(self.peer_codes())
         self._spine_most = int(rows["n_areas"].max()) if not rows.empty else 0
         rows = spine.complete_rows(rows, n_of_type)
         if rows.empty:
@@ -277,13 +277,7 @@ class OverviewChapter(OutcomeSeries):
     def spine_note(self) -> str:
         """Why :meth:`spine_chart` drew nothing: one plain sentence, no number from the data's values."""
         most = getattr(self, "_spine_most", 0)
-        return spine.incomplete_note(self.area.name, len(self._peer_codes()), most)
-
-    def _peer_codes(self) -> set[str]:
-        registry = self.ctx.registry
-        members = partnership_members(self.area, registry)
-        types = {m.type for m in members} if members else {self.area.type}
-        return {a.code for a in registry if a.type in types and a.is_demo == self.area.is_demo}
+        return spine.incomplete_note(self.area.name, len(self.peer_codes()), most)
 
     def sparklines(self, table: pd.DataFrame) -> charts.Chart | None:
         """Small multiples of each indicator over time: area, region, England."""

@@ -395,7 +395,7 @@ class TreatmentChapter:
 
     def spine(self) -> charts.Chart | None:
         """The area among all areas of its type for each harm indicator (None when it has no values)."""
-        peers = self._overview._peer_codes()  # the overview's set: same type, real or demo alike
+        peers = self._overview.peer_codes()  # the overview's set: same type, real or demo alike
         ids = [i for i in HARM if i != "90947"]
         table = self._all_indicators[self._all_indicators["indicator_id"].isin(ids)]
         # polarity from each indicator's definition (every harm rate here: low is good), as the overview's

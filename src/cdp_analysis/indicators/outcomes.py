@@ -79,6 +79,12 @@ class OutcomeSeries:
         region = registry.region_of(area.code)
         self.region = region if region is not None and region.code != area.code else None
 
+    def peer_codes(self) -> set[str]:
+        """Codes of the areas of the focus area's type (a partnership: its members' types), real or demo alike."""
+        listed = self.registry.listed_members(self.area.code) if self.area.type == "cdp" and self.area.members else []
+        types = {m.type for m in listed} if listed else {self.area.type}
+        return {a.code for a in self.registry if a.type in types and a.is_demo == self.area.is_demo}
+
     @cached_property
     def headline(self) -> pd.DataFrame:
         """Headline rows (no category breakdown, persons) of the catalogued indicators."""
