@@ -79,8 +79,7 @@ def local_target(page: Path, href: str) -> tuple[Path, str] | None:
     return (page.parent / target).resolve() if target else page, fragment
 
 
-#: Scan findings about disclosure control in CSV downloads (issue 15 item 3, fixed on another branch):
-#: asserted apart (xfail until that branch is merged).
+#: Scan findings about disclosure control in CSV downloads (issue 15 item 3): asserted in their own tests.
 CSV_FINDINGS = ("count-1-4-in-csv", "recoverable-in-csv")
 #: The scan's other serious findings (its own list, less the CSV ones).
 SERIOUS = ("local-path", "traceback", "crime-id-like", "latlon-pair", "external-request", "count-1-4-in-table",

@@ -104,8 +104,6 @@ def test_published_output_scan_passes_on_the_demo_publication(config):
     assert not [f for f in found if f[0] in SERIOUS], [f for f in found if f[0] in SERIOUS][:10]
 
 
-@pytest.mark.xfail(reason="issue 15 item 3 (disclosure control of CSV downloads) is fixed on another branch; "
-                          "the lead enables this after merging it", strict=False)
 def test_published_output_scan_finds_no_small_count_in_the_demo_csv_downloads(config):
     code, found = scan(config.reports_dir)
     assert code == 0, [f for f in found if f[0] in CSV_FINDINGS][:10]

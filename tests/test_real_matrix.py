@@ -205,8 +205,6 @@ def test_published_output_scan_passes_on_every_build(matrix):
         assert not serious, f"{run['name']}: {serious[:10]}"
 
 
-@pytest.mark.xfail(reason="issue 15 item 3 (disclosure control of CSV downloads) is fixed on another branch; "
-                          "the lead enables this after merging it", strict=False)
 def test_published_output_scan_finds_no_small_count_in_csv_downloads(matrix):
     for run in matrix:
         code, found = run["scan"]
