@@ -170,7 +170,7 @@ def _ons_rows(path, **keep):
 
 
 def test_a_partnership_listing_a_county_is_made_of_its_districts(tmp_path):
-    from conftest import require_shared
+    from tests.shared_data import require as require_shared
     lookup = require_shared("data/real/geography/Local_Authority_District_to_County_and_Unitary_Authority_"
                             "(April_2023)_Lookup_in_EW.csv")
     districts = {r["LTLA23CD"] for r in _ons_rows(lookup, UTLA23CD={"E10000032"})}
@@ -194,7 +194,7 @@ def test_a_partnership_member_that_is_a_partnership_brings_its_districts(tmp_pat
 def test_a_county_member_brings_its_lsoas_and_residents(tmp_path):
     """LSOAs and residents of West Sussex + Brighton, counted independently from the ONS files."""
     import pandas as pd
-    from conftest import require_shared
+    from tests.shared_data import require as require_shared
 
     from cdp_analysis.chapters.context import load_context
     from cdp_analysis.config import load_config

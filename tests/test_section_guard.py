@@ -169,12 +169,12 @@ def test_one_year_of_police_data_draws_no_empty_rolling_chart_and_says_why(tmp_p
     from cdp_analysis.chapters.context import load_context
     from cdp_analysis.chapters.supply import SupplyChapter
     from cdp_analysis.config import load_config
-    from tests.conftest import write_demo_config
+    from tests.conftest import ensure_demo, write_demo_config
 
     config_file = write_demo_config(tmp_path)
     config_file.write_text(config_file.read_text(encoding="utf-8").replace("months = 30", "months = 12"),
                            encoding="utf-8")
-    config = load_config(config_file)
+    config = ensure_demo(load_config(config_file))
     chapter = SupplyChapter(load_context("Z09000001", config=config))
     assert len(chapter.covered_months) == 12
     trend = chapter.trend()

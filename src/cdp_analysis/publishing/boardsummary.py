@@ -28,6 +28,8 @@ SUMMARY_NAME = "summary.html"
 HEADLINE_SECTION = "Outcomes framework indicators"
 OVERVIEW = "00_outcomes_overview"
 FINDINGS = 5
+#: How a gap's status reads on the board summary.
+_GAP_WORDS = {"missing": "no data", "partial": "partial data"}
 MAX_GAPS = 8  # reasons listed on the one page (each section also says its own)
 
 
@@ -170,11 +172,14 @@ def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, h
         findings.append(f"<li>{text}" + (f" <strong>Action:</strong> {html.escape(rec)}" if rec else "") + "</li>")
     found = (f"<ol>{''.join(findings)}</ol>" if findings
              else "<p>No chapter has recorded a finding yet.</p>")
-    gaps = "".join(f"<li><strong>{html.escape(what)}</strong> ({html.escape(status)}): {html.escape(why)}</li>"
-                   for what, status, why in facts.gaps[:MAX_GAPS])
+    # the sections only: their reasons are said in each section and in the document's list of what it holds
+    # (reasons here pushed the summary past its one page)
+    gaps = "".join(f"<li><strong>{html.escape(what)}</strong> ({_GAP_WORDS.get(status, html.escape(status))})</li>"
+                   for what, status, _why in facts.gaps[:MAX_GAPS])
     more = len(facts.gaps) - MAX_GAPS
-    gaps_html = (f"<ul>{gaps}</ul>" + (f"<p>{more} more gap{'s' if more > 1 else ''}, each said where it "
-                                        f"applies in the chapters.</p>" if more > 0 else "")
+    gaps_html = (f"<ul>{gaps}</ul><p>Each section says why its data falls short.</p>"
+                 + (f"<p>{more} more gap{'s' if more > 1 else ''}, each said where it "
+                    f"applies in the chapters.</p>" if more > 0 else "")
                  + f"<p><code>cdp data --area {html.escape(facts.area_code)}</code> lists the files to add.</p>"
                  if gaps else "<p>Every section the chapters show is covered by the data for the periods shown.</p>")
     periods = "; ".join(f"{html.escape(what)}: {html.escape(when)}" for what, when in facts.periods)

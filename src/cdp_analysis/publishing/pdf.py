@@ -93,10 +93,10 @@ pre, code { white-space: pre-wrap; overflow-wrap: anywhere; }
 .pdf-cover dt { font-weight: bold; margin-top: 3mm; }
 .pdf-cover dd { margin-left: 0; }
 /* board summary */
-.pdf-board { break-after: page; font-size: 8.5pt; }
+.pdf-board { break-after: page; font-size: 8pt; }
 .pdf-board h1 { font-size: 15pt; margin-bottom: 2mm; string-set: chapter "Board summary"; }
 .pdf-board h2 { font-size: 10.5pt; margin: 2.5mm 0 1mm; padding-top: 1mm; }
-.pdf-board p, .pdf-board li { margin-bottom: .8mm; }
+.pdf-board p, .pdf-board li { margin-bottom: .5mm; }
 .pdf-board ol, .pdf-board ul { margin: 0; padding-left: 5mm; }
 .pdf-board table.cdp-table { font-size: 7.5pt; margin-bottom: 1mm; }
 .pdf-board table.cdp-table small { font-size: 6.5pt; color: #505a5f; }
