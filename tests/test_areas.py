@@ -194,10 +194,10 @@ def test_a_partnership_member_that_is_a_partnership_brings_its_districts(tmp_pat
 def test_a_county_member_brings_its_lsoas_and_residents(tmp_path):
     """LSOAs and residents of West Sussex + Brighton, counted independently from the ONS files."""
     import pandas as pd
-    from tests.shared_data import require as require_shared
 
     from cdp_analysis.chapters.context import load_context
     from cdp_analysis.config import load_config
+    from tests.shared_data import require as require_shared
 
     real = require_shared("data/real")
     lookup_csv = real / "other" / "LSOA_(2021)_to_Electoral_Ward_(2025)_to_LAD_(2025)_Best_Fit_Lookup_in_EW_v2.csv"

@@ -447,10 +447,9 @@ def _mansell_street_search(folder: Path) -> dict[str, str]:
 
 def test_the_real_search_police_uk_places_in_city_of_london_001e_is_in_the_city(tmp_path: Path) -> None:
     """A real map point 0.12 m from the LSOA edge, which police.uk's street files give to City of London 001E."""
-    from tests.shared_data import require as require_shared
-
     from cdp_analysis.sources.boundaries import read_boundaries
     from cdp_analysis.store.dataset import open_dataset
+    from tests.shared_data import require as require_shared
 
     city = require_shared("data/real/police_uk/city-of-london")
     jdm = require_shared("data/real/boundaries/london-data_jdm")
