@@ -1015,16 +1015,27 @@ _INDICATORS = (
     _Indicator(90245, "Successful completion of drug treatment: non-opiate users", "18+ yrs", "proportion",
                _calendar(2017, 2023), (36.9, 35.8, 34.2, 33.0, 32.7, 32.3, 31.8), 1, "HighIsGood", (18, 90), -0.2,
                england_denominator=45_000),
-    _Indicator(90246, "Successful completion of alcohol treatment", "18+ yrs", "proportion",
+    _Indicator(92447, "Successful completion of alcohol treatment", "18+ yrs", "proportion",
                _calendar(2017, 2023), (39.0, 38.0, 37.2, 35.8, 36.0, 35.4, 35.1), 1, "HighIsGood", (18, 90), -0.2,
                england_denominator=80_000),
-    # Indicator ID 90947 for "continuity of care" (PHOF C20) is NOT verified: check it with
-    # the Fingertips API (indicator_metadata/csv/by_indicator_id?indicator_ids=90947)
-    # before relying on it; the name is the published one.
-    _Indicator(90947, "Adults with substance misuse treatment need who successfully engage in community-based "
+    # Continuity of care (PHOF C20): id 92544 as public code lists it (docs/indicators.md); the name is
+    # the published one.
+    _Indicator(92544, "Adults with substance misuse treatment need who successfully engage in community-based "
                "structured treatment following release from prison", "18+ yrs", "proportion",
                _financial(2017, 2023), (30.9, 32.4, 35.3, 36.8, 37.9, 42.1, 44.6), 1, "HighIsGood", (18, 90), -0.2,
                england_denominator=32_000),
+    _Indicator(91380, "Alcohol-specific mortality", "All ages", "dsr", _calendar(2017, 2023),
+               (10.9, 11.0, 10.9, 13.0, 14.0, 14.5, 15.9), 1, "LowIsGood", (0, 90), 0.7,
+               profile=(0, 0, 0, 0, 0.01, 0.05, 0.15, 0.35, 0.6, 0.9, 1.3, 1.6, 1.8, 1.8, 1.5, 1.1, 0.7, 0.4, 0.2)),
+    # The hospital admissions indicators OHID added to the co-occurring substance misuse and mental health
+    # profile in September 2025. Their Fingertips ids could not be verified offline, so the workbench matches
+    # them by published name; the ids here (99901, 99902) are synthetic and mean nothing.
+    _Indicator(99901, "Admissions for poisoning by drug misuse", "All ages", "dsr", _financial(2017, 2023),
+               (27.0, 27.6, 26.1, 24.9, 25.8, 26.4, 27.1), 1, "LowIsGood", (0, 90), 0.9,
+               profile=(0.05, 0.02, 0.1, 1.2, 1.9, 2.0, 1.9, 1.8, 1.7, 1.5, 1.2, 0.9, 0.6, 0.4, 0.3, 0.2, 0.2, 0.2, 0.2)),
+    _Indicator(99902, "Admissions for drug-related mental and behavioural disorders", "All ages", "dsr",
+               _financial(2017, 2023), (13.2, 13.8, 13.0, 12.1, 12.9, 13.5, 14.0), 1, "LowIsGood", (0, 90), 1.0,
+               profile=(0, 0, 0, 0.8, 1.7, 2.0, 2.0, 1.8, 1.5, 1.2, 0.9, 0.6, 0.4, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1)),
     _Indicator(92906, "Admission episodes for alcohol-specific conditions", "All ages", "dsr",
                _financial(2017, 2023), (572, 579, 587, 555, 582, 592, 598), 1, "LowIsGood", (0, 90), 0.7,
                profile=(0.05, 0.03, 0.1, 0.5, 0.6, 0.7, 0.9, 1.1, 1.4, 1.7, 1.9, 2.0, 1.9, 1.7, 1.4, 1.1, 0.8, 0.6, 0.5)),

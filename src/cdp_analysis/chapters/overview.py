@@ -21,7 +21,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import spine, supply
+from cdp_analysis.indicators import framework, spine, supply
 from cdp_analysis.indicators.outcomes import (
     IndicatorInfo,
     OutcomeSeries,
@@ -30,6 +30,7 @@ from cdp_analysis.indicators.outcomes import (
 )
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
@@ -58,6 +59,10 @@ LOCAL_TILES = [
     ("treatment_progress", "Treatment progress (substantial progress)"),
     ("treatment_numbers", "Numbers in treatment"),
 ]
+
+#: Local returns the framework table and the tiles read (each measured by :data:`framework.LOCAL_MEASURES`).
+FRAMEWORK_RETURNS = ("disruptions", "county_lines", "treatment_numbers", "deaths_in_treatment", "treatment_progress",
+                     "continuity_of_care")
 
 
 class OverviewChapter(OutcomeSeries):
@@ -343,6 +348,7 @@ class OverviewChapter(OutcomeSeries):
             ("indicators", "Outcomes framework indicators", self.indicators_section),
             ("spine", "Where the area sits among areas of its type", self.spine_section),
             ("crime", "Police-recorded crime", self.crime_section),
+            ("framework", "The outcomes framework's headline metrics", self.framework_section),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def indicators_section(self) -> Section:
@@ -369,16 +375,96 @@ class OverviewChapter(OutcomeSeries):
             return Section(title, items, [], Coverage.partial(self.spine_note()), {}, key)
         return Section(title, items, [], COVERED, {"spine": chart.data}, key)
 
-    def local_tiles_html(self) -> str:
-        """Tiles for metrics only a local return supplies: value, or 'local return needed'."""
-        tiles = []
-        for name, title in LOCAL_TILES:
+    @cached_property
+    def local_values(self) -> dict[str, pd.DataFrame]:
+        """Each local return's latest values for the area (:func:`framework.local_values`), disclosure-controlled.
+
+        A count of people in the suppressed range (and the percentage made from it, or a
+        count whose complement is in that range) is hidden before anything shows it.
+        """
+        policy = get_policy(self.ctx.config.disclosure_policy)
+        out = {}
+        for name in FRAMEWORK_RETURNS:
             try:
-                frame = self.ctx.dataset.local(name)
-                own = frame[frame["area_code"] == self.area.code] if "area_code" in frame else frame
-                text = f"{len(own)} rows supplied" if not own.empty else "Local return needed"
-            except (MissingDataError, KeyError, AttributeError):
-                text = "Local return needed"
+                table = self.ctx.dataset.local(name)
+            except MissingDataError:
+                continue
+            values = framework.local_values(framework.area_rows(table, self.area.code, self.area.members), name)
+            people = values[values["people"].astype(bool)]
+            if not people.empty:
+                people = protect_shares(people, policy, derived=("value",))
+                values = pd.concat([values[~values["people"].astype(bool)], people], ignore_index=True)
+            out[name] = values.drop(columns=[c for c in ("suppressed", "denominator_suppressed") if c in values])
+        return out
+
+    def _ndtms_numbers(self) -> dict[str, pd.DataFrame]:
+        """Adults in treatment from the public NDTMS export (latest year, all substances), when it holds the area."""
+        try:
+            rows = self.ctx.dataset.ndtms(["area_code", "period", "period_start", "count"], measure="in_treatment",
+                                          breakdown="total", sex="total", age_group="total", substance_group="total")
+        except MissingDataError:
+            return {}
+        codes = [self.area.code] if self.area.code in set(rows["area_code"]) else list(self.area.members)
+        own = rows[rows["area_code"].isin(codes)].dropna(subset=["count"]).drop_duplicates(["area_code", "period"])
+        if own.empty or not codes:
+            return {}
+        summed = own.groupby(["period", "period_start"], as_index=False).agg(
+            count=("count", "sum"), areas=("area_code", "nunique"))
+        summed = summed[summed["areas"] == len(codes)].sort_values("period_start")
+        if summed.empty:
+            return {}
+        last = summed.iloc[-1]
+        frame = pd.DataFrame([{"template": "treatment_numbers", "measure": "Adults in treatment",
+                               "period": str(last["period"]), "count": float(last["count"]), "denominator": np.nan,
+                               "value": float(last["count"]), "unit": "people (NDTMS, rounded to 5)", "people": True}])
+        frame = protect_shares(frame, get_policy(self.ctx.config.disclosure_policy), denominator=None,
+                               derived=("value",))
+        return {"treatment_numbers": frame}
+
+    def framework_table(self) -> pd.DataFrame:
+        """Every headline metric of the outcomes framework: value and period where held, else its status."""
+        police = self.crime_tiles() if self._police is not None else None
+        supplied = set(self.ctx.dataset.local_names()) if hasattr(self.ctx.dataset, "local_names") else set()
+        return framework.headline_table(self._summary_table, self.local_values, police, supplied,
+                                        public=self._ndtms_numbers())
+
+    def framework_section(self) -> Section:
+        """The framework's eleven headline metrics in one table, each with its source; partial when some are not held."""
+        title, key = "The outcomes framework's headline metrics", "framework"
+        table = self.framework_table()
+        shown = table[table["value"].notna()]
+        if shown.empty:
+            return missing_section(title, f"The data holds none of the outcomes framework's headline metrics for "
+                                          f"{self.area.name} ({DATA_CHECKLIST_HINT.format(code=self.area.code)}).",
+                                   key)
+        display = pd.DataFrame({
+            "Outcome": table["outcome"], "Headline metric": table["metric"],
+            "Value": [_value_words(r) for _, r in table.iterrows()], "Period": table["period"].replace("", "–"),
+            "Source": table["source"], "Geography": table["geography"]})
+        item = render.table_html(display, f"The outcomes framework's headline metrics for {self.area.name}: "
+                                          "value and period where the data holds them",
+                                 synthetic=self.ctx.synthetic)
+        lacking = table[table["status"].isin([framework.LOCAL_NEEDED, framework.NOT_HELD])]
+        coverage = COVERED if lacking.empty else Coverage.partial(
+            f"{len(shown)} of the {len(table)} headline metrics have a value for {self.area.name}; "
+            f"{len(lacking)} need data the workbench does not hold (listed in the table with what each needs), "
+            "and the others are published only nationally.")
+        return Section(title, [item], [], coverage, {"framework": table}, key)
+
+    def local_tiles_html(self) -> str:
+        """Tiles for metrics only a local return supplies: each value with its period, or 'local return needed'."""
+        tiles = []
+        public = self._ndtms_numbers()
+        for name, title in LOCAL_TILES:
+            values = self.local_values.get(name)
+            source = ""
+            if (values is None or values.empty) and name in public:
+                values, source = public[name], " (NDTMS ViewIt export)"
+            if values is None or values.empty:
+                text = "local return needed"
+            else:
+                text = "; ".join(f"{r['measure']}: {_tile_words(r)} ({r['period']})" for _, r in values.iterrows())
+                text += source
             tiles.append(f"<li><strong>{html.escape(title)}</strong>: {html.escape(text)}</li>")
         return "<ul>" + "".join(tiles) + "</ul>"
 
@@ -430,6 +516,32 @@ def _num(value: object) -> float:
     except (TypeError, ValueError):
         return np.nan
     return out
+
+
+def _value_words(row: pd.Series) -> str:
+    """A headline or local value as shown: a percentage, a count of people or a rate with its unit;
+    ``*`` for a value hidden by disclosure control, what is needed when there is none."""
+    status = row.get("status", framework.LOCAL)
+    value = _num(row["value"])
+    if np.isnan(value):
+        return {framework.LOCAL_NEEDED: "local return needed", framework.NATIONAL: "national figure only",
+                framework.NOT_HELD: "not in the data"}.get(status, "* (small number, not shown)")
+    unit = str(row.get("unit", ""))
+    if unit.startswith("%"):
+        return f"{narrative.number(value, 1)}{unit}"
+    decimals = 0 if unit.startswith(("people", "disruptions", "lines", "requirements")) else 1
+    return f"{narrative.number(value, decimals)} {unit}".strip()
+
+
+def _tile_words(row: pd.Series) -> str:
+    """A local value in a tile: a share as 'count of denominator (percentage)', else the value with its unit."""
+    denominator = _num(row.get("denominator"))
+    if np.isnan(denominator):
+        return _value_words(row)
+    count = _num(row["count"])
+    shown = "*" if np.isnan(count) else narrative.number(count, 0)
+    share = "" if np.isnan(_num(row["value"])) else f" ({narrative.number(_num(row['value']), 1)}%)"
+    return f"{shown} of {narrative.number(denominator, 0)}{share}"
 
 
 def _fmt(value: object, decimals: int = 1) -> str:

@@ -37,11 +37,12 @@ from cdp_analysis.store.coverage import describe_months
 from cdp_analysis.store.dataset import TABLES, Dataset
 
 __all__ = ["Checklist", "Item", "LOCAL_READERS", "STATUSES", "data_checklist", "fetch_area_indicators",
-           "fingertips_area_type", "fingertips_indicator_ids"]
+           "fingertips_area_type", "fingertips_indicator_ids", "fingertips_named_indicators"]
 
 STATUSES = ("found", "partial", "missing", "not read yet")
 _POLICE_PAGE = "https://data.police.uk/data/"
 _FINGERTIPS_PAGE = "https://fingertips.phe.org.uk/"
+_CO_OCCURRING = "https://fingertips.phe.org.uk/profile-group/mental-health/profile/drugsandmentalhealth"
 _LSOA_2021_FIRST = "E01033768"  # the first LSOA code created in 2021 (2011 codes end below it)
 # table -> (source, chapter, download page, the file to pick)
 _SOURCES: dict[str, tuple[str, str, str, str]] = {
@@ -90,14 +91,23 @@ _SOURCES: dict[str, tuple[str, str, str, str]] = {
 _NDTMS = ("NDTMS treatment statistics (ViewIt exports)", "treatment", "https://www.ndtms.net/ViewIt/Adult",
           "Adult: download data, all indicators for every local authority (ViewIt Export Data_LAs.csv) "
           "and for England (ViewIt Export Data_England.csv)")
+#: The alcohol dependence estimates (read into the NDTMS table as measure ``alcohol_dependent_adults``).
+_ALCOHOL_ESTIMATES = ("OHID estimates of alcohol-dependent adults", "treatment",
+                      "https://www.gov.uk/government/publications/alcohol-dependence-prevalence-in-england",
+                      "the local authority estimates of alcohol-dependent adults, CSV "
+                      "(Estimates_of_Alcohol_Dependent_Adults_in_England*.csv), into an ndtms/ folder")
 #: Local returns a chapter reads → the chapters reading them; the other templates are not read yet.
 LOCAL_READERS: dict[str, str] = {
+    "budgets": "treatment",
+    "community_sentence_treatment": "treatment",
+    "continuity_of_care": "overview, treatment",
+    "county_lines": "overview",
     "deaths_in_treatment": "overview, treatment",
     "disruptions": "overview",
-    "drug_testing_on_arrest": "demand",
+    "drug_testing_on_arrest": "demand, treatment",
     "homelessness_support_needs": "demand",
     "out_of_court_disposals": "demand",
-    "treatment_numbers": "overview",
+    "treatment_numbers": "overview, treatment",
     "treatment_progress": "overview",
     "young_people_treatment": "demand, treatment",
 }
@@ -174,10 +184,19 @@ class Checklist:
         return "\n".join(lines) + "\n"
 
 
-def fingertips_indicator_ids() -> list[int]:
-    """The Fingertips indicator ids the chapters use (``resources/indicators.csv``)."""
+def _catalogue_rows() -> list[dict[str, str]]:
     text = resources.files("cdp_analysis.resources").joinpath("indicators.csv").read_text("utf-8")
-    return [int(row["indicator_id"]) for row in csv.DictReader(text.splitlines())]
+    return list(csv.DictReader(text.splitlines()))
+
+
+def fingertips_indicator_ids() -> list[int]:
+    """The Fingertips indicator ids the chapters use (``resources/indicators.csv``; those with a verified id)."""
+    return [int(row["indicator_id"]) for row in _catalogue_rows() if row["indicator_id"].isdigit()]
+
+
+def fingertips_named_indicators() -> list[str]:
+    """Published names of the catalogued indicators whose Fingertips id is not verified (matched by name)."""
+    return [row["published_name"] for row in _catalogue_rows() if not row["indicator_id"].isdigit()]
 
 
 #: Fingertips area type ids (METHODS.md, Fingertips API).
@@ -264,6 +283,7 @@ def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> 
     checklist.items.append(checker.national("csew", area.code))
     for code in [area.code, *(a.code for a in comparators if a.type == "country")]:  # the chapter shows England
         checklist.items.append(checker.ndtms(code))
+    checklist.items.append(checker.alcohol_estimates(area.code))
     checklist.items.extend(checker.local(area.code))
     for source, chapter, page, pick in _NOT_READ:
         checklist.items.append(Item(source, chapter, area.code, "not read yet",
@@ -319,7 +339,9 @@ class _Checker:
     def fingertips(self, code: str) -> list[Item]:
         ids = fingertips_indicator_ids()
         get = (f"`cdp fetch --area {code}` (Fingertips API), or {_FINGERTIPS_PAGE} → the indicator "
-               "→ Download → data for all areas (CSV)")
+               "→ Download → data for all areas (CSV); the hospital admissions for drug poisoning and for "
+               "drug-related mental and behavioural disorders (matched by name) from the co-occurring substance "
+               "misuse and mental health profile, " + _CO_OCCURRING + " → Download")
         if "indicators" not in self.available:
             return [Item("Fingertips indicators", "overview", code, "missing",
                          f"none of the {len(ids)} indicators", get=get)]
@@ -330,7 +352,12 @@ class _Checker:
         per_area = [{int(i) for i in pd.to_numeric(rows.loc[codes[rows.index] == c, "indicator_id"],
                                                      errors="coerce").dropna()} for c in wanted]
         held = set.intersection(*per_area) if per_area else set()
-        absent = [i for i in ids if i not in held]
+        absent: list[object] = [i for i in ids if i not in held]
+        names = {" ".join(str(n).split()).lower() for n in rows["indicator_name"].dropna()} if "indicator_name" in rows \
+            else set()
+        named = fingertips_named_indicators()
+        absent += [f"'{n}'" for n in named if n.lower() not in names]
+        ids = [*ids, *named]  # type: ignore[list-item]
         periods = sorted(rows["period"].dropna().astype(str).unique())
         span = f"{periods[0]} to {periods[-1]}" if periods else ""
         detail = (f"{len(ids) - len(absent)} of {len(ids)} indicators" + (f", {span}" if span else "")
@@ -424,6 +451,18 @@ class _Checker:
         wanted, absent = self.own_or_members(code, self.ds.ndtms_areas(sex="total", age_group="total"))
         present = [c for c in wanted if c not in absent]
         rows = (self.ds.ndtms(["period"], area_code=present, sex="total", age_group="total") if present
+                else pd.DataFrame({"period": []}))
+        return self.summed(source, chapter, code, rows, absent, wanted, self.files("ndtms"), get)
+
+    def alcohol_estimates(self, code: str) -> Item:
+        """Estimated alcohol-dependent adults of an area (its own, or all its listed members')."""
+        source, chapter, page, pick = _ALCOHOL_ESTIMATES
+        get = f"{page} → {pick}"
+        if "ndtms" not in self.available:
+            return Item(source, chapter, code, "missing", "", get=get)
+        wanted, absent = self.own_or_members(code, self.ds.ndtms_areas(measure="alcohol_dependent_adults"))
+        present = [c for c in wanted if c not in absent]
+        rows = (self.ds.ndtms(["period"], area_code=present, measure="alcohol_dependent_adults") if present
                 else pd.DataFrame({"period": []}))
         return self.summed(source, chapter, code, rows, absent, wanted, self.files("ndtms"), get)
 
