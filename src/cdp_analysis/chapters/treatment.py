@@ -1025,7 +1025,7 @@ class TreatmentChapter:
         text = (f"In {period}, an estimated {narrative.number(last['estimate'], 0)} adults in {self.area.name} were "
                 "dependent on alcohol")
         if last["estimate_lower"] == last["estimate_lower"]:
-            text += (f" (95% interval {narrative.number(last['estimate_lower'], 0)} to "
+            text += (f" (likely between {narrative.number(last['estimate_lower'], 0)} and "
                      f"{narrative.number(last['estimate_upper'], 0)})")
         rec = ""
         if last["not_in_treatment_pct"] == last["not_in_treatment_pct"]:
@@ -1155,6 +1155,8 @@ class TreatmentChapter:
         title, key = "Service provision and spend", "provision"
         rows = self._local("budgets")
         adults = self._adults_in_treatment()
+        if adults is not None and self.policy.primary(pd.Series([adults[0]])).any():
+            adults = None  # a number in the suppressed range is not published, nor a spend per person made from it
         data = pathways.spend_rows(rows, adults[0] if adults else None)
         if data.empty:
             return missing_section(title, f"The partnership's treatment budget is not in the data for "
@@ -1170,8 +1172,7 @@ class TreatmentChapter:
         messages = []
         if total["spent_gbp"] == total["spent_gbp"]:
             text = (f"In {period}, {self.area.name} spent £{narrative.number(total['spent_gbp'], 0)} on drug and "
-                    f"alcohol treatment across {len(streams)} funding "
-                    f"stream{'s' if len(streams) != 1 else ''}")
+                    "alcohol treatment")
             if total["spent_pct"] == total["spent_pct"]:
                 text += f", {narrative.number(total['spent_pct'], 1)}% of the £" \
                         f"{narrative.number(total['allocated_gbp'], 0)} allocated"

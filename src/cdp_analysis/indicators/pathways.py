@@ -52,8 +52,9 @@ def alcohol_unmet_need(estimates: pd.DataFrame, in_treatment: pd.DataFrame) -> p
                "not_in_treatment_lower", "not_in_treatment_upper"]
     if estimates.empty:
         return pd.DataFrame(columns=columns)
-    est = estimates.dropna(subset=["value"]).drop_duplicates("period").set_index("period")
-    treated = in_treatment[in_treatment["substance_group"].isin(ALCOHOL_GROUPS)]
+    est = estimates.astype({"value": float, "lower_ci": float, "upper_ci": float})
+    est = est.dropna(subset=["value"]).drop_duplicates("period").set_index("period")
+    treated = in_treatment[in_treatment["substance_group"].isin(ALCOHOL_GROUPS)].astype({"count": float})
     by_period = treated.groupby("period")["count"].agg(lambda c: c.sum() if c.notna().all()
                                                        and len(c) == len(ALCOHOL_GROUPS) else np.nan)
     out = []
@@ -100,12 +101,13 @@ def requirement_rows(rows: pd.DataFrame | None) -> pd.DataFrame:
 def spend_rows(rows: pd.DataFrame | None, adults_in_treatment: float | None = None) -> pd.DataFrame:
     """Treatment funding of the latest period by funding stream, with a ``total`` row.
 
-    Returns ``funding_stream, period, allocated_gbp, spent_gbp, spent_pct, spend_per_adult``:
+    Returns ``funding_stream, period, allocated_gbp, spent_gbp, spent_pct, adults_in_treatment, spend_per_adult``:
     ``spent_pct`` is spent as a percentage of allocated (NaN unless both are given), and
     ``spend_per_adult`` (total row only) is the total spent divided by
     ``adults_in_treatment`` when it is given. A total is NaN when a stream leaves it out.
     """
-    columns = ["funding_stream", "period", "allocated_gbp", "spent_gbp", "spent_pct", "spend_per_adult"]
+    columns = ["funding_stream", "period", "allocated_gbp", "spent_gbp", "spent_pct", "adults_in_treatment",
+               "spend_per_adult"]
     if rows is None or rows.empty:
         return pd.DataFrame(columns=columns)
     period = latest_period(rows)
@@ -118,7 +120,9 @@ def spend_rows(rows: pd.DataFrame | None, adults_in_treatment: float | None = No
     out = [{"funding_stream": name, "period": period, **r.to_dict()} for name, r in streams.iterrows()]
     per_adult = (total["spent_gbp"] / adults_in_treatment
                  if adults_in_treatment and total["spent_gbp"] == total["spent_gbp"] else np.nan)
-    out.append({"funding_stream": "total", "period": period, **total, "spend_per_adult": per_adult})
+    out.append({"funding_stream": "total", "period": period, **total,
+                "adults_in_treatment": adults_in_treatment if adults_in_treatment else np.nan,
+                "spend_per_adult": per_adult})
     frame = pd.DataFrame(out, columns=columns)
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["spent_pct"] = np.where(frame["allocated_gbp"] > 0, 100 * frame["spent_gbp"] / frame["allocated_gbp"],

@@ -353,8 +353,9 @@ class _Checker:
                                                      errors="coerce").dropna()} for c in wanted]
         held = set.intersection(*per_area) if per_area else set()
         absent: list[object] = [i for i in ids if i not in held]
-        names = {" ".join(str(n).split()).lower() for n in rows["indicator_name"].dropna()} if "indicator_name" in rows \
-            else set()
+        names = set.intersection(*({" ".join(str(n).split()).lower()
+                                    for n in rows.loc[codes[rows.index] == c, "indicator_name"].dropna()}
+                                   for c in wanted)) if wanted and "indicator_name" in rows else set()
         named = fingertips_named_indicators()
         absent += [f"'{n}'" for n in named if n.lower() not in names]
         ids = [*ids, *named]  # type: ignore[list-item]
