@@ -20,7 +20,7 @@ from cdp_analysis import stats
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.chapters.context import ChapterContext
-from cdp_analysis.errors import MissingDataError
+from cdp_analysis.errors import CdpError, MissingDataError
 from cdp_analysis.indicators import framework, spine, supply
 from cdp_analysis.indicators.outcomes import (
     IndicatorInfo,
@@ -157,7 +157,7 @@ class OverviewChapter(OutcomeSeries):
         """Each shown indicator's definition, unit and value type, with its Fingertips link."""
         items = "".join(
             f'<dt><a href="{html.escape(r["link"])}">{html.escape(r["indicator"])}</a> '
-            f"(Fingertips {html.escape(r['indicator_id'])})</dt><dd>{html.escape(r['definition'])} "
+            f"({html.escape(_fingertips_ref(r['indicator_id']))})</dt><dd>{html.escape(r['definition'])} "
             f"Unit: {html.escape(r['unit_words'])}.</dd>" for _, r in table.iterrows())
         return f'<h3>Indicator definitions</h3><dl class="cdp-definitions">{items}</dl>' if items else ""
 
@@ -423,7 +423,12 @@ class OverviewChapter(OutcomeSeries):
 
     def framework_table(self) -> pd.DataFrame:
         """Every headline metric of the outcomes framework: value and period where held, else its status."""
-        police = self.crime_tiles() if self._police is not None else None
+        police = None
+        if self._police is not None:
+            try:
+                police = self.crime_tiles()
+            except CdpError:  # the police data falls short: the crime section says why, this row is 'not held'
+                police = None
         supplied = set(self.ctx.dataset.local_names()) if hasattr(self.ctx.dataset, "local_names") else set()
         return framework.headline_table(self._summary_table, self.local_values, police, supplied,
                                         public=self._ndtms_numbers())
@@ -446,9 +451,9 @@ class OverviewChapter(OutcomeSeries):
                                  synthetic=self.ctx.synthetic)
         lacking = table[table["status"].isin([framework.LOCAL_NEEDED, framework.NOT_HELD])]
         coverage = COVERED if lacking.empty else Coverage.partial(
-            f"{len(shown)} of the {len(table)} headline metrics have a value for {self.area.name}; "
-            f"{len(lacking)} need data the workbench does not hold (listed in the table with what each needs), "
-            "and the others are published only nationally.")
+            f"{len(shown)} of the {len(table)} headline metrics {'has' if len(shown) == 1 else 'have'} a value for "
+            f"{self.area.name}; {len(lacking)} {'needs' if len(lacking) == 1 else 'need'} data the workbench does "
+            "not hold (the table says what each needs), and the others are published only nationally.")
         return Section(title, [item], [], coverage, {"framework": table}, key)
 
     def local_tiles_html(self) -> str:
@@ -463,7 +468,8 @@ class OverviewChapter(OutcomeSeries):
             if values is None or values.empty:
                 text = "local return needed"
             else:
-                text = "; ".join(f"{r['measure']}: {_tile_words(r)} ({r['period']})" for _, r in values.iterrows())
+                text = "; ".join((f"{r['measure']}: " if r["measure"] != title else "")
+                                 + f"{_tile_words(r)} ({r['period']})" for _, r in values.iterrows())
                 text += source
             tiles.append(f"<li><strong>{html.escape(title)}</strong>: {html.escape(text)}</li>")
         return "<ul>" + "".join(tiles) + "</ul>"
@@ -531,6 +537,13 @@ def _value_words(row: pd.Series) -> str:
         return f"{narrative.number(value, 1)}{unit}"
     decimals = 0 if unit.startswith(("people", "disruptions", "lines", "requirements")) else 1
     return f"{narrative.number(value, decimals)} {unit}".strip()
+
+
+def _fingertips_ref(indicator_id: str) -> str:
+    """How a definition names its Fingertips indicator: the id, or the profile when the id is not verified."""
+    if indicator_id.isdigit():
+        return f"Fingertips {indicator_id}"
+    return "Fingertips, co-occurring substance misuse and mental health profile; matched by its published name"
 
 
 def _tile_words(row: pd.Series) -> str:
