@@ -198,3 +198,51 @@ def test_spend_by_stream_and_per_adult() -> None:
     assert result.loc["total", "spend_per_adult"] == pytest.approx((2_390_500 + 640_000) / 1_500)
     rows.loc[1, "allocated_gbp"] = np.nan  # a stream without its allocation: the total allocation is unknown
     assert math.isnan(pathways.spend_rows(rows).set_index("funding_stream").loc["total", "allocated_gbp"])
+
+
+# -- on the demo: the overview's table and the treatment chapter's new sections against the generated CSVs ------------
+def _latest_rows(path: Path, code: str) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["area_code"] == code]
+    latest = max(r["period"] for r in rows)  # the demo writes financial years only
+    return [r for r in rows if r["period"] == latest]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo-data")
+def test_demo_overview_framework_values_are_the_returns(demo_config) -> None:
+    from cdp_analysis.chapters.context import load_context
+    from cdp_analysis.chapters.overview import OverviewChapter
+
+    overview = OverviewChapter(load_context("Z09000001", config=demo_config))
+    table = overview.framework_table().set_index("metric")
+    local = demo_config.demo_dir / "local"
+    disruptions = _latest_rows(local / "disruptions.csv", "Z09000001")
+    row = table.loc["Major and moderate disruptions of drug-related organised crime groups"]
+    assert row["value"] == sum(int(r["major"]) + int(r["moderate"]) for r in disruptions)
+    assert row["period"] == disruptions[0]["period"] and row["status"] == framework.LOCAL
+    progress = _latest_rows(local / "treatment_progress.csv", "Z09000001")
+    expected = 100 * sum(int(r["substantial_progress"]) for r in progress) / sum(int(r["in_treatment"])
+                                                                               for r in progress)
+    assert table.loc["Treatment progress (substantial progress)", "value"] == pytest.approx(expected)
+    tiles = overview.local_tiles_html()
+    assert "rows supplied" not in tiles and disruptions[0]["period"] in tiles
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo-data")
+def test_demo_justice_and_provision_are_the_returns(demo_config) -> None:
+    from cdp_analysis.chapters.context import load_context
+    from cdp_analysis.chapters.treatment import TreatmentChapter
+
+    sections = TreatmentChapter(load_context("Z09000002", config=demo_config)).sections()
+    local = demo_config.demo_dir / "local"
+    budgets = _latest_rows(local / "budgets.csv", "Z09000002")
+    total = sections["provision"].frames["provision"].set_index("funding_stream").loc["total"]
+    assert total["spent_gbp"] == sum(float(r["spent_gbp"]) for r in budgets)
+    assert total["allocated_gbp"] == sum(float(r["allocated_gbp"]) for r in budgets)
+    drr = next(r for r in _latest_rows(local / "community_sentence_treatment.csv", "Z09000002")
+               if r["requirement"] == "drug rehabilitation requirement")
+    shown = sections["justice"].frames["treatment_requirements"].set_index("short").loc["DRR"]
+    assert shown["value"] == pytest.approx(100 * int(drr["completed"]) / int(drr["ended"]))
+    assert sections["alcohol"].shown and "alcohol_dependence" in sections["alcohol"].frames
