@@ -42,7 +42,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,7 @@ from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.errors import ConfigError
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 from cdp_analysis.sources.fingertips import EXPORT_HEADER
+from cdp_analysis.sources.imd import LSOAS_2011
 from cdp_analysis.sources.police_uk import STOP_SEARCH_HEADER as _STOP_SEARCH
 from cdp_analysis.sources.police_uk import STREET_HEADER as _STREET
 from cdp_analysis.stats import (
@@ -68,10 +69,10 @@ from cdp_analysis.stats import z_value as _z_value
 from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
 from cdp_demo import treatment as demo_treatment
 from cdp_demo.demand import write_demand_files
-from cdp_demo.geography import _WARD_HEADS, _WARD_TAILS, Geography, build_geography
+from cdp_demo.geography import WARD_HEADS, WARD_TAILS, Geography, build_geography
 
 __all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "DemoSummary", "generate_demo", "demo_is_current",
-           "demo_area_names", "summary_dict"]
+           "demo_area_names"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
 GENERATOR_VERSION = "1.4.0"
@@ -80,7 +81,6 @@ MAX_AREAS = 999
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
-NATIONAL_LSOAS = 32_844  # LSOAs in England (2011 geography) that IMD 2019 ranks
 
 STREET_HEADER = list(_STREET)  # the readers' headers: the demo writes what the readers read
 STOP_SEARCH_HEADER = list(_STOP_SEARCH)
@@ -361,7 +361,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str, areas: int = D
 
 def demo_area_names(n: int, taken: set[str]) -> list[str]:
     """``n`` fictional place names (head + tail, e.g. "Ashby"), none of them in ``taken``."""
-    names = [f"{head}{tail}" for tail in _WARD_TAILS for head in _WARD_HEADS]
+    names = [f"{head}{tail}" for tail in WARD_TAILS for head in WARD_HEADS]
     free = [name for name in names if name not in taken]
     if len(free) < n:
         raise ConfigError(f"demo areas: only {len(free)} fictional names are available, not {n}")
@@ -588,10 +588,10 @@ def _imd_scores(seed: int, geo: Geography) -> pd.DataFrame:
     offset = lsoas["LAD22CD"].map(lambda c: _BOROUGH_PROFILE.get(c, _DEFAULT_PROFILE)["deprivation"])
     dep = 0.55 * field + offset.to_numpy() + 0.9 * lsoas["urban"].to_numpy() + rng.normal(0, 0.35, len(lsoas))
     score = np.clip(np.exp(_IMD_LOG_MEAN + _IMD_LOG_SD * dep), 0.5, 92.7).round(3)
-    national = np.sort(_rng(seed, "imd_national").lognormal(_IMD_LOG_MEAN, _IMD_LOG_SD, NATIONAL_LSOAS))
-    rank = NATIONAL_LSOAS - np.searchsorted(national, score, side="left")  # 1 = most deprived
-    rank = np.clip(rank, 1, NATIONAL_LSOAS)
-    decile = np.minimum(10, (rank - 1) * 10 // NATIONAL_LSOAS + 1)
+    national = np.sort(_rng(seed, "imd_national").lognormal(_IMD_LOG_MEAN, _IMD_LOG_SD, LSOAS_2011))
+    rank = LSOAS_2011 - np.searchsorted(national, score, side="left")  # 1 = most deprived
+    rank = np.clip(rank, 1, LSOAS_2011)
+    decile = np.minimum(10, (rank - 1) * 10 // LSOAS_2011 + 1)
     dep = (np.log(score) - _IMD_LOG_MEAN) / _IMD_LOG_SD
     return pd.DataFrame({"score": score, "rank": rank, "decile": decile, "dep": dep})
 
@@ -1041,7 +1041,6 @@ _INDICATORS = (
                (("2010/11", 2010), ("2011/12", 2011), ("2014/15", 2014), ("2016/17", 2016), ("2019/20", 2019)),
                (8.7, 8.4, 8.6, 8.9, 9.2), 1, "NoJudgement", (15, 64), 1.0),
 )
-_MULTIPLIER = {"dsr": 100_000, "crude": 100_000, "proportion": 100, "modelled": 1_000}
 
 
 def _fingertips(
@@ -1302,7 +1301,3 @@ def _recent_trend(values: np.ndarray, lower: np.ndarray, upper: np.ndarray, pola
         return "Cannot be calculated"
     return recent_trend(values[-5:], lower[-5:], upper[-5:], polarity).label
 
-
-def summary_dict(summary: DemoSummary) -> dict:
-    """The summary as JSON-able values (for ``cdp demo --json`` and logs)."""
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(summary).items()}
