@@ -1003,7 +1003,7 @@ class TreatmentChapter:
         period = str(last["period"])
         shown = data[data["period"] == period][["area", "period", "estimate", "estimate_lower", "estimate_upper",
                                                 "in_treatment", "not_in_treatment_pct", "not_in_treatment_lower",
-                                                "not_in_treatment_upper"]]
+                                                "not_in_treatment_upper", "suppressed"]]
         display = pd.DataFrame({
             "Area": shown["area"], "Period": shown["period"],
             "Estimated alcohol-dependent adults (95% CI)": [
@@ -1021,7 +1021,7 @@ class TreatmentChapter:
             display, f"Estimated alcohol-dependent adults and adults in treatment for alcohol, {period}",
             synthetic=self.synthetic, formats={"Adults in treatment for alcohol": ",.0f"},
             suppressed_cols=("Adults in treatment for alcohol",),
-            suppressed_rows=list(shown["suppressed"]) if "suppressed" in shown else None)
+            suppressed_rows=list(shown["suppressed"]))
         text = (f"In {period}, an estimated {narrative.number(last['estimate'], 0)} adults in {self.area.name} were "
                 "dependent on alcohol")
         if last["estimate_lower"] == last["estimate_lower"]:
@@ -1138,7 +1138,9 @@ class TreatmentChapter:
                                  synthetic=self.synthetic,
                                  formats={"Made": ",.0f", "Ended": ",.0f", "Completed": ",.0f",
                                           "Completed, % of ended": ".1f"},
-                                 suppressed_cols=("Made", "Ended", "Completed", "Completed, % of ended"))
+                                 suppressed_cols=("Made", "Ended", "Completed", "Completed, % of ended"),
+                                 suppressed_rows=list(data["suppressed"].to_numpy() | made["suppressed"].to_numpy()
+                                                      | data["denominator_suppressed"].to_numpy()))
         shown = data.dropna(subset=["value"])
         messages = []
         if not shown.empty:
