@@ -114,6 +114,8 @@ def test_headline_table_has_the_eleven_metrics_with_values_or_status() -> None:
     assert table.loc["Drug-related homicides", "status"] == framework.NATIONAL
     assert table.loc["Treatment progress (substantial progress)", "status"] == framework.LOCAL_NEEDED
     assert table.loc["Hospital admissions for drug poisoning", "status"] == framework.NOT_HELD
+    partnership = framework.headline_table(summary.iloc[0:0], {}, per_member={"92432"}).set_index("metric")
+    assert partnership.loc["Deaths related to drug misuse", "status"] == framework.PER_MEMBER
 
 
 # -- alcohol -------------------------------------------------------------------------------------------------------------

@@ -430,8 +430,9 @@ class OverviewChapter(OutcomeSeries):
             except CdpError:  # the police data falls short: the crime section says why, this row is 'not held'
                 police = None
         supplied = set(self.ctx.dataset.local_names()) if hasattr(self.ctx.dataset, "local_names") else set()
+        per_member = {i for i, info in self.catalogue.items() if self.area.members and info.combine != "sum"}
         return framework.headline_table(self._summary_table, self.local_values, police, supplied,
-                                        public=self._ndtms_numbers())
+                                        public=self._ndtms_numbers(), per_member=per_member)
 
     def framework_section(self) -> Section:
         """The framework's eleven headline metrics in one table, each with its source; partial when some are not held."""
@@ -453,7 +454,9 @@ class OverviewChapter(OutcomeSeries):
         coverage = COVERED if lacking.empty else Coverage.partial(
             f"{len(shown)} of the {len(table)} headline metrics {'has' if len(shown) == 1 else 'have'} a value for "
             f"{self.area.name}; {len(lacking)} {'needs' if len(lacking) == 1 else 'need'} data the workbench does "
-            "not hold (the table says what each needs), and the others are published only nationally.")
+            "not hold (the table says what each needs), and the others are published only nationally"
+            + (" or shown on each member authority's page" if (table["status"] == framework.PER_MEMBER).any()
+               else "") + ".")
         return Section(title, [item], [], coverage, {"framework": table}, key)
 
     def local_tiles_html(self) -> str:
@@ -531,7 +534,8 @@ def _value_words(row: pd.Series) -> str:
     value = _num(row["value"])
     if np.isnan(value):
         return {framework.LOCAL_NEEDED: "local return needed", framework.NATIONAL: "national figure only",
-                framework.NOT_HELD: "not in the data"}.get(status, "* (small number, not shown)")
+                framework.NOT_HELD: "not in the data", framework.PER_MEMBER: "on each member authority's page"
+                }.get(status, "* (small number, not shown)")
     unit = str(row.get("unit", ""))
     if unit.startswith("%"):
         return f"{narrative.number(value, 1)}{unit}"

@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["HeadlineMetric", "HEADLINE_METRICS", "LocalMeasure", "LOCAL_MEASURES", "LOCAL_COLUMNS",
-           "HEADLINE_COLUMNS", "SHOWN", "LOCAL", "LOCAL_NEEDED", "NATIONAL", "NOT_HELD",
+           "HEADLINE_COLUMNS", "SHOWN", "LOCAL", "LOCAL_NEEDED", "NATIONAL", "NOT_HELD", "PER_MEMBER",
            "area_rows", "latest_period", "local_values", "headline_table"]
 
 #: Status of a headline metric in :func:`headline_table`.
-SHOWN, LOCAL, LOCAL_NEEDED, NATIONAL, NOT_HELD = (
-    "public data", "local return", "local return needed", "national figure only", "not in the data")
+SHOWN, LOCAL, LOCAL_NEEDED, NATIONAL, NOT_HELD, PER_MEMBER = (
+    "public data", "local return", "local return needed", "national figure only", "not in the data",
+    "per member authority")
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,8 @@ def _total(rows: pd.DataFrame, columns: tuple[str, ...]) -> float:
 
 def headline_table(summary: pd.DataFrame, local: dict[str, pd.DataFrame], crime: pd.DataFrame | None = None,
                    supplied: set[str] | frozenset[str] = frozenset(),
-                   public: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+                   public: dict[str, pd.DataFrame] | None = None,
+                   per_member: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """One row per headline metric: its value and period where the data holds it, else its status.
 
     Parameters
@@ -232,6 +234,9 @@ def headline_table(summary: pd.DataFrame, local: dict[str, pd.DataFrame], crime:
         Frames shaped as :func:`local_values` computed from a public source for a metric a local
         return would otherwise supply (e.g. adults in treatment from the NDTMS ViewIt export),
         used when the local return gives no value.
+    per_member
+        Indicators a partnership cannot combine from its members' published figures (standardised
+        rates): not held for the partnership, they are :data:`PER_MEMBER` (shown on each member's page).
 
     Returns
     -------
@@ -267,6 +272,8 @@ def headline_table(summary: pd.DataFrame, local: dict[str, pd.DataFrame], crime:
                 row.update(status=SHOWN, period=str(r["period"]), value=float(r["value"]), unit=str(r["unit"]))
             else:
                 row["status"] = LOCAL if template in supplied else LOCAL_NEEDED
+        elif m.indicators and set(m.indicators) <= set(per_member):
+            row["status"] = PER_MEMBER
         elif m.indicators or m.police:
             row["status"] = NOT_HELD
         rows.append(row)
