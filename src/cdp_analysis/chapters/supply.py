@@ -23,7 +23,7 @@ from cdp_analysis.stats.sdc import get_policy, protect_aggregates, publishable_s
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
 from cdp_analysis.store.police_counts import comparator_counts
 
-__all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT", "key_messages"]
+__all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT"]
 
 _INVERSE = {"Higher": "Lower", "Lower": "Higher", "Similar": "Similar"}
 _TREND_WORDS = {"increasing": "an increasing trend", "decreasing": "a decreasing trend",
@@ -42,7 +42,7 @@ POLICE_CAVEAT = (
 )
 
 
-class SupplyChapter:
+class SupplyChapter(base.Chapter):
     """Computes the supply chapter for one area from a :class:`ChapterContext`.
 
     Coverage first: the months shown are those whose police.uk files include
@@ -1136,7 +1136,3 @@ _NO_RESIDENTS = "the data has no population for it."
 _SMALL_MONTHS = ("Monthly figures of {what} are not shown: some months hold fewer than five, which disclosure "
                  "control does not publish (twelve-month totals are shown instead).")
 
-
-def key_messages(sections: list[Section], synthetic: bool) -> str:
-    """The chapter's key messages and recommendations as Markdown, each once."""
-    return base.key_messages(sections, synthetic)

@@ -42,7 +42,7 @@ from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
-           "HARM", "key_messages"]
+           "HARM"]
 
 NDTMS_SOURCE = "OHID NDTMS ViewIt export"
 FINGERTIPS_SOURCE = "OHID Fingertips"
@@ -122,7 +122,7 @@ NDTMS_CAVEAT = (
 )
 
 
-class TreatmentChapter:
+class TreatmentChapter(base.Chapter):
     """Computes the treatment and recovery chapter for one area from a :class:`ChapterContext`."""
 
     def __init__(self, ctx: ChapterContext) -> None:
@@ -918,10 +918,6 @@ class TreatmentChapter:
                 key=bool(significant), rank=narrative.RANK_CONCENTRATION if significant else narrative.RANK_CONTEXT))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
-
-def key_messages(sections: list[Section], synthetic: bool) -> str:
-    """The chapter's key messages as Markdown (see :func:`cdp_analysis.chapters.base.key_messages`)."""
-    return base.key_messages(sections, synthetic)
 
 
 def _float(value: object) -> float:
