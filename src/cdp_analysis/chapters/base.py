@@ -27,13 +27,12 @@ from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.report.section import Section
 from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
 from cdp_analysis.store.coverage import Coverage
+from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 
 __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL"]
 
-#: The ``role`` of a row in a headline table: the area itself, one of its member authorities, or a comparator.
-ROLE_FOCUS, ROLE_MEMBER, ROLE_COMPARATOR = "focus", "member", "comparator"
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
 MEMBER_LABEL = "Member authority"
 
