@@ -24,7 +24,7 @@ from cdp_analysis.chapters.overview import OverviewChapter
 from cdp_analysis.chapters.supply import SupplyChapter
 from cdp_analysis.chapters.treatment import TreatmentChapter
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 #: chapter class, its notebook, the name the notebook gives its sections, methods listing sections
 CHAPTERS = [
     (OverviewChapter, "00_outcomes_overview.ipynb", {"sections": "sections", "context": "context_sections"}),
