@@ -227,8 +227,10 @@ def test_demo_overview_framework_values_are_the_returns(demo_config) -> None:
     expected = 100 * sum(int(r["substantial_progress"]) for r in progress) / sum(int(r["in_treatment"])
                                                                                for r in progress)
     assert table.loc["Treatment progress (substantial progress)", "value"] == pytest.approx(expected)
-    tiles = overview.local_tiles_html()
-    assert "rows supplied" not in tiles and disruptions[0]["period"] in tiles
+    tiles = dict(overview.local_tiles())
+    assert not any("rows supplied" in text for text in tiles.values())
+    assert (f"Major and moderate disruptions: {row['value']:.0f} disruptions ({disruptions[0]['period']})"
+            in tiles["Major and moderate disruptions of drug-related organised crime groups"])
 
 
 @pytest.mark.slow

@@ -1025,7 +1025,7 @@ class TreatmentChapter(base.Chapter):
             local = self._local_share("continuity_of_care", "Continuity of care after prison (local return)",
                                       "% of adults released with a treatment need")
             if local is None:
-                lacking.append("continuity of care (Fingertips 92544 or the local return continuity_of_care)")
+                lacking.append("continuity of care (the Fingertips indicator or the local return continuity_of_care)")
             else:
                 parts.append("continuity")
                 section = Section(title, key=key)
