@@ -1017,7 +1017,9 @@ class DemandChapter:
                 {f"cin-{m}-{c}": own}, {f"cin-{m}-{c}": f"Children in need assessments identifying {words}"},
                 {f"cin-{m}-{c}": "NoJudgement"}, {f"cin-{m}-{c}": "%"}).assign(
                     suppressed=own["suppressed"].fillna(False).astype(bool).to_numpy()))
-        return pd.concat(parts, ignore_index=True)
+        parts = [p for p in parts if not p.empty]
+        return pd.concat(parts, ignore_index=True) if parts else change.series_table(
+            pd.DataFrame(columns=change.SERIES_COLUMNS))
 
     def since_last_assessment(self) -> Section:
         """This edition's demand indicators against the earlier edition's (:func:`base.since_last_assessment`)."""

@@ -104,6 +104,7 @@ _YEAR_RANGE = re.compile(r"^(\d{4})\s*-\s*(\d{2}|\d{4})$")
 _SPLIT_RANGE = re.compile(r"^(\d{4})/(\d{2})\s*-\s*(\d{2})/(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})/(\d{2})\s*Q([1-4])$")
 _DFE_SPLIT = re.compile(r"^(\d{4})(\d{2})$")  # DfE time_period 201617
+_MOST_YEARS = 10  # a pooled period longer than this is a misreading ("2019-13" is no period)
 
 
 def parse_month(text: object, what: str = "--as-of") -> pd.Period:
@@ -161,12 +162,12 @@ def period_span(period: object, year_kind: str = "financial") -> tuple[pd.Period
         return pd.Period(year=first + 1, month=end_month, freq="M"), 12
     if m := _YEAR_RANGE.match(text):
         first, last = int(m[1]), _full_year(int(m[1]), m[2])
-        if last < first:
+        if not 0 < last - first <= _MOST_YEARS:
             return None
         return pd.Period(year=last, month=12, freq="M"), 12 * (last - first + 1)
     if m := _SPLIT_RANGE.match(text):
         first, last = int(m[1]), _full_year(int(m[1]), m[3]) + 1
-        if last <= first:
+        if not 1 < last - first <= _MOST_YEARS or (first + 1) % 100 != int(m[2]):
             return None
         return pd.Period(year=last, month=end_month, freq="M"), 12 * (last - first)
     if m := _QUARTER.match(text):
