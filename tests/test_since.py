@@ -253,3 +253,25 @@ def test_the_executive_summary_leads_with_what_changed():
     # nothing moved significantly: each chapter's sentence saying so leads instead
     quiet = {"00_outcomes_overview": records["00_outcomes_overview"]}
     assert [m["text"] for m in summary.changes(quiet)] == ["No significant change since X: a."]
+
+
+def test_when_no_section_could_compare_the_summary_leads_with_why():
+    from cdp_analysis.publishing import summary
+
+    note = "The edition of March 2019 held none of the headline indicators of demand for X, so what changed cannot be said."
+    records = {"03_demand": {"messages": [], "sections": [
+        {"key": "since", "title": "Since the last assessment", "status": "missing", "note": note},
+        {"key": "schools", "title": "Schools", "status": "missing", "note": "Not this one."}]}}
+    assert [m["text"] for m in summary.changes(records)] == [note]
+
+
+def test_a_section_that_compares_nothing_says_so_in_a_key_sentence():
+    ctx = _ctx()
+    series = {id(ctx): change.series_table([_row("a", "2020-11", 6.0, 5.5, 6.5, complete=False)]),
+              id(ctx.earlier): change.series_table([_row("a", "2018-12", 3.0, 2.5, 3.5, complete=False)])}
+    section = base.since_last_assessment(ctx, lambda c: series[id(c)], what="crime")
+    keys = [m.text for m in section.key_messages()]
+    assert keys == ["None of the headline indicators held for Testborough can be compared like for like with the "
+                    "edition of December 2022: each is listed below with the reason."]
+    assert "Indicator a is not compared: the latest period (to 2020-11) does not hold every month." in \
+        [m.text for m in section.messages]

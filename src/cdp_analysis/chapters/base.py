@@ -313,6 +313,10 @@ def _since_messages(table: pd.DataFrame, area: str, earlier_label: str) -> list[
         else:
             rank = narrative.RANK_BETTER if r["judgement"] == "better" else narrative.RANK_DIFFERS
             messages.append(KeyMessage(text, "", "Change since the last assessment", rank=rank))
+    if compared.empty:
+        messages.append(KeyMessage(f"None of the headline indicators held for {area} can be compared like for like "
+                                   f"with the edition of {earlier_label}: each is listed below with the reason.",
+                                   rank=narrative.RANK_CONTEXT))
     steady = compared[compared["result"] == "No significant change"]["indicator"].tolist()
     if steady:
         messages.append(KeyMessage(f"No significant change since the edition of {earlier_label}: "

@@ -197,7 +197,8 @@ def changes(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES
 
     The key messages of the chapters' "Since the last assessment" sections: significant changes,
     for the worse first, then for the better and those without a direction; when no headline
-    indicator changed significantly, each chapter's sentence saying so.
+    indicator changed significantly, each chapter's sentence saying so; when none could be
+    compared, each section's sentence saying why.
     """
     found = []
     for order, (chapter, data) in enumerate(records.items()):
@@ -207,6 +208,11 @@ def changes(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES
     found.sort(key=lambda item: item[:3])
     moved = [m for score, *_, m in found if score < 0]
     chosen = moved[:limit] if moved else [m for *_, m in found][:limit]
+    if not chosen:  # no section could compare: each one's sentence saying why (no number)
+        chosen = [{"text": row["note"], "chapter": chapter, "section_key": SINCE_KEY,
+                   "section_title": row.get("title", ""), "priority": 0, "recommendation": ""}
+                  for chapter, data in records.items() for row in data.get("sections", [])
+                  if row.get("key") == SINCE_KEY and row.get("status") != "covered" and row.get("note")][:limit]
     seen: set[str] = set()
     return [m for m in chosen if not (m["text"] in seen or seen.add(m["text"]))]
 
