@@ -275,3 +275,49 @@ def test_a_section_that_compares_nothing_says_so_in_a_key_sentence():
                     "edition of December 2022: each is listed below with the reason."]
     assert "Indicator a is not compared: the latest period (to 2020-11) does not hold every month." in \
         [m.text for m in section.messages]
+
+
+def _wilson(x: float, n: float) -> tuple[float, float]:
+    """Wilson 95% limits of a proportion, in %, written out independently of the package."""
+    z = 1.959963984540054
+    p = x / n
+    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return 100 * (centre - half) / (1 + z * z / n), 100 * (centre + half) / (1 + z * z / n)
+
+
+def test_real_hartlepool_children_in_need_since_2019_match_the_dfe_file(shared_dir, tmp_path):
+    """Hartlepool, the edition of December 2023 against December 2019: DfE children in need (C3) for the
+    years to March 2023 and March 2019, read from the published CSV with the csv module."""
+    from cdp_analysis.chapters.context import load_context
+    from cdp_analysis.chapters.demand import DemandChapter
+    from cdp_analysis.config import load_config
+
+    source = tmp_path / "raw"
+    (source / "dfe_children").mkdir(parents=True)
+    c3 = shared_dir / "data" / "real" / "dfe_children" / "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
+    (source / "dfe_children" / c3.name).symlink_to(c3)
+    with c3.open(encoding="utf-8-sig", newline="") as handle:
+        rows = {r["time_period"]: r for r in csv.DictReader(handle)
+                if r["new_la_code"] == "E06000001" and r["geographic_level"] == "Local authority"}
+    config = load_config(processed_dir=tmp_path / "processed", reports_dir=tmp_path / "reports")
+    ctx = load_context("E06000001", data_dir=source, config=config, as_of="2023-12", since="2019-12")
+    table = DemandChapter(ctx).since_last_assessment().frames["since_last_assessment"]
+    child = table[table["indicator"].str.endswith("drug misuse by the child")].iloc[0]
+    # December 2023 holds the year to March 2023 (out in November 2023), not the year to March 2024;
+    # December 2019 holds the year to March 2019
+    assert (child["earlier_period"], child["current_period"]) == ("2018/19", "2022/23")
+    for side, year in (("earlier", "2019"), ("current", "2023")):
+        x, n = float(rows[year]["Drug_Misuse_child"]), float(rows[year]["Episodes_with_assessment_factor"])
+        assert child[f"{side}_value"] == pytest.approx(100 * x / n, rel=1e-9)
+        lower, upper = _wilson(x, n)
+        assert (child[f"{side}_lower_ci"], child[f"{side}_upper_ci"]) == (pytest.approx(lower), pytest.approx(upper))
+    assert child["current_lower_ci"] > child["earlier_upper_ci"] and child["result"] == "Increased"
+
+
+def test_build_batch_and_print_take_the_edition():
+    from cdp_analysis.cli import _parser
+
+    parser = _parser()
+    for argv in (["build", "--area", "Z09000001"], ["batch", "--areas", "all"], ["print", "--area", "Z09000001"]):
+        assert parser.parse_args([*argv, "--as-of", "2023-03"]).as_of == "2023-03"
+    assert parser.parse_args(["batch", "--areas", "all", "--since", "2020-03"]).since == "2020-03"
