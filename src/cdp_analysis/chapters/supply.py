@@ -1130,6 +1130,8 @@ class SupplyChapter:
 
     def since_last_assessment(self) -> Section:
         """This edition's headline rates against the earlier edition's (:func:`base.since_last_assessment`)."""
+        if not self.coverage.shown:  # the police data does not cover the area: the chapter's reason
+            return missing_section(base.SINCE_TITLE, self.coverage.note, base.SINCE_KEY)
         return base.since_last_assessment(self.ctx, lambda ctx: SupplyChapter(ctx).headline_series(),
                                           what="police-recorded crime")
 
