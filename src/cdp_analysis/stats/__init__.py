@@ -16,6 +16,7 @@ from cdp_analysis.stats._limits import (
     byars_upper,
     exact_poisson_lower,
     exact_poisson_upper,
+    poisson_count_limits,
     wilson_lower,
     wilson_upper,
     z_value,
@@ -31,7 +32,7 @@ from cdp_analysis.stats.benchmark import (
     quintile_labels,
 )
 from cdp_analysis.stats.change import CHANGE_LABELS, change_judgement, compare_periods
-from cdp_analysis.stats.dsr import ESP2013_AGEBANDS, ESP2013_WEIGHTS, dsr, esp2013
+from cdp_analysis.stats.dsr import ESP2013_AGEBANDS, ESP2013_WEIGHTS, dsr, esp2013, esp2013_band
 from cdp_analysis.stats.estimate import Estimate
 from cdp_analysis.stats.funnel import (
     SIGNIFICANCE_LEVELS,
@@ -61,6 +62,7 @@ __all__ = [
     "crude_rate_table",
     "dsr",
     "esp2013",
+    "esp2013_band",
     "ESP2013_AGEBANDS",
     "ESP2013_WEIGHTS",
     "isr",
@@ -73,6 +75,7 @@ __all__ = [
     "byars_upper",
     "exact_poisson_lower",
     "exact_poisson_upper",
+    "poisson_count_limits",
     # funnels and inequality
     "funnel_limits",
     "assign_funnel_significance",
