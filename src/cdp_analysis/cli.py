@@ -42,7 +42,7 @@ def _edition(config: Config, as_of: str | None, since: str | None) -> Config:
     if config.as_of and config.since and editions.parse_month(config.since) >= editions.parse_month(config.as_of):
         raise ConfigError(f"--since {config.since} must be before the edition built ({config.as_of})")
     if config.as_of:
-        config = config.with_paths(reports_dir=config.reports_dir / "editions" / config.as_of)
+        config = dataclasses.replace(config, reports_dir=config.reports_dir / "editions" / config.as_of)
     return config
 
 
