@@ -150,7 +150,8 @@ def _compare_one(now: pd.DataFrame, before: pd.DataFrame, indicator_id: str) -> 
     if not latest["complete"]:
         complete = now_ok[now_ok["complete"]]
         if complete.empty:
-            return {**row, "status": NOT_COMPARABLE,
+            shown = _side("earlier", before_ok.iloc[-1]) if not before_ok.empty else {}
+            return {**row, **shown, "status": NOT_COMPARABLE,
                     "reason": f"the latest period ({latest['period']}) does not hold every month"}
         latest = complete.iloc[-1]
         row.update(_side("current", latest))
