@@ -191,7 +191,9 @@ def test_city_of_london_editions_hold_the_months_published_and_say_why_not_compa
     assert (table["status"] == "not comparable").all()
     assert table.loc["police-drugs", "reason"] == ("the latest period (Dec 2019 to Nov 2020, 11 months of data) "
                                                    "does not hold every month")
-    assert "Drug offences per 1,000 residents is not compared" in " ".join(m.text for m in section.messages)
+    assert ("Drug offences per 1,000 residents, Neighbourhood crime per 1,000 residents and Possession of weapons "
+            "offences per 1,000 residents are not compared: the latest period (Dec 2019 to Nov 2020, 11 months of "
+            "data) does not hold every month.") in [m.text for m in section.messages]
 
 
 # -- settings, command and executive summary ---------------------------------------------------------------

@@ -327,6 +327,9 @@ def _since_messages(table: pd.DataFrame, area: str, earlier_label: str) -> list[
         names = table.loc[table["status"] == status, "indicator"].tolist()
         if names:
             messages.append(KeyMessage(f"{lead}: {narrative.join_words(names)}.", key=False))
-    for _, r in table[table["status"].isin(["not comparable", "not updated"])].iterrows():
-        messages.append(KeyMessage(f"{r['indicator']} is not compared: {r['reason']}.", key=False))
+    apart = table[table["status"].isin(["not comparable", "not updated"])]
+    for reason, rows in apart.groupby("reason", sort=False):
+        names = rows["indicator"].tolist()
+        verb = "is" if len(names) == 1 else "are"
+        messages.append(KeyMessage(f"{narrative.join_words(names)} {verb} not compared: {reason}.", key=False))
     return messages
