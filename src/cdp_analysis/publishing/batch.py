@@ -599,8 +599,8 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     Every built chapter page gets the chapter navigation (current one marked), links to
     the partnership's members (or the partnership a member belongs to), previous / next
     links, its contents list and its "About this page" block; the first chapter (the
-    overview) gets the executive summary. Then ``needs_assessment.html`` is written, with the
-    board summary, the Excel data pack and (``pdf``, default ``[publish] pdf``) the PDF
+    overview) gets the executive summary. Then ``needs_assessment.html`` is written, opening with the
+    board summary, then the board summary page, the Excel data pack and (``pdf``, default ``[publish] pdf``) the PDF
     (:mod:`cdp_analysis.publishing.boardpack`).
     Pages are only ever rewritten whole (atomically); running it again changes nothing.
     """
@@ -651,20 +651,24 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
         check_publishable(page, _forbidden(config))
         if page != pages[link.chapter]:
             atomic_write_text(folder / link.href, page)
+    from cdp_analysis.publishing.boardpack import board_summary, document_board, write_board_pack
+
+    board = board_summary(area, registry, _status_dir(config), list(pages), pages=pages)
     document = write_document(folder, area.name, links, synthetic=area.is_demo, about=about,
                               forbidden=_forbidden(config), not_built=not_built, order=config.chapters,
-                              sections={c: r.get("sections", []) for c, r in records.items()})
-    from cdp_analysis.publishing.boardpack import write_board_pack
-
-    write_board_pack(folder, area, registry, _status_dir(config), list(pages), pages=pages,
+                              sections={c: r.get("sections", []) for c, r in records.items()},
+                              board=document_board(*board))
+    write_board_pack(folder, area, registry, _status_dir(config), list(pages), pages=pages, board=board,
                      make_pdf=config.publish_pdf if pdf is None else pdf, policy_rule=_policy_rule(config),
                      forbidden=_forbidden(config))
     return document
 
 
-def publish_areas(config: Config, area_codes: Iterable[str], *, pdf: bool | None = None) -> list[Path]:
+def publish_areas(config: Config, area_codes: Iterable[str], *, pdf: bool | None = None,
+                  report: Report | None = None) -> list[Path]:
     """:func:`publish_area` for each area and the partnerships that include one of them
-    (their member links may now resolve); a failure is logged, never raised."""
+    (their member links may now resolve); a failure is logged, never raised. ``report``
+    gets a line as each area's publishing starts and ends (the PDF takes tens of seconds)."""
     registry = AreaRegistry.load(config.raw_dir)
     codes = list(dict.fromkeys(area_codes))
     for cdp in registry.of_type("cdp"):
