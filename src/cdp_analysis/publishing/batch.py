@@ -631,7 +631,7 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     unread = [c for c in dict.fromkeys([*config.chapters, *pages]) if c not in records]
     members, partnerships = _related(config, registry, area.code)
     about = about_html(list(records.values()), policy=config.disclosure_policy,
-                       policy_rule=_policy_rule(config), version=__version__)
+                       policy_rule=_policy_rule(config), version=__version__, synthetic=area.is_demo)
     top = summary.top_messages(records)
     hrefs = {}
     for n, message in enumerate(top):
