@@ -114,8 +114,14 @@ def record(ctx: Any, chapter: str, found: Iterable[Any] | Mapping[str, Any]) -> 
 
 
 def from_notebook(notebook: Any) -> dict | None:
-    """The data-pack records an executed notebook displayed, merged into one (None if none)."""
+    """The data-pack records an executed notebook displayed, merged into one (None if none).
+
+    A section recorded twice (the same title and the same frames, e.g. by ``summary.record``
+    with the chapter's sections and again by an explicit :func:`record`) is kept once, so the
+    pack has no duplicate sheet.
+    """
     merged: dict | None = None
+    seen: set[str] = set()
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []) or []:
             data = (output.get("data") or {}).get(MIME)
@@ -123,9 +129,12 @@ def from_notebook(notebook: Any) -> dict | None:
                 continue
             found = json.loads(data) if isinstance(data, str) else dict(data)
             if merged is None:
-                merged = {**found, "sections": list(found.get("sections", []))}
-            else:
-                merged["sections"] += list(found.get("sections", []))
+                merged = {**found, "sections": []}
+            for section in found.get("sections", []):
+                same = json.dumps([section.get("title"), list(section.get("frames", {}).values())], sort_keys=True)
+                if same not in seen:
+                    seen.add(same)
+                    merged["sections"].append(section)
     return merged
 
 
