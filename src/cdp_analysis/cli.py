@@ -11,7 +11,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cdp_analysis import __version__
@@ -56,7 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def _reporter(args: argparse.Namespace, *, quiet: bool | None = None):  # noqa: ANN202
+def _reporter(args: argparse.Namespace, *, quiet: bool | None = None) -> Callable[[str], None] | None:
     """Where progress lines go: stderr with the seconds since the command started, only on a
     terminal and without ``--quiet`` (None otherwise). Written through tqdm, so bars stay whole."""
     if (getattr(args, "quiet", False) if quiet is None else quiet) or not sys.stderr.isatty():
@@ -71,7 +71,8 @@ def _reporter(args: argparse.Namespace, *, quiet: bool | None = None):  # noqa: 
     return report
 
 
-def _ensure_demo(config: Config, areas: list, data_dir: str | None, *, report=None) -> None:  # noqa: ANN001
+def _ensure_demo(config: Config, areas: list, data_dir: str | None, *,
+                 report: Callable[[str], None] | None = None) -> None:
     """Generate the demo data (or find it up to date) before demo areas are built from it.
 
     The command does it, not the package: ``cdp_demo`` is outside the core, which never imports it.
