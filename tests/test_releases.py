@@ -33,6 +33,8 @@ def test_fixed_releases_are_recorded_dates_and_others_say_they_are_not_stated():
         assert calendar[source].citation.startswith("https://")
     assert releases.release_words({"source": "street_crime"}).startswith("not known")  # months not recorded
     assert releases.release_words({"source": "something_new"}).startswith("not known")
+    assert releases.release_words({"source": "police_counts", "file_dates": ["2024-05-01"] * 2}).startswith(
+        "derived here")
     assert releases.release_words({"source": "imd"}, synthetic=True).startswith("none: synthetic")
 
 

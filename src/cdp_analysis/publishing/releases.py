@@ -13,6 +13,8 @@ source of the prepare manifest, what each publisher states, with its citation:
 ``not_stated``
     a regular release whose date neither the files nor a fixed rule give: said plainly,
     with where the publisher lists it;
+``derived``
+    a table this workbench makes from other sources (the national police aggregate): their releases apply;
 ``none``
     no publisher (the partnership's own returns).
 
@@ -35,7 +37,7 @@ from cdp_analysis.errors import DataFormatError
 
 __all__ = ["Release", "RULES", "calendar", "release_words", "file_date_words"]
 
-RULES = ("fixed", "police_monthly", "not_stated", "none")
+RULES = ("fixed", "police_monthly", "derived", "not_stated", "none")
 _FILE = "release_calendar.csv"
 _COLUMNS = ("source", "rule", "release", "schedule", "citation")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -129,6 +131,8 @@ def release_words(source: Mapping, *, synthetic: bool = False,
                     "the latest month held (police.uk aims to publish each month by the last working day of "
                     "the next; not a recorded date)")
         return "not known: the months held were not recorded"
+    if entry.rule == "derived":
+        return "derived here from other sources: their release dates apply"
     if entry.rule == "none":
         return "no publisher's release (the partnership's own figures)"
     return "not stated in the files; see the publisher's release calendar"
