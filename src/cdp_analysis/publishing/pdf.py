@@ -118,6 +118,7 @@ td.cdp-rag { border: .5pt solid #0b0c0c; }
 .pdf-moved { font-style: italic; }
 .pdf-moved a::after { content: target-counter(attr(href), page); }
 .cdp-about { break-before: auto; }
+.cdp-about { break-inside: avoid; }  /* its table (and caption) never split from its heading */
 """
 
 
