@@ -33,7 +33,7 @@ from cdp_analysis.chapters.base import (
 )
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import framework, pathways, spine, treatment
+from cdp_analysis.indicators import change, framework, pathways, spine, treatment
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -129,6 +129,8 @@ JUSTICE = {
                         "Strengthen the pathway from prison to community treatment: continuity of care is "
                         "significantly lower than in {where}."),
 }
+#: Successful completions (Fingertips), compared between editions with unmet need and harm.
+COMPLETION_IDS = ("90244", "90245", "90246")
 #: The comparator row of residents in the ethnicity section.
 RESIDENTS = "Residents (Census 2021)"
 #: NDTMS ethnic groups, in reporting order (Census 2021's five high-level groups).
@@ -268,7 +270,15 @@ class TreatmentChapter(base.Chapter):
             ("alcohol", "Alcohol", self.alcohol),
             ("justice", "The criminal-justice pathway", self.justice),
             ("provision", "Service provision and spend", self.provision),
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
         ], hint=self.hint)
+
+    def since_last_assessment(self) -> Section:
+        """Unmet need, completions, harm and continuity of care of this edition against the earlier edition's."""
+        ids = [*UNMET, *COMPLETION_IDS, *HARM]
+        return base.since_last_assessment(
+            self.ctx, lambda ctx: change.outcome_series(OutcomeSeries(ctx.dataset, ctx.registry, ctx.area), ids),
+            what="treatment, recovery and harm")
 
     def numbers(self) -> Section:
         """Adults in treatment by substance group over time, and new presentations."""
