@@ -989,6 +989,7 @@ class DemandChapter(base.Chapter):
     def sections(self) -> dict[str, Section]:
         """Every section in reading order."""
         return base.build_sections([
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
             ("children", "Children in need: drug and alcohol misuse identified at assessment", self.children_in_need),
             ("parents", "Parents in treatment against estimated need", self.parents),
             ("looked_after", "Looked-after children with a substance misuse problem", self.looked_after),
@@ -997,7 +998,6 @@ class DemandChapter(base.Chapter):
             ("prevalence", "Estimated drug use among adults", self.prevalence),
             ("wider", "Wider demand: homelessness, out-of-court disposals and drug testing on arrest",
              self.wider_demand),
-            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
         ], hint=self.hint)
 
     def headline_series(self) -> pd.DataFrame:

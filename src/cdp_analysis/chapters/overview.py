@@ -297,11 +297,11 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
     def sections(self) -> dict[str, Section]:
         """The page's data sections in reading order (each through :func:`base.build_sections`)."""
         return base.build_sections([
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
             ("indicators", "Outcomes framework indicators", self.indicators_section),
             ("spine", "Where the area sits among areas of its type", self.spine_section),
             ("crime", "Police-recorded crime", self.crime_section),
             ("framework", "The outcomes framework's headline metrics", self.framework_section),
-            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def since_last_assessment(self) -> Section:

@@ -1106,8 +1106,8 @@ class SupplyChapter(base.Chapter):
     def sections(self, small_area_level: str = "ward") -> dict[str, Section]:
         """Every section in reading order."""
         return base.build_sections([
-            ("headline", "Drug offences: latest rate", self.headline),
             (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
+            ("headline", "Drug offences: latest rate", self.headline),
             ("trend", "Drug offences over time", self.trend),
             ("seasonality", "Seasonality", self.seasonality),
             ("small_areas", "Where drug crime happens", lambda: self.small_areas(small_area_level)),

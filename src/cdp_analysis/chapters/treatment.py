@@ -256,6 +256,7 @@ class TreatmentChapter(base.Chapter):
     def sections(self) -> dict[str, Section]:
         """The chapter's sections in reading order, by key."""
         return base.build_sections([
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
             ("numbers", "Numbers in treatment", self.numbers),
             ("unmet_need", "Unmet need for treatment", self.unmet_need),
             ("completions", "Successful completions", self.completions),
@@ -270,7 +271,6 @@ class TreatmentChapter(base.Chapter):
             ("alcohol", "Alcohol", self.alcohol),
             ("justice", "The criminal-justice pathway", self.justice),
             ("provision", "Service provision and spend", self.provision),
-            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
         ], hint=self.hint)
 
     def since_last_assessment(self) -> Section:
