@@ -36,6 +36,17 @@ __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertip
            "LOCAL_TILES"]
 
 
+
+def _supplied(rows: pd.DataFrame) -> str:
+    """What a local return holds for the area, in words: its periods, never a count of rows."""
+    for column in ("period", "year", "month", "quarter"):
+        if column in rows:
+            periods = charts.natural_order(str(p) for p in rows[column].dropna())
+            if periods:
+                span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+                return f"supplied in the local return ({span})"
+    return "supplied in the local return"
+
 class PoliceComparison(Protocol):
     """What the overview reads from the supply chapter (:class:`~cdp_analysis.chapters.supply.SupplyChapter`)."""
 
@@ -376,7 +387,7 @@ class OverviewChapter(OutcomeSeries):
             try:
                 frame = self.ctx.dataset.local(name)
                 own = frame[frame["area_code"] == self.area.code] if "area_code" in frame else frame
-                text = f"{len(own)} rows supplied" if not own.empty else "Local return needed"
+                text = _supplied(own) if not own.empty else "Local return needed"
             except (MissingDataError, KeyError, AttributeError):
                 text = "Local return needed"
             tiles.append(f"<li><strong>{html.escape(title)}</strong>: {html.escape(text)}</li>")

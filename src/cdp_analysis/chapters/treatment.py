@@ -46,8 +46,8 @@ __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDE
 
 NDTMS_SOURCE = "OHID NDTMS ViewIt export"
 FINGERTIPS_SOURCE = "OHID Fingertips"
-#: The comparator for NDTMS measures: every local authority the export holds, pooled.
-POOLED = "All local authorities in the export"
+#: The comparator for NDTMS measures: every local authority NDTMS publishes, their counts added together.
+POOLED = "All local authorities combined"
 ENGLAND = "E92000001"
 #: The four substance groups of NDTMS adult treatment, in reporting order.
 GROUPS: tuple[str, ...] = ("opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol")
@@ -311,8 +311,8 @@ class TreatmentChapter:
             series.assign(year=series["period_start"].astype(int)), x="year", y="in_treatment",
             series="substance_group", order=list(GROUPS),
             title=f"Adults in treatment by substance group, {self.area.name}",
-            ylabel="Adults in treatment (number)", source=f"{NDTMS_SOURCE}, financial years (year of start)",
-            synthetic=self.synthetic)
+            ylabel="Adults in treatment (number)", source=f"{NDTMS_SOURCE}, financial years",
+            synthetic=self.synthetic, financial_years=True)
         names = {"period": "Year", "substance_group": "Substance group", "in_treatment": "Adults in treatment",
                  "new_presentations": "New presentations", "share_pct": "Share of adults in treatment (%)"}
         items = [render.chart_html(chart), render.table_html(
@@ -371,7 +371,7 @@ class TreatmentChapter:
         elif section.shown and section.coverage.status == "covered":
             section.coverage = Coverage.partial(
                 f"Deaths of people in treatment are not shown for {self.area.name}: add the local return "
-                f"deaths_in_treatment ({self.hint}).")
+                f"deaths_in_treatment.csv ({self.hint}).")
         return section
 
     def _series(self, indicator_id: str, code: str) -> pd.DataFrame:
@@ -440,7 +440,7 @@ class TreatmentChapter:
             data, label="substance_group", value="value", lower="lower_ci", upper="upper_ci",
             colour="focus_compared", title=f"Deaths of people in treatment as % of all in treatment, {period}",
             xlabel="% of people in treatment who died (95% CI)", source="Local return: deaths in treatment",
-            synthetic=self.synthetic)
+            synthetic=self.synthetic, group="substance_group")
         top = data.iloc[0]
         messages = []
         if top["count"] == top["count"] and top["value"] == top["value"]:
@@ -579,7 +579,7 @@ class TreatmentChapter:
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
             lower="lower_ci", upper="upper_ci", colour="focus_compared", title=chart_title, xlabel=xlabel,
-            source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name)
+            source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name, group="category")
         messages = []
         for category, subject in subjects.items():
             found = self._compare_message(data, "category", category, period or self.latest_period)
@@ -628,10 +628,13 @@ class TreatmentChapter:
             lower="lower_ci", upper="upper_ci", colour="focus_compared",
             title=f"Successful completions as % of adults in treatment, {self.latest_period}",
             xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic,
-            focus=self.area.name)
+            focus=self.area.name, group="substance_group")
         items.append(render.chart_html(chart))
         funnel = self._funnel()
-        if funnel is not None:
+        if funnel is not None:  # described only where drawn
+            items.append("<p>The funnel plot places every local authority's successful completion rate against its "
+                         "number of adults in treatment: points outside the 99.8% limits differ from the average by "
+                         "more than chance would explain.</p>")
             items.append(render.chart_html(funnel))
             frames["funnel"] = funnel.data
         messages = []
@@ -751,7 +754,7 @@ class TreatmentChapter:
         if own is None:
             return missing_section(
                 title, f"Neither the NDTMS export nor a local return holds young people in treatment for "
-                       f"{self.area.name}; add the local return young_people_treatment from the NDTMS young "
+                       f"{self.area.name}; add the local return young_people_treatment.csv from the NDTMS young "
                        f"people's report ({self.hint}).", key)
         period = str(own.sort_values("period")["period"].iloc[-1])
         own = own[own["period"] == period]
