@@ -43,7 +43,7 @@ EXCLUSION_SOURCE = "DfE, Suspensions and permanent exclusions in England (reason
 FINGERTIPS_SOURCE = "OHID Fingertips"
 CSEW_SOURCE = "ONS, Crime Survey for England and Wales; ONS population estimates"
 LOCAL_SOURCE = "local return"
-_TEMPLATE_HINT = "`cdp templates` copies the template"
+_TEMPLATE_HINT = "the command cdp templates copies the template"
 
 PREVALENCE_METHOD = (
     "The estimate multiplies the national Crime Survey rate of last-year drug use for each sex and age band "
