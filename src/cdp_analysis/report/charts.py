@@ -574,11 +574,13 @@ def small_multiples(
     fig, axes = plt.subplots(rows, cols, figsize=(8, 2.8 * rows + 0.8), sharex=True, squeeze=False)
     for ax, name in zip(axes.flat, facets, strict=False):
         part = data[data[facet] == name]
-        where = _x_positions(ax, data[x], most=5)  # the same axis on every panel (they share it)
+        where = _x_positions(ax, data[x], most=4)  # the same axis on every panel (they share it)
         part = part.assign(_x=where[part.index])
         for i, area in enumerate(order):
             line = part[part[series] == area].sort_values("_x")
-            _line(ax, line["_x"], line[y], label=area, **AREA_STYLES[i % len(AREA_STYLES)])
+            # an area with no value on a panel says so in the legend, rather than a key to no line
+            label = area if line[y].notna().any() else f"{area} (no published values)"
+            _line(ax, line["_x"], line[y], label=label, **AREA_STYLES[i % len(AREA_STYLES)])
         ax.set_title(textwrap.fill(str(name), 42), fontsize=9.5, loc="left")
         ax.set_ylim(bottom=0)
     for ax in list(axes.flat)[len(facets):]:
