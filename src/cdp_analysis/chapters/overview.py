@@ -424,7 +424,7 @@ class OverviewChapter(OutcomeSeries):
         if table.empty:
             out.append(KeyMessage(
                 f"The data holds none of the outcomes framework's Fingertips indicators for {self.area.name}: "
-                "download them with `cdp fetch` or export them from Fingertips into the data folder.",
+                "download them with the command cdp fetch or export them from Fingertips into the data folder.",
                 "Add the Fingertips indicators to the data so the overview can compare them with England.",
                 "Data", gap=True,
             ))
