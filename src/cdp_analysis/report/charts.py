@@ -462,17 +462,19 @@ def rate_bars(
     if group:
         data = _in_natural_order(data, group)
     data = data.reset_index(drop=True)
-    # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short)
-    fig, ax = plt.subplots(figsize=(8, max(2.6, 0.45 * len(data) + 1.4)))
+    words = data[note] if note else data[colour].map(lambda c: comparison_words(c, focus or highlight))
+    shown = [f"{n}  ({c})" if isinstance(c, str) and c else str(n) for n, c in zip(data[label], words, strict=True)]
+    # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short),
+    # and for each bar's label as wrapped (30 characters a line): a bar a line taller per extra line
+    lines = max((len(textwrap.wrap(t, 30)) if len(t) > 34 else 1 for t in shown), default=1)
+    fig, ax = plt.subplots(figsize=(8, max(2.6, (0.45 + 0.09 * (lines - 1)) * len(data) + 1.4)))
     y = np.arange(len(data))[::-1]
     colours = data[colour].map(_benchmark_colour).fillna("#b1b4b6")
     edges = ["#0b0c0c" if name == highlight else "none" for name in data[label]]
     ax.barh(y, data[value], color=colours, edgecolor=edges, linewidth=1.5)
     err = np.vstack([data[value] - data[lower], data[upper] - data[value]])
     ax.errorbar(data[value], y, xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
-    words = data[note] if note else data[colour].map(lambda c: comparison_words(c, focus or highlight))
-    ax.set_yticks(y, [f"{n}  ({c})" if isinstance(c, str) and c else n
-                      for n, c in zip(data[label], words, strict=True)])
+    ax.set_yticks(y, shown)
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     _finish(fig, source, synthetic)
