@@ -39,7 +39,9 @@ def test_local_tiles_say_what_a_return_holds_not_how_many_rows(demo_config):
     from cdp_analysis.chapters.overview import OverviewChapter
 
     ctx = load_context("Z09000001", config=demo_config)
-    tiles = visible_text(OverviewChapter(ctx).local_tiles_html()).replace(" :", ":")
+    from cdp_analysis.report.tables import tiles_html
+
+    tiles = visible_text(tiles_html(OverviewChapter(ctx).local_tiles())).replace(" :", ":")
     assert jargon(tiles) == [] and "rows" not in tiles
     frame = ctx.dataset.local("deaths_in_treatment")
     periods = sorted(set(frame.loc[frame["area_code"] == "Z09000001", "period"].astype(str)))
