@@ -172,7 +172,9 @@ def figure_problems(section, charts, focus: str) -> list[str]:
       saying "<focus> significantly lower" (or, read from the comparator's side, "higher than <focus>");
     - a spine chart's marker is coloured by its row's comparison, sits on the Worse side when the
       comparison is Worse and on the Better side when Better, and the axis says Better/Worse only
-      when every indicator has a better direction.
+      when every indicator has a better direction;
+    - every chart reads (:func:`chart_problems`): years as years, every value drawn, titles that
+      count what is drawn.
     """
     from cdp_analysis.report.charts import _benchmark_colour
 
@@ -180,6 +182,7 @@ def figure_problems(section, charts, focus: str) -> list[str]:
     bars = []
     for chart in charts:
         ax = chart.figure.axes[0]
+        found += chart_problems(chart)
         if chart.alt_text.startswith("Spine chart"):
             found += _spine_problems(chart)
         elif chart.alt_text.startswith("Bar chart with confidence intervals") and ax.patches:
@@ -270,3 +273,67 @@ def texts_outside(chart, slack: float = 1.0) -> list[str]:
             found.append(f"{chart.title}: '{text.get_text()[:40]}' at x {box.x0:.0f} to {box.x1:.0f}, "
                          f"y {box.y0:.0f} to {box.y1:.0f} in a {width:.0f} x {height:.0f} figure")
     return found
+
+
+# -- charts that read: years as years, every value drawn, titles that count what is drawn ----------
+
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?e[+\-−]?\d")
+_COUNT_WORDS = {"Ten": 10, "Nine": 9, "Eight": 8, "Seven": 7, "Six": 6, "Five": 5, "Four": 4, "Three": 3, "Two": 2}
+
+
+def chart_problems(chart) -> list[str]:
+    """What a chart draws that a reader cannot read or that its title miscounts (empty when none).
+
+    - no axis shows an offset or scientific notation ("+2.02e3"): years read as years;
+    - every value of a line is drawn: a value with no drawn neighbour (the latest year after
+      a withheld one) has a marker at its place;
+    - a ranked chart titled "Ten …" draws ten bars, "The 4 …" four.
+    """
+    import numpy as np
+
+    fig = chart.figure
+    fig.canvas.draw()
+    found = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            offset = axis.get_offset_text().get_text()
+            if offset.strip():
+                found.append(f"{chart.title}: axis offset {offset!r}")
+            for label in axis.get_ticklabels():
+                if _SCIENTIFIC.search(label.get_text()):
+                    found.append(f"{chart.title}: tick label {label.get_text()!r}")
+        markers = [(float(x), float(y)) for line in ax.get_lines() if line.get_marker() not in (None, "None", "", " ")
+                   for x, y in zip(np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float),
+                                   strict=True) if np.isfinite(y)]
+        for line in ax.get_lines():
+            if line.get_marker() not in (None, "None", "", " "):
+                continue
+            try:
+                xs = np.asarray(line.get_xdata(), dtype=float)
+            except (TypeError, ValueError):
+                xs = np.asarray([_as_number(x) for x in line.get_xdata()], dtype=float)
+            ys = np.asarray(line.get_ydata(), dtype=float)
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+                before = i > 0 and np.isfinite(ys[i - 1])
+                after = i + 1 < len(ys) and np.isfinite(ys[i + 1])
+                if np.isfinite(y) and not before and not after and not any(
+                        math.isclose(x, mx) and math.isclose(y, my) for mx, my in markers):
+                    found.append(f"{chart.title}: the value {y:g} of '{line.get_label()}' is not drawn")
+    first = chart.title.split()[0] if chart.title else ""
+    if chart.alt_text.startswith("Bar chart:") and (first in _COUNT_WORDS or re.match(r"The \d+ ", chart.title)):
+        said = _COUNT_WORDS.get(first) or int(chart.title.split()[1])
+        drawn = len(fig.axes[0].patches)
+        if said != drawn:
+            found.append(f"{chart.title}: the title counts {said}, the chart draws {drawn}")
+    return found
+
+
+def _as_number(value) -> float:
+    import matplotlib.dates as mdates
+
+    try:
+        return float(mdates.date2num(value))
+    except (TypeError, ValueError):
+        return float("nan")

@@ -233,7 +233,7 @@ def test_every_demo_chart_keeps_its_text_inside_the_figure(demo_config):
     from cdp_analysis.chapters.overview import OverviewChapter
     from cdp_analysis.chapters.treatment import TreatmentChapter
     from cdp_analysis.report import render
-    from tests.consistency import captured_charts, texts_outside
+    from tests.consistency import captured_charts, chart_problems, texts_outside
 
     ctx = load_context(PARTNERSHIP, config=demo_config)
     with captured_charts() as seen:
@@ -245,7 +245,7 @@ def test_every_demo_chart_keeps_its_text_inside_the_figure(demo_config):
             if chart is not None:
                 render.chart_html(chart)
     assert len(seen) >= 30
-    found = [problem for chart in seen for problem in texts_outside(chart)]
+    found = [problem for chart in seen for problem in texts_outside(chart) + chart_problems(chart)]
     assert not found, "\n".join(found)
 
 

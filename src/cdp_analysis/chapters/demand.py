@@ -28,7 +28,7 @@ from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
 from cdp_analysis.indicators import change, demand, quality
-from cdp_analysis.indicators.outcomes import OutcomeSeries
+from cdp_analysis.indicators.outcomes import OutcomeSeries, indicator_catalogue
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.sdc import get_policy, protect_shares
@@ -43,7 +43,7 @@ EXCLUSION_SOURCE = "DfE, Suspensions and permanent exclusions in England (reason
 FINGERTIPS_SOURCE = "OHID Fingertips"
 CSEW_SOURCE = "ONS, Crime Survey for England and Wales; ONS population estimates"
 LOCAL_SOURCE = "local return"
-_TEMPLATE_HINT = "`cdp templates` copies the template"
+_TEMPLATE_HINT = "the command cdp templates copies the template"
 
 PREVALENCE_METHOD = (
     "The estimate multiplies the national Crime Survey rate of last-year drug use for each sex and age band "
@@ -83,15 +83,29 @@ _PARENT_CATEGORIES = {"parent living with children": "parents living with childr
 _PREVALENCE_DRUGS = [("Any drug", "any drug"), ("Cannabis", "cannabis"), ("Any cocaine", "cocaine")]
 
 
+def _catalogue_polarity(indicator_id: str) -> str:
+    """A Fingertips indicator's polarity from the catalogue (``NoJudgement`` when it is not catalogued)."""
+    info = indicator_catalogue().get(str(indicator_id))
+    return info.polarity if info is not None and info.polarity else "NoJudgement"
+
+
 @dataclass(frozen=True)
 class _Measure:
-    """One DfE measure of a section: what to select and how to say it."""
+    """One measure of a section: what to select, how to say it, and which direction is better.
+
+    ``polarity`` comes from the measure's definition: DfE defines its children's social
+    care and exclusion measures without a better or worse direction (a higher share
+    identified at assessment can mean more need or better identification), so they
+    are ``NoJudgement`` and read as higher or lower, never better or worse; a
+    Fingertips indicator takes its polarity from the catalogue (``resources/indicators.csv``).
+    """
 
     measure: str
     category: str
     label: str
     words: str
     key: bool = True
+    polarity: str = "NoJudgement"
 
 
 class DemandChapter(base.Chapter):
@@ -294,11 +308,15 @@ class DemandChapter(base.Chapter):
         england = others.loc[others["area_code"] == ENGLAND, "focus_compared"]
         vs_england = str(england.iloc[0]) if not england.empty else "Not compared"
         rec = recommend(measure, vs_england, trend)
-        # every DfE and Fingertips measure here counts harm or need: higher, or rising, is worse
+        # judged by the measure's own polarity: higher is worse only where its definition says so
+        low_is_good = {"LowIsGood": True, "HighIsGood": False}.get(measure.polarity)
         judged = [(str(r["area"]), r["focus_compared"], r["value"]) for _, r in others.iterrows()]
-        rank = narrative.judge(judged, own["value"], low_is_good=True)
-        if trend == "Increasing":
+        rank = narrative.judge(judged, own["value"], low_is_good=low_is_good)
+        harmful = {True: "Increasing", False: "Decreasing"}.get(low_is_good) if low_is_good is not None else None
+        if trend == harmful:
             rank = max(rank, narrative.RANK_GETTING_WORSE)
+        elif low_is_good is None and trend in ("Increasing", "Decreasing"):
+            rank = max(rank, narrative.RANK_DIFFERS)
         return [KeyMessage(text, rec, "Demand", key=measure.key or bool(rec), rank=rank)]
 
     # sections -----------------------------------------------------------------
@@ -383,7 +401,7 @@ class DemandChapter(base.Chapter):
         else:
             frames["need"] = need
             items.append(render.table_html(
-                need.drop(columns=["suppressed", "area_code"]).rename(columns={
+                need.drop(columns=["suppressed", "area_code", "denominator_suppressed"], errors="ignore").rename(columns={
                     "area": "Area", "period": "Year", "what": "Assessments identifying", "count": "Assessments"}),
                 f"Children in need assessments identifying parental drug or alcohol misuse, {self.area.name} "
                 "(DfE), the indicator of need", synthetic=self.synthetic, formats={"Assessments": ",.0f"},
@@ -563,7 +581,7 @@ class DemandChapter(base.Chapter):
         treatment = self._young_treatment()
         if treatment is None:
             gaps.append("Young people in treatment needs the NDTMS young people's data or the local return "
-                        f"young_people_treatment ({_TEMPLATE_HINT}).")
+                        f"young_people_treatment.csv ({_TEMPLATE_HINT}).")
         else:
             table, message = treatment
             frames["treatment"] = table
@@ -654,7 +672,7 @@ class DemandChapter(base.Chapter):
             trend = demand.trend_label(own, "rate")
             latest_rows.append(latest)
             series_rows.append(s)
-            measure = _Measure("", "", label, label)
+            measure = _Measure("", "", label, label, polarity=_catalogue_polarity(indicator_id))
             messages += self._measure_messages(
                 measure, latest, trend, "per 100,000",
                 lambda m, vs, tr: (f"Review young people's substance misuse and alcohol pathways with the NHS: "
@@ -856,7 +874,7 @@ class DemandChapter(base.Chapter):
                 frame = None
             found = build(frame) if frame is not None else None
             if found is None:
-                gaps.append(f"needs the local return {name}: {_TEMPLATE_HINT}")
+                gaps.append(f"needs the local return {name}.csv: {_TEMPLATE_HINT}")
                 continue
             table, html, message = found
             frames[name] = table

@@ -427,7 +427,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             values = self.local_values.get(name)
             source = ""
             if (values is None or values.empty) and name in public:
-                values, source = public[name], " (NDTMS ViewIt export)"
+                values, source = public[name], " (NDTMS)"
             if values is None or values.empty:
                 text = "local return needed"
             else:
@@ -484,7 +484,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         if table.empty:
             out.append(KeyMessage(
                 f"The data holds none of the outcomes framework's Fingertips indicators for {self.area.name}: "
-                "download them with `cdp fetch` or export them from Fingertips into the data folder.",
+                "download them with the command cdp fetch or export them from Fingertips into the data folder.",
                 "Add the Fingertips indicators to the data so the overview can compare them with England.",
                 "Data", gap=True,
             ))

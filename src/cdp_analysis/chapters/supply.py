@@ -674,7 +674,7 @@ class SupplyChapter(base.Chapter):
         top = published.dropna(subset=["value"]).head(10)
         bars = charts.ranked_bars(
             top[["name", "count", "value"]], label="name", value="value",
-            title=f"Ten {label} with the highest drug offence rates, {period}",
+            title=f"{top_title(len(top), len(published), label)}, {period}",
             xlabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
             reference=area_rate, reference_label=f"{self.area.name} rate",
         )
@@ -708,7 +708,10 @@ class SupplyChapter(base.Chapter):
                                          "share_pct": f"Share of {self.area.name} offences (%)"}),
                 f"Hotspots together, {period}", synthetic=self.synthetic,
                 formats={"Drug offences": ",.0f", f"Share of {self.area.name} offences (%)": ".0f"}))
-        messages = self._hotspot_messages(published, hot, label)
+        station = self._police_station_point(hot, level)
+        if station is not None:
+            frames["police_station_point"] = station
+        messages = self._hotspot_messages(published, hot, label, station)
         if decision["why"]:
             messages.insert(0, KeyMessage(decision["why"], key=False))
         return self._finish_section(title, "small_areas", items, messages, frames)
@@ -718,8 +721,51 @@ class SupplyChapter(base.Chapter):
         lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
         return supply.member_of(codes, lookup, level, {m.code: m.name for m in self.members})
 
-    def _hotspot_messages(self, published: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
-        """Every hotspot the map outlines and the table marks, named from the same rows."""
+    def _police_station_point(self, hot: pd.DataFrame, level: str) -> pd.DataFrame | None:
+        """Each hotspot's drug offences at police.uk's "On or near Police Station" point (None without hotspots).
+
+        A count is published only when it and the hotspot's other offences are both outside
+        the policy's suppressed range (either could be worked out from the other and the
+        hotspot's published count); otherwise the row says ``suppressed``.
+        """
+        if hot.empty:
+            return None
+        start, end = self.latest_window
+        column = "lsoa_code" if level == "lsoa" else "ward_code"
+        lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
+        wanted = sorted(set(lookup.loc[lookup[column].isin(set(hot["code"])), "lsoa_code"]))
+        crimes = self.ctx.dataset.street_crime(lsoa_codes=wanted, crime_types=supply.DRUG_CRIME,
+                                               columns=["month", "lsoa_code", "crime_type", "location"])
+        crimes = crimes[crimes["month"].isin(self.months)]
+        table = supply.police_station_share(crimes, lookup, level=level, codes=hot["code"],
+                                            crime_types=supply.DRUG_CRIME, start=start, end=end)
+        table.insert(1, "name", list(hot["name"]))
+        small = pd.Series(self.policy.primary(table["at_police_station"]) |
+                          self.policy.primary(table["count"] - table["at_police_station"]))
+        table["suppressed"] = small.to_numpy()
+        table.loc[table["suppressed"], ["at_police_station", "share_pct"]] = float("nan")
+        return table
+
+    def _station_words(self, station: pd.DataFrame | None) -> str:
+        """Hotspots with a material share of offences at the police-station point, as words ('' when none)."""
+        if station is None:
+            return ""
+        material = station[(station["share_pct"] >= supply.POLICE_STATION_MATERIAL * 100) & ~station["suppressed"]]
+        if material.empty:
+            return ""
+        parts = [f"{r['share_pct']:.0f}% of {r['name']}'s" for _, r in material.iterrows()]
+        return (f"{narrative.join_words(parts)} drug offences are recorded at police.uk's anonymised map point "
+                f'"{supply.POLICE_STATION_POINT}": offences recorded at a police station (such as drugs found on '
+                "people brought into custody), not in the streets around it")
+
+    def _hotspot_messages(self, published: pd.DataFrame, hot: pd.DataFrame, label: str,
+                          station: pd.DataFrame | None = None) -> list[KeyMessage]:
+        """Every hotspot the map outlines and the table marks, named from the same rows.
+
+        Where a material share of a hotspot's offences sits at the police-station map
+        point, the recommendation says so (a reader should know before sending patrols),
+        and so does a note in the section.
+        """
         if hot.empty:
             return [KeyMessage(f"No one of the {len(published)} {label} has a drug offence rate significantly "
                                f"above the {self.area.name} rate.")]
@@ -732,7 +778,13 @@ class SupplyChapter(base.Chapter):
                 f"{share:.0f}% of its drug offences.")
         rec = (f"Focus place-based enforcement and outreach on {narrative.join_words(names[:5])}, "
                "with treatment services' outreach alongside.")
-        return [KeyMessage(text, rec, "Supply", rank=narrative.RANK_CONCENTRATION)]
+        found = [KeyMessage(text, rec, "Supply", rank=narrative.RANK_CONCENTRATION)]
+        station_words = self._station_words(station)
+        if station_words:
+            found[0] = replace(found[0], recommendation=rec[:-1] + "; before sending patrols, note that "
+                               + station_words + ".")
+            found.append(KeyMessage(station_words[0].upper() + station_words[1:] + ".", key=False))
+        return found
 
     def _outline(self):
         try:
@@ -1137,4 +1189,17 @@ _NO_FILES = ("the data lacks the police.uk files of some force that polices it f
 _NO_RESIDENTS = "the data has no population for it."
 _SMALL_MONTHS = ("Monthly figures of {what} are not shown: some months hold fewer than five, which disclosure "
                  "control does not publish (twelve-month totals are shown instead).")
+
+
+def top_title(drawn: int, areas: int, label: str) -> str:
+    """The ranked chart's title, saying how many bars it draws and why not ten.
+
+    >>> top_title(10, 18, "wards"), top_title(4, 4, "wards"), top_title(4, 32, "LSOAs")
+    ('Ten wards with the highest drug offence rates', 'The 4 wards by drug offence rate, highest first', 'The 4 LSOAs with published counts, highest drug offence rate first')
+    """
+    if drawn >= 10:
+        return f"Ten {label} with the highest drug offence rates"
+    if drawn == areas:
+        return f"The {drawn} {label} by drug offence rate, highest first"
+    return f"The {drawn} {label} with published counts, highest drug offence rate first"
 
