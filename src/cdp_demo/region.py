@@ -63,7 +63,7 @@ __all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "DemoSummary", "ge
            "demo_area_names", "summary_dict"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.4.0"
+GENERATOR_VERSION = "1.5.0"
 DEFAULT_AREAS = 4  # the demo region's boroughs in resources/areas.csv
 MAX_AREAS = 999
 
