@@ -863,7 +863,8 @@ class SupplyChapter:
         return self._simple_type_section(supply.WEAPONS, "possession of weapons offences", "Possession of weapons",
                                          "weapons")
 
-    def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str, key: str) -> Section:
+    def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str, key: str,
+                             ylabel: str = "Offences per 1,000 residents") -> Section:
         if (missing := self._needs(title, key)) is not None:
             return missing
         table = self.comparison_table(crime_types)
@@ -875,7 +876,7 @@ class SupplyChapter:
                 monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
                 x="month", y="rate", series="area", order=[a.name for a in self.shown],
                 title=f"{title} per 1,000 residents a year, {self.rate_label}",
-                ylabel="Offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+                ylabel=ylabel, source=POLICE_SOURCE, synthetic=self.synthetic,
             )
             items.append(render.chart_html(lines))
             frames["rates"] = lines.data
@@ -1141,18 +1142,27 @@ class SupplyChapter:
         pooled = table[table["period"] == label] if label else table.iloc[0:0]
         wide = self._outcome_wide(by_quarter)
         frames: dict[str, pd.DataFrame] = {"by_quarter": by_quarter, "by_quarter_wide": wide}
-        shown = by_quarter.assign(outcome=by_quarter["outcome_group"].map(_OUTCOME_LABELS))
-        lines = charts.trend_lines(
-            shown[["quarter", "period", "outcome", "count", "total", "value"]], x="quarter", y="value",
-            series="outcome", order=[_OUTCOME_LABELS[g] for g in police_outcomes.GROUP_ORDER
-                                     if g in set(shown["outcome_group"])],
+        shown = by_quarter.assign(outcome=by_quarter["outcome_group"].map(_OUTCOME_LABELS),
+                                  not_settled=~by_quarter["settled"].astype(bool))
+        every = pd.date_range(shown["quarter"].min(), shown["quarter"].max(), freq="QS")
+        gaps = pd.DataFrame({"quarter": [q for q in every if q not in set(shown["quarter"])]})
+        gaps["period"] = [f"{q:%b} to {q + pd.DateOffset(months=2):%b %Y}" for q in gaps["quarter"]]
+        if not gaps.empty:
+            shown = pd.concat([shown, gaps], ignore_index=True).sort_values("quarter", kind="stable")
+        shown["tick"] = [f"{q:%b}-{q + pd.DateOffset(months=2):%b}\n{q:%Y}" for q in shown["quarter"]]
+        bars = charts.stacked_shares(
+            shown[["quarter", "period", "tick", "outcome", "count", "total", "value", "not_settled"]], period="period",
+            part="outcome", value="value",
+            order=[_OUTCOME_LABELS[g] for g in police_outcomes.GROUP_ORDER if g in set(by_quarter["outcome_group"])],
             title=f"Drug offences by outcome, share of each quarter's offences, {self.area.name}",
-            ylabel="Share of the quarter's drug offences (%)", source=POLICE_SOURCE, synthetic=self.synthetic)
-        items = [render.chart_html(lines)]
+            ylabel="Share of the quarter's drug offences (%)", source=POLICE_SOURCE, synthetic=self.synthetic,
+            faded="not_settled", faded_label="outcomes not yet settled (more than a tenth still under investigation)",
+            tick="tick")
+        items = [render.chart_html(bars)]
         group_cols = tuple(c for c in wide.columns if c.endswith("(%)"))
         items.append(render.table_html(
             wide, f"Drug offences by outcome and quarter, {self.area.name}", synthetic=self.synthetic,
-            formats={"Drug offences": ",.0f", **dict.fromkeys(group_cols, ".0f")},
+            formats={"Drug offences": ",.0f", "Months of data": ".0f", **dict.fromkeys(group_cols, ".0f")},
             suppressed_cols=("Drug offences", *group_cols)))
         messages = [self._lag_message(by_quarter)]
         if pooled.empty:
@@ -1362,7 +1372,8 @@ class SupplyChapter:
     def anti_social_behaviour(self) -> Section:
         """Anti-social behaviour incidents: the latest rate against comparators, over time, and change."""
         title, key = "Anti-social behaviour", "asb"
-        section = self._simple_type_section(_ASB, "anti-social behaviour incidents", title, key)
+        section = self._simple_type_section(_ASB, "anti-social behaviour incidents", title, key,
+                                            ylabel="Incidents per 1,000 residents")
         if not section.shown:
             return section
         rates = self.rates(_ASB)
