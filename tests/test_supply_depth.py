@@ -32,12 +32,29 @@ def _city_drugs(folder: Path, months: list[str]) -> list[str]:
     return found
 
 
+def _nothing_recoverable(section) -> None:
+    """No published outcome count is 1-4; no hidden count follows from its quarter's total or the settled window."""
+    by_quarter, pooled = section.frames["by_quarter"], section.frames["settled_twelve_months"]
+    for frame in (by_quarter, pooled):
+        shown = frame["count"].dropna()
+        assert not ((shown >= 1) & (shown <= 4)).any()
+    for _, rows in by_quarter.groupby("period"):
+        assert rows["count"].isna().sum() != 1 or rows["total"].isna().all()  # one hidden = total minus the rest
+    window = by_quarter[by_quarter["quarter"].isin(
+        by_quarter.loc[by_quarter["settled"].astype(bool), "quarter"].drop_duplicates().nlargest(4))]
+    window = window[window["quarter"] >= window["quarter"].max() - pd.DateOffset(months=9)]
+    for group, rows in window.groupby("outcome_group"):
+        published = pooled.set_index("outcome_group").loc[group, "count"]
+        assert published != published or rows["count"].isna().sum() != 1, group
+
+
 @pytest.mark.real_data
 def test_real_city_shows_what_happens_after_its_drug_offences(real_city_source, tmp_path):
     ctx = load_context("E09000001", data_dir=real_city_source, processed_dir=tmp_path)
     chapter = SupplyChapter(ctx)
     section = chapter.drug_outcomes()
     assert section.shown and not problems(section, {a.name for a in ctx.registry})
+    _nothing_recoverable(section)
     folder = real_city_source / "police_uk" / "city-of-london"
     # Jul-Sep 2020 onward are a third or more under investigation; Jan-Jun 2020 are settled (2019 is not held)
     settled = _city_drugs(folder, [f"2020-0{m}" for m in range(1, 7)])
@@ -113,6 +130,7 @@ def test_demo_outcomes_are_compared_with_the_region_over_settled_months(small_de
     ctx = load_context("Z09000001", config=small_demo)
     section = SupplyChapter(ctx).drug_outcomes()
     assert section.shown and not problems(section, {a.name for a in ctx.registry})
+    _nothing_recoverable(section)
     comparison = section.frames["charged_comparison"]
     assert list(comparison["role"]) == ["focus", "comparator"] and comparison["area"].iloc[1] == "Wyvern Vale"
     wide = section.frames["by_quarter_wide"]
