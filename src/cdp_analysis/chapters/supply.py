@@ -16,8 +16,8 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import DataShortfallError, MissingDataError
+from cdp_analysis.indicators import crime_outcomes, supply
 from cdp_analysis.indicators import demand as demand_indicators
-from cdp_analysis.indicators import police_outcomes, supply
 from cdp_analysis.report import charts, maps, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.police_outcomes import OUTCOME_GROUPS, UNMAPPED
@@ -1116,7 +1116,7 @@ class SupplyChapter:
     def drug_outcomes(self) -> Section:
         """Drug offences by outcome group, by quarter; the settled twelve months against comparators.
 
-        Outcomes lag (:mod:`cdp_analysis.indicators.police_outcomes`): shares are compared
+        Outcomes lag (:mod:`cdp_analysis.indicators.crime_outcomes`): shares are compared
         only over quarters whose outcomes have settled, never over the latest ones.
         """
         title, key = "What happens after a drug offence", "outcomes"
@@ -1126,18 +1126,18 @@ class SupplyChapter:
         crimes = self.ctx.dataset.street_crime(lsoa_codes=own, crime_types=list(supply.DRUG_CRIME),
                                                months=self.covered_months,
                                                columns=["month", "lsoa_code", "last_outcome"])
-        monthly = police_outcomes.outcome_counts(crimes, own, self.months)
-        quarters = police_outcomes.quarterly_shares(monthly)
+        monthly = crime_outcomes.outcome_counts(crimes, own, self.months)
+        quarters = crime_outcomes.quarterly_shares(monthly)
         if quarters.empty:
             return Section(title, [], [KeyMessage(f"No drug offence is located in {self.area.name} in "
                                                   f"{describe_months(self.covered_months)}.", key=False)],
                            self.coverage, {}, key)
-        window = police_outcomes.settled_window(quarters)
+        window = crime_outcomes.settled_window(quarters)
         months = [m for m in self.months if window is not None and m.to_period("Q").start_time in window[2]
                   and window[0] <= m <= window[1]]
         label = "" if window is None else (f"{window[0]:%b %Y} to {window[1]:%b %Y}"
                                            + (f", {len(months)} months of data" if len(months) < 12 else ""))
-        table = self._protected_outcomes(quarters, police_outcomes.pooled_shares(monthly, months), label, window)
+        table = self._protected_outcomes(quarters, crime_outcomes.pooled_shares(monthly, months), label, window)
         by_quarter = table[table["period"] != label] if label else table
         pooled = table[table["period"] == label] if label else table.iloc[0:0]
         wide = self._outcome_wide(by_quarter)
@@ -1153,7 +1153,7 @@ class SupplyChapter:
         bars = charts.stacked_shares(
             shown[["quarter", "period", "tick", "outcome", "count", "total", "value", "not_settled"]], period="period",
             part="outcome", value="value",
-            order=[_OUTCOME_LABELS[g] for g in police_outcomes.GROUP_ORDER if g in set(by_quarter["outcome_group"])],
+            order=[_OUTCOME_LABELS[g] for g in crime_outcomes.GROUP_ORDER if g in set(by_quarter["outcome_group"])],
             title=f"Drug offences by outcome, share of each quarter's offences, {self.area.name}",
             ylabel="Share of the quarter's drug offences (%)", source=POLICE_SOURCE, synthetic=self.synthetic,
             faded="not_settled", faded_label="outcomes not yet settled (more than a tenth still under investigation)",
@@ -1223,7 +1223,7 @@ class SupplyChapter:
     def _outcome_wide(by_quarter: pd.DataFrame) -> pd.DataFrame:
         """One row a quarter: its drug offences, each group's share, and whether its outcomes have settled."""
         wide = by_quarter.pivot(index="quarter", columns="outcome_group", values="value")
-        wide = wide[[g for g in police_outcomes.GROUP_ORDER if g in wide.columns]]
+        wide = wide[[g for g in crime_outcomes.GROUP_ORDER if g in wide.columns]]
         wide.columns = [f"{_OUTCOME_LABELS[g]} (%)" for g in wide.columns]
         head = by_quarter.drop_duplicates("quarter").set_index("quarter")
         out = pd.concat([head[["period", "months_with_data", "total"]], wide], axis=1).reset_index(drop=True)
@@ -1268,7 +1268,7 @@ class SupplyChapter:
         text = (f"Of the {int(total):,} drug offences recorded in {self.area.name} in the latest twelve months whose "
                 f"outcomes have settled ({label}), {narrative.join_words(parts)}.")
         unknown = pooled.loc[pooled["outcome_group"] == "unavailable", "value"]
-        if len(unknown) and unknown.iloc[0] >= police_outcomes.MAX_OPEN_PCT:
+        if len(unknown) and unknown.iloc[0] >= crime_outcomes.MAX_OPEN_PCT:
             text += (" With that many offences lacking an outcome in the police.uk files, each other share is a "
                      "floor: the true share may be higher.")
         if pooled["suppressed"].any():
@@ -1303,7 +1303,7 @@ class SupplyChapter:
                 crimes = self.ctx.dataset.street_crime(
                     lsoa_codes=self.lsoas[comparator.code], crime_types=list(supply.DRUG_CRIME), months=months,
                     columns=["month", "lsoa_code", "last_outcome"])
-                counted = police_outcomes.outcome_counts(crimes, self.lsoas[comparator.code],
+                counted = crime_outcomes.outcome_counts(crimes, self.lsoas[comparator.code],
                                                          pd.to_datetime([f"{m}-01" for m in months]))
                 frame = counted.assign(month=counted["month"].dt.strftime("%Y-%m"))
             if frame is None or frame.empty or frame["count"].sum() <= 0:
@@ -1347,7 +1347,7 @@ class SupplyChapter:
 
     def _outcome_trend_message(self, quarters: pd.DataFrame, by_quarter: pd.DataFrame) -> KeyMessage:
         """The Fingertips test for trend over the latest five consecutive settled quarters' charged share."""
-        run = police_outcomes.trend_run(quarters)
+        run = crime_outcomes.trend_run(quarters)
         published = by_quarter[by_quarter["quarter"].isin(run) & (by_quarter["outcome_group"] == "charged")]
         if len(run) < 5:
             return KeyMessage("Change in the share charged or summonsed is not tested: that needs five consecutive "
