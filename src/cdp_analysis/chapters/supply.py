@@ -1371,8 +1371,8 @@ class SupplyChapter(base.Chapter):
         """County lines referrals and line closures from the partnership's local return."""
         title, key = "County lines and exploitation", "county_lines"
         how = ("the local return county_lines.csv (one row a period: people referred to support because of county "
-               "lines exploitation, and lines closed, types 1 and 2, as the police force reports them) is not in "
-               f"the data for {self.area.name}; `cdp templates` copies the template into data/raw/real/local/")
+               "lines exploitation, and lines closed by type, as the police force reports them) is not in the data "
+               f"for {self.area.name}; `cdp templates` copies the template into the raw data's local folder")
         try:
             frame = self.ctx.dataset.local("county_lines")
         except MissingDataError:
