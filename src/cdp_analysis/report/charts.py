@@ -43,6 +43,7 @@ __all__ = [
     "spc_chart",
     "funnel_plot",
     "spine_chart",
+    "stacked_shares",
     "apply_style",
     "natural_order",
     "KNOWN_ORDERS",
@@ -598,6 +599,73 @@ def small_multiples(
         f"{r[facet]}, {r[series]}: {_fmt(r[y])} ({_label(r[x])})" for _, r in latest.iterrows()
     )
     alt = f"Small line charts: {title}, one per {facet.replace('_', ' ')}. Latest values: {items}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+#: Fill colours and hatches of the parts of a stacked bar, in order (hatches: never colour alone).
+_PART_STYLES = [("#1d70b8", ""), ("#28a197", ".."), ("#b1b4b6", "//"), ("#f47738", "xx"), ("#505a5f", "\\\\"),
+                ("#d4351c", "--")]
+
+
+def stacked_shares(
+    data: pd.DataFrame, *, period: str, part: str, value: str, order: Sequence[str], title: str, ylabel: str,
+    source: str, synthetic: bool = False, faded: str | None = None, faded_label: str = "", tick: str | None = None,
+) -> Chart:
+    """One bar per period, its parts stacked (shares adding to 100), periods in the order of ``data``.
+
+    A period with no rows (a gap in the data) is an empty place on the axis. Rows whose
+    ``faded`` column is True (e.g. quarters whose outcomes have not settled) are drawn
+    pale with ``faded_label`` under the axis. A hidden share (NaN) leaves its part out of
+    the bar, so the bar falls short of 100. ``tick`` names a column of short axis labels
+    (the period's name by default).
+    """
+    periods = list(dict.fromkeys(data[period]))
+    fig, ax = plt.subplots(figsize=(8, 4.4))
+    x = np.arange(len(periods))
+    bottom = np.zeros(len(periods))
+    pale = (data.drop_duplicates(period).set_index(period)[faded].reindex(periods).eq(True).to_numpy(dtype=bool)
+            if faded else np.zeros(len(periods), dtype=bool))
+    for i, name in enumerate(order):
+        rows = data[data[part] == name].set_index(period)[value].reindex(periods)
+        heights = rows.fillna(0).to_numpy(dtype=float)
+        colour, hatch = _PART_STYLES[i % len(_PART_STYLES)]
+        bars = ax.bar(x, heights, bottom=bottom, color=colour, hatch=hatch, edgecolor="white", linewidth=0.6,
+                      label=name)
+        for bar, is_pale in zip(bars, pale, strict=True):
+            if is_pale:
+                bar.set_alpha(0.45)
+        bottom += heights
+    ticks = (data.drop_duplicates(period).set_index(period)[tick].reindex(periods).fillna("").astype(str).tolist()
+             if tick else [textwrap.fill(str(p), 10) for p in periods])
+    labels = ticks
+    step = max(1, int(np.ceil(len(periods) / 12)))
+    ax.set_xticks(x[::step], labels[::step], fontsize=7)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    handles, names = ax.get_legend_handles_labels()  # top of the stack first, as the bars read
+    ax.legend(handles[::-1], names[::-1], frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if pale.any() and faded_label:
+        ax.text(0.99, -0.22, f"Pale bars: {faded_label}", transform=ax.transAxes, ha="right", fontsize=8,
+                color=_GREY)
+    _finish(fig, source, synthetic)
+    held = [p for p in periods if data.loc[data[period] == p, value].notna().any()]
+    parts = []
+    for name in order:
+        rows = data[(data[part] == name) & data[value].notna()]
+        if rows.empty:
+            continue
+        first, last = rows.iloc[0], rows.iloc[-1]
+        parts.append(f"{name}: {_fmt(first[value])} in {first[period]}, {_fmt(last[value])} in {last[period]} "
+                     f"(lowest {_fmt(rows[value].min())}, highest {_fmt(rows[value].max())})")
+    alt = (f"Stacked bar chart: {title}. One bar for each of {len(held)} periods from {held[0]} to {held[-1]}; "
+           + "; ".join(parts) + f". Values are {ylabel.lower()}.") if held else f"Stacked bar chart: {title}. No data."
+    empty = [p for p in periods if p not in held]
+    if empty:
+        alt += f" No data for: {', '.join(map(str, empty))}."
+    faded_names = [p for p, f in zip(periods, pale, strict=True) if f]
+    if faded_names and faded_label:
+        alt += f" Drawn pale ({faded_label}): {', '.join(map(str, faded_names))}."
     return Chart(fig, title, alt, data, source, synthetic)
 
 

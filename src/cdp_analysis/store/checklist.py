@@ -103,7 +103,7 @@ LOCAL_READERS: dict[str, str] = {
     "budgets": "treatment",
     "community_sentence_treatment": "treatment",
     "continuity_of_care": "overview, treatment",
-    "county_lines": "overview",
+    "county_lines": "overview, supply",
     "deaths_in_treatment": "overview, treatment",
     "disruptions": "overview",
     "drug_testing_on_arrest": "demand, treatment",
