@@ -18,13 +18,17 @@ document and the consistency test read sections, never the HTML.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from cdp_analysis import stats
-from cdp_analysis.areas import Area
+from cdp_analysis.areas import Area, NeighbourGroup
+from cdp_analysis.indicators.neighbours import MIN_NEIGHBOURS, neighbour_comparison
+from cdp_analysis.report import neighbours as neighbour_words
+from cdp_analysis.report import render
 from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError, redact_paths
 from cdp_analysis.report import narrative
 from cdp_analysis.report.narrative import KeyMessage
@@ -33,7 +37,8 @@ from cdp_analysis.store.coverage import COVERED, Coverage
 
 __all__ = ["Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
-           "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL"]
+           "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
+           "NEIGHBOURS_TITLE"]
 
 #: The ``role`` of a row in a headline table: the area itself, one of its member authorities, or a comparator.
 ROLE_FOCUS, ROLE_MEMBER, ROLE_COMPARATOR = "focus", "member", "comparator"
@@ -207,3 +212,87 @@ def member_rows(rows: pd.DataFrame, focus_value: float, policy: DisclosurePolicy
         for lo, hi in zip(out["lower_ci"].astype(float), out["upper_ci"].astype(float), strict=True)
     ]
     return out
+
+
+#: The title of every chapter's neighbour section.
+NEIGHBOURS_TITLE = "Among its statistical neighbours"
+
+
+@dataclass(frozen=True)
+class NeighbourMeasure:
+    """A measure a chapter compares with the neighbours: its id in the values frame and its words."""
+
+    measure: str
+    label: str  # the table's and chart's name: "Drug offences per 1,000 residents"
+    what: str  # in a sentence: "drug offence rate"
+    unit: str  # "%" or "per 1,000 residents"
+    polarity: str = "NoJudgement"
+    period: str = ""
+    theme: str = ""
+
+
+def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, measures: list[NeighbourMeasure],
+                      *, names: dict[str, str], synthetic: bool, source: str,
+                      policy: DisclosurePolicy | None = None, key: str = "neighbours",
+                      title: str = NEIGHBOURS_TITLE, decimals: int = 1) -> Section:
+    """The area among its neighbour group on a chapter's headline measures (every chapter's one helper).
+
+    ``values`` holds ``measure, area_code, value`` (``lower_ci, upper_ci`` for the area's
+    comparison; ``count, denominator, multiplier`` for a pooled average) of the area and
+    its neighbours, as :func:`cdp_analysis.indicators.neighbours.neighbour_comparison`
+    reads them. With ``policy``, a row whose count is in the suppressed range is hidden
+    (its value too) and takes no part in the average or the rank. Measures without enough
+    neighbours' values are listed in one sentence each, with no number; with none at all
+    the section is missing with one sentence.
+    """
+    if not group.areas:
+        return missing_section(title, f"{group.description} So this page compares {area.name} with its region "
+                                      "and England only.", key)
+    values = values.copy()
+    if policy is not None and "count" in values:
+        values["suppressed"] = policy.primary(values["count"])
+    rows, summary = neighbour_comparison(values, area.code, group.codes,
+                                         polarity={m.measure: m.polarity for m in measures})
+    by_id = {m.measure: m for m in measures}
+    summary = summary[summary["measure"].isin(list(by_id))]
+    compared = summary[summary["reason"] == ""]
+    if compared.empty:
+        return missing_section(title, f"{area.name} is not compared with {group.name} on this page: the data holds "
+                                      f"the values of fewer than {MIN_NEIGHBOURS} of them for each measure here, "
+                                      "so no neighbour average is formed.", key)
+    labels = {m.measure: m.label for m in measures}
+    table = neighbour_words.summary_table(summary, labels, area.name)
+    shown = neighbour_words.values_table(rows, names, labels)
+    items = [f'<p class="cdp-neighbours">{html.escape(neighbour_words.group_note(area.name, group.name, group.description, [names.get(c, c) for c in group.codes]))}</p>',
+             render.table_html(table, f"{area.name} among {group.name}: value, neighbour average and rank",
+                               synthetic=synthetic, formats={area.name: f",.{decimals}f",
+                                                             "Neighbour average": f",.{decimals}f"})]
+    messages, similar = [], []
+    for _, r in summary.iterrows():
+        m = by_id[r["measure"]]
+        text = neighbour_words.sentence(area.name, m.what, r, rows, group=group.name, unit=m.unit,
+                                        period=m.period, decimals=decimals)
+        if r["reason"]:
+            messages.append(KeyMessage(text, key=False, rank=narrative.RANK_CONTEXT))
+            continue
+        chart = neighbour_words.neighbour_chart(rows, r, names=names, title=f"{m.label}: {area.name} among "
+                                                f"{group.name}" + (f", {m.period}" if m.period else ""),
+                                                xlabel=m.label, source=source, synthetic=synthetic)
+        items.append(render.chart_html(chart))
+        if r["compared"] in ("Similar", "Not compared") and not neighbour_words.supports_highest(rows, r):
+            similar.append(m.what)
+            continue
+        worse = r["compared"] == "Worse"
+        rank = {"Worse": narrative.RANK_WORSE, "Better": narrative.RANK_BETTER, "Higher": narrative.RANK_DIFFERS,
+                "Lower": narrative.RANK_DIFFERS}.get(r["compared"], narrative.RANK_CONTEXT)
+        rec = (f"Ask why {m.what} in {area.name} is worse than among {group.name}, and what the best of them do."
+               if worse else "")
+        messages.append(KeyMessage(text, rec, m.theme, key=rank > narrative.RANK_CONTEXT, rank=rank))
+    if similar:
+        messages.append(KeyMessage(neighbour_words.similar_sentence(area.name, similar, group.name), key=False,
+                                   rank=narrative.RANK_CONTEXT))
+    lacking = summary[summary["reason"] != ""]
+    coverage = COVERED if lacking.empty else Coverage.partial(
+        f"{len(compared)} of the {len(summary)} measures are compared with {group.name}; for the others the data "
+        "holds too few of the neighbours' values (each is named below).")
+    return Section(title, items, messages, coverage, {"neighbours": table, "neighbour_values": shown}, key)

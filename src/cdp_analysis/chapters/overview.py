@@ -27,6 +27,7 @@ from cdp_analysis.indicators.outcomes import (
     OutcomeSeries,
     fingertips_link,
     indicator_catalogue,
+    pooling_multiplier,
 )
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -342,6 +343,7 @@ class OverviewChapter(OutcomeSeries):
         return base.build_sections([
             ("indicators", "Outcomes framework indicators", self.indicators_section),
             ("spine", "Where the area sits among areas of its type", self.spine_section),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours_section),
             ("crime", "Police-recorded crime", self.crime_section),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
@@ -368,6 +370,40 @@ class OverviewChapter(OutcomeSeries):
         if chart is None:  # the indicators over time, and why no spine chart is drawn
             return Section(title, items, [], Coverage.partial(self.spine_note()), {}, key)
         return Section(title, items, [], COVERED, {"spine": chart.data}, key)
+
+    def neighbour_values(self) -> pd.DataFrame:
+        """Each shown indicator's value for the area and each neighbour, in the area's latest period.
+
+        ``measure`` is the indicator id; ``count, denominator, multiplier`` let the
+        neighbour average pool counts where the statistic allows it.
+        """
+        rows = []
+        codes = [self.area.code, *self.ctx.registry.neighbour_group(self.area.code).codes]
+        for _, r in self._summary_table.iterrows():
+            info = self.catalogue[r["indicator_id"]]
+            for code in codes:
+                s = self.series(r["indicator_id"], code)
+                s = s[(s["period"] == r["period"]) & s["value"].notna()]
+                if s.empty:
+                    continue
+                last = s.iloc[-1]
+                rows.append({"measure": r["indicator_id"], "area_code": code, "value": float(last["value"]),
+                             "lower_ci": _num(last.get("lower_ci")), "upper_ci": _num(last.get("upper_ci")),
+                             "count": _num(last.get("count")), "denominator": _num(last.get("denominator")),
+                             "multiplier": pooling_multiplier(info)})
+        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
+                                           "denominator", "multiplier"])
+
+    def neighbours_section(self) -> Section:
+        """The outcomes framework indicators among the area's neighbour group (:func:`base.neighbour_section`)."""
+        registry = self.ctx.registry
+        group = registry.neighbour_group(self.area.code)
+        measures = [base.NeighbourMeasure(r["indicator_id"], f"{r['indicator']} ({r['unit']})", r["indicator"].lower(),
+                                          r["unit"], self.catalogue[r["indicator_id"]].polarity, str(r["period"]),
+                                          r["outcome"]) for _, r in self._summary_table.iterrows()]
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, self.neighbour_values(), measures, names=names,
+                                      synthetic=self.ctx.synthetic, source="OHID Fingertips")
 
     def local_tiles_html(self) -> str:
         """Tiles for metrics only a local return supplies: value, or 'local return needed'."""

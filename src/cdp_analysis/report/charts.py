@@ -42,6 +42,7 @@ __all__ = [
     "spc_chart",
     "funnel_plot",
     "spine_chart",
+    "neighbour_bars",
     "apply_style",
 ]
 
@@ -598,4 +599,33 @@ def spine_chart(
         for _, r in data.iterrows()
     )
     alt = f"Spine chart: {title}. {items}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def neighbour_bars(data: pd.DataFrame, *, average: float, average_label: str, title: str, xlabel: str,
+                   source: str, synthetic: bool = False) -> Chart:
+    """An area among its neighbours: one bar each (``area, role, value``, optional ``lower_ci, upper_ci``),
+    in the order given, the focus row (``role == "focus"``) dark and labelled, the neighbour average a
+    dashed red line; whiskers where a 95% interval is published."""
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, max(2.6, 0.42 * len(data) + 1.6)))
+    y = np.arange(len(data))[::-1]
+    focus = (data["role"] == "focus").to_numpy()
+    ax.barh(y, data["value"], color=np.where(focus, "#003078", "#b1b4b6"), edgecolor="#0b0c0c",
+            linewidth=np.where(focus, 1.5, 0.0))
+    whiskers = (data["lower_ci"].notna() & data["upper_ci"].notna()).to_numpy() if "lower_ci" in data \
+        else np.zeros(len(data), bool)
+    if whiskers.any():
+        shown = data[whiskers]
+        err = np.vstack([shown["value"] - shown["lower_ci"], shown["upper_ci"] - shown["value"]])
+        ax.errorbar(shown["value"], y[whiskers], xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
+    ax.axvline(average, color="#d4351c", linestyle="--", linewidth=1.6, label="Neighbour average")
+    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    ax.set_yticks(y, [f"{a}  (this area)" if f else str(a) for a, f in zip(data["area"], focus, strict=True)])
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    _finish(fig, source, synthetic)
+    items = "; ".join(f"{r['area']} {_fmt(r['value'])}" for _, r in data.iterrows())
+    alt = (f"Bar chart: {title}. Highest first: {items}. Neighbour average ({average_label}) {_fmt(average)}, "
+           "dashed line.")
     return Chart(fig, title, alt, data, source, synthetic)
