@@ -26,11 +26,10 @@ import pandas as pd
 
 from cdp_analysis import stats
 from cdp_analysis.areas import Area, NeighbourGroup
-from cdp_analysis.indicators.neighbours import MIN_NEIGHBOURS, neighbour_comparison
-from cdp_analysis.report import neighbours as neighbour_words
-from cdp_analysis.report import render
 from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError, redact_paths
-from cdp_analysis.report import narrative
+from cdp_analysis.indicators.neighbours import MIN_NEIGHBOURS, neighbour_comparison
+from cdp_analysis.report import narrative, render
+from cdp_analysis.report import neighbours as neighbour_words
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
 from cdp_analysis.store.coverage import COVERED, Coverage
@@ -255,6 +254,8 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
                                          polarity={m.measure: m.polarity for m in measures})
     by_id = {m.measure: m for m in measures}
     summary = summary[summary["measure"].isin(list(by_id))]
+    summary = summary.assign(_order=summary["measure"].map(list(by_id).index)).sort_values("_order", kind="stable")
+    summary = summary.drop(columns="_order").reset_index(drop=True)
     compared = summary[summary["reason"] == ""]
     if compared.empty:
         return missing_section(title, f"{area.name} is not compared with {group.name} on this page: the data holds "

@@ -47,13 +47,13 @@ def sentence(area: str, what: str, summary_row: Mapping, rows: pd.DataFrame, *, 
     value = with_unit(number(summary_row["value"], decimals), unit)
     when = f" ({period})" if period else ""
     rank = rank_words(int(summary_row["rank"]), int(summary_row["n_ranked"]), bool(summary_row["tied"]))
-    if supports_highest(rows, summary_row):
-        position = f"{HIGHEST} {group} (its 95% interval lies above every neighbour's value)"
-    else:
-        position = f"the {rank} among {area} and {group}"
     average = with_unit(number(summary_row["neighbour_average"], decimals), unit)
     compared = _PHRASE.get(summary_row["compared"], "not compared with")
-    return (f"{area}'s {what}{when}, {value}, is {position}, and {compared} their average of {average} "
+    if supports_highest(rows, summary_row):
+        position = f"is {HIGHEST} {group} (its 95% interval lies above every neighbour's value)"
+    else:
+        position = f"ranks {rank} with {group}"
+    return (f"{area}'s {what}{when}, {value}, {position}, and is {compared} their average of {average} "
             f"({summary_row['average_method']}).")
 
 
