@@ -21,7 +21,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import spine, supply
+from cdp_analysis.indicators import ambitions, spine, supply
 from cdp_analysis.indicators.outcomes import (
     IndicatorInfo,
     OutcomeSeries,
@@ -31,6 +31,8 @@ from cdp_analysis.indicators.outcomes import (
 )
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.sources.local import LOCAL_METRICS
+from cdp_analysis.stats.sdc import get_policy
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
@@ -59,6 +61,10 @@ LOCAL_TILES = [
     ("treatment_progress", "Treatment progress (substantial progress)"),
     ("treatment_numbers", "Numbers in treatment"),
 ]
+
+
+#: The title of the local outcomes framework section.
+LOCAL_FRAMEWORK = "Local outcomes framework: progress against local ambitions"
 
 
 class OverviewChapter(OutcomeSeries):
@@ -345,6 +351,7 @@ class OverviewChapter(OutcomeSeries):
             ("spine", "Where the area sits among areas of its type", self.spine_section),
             ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours_section),
             ("crime", "Police-recorded crime", self.crime_section),
+            ("ambitions", LOCAL_FRAMEWORK, self.local_framework),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def indicators_section(self) -> Section:
@@ -404,6 +411,99 @@ class OverviewChapter(OutcomeSeries):
         names = {a.code: a.name for a in [self.area, *group.areas]}
         return base.neighbour_section(self.area, group, self.neighbour_values(), measures, names=names,
                                       synthetic=self.ctx.synthetic, source="OHID Fingertips")
+
+    # local outcomes framework -----------------------------------------------------
+    def _metric_series(self, metric: str) -> tuple[pd.DataFrame, str, str, str, str]:
+        """A metric's series for the area (``period, period_end, value``, disclosure-controlled), its label,
+        unit, polarity and source."""
+        if metric in self.catalogue:
+            info = self.catalogue[metric]
+            s = self.series(metric, self.area.code).dropna(subset=["value"])
+            s = s.assign(period_end=s["period"].map(ambitions.period_end))[["period", "period_end", "value"]]
+            return s, info.short_name, info.unit, info.polarity, "OHID Fingertips"
+        label, unit, polarity, template, numerator, denominator = LOCAL_METRICS[metric]
+        try:
+            frame = self.ctx.dataset.local(template)
+        except MissingDataError:
+            return pd.DataFrame(columns=["period", "period_end", "value"]), label, unit, polarity, "local return"
+        s = ambitions.local_metric_series(frame, self.area.code, numerator, denominator, self.area.members)
+        policy = get_policy(self.ctx.config.disclosure_policy)
+        hidden = policy.primary(s["count"]) | policy.primary(s["denominator"] - s["count"])
+        s.loc[hidden, "value"] = np.nan  # a share of a count of 1 to 4 (or all but 1 to 4) is not published
+        return s[["period", "period_end", "value"]], label, unit, polarity, f"local return ({template}.csv)"
+
+    def local_framework(self) -> Section:
+        """Progress against the partnership's local ambitions: latest value, trajectory, SPC chart, status in words."""
+        title, key = LOCAL_FRAMEWORK, "ambitions"
+        try:
+            frame = self.ctx.dataset.local("ambitions")
+        except MissingDataError:
+            return missing_section(title, "The data holds no local ambitions: fill in ambitions.csv (copied with "
+                                          "`cdp templates`) with each metric's baseline, ambition, date and owner, "
+                                          "and run `cdp prepare`.", key)
+        own = frame[frame["area_code"] == self.area.code]
+        if own.empty:
+            return missing_section(title, f"The local ambitions file has no rows for {self.area.name} "
+                                          f"({self.area.code}).", key)
+        found = {m: self._metric_series(m) for m in dict.fromkeys(own["metric"].astype(str))}
+        table = ambitions.progress(own, {m: f[0] for m, f in found.items()}, {m: f[3] for m, f in found.items()})
+        items, messages = [render.table_html(self._framework_table(table, found),
+                                             f"{self.area.name}: local outcomes framework, latest value against "
+                                             "the trajectory to each ambition", synthetic=self.ctx.synthetic)], []
+        for _, r in table.iterrows():
+            series, label, unit, polarity, source = found[r["metric"]]
+            messages.append(self._framework_message(r, label, unit))
+            if r["status"] != ambitions.NOT_KNOWN:
+                items.append(render.chart_html(charts.trajectory_chart(
+                    series.dropna(subset=["value"]), title=f"{label}: trajectory to the ambition",
+                    baseline=(ambitions.period_end(r["baseline_period"]), float(r["baseline_value"])),
+                    ambition=(pd.Timestamp(r["ambition_date"]), float(r["ambition_value"])),
+                    ylabel=unit, source=source, synthetic=self.ctx.synthetic)))
+            usable = series.dropna(subset=["value"])
+            if len(usable) >= ambitions.SPC_MIN_POINTS and len(usable) == len(series):
+                direction = {"HighIsGood": "increase", "LowIsGood": "decrease"}.get(polarity, "neutral")
+                result = stats.spc(usable["value"].to_numpy(float), improvement_direction=direction,
+                                   target=float(r["ambition_value"]))
+                result.insert(0, "period_end", usable["period_end"].to_numpy())
+                items.append(render.chart_html(charts.spc_chart(
+                    result, x="period_end", title=f"{label}: statistical process control", ylabel=unit,
+                    source=source, synthetic=self.ctx.synthetic, series_label="Value", per="a period",
+                    points="periods")))
+        known = table[table["status"] != ambitions.NOT_KNOWN]
+        coverage = COVERED if len(known) == len(table) else Coverage.partial(
+            f"{len(table) - len(known)} of the {len(table)} ambitions cannot be judged yet; the table says why.")
+        return Section(title, items, messages, coverage, {"ambitions": table}, key)
+
+    def _framework_table(self, table: pd.DataFrame, found: dict) -> pd.DataFrame:
+        def when(r: pd.Series) -> str:
+            return f"{_fmt(r['ambition_value'])} by {pd.Timestamp(r['ambition_date']):%B %Y}"
+
+        return pd.DataFrame({
+            "Metric": [f"{found[m][1]} ({found[m][2]})" for m in table["metric"]],
+            "Owner": table["owner"].fillna("not named"),
+            "Baseline": [f"{_fmt(r['baseline_value'])} ({r['baseline_period']})" for _, r in table.iterrows()],
+            "Latest": [f"{_fmt(r['latest_value'])} ({r['latest_period']})" if r["latest_period"] else "–"
+                       for _, r in table.iterrows()],
+            "Ambition": [when(r) for _, r in table.iterrows()],
+            "Trajectory at the latest date": [_fmt(v) for v in table["trajectory_value"]],
+            "Status": table["status"],
+            "Why not yet known": table["why"].replace("", "–"),
+        })
+
+    def _framework_message(self, r: pd.Series, label: str, unit: str) -> KeyMessage:
+        goal = (f"the ambition of {narrative.with_unit(_fmt(r['ambition_value']), unit)} by "
+                f"{pd.Timestamp(r['ambition_date']):%B %Y} (owner: {r['owner'] or 'not named'})")
+        if r["status"] == ambitions.NOT_KNOWN:
+            return KeyMessage(f"{label}: progress toward {goal} is not yet known: {r['why']}.", key=False,
+                              rank=narrative.RANK_CONTEXT)
+        text = (f"{label} is {r['status'].lower()} toward {goal}: {narrative.with_unit(_fmt(r['latest_value']), unit)} "
+                f"in {r['latest_period']} against {narrative.with_unit(_fmt(r['trajectory_value']), unit)} on the "
+                f"straight line from the {r['baseline_period']} baseline of "
+                f"{narrative.with_unit(_fmt(r['baseline_value']), unit)}.")
+        if r["status"] == ambitions.OFF_TRACK:
+            return KeyMessage(text, f"Ask the owner ({r['owner'] or 'not named'}) for a recovery plan for "
+                                    f"{label.lower()}.", "Local outcomes framework", rank=narrative.RANK_WORSE)
+        return KeyMessage(text, theme="Local outcomes framework", key=False, rank=narrative.RANK_BETTER)
 
     def local_tiles_html(self) -> str:
         """Tiles for metrics only a local return supplies: value, or 'local return needed'."""
