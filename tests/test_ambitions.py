@@ -29,7 +29,7 @@ def test_on_and_off_track_against_the_straight_line():
     # latest 2022/23 (31 Mar 2023, 365 days in): trajectory 40 + 20 * 365 / 731 = 49.986...
     series = pd.DataFrame({"period": ["2020/21", "2021/22", "2022/23"], "value": [38.0, 40.0, 50.0]})
     row = progress(_ambition(date="2024-03-31"), {"m": series}).iloc[0]
-    assert row["baseline_value"] == 40.0 and row["baseline_from"] == "data (2021/22)"
+    assert row["baseline_value"] == 40.0 and row["baseline_from"] == "data" and row["baseline_period"] == "2021/22"
     assert row["trajectory_value"] == pytest.approx(40 + 20 * 365 / 731)
     assert row["status"] == ON_TRACK  # 50 is above 49.99 on the way up
     series.loc[2, "value"] = 49.9
@@ -78,7 +78,9 @@ def test_period_ends_and_quarterly_local_series():
     # the quarterly baseline defaults to the last quarter ending by 31 March 2022
     row = progress(_ambition(value=60.0), {"m": local_metric_series(frame, "A", "engaged_within_3_weeks",
                                                                     "released_with_need")}).iloc[0]
-    assert row["baseline_from"] == "data (2021/22 Q4)" and row["baseline_value"] == pytest.approx(40.0)
+    assert row["baseline_period"] == "2021/22 Q4" and row["baseline_value"] == pytest.approx(40.0)
+    # the line starts at the quarter's end (31 Mar 2022): latest 30 Jun 2022, 91 of 1,461 days to 31 Mar 2026
+    assert row["trajectory_value"] == pytest.approx(40 + 20 * 91 / 1461)
 
 
 def test_the_template_is_shipped_and_read(tmp_path):
@@ -89,6 +91,12 @@ def test_the_template_is_shipped_and_read(tmp_path):
     frame = read_local_return(path)
     assert frame["ambition_date"].tolist() == [pd.Timestamp(2026, 3, 31)] * 2
     assert pd.isna(frame["baseline_value"].iloc[0]) and frame["baseline_value"].iloc[1] == 41.5
+    # the reader's nullable columns go straight into progress: 41.5 (file) to 50 by 31 Mar 2026, latest 2023/24
+    series = {"92432": pd.DataFrame({"period": ["2023/24"], "value": [5.0]}),
+              "continuity_of_care": pd.DataFrame({"period": ["2021/22", "2023/24"], "value": [40.0, 46.0]})}
+    table = progress(frame, series)
+    assert table["status"].tolist() == [NOT_KNOWN, ON_TRACK]  # 46 >= 41.5 + 8.5 * 731 / 1461 = 45.75
+    assert table["trajectory_value"].iloc[1] == pytest.approx(41.5 + 8.5 * 731 / 1461)
 
 
 @pytest.mark.parametrize(("row", "column", "message"), [

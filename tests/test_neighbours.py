@@ -119,3 +119,34 @@ def test_the_users_group_comes_first_without_region_or_england(tmp_path):
     group = AreaRegistry.load(tmp_path).neighbour_group("X95000001")
     assert group.source == "user" and group.codes == ["E09000030", "E09000025"]
     assert "comparators column" in group.description
+
+
+def test_the_consistency_check_catches_an_unsupported_highest():
+    from cdp_analysis.areas import NeighbourGroup
+    from cdp_analysis.chapters.base import NeighbourMeasure, neighbour_section
+    from tests.consistency import neighbour_problems
+
+    reg = AreaRegistry.builtin()
+    area, peers = reg.get("Z09000001"), [reg.get(c) for c in ("Z09000002", "Z09000003")]
+    group = NeighbourGroup("demo", "its statistical neighbours", "A test group.", tuple(peers))
+    names = {a.code: a.name for a in [area, *peers]}
+    # A 10 (9.5 to 10.5) above B 8 and C 6: "the highest among", supported
+    values = pd.DataFrame({"measure": "m", "area_code": ["Z09000001", "Z09000002", "Z09000003"],
+                           "value": [10.0, 8.0, 6.0], "lower_ci": [9.5, 7.0, 5.0], "upper_ci": [10.5, 9.0, 7.0]})
+    section = neighbour_section(area, group, values, [NeighbourMeasure("m", "Rate", "rate", "%")], names=names,
+                                synthetic=True, source="test")
+    assert any("the highest among" in m.text for m in section.messages)
+    assert neighbour_problems(section) == []
+    # the frames say otherwise (B's value above A's lower limit): the check fails the sentence
+    section.frames["neighbour_values"].loc[section.frames["neighbour_values"]["area"] == "Castlewick", "value"] = 9.9
+    assert any("highest" in p for p in neighbour_problems(section))
+    # A's interval (7.9 to 12) reaches below B's 8: "ranks highest of 3", never "the highest among"
+    values["lower_ci"] = [7.9, 7.0, 5.0]
+    values["upper_ci"] = [12.0, 9.0, 7.0]
+    section = neighbour_section(area, group, values, [NeighbourMeasure("m", "Rate", "rate", "%")], names=names,
+                                synthetic=True, source="test")
+    assert not any("the highest among" in m.text for m in section.messages)
+    assert any("ranks highest of 3" in m.text for m in section.messages) and neighbour_problems(section) == []
+    # a rank that no frame holds is caught
+    section.frames["neighbour_values"]["rank"] = 2
+    assert any("rank" in p for p in neighbour_problems(section))

@@ -142,18 +142,22 @@ def _one(a: pd.Series, metric: str, data: pd.DataFrame, polarity: str) -> dict:
     base_period = DEFAULT_BASELINE if not isinstance(base_period, str) or not base_period.strip() else base_period
     base_end = period_end(base_period)
     given = a.get("baseline_value")
-    row = {"metric": metric, "owner": a.get("owner"), "points": len(data), "baseline_period": base_period,
+    owner = a.get("owner")
+    row = {"metric": metric, "owner": str(owner) if owner is not None and pd.notna(owner) else "",
+           "points": len(data), "baseline_period": base_period,
            "baseline_value": np.nan, "baseline_from": "", "latest_period": "", "latest_value": np.nan,
            "ambition_value": float(a["ambition_value"]), "ambition_date": a["ambition_date"],
            "trajectory_value": np.nan, "status": NOT_KNOWN, "why": ""}
-    if given is not None and given == given and given is not pd.NA:
+    if given is not None and pd.notna(given):
         row.update(baseline_value=float(given), baseline_from="file")
     elif not data.empty:
         match = data[data["period"] == base_period]
         if match.empty:  # another kind of period (a quarter, three pooled years): the last one ending by then
             match = data[data["period_end"] <= base_end].tail(1)
-        if not match.empty:
-            row.update(baseline_value=float(match["value"].iloc[-1]), baseline_from=f"data ({match['period'].iloc[-1]})")
+        if not match.empty:  # the trajectory starts where the data's baseline period ends
+            base_period = str(match["period"].iloc[-1])
+            base_end = period_end(base_period)
+            row.update(baseline_value=float(match["value"].iloc[-1]), baseline_from="data", baseline_period=base_period)
     if data.empty:
         row["why"] = "the data holds no value of this metric for the area"
         return row

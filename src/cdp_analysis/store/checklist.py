@@ -92,6 +92,8 @@ _NDTMS = ("NDTMS treatment statistics (ViewIt exports)", "treatment", "https://w
           "and for England (ViewIt Export Data_England.csv)")
 #: Local returns a chapter reads → the chapters reading them; the other templates are not read yet.
 LOCAL_READERS: dict[str, str] = {
+    "ambitions": "overview",
+    "continuity_of_care": "overview",
     "deaths_in_treatment": "overview, treatment",
     "disruptions": "overview",
     "drug_testing_on_arrest": "demand",
