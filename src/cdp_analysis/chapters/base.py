@@ -242,7 +242,9 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
     reads them. With ``policy``, a row whose count is in the suppressed range is hidden
     (its value too) and takes no part in the average or the rank. Measures without enough
     neighbours' values are listed in one sentence each, with no number; with none at all
-    the section is missing with one sentence.
+    the section is missing with one sentence. A chart is drawn for the first (headline)
+    measure and for each measure that differs significantly from the neighbour average; the
+    others are in the table and in one sentence.
     """
     if not group.areas:
         return missing_section(title, f"{group.description} So this page compares {area.name} with its region "
@@ -276,17 +278,20 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
         if r["reason"]:
             messages.append(KeyMessage(text, key=False, rank=narrative.RANK_CONTEXT))
             continue
-        chart = neighbour_words.neighbour_chart(rows, r, names=names, title=f"{m.label}: {area.name} among "
-                                                f"{group.name}" + (f", {m.period}" if m.period else ""),
-                                                xlabel=m.label, source=source, synthetic=synthetic)
-        items.append(render.chart_html(chart))
+        differs = r["compared"] not in ("Similar", "Not compared") or neighbour_words.supports_highest(rows, r)
+        if differs or r["measure"] == measures[0].measure:  # the headline measure, and those that differ
+            chart = neighbour_words.neighbour_chart(rows, r, names=names, title=f"{m.label}: {area.name} among "
+                                                    f"{group.name}" + (f", {m.period}" if m.period else ""),
+                                                    xlabel=m.label, source=source, synthetic=synthetic)
+            items.append(render.chart_html(chart))
         if r["compared"] in ("Similar", "Not compared") and not neighbour_words.supports_highest(rows, r):
             similar.append(m.what)
             continue
         worse = r["compared"] == "Worse"
         rank = {"Worse": narrative.RANK_WORSE, "Better": narrative.RANK_BETTER, "Higher": narrative.RANK_DIFFERS,
                 "Lower": narrative.RANK_DIFFERS}.get(r["compared"], narrative.RANK_CONTEXT)
-        rec = (f"Ask why {m.what} in {area.name} is worse than among {group.name}, and what the best of them do."
+        rec = (f"Ask why the {m.what} in {area.name} is worse than the average of {group.name}, and learn from "
+               "the best of them."
                if worse else "")
         messages.append(KeyMessage(text, rec, m.theme, key=rank > narrative.RANK_CONTEXT, rank=rank))
     if similar:

@@ -450,6 +450,14 @@ class OverviewChapter(OutcomeSeries):
                                           f"({self.area.code}).", key)
         found = {m: self._metric_series(m) for m in dict.fromkeys(own["metric"].astype(str))}
         table = ambitions.progress(own, {m: f[0] for m, f in found.items()}, {m: f[3] for m, f in found.items()})
+        if self.area.members:  # a standardised rate is not combined for a partnership: say so, not "no value"
+            for i, r in table.iterrows():
+                info = self.catalogue.get(r["metric"])
+                if r["status"] == ambitions.NOT_KNOWN and info is not None and info.combine != "sum" \
+                        and not r["points"]:
+                    table.loc[i, "why"] = (f"a {info.value_type or 'standardised rate'} cannot be combined from the "
+                                           "member authorities' published figures; it is on each member's page")
+        frames = {"ambitions": table}
         items, messages = [render.table_html(self._framework_table(table, found),
                                              f"{self.area.name}: local outcomes framework, latest value against "
                                              "the trajectory to each ambition", synthetic=self.ctx.synthetic)], []
@@ -464,18 +472,40 @@ class OverviewChapter(OutcomeSeries):
                     ylabel=unit, source=source, synthetic=self.ctx.synthetic)))
             usable = series.dropna(subset=["value"])
             if len(usable) >= ambitions.SPC_MIN_POINTS and len(usable) == len(series):
-                direction = {"HighIsGood": "increase", "LowIsGood": "decrease"}.get(polarity, "neutral")
-                result = stats.spc(usable["value"].to_numpy(float), improvement_direction=direction,
-                                   target=float(r["ambition_value"]))
-                result.insert(0, "period_end", usable["period_end"].to_numpy())
-                items.append(render.chart_html(charts.spc_chart(
-                    result, x="period_end", title=f"{label}: statistical process control", ylabel=unit,
-                    source=source, synthetic=self.ctx.synthetic, series_label="Value", per="a period",
-                    points="periods")))
+                chart, words = self._framework_spc(usable, label, unit, polarity, float(r["ambition_value"]), source)
+                items.append(render.chart_html(chart))
+                frames[f"spc_{r['metric']}"] = chart.data
+                messages.append(KeyMessage(words, theme="Local outcomes framework", key=False,
+                                           rank=narrative.RANK_CONTEXT))
         known = table[table["status"] != ambitions.NOT_KNOWN]
         coverage = COVERED if len(known) == len(table) else Coverage.partial(
             f"{len(table) - len(known)} of the {len(table)} ambitions cannot be judged yet; the table says why.")
-        return Section(title, items, messages, coverage, {"ambitions": table}, key)
+        return Section(title, items, messages, coverage, frames, key)
+
+    def _framework_spc(self, usable: pd.DataFrame, label: str, unit: str, polarity: str, ambition: float,
+                       source: str) -> tuple[charts.Chart, str]:
+        """The XmR chart of a metric with 15 or more points (special causes marked high and low) and its words:
+        the special causes, and what the process limits say of reaching the ambition (Making Data Count)."""
+        values = usable["value"].to_numpy(float)
+        shown = stats.spc(values, improvement_direction="neutral")
+        shown.insert(0, "period_end", usable["period_end"].to_numpy())
+        chart = charts.spc_chart(shown, x="period_end", title=f"{label}: statistical process control", ylabel=unit,
+                                 source=source, synthetic=self.ctx.synthetic, series_label="Value", per="a period",
+                                 points="periods")
+        direction = {"HighIsGood": "increase", "LowIsGood": "decrease"}.get(polarity, "neutral")
+        judged = stats.spc(values, improvement_direction=direction, target=ambition)
+        improving = int((judged["point_type"] == "special_cause_improvement").sum())
+        concern = int((judged["point_type"] == "special_cause_concern").sum())
+        assurance = {"consistent_pass": "the process limits lie on the ambition's side of it: the ambition will be "
+                                        "met consistently if the process does not change",
+                     "consistent_fail": "the ambition lies beyond the process limits: it will not be met without a "
+                                        "change in the process",
+                     "inconsistent": "the ambition lies within the process limits: it will be met in some periods "
+                                     "and missed in others"}.get(str(judged["assurance_type"].iloc[-1]), "")
+        words = (f"{label} over {len(values)} periods (SPC, Making Data Count rules): {improving} point"
+                 f"{'s' if improving != 1 else ''} of special-cause improvement and {concern} of concern"
+                 + (f"; {assurance}" if assurance else "") + ".")
+        return chart, words
 
     def _framework_table(self, table: pd.DataFrame, found: dict) -> pd.DataFrame:
         def when(r: pd.Series) -> str:
