@@ -414,8 +414,9 @@ def _write_framework(folder: Path, rng: np.random.Generator, boroughs: dict[str,
             released = int(rng.poisson(b["adults"] * 0.0006)) + 20
             share = float(np.clip(start + drift * i + rng.normal(0, 0.02), 0.05, 0.95))
             care.append([code, quarter, released, int(rng.binomial(released, share))])
-    ambitions = [[code, metric, "", "", value, date, owner] for code in [*boroughs, *partnerships]
-                 for metric, value, date, owner in _AMBITIONS]
+    # each area's ambition is the region's round figure moved a little (synthetic, so it follows the seed)
+    ambitions = [[code, metric, "", "", round(value * float(rng.uniform(0.95, 1.05)), 1), date, owner]
+                 for code in [*boroughs, *partnerships] for metric, value, date, owner in _AMBITIONS]
     return {
         "continuity_of_care_rows": _write(folder / "continuity_of_care.csv",
                                           ["area_code", "period", "released_with_need", "engaged_within_3_weeks"],
