@@ -284,7 +284,7 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
                                                     f"{group.name}" + (f", {m.period}" if m.period else ""),
                                                     xlabel=m.label, source=source, synthetic=synthetic)
             items.append(render.chart_html(chart))
-        if r["compared"] in ("Similar", "Not compared") and not neighbour_words.supports_highest(rows, r):
+        if r["compared"] == "Similar" and not neighbour_words.supports_highest(rows, r):
             similar.append(m.what)
             continue
         worse = r["compared"] == "Worse"

@@ -48,7 +48,7 @@ def sentence(area: str, what: str, summary_row: Mapping, rows: pd.DataFrame, *, 
     when = f" ({period})" if period else ""
     rank = rank_words(int(summary_row["rank"]), int(summary_row["n_ranked"]), bool(summary_row["tied"]))
     average = with_unit(number(summary_row["neighbour_average"], decimals), unit)
-    compared = _PHRASE.get(summary_row["compared"], "not compared with")
+    compared = _PHRASE.get(summary_row["compared"], "not compared (no 95% interval is published for it) with")
     if supports_highest(rows, summary_row):
         position = f"is {HIGHEST} {group} (its 95% interval lies above every neighbour's value)"
     else:
@@ -103,7 +103,7 @@ def neighbour_chart(rows: pd.DataFrame, summary_row: Mapping, *, names: Mapping[
 def group_note(area: str, group_name: str, description: str, names: list[str]) -> str:
     """The sentence naming the group used and how it is formed (shown above the table)."""
     listed = ", ".join(names) if names else "none"
-    return (f"{area} is compared with {group_name}: {description} The group: {listed}. The neighbour average "
+    return (f"{area} is compared with {group_name}. {description} The group: {listed}. The neighbour average "
             "pools the neighbours' counts over their denominators where every neighbour publishes both, and is "
             "otherwise the mean of their values; a neighbour without a published value is left out of the average "
             "and the rank. Significance: the area's 95% interval against the average, as against England.")
