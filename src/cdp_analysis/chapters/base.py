@@ -213,6 +213,7 @@ def member_rows(rows: pd.DataFrame, focus_value: float, policy: DisclosurePolicy
     return out
 
 
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 #: The title of every chapter's neighbour section.
 NEIGHBOURS_TITLE = "Among its statistical neighbours"
 
@@ -228,6 +229,7 @@ class NeighbourMeasure:
     polarity: str = "NoJudgement"
     period: str = ""
     theme: str = ""
+    source: str = ""  # the chart's source line, when not the section's
 
 
 def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, measures: list[NeighbourMeasure],
@@ -260,9 +262,9 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
     summary = summary.drop(columns="_order").reset_index(drop=True)
     compared = summary[summary["reason"] == ""]
     if compared.empty:
-        return missing_section(title, f"{area.name} is not compared with {group.name} on this page: the data holds "
-                                      f"the values of fewer than {MIN_NEIGHBOURS} of them for each measure here, "
-                                      "so no neighbour average is formed.", key)
+        return missing_section(title, f"{area.name} is not compared with {group.name} on this page: for each measure "
+                                      f"here the data holds the values of fewer than {_WORDS[MIN_NEIGHBOURS]} of "
+                                      "them, so no neighbour average is formed.", key)
     labels = {m.measure: m.label for m in measures}
     table = neighbour_words.summary_table(summary, labels, area.name)
     shown = neighbour_words.values_table(rows, names, labels)
@@ -282,7 +284,8 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
         if differs or r["measure"] == measures[0].measure:  # the headline measure, and those that differ
             chart = neighbour_words.neighbour_chart(rows, r, names=names, title=f"{m.label}: {area.name} among "
                                                     f"{group.name}" + (f", {m.period}" if m.period else ""),
-                                                    xlabel=m.label, source=source, synthetic=synthetic)
+                                                    xlabel=m.label, source=m.source or source,
+                                                    synthetic=synthetic)
             items.append(render.chart_html(chart))
         if r["compared"] == "Similar" and not neighbour_words.supports_highest(rows, r):
             similar.append(m.what)

@@ -1014,7 +1014,8 @@ class DemandChapter:
                 continue
             period = own["period"].iloc[-1]
             key = f"{measure}:{cat}"
-            measures.append(base.NeighbourMeasure(key, label, what, unit, "LowIsGood", str(period), "Demand"))
+            measures.append(base.NeighbourMeasure(key, label, what, unit, "LowIsGood", str(period), "Demand",
+                                                  CIN_SOURCE if table == "children_in_need" else EXCLUSION_SOURCE))
             for code in [self.area.code, *group.codes]:
                 series = own if code == self.area.code else demand.add_estimates(
                     demand.area_series(frame, code, self._members(code), measure=measure, category=cat),

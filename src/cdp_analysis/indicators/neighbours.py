@@ -156,8 +156,8 @@ def _one_measure(part: pd.DataFrame, measure: object, area_code: str, group: lis
         line["reason"] = "The area's own value is not published for this measure."
         return shown.reset_index(drop=True), line
     if len(peers) < min_neighbours:
-        line["reason"] = (f"The data holds {'no' if peers.empty else 'too few'} of the neighbours' values for this "
-                          f"measure (at least {min_neighbours} are needed to form an average).")
+        line["reason"] = (f"The data holds {'none' if peers.empty else 'too few'} of the neighbours' values for this "
+                          "measure to form an average.")
         return shown.reset_index(drop=True), line
     average, method = _average(peers)
     focus_rank = ranks[0]

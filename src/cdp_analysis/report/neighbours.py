@@ -48,9 +48,9 @@ def sentence(area: str, what: str, summary_row: Mapping, rows: pd.DataFrame, *, 
     when = f" ({period})" if period else ""
     rank = rank_words(int(summary_row["rank"]), int(summary_row["n_ranked"]), bool(summary_row["tied"]))
     average = with_unit(number(summary_row["neighbour_average"], decimals), unit)
-    compared = _PHRASE.get(summary_row["compared"], "not compared (no 95% interval is published for it) with")
+    compared = _PHRASE.get(summary_row["compared"], "not compared (no 95% confidence interval is published for it) with")
     if supports_highest(rows, summary_row):
-        position = f"is {HIGHEST} {group} (its 95% interval lies above every neighbour's value)"
+        position = f"is {HIGHEST} {group} (its 95% confidence interval lies above every neighbour's value)"
     else:
         position = f"ranks {rank} with {group}"
     return (f"{area}'s {what}{when}, {value}, {position}, and is {compared} their average of {average} "
@@ -60,7 +60,7 @@ def sentence(area: str, what: str, summary_row: Mapping, rows: pd.DataFrame, *, 
 def similar_sentence(area: str, whats: list[str], group: str) -> str:
     """One sentence for the measures on which the area is similar to its neighbours' average."""
     listed = whats[0] if len(whats) == 1 else ", ".join(whats[:-1]) + " and " + whats[-1]
-    return f"On {listed}, {area} is similar to the average of {group} (its 95% interval includes it)."
+    return f"On {listed}, {area} is similar to the average of {group} (its 95% confidence interval includes it)."
 
 
 def summary_table(summary: pd.DataFrame, labels: Mapping[str, str], area: str) -> pd.DataFrame:
