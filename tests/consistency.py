@@ -1,6 +1,6 @@
 """The one-source-of-truth check: every number and judgement in a section's words is in its data.
 
-Used by ``tests/test_consistency.py`` over every section of every demo area and of the
+Used by ``tests/chapters/test_consistency.py`` over every section of every demo area and of the
 real City of London build. It reads only what a reader can download (the section's
 published frames), never the code that wrote the sentences:
 

@@ -1,6 +1,6 @@
 """One demo partnership built once per test process (pages, printable document, index).
 
-Shared by tests/test_document.py and tests/test_a11y.py (both in the xdist group
+Shared by tests/publishing/test_document.py and tests/test_a11y.py (both in the xdist group
 "publication", so one worker builds it once). The partnership exercises the member
 navigation; a real borough with no data is tried too, so the index has a real row.
 """

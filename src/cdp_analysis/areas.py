@@ -42,7 +42,7 @@ import functools
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -54,7 +54,6 @@ __all__ = [
     "AREA_TYPES",
     "DEMO_PREFIX",
     "KINDS",
-    "RELATIONS",
     "Area",
     "AreaFileError",
     "AreaRegistry",
@@ -71,8 +70,8 @@ KINDS = {
     "92": "country", "12": "region", "10": "county", "06": "unitary authority",
     "07": "district", "08": "metropolitan district", "09": "London borough", "95": "partnership",
 }
-#: ``current`` plus how a retired code relates to today's areas.
-RELATIONS = ("current", "merged_into", "recoded", "split_into")
+#: Relations of a code (``current``, or how a retired code relates to today's areas:
+#: ``merged_into``, ``recoded``, ``split_into``) that resolve to one area today.
 _JOINS = ("current", "merged_into", "recoded")
 _SINGLE_TIER = ("06", "08", "09")
 _COLUMNS = ("code", "name", "type", "parent", "members", "comparators", "override", "forces")
@@ -729,6 +728,3 @@ def _yaml_lines(text: str, rows: list) -> list[tuple[int, object]]:
     return list(zip(starts, rows))
 
 
-def with_members(area: Area, members: Iterable[str]) -> Area:
-    """A copy of ``area`` made of the given member codes."""
-    return replace(area, members=tuple(members))

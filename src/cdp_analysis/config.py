@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +70,6 @@ class Config:
     def demo_dir(self) -> Path:
         """Where ``cdp demo`` writes the synthetic raw data."""
         return self.raw_dir / "demo"
-
-    def with_paths(self, **paths: str | Path | None) -> Config:
-        """A copy with some paths replaced (None leaves a path as it is; relative paths
-        are relative to the current directory)."""
-        given: dict[str, Any] = {k: Path(v).expanduser().resolve() for k, v in paths.items() if v}
-        return replace(self, **given)
 
     def summary(self) -> dict[str, Any]:
         """Settings worth logging at the start of a batch (no absolute paths)."""

@@ -74,7 +74,6 @@ REASON_HEADER = ["year", "level", *_GEO[:4], "old_la_code", "new_la_code", "la_n
 HEADCOUNT_HEADER = ["year", "level", *_GEO[:4], "old_la_code", "new_la_code", "la_name", "school_type",
                     "num_schools", "headcount", "perm_excl", "perm_excl_rate", "fixed_excl", "fixed_excl_rate",
                     "one_plus_fixed", "one_or_more_fixed_excl_rate"]
-_ENGLAND_PUPILS = 8_100_000
 _ENGLAND_CHILDREN = 12_200_000
 
 

@@ -21,18 +21,21 @@ from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from cdp_analysis.areas import AreaRegistry
+from cdp_analysis.sources.boundaries import BNG
 
 __all__ = [
     "CRS",
     "CENTRE",
     "WARDS_PER_BOROUGH",
     "LSOAS_PER_WARD",
+    "WARD_HEADS",
+    "WARD_TAILS",
     "Borough",
     "Geography",
     "build_geography",
 ]
 
-CRS = "EPSG:27700"
+CRS = BNG  # British National Grid, as the real boundaries
 CENTRE = (640_000.0, 420_000.0)
 RADIUS = 20_000.0  # metres: the region is about 40 km across
 WARDS_PER_BOROUGH = (15, 19)  # inclusive; the brief allows 15-25 (kept low: file sizes)
@@ -46,7 +49,8 @@ _LANDMARKS = (
     "Shopping Area", "Nightclub", "Further/Higher Educational Building", "Hospital",
     "Police Station", "Theatre/Concert Hall", "Pedestrian Subway", "Bus/Coach Station",
 )
-_WARD_HEADS = (
+#: The two halves of the invented ward (and area) names.
+WARD_HEADS = (
     "Ash", "Alder", "Barrow", "Beck", "Birch", "Black", "Bram", "Brook", "Burn", "Cald",
     "Carr", "Chal", "Clay", "Cold", "Crane", "Crow", "Dale", "Dray", "Elder", "Fair",
     "Fen", "Fern", "Fox", "Gale", "Gorse", "Grey", "Hart", "Hazel", "Heath", "Holly",
@@ -55,7 +59,7 @@ _WARD_HEADS = (
     "Shel", "Sker", "Stan", "Stone", "Swan", "Tarn", "Thorn", "Wad", "Wester", "Whin",
     "Wick", "Willow", "Wold", "Wren", "Yar", "Yew",
 )
-_WARD_TAILS = (
+WARD_TAILS = (
     "by", "bury", "combe", "cote", "dale", "den", "field", "ford", "gate", "ham",
     "holme", "hurst", "ley", "mere", "moor", "ridge", "stead", "stow", "thorpe", "ton",
     "well", "wick", "wood", "worth",
@@ -275,8 +279,8 @@ def _ward_names(
             name = f"{borough.name} Central"
         else:
             while True:
-                head = _WARD_HEADS[int(rng.integers(len(_WARD_HEADS)))]
-                tail = _WARD_TAILS[int(rng.integers(len(_WARD_TAILS)))]
+                head = WARD_HEADS[int(rng.integers(len(WARD_HEADS)))]
+                tail = WARD_TAILS[int(rng.integers(len(WARD_TAILS)))]
                 name = head + tail
                 if head[-1] == tail[0]:  # "Rushhurst" reads badly
                     continue

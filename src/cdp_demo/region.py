@@ -42,25 +42,37 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.errors import ConfigError
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 from cdp_analysis.sources.fingertips import EXPORT_HEADER
-from cdp_analysis.stats.benchmark import compare_to_benchmark
+from cdp_analysis.sources.imd import LSOAS_2011
+from cdp_analysis.sources.police_uk import STOP_SEARCH_HEADER as _STOP_SEARCH
+from cdp_analysis.sources.police_uk import STREET_HEADER as _STREET
+from cdp_analysis.stats import (
+    ESP2013_WEIGHTS,
+    compare_to_benchmark,
+    dsr,
+    esp2013_band,
+    poisson_count_limits,
+    recent_trend,
+    wilson_lower,
+    wilson_upper,
+)
+from cdp_analysis.stats import z_value as _z_value
 from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
 from cdp_demo import treatment as demo_treatment
 from cdp_demo.demand import write_demand_files
-from cdp_demo.geography import _WARD_HEADS, _WARD_TAILS, Geography, build_geography
+from cdp_demo.geography import WARD_HEADS, WARD_TAILS, Geography, build_geography
 
 __all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "DemoSummary", "generate_demo", "demo_is_current",
-           "demo_area_names", "summary_dict"]
+           "demo_area_names"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
 GENERATOR_VERSION = "1.5.0"
@@ -69,17 +81,9 @@ MAX_AREAS = 999
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
-NATIONAL_LSOAS = 32_844  # LSOAs in England (2011 geography) that IMD 2019 ranks
 
-STREET_HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-    "LSOA name,Crime type,Last outcome category,Context"
-).split(",")
-STOP_SEARCH_HEADER = (
-    "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
-    "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,"
-    "Outcome,Outcome linked to object of search,Removal of more than just outer clothing"
-).split(",")
+STREET_HEADER = list(_STREET)  # the readers' headers: the demo writes what the readers read
+STOP_SEARCH_HEADER = list(_STOP_SEARCH)
 FINGERTIPS_HEADER = list(EXPORT_HEADER)  # the reader's header: the demo writes what the reader reads
 IMD_HEADER = [
     "LSOA code (2011)",
@@ -357,7 +361,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str, areas: int = D
 
 def demo_area_names(n: int, taken: set[str]) -> list[str]:
     """``n`` fictional place names (head + tail, e.g. "Ashby"), none of them in ``taken``."""
-    names = [f"{head}{tail}" for tail in _WARD_TAILS for head in _WARD_HEADS]
+    names = [f"{head}{tail}" for tail in WARD_TAILS for head in WARD_HEADS]
     free = [name for name in names if name not in taken]
     if len(free) < n:
         raise ConfigError(f"demo areas: only {len(free)} fictional names are available, not {n}")
@@ -584,10 +588,10 @@ def _imd_scores(seed: int, geo: Geography) -> pd.DataFrame:
     offset = lsoas["LAD22CD"].map(lambda c: _BOROUGH_PROFILE.get(c, _DEFAULT_PROFILE)["deprivation"])
     dep = 0.55 * field + offset.to_numpy() + 0.9 * lsoas["urban"].to_numpy() + rng.normal(0, 0.35, len(lsoas))
     score = np.clip(np.exp(_IMD_LOG_MEAN + _IMD_LOG_SD * dep), 0.5, 92.7).round(3)
-    national = np.sort(_rng(seed, "imd_national").lognormal(_IMD_LOG_MEAN, _IMD_LOG_SD, NATIONAL_LSOAS))
-    rank = NATIONAL_LSOAS - np.searchsorted(national, score, side="left")  # 1 = most deprived
-    rank = np.clip(rank, 1, NATIONAL_LSOAS)
-    decile = np.minimum(10, (rank - 1) * 10 // NATIONAL_LSOAS + 1)
+    national = np.sort(_rng(seed, "imd_national").lognormal(_IMD_LOG_MEAN, _IMD_LOG_SD, LSOAS_2011))
+    rank = LSOAS_2011 - np.searchsorted(national, score, side="left")  # 1 = most deprived
+    rank = np.clip(rank, 1, LSOAS_2011)
+    decile = np.minimum(10, (rank - 1) * 10 // LSOAS_2011 + 1)
     dep = (np.log(score) - _IMD_LOG_MEAN) / _IMD_LOG_SD
     return pd.DataFrame({"score": score, "rank": rank, "decile": decile, "dep": dep})
 
@@ -964,11 +968,8 @@ def _outcome_mix(crime_type: str, age: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # Fingertips
 # ---------------------------------------------------------------------------
-_Z95, _Z998 = 1.959963984540054, 3.090232306167813
-# European Standard Population 2013: 0-4, 5-9, …, 85-89, 90+
-_ESP2013 = np.array([5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000,
-                     6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000], dtype=float)
-_BAND_OF_AGE = np.minimum(np.arange(91) // 5, 18)
+_Z95, _Z998 = _z_value(0.95), _z_value(0.998)
+_BAND_OF_AGE = esp2013_band(np.arange(91))  # single year of age (90 = 90+) -> ESP2013 band
 _REGION_TYPE, _BOROUGH_TYPE = "Region", "UA"  # Area Type strings of the real exports
 _MODELLED_NOTE = "Value is modelled or synthetic estimate"
 _SUPPRESSED_NOTE = "Value suppressed for disclosure control due to small count"
@@ -1040,7 +1041,6 @@ _INDICATORS = (
                (("2010/11", 2010), ("2011/12", 2011), ("2014/15", 2014), ("2016/17", 2016), ("2019/20", 2019)),
                (8.7, 8.4, 8.6, 8.9, 9.2), 1, "NoJudgement", (15, 64), 1.0),
 )
-_MULTIPLIER = {"dsr": 100_000, "crude": 100_000, "proportion": 100, "modelled": 1_000}
 
 
 def _fingertips(
@@ -1104,7 +1104,8 @@ def _indicator_cells(
             bands = np.zeros(19, dtype=bool)
             bands[_BAND_OF_AGE[lo_age]: _BAND_OF_AGE[hi_age] + 1] = True
             profile = np.where(bands, np.array(ind.profile, dtype=float), 0.0)
-            unit = profile * _ESP2013[bands].sum() / (_ESP2013 * profile).sum() / 100_000
+            esp = np.array(ESP2013_WEIGHTS, dtype=float)
+            unit = profile * esp[bands].sum() / (esp * profile).sum() / 100_000
 
             def pop_of(age_counts: np.ndarray) -> np.ndarray:
                 return np.bincount(_BAND_OF_AGE, weights=age_counts, minlength=19)
@@ -1167,49 +1168,31 @@ def _indicator_cells(
     return out
 
 
-def _byar(x: float, z: float) -> tuple[float, float]:
-    """Limits of a Poisson count: exact below 10, Byar's approximation above."""
-    if x < 10:
-        alpha = 2 * (1 - _norm_cdf(z))
-        lower = chi2.ppf(alpha / 2, 2 * x) / 2 if x > 0 else 0.0
-        return float(lower), float(chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2)
-    lower = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
-    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
-    return float(lower), float(upper)
-
-
-def _norm_cdf(z: float) -> float:
-    from math import erf, sqrt
-
-    return 0.5 * (1 + erf(z / sqrt(2)))
-
-
-def _wilson(x: float, n: float, z: float) -> tuple[float, float]:
-    p = x / n
-    centre = 2 * x + z**2
-    spread = z * np.sqrt(z**2 + 4 * x * (1 - p))
-    return float((centre - spread) / (2 * (n + z**2))), float((centre + spread) / (2 * (n + z**2)))
-
-
 def _dsr_cell(x: np.ndarray, n: np.ndarray, bands: np.ndarray) -> dict:
-    """Directly standardised rate per 100,000 (ESP 2013), Dobson limits."""
-    w, x, n = _ESP2013[bands], x[bands], n[bands]
-    total = float(x.sum())
-    cell = {"count": total, "denominator": float(n.sum()), "note": ""}
-    if total < 10:
+    """Directly standardised rate per 100,000 (ESP 2013), Dobson limits (:func:`stats.dsr`)."""
+    weights = np.array(ESP2013_WEIGHTS, dtype=float)[bands]
+    table = pd.DataFrame({"x": x[bands], "n": n[bands]})
+    out = dsr(table, "x", "n", stdpop=weights, confidence=(0.95, 0.998)).iloc[0]
+    cell = {"count": float(out["total_count"]), "denominator": float(out["total_pop"]), "note": ""}
+    if np.isnan(out["value"]):
         return {**cell, "value": np.nan, "ci": (np.nan,) * 4, "note": _SUPPRESSED_NOTE}
-    dsr = float((w * x / n).sum() / w.sum())
-    var = float((w**2 * x / n**2).sum() / w.sum() ** 2)
-    limits = []
-    for z in (_Z95, _Z998):
-        lo, hi = _byar(total, z)
-        limits += [dsr + np.sqrt(var / total) * (lo - total), dsr + np.sqrt(var / total) * (hi - total)]
-    return {**cell, "value": dsr * 1e5, "ci": tuple(v * 1e5 for v in limits)}
+    limits = tuple(float(out[c]) for c in ("lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"))
+    return {**cell, "value": float(out["value"]), "ci": limits}
+
+
+def _poisson(x: float, confidence: float) -> tuple[float, float]:
+    """Limits of a Poisson count: exact below 10, Byar's above (:mod:`stats`)."""
+    lower, upper, _ = poisson_count_limits(x, confidence)
+    return float(lower[0]), float(upper[0])
+
+
+def _wilson(x: float, n: float, confidence: float) -> tuple[float, float]:
+    return float(wilson_lower(x, n, confidence)), float(wilson_upper(x, n, confidence))
 
 
 def _rate_cell(x: float, n: float) -> dict:
-    lo95, hi95 = _byar(x, _Z95)
-    lo998, hi998 = _byar(x, _Z998)
+    lo95, hi95 = _poisson(x, 0.95)
+    lo998, hi998 = _poisson(x, 0.998)
     f = 100_000 / n
     return {"count": float(x), "denominator": float(n), "value": x * f,
             "ci": (lo95 * f, hi95 * f, lo998 * f, hi998 * f), "note": ""}
@@ -1218,7 +1201,7 @@ def _rate_cell(x: float, n: float) -> dict:
 def _proportion_cell(x: int, n: int) -> dict:
     if n == 0:
         return {"count": 0.0, "denominator": 0.0, "value": np.nan, "ci": (np.nan,) * 4, "note": ""}
-    limits = _wilson(x, n, _Z95) + _wilson(x, n, _Z998)
+    limits = _wilson(x, n, 0.95) + _wilson(x, n, 0.998)
     return {"count": float(x), "denominator": float(n), "value": 100 * x / n,
             "ci": tuple(100 * v for v in limits), "note": ""}
 
@@ -1309,37 +1292,12 @@ def _compare(value: float, lower: float, upper: float, benchmark: float, polarit
 
 
 def _recent_trend(values: np.ndarray, lower: np.ndarray, upper: np.ndarray, polarity: str) -> str:
-    """Fingertips recent-trend marker: weighted regression on the last 5 points,
-    significant when chi-squared > 9.5495 (99.8%) and every leave-one-out fit
-    keeps the sign. (Fingertips tests proportions with a chi-squared test for
-    trend; this demo uses the weighted regression for every indicator.)"""
+    """Fingertips recent-trend marker (:func:`stats.recent_trend`) on the last five
+    periods; "Cannot be calculated" unless all five have a value and limits.
+    (Fingertips tests proportions with a chi-squared test for trend; this demo uses
+    the weighted regression for every indicator.)"""
     ok = ~(np.isnan(values) | np.isnan(lower) | np.isnan(upper))
     if len(values) < 5 or not ok[-5:].all():
         return "Cannot be calculated"
-    y = values[-5:]
-    se = (upper[-5:] - lower[-5:]) / 3.92
-    if np.any(se <= 0):
-        return "Cannot be calculated"
-    w = 1 / se**2
-    t = np.arange(1.0, 6.0)
+    return recent_trend(values[-5:], lower[-5:], upper[-5:], polarity).label
 
-    def fit(mask: np.ndarray) -> tuple[float, float]:
-        ww, tt, yy = w[mask], t[mask], y[mask]
-        den = ww.sum() * (ww * tt**2).sum() - (ww * tt).sum() ** 2
-        slope = (ww.sum() * (ww * tt * yy).sum() - (ww * tt).sum() * (ww * yy).sum()) / den
-        return slope, float(np.sqrt(ww.sum() / den))
-
-    slope, se_slope = fit(np.ones(5, dtype=bool))
-    signs = {np.sign(fit(np.arange(5) != k)[0]) for k in range(5)} | {np.sign(slope)}
-    if (slope / se_slope) ** 2 <= 9.5495 or len(signs) != 1:
-        return "No significant change"
-    direction = "Increasing" if slope > 0 else "Decreasing"
-    if polarity == "NoJudgement":
-        return direction
-    better = (slope > 0) == (polarity == "HighIsGood")
-    return f"{direction} and getting {'better' if better else 'worse'}"
-
-
-def summary_dict(summary: DemoSummary) -> dict:
-    """The summary as JSON-able values (for ``cdp demo --json`` and logs)."""
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(summary).items()}

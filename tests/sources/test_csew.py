@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cdp_analysis.errors import DataFormatError
+from cdp_analysis.errors import DataFormatError, InconsistentDataError
 from cdp_analysis.sources import csew
 from tests.conftest import require_shared
 
@@ -118,7 +118,7 @@ def test_apply_survey_rates_rejects_bad_rates():
     rates = pd.DataFrame({"sex": ["Male"], "age_min": [16], "age_max": [24], "value": [10.0],
                           "lower_ci": [11.0], "upper_ci": [12.0]})
     population = pd.DataFrame({"area_code": ["A"], "sex": ["Male"], "age": [20], "population": [10]})
-    with pytest.raises(ValueError, match="between its limits"):
+    with pytest.raises(InconsistentDataError, match="between its limits"):
         csew.apply_survey_rates(rates, population)
 
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdp_analysis.errors import DataFormatError, MissingDataError
+from cdp_analysis.errors import DataFormatError, MissingDataError, SchemaError
 from cdp_analysis.sources.police_uk import (
     OUTCOMES_COLUMNS,
     STOP_SEARCH_COLUMNS,
@@ -408,7 +408,7 @@ def test_crimes_in_lsoas_needs_lsoa_codes() -> None:
     frame = pd.DataFrame({"lsoa_code": pd.Categorical(["E01000001", None, "E01000916"])})
     assert len(crimes_in_lsoas(frame, "E01000001")) == 1
     assert len(crimes_in_lsoas(frame, [])) == 0
-    with pytest.raises(ValueError, match="lsoa_code"):
+    with pytest.raises(SchemaError, match="lsoa_code"):
         crimes_in_lsoas(pd.DataFrame({"x": [1]}), ["E01000001"])
 
 

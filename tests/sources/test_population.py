@@ -15,11 +15,11 @@ import pytest
 
 from cdp_analysis.errors import DataFormatError, MissingDataError
 from cdp_analysis.sources.population import (
-    ESP2013_BANDS,
     is_population,
     read_population,
     to_esp_bands,
 )
+from cdp_analysis.stats import ESP2013_AGEBANDS
 
 try:  # tests/sources as a package or as a plain folder on sys.path
     from ._real import REAL, need
@@ -101,7 +101,7 @@ def test_esp_bands_of_mye2_match_mye1(mye):
     bands = to_esp_bands(mye)
     assert list(bands.columns) == ["area_code", "area_name", "geography", "sex", "age_band", "population"]
     uk = bands[(bands.area_code == "K02000001") & (bands.sex == "Persons")].set_index("age_band").population
-    assert list(uk.index) == list(ESP2013_BANDS)
+    assert list(uk.index) == list(ESP2013_AGEBANDS)
     # sheet MYE1, column 'United Kingdom': row 13 '0 to 4', row 30 '85 to 89', row 31 '90 and over'
     assert (uk["0-4"], uk["85-89"], uk["90+"]) == (3782330, 1049866, 609503)
     barnet = bands[(bands.area_code == "E09000003") & (bands.sex == "Persons")].set_index("age_band").population

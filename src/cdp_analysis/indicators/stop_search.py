@@ -37,7 +37,8 @@ import shapely
 from pyproj import Transformer
 
 from cdp_analysis import stats
-from cdp_analysis.errors import MissingDataError, StatsInputError
+from cdp_analysis.errors import DataFormatError, DataShortfallError, MissingDataError, SchemaError, StatsInputError
+from cdp_analysis.indicators.supply import PER_1000
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 
 __all__ = [
@@ -116,7 +117,6 @@ AGE_BANDS: dict[str, tuple[int, int]] = {
     "25-34": (25, 34),
     "over 34": (35, 90),
 }
-PER_1000 = 1_000
 #: Distance (metres) within which a point outside an area is still placed in it.
 #: police.uk publishes latitude and longitude to 6 decimal places, so a published
 #: point lies up to half a unit of the last place (0.5e-6 degree) from its map
@@ -135,7 +135,8 @@ def _require(frame: pd.DataFrame, columns: Sequence[Hashable], what: str = "fram
         raise TypeError(f"'{what}' should be a pandas DataFrame, got {type(frame)}")
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what} lacks column(s) {missing}; it has {list(frame.columns)}")
+        raise SchemaError(f"{what} lacks column(s) {missing}", column=str(missing[0]),
+                          expected=f"columns {list(columns)}", found=f"{list(frame.columns)}")
 
 
 def _keys(by: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
@@ -243,7 +244,7 @@ def locate_in_area(
         raise TypeError(f"'area_polygons' should be GeoDataFrame, got {type(area_polygons)}")
     _require(area_polygons, (code_col,), "area_polygons")
     if area_polygons.crs is None:
-        raise ValueError("area_polygons has no CRS; expected EPSG:27700 (British National Grid)")
+        raise DataFormatError("area_polygons has no CRS", expected="EPSG:27700 (British National Grid)")
     polygons = area_polygons if area_polygons.crs.to_epsg() == 27700 else area_polygons.to_crs(27700)
     lon = frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
     lat = frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
@@ -707,8 +708,8 @@ def disproportionality(
     if ethnicity:
         order = [g for g in CENSUS_ETHNIC_GROUPS if g in order] + [g for g in order if g not in CENSUS_ETHNIC_GROUPS]
     if reference not in order:
-        raise ValueError(f"reference group {reference!r} is neither in the population nor in the searches; "
-                         f"groups: {order}")
+        raise DataShortfallError(f"reference group {reference!r} is neither in the population nor in the searches; "
+                                 f"groups: {order}")
     table = pd.DataFrame({"group": order})
     table["searches"] = [int(searches.get(g, 0)) for g in order]
     table["residents"] = [float(residents[g]) if g in residents.index else math.nan for g in order]
@@ -789,7 +790,9 @@ def population_by_age_band(
             data = data[_text(data["sex"]).eq("Persons").fillna(False).to_numpy(dtype=bool)]
     age = pd.to_numeric(data["age"], errors="coerce").to_numpy(dtype=float)
     if np.isnan(age).any() or (age < 0).any() or (age > 90).any() or (age != np.round(age)).any():
-        raise ValueError("single_year_pop 'age' must hold whole numbers from 0 to 90 (90 = 90 and over)")
+        bad = int(np.flatnonzero(np.isnan(age) | (age < 0) | (age > 90) | (age != np.round(age)))[0])
+        raise DataFormatError("single_year_pop: an age is not a whole number from 0 to 90 (90 = 90 and over)",
+                              line=bad + 1, column="age", found=str(data["age"].iloc[bad]))
     labels = list(AGE_BANDS)
     edges = np.array([lo for lo, _ in AGE_BANDS.values()])
     band = np.array(labels, dtype=object)[np.searchsorted(edges, age, side="right") - 1]

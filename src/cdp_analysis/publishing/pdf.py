@@ -27,12 +27,11 @@ from typing import Any
 
 from cdp_analysis.errors import BuildError
 
-__all__ = ["PDF_NAME", "MAX_PAGES", "A4_POINTS", "CoverFacts", "print_html", "render", "write_pdf",
+__all__ = ["PDF_NAME", "MAX_PAGES", "CoverFacts", "print_html", "render", "write_pdf",
            "layout_problems", "PRINT_CSS"]
 
 PDF_NAME = "needs_assessment.pdf"
 MAX_PAGES = 40
-A4_POINTS = (595.28, 841.89)  # 210 × 297 mm
 #: A table with more body rows than this goes to the appendix (the data pack holds it too).
 LONG_TABLE_ROWS = 24
 #: A table with more columns than this is laid out on a landscape page.

@@ -575,7 +575,7 @@ def simplify_for_web(gdf: gpd.GeoDataFrame, tolerance_m: float = 25) -> gpd.GeoD
     if tolerance_m < 0:
         raise ValueError(f"tolerance_m must be 0 or more, got {tolerance_m}")
     if gdf.crs is None:
-        raise ValueError("'gdf' has no CRS; read it with read_boundaries()")
+        raise DataFormatError("'gdf' has no CRS; read it with read_boundaries()", expected="a coordinate reference system")
     projected = gdf.to_crs(BNG) if not _same_as_bng(CRS.from_user_input(gdf.crs)) else gdf
     geoms = np.asarray(projected.geometry.values, dtype=object)
     before = int(shapely.get_num_coordinates(geoms).sum())

@@ -35,7 +35,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.errors import DataFormatError, DataShortfallError, MissingDataError
+from cdp_analysis.errors import (
+    DataFormatError,
+    DataShortfallError,
+    InconsistentDataError,
+    MissingDataError,
+    SchemaError,
+)
 from cdp_analysis.sources._tables import Workbook, norm
 from cdp_analysis.stats import wilson_lower, wilson_upper
 
@@ -370,7 +376,7 @@ def apply_survey_rates(rates: pd.DataFrame, population: pd.DataFrame, *, confide
     bad = ~((rates["lower_ci"] <= rates["value"]) & (rates["value"] <= rates["upper_ci"])
             & rates["value"].between(0, 100))
     if bad.any():
-        raise ValueError(f"rates: value must lie in 0-100 and between its limits; row {bad.idxmax()} does not")
+        raise InconsistentDataError(f"rates: value must lie in 0-100 and between its limits; row {bad.idxmax()} does not", column="value")
     if "age" not in rates:
         rates["age"] = rates["age_min"].astype(str) + "-" + rates["age_max"].astype(str)
     _check_bands(rates)
@@ -422,7 +428,7 @@ def _total(bands: pd.DataFrame, by: list[str], z: float) -> pd.DataFrame:
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what} must have columns {list(columns)}; missing {missing}")
+        raise SchemaError(f"{what} must have columns {list(columns)}; missing {missing}", column=str(missing[0]))
 
 
 def _check_bands(rates: pd.DataFrame) -> None:
@@ -430,4 +436,5 @@ def _check_bands(rates: pd.DataFrame) -> None:
         spans = sorted(zip(group["age_min"], group["age_max"], strict=True))
         for (lo1, hi1), (lo2, _) in zip(spans, spans[1:]):
             if lo2 <= hi1:
-                raise ValueError(f"rates: age bands overlap for {sex}: {lo1}-{hi1} and from {lo2}")
+                raise InconsistentDataError(f"rates: age bands overlap for {sex}: {lo1}-{hi1} and from {lo2}",
+                                            column="age_min")

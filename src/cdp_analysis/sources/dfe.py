@@ -63,7 +63,6 @@ __all__ = [
     "EES_MARKERS",
     "EXCLUSION_MARKERS",
     "CIN_FACTORS",
-    "CIN_MEASURES",
     "CLA_CATEGORIES",
     "EXCLUSION_MEASURES",
     "SCHOOL_TYPES",
@@ -125,7 +124,6 @@ CIN_FACTORS: dict[str, tuple[str, str]] = {
     "Alcohol_Misuse_parent": ("alcohol_misuse", "parent"),
     "Alcohol_Misuse_person": ("alcohol_misuse", "other person"),
 }
-CIN_MEASURES = ("drug_misuse", "alcohol_misuse")
 _CIN_DENOMINATOR = "Episodes_with_assessment_factor"
 _GEO_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name",
                 "region_code", "region_name", "old_la_code", "new_la_code", "la_name")

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError, FetchError, OfflineError
-from cdp_analysis.sources._common import check_columns, to_count, to_number
+from cdp_analysis.sources._common import check_columns, decode_bytes, to_count, to_number
 from cdp_analysis.sources.schema import indicator_table
 
 __all__ = [
@@ -122,7 +122,7 @@ def is_export(path: str | Path) -> bool:
             head = handle.read(4096)
     except OSError:
         return False
-    first = _decode(head.split(b"\n", 1)[0]).strip()
+    first = decode_bytes(head.split(b"\n", 1)[0]).strip()
     try:
         names = next(csv.reader([first]))
     except (csv.Error, StopIteration):
@@ -161,14 +161,6 @@ def read_export(path: str | Path) -> pd.DataFrame:
     return _parse_export(path.read_bytes(), path)
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (BOM stripped) when it decodes, else Windows-1252 (as ``detect_encoding``)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 class _Records:
     """CSV records with the editor line on which each one, and each field, starts."""
 
@@ -204,7 +196,7 @@ def _parse_export(data: bytes, path: Path) -> pd.DataFrame:
         raise DataFormatError("file is empty", path=path, line=1,
                               expected="a header beginning 'Indicator ID,Indicator Name'",
                               found=f"{len(data)} bytes")
-    records = _Records(_decode(data), path)
+    records = _Records(decode_bytes(data), path)
     header = [h.strip() for h in records.rows[0]]
     check_columns(path, header, REQUIRED_COLUMNS)
     duplicated = [h for i, h in enumerate(header) if h in header[:i]]
@@ -557,7 +549,7 @@ def _parse_metadata(data: bytes, path: Path) -> pd.DataFrame:
     if not data.strip():
         raise DataFormatError("file is empty", path=path, line=1, expected="a metadata header",
                               found=f"{len(data)} bytes")
-    records = _Records(_decode(data), path)
+    records = _Records(decode_bytes(data), path)
     header = [h.strip() for h in records.rows[0]]
     check_columns(path, header, ("Indicator ID",))
     _check_field_counts(records, header)

@@ -218,7 +218,7 @@ def _as_bng(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
             found="columns " + ", ".join(repr(str(c)) for c in gdf.columns),
         )
     if gdf.crs is None:
-        raise ValueError(f"'{what}' has no CRS; read it with read_boundaries()")
+        raise DataFormatError(f"'{what}' has no CRS; read it with read_boundaries()", expected="a coordinate reference system")
     return gdf if gdf.crs.to_epsg() == 27700 else gdf.to_crs("EPSG:27700")
 
 

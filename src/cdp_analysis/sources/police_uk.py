@@ -56,7 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from cdp_analysis.errors import DataFormatError, MissingDataError
+from cdp_analysis.errors import DataFormatError, MissingDataError, SchemaError
 from cdp_analysis.sources._common import check_columns
 
 __all__ = [
@@ -1039,7 +1039,7 @@ def crimes_in_lsoas(frame: pd.DataFrame, lsoa_codes: Iterable[str] | str) -> pd.
     in an area.
     """
     if "lsoa_code" not in frame.columns:
-        raise ValueError(f"frame has no 'lsoa_code' column; got {list(frame.columns)}")
+        raise SchemaError("frame has no 'lsoa_code' column", column="lsoa_code", found=f"{list(frame.columns)}")
     return frame[frame["lsoa_code"].isin(_code_set(lsoa_codes)).to_numpy(dtype=bool)].reset_index(drop=True)
 
 

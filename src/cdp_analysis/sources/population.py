@@ -33,11 +33,11 @@ import pandas as pd
 from cdp_analysis.errors import DataFormatError
 from cdp_analysis.sources._common import to_count
 from cdp_analysis.sources._tables import Table, has_table, norm, read_tables
+from cdp_analysis.stats.dsr import ESP2013_AGEBANDS, esp2013_band
 
-__all__ = ["ESP2013_BANDS", "SEXES", "is_population", "read_population", "to_esp_bands"]
+__all__ = ["SEXES", "is_population", "read_population", "to_esp_bands"]
 
 #: The 19 five-year age bands of the European Standard Population 2013.
-ESP2013_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
 #: Values of the ``sex`` column.
 SEXES = ("Female", "Male", "Persons")
 #: Oldest single year of age: 90 stands for 90 and over.
@@ -377,7 +377,7 @@ def to_esp_bands(pop: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The group columns, ``age_band`` (string, one of :data:`ESP2013_BANDS`) and
+        The group columns, ``age_band`` (string, one of :data:`cdp_analysis.stats.ESP2013_AGEBANDS`) and
         ``population``, sorted by group then band.
 
     Raises
@@ -416,7 +416,7 @@ def to_esp_bands(pop: pd.DataFrame) -> pd.DataFrame:
     elif sorted(ages) != list(range(OPEN_AGE + 1)):
         raise DataFormatError("single years of age incomplete", path=source, column="age",
                               expected=f"ages 0 to {OPEN_AGE} once each", found=f"{len(ages)} rows")
-    band = pd.Categorical.from_codes(np.minimum(ages.to_numpy() // 5, 18), categories=list(ESP2013_BANDS), ordered=True)
+    band = pd.Categorical.from_codes(esp2013_band(ages.to_numpy()), categories=list(ESP2013_AGEBANDS), ordered=True)
     grouped = (
         pop.assign(age_band=band)
         .groupby(keys + ["age_band"], sort=False, observed=True, dropna=False)["population"]

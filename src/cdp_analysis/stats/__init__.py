@@ -16,6 +16,7 @@ from cdp_analysis.stats._limits import (
     byars_upper,
     exact_poisson_lower,
     exact_poisson_upper,
+    poisson_count_limits,
     wilson_lower,
     wilson_upper,
     z_value,
@@ -30,7 +31,7 @@ from cdp_analysis.stats.benchmark import (
     normalise_polarity,
     quintile_labels,
 )
-from cdp_analysis.stats.dsr import ESP2013_AGEBANDS, ESP2013_WEIGHTS, dsr, esp2013
+from cdp_analysis.stats.dsr import ESP2013_AGEBANDS, ESP2013_WEIGHTS, dsr, esp2013, esp2013_band
 from cdp_analysis.stats.estimate import Estimate
 from cdp_analysis.stats.funnel import (
     SIGNIFICANCE_LEVELS,
@@ -60,6 +61,7 @@ __all__ = [
     "crude_rate_table",
     "dsr",
     "esp2013",
+    "esp2013_band",
     "ESP2013_AGEBANDS",
     "ESP2013_WEIGHTS",
     "isr",
@@ -72,6 +74,7 @@ __all__ = [
     "byars_upper",
     "exact_poisson_lower",
     "exact_poisson_upper",
+    "poisson_count_limits",
     # funnels and inequality
     "funnel_limits",
     "assign_funnel_significance",

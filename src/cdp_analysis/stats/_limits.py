@@ -190,7 +190,8 @@ def poisson_count_limits(
     with np.errstate(invalid="ignore"):
         lower = np.where(small, exact_poisson_lower(xs, confidence), byars_lower(xs, confidence))
         upper = np.where(small, exact_poisson_upper(xs, confidence), byars_upper(xs, confidence))
-    method = np.where(np.isnan(xs), None, np.where(small, "Exact", "Byars")).astype(object)
+    method = np.where(small, "Exact", "Byars").astype(object)
+    method[np.isnan(xs)] = None
     return lower, upper, method
 
 

@@ -95,7 +95,7 @@ def counts_table(
     x: Hashable,
     n: Hashable,
     group_by: Hashable | Sequence[Hashable] | None,
-    missing: str,
+    missing: MissingPolicy,
     check: Callable[[np.ndarray, np.ndarray, pd.Index, Hashable, Hashable], None],
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Validate numerator ``x`` and denominator ``n`` columns, sum groups, return the table.

@@ -137,7 +137,7 @@ def combine_then(
     [20.0]
     """
     function = _BY_NAME.get(statistic) if isinstance(statistic, str) else statistic
-    if function not in _BY_NAME.values():
+    if function is None or function not in _BY_NAME.values():
         raise StatsInputError(
             f"statistic must be one of {tuple(_BY_NAME)!r} (or that function), got {statistic!r}"
         )

@@ -31,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from cdp_analysis.errors import StatsInputError
 from cdp_analysis.stats._limits import byars_lower, byars_upper
@@ -47,7 +48,7 @@ from cdp_analysis.stats._validate import (
     require_columns,
 )
 
-__all__ = ["dsr", "esp2013", "ESP2013_AGEBANDS", "ESP2013_WEIGHTS", "MIN_DSR_COUNT"]
+__all__ = ["dsr", "esp2013", "esp2013_band", "ESP2013_AGEBANDS", "ESP2013_WEIGHTS", "MIN_DSR_COUNT"]
 
 #: Five-year age bands of the 2013 European Standard Population (19 bands).
 ESP2013_AGEBANDS: tuple[str, ...] = (
@@ -78,6 +79,20 @@ def esp2013() -> pd.DataFrame:
     Eurostat 2013; PHEindicatormethods dataset ``esp2013``.
     """
     return pd.DataFrame({"ageband": list(ESP2013_AGEBANDS), "esp2013": list(ESP2013_WEIGHTS)})
+
+
+def esp2013_band(ages: ArrayLike) -> np.ndarray:
+    """Position in :data:`ESP2013_AGEBANDS` of each single year of age (90 and over: ``90+``).
+
+    Examples
+    --------
+    >>> esp2013_band([0, 4, 5, 89, 90, 104]).tolist()
+    [0, 0, 1, 17, 18, 18]
+    """
+    years = np.asarray(ages)
+    if years.size and (years.min() < 0):
+        raise StatsInputError("ages must be zero or more")
+    return np.minimum(years // 5, len(ESP2013_AGEBANDS) - 1).astype("int64")
 
 
 def dsr(

@@ -125,14 +125,14 @@ def funnel_limits(
     statistic = _check_statistic(statistic)
     mult = check_multiplier(multiplier)
     if statistic == "rate":
-        rate_type = _check_choice(rate_type, ("dsr", "crude"), "rate_type")
+        rate_kind = _check_choice(rate_type, ("dsr", "crude"), "rate_type")
         years = _check_years(years_of_data)
-        num, derived = _rate_denominators(data, numerator, denominator, rate, rate_type, mult)
+        num, derived = _rate_denominators(data, numerator, denominator, rate, rate_kind, mult)
     else:
         if denominator is None:
             raise StatsInputError(f"a denominator column is required for {statistic}s")
         if statistic == "ratio":
-            ratio_type = _check_choice(ratio_type, ("count", "isr"), "ratio_type")
+            ratio_kind = _check_choice(ratio_type, ("count", "isr"), "ratio_type")
         num, derived = _counts_and_denominators(data, numerator, denominator, statistic)
         years = 1.0
 
@@ -152,11 +152,11 @@ def funnel_limits(
         table = _proportion_limits(points, average, mult)
         label, method = "proportion", "Wilson"
     elif statistic == "ratio":
-        table = _ratio_limits(points, ratio_type)  # type: ignore[arg-type]
-        label, method = f"ratio ({ratio_type})", "Poisson"
+        table = _ratio_limits(points, ratio_kind)
+        label, method = f"ratio ({ratio_kind})", "Poisson"
     else:
         table = _rate_limits(points, average, mult, years)
-        label = f"rate ({rate_type} per {_big_mark(mult)})"
+        label = f"rate ({rate_kind} per {_big_mark(mult)})"
         method = "Poisson"
     table["statistic"] = label
     table["method"] = method
@@ -320,11 +320,11 @@ def assign_funnel_significance(
         if multiplier is None:
             raise StatsInputError("multiplier is required for rates")
         mult = check_multiplier(multiplier)
-        rate_type = _check_choice(rate_type, ("dsr", "crude"), "rate_type")
-        num, derived = _rate_denominators(data, numerator, denominator, rate, rate_type, mult)
+        rate_kind = _check_choice(rate_type, ("dsr", "crude"), "rate_type")
+        num, derived = _rate_denominators(data, numerator, denominator, rate, rate_kind, mult)
         average = num.sum() / np.nansum(derived)
         label = _poisson_significance(num, derived, average)
-        if rate_type == "dsr":
+        if rate_kind == "dsr":
             label = np.where(num < 10, SIGNIFICANCE_LEVELS[5], label)
     else:
         if denominator is None:
@@ -397,7 +397,7 @@ def funnel_points(
     ----------
     PHEindicatormethods ``calculate_funnel_points``; Fingertips technical guide.
     """
-    rate_type = _check_choice(rate_type, ("dsr", "crude"), "rate_type")
+    rate_kind = _check_choice(rate_type, ("dsr", "crude"), "rate_type")
     years = _check_years(years_of_data)
     mult = check_multiplier(multiplier)
     require_columns(data, [numerator, rate, *([denominator] if denominator is not None else [])])
@@ -408,7 +408,7 @@ def funnel_points(
     out = data.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         derived = mult * num / rates / years
-    if rate_type == "dsr":
+    if rate_kind == "dsr":
         out[f"{rate}_chart"] = np.where(num < 10, np.nan, rates)
         out["denominator_derived"] = np.where(num < 10, np.nan, derived)
     else:
@@ -436,13 +436,13 @@ def _check_statistic(statistic: object) -> Statistic:
         raise StatsInputError(
             f"statistic must be provided as 'proportion', 'rate' or 'ratio', got {statistic!r}"
         )
-    return statistic  # type: ignore[return-value]
+    return statistic
 
 
 def _check_choice(value: object, choices: tuple[str, ...], name: str) -> str:
     if value not in choices:
         raise StatsInputError(f"{name} must be one of {choices!r}, got {value!r}")
-    return value  # type: ignore[return-value]
+    return str(value)
 
 
 def _check_years(years: float | None) -> float:

@@ -19,6 +19,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from cdp_analysis.stats._limits import poisson_count_limits
 from cdp_analysis.stats._validate import (
@@ -154,8 +155,8 @@ def crude_rate_table(
 
 
 def add_poisson_limits(out: pd.DataFrame, counts: np.ndarray, divisor: np.ndarray | float,
-                       levels: Sequence[float]) -> str | None:
-    """Add Byar's/exact limits of ``counts / divisor`` at each level; return the method.
+                       levels: Sequence[float]) -> NDArray[np.object_] | None:
+    """Add Byar's/exact limits of ``counts / divisor`` at each level; return the method per row.
 
     One level gives ``lower_ci``/``upper_ci``; several give R's ``lower95_0cl``… names.
     Shared by crude rates (divisor = population / multiplier) and ISRs (expected / scale).

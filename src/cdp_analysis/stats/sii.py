@@ -157,7 +157,7 @@ def sii(
             stacklevel=2,
         )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    rows = []
+    rows: list[dict[Hashable, object]] = []
     grouped = frame.groupby([data[k] for k in keys], sort=True, dropna=False) if keys else [((), frame)]
     dropped = 0
     for label, group in grouped:
@@ -169,7 +169,9 @@ def sii(
         result = _one_group(
             complete.sort_values("quantile"), kind, mult, repetitions, levels, transform, rng
         )
-        rows.append({**dict(zip(keys, label)), **result})
+        row: dict[Hashable, object] = dict(zip(keys, label))
+        row.update(result)
+        rows.append(row)
     if dropped:
         warnings.warn(
             f"{dropped} group(s) removed due to incomplete or invalid data",
@@ -324,7 +326,7 @@ def _one_group(
             result[names["rii_lower"]], result[names["rii_upper"]] = rii_sims[low], rii_sims[high]
         return result
 
-    at_one, at_zero = _inverse_link(base + slope, kind), _inverse_link(base, kind)
+    at_one, at_zero = float(_inverse_link(base + slope, kind)), float(_inverse_link(base, kind))
     result["sii"] = (at_one - at_zero) * mult
     result["rii"] = at_zero / at_one if mult < 0 else at_one / at_zero
     result["intercept"] = at_zero * abs(mult)

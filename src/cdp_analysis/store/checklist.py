@@ -16,7 +16,7 @@ comparators (the region and England), each source is
     a source no chapter reads yet (listed so the user can gather it): the ONS
     drug-poisoning workbook, and local returns whose templates exist but whose
     figures no chapter shows. Every other entry names a table a chapter reads
-    (``tests/test_checklist.py`` checks the lists against the chapters' code).
+    (``tests/store/test_checklist.py`` checks the lists against the chapters' code).
 
 Everything is read from the prepared :class:`~cdp_analysis.store.dataset.Dataset` (its
 tables and its manifest), never from the raw files again.

@@ -351,9 +351,9 @@ class Dataset:
         moved (by code, by coordinates, by best fit, apportioned) and dropped by
         reason. Empty when no lookup was there to reconcile to.
         """
-        from cdp_analysis.store.prepare import _vintage_reports
+        from cdp_analysis.store.prepare import vintage_reports
 
-        return _vintage_reports(self.manifest().get("units", {}))
+        return vintage_reports(self.manifest().get("units", {}))
     def police_counts(self):  # -> cdp_analysis.store.police_counts.PoliceCounts
         """Street crimes by local authority, month and crime type, over every force prepared.
 

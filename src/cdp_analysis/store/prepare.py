@@ -64,12 +64,12 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from cdp_analysis import __version__
-from cdp_analysis.errors import CdpError, DataFormatError, MissingDataError
+from cdp_analysis.errors import CdpError, ConfigError, DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
 from cdp_analysis.store import vintages
 
-__all__ = ["PrepareReport", "prepare", "MANIFEST_NAME", "SOURCES"]
+__all__ = ["PrepareReport", "prepare", "vintage_reports", "MANIFEST_NAME", "SOURCES"]
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def prepare(
     if not source.is_dir():
         raise MissingDataError(f"Source folder not found: {source}")
     if target == source or source in target.parents:
-        raise ValueError(f"processed_dir must lie outside the source folder: {target}")
+        raise ConfigError(f"processed_dir must lie outside the source folder: {target}")
     report = PrepareReport(source_dir=source, processed_dir=target)
     # Lock-free: the manifest is replaced atomically, after the outputs it lists.
     if not force and _take_fast_path(target, report, _source_fingerprint(source)):
@@ -416,7 +416,7 @@ def _run(source: Path, target: Path, report: PrepareReport, *, progress: bool, f
     }
     _fill_report(report, plan, built, dirty, gone, new_units)
     report.kept = kept
-    report.vintages = _vintage_reports(new_units)
+    report.vintages = vintage_reports(new_units)
     new_manifest[_FAST_KEY] = {"fingerprint": tree, "report": _noop_record(report)}
     if new_manifest != old:
         _write_json(target / MANIFEST_NAME, new_manifest)
@@ -440,7 +440,7 @@ def _take_fast_path(target: Path, report: PrepareReport, fingerprint: str) -> bo
     saved = json.loads(json.dumps(saved))  # a copy: the memo is shared
     for name in _NOOP_FIELDS:
         setattr(report, name, saved[name])
-    report.vintages = _vintage_reports(units)
+    report.vintages = vintage_reports(units)
     report.fast = True
     for message in report.warnings:
         log.warning("%s", message)
@@ -549,7 +549,7 @@ def _replaced_readers() -> list[list[Any]]:
     return found
 
 
-def _vintage_reports(units: dict[str, dict]) -> dict[str, vintages.ReconcileReport]:
+def vintage_reports(units: dict[str, dict]) -> dict[str, vintages.ReconcileReport]:
     """The vintage reports of every current unit (rebuilt or not), added up by source."""
     totals: dict[str, vintages.ReconcileReport] = {}
     for record in units.values():

@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.errors import SchemaError
+
 __all__ = [
     "NO_LSOA",
     "UNKNOWN_LSOA",
@@ -157,7 +159,8 @@ def _links(changes: pd.DataFrame | None, codes: set[str], weights: pd.Series | N
         return empty
     missing = [c for c in _CHANGE_COLUMNS if c not in changes.columns]
     if missing:
-        raise ValueError(f"changes lacks column(s) {missing}; expected {list(_CHANGE_COLUMNS)}")
+        raise SchemaError(f"changes lacks column(s) {missing}", column=str(missing[0]),
+                          expected=f"columns {list(_CHANGE_COLUMNS)}")
     links = pd.DataFrame({
         "old": changes["lsoa11_code"].astype(str).to_numpy(),
         "new": changes["lsoa21_code"].astype(str).to_numpy(),
@@ -225,7 +228,7 @@ def reconcile_crimes(
         was dropped, by reason.
     """
     if "lsoa_code" not in crimes.columns:
-        raise ValueError("crimes must have an 'lsoa_code' column")
+        raise SchemaError("crimes must have an 'lsoa_code' column", column="lsoa_code")
     codes = _lookup_codes(lookup)
     original = crimes["lsoa_code"].astype("string")
     original = original.where(original.str.strip() != "")

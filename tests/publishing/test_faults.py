@@ -34,6 +34,7 @@ from cdp_analysis.sources import police_uk
 from cdp_analysis.sources.police_uk import STREET_HEADER, find_police_files, read_street_crime
 from cdp_analysis.store.dataset import Dataset
 from cdp_analysis.store.prepare import prepare
+from tests.shared_data import REPO
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
@@ -217,7 +218,7 @@ def test_json_into_a_missing_folder_is_refused_before_the_batch(isolated, capsys
 def test_duplicate_chapters_collapse(isolated):
     from cdp_analysis.cli import _chapters
 
-    config = load_config(notebooks_dir=Path(__file__).resolve().parents[1] / "notebooks")
+    config = load_config(notebooks_dir=REPO / "notebooks")
     assert _chapters("03_demand,03_demand, 01_supply,03_demand", config) == ["03_demand", "01_supply"]
 
 

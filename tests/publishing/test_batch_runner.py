@@ -10,7 +10,6 @@ from cdp_analysis.publishing.batch import CHAPTER_TITLES, _forbidden, render_pag
 from cdp_analysis.publishing.kernels import process_pool
 from tests.conftest import demo_config_env
 
-REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 CHAPTER = "01_supply"
 

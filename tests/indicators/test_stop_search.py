@@ -19,7 +19,7 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
-from cdp_analysis.errors import MissingDataError, StatsInputError
+from cdp_analysis.errors import DataFormatError, DataShortfallError, MissingDataError, SchemaError, StatsInputError
 from cdp_analysis.indicators import stop_search as ss
 from cdp_analysis.sources.census import CENSUS_ETHNIC_GROUPS
 from cdp_analysis.sources.police_uk import STOP_SEARCH_COLUMNS, read_stop_and_search
@@ -106,7 +106,7 @@ def test_drug_searches_by_object_or_by_the_drugs_power_when_object_blank() -> No
 
 
 def test_drug_searches_needs_the_columns() -> None:
-    with pytest.raises(ValueError, match="object_of_search"):
+    with pytest.raises(SchemaError, match="object_of_search"):
         ss.drug_searches(pd.DataFrame({"legislation": [MDA]}))
 
 
@@ -238,9 +238,9 @@ def test_locate_in_area_rejects_what_it_cannot_use() -> None:
     frame = _searches([{"longitude": -0.1, "latitude": 51.5}])
     with pytest.raises(TypeError, match="GeoDataFrame"):
         ss.locate_in_area(frame, pd.DataFrame({"code": ["A"]}))
-    with pytest.raises(ValueError, match="CRS"):
+    with pytest.raises(DataFormatError, match="CRS"):
         ss.locate_in_area(frame, gpd.GeoDataFrame({"code": ["A"]}, geometry=[box(0, 0, 1, 1)]))
-    with pytest.raises(ValueError, match="lad_code"):
+    with pytest.raises(SchemaError, match="lad_code"):
         ss.locate_in_area(frame, _squares(), code_col="lad_code")
 
 
@@ -335,7 +335,7 @@ def test_disproportionality_without_reference_searches_or_a_known_reference() ->
     out = ss.disproportionality(_searches(rows), _census({BLACK: 100, WHITE: 100}))
     assert out["ratio"].isna().all()
     assert out["note"].str.contains("reference group has no searches").all()
-    with pytest.raises(ValueError, match="reference"):
+    with pytest.raises(DataShortfallError, match="reference"):
         ss.disproportionality(_searches(rows), _census({BLACK: 100}), reference="Asian")
     with pytest.raises(StatsInputError):
         ss.disproportionality(_searches(rows), _census({BLACK: -1, WHITE: 5}))
@@ -376,8 +376,8 @@ def test_population_by_age_band_and_age_disproportionality() -> None:
     assert out.loc["18-24", "ratio"] == pytest.approx(4.0)
     assert math.isnan(out.loc["10-17", "ratio"])  # no searches
     assert out.attrs["not_recorded"] == 1
-    with pytest.raises(ValueError, match="age"):
-        ss.population_by_age_band(pd.DataFrame({"age": [91], "population": [1]}))
+    with pytest.raises(DataFormatError, match=r"line 2, column 'age'.*found 91"):
+        ss.population_by_age_band(pd.DataFrame({"age": [30, 91], "population": [1, 1]}))
 
 
 # real files ---------------------------------------------------------------------------------------

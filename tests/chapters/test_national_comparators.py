@@ -35,6 +35,7 @@ from cdp_analysis.chapters.supply import SupplyChapter
 from cdp_analysis.indicators import supply
 from tests.conftest import require_shared
 from tests.consistency import hotspot_problems, problems
+from tests.shared_data import REPO
 
 pytestmark = pytest.mark.real_data
 
@@ -49,7 +50,7 @@ _SUFFIX = re.compile(r" \d{3}[A-Z]$")
 
 
 def _bench():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_prepare.py"
+    path = REPO / "benchmarks" / "bench_prepare.py"
     spec = importlib.util.spec_from_file_location("bench_prepare", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -20,8 +20,8 @@ import pytest
 from cdp_analysis.config import load_config
 from cdp_analysis.publishing.batch import build_chapter
 from tests.conftest import demo_config_env
+from tests.shared_data import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SCAN = REPO.parent / "shared" / "tools" / "scan_published.py"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scan")]
 BARNET = "E09000003"

@@ -19,6 +19,7 @@ from cdp_analysis.store.dataset import Dataset
 from cdp_analysis.store.prepare import prepare
 from cdp_demo.region import generate_demo
 from tests.conftest import require_shared
+from tests.shared_data import REPO
 
 REGISTRY = AreaRegistry.builtin()
 
@@ -152,7 +153,7 @@ def test_fetch_refuses_a_demo_area(tmp_path, capsys) -> None:
 
 
 # every entry is true: what the checklist lists is what the chapters read ------------------------
-_CHAPTERS = Path(__file__).resolve().parents[1] / "src" / "cdp_analysis" / "chapters"
+_CHAPTERS = REPO / "src" / "cdp_analysis" / "chapters"
 
 
 def _chapter_code() -> dict[str, str]:

@@ -23,8 +23,8 @@ from IPython.display import Markdown
 from cdp_analysis.publishing.export import IndexEntry, export_html, write_index
 from cdp_analysis.report import render
 from cdp_analysis.report.narrative import KeyMessage, escape_markdown, to_markdown
+from tests.shared_data import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 EVIL_AREA = 'Elms<img src=x onerror=alert(2)>worth <script>alert(1)</script>'
 EVIL_INDICATOR = "<img src=y onerror=alert(3)>*Opiate* [link](javascript:alert(4)) $x$"
 FORMULA = '=HYPERLINK("http://evil.example","x")'

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from cdp_analysis.errors import DataFormatError, MissingDataError
+from cdp_analysis.errors import ConfigError, DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
 from cdp_analysis.store.dataset import Dataset
 from cdp_analysis.store.prepare import MANIFEST_NAME, prepare
@@ -267,7 +267,7 @@ def test_no_progress_bar_off_a_terminal(source: Path, processed: Path,
 def test_bad_folders(source: Path, tmp_path: Path) -> None:
     with pytest.raises(MissingDataError, match="not found"):
         prepare(tmp_path / "absent", tmp_path / "out", progress=False)
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(ConfigError, match="outside"):
         prepare(source, source / "processed", progress=False)
 
 

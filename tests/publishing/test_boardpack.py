@@ -17,7 +17,7 @@ from cdp_analysis.publishing.boardsummary import SUMMARY_NAME
 from cdp_analysis.publishing.datapack import datapack_name
 from cdp_analysis.stats.sdc import get_policy
 from tests.publication import MEMBER
-from tests.test_pdf import pdf_pages
+from tests.publishing.test_pdf import pdf_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("boardpack")]
 openpyxl = pytest.importorskip("openpyxl")
