@@ -130,9 +130,9 @@ def _one_measure(part: pd.DataFrame, measure: object, area_code: str, group: lis
     own = published[published["area_code"] == area_code]
     peers = published[published["area_code"].isin(group)]
     focus_value = float(own["value"].iloc[0]) if not own.empty else np.nan
-    line = {"measure": measure, "value": focus_value,
-            "lower_ci": float(own["lower_ci"].iloc[0]) if not own.empty else np.nan,
-            "upper_ci": float(own["upper_ci"].iloc[0]) if not own.empty else np.nan,
+    lower = float(own["lower_ci"].iloc[0]) if not own.empty else np.nan
+    upper = float(own["upper_ci"].iloc[0]) if not own.empty else np.nan
+    line = {"measure": measure, "value": focus_value, "lower_ci": lower, "upper_ci": upper,
             "neighbour_average": np.nan, "average_method": "", "neighbours_with_value": len(peers),
             "neighbours_in_group": len(group), "rank": np.nan, "n_ranked": np.nan, "tied": False,
             "compared": "Not compared", "reason": ""}
@@ -163,7 +163,7 @@ def _one_measure(part: pd.DataFrame, measure: object, area_code: str, group: lis
     focus_rank = ranks[0]
     line.update(neighbour_average=average, average_method=method, rank=focus_rank, n_ranked=len(ranked),
                 tied=bool((order == focus_value).sum() > 1),
-                compared=compare_to_benchmark(_maybe(line["lower_ci"]), _maybe(line["upper_ci"]), average,
+                compared=compare_to_benchmark(_maybe(lower), _maybe(upper), average,
                                               polarity=polarity))
     return shown.reset_index(drop=True), line
 
