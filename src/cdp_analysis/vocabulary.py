@@ -6,7 +6,8 @@ the command, may use them without pulling a layer above it.
 
 from __future__ import annotations
 
-__all__ = ["ENGLAND_CODE", "ENGLAND_NAME", "SYNTHETIC_NOTICE", "DISCLOSURE_POLICIES"]
+__all__ = ["ENGLAND_CODE", "ENGLAND_NAME", "SYNTHETIC_NOTICE", "DISCLOSURE_POLICIES", "ROLE_FOCUS", "ROLE_MEMBER",
+           "ROLE_COMPARATOR"]
 
 #: England's GSS code and name (the national comparator of every indicator).
 ENGLAND_CODE = "E92000001"
@@ -18,3 +19,6 @@ SYNTHETIC_NOTICE = "Synthetic demonstration data"
 #: The disclosure policies ``cdp.toml``'s ``[disclosure] policy`` may name; their rules are in
 #: :data:`cdp_analysis.stats.sdc.POLICIES` (a test holds the two to the same names).
 DISCLOSURE_POLICIES = ("ndtms", "nhsd")
+
+#: The ``role`` of a row in a headline table: the area itself, one of its member authorities, or a comparator.
+ROLE_FOCUS, ROLE_MEMBER, ROLE_COMPARATOR = "focus", "member", "comparator"

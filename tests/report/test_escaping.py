@@ -23,6 +23,7 @@ from IPython.display import Markdown
 from cdp_analysis.publishing.export import IndexEntry, export_html, write_index
 from cdp_analysis.report import render
 from cdp_analysis.report.narrative import KeyMessage, escape_markdown, to_markdown
+from cdp_analysis.report.section import Section
 from tests.shared_data import REPO
 
 EVIL_AREA = 'Elms<img src=x onerror=alert(2)>worth <script>alert(1)</script>'
@@ -127,8 +128,8 @@ def test_csv_download_neutralises_formulas_but_keeps_numbers():
 
 def test_sections_banner_and_messages_export_with_no_live_element():
     messages = [KeyMessage(f"{EVIL_AREA} drug offence rate was 2.0.", f"Review {EVIL_INDICATOR}.", EVIL_AREA)]
-    section = type("Section", (), {"messages": messages, "items": [
-        render.table_html(pd.DataFrame({"Ward": [EVIL_AREA], "Rate": [1.0]}), f"Rates, {EVIL_AREA}")]})()
+    section = Section("Rates", [render.table_html(pd.DataFrame({"Ward": [EVIL_AREA], "Rate": [1.0]}),
+                                                  f"Rates, {EVIL_AREA}")], messages)
     outputs = [render.banner(False, EVIL_AREA, "Break drug supply chains"),
                Markdown(to_markdown(messages)), render.show_section(section), render.caveat(EVIL_INDICATOR)]
     nb = nbformat.v4.new_notebook()

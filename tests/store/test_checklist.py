@@ -208,3 +208,17 @@ def test_fingertips_of_a_partnership_are_its_members_indicators(demo, tmp_path) 
                               for c in ("Z09000001", "Z09000002")))
     assert item.detail.startswith(f"{len(both & set(ids))} of {len(ids)} indicators")
     assert "for every member authority" in item.detail and item.status != "missing"
+
+
+def test_checklist_reports_each_source_as_it_is_checked(demo) -> None:
+    """``cdp data`` on a terminal: a line per source, whose counts are the checklist's own items."""
+    _, dataset = demo
+    lines: list[str] = []
+    checklist = data_checklist(dataset, REGISTRY, "Z09000002", report=lines.append)
+    assert checklist.items == data_checklist(dataset, REGISTRY, "Z09000002").items  # reporting changes nothing
+    counted = sum(int(n) for line in lines
+                  for n in re.findall(r"(\d+) (?:found|partial|missing|not read yet)", line))
+    listed = [i for i in checklist.items if i.source != "ONS deaths related to drug poisoning"]  # not checked
+    assert counted == len(listed)
+    assert "data: LSOA boundaries: 1 found" in [line.split(" (")[0] for line in lines]
+    assert all(re.search(r"\(\d+\.\d s\)$", line) for line in lines)

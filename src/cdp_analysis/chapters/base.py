@@ -1,15 +1,9 @@
 """The shape every chapter shares: sections with their coverage, frames, figures and words.
 
-A :class:`Section` holds
-
-- its title and a stable key (the notebook shows ``sections[key]``);
-- its :class:`~cdp_analysis.store.coverage.Coverage` (covered, partial with why,
-  missing with what to add);
-- the frames it publishes, by name: each figure's and table's data *after*
-  disclosure control. That frame is the CSV download, the source of the alt
-  text's numbers and of the key messages' numbers, so they agree by construction;
-- the rendered figures and tables (HTML);
-- its key messages and recommendations.
+A :class:`~cdp_analysis.report.section.Section` (defined in the report layer, re-exported
+here) holds its title and key, its coverage, the frames it publishes after disclosure control,
+the rendered figures and tables, and its key messages and recommendations. Every chapter is a
+:class:`Chapter`.
 
 A chapter yields its sections in reading order; :func:`key_messages` gathers
 the chapter's messages (each once). The executive summary, the printable
@@ -18,9 +12,10 @@ document and the consistency test read sections, never the HTML.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -31,50 +26,18 @@ from cdp_analysis.indicators.neighbours import MIN_NEIGHBOURS, neighbour_compari
 from cdp_analysis.report import narrative, render
 from cdp_analysis.report import neighbours as neighbour_words
 from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.report.section import Section
 from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
 from cdp_analysis.store.coverage import COVERED, Coverage
+from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 
-__all__ = ["Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
+__all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
            "NEIGHBOURS_TITLE"]
 
-#: The ``role`` of a row in a headline table: the area itself, one of its member authorities, or a comparator.
-ROLE_FOCUS, ROLE_MEMBER, ROLE_COMPARATOR = "focus", "member", "comparator"
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
 MEMBER_LABEL = "Member authority"
-
-
-@dataclass
-class Section:
-    """A titled part of a chapter: coverage, published frames, figures, words."""
-
-    title: str
-    items: list[str] = field(default_factory=list)
-    messages: list[KeyMessage] = field(default_factory=list)
-    coverage: Coverage = COVERED
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-    key: str = ""
-
-    @property
-    def shown(self) -> bool:
-        """True when the section shows numbers (its data covers the area, at least in part)."""
-        return self.coverage.shown
-
-    def __repr__(self) -> str:  # one line, never the figures' image data
-        from cdp_analysis.report.explore import section_repr
-
-        return section_repr(self)
-
-    def _repr_html_(self) -> str:
-        """JupyterLab's view: the section as published, then its frames' first rows (:mod:`cdp_analysis.report.explore`)."""
-        from cdp_analysis.report.explore import section_html
-
-        return section_html(self)
-
-    def key_messages(self) -> list[KeyMessage]:
-        """The messages that go into the chapter's key messages (none when data is missing)."""
-        return [m for m in self.messages if m.key] if self.shown else []
 
 
 def missing_section(title: str, note: str, key: str = "") -> Section:
@@ -177,6 +140,40 @@ def key_messages(sections: Iterable[Section], synthetic: bool) -> str:
     return narrative.to_markdown(shown, synthetic=synthetic, gaps=gaps)
 
 
+class Chapter(ABC):
+    """The shape every chapter follows: a context in, sections out, key messages from the sections.
+
+    A chapter class is built from a :class:`~cdp_analysis.chapters.context.ChapterContext`
+    (``ctx``) and
+
+    - :meth:`sections` returns ``{key: Section}`` in reading order, built through
+      :func:`build_sections` (one section's data shortfall becomes that section's one-sentence
+      note, never the chapter's failure); the notebook shows each with
+      :func:`cdp_analysis.report.render.show_section`;
+    - :meth:`key_messages` gives the chapter's key messages as Markdown, from its sections.
+
+    The computation behind a section lives in :mod:`cdp_analysis.indicators` (frames in, frames
+    out); a chapter method assembles one section: it calls the indicators, protects what it
+    publishes (:mod:`cdp_analysis.stats.sdc`), charts (:mod:`cdp_analysis.report.charts`),
+    renders (:mod:`cdp_analysis.report.render`) and words the findings
+    (:mod:`cdp_analysis.report.narrative`). No chapter writes HTML or imports another chapter.
+    """
+
+    ctx: Any
+
+    @abstractmethod
+    def sections(self) -> dict[str, Section]:
+        """``{key: section}`` in reading order, through :func:`build_sections`."""
+
+    def key_messages(self, sections: Mapping[str, Section] | None = None) -> str:
+        """The chapter's key messages and recommendations as Markdown (:func:`key_messages`).
+
+        ``sections`` are those already built (the notebook builds them once); by default, :meth:`sections`.
+        """
+        found = self.sections() if sections is None else sections
+        return key_messages(found.values(), bool(self.ctx.synthetic))
+
+
 def partnership_members(area: Area, registry) -> list[Area]:
     """The member authorities of a partnership (an area of type ``cdp`` listing members), else none.
 
@@ -268,7 +265,8 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
     labels = {m.measure: m.label for m in measures}
     table = neighbour_words.summary_table(summary, labels, area.name)
     shown = neighbour_words.values_table(rows, names, labels)
-    items = [f'<p class="cdp-neighbours">{html.escape(neighbour_words.group_note(area.name, group.name, group.description, [names.get(c, c) for c in group.codes]))}</p>',
+    items = [neighbour_words.group_note_html(area.name, group.name, group.description,
+                                             [names.get(c, c) for c in group.codes]),
              render.table_html(table, f"{area.name} among {group.name}: value, neighbour average and rank",
                                synthetic=synthetic, formats={area.name: f",.{decimals}f",
                                                              "Neighbour average": f",.{decimals}f"})]

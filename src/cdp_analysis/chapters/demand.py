@@ -34,7 +34,7 @@ from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
-__all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD", "key_messages"]
+__all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD"]
 
 ENGLAND = "E92000001"
 CIN_SOURCE = "DfE, Children in need (table C3)"
@@ -94,7 +94,7 @@ class _Measure:
     key: bool = True
 
 
-class DemandChapter:
+class DemandChapter(base.Chapter):
     """Computes the demand chapter for one area from a :class:`ChapterContext`.
 
     Comparators are the area's region and England, taken from the same DfE
@@ -737,7 +737,7 @@ class DemandChapter:
             shown, f"Estimated adults using drugs in the last year, {self.area.name} (synthetic estimate)",
             synthetic=self.synthetic, formats={"Residents aged 16 to 59": ",.0f", "Estimated users": ",.0f",
                                                "Lower": ",.0f", "Upper": ",.0f", "National rate (%)": ".1f"}),
-            f'<p class="cdp-method">{PREVALENCE_METHOD}</p>']
+            render.method_note(PREVALENCE_METHOD)]
         frames = {"estimates": table.drop(columns="method")}
         need, gaps = self._treatment_need()
         if need is not None:
@@ -1079,10 +1079,6 @@ def _round10(value: float) -> float:
     """People estimates are shown to the nearest 10 (their precision is far coarser)."""
     return float(np.round(float(value) / 10) * 10)
 
-
-def key_messages(sections: list[Section], synthetic: bool) -> str:
-    """The chapter's key messages and recommendations as Markdown, each once."""
-    return base.key_messages(sections, synthetic)
 
 
 def _unflagged_estimates(series: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ standardised rates cannot be combined that way and are shown per member LA.
 
 from __future__ import annotations
 
-import html
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Protocol
 
@@ -29,7 +29,7 @@ from cdp_analysis.indicators.outcomes import (
     indicator_catalogue,
     pooling_multiplier,
 )
-from cdp_analysis.report import charts, narrative, render
+from cdp_analysis.report import charts, narrative, render, tables
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.local import LOCAL_METRICS
 from cdp_analysis.stats.sdc import get_policy
@@ -70,7 +70,7 @@ LOCAL_FRAMEWORK = "Local outcomes framework: progress against local ambitions"
 FRAMEWORK_RETURNS = ("ambitions", "continuity_of_care", "treatment_progress")
 
 
-class OverviewChapter(OutcomeSeries):
+class OverviewChapter(OutcomeSeries, base.Chapter):
     """Computes the outcomes overview for one area.
 
     ``police`` is the supply chapter built for the same context: the crime tiles are its
@@ -124,28 +124,18 @@ class OverviewChapter(OutcomeSeries):
         result = stats.recent_trend(usable["value"], usable["lower_ci"], usable["upper_ci"], polarity=info.polarity)
         return str(getattr(result, "label", result))
 
-    # presentation -------------------------------------------------------------
     def tartan_html(self, table: pd.DataFrame) -> str:
-        """The area's indicators against region and England, Fingertips colours with words."""
+        """The indicator table, then the members' table, the definitions and the indicators lacking
+        (rendered by :mod:`cdp_analysis.report.tables`)."""
         if table.empty:
-            return "<p>No Fingertips indicators for this area are in the data.</p>"
+            return tables.tartan_html(table, self.area.name, "", "")
         region = self.region.name if self.region else "Region"
-        head = ["Outcome", "Indicator", "Unit and value type", "Period", "Count", self.area.name, "95% CI", region,
-                "England", "Compared with England", "Recent trend"]
-        body = []
-        for _, r in table.iterrows():
-            colour = stats.BENCHMARK_COLOURS[0.95].get(r["compared"], "transparent")
-            text_colour = "#0b0c0c" if r["compared"] in ("Similar", "Not compared", "Lower") else "#ffffff"
-            cells = [r["period"], _fmt(r["count"], 0), _fmt(r["value"]),
-                     f"{_fmt(r['lower_ci'])} to {_fmt(r['upper_ci'])}", _fmt(r["region"]), _fmt(r["england"])]
-            indicator = (f'<a href="{html.escape(r["link"])}" title="{html.escape(r["definition"])}">'
-                         f'{html.escape(r["indicator"])}</a>')
-            tds = (f"<td>{html.escape(r['outcome'])}</td><td>{indicator}</td>"
-                   f"<td>{html.escape(r['unit_words'])}</td>")
-            tds += "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
-            tds += (f'<td style="background:{colour};color:{text_colour};border:1px solid #0b0c0c">'
-                    f"{html.escape(r['compared'])}</td><td>{html.escape(r['trend'])}</td>")
-            body.append(f"<tr>{tds}</tr>")
+        return (tables.tartan_html(table, self.area.name, region, self._tartan_note())
+                + tables.members_html(self.member_table(table), self.area.name) + tables.definitions_html(table)
+                + tables.needs_html(self.missing(), self.area.name))
+
+    def _tartan_note(self) -> str:
+        """What the indicator table's caption says after its first sentence."""
         note = " Synthetic demonstration data." if self.ctx.synthetic else ""
         if self.area.members:
             note += (" Counts and denominators of the member authorities are summed and the statistic "
@@ -153,18 +143,7 @@ class OverviewChapter(OutcomeSeries):
                      "shown on each member's page.")
         if self.joined:
             note += " " + " ".join(self.joined.values()) + " Its earlier figures are shown under this area."
-        ths = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
-        return (f'<table class="cdp-table"><caption>Outcomes framework indicators, latest period.{note}</caption>'
-                f"<thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                + self.members_html(table) + self.definitions_html(table) + self.missing_html())
-
-    def definitions_html(self, table: pd.DataFrame) -> str:
-        """Each shown indicator's definition, unit and value type, with its Fingertips link."""
-        items = "".join(
-            f'<dt><a href="{html.escape(r["link"])}">{html.escape(r["indicator"])}</a> '
-            f"(Fingertips {html.escape(r['indicator_id'])})</dt><dd>{html.escape(r['definition'])} "
-            f"Unit: {html.escape(r['unit_words'])}.</dd>" for _, r in table.iterrows())
-        return f'<h3>Indicator definitions</h3><dl class="cdp-definitions">{items}</dl>' if items else ""
+        return note
 
     def missing(self) -> pd.DataFrame:
         """Each catalogued indicator with no value for the area, and what it needs.
@@ -185,15 +164,6 @@ class OverviewChapter(OutcomeSeries):
             rows.append({"indicator_id": indicator_id, "indicator": info.short_name, "needs": needs,
                          "link": fingertips_link(indicator_id)})
         return pd.DataFrame(rows, columns=["indicator_id", "indicator", "needs", "link"])
-
-    def missing_html(self) -> str:
-        """A list of the catalogued indicators with no data for the area, each with what it needs."""
-        missing = self.missing()
-        if missing.empty:
-            return ""
-        items = "".join(f"<li><strong>{html.escape(r['indicator'])}</strong>: {html.escape(r['needs'])}.</li>"
-                        for _, r in missing.iterrows())
-        return f"<h3>Indicators not shown for {html.escape(self.area.name)}</h3><ul>{items}</ul>"
 
     def member_table(self, table: pd.DataFrame) -> pd.DataFrame:
         """A partnership's indicators per member authority, latest period: one column per member.
@@ -217,24 +187,6 @@ class OverviewChapter(OutcomeSeries):
         columns = ["indicator_id", "indicator", "unit", "area", "area_code", "role", "period", "value", "lower_ci",
                    "upper_ci"]
         return pd.DataFrame(rows, columns=columns) if members else pd.DataFrame(columns=columns)
-
-    def members_html(self, table: pd.DataFrame) -> str:
-        """The partnership beside its member authorities (value and period per column)."""
-        rows = self.member_table(table)
-        if rows.empty:
-            return ""
-        order = list(dict.fromkeys(rows["area"]))
-        head = "".join(f'<th scope="col">{html.escape(a)}{" (member)" if a != self.area.name else ""}</th>'
-                       for a in order)
-        body = []
-        for (_, indicator, unit), group in rows.groupby(["indicator_id", "indicator", "unit"], sort=False):
-            by_area = {r["area"]: f"{_fmt(r['value'])} ({r['period']})" for _, r in group.iterrows()}
-            cells = "".join(f"<td>{html.escape(by_area.get(a, '–'))}</td>" for a in order)
-            body.append(f'<tr><th scope="row">{html.escape(indicator)}</th><td>{html.escape(unit)}</td>{cells}</tr>')
-        return (f'<table class="cdp-table"><caption>{html.escape(self.area.name)} and its member authorities, latest '
-                "period of each (members are shown side by side, not compared)</caption><thead><tr>"
-                f'<th scope="col">Indicator</th><th scope="col">Unit</th>{head}</tr></thead>'
-                f"<tbody>{''.join(body)}</tbody></table>")
 
     def spine_data(self) -> pd.DataFrame:
         """For each indicator with data, every peer area's latest-period value, for a spine chart.
@@ -352,8 +304,8 @@ class OverviewChapter(OutcomeSeries):
         return base.build_sections([
             ("indicators", "Outcomes framework indicators", self.indicators_section),
             ("spine", "Where the area sits among areas of its type", self.spine_section),
-            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours_section),
             ("crime", "Police-recorded crime", self.crime_section),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours_section),
             ("ambitions", LOCAL_FRAMEWORK, self.local_framework),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
@@ -509,37 +461,37 @@ class OverviewChapter(OutcomeSeries):
 
     def _framework_table(self, table: pd.DataFrame, found: dict) -> pd.DataFrame:
         def when(r: pd.Series) -> str:
-            return f"{_fmt(r['ambition_value'])} by {pd.Timestamp(r['ambition_date']):%B %Y}"
+            return f"{tables.fmt(r['ambition_value'])} by {pd.Timestamp(r['ambition_date']):%B %Y}"
 
         return pd.DataFrame({
             "Metric": [f"{found[m][1]} ({found[m][2]})" for m in table["metric"]],
             "Owner": table["owner"].fillna("not named"),
-            "Baseline": [f"{_fmt(r['baseline_value'])} ({r['baseline_period']})" for _, r in table.iterrows()],
-            "Latest": [f"{_fmt(r['latest_value'])} ({r['latest_period']})" if r["latest_period"] else "–"
+            "Baseline": [f"{tables.fmt(r['baseline_value'])} ({r['baseline_period']})" for _, r in table.iterrows()],
+            "Latest": [f"{tables.fmt(r['latest_value'])} ({r['latest_period']})" if r["latest_period"] else "–"
                        for _, r in table.iterrows()],
             "Ambition": [when(r) for _, r in table.iterrows()],
-            "Trajectory at the latest date": [_fmt(v) for v in table["trajectory_value"]],
+            "Trajectory at the latest date": [tables.fmt(v) for v in table["trajectory_value"]],
             "Status": table["status"],
             "Why not yet known": table["why"].replace("", "–"),
         })
 
     def _framework_message(self, r: pd.Series, label: str, unit: str) -> KeyMessage:
-        goal = (f"the ambition of {narrative.with_unit(_fmt(r['ambition_value']), unit)} by "
+        goal = (f"the ambition of {narrative.with_unit(tables.fmt(r['ambition_value']), unit)} by "
                 f"{pd.Timestamp(r['ambition_date']):%B %Y} (owner: {r['owner'] or 'not named'})")
         if r["status"] == ambitions.NOT_KNOWN:
             return KeyMessage(f"{label}: progress toward {goal} is not yet known: {r['why']}.", key=False,
                               rank=narrative.RANK_CONTEXT)
-        text = (f"{label} is {r['status'].lower()} toward {goal}: {narrative.with_unit(_fmt(r['latest_value']), unit)} "
-                f"in {r['latest_period']} against {narrative.with_unit(_fmt(r['trajectory_value']), unit)} on the "
+        text = (f"{label} is {r['status'].lower()} toward {goal}: {narrative.with_unit(tables.fmt(r['latest_value']), unit)} "
+                f"in {r['latest_period']} against {narrative.with_unit(tables.fmt(r['trajectory_value']), unit)} on the "
                 f"straight line from the {r['baseline_period']} baseline of "
-                f"{narrative.with_unit(_fmt(r['baseline_value']), unit)}.")
+                f"{narrative.with_unit(tables.fmt(r['baseline_value']), unit)}.")
         if r["status"] == ambitions.OFF_TRACK:
             return KeyMessage(text, f"Ask the owner ({r['owner'] or 'not named'}) for a recovery plan for "
                                     f"{label.lower()}.", "Local outcomes framework", rank=narrative.RANK_WORSE)
         return KeyMessage(text, theme="Local outcomes framework", key=False, rank=narrative.RANK_BETTER)
 
-    def local_tiles_html(self) -> str:
-        """Tiles for metrics only a local return supplies: value, or 'local return needed'."""
+    def local_tiles(self) -> list[tuple[str, str]]:
+        """``(title, text)`` for the metrics only a local return supplies: rows supplied, or 'local return needed'."""
         tiles = []
         for name, title in LOCAL_TILES:
             try:
@@ -548,16 +500,33 @@ class OverviewChapter(OutcomeSeries):
                 text = f"{len(own)} rows supplied" if not own.empty else "Local return needed"
             except (MissingDataError, KeyError, AttributeError):
                 text = "Local return needed"
-            tiles.append(f"<li><strong>{html.escape(title)}</strong>: {html.escape(text)}</li>")
-        return "<ul>" + "".join(tiles) + "</ul>"
+            tiles.append((title, text))
+        return tiles
 
-    def national_html(self) -> str:
-        """The grey strip of national-only metrics (context, never RAG-coloured)."""
-        items = "".join(
-            f"<li><strong>{html.escape(metric)}</strong> ({html.escape(outcome)}): national figure only, "
-            f"{html.escape(source)}.</li>" for outcome, metric, source in NATIONAL_CONTEXT
-        )
-        return f'<div class="cdp-banner" style="border-left-color:#505a5f"><ul>{items}</ul></div>'
+    def local_section(self) -> Section:
+        """The tiles of local returns (:meth:`local_tiles`)."""
+        return Section("Local returns", [tables.tiles_html(self.local_tiles())], key="local")
+
+    def national_section(self) -> Section:
+        """The national-only metrics (:data:`NATIONAL_CONTEXT`): context, never compared."""
+        return Section("National figures only", [tables.national_html(NATIONAL_CONTEXT)], key="national")
+
+    def context_sections(self) -> dict[str, Section]:
+        """What the page says beside the data: the local returns' tiles and the national-only metrics.
+
+        Not among :meth:`sections` (they hold no figure of the area's data, so no coverage to report).
+        """
+        return base.build_sections([
+            ("local", "Local returns", self.local_section),
+            ("national", "National figures only", self.national_section),
+        ])
+
+    def key_messages(self, sections: Mapping[str, Section] | None = None) -> str:
+        """The indicators that differ from England, worst first, as Markdown (:meth:`messages`).
+
+        The overview's messages are about its indicator table, not its sections: ``sections`` is not read.
+        """
+        return narrative.to_markdown(self.messages(self._summary_table), self.ctx.synthetic)
 
     def messages(self, table: pd.DataFrame) -> list[KeyMessage]:
         """A sentence per indicator that differs significantly from England, worst first."""
@@ -599,8 +568,3 @@ def _num(value: object) -> float:
     except (TypeError, ValueError):
         return np.nan
     return out
-
-
-def _fmt(value: object, decimals: int = 1) -> str:
-    number = _num(value)
-    return "–" if np.isnan(number) else narrative.number(number, decimals)

@@ -23,7 +23,7 @@ from cdp_analysis.stats.sdc import get_policy, protect_aggregates, publishable_s
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
 from cdp_analysis.store.police_counts import comparator_counts
 
-__all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT", "key_messages"]
+__all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT"]
 
 _INVERSE = {"Higher": "Lower", "Lower": "Higher", "Similar": "Similar"}
 _TREND_WORDS = {"increasing": "an increasing trend", "decreasing": "a decreasing trend",
@@ -42,7 +42,7 @@ POLICE_CAVEAT = (
 )
 
 
-class SupplyChapter:
+class SupplyChapter(base.Chapter):
     """Computes the supply chapter for one area from a :class:`ChapterContext`.
 
     Coverage first: the months shown are those whose police.uk files include
@@ -217,12 +217,7 @@ class SupplyChapter:
                            ignore_index=True)
         counts = supply.add_rolling_12m(counts)
         counts["area"] = counts["area_code"].map(self.names())
-        residents = counts["area_code"].map(self.population)
-        if counts["rolling_12m"].notna().any():
-            counts["rate"] = counts["rolling_12m"] / residents * 1000
-        else:  # no run of twelve months in the data: monthly rates, annualised
-            counts["rate"] = counts["count"] / residents * 1000 * 12
-        return counts
+        return supply.rates_per_1000(counts, self.population)
 
     def _national_monthly(self, code: str, crime_types: tuple[str, ...]) -> pd.DataFrame:
         """A national comparator's monthly counts, shaped as :func:`cdp_analysis.indicators.supply.monthly_counts`.
@@ -230,16 +225,7 @@ class SupplyChapter:
         Covered months without such a crime count 0; months the focus area's data
         lacks are ``NaN``, as for the comparators counted from LSOAs.
         """
-        return self._monthly_from(self.national[code], code, crime_types)
-
-    def _monthly_from(self, frame: pd.DataFrame, code: str, crime_types: tuple[str, ...]) -> pd.DataFrame:
-        """An aggregate's ``month, crime_type, count`` as monthly counts over the area's months (gaps NaN)."""
-        chosen = frame[frame["crime_type"].isin(crime_types)]
-        by_month = chosen.groupby("month", observed=True)["count"].sum()
-        by_month.index = pd.to_datetime([f"{m}-01" for m in by_month.index])
-        full = pd.date_range(self.months.min(), self.months.max(), freq="MS", name="month")
-        counts = by_month.reindex(self.months, fill_value=0).astype(float).reindex(full)
-        return pd.DataFrame({"area_code": code, "month": full, "count": counts.to_numpy()})
+        return supply.national_monthly(self.national[code], code, crime_types, self.months)
 
     def rates(self, crime_types: tuple[str, ...]) -> pd.DataFrame:
         """Twelve-month rates per 1,000 with 95% limits, per area shown."""
@@ -410,7 +396,7 @@ class SupplyChapter:
                          "count": own["count"], "denominator": own["population"], "multiplier": 1000.0})
             if not frames:
                 continue
-            monthly = pd.concat([self._monthly_from(frame, code, types) for code, frame in frames.items()],
+            monthly = pd.concat([supply.national_monthly(frame, code, types, self.months) for code, frame in frames.items()],
                                 ignore_index=True)
             rates = supply.twelve_month_rates(supply.add_rolling_12m(monthly), residents)
             for _, r in rates[rates["period"] == own["period"]].iterrows():
@@ -537,12 +523,7 @@ class SupplyChapter:
         """The area's twelve-month windows (a year apart), with the change on the window before."""
         table = suppress_table(own_rates, "count", policy=self.policy,
                                derived_cols=("value", "lower_ci", "upper_ci"), total_published=False)
-        # like for like: a change only between two full twelve-month windows (the same months, all held)
-        full = table["months_with_data"] == 12
-        by_end = table.set_index("period_end")["value"].where(full.to_numpy())
-        for name, years in (("change_pct", 1), ("change_5y_pct", 5)):
-            before = (table["period_end"] - pd.DateOffset(years=years)).map(by_end)
-            table[name] = ((table["value"] - before) / before * 100).where((before > 0) & full)
+        table = supply.twelve_month_changes(table)  # like for like: between two full windows
         return table[["period", "count", "population", "value", "lower_ci", "upper_ci", "change_pct",
                       "change_5y_pct", "suppressed"]].rename(columns={
             "period": "Twelve months", "count": "Drug offences", "population": "Residents",
@@ -582,10 +563,7 @@ class SupplyChapter:
     def _spc(self, own: pd.DataFrame, months: int = 36, *, render_chart: bool = True
              ) -> tuple[list[str], list[KeyMessage], pd.DataFrame | None]:
         """XmR chart of the latest unbroken run of up to 36 months (at least 12)."""
-        series = own.set_index("month")["count"]
-        gaps = series[series.isna()]
-        run = series[series.index > gaps.index.max()] if not gaps.empty else series
-        run = run.tail(months)
+        run = supply.latest_unbroken_run(own.set_index("month")["count"], months)
         if len(run) < 12:
             return [], [], None
         table = stats.spc(run, improvement_direction="neutral").reset_index(names="month")
@@ -697,20 +675,10 @@ class SupplyChapter:
             lsoas=self.lsoas[self.area.code], crime_types=supply.DRUG_CRIME, start=start, end=end,
             benchmark_rate=float(area_rate["value"]), years=area_rate["months_with_data"] / 12,
         )
-        lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
-        column = "lsoa_code" if level == "lsoa" else "ward_code"
-        groups = {f"small:{c}": set(lookup.loc[lookup[column] == c, "lsoa_code"]) for c in table["code"]}
-        counts = {f"small:{c}": float(n) for c, n in zip(table["code"], table["count"], strict=True)}
-        groups["total"] = set(self.lsoas[self.area.code])
-        counts["total"] = float(area_rate["count"])
         gradient = self._gradient_raw()
-        if gradient is not None:
-            imd = self.ctx.dataset.imd()
-            chosen = imd[imd["lsoa_code"].isin(groups["total"])].dropna(subset=["imd_decile"])
-            quintile = (chosen["imd_decile"].astype(int) + 1) // 2
-            for q, n in zip(gradient["quintile"], gradient["count"], strict=True):
-                groups[f"quintile:{q}"] = set(chosen.loc[quintile == q, "lsoa_code"])
-                counts[f"quintile:{q}"] = float(n)
+        groups, counts = supply.aggregate_groups(
+            table, self.ctx.lookup, level, self.lsoas[self.area.code], float(area_rate["count"]),
+            gradient, self.ctx.dataset.imd() if gradient is not None else None)
         return table, groups, counts
 
     @cached_property
@@ -803,11 +771,8 @@ class SupplyChapter:
 
     def _member_of(self, codes: pd.Series, level: str) -> list[str]:
         """The member authority (or authorities, ``;``-joined) each ward or LSOA lies in, from the lookup."""
-        column = "lsoa_code" if level == "lsoa" else "ward_code"
-        names = {m.code: m.name for m in self.members}
         lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
-        lads = lookup.groupby(column)["lad_code"].agg(lambda s: sorted(set(s.dropna().astype(str))))
-        return ["; ".join(names.get(lad, lad) for lad in lads.get(code, [])) for code in codes]
+        return supply.member_of(codes, lookup, level, {m.code: m.name for m in self.members})
 
     def _hotspot_messages(self, published: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
         """Every hotspot the map outlines and the table marks, named from the same rows."""
@@ -1178,11 +1143,11 @@ class SupplyChapter:
             ("deprivation", "Drug offences and deprivation", self.deprivation),
             ("weapons", "Possession of weapons", self.weapons),
             ("neighbourhood", "Neighbourhood crime", self.neighbourhood_crime),
-            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
             ("stop_search", "Stop and search for drugs",
              lambda: self.stop_and_search() if self.has_stop_search() else missing_section(
                  "Stop and search for drugs", "The data holds no stop-and-search records for this area.",
                  "stop_search")),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def all_sections(self) -> list[Section]:
@@ -1196,7 +1161,3 @@ _NO_RESIDENTS = "the data has no population for it."
 _SMALL_MONTHS = ("Monthly figures of {what} are not shown: some months hold fewer than five, which disclosure "
                  "control does not publish (twelve-month totals are shown instead).")
 
-
-def key_messages(sections: list[Section], synthetic: bool) -> str:
-    """The chapter's key messages and recommendations as Markdown, each once."""
-    return base.key_messages(sections, synthetic)

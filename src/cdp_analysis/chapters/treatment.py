@@ -33,7 +33,7 @@ from cdp_analysis.chapters.base import (
 )
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import spine
+from cdp_analysis.indicators import spine, treatment
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -42,7 +42,7 @@ from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
-           "HARM", "key_messages"]
+           "HARM"]
 
 NDTMS_SOURCE = "OHID NDTMS ViewIt export"
 FINGERTIPS_SOURCE = "OHID Fingertips"
@@ -122,7 +122,7 @@ NDTMS_CAVEAT = (
 )
 
 
-class TreatmentChapter:
+class TreatmentChapter(base.Chapter):
     """Computes the treatment and recovery chapter for one area from a :class:`ChapterContext`."""
 
     def __init__(self, ctx: ChapterContext) -> None:
@@ -169,25 +169,11 @@ class TreatmentChapter:
         return self._rows[args].copy()
 
     def _read_rows(self, measure: str, breakdown: str, sex: str, age_group: str) -> pd.DataFrame:
-        keys = ["period", "period_start", "substance_group", "category"]
-        data = self._ndtms(["area_code", *keys, "count", "denominator"], measure=measure, breakdown=breakdown,
-                           sex=sex, age_group=age_group)
-        data = data.astype({"count": float, "denominator": float})
-        england = data[data["area_code"] == ENGLAND].dropna(subset=["count"]).drop_duplicates(keys)
-        data = data[data["area_code"] != ENGLAND]
-        own = data[data["area_code"].isin(self.members)]
-        own = own.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=len(self.members))
-        parts = [own.assign(area=self.area.name, role=ROLE_FOCUS)]
-        if len(self.members) > 1:  # a partnership: its members side by side, labelled, never compared in words
-            names = {a.code: a.name for a in partnership_members(self.area, self.ctx.registry)}
-            for code in self.members:
-                member = data[data["area_code"] == code][keys + ["count", "denominator"]]
-                parts.append(member.assign(area=names.get(code, code), role=ROLE_MEMBER))
-        parts.append(england[keys + ["count", "denominator"]].assign(area="England", role=ROLE_COMPARATOR))
-        if set(data.loc[data["count"].notna(), "area_code"].dropna().unique()) - set(self.members):
-            pooled = data.groupby(keys, as_index=False)[["count", "denominator"]].sum(min_count=1)
-            parts.append(pooled.assign(area=POOLED, role=ROLE_COMPARATOR))
-        return pd.concat(parts, ignore_index=True)
+        data = self._ndtms(["area_code", "period", "period_start", "substance_group", "category", "count",
+                            "denominator"], measure=measure, breakdown=breakdown, sex=sex, age_group=age_group)
+        names = {a.code: a.name for a in partnership_members(self.area, self.ctx.registry)} \
+            if len(self.members) > 1 else {}
+        return treatment.area_rows(data, self.members, self.area.name, names, POOLED)
 
     @cached_property
     def latest_period(self) -> str | None:
@@ -215,15 +201,7 @@ class TreatmentChapter:
         names = {a.name for a in partnership_members(self.area, self.ctx.registry)} if len(self.members) > 1 else set()
         table = table.assign(role=[ROLE_FOCUS if a == self.area.name else ROLE_MEMBER if a in names
                                    else ROLE_COMPARATOR for a in table["area"]])
-        out = []
-        for _, r in table.iterrows():
-            ok = r["count"] == r["count"] and r["denominator"] == r["denominator"] and 0 < r["denominator"] \
-                and r["count"] <= r["denominator"]
-            est = stats.proportion(float(r["count"]), float(r["denominator"])) if ok else None
-            out.append({**r.to_dict(), "value": est.value if est else np.nan,
-                        "lower_ci": est.lower_ci if est else np.nan,
-                        "upper_ci": est.upper_ci if est else np.nan})
-        data = pd.DataFrame(out)
+        data = treatment.with_proportions(table)
         relations = []
         if total is not None:
             relations.append((label, total, None, ["area", "period"]))
@@ -234,19 +212,7 @@ class TreatmentChapter:
         data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"),
                               parts_of_denominator=None if parts is False else (["area", "period"], parts, label),
                               total_rows=relations)
-        compared = []
-        for _, r in data.iterrows():
-            own = data[(data["area"] == self.area.name) & (data[label] == r[label])].iloc[0]
-            if r["area"] == self.area.name:
-                compared.append("Focus area")
-            elif r.get("role") == ROLE_MEMBER:
-                compared.append(MEMBER_LABEL)
-            elif own["suppressed"] or own["value"] != own["value"] or r["value"] != r["value"]:
-                compared.append("Not compared")
-            else:
-                compared.append(stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], r["value"],
-                                                           polarity="NoJudgement"))
-        data["focus_compared"] = compared
+        data["focus_compared"] = treatment.focus_comparisons(data, self.area.name, label, MEMBER_LABEL)
         return data
 
     def _compare_message(self, data: pd.DataFrame, label: str, what: str, period: str
@@ -957,10 +923,6 @@ class TreatmentChapter:
                 key=bool(significant), rank=narrative.RANK_CONCENTRATION if significant else narrative.RANK_CONTEXT))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
-
-def key_messages(sections: list[Section], synthetic: bool) -> str:
-    """The chapter's key messages as Markdown (see :func:`cdp_analysis.chapters.base.key_messages`)."""
-    return base.key_messages(sections, synthetic)
 
 
 def _float(value: object) -> float:

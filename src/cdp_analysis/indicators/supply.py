@@ -34,6 +34,12 @@ __all__ = [
     "crime_type_mix",
     "deprivation_gradient",
     "slope_index",
+    "national_monthly",
+    "rates_per_1000",
+    "twelve_month_changes",
+    "latest_unbroken_run",
+    "member_of",
+    "aggregate_groups",
 ]
 
 DRUG_CRIME = ("Drugs",)
@@ -380,3 +386,87 @@ def slope_index(gradient: pd.DataFrame, seed: int = 2021) -> dict[str, float] | 
     row = result.iloc[0]
     return {"sii": float(row["sii"]), "lower_ci": float(row["sii_lower_ci"]),
             "upper_ci": float(row["sii_upper_ci"])}
+
+
+def national_monthly(frame: pd.DataFrame, code: str, crime_types: Iterable[str],
+                     months: pd.DatetimeIndex) -> pd.DataFrame:
+    """A national comparator's monthly counts, shaped as :func:`monthly_counts`.
+
+    ``frame`` holds the comparator's counts by ``month`` (``YYYY-MM``) and ``crime_type``;
+    ``months`` are the months the focus area's data holds. Held months without such a
+    crime count 0; months in the span that the focus area's data lacks are NaN, as for
+    comparators counted from LSOAs.
+    """
+    chosen = frame[frame["crime_type"].isin(tuple(crime_types))]
+    by_month = chosen.groupby("month", observed=True)["count"].sum()
+    by_month.index = pd.to_datetime([f"{m}-01" for m in by_month.index])
+    full = pd.date_range(months.min(), months.max(), freq="MS", name="month")
+    counts = by_month.reindex(months, fill_value=0).astype(float).reindex(full)
+    return pd.DataFrame({"area_code": code, "month": full, "count": counts.to_numpy()})
+
+
+def rates_per_1000(monthly: pd.DataFrame, population: Mapping[str, float]) -> pd.DataFrame:
+    """Add ``rate``: the rolling twelve-month count per 1,000 residents, or, when the data holds no run of
+    twelve months, each month's count per 1,000 annualised (times 12)."""
+    out = monthly.copy()
+    residents = out["area_code"].map(population)
+    if out["rolling_12m"].notna().any():
+        out["rate"] = out["rolling_12m"] / residents * PER_1000
+    else:
+        out["rate"] = out["count"] / residents * PER_1000 * 12
+    return out
+
+
+def twelve_month_changes(table: pd.DataFrame) -> pd.DataFrame:
+    """Add ``change_pct`` and ``change_5y_pct``: the rate's change (%) on the window a year and five years
+    earlier, like for like: only between two full twelve-month windows (``months_with_data`` 12) and from a
+    positive rate; otherwise NaN. ``table`` has ``period_end, value, months_with_data``, one area."""
+    out = table.copy()
+    full = out["months_with_data"] == 12
+    by_end = out.set_index("period_end")["value"].where(full.to_numpy())
+    for name, years in (("change_pct", 1), ("change_5y_pct", 5)):
+        before = (out["period_end"] - pd.DateOffset(years=years)).map(by_end)
+        out[name] = ((out["value"] - before) / before * 100).where((before > 0) & full)
+    return out
+
+
+def latest_unbroken_run(series: pd.Series, months: int = 36) -> pd.Series:
+    """The last ``months`` values after the series' last gap (NaN): the run an XmR chart may use."""
+    gaps = series[series.isna()]
+    run = series[series.index > gaps.index.max()] if not gaps.empty else series
+    return run.tail(months)
+
+
+def member_of(codes: Iterable[str], lookup: pd.DataFrame, level: str, names: Mapping[str, str]) -> list[str]:
+    """The member authority (or authorities, ``; ``-joined, by name from ``names``) each ward or LSOA lies
+    in, from the LSOA lookup's ``lad_code``; ``level`` is ``ward`` or ``lsoa``."""
+    column = "lsoa_code" if level == "lsoa" else "ward_code"
+    lads = lookup.groupby(column)["lad_code"].agg(lambda s: sorted(set(s.dropna().astype(str))))
+    return ["; ".join(names.get(lad, lad) for lad in lads.get(code, [])) for code in codes]
+
+
+def aggregate_groups(small: pd.DataFrame, lookup: pd.DataFrame, level: str, lsoas: Iterable[str],
+                     total: float, gradient: pd.DataFrame | None = None, imd: pd.DataFrame | None = None
+                     ) -> tuple[dict[str, set[str]], dict[str, float]]:
+    """Every aggregate published from the same LSOA counts: its LSOAs and its count, by name.
+
+    ``small:<code>`` for each small area of ``small`` (``code, count``; wards or LSOAs of
+    ``lookup``), ``total`` for the area (all ``lsoas``), and ``quintile:<q>`` for each IMD
+    quintile of ``gradient`` (``quintile, count``; quintile q holds deciles 2q-1 and 2q of
+    ``imd``). The input of one disclosure decision
+    (:func:`cdp_analysis.stats.sdc.protect_aggregates`).
+    """
+    area = set(lsoas)
+    lookup = lookup[lookup["lsoa_code"].isin(area)]
+    column = "lsoa_code" if level == "lsoa" else "ward_code"
+    groups = {f"small:{c}": set(lookup.loc[lookup[column] == c, "lsoa_code"]) for c in small["code"]}
+    counts = {f"small:{c}": float(n) for c, n in zip(small["code"], small["count"], strict=True)}
+    groups["total"] = area
+    counts["total"] = float(total)
+    if gradient is not None and imd is not None:
+        chosen = imd[imd["lsoa_code"].isin(area)].dropna(subset=["imd_decile"])
+        quintile = (chosen["imd_decile"].astype(int) + 1) // 2
+        for q, n in zip(gradient["quintile"], gradient["count"], strict=True):
+            groups[f"quintile:{q}"] = set(chosen.loc[quintile == q, "lsoa_code"])
+            counts[f"quintile:{q}"] = float(n)
+    return groups, counts

@@ -506,8 +506,15 @@ def _join(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def about_html(records: list[dict], *, policy: str, policy_rule: str, version: str) -> str:
-    """The page's trust block: when built, which data (sources, files, periods), rules, version."""
+def about_html(records: list[dict], *, policy: str, policy_rule: str, version: str, synthetic: bool = False) -> str:
+    """The page's trust block: when built, which data (sources, files, periods, releases), rules, version.
+
+    A source's release is what its publisher's calendar records
+    (:func:`cdp_analysis.publishing.releases.release_words`: a recorded date, an expected
+    release labelled so, or "not stated"); the files' own dates are when they were saved.
+    """
+    from cdp_analysis.publishing.releases import file_date_words, release_words
+
     built = sorted({r.get("built", "") for r in records if r.get("built")})
     sources: dict[str, dict] = {}
     for record in records:
@@ -517,13 +524,15 @@ def about_html(records: list[dict], *, policy: str, policy_rule: str, version: s
     for name, source in sorted(sources.items()):
         months = source.get("months") or []
         held = f"{months[0]} to {months[1]} ({months[2]} months)" if len(months) == 3 else "–"
-        dates = source.get("file_dates") or []
-        dated = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}") if dates else "–"
+        dated = file_date_words(source)
+        released = release_words(source, synthetic=synthetic)
         rows.append(f'<tr><th scope="row">{html.escape(name)}</th><td>{html.escape(held)}</td>'
-                    f"<td>{int(source.get('files', 0))}</td><td>{html.escape(dated)}</td></tr>")
+                    f"<td>{int(source.get('files', 0))}</td><td>{html.escape(released)}</td>"
+                    f"<td>{html.escape(dated if dated != 'not recorded' else '–')}</td></tr>")
     table = (f'<table class="cdp-table"><caption>Data used on this page</caption><thead><tr>'
              f'<th scope="col">Source</th><th scope="col">Months held</th><th scope="col">Files</th>'
-             f'<th scope="col">File dates</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+             f'<th scope="col">Release (publisher\'s calendar)</th>'
+             f'<th scope="col">File dates (saved, not released)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
              if rows else "<p>The sources used were not recorded for this page.</p>")
     when = f"Data read on {html.escape(built[-1])}. " if built else ""
     return (f'<section class="cdp-about" aria-labelledby="about-this-page"><h2 id="about-this-page">'

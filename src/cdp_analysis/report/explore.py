@@ -20,7 +20,7 @@ PREVIEW_ROWS = 5
 def section_repr(section: Any) -> str:
     """One line: title, key, coverage, frames (names and shapes), figures and messages counted.
 
-    >>> from cdp_analysis.chapters.base import Section
+    >>> from cdp_analysis.report.section import Section
     >>> import pandas as pd
     >>> Section("Drug offences", ["<figure>…</figure>"], frames={"series": pd.DataFrame({"n": [1, 2]})}, key="d")
     Section('Drug offences', key='d', covered, frames: series (2 x 1), 1 figure or table, 0 messages)
@@ -34,10 +34,8 @@ def section_repr(section: Any) -> str:
 
 def section_html(section: Any) -> str:
     """The section as the page shows it, then each frame's first rows and how to get it whole."""
-    from cdp_analysis.report.render import show_section
-
     title = f"<h3>{html.escape(section.title)}</h3>"
-    body = show_section(section).data
+    body = section.body_html()
     previews = []
     ref = f"sections[{section.key!r}]" if section.key else "section"
     for name, frame in section.frames.items():

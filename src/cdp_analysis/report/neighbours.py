@@ -9,6 +9,7 @@ A measure without enough neighbours' values gets one plain sentence and no numbe
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,7 +20,7 @@ from cdp_analysis.report import charts
 from cdp_analysis.report.narrative import number, with_unit
 
 __all__ = ["similar_sentence", "summary_table", "values_table", "neighbour_chart", "sentence", "supports_highest", "HIGHEST",
-           "group_note"]
+           "group_note", "group_note_html"]
 
 #: The words a key message may use only when the area's interval lies above every neighbour's value.
 HIGHEST = "the highest among"
@@ -98,6 +99,11 @@ def neighbour_chart(rows: pd.DataFrame, summary_row: Mapping, *, names: Mapping[
         data[["area", "area_code", "role", "value", "lower_ci", "upper_ci", "rank"]],
         average=float(summary_row["neighbour_average"]), average_label=str(summary_row["average_method"]),
         title=title, xlabel=xlabel, source=source, synthetic=synthetic)
+
+
+def group_note_html(area: str, group_name: str, description: str, names: list[str]) -> str:
+    """:func:`group_note` as the paragraph shown above the table."""
+    return f'<p class="cdp-neighbours">{html.escape(group_note(area, group_name, description, names))}</p>'
 
 
 def group_note(area: str, group_name: str, description: str, names: list[str]) -> str:

@@ -19,10 +19,11 @@ import pandas as pd
 from IPython.display import HTML
 
 from cdp_analysis.report.charts import Chart, _texts_laid_out_once
+from cdp_analysis.report.section import Section
 from cdp_analysis.stats.sdc import SUPPRESSED
 from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
 
-__all__ = ["safe_csv", "chart_html", "show_chart", "table_html", "show_table", "banner", "slug", "show_section", "caveat"]
+__all__ = ["safe_csv", "chart_html", "show_chart", "table_html", "show_table", "banner", "slug", "show_section", "caveat", "method_note"]
 
 
 def slug(text: str) -> str:
@@ -178,7 +179,7 @@ def banner(synthetic: bool, area_label: str, chapter: str) -> HTML:
     return HTML(f'<div class="cdp-banner">{text}</div>')
 
 
-def show_section(section: object, missing: str = "The data has nothing for this section.") -> HTML:
+def show_section(section: Section | None, missing: str = "The data has nothing for this section.") -> HTML:
     """Display a chapter section: its coverage note, its findings in words, then figures and tables.
 
     ``section`` may be None (the data lacks it): ``missing`` is shown instead. A
@@ -187,16 +188,14 @@ def show_section(section: object, missing: str = "The data has nothing for this 
     """
     if section is None:
         return HTML(f'<p class="cdp-missing" role="note">{html.escape(missing)}</p>')
-    coverage = getattr(section, "coverage", None)
-    status = getattr(coverage, "status", "covered")
-    if status == "missing":
-        return HTML(f'<p class="cdp-missing" role="note">{html.escape(coverage.note)}</p>')
-    note = (f'<p class="cdp-partial" role="note"><strong>Partial data.</strong> {html.escape(coverage.note)}</p>'
-            if status == "partial" else "")
-    words = "".join(f"<p>{html.escape(m.text)}</p>" for m in getattr(section, "messages", []))
-    return HTML(note + words + "".join(getattr(section, "items", [])))
+    return HTML(section.body_html())
 
 
 def caveat(text: str) -> HTML:
     """A highlighted caveat box (mandatory on police, prevalence and NDTMS data)."""
     return HTML(f'<div class="cdp-caveat" role="note"><p><strong>Caveat.</strong> {html.escape(text)}</p></div>')
+
+
+def method_note(text: str) -> str:
+    """A paragraph saying how an estimate is made (the text is the package's own, written as HTML)."""
+    return f'<p class="cdp-method">{text}</p>'

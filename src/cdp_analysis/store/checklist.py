@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 
@@ -238,7 +240,8 @@ def fetch_area_indicators(client, area: Area, indicator_ids: list[int] | None = 
     return [line + (f" (none for {', '.join(map(str, absent))})" if absent else "")]
 
 
-def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> Checklist:
+def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str, *,
+                   report: Callable[[str], None] | None = None) -> Checklist:
     """Check every source for an area and its comparators (region, England).
 
     Parameters
@@ -249,24 +252,35 @@ def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> 
         The area registry.
     area_code
         A GSS code (or name) of the area.
+    report
+        Called with a progress line as each source has been checked (``cdp data`` on a terminal).
     """
     area = registry.get(area_code)
     comparators = [a for a in registry.comparators(area.code) if a.type in ("region", "country")]
     checklist = Checklist(area, comparators)
     checker = _Checker(dataset, registry, demo=area.is_demo)
-    for code in [area.code, *(a.code for a in comparators)]:
-        checklist.items.extend(checker.police(code))
-        checklist.items.extend(checker.fingertips(code))
+    codes = [area.code, *(a.code for a in comparators)]
+
+    def check(what: str, began: float, items: Iterable[Item]) -> None:
+        """Add a source's items; ``began`` is taken before they are computed (arguments run left to right)."""
+        items = list(items)
+        checklist.items.extend(items)
+        if report is not None:
+            states = ", ".join(f"{n} {s}" for s, n in Counter(i.status for i in items).items())
+            report(f"data: {what}: {states} ({time.perf_counter() - began:.1f} s)")
+
+    for code in codes:
+        check(f"police.uk and Fingertips for {code}", time.perf_counter(),
+              [*checker.police(code), *checker.fingertips(code)])
     for table in ("geo_lsoa", "geo_ward", "geo_lad", "lsoa_lookup", "population", "imd_lsoa",
                   "census_ethnicity"):
-        checklist.items.append(checker.small_areas(table, area.code))
+        check(_SOURCES[table][0], time.perf_counter(), [checker.small_areas(table, area.code)])
     for table in ("children_in_need", "looked_after", "exclusions", "pupil_headcount"):
-        for code in [area.code, *(a.code for a in comparators)]:
-            checklist.items.append(checker.coded(table, code))
-    checklist.items.append(checker.national("csew", area.code))
-    for code in [area.code, *(a.code for a in comparators if a.type == "country")]:  # the chapter shows England
-        checklist.items.append(checker.ndtms(code))
-    checklist.items.extend(checker.local(area.code))
+        check(_SOURCES[table][0], time.perf_counter(), [checker.coded(table, code) for code in codes])
+    check(_SOURCES["csew"][0], time.perf_counter(), [checker.national("csew", area.code)])
+    england = [area.code, *(a.code for a in comparators if a.type == "country")]  # the chapter shows England
+    check(_NDTMS[0], time.perf_counter(), [checker.ndtms(code) for code in england])
+    check("local returns", time.perf_counter(), checker.local(area.code))
     for source, chapter, page, pick in _NOT_READ:
         checklist.items.append(Item(source, chapter, area.code, "not read yet",
                                     "the workbench does not read it yet", get=f"{page} → {pick}"))
