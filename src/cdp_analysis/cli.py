@@ -16,18 +16,53 @@ from pathlib import Path
 
 from cdp_analysis import __version__
 from cdp_analysis.config import Config, check_folder, load_config
-from cdp_analysis.errors import CdpError
+from cdp_analysis.errors import CdpError, ConfigError
 
 __all__ = ["main"]
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(
+    config = load_config(
         getattr(args, "config", None),
         raw_dir=getattr(args, "raw_dir", None),
         processed_dir=getattr(args, "processed_dir", None),
         reports_dir=getattr(args, "reports_dir", None),
     )
+    return _edition(config, getattr(args, "as_of", None), getattr(args, "since", None))
+
+
+def _edition(config: Config, as_of: str | None, since: str | None) -> Config:
+    """The configuration of the edition asked for (``--as-of``, else ``[build] as_of``): its pages go to
+    ``reports/editions/<YYYY-MM>/``, a site of their own, so the current build is untouched."""
+    import dataclasses
+
+    from cdp_analysis.store import editions
+
+    config = dataclasses.replace(config, as_of=as_of or config.as_of, since=since or config.since)
+    if config.as_of and config.since and editions.parse_month(config.since) >= editions.parse_month(config.as_of):
+        raise ConfigError(f"--since {config.since} must be before the edition built ({config.as_of})")
+    if config.as_of:
+        config = dataclasses.replace(config, reports_dir=config.reports_dir / "editions" / config.as_of)
+    return config
+
+
+def _month(text: str) -> str:
+    """``--as-of`` and ``--since``: a month written YYYY-MM (argparse exits 2 otherwise)."""
+    from cdp_analysis.store import editions
+
+    try:
+        return str(editions.parse_month(text, "the month"))
+    except CdpError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("the month ")) from exc
+
+
+def _edition_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=_month, metavar="YYYY-MM",
+                   help="build the edition of that month: only the data published by its end "
+                        "(pages in reports/editions/YYYY-MM; default: [build] as_of, else all the data held)")
+    p.add_argument("--since", type=_month, metavar="YYYY-MM",
+                   help="'Since the last assessment' compares with the edition of this month "
+                        "(default: [assessment] previous_years before the edition built)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -394,6 +429,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if up to date")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress lines (they go to stderr, only on a terminal; the run log has them too)")
+    _edition_options(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("batch", help=cmd_batch.__doc__, description=cmd_batch.__doc__)
@@ -416,6 +452,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", "-q", "--quiet", dest="no_progress", action="store_true",
                    help="no progress bar nor progress lines (they show only on a terminal)")
     p.add_argument("--json", help="also write the results as JSON to this file")
+    _edition_options(p)
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("print", help=cmd_print.__doc__)
@@ -423,6 +460,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true",
                    help="also write needs_assessment.pdf (A4, cover, contents; default: [publish] pdf in the config)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines (stderr, only on a terminal)")
+    p.add_argument("--as-of", type=_month, metavar="YYYY-MM", help="the edition to print (reports/editions/YYYY-MM)")
     p.set_defaults(func=cmd_print)
 
     p = sub.add_parser("prepare", help=cmd_prepare.__doc__)

@@ -21,7 +21,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import ambitions, spine, supply
+from cdp_analysis.indicators import ambitions, change, spine, supply
 from cdp_analysis.indicators.outcomes import (
     IndicatorInfo,
     OutcomeSeries,
@@ -302,12 +302,19 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
     def sections(self) -> dict[str, Section]:
         """The page's data sections in reading order (each through :func:`base.build_sections`)."""
         return base.build_sections([
+            ("since", base.SINCE_TITLE, self.since_last_assessment),
             ("indicators", "Outcomes framework indicators", self.indicators_section),
             ("spine", "Where the area sits among areas of its type", self.spine_section),
             ("crime", "Police-recorded crime", self.crime_section),
             ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours_section),
             ("ambitions", LOCAL_FRAMEWORK, self.local_framework),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
+
+    def since_last_assessment(self) -> Section:
+        """The outcomes framework indicators of this edition against the earlier edition's."""
+        return base.since_last_assessment(
+            self.ctx, lambda ctx: change.outcome_series(OutcomeSeries(ctx.dataset, ctx.registry, ctx.area)),
+            what="the outcomes framework")
 
     def indicators_section(self) -> Section:
         """The indicator table (the tartan), with the indicators the data lacks listed; partial when some are."""

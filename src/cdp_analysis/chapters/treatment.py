@@ -33,7 +33,7 @@ from cdp_analysis.chapters.base import (
 )
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import spine, treatment
+from cdp_analysis.indicators import change, spine, treatment
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -105,6 +105,8 @@ HARM = {
                         "Strengthen the pathway from prison to community treatment: continuity of care is "
                         "significantly lower than in {where}."),
 }
+#: Successful completions (Fingertips), compared between editions with unmet need and harm.
+COMPLETION_IDS = ("90244", "90245", "90246")
 #: The comparator row of residents in the ethnicity section.
 RESIDENTS = "Residents (Census 2021)"
 #: NDTMS ethnic groups, in reporting order (Census 2021's five high-level groups).
@@ -230,6 +232,7 @@ class TreatmentChapter(base.Chapter):
     def sections(self) -> dict[str, Section]:
         """The chapter's sections in reading order, by key."""
         return base.build_sections([
+            ("since", base.SINCE_TITLE, self.since_last_assessment),
             ("numbers", "Numbers in treatment", self.numbers),
             ("unmet_need", "Unmet need for treatment", self.unmet_need),
             ("completions", "Successful completions", self.completions),
@@ -243,6 +246,13 @@ class TreatmentChapter(base.Chapter):
             ("harm", "Harm and continuity of care", self.harm),
             ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=self.hint)
+
+    def since_last_assessment(self) -> Section:
+        """Unmet need, completions, harm and continuity of care of this edition against the earlier edition's."""
+        ids = [*UNMET, *COMPLETION_IDS, *HARM]
+        return base.since_last_assessment(
+            self.ctx, lambda ctx: change.outcome_series(OutcomeSeries(ctx.dataset, ctx.registry, ctx.area), ids),
+            what="treatment, recovery and harm")
 
     def numbers(self) -> Section:
         """Adults in treatment by substance group over time, and new presentations."""

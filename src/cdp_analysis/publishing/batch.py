@@ -193,6 +193,7 @@ def build_chapter(
     area_dir = config.reports_dir / area_code
     target = area_dir / f"{chapter}.html"
     parameters = {"area_code": area_code, "data_dir": data_dir, "processed_dir": processed_dir}
+    parameters.update({k: v for k, v in (("as_of", config.as_of), ("since", config.since)) if v})  # an edition
     try:
         if not notebook.is_file():
             raise BuildError(f"No chapter notebook {notebook.name}")
@@ -652,19 +653,22 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     members, partnerships = _related(config, registry, area.code)
     about = about_html(list(records.values()), policy=config.disclosure_policy,
                        policy_rule=_policy_rule(config), version=__version__, synthetic=area.is_demo)
-    top = summary.top_messages(records)
-    hrefs = {}
-    for n, message in enumerate(top):
-        chapter = message["chapter"]
-        anchor = section_anchor(pages.get(chapter, ""), message["text"]) or "key-messages"
-        hrefs[n] = f"{chapter}.html#{anchor}"
+    changed = summary.changes(records)  # the summary leads with what changed since the last assessment
+    top = [m for m in summary.top_messages(records) if m["text"] not in {c["text"] for c in changed}]
+
+    def anchors(messages: list[dict]) -> dict[int, str]:
+        return {n: f"{m['chapter']}.html#{section_anchor(pages.get(m['chapter'], ''), m['text']) or 'key-messages'}"
+                for n, m in enumerate(messages)}
+
+    hrefs, changed_hrefs = anchors(top), anchors(changed)
     for n, link in enumerate(links):
         first = n == 0
         page = assemble_page(
             pages[link.chapter],
             nav=chapter_nav_html(links, link.chapter, members=members, partnerships=partnerships),
             summary=executive_summary_html(top, hrefs, synthetic=area.is_demo,
-                                           unread=[CHAPTER_TITLES.get(c, c) for c in unread]) if first else "",
+                                           unread=[CHAPTER_TITLES.get(c, c) for c in unread], changed=changed,
+                                           changed_links=changed_hrefs) if first else "",
             pager=pager_html(links, link.chapter), about=about,
         )
         page = commentary.place(page, commentary.find(config.raw_dir, area.code, link.chapter))

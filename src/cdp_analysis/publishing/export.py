@@ -469,22 +469,23 @@ def pager_html(chapters: list[ChapterLink], current: str) -> str:
 
 
 def executive_summary_html(messages: list[dict], links: dict[int, str], *, synthetic: bool,
-                           unread: Sequence[str] = ()) -> str:
-    """The executive summary: each message (plain text, escaped) linked to its section.
+                           unread: Sequence[str] = (), changed: Sequence[dict] = (),
+                           changed_links: Mapping[int, str] | None = None) -> str:
+    """The executive summary: what changed since the last assessment first, then the findings,
+    each message (plain text, escaped) linked to its section.
 
     ``links`` maps a message's position to its href (``01_supply.html#headline``);
     ``unread`` names the chapters whose findings could not be read (not built, or
     built without their record): the summary says so and does not claim to span them.
+    ``changed`` are the messages of the chapters' "Since the last assessment" sections
+    (:func:`cdp_analysis.publishing.summary.changes`), linked by ``changed_links``.
     """
-    if not messages and not unread:
+    if not messages and not unread and not changed:
         return ""
-    items = []
-    for n, message in enumerate(messages):
-        title = CHAPTER_TITLES.get(message.get("chapter", ""), message.get("chapter", ""))
-        where = message.get("section_title") or title
-        href = links.get(n, "")
-        link = (f' <a href="{html.escape(href)}">{html.escape(title)}: {html.escape(where)}</a>' if href else "")
-        items.append(f"<li>{html.escape(message['text'])}{link}</li>")
+    items = [_summary_item(m, links.get(n, "")) for n, m in enumerate(messages)]
+    changes = [_summary_item(m, (changed_links or {}).get(n, "")) for n, m in enumerate(changed)]
+    lead = (f'<h3 id="what-changed">What changed since the last assessment</h3><ul>{"".join(changes)}</ul>'
+            '<h3 id="main-findings">Main findings</h3>' if changes else "")
     note = ('<p class="cdp-synthetic-inline">Synthetic demonstration data: these messages describe '
             "fictional areas.</p>" if synthetic else "")
     unread = list(unread)
@@ -494,10 +495,18 @@ def executive_summary_html(messages: list[dict], links: dict[int, str], *, synth
              f"not included.</p>" if unread else "")
     listing = f"<ul>{''.join(items)}</ul>" if items else "<p>The chapters built hold no finding for this summary yet.</p>"
     return (f'<section class="cdp-summary" aria-labelledby="executive-summary">'
-            f'<h2 id="executive-summary">Executive summary</h2>'
+            f'<h2 id="executive-summary">Executive summary</h2>{lead}'
             f"<p>The most important findings {scope}: differences from England or the "
             f"region, changes for the worse and groups reached less, each linked to where it is "
             f"shown.</p>{lacks}{listing}{note}</section>")
+
+
+def _summary_item(message: dict, href: str) -> str:
+    """One message of the executive summary, linked to its chapter and section when ``href`` is given."""
+    title = CHAPTER_TITLES.get(message.get("chapter", ""), message.get("chapter", ""))
+    where = message.get("section_title") or title
+    link = f' <a href="{html.escape(href)}">{html.escape(title)}: {html.escape(where)}</a>' if href else ""
+    return f"<li>{html.escape(message['text'])}{link}</li>"
 
 
 def _join(words: Sequence[str]) -> str:
