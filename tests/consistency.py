@@ -8,7 +8,10 @@ published frames), never the code that wrote the sentences:
   must equal, at the decimals shown, some numeric cell of the section's frames;
 - every "significantly higher than X (v)" / "similar to X (v)" / "significantly lower
   than X (v)" must match a row of a frame naming X with the same judgement and value;
-- hotspots named in words must be exactly the rows marked "Higher" in the small-area data.
+- hotspots named in words must be exactly the rows marked "Higher" in the small-area data;
+- a sentence about the statistical neighbours must match the neighbour frames: its rank ("2nd highest of 4"),
+  its comparison with the neighbour average and that average's value; and "the highest among" only where
+  the area's 95% interval lies above every neighbour's published value.
 """
 
 from __future__ import annotations
@@ -82,6 +85,44 @@ def problems(section, names: set[str]) -> list[str]:
             decimals = len(raw.split(".")[1]) if "." in raw else 0
             if not _matches(float(raw), decimals, values):
                 found.append(f"{section.title}: {match.group(0)!r} not in the section's data ({message.text[:120]})")
+    return found + neighbour_problems(section)
+
+
+_ORDINAL = re.compile(r"ranks (?:joint )?(?:(\d+)(?:st|nd|rd|th) )?(highest|lowest) of (\d+)")
+_AVERAGE = re.compile(r"and is (significantly higher than|significantly lower than|significantly better than|"
+                      r"significantly worse than|similar to) their average of (-?[\d,.]+)")
+
+
+def neighbour_problems(section) -> list[str]:
+    """Neighbour sentences against the ``neighbours`` (summary) and ``neighbour_values`` (every area) frames."""
+    if not section.coverage.shown or "neighbour_values" not in section.frames:
+        return []
+    rows, summary = section.frames["neighbour_values"], section.frames["neighbours"]
+    focus = rows[rows["role"] == "focus"]
+    found = []
+    for message in section.messages:
+        text = message.text
+        if "the highest among" in text:
+            supported = False
+            for _, own in focus.iterrows():
+                peers = rows[(rows["measure"] == own["measure"]) & (rows["role"] == "neighbour")]["value"].dropna()
+                clears = not peers.empty and own["lower_ci"] == own["lower_ci"] and own["lower_ci"] > peers.max()
+                named = any(f"{own['value']:,.{d}f}" in text for d in (0, 1, 2))
+                supported = supported or bool(clears and named)
+            if not supported:
+                found.append(f"{section.title}: 'the highest among' without an interval above every neighbour: {text}")
+        if (m := _ORDINAL.search(text)) is not None:
+            nth, end, of = int(m.group(1) or 1), m.group(2), int(m.group(3))
+            wanted = [nth if end == "highest" else of - nth + 1]
+            if not ((focus["rank"].isin(wanted)) & (focus["n_ranked"] == of)).any():
+                found.append(f"{section.title}: rank {m.group(0)!r} matches no focus row of the neighbour data")
+        if (m := _AVERAGE.search(text)) is not None:
+            label, shown = _LABEL[m.group(1)], m.group(2).rstrip(".")
+            decimals = len(shown.split(".")[1]) if "." in shown else 0
+            hit = summary[(summary["Compared with the neighbour average"] == label)]
+            if not any(_matches(float(shown.replace(",", "")), decimals, [float(v)])
+                       for v in hit["Neighbour average"].dropna()):
+                found.append(f"{section.title}: '{m.group(0)}' matches no row of the neighbour summary")
     return found
 
 

@@ -1004,6 +1004,61 @@ class DemandChapter(base.Chapter):
                    "more of them reach treatment.")
         return table, html, KeyMessage(text + ".", rec, "Demand")
 
+    def neighbour_values(self) -> tuple[pd.DataFrame, list[base.NeighbourMeasure]]:
+        """The DfE headline measures (children in need assessments identifying a parent's or a child's drug
+        misuse; exclusions for drug and alcohol reasons) of the area and each neighbour, in the area's
+        latest year with a value, and the measures found."""
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        wanted = [("children_in_need", None, "drug_misuse", "parent", "proportion", 100.0, "%",
+                   "Assessments identifying drug misuse by a parent",
+                   "share of children in need assessments identifying drug misuse by a parent"),
+                  ("children_in_need", None, "drug_misuse", "child", "proportion", 100.0, "%",
+                   "Assessments identifying drug misuse by the child",
+                   "share of children in need assessments identifying drug misuse by the child"),
+                  ("exclusions", "Total", "suspensions_drug_alcohol", "Total", "rate", 1000.0, "per 1,000 pupils",
+                   "Suspensions for drug and alcohol reasons per 1,000 pupils",
+                   "rate of suspensions for drug and alcohol reasons")]
+        rows, measures = [], []
+        for table, category, measure, cat, statistic, multiplier, unit, label, what in wanted:
+            frame = self._table(table)
+            if frame is None:
+                continue
+            if category is not None:
+                frame = frame[frame["category"] == category].dropna(subset=["denominator"])
+            own = demand.add_estimates(demand.area_series(frame, self.area.code, self._members(self.area.code),
+                                                          measure=measure, category=cat), statistic, multiplier)
+            own = own.dropna(subset=["value"])
+            if own.empty:
+                continue
+            period = own["period"].iloc[-1]
+            key = f"{measure}:{cat}"
+            measures.append(base.NeighbourMeasure(key, label, what, unit, "LowIsGood", str(period), "Demand",
+                                                  CIN_SOURCE if table == "children_in_need" else EXCLUSION_SOURCE))
+            for code in [self.area.code, *group.codes]:
+                series = own if code == self.area.code else demand.add_estimates(
+                    demand.area_series(frame, code, self._members(code), measure=measure, category=cat),
+                    statistic, multiplier)
+                found = series[(series["period"] == period) & series["value"].notna()]
+                if not found.empty:
+                    r = found.iloc[-1]
+                    rows.append({"measure": key, "area_code": code, "value": r["value"], "lower_ci": r["lower_ci"],
+                                 "upper_ci": r["upper_ci"], "count": r["count"], "denominator": r["denominator"],
+                                 "multiplier": multiplier})
+        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
+                                           "denominator", "multiplier"]), measures
+
+    def neighbours(self) -> Section:
+        """The DfE headline measures among the area's neighbour group (:func:`base.neighbour_section`)."""
+        title = base.NEIGHBOURS_TITLE
+        values, measures = self.neighbour_values()
+        if not measures:
+            return self._lacks(title, "the DfE children in need table C3 or the exclusions by reason files",
+                               "neighbours")
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, values, measures, names=names, synthetic=self.synthetic,
+                                      source="DfE children in need; DfE exclusions", policy=self.policy)
+
     def sections(self) -> dict[str, Section]:
         """Every section in reading order."""
         return base.build_sections([
@@ -1016,6 +1071,7 @@ class DemandChapter(base.Chapter):
             ("prevalence", "Estimated drug use among adults", self.prevalence),
             ("wider", "Wider demand: homelessness, out-of-court disposals and drug testing on arrest",
              self.wider_demand),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=self.hint)
 
     def headline_series(self) -> pd.DataFrame:

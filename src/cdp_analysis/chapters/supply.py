@@ -365,6 +365,62 @@ class SupplyChapter(base.Chapter):
         return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")],
                                     [message, *self._comparator_notes()], {"comparison": table})
 
+    #: The supply measures compared with the neighbours: id, crime types, label, words in a sentence.
+    NEIGHBOUR_MEASURES = (("drug_offences", supply.DRUG_CRIME, "Drug offences per 1,000 residents", "drug offence rate"),
+                          ("neighbourhood_crime", supply.NEIGHBOURHOOD_CRIME, "Neighbourhood crime per 1,000 residents",
+                           "neighbourhood crime rate"))
+
+    def neighbour_values(self) -> pd.DataFrame:
+        """The latest twelve-month rates of the area and of each neighbour the data covers for the same months.
+
+        A neighbour is counted from the national aggregate when every force policing it has
+        files for exactly the area's months, with residents as for any comparator; one
+        the data does not cover is left out (its value is not in the data).
+        """
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        try:
+            counts = self.ctx.dataset.police_counts() if self.covered_months else None
+        except MissingDataError:
+            counts = None
+        frames, residents = {}, {}
+        for neighbour in group.areas:
+            frame = None if counts is None else comparator_counts(
+                counts, self.ctx.registry, neighbour.code, self.covered_months, real_only=not self.area.is_demo)
+            people = self.ctx.area_population(neighbour.code) if frame is not None else None
+            if frame is not None and people is not None and people > 0:
+                frames[neighbour.code], residents[neighbour.code] = frame, people
+        rows = []
+        for measure, types, _, _ in self.NEIGHBOUR_MEASURES:
+            table = self.comparison_table(types)
+            own = table[table["role"] == base.ROLE_FOCUS].iloc[0]
+            rows.append({"measure": measure, "area_code": self.area.code, "period": own["period"],
+                         "value": own["value"], "lower_ci": own["lower_ci"], "upper_ci": own["upper_ci"],
+                         "count": own["count"], "denominator": own["population"], "multiplier": 1000.0})
+            if not frames:
+                continue
+            monthly = pd.concat([supply.national_monthly(frame, code, types, self.months) for code, frame in frames.items()],
+                                ignore_index=True)
+            rates = supply.twelve_month_rates(supply.add_rolling_12m(monthly), residents)
+            for _, r in rates[rates["period"] == own["period"]].iterrows():
+                rows.append({"measure": measure, "area_code": r["area_code"], "period": r["period"],
+                             "value": r["value"], "lower_ci": r["lower_ci"], "upper_ci": r["upper_ci"],
+                             "count": r["count"], "denominator": r["population"], "multiplier": 1000.0})
+        return pd.DataFrame(rows)
+
+    def neighbours(self) -> Section:
+        """The drug offence and neighbourhood crime rates among the area's neighbour group."""
+        title = base.NEIGHBOURS_TITLE
+        if (missing := self._needs(title, "neighbours")) is not None:
+            return missing
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        values = self.neighbour_values()
+        period = str(values["period"].iloc[0]) if not values.empty else ""
+        measures = [base.NeighbourMeasure(m, label, what, "per 1,000 residents", "NoJudgement", period, "Supply")
+                    for m, _, label, what in self.NEIGHBOUR_MEASURES]
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, values, measures, names=names, synthetic=self.synthetic,
+                                      source=POLICE_SOURCE, policy=self.policy, decimals=2)
+
     def _count_only(self, title: str, key: str, why: DataShortfallError) -> Section:
         """Drug offences located in the area over the months held, when they are too few for a rate."""
         monthly = self.monthly(supply.DRUG_CRIME)
@@ -1518,6 +1574,7 @@ class SupplyChapter(base.Chapter):
             ("outcomes", "What happens after a drug offence", self.drug_outcomes),
             ("asb", "Anti-social behaviour", self.anti_social_behaviour),
             ("county_lines", "County lines and exploitation", self.county_lines),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def all_sections(self) -> list[Section]:

@@ -271,6 +271,7 @@ class TreatmentChapter(base.Chapter):
             ("alcohol", "Alcohol", self.alcohol),
             ("justice", "The criminal-justice pathway", self.justice),
             ("provision", "Service provision and spend", self.provision),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=self.hint)
 
     def since_last_assessment(self) -> Section:
@@ -661,6 +662,44 @@ class TreatmentChapter(base.Chapter):
             rank = narrative.judge(comparisons, value, low_is_good=False)
             messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low, rank=rank))
         return Section(title, items, messages, COVERED, frames, key)
+
+    def neighbour_values(self) -> pd.DataFrame:
+        """Successful completions (% of adults in treatment) by substance group, latest year: the area
+        (a partnership's members summed) and each neighbour the NDTMS export holds."""
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        exits = self._ndtms(["area_code", "substance_group", "count", "denominator"], measure="exits",
+                            category="successful completion", period=self.latest_period, sex="total",
+                            age_group="total")
+        exits = exits[exits["substance_group"].isin(("total", *GROUPS))].astype({"count": float, "denominator": float})
+        rows = []
+        for code, lads in [(self.area.code, self.members), *((n.code, [n.code]) for n in group.areas)]:
+            part = exits[exits["area_code"].isin(lads)]
+            summed = part.groupby("substance_group")[["count", "denominator"]].sum(min_count=len(lads))
+            held = part.groupby("substance_group")["area_code"].nunique()
+            for substance, r in summed.iterrows():
+                ok = held.get(substance, 0) == len(lads) and r["denominator"] > 0 and 0 <= r["count"] <= r["denominator"]
+                if not ok:
+                    continue
+                est = stats.proportion(float(r["count"]), float(r["denominator"]))
+                rows.append({"measure": substance, "area_code": code, "value": est.value, "lower_ci": est.lower_ci,
+                             "upper_ci": est.upper_ci, "count": r["count"], "denominator": r["denominator"],
+                             "multiplier": 100.0})
+        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
+                                           "denominator", "multiplier"])
+
+    def neighbours(self) -> Section:
+        """Successful completions among the area's neighbour group (:func:`base.neighbour_section`)."""
+        title, key = base.NEIGHBOURS_TITLE, "neighbours"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        measures = [base.NeighbourMeasure(
+            g, f"Successful completions, {'all substances' if g == 'total' else g} (% of adults in treatment)",
+            f"successful completion rate ({'all substances' if g == 'total' else g})", "%", "HighIsGood",
+            self.latest_period, "Recovery") for g in ("total", *GROUPS)]
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, self.neighbour_values(), measures, names=names,
+                                      synthetic=self.synthetic, source=NDTMS_SOURCE, policy=self.policy)
 
     def _funnel(self) -> charts.Chart | None:
         """All local authorities' successful completion rate (all substances) on a funnel plot."""

@@ -44,6 +44,8 @@ __all__ = [
     "funnel_plot",
     "spine_chart",
     "stacked_shares",
+    "neighbour_bars",
+    "trajectory_chart",
     "apply_style",
     "natural_order",
     "KNOWN_ORDERS",
@@ -685,6 +687,7 @@ def _label(value: object) -> str:
 
 def spc_chart(
     data: pd.DataFrame, *, x: str, title: str, ylabel: str, source: str, synthetic: bool = False,
+    series_label: str = "Monthly count", per: str = "a month", points: str = "months",
 ) -> Chart:
     """NHS "Making Data Count" XmR chart: values, mean, process limits, special causes.
 
@@ -692,7 +695,7 @@ def spc_chart(
     Special-cause points are drawn larger with a distinct marker (not colour alone).
     """
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    ax.plot(data[x], data["y"], color="#505a5f", linewidth=1.2, marker="o", markersize=3, label="Monthly count")
+    ax.plot(data[x], data["y"], color="#505a5f", linewidth=1.2, marker="o", markersize=3, label=series_label)
     ax.plot(data[x], data["mean"], color="#0b0c0c", linewidth=1.4, label="Mean")
     ax.plot(data[x], data["upl"], color="#0b0c0c", linestyle="--", linewidth=1, label="Process limits")
     ax.plot(data[x], data["lpl"], color="#0b0c0c", linestyle="--", linewidth=1)
@@ -706,9 +709,9 @@ def spc_chart(
     ax.legend(frameon=False, fontsize=8, ncol=3, loc="upper left")
     _finish(fig, source, synthetic)
     alt = (
-        f"Statistical process control chart: {title}. Mean {_fmt(data['mean'].iloc[-1])} a month, "
+        f"Statistical process control chart: {title}. Mean {_fmt(data['mean'].iloc[-1])} {per}, "
         f"process limits {_fmt(data['lpl'].iloc[-1])} to {_fmt(data['upl'].iloc[-1])}. "
-        f"{len(high)} months show special-cause variation on the high side and {len(low)} on the low side."
+        f"{len(high)} {points} show special-cause variation on the high side and {len(low)} on the low side."
     )
     if not high.empty:
         alt += " High: " + ", ".join(_label(v) for v in high[x]) + "."
@@ -821,4 +824,54 @@ def spine_chart(
         for _, r in data.iterrows()
     )
     alt = f"Spine chart: {title}. {items}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def neighbour_bars(data: pd.DataFrame, *, average: float, average_label: str, title: str, xlabel: str,
+                   source: str, synthetic: bool = False) -> Chart:
+    """An area among its neighbours: one bar each (``area, role, value``, optional ``lower_ci, upper_ci``),
+    in the order given, the focus row (``role == "focus"``) dark and labelled, the neighbour average a
+    dashed red line; whiskers where a 95% interval is published."""
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, max(2.6, 0.42 * len(data) + 1.6)))
+    y = np.arange(len(data))[::-1]
+    focus = (data["role"] == "focus").to_numpy()
+    ax.barh(y, data["value"], color=np.where(focus, "#003078", "#b1b4b6"), edgecolor="#0b0c0c",
+            linewidth=np.where(focus, 1.5, 0.0))
+    whiskers = (data["lower_ci"].notna() & data["upper_ci"].notna()).to_numpy() if "lower_ci" in data \
+        else np.zeros(len(data), bool)
+    if whiskers.any():
+        shown = data[whiskers]
+        err = np.vstack([shown["value"] - shown["lower_ci"], shown["upper_ci"] - shown["value"]])
+        ax.errorbar(shown["value"], y[whiskers], xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
+    ax.axvline(average, color="#d4351c", linestyle="--", linewidth=1.6, label="Neighbour average")
+    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    ax.set_yticks(y, [f"{a}  (this area)" if f else str(a) for a, f in zip(data["area"], focus, strict=True)])
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    _finish(fig, source, synthetic)
+    items = "; ".join(f"{r['area']} {_fmt(r['value'])}" for _, r in data.iterrows())
+    alt = (f"Bar chart: {title}. Highest first: {items}. Neighbour average ({average_label}) {_fmt(average)}, "
+           "dashed line.")
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def trajectory_chart(data: pd.DataFrame, *, baseline: tuple[pd.Timestamp, float], ambition: tuple[pd.Timestamp, float],
+                     title: str, ylabel: str, source: str, synthetic: bool = False) -> Chart:
+    """A metric's values over time (``period_end``, ``value``) against the straight line from its baseline to
+    its ambition: points and line for the values, a dashed line for the trajectory, a star at the ambition."""
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.plot(data["period_end"], data["value"], color="#1d70b8", linewidth=2, marker="o", markersize=4,
+            label="Value")
+    ax.plot([baseline[0], ambition[0]], [baseline[1], ambition[1]], color="#d4351c", linestyle="--", linewidth=1.6,
+            label="Trajectory to the ambition")
+    ax.scatter([ambition[0]], [ambition[1]], marker="*", s=140, color="#d4351c", zorder=3, label="Ambition")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize=8, ncol=3, loc="best")
+    _finish(fig, source, synthetic)
+    items = "; ".join(f"{_label(p)} {_fmt(v)}" for p, v in zip(data["period"], data["value"], strict=True))
+    alt = (f"Line chart: {title}. Values: {items}. Trajectory from {_fmt(baseline[1])} at {baseline[0]:%B %Y} to the "
+           f"ambition of {_fmt(ambition[1])} by {ambition[0]:%B %Y}.")
     return Chart(fig, title, alt, data, source, synthetic)
