@@ -147,8 +147,8 @@ def test_outcomes_among_the_neighbours_by_hand(demo_config):
     values = section.frames["neighbour_values"]
     own = values[(values["role"] == "focus") & values["measure"].str.startswith("Deaths from drug misuse")].iloc[0]
     assert (int(own["rank"]), int(own["n_ranked"])) == (higher + 1, 4)
-    period = chapter.summary().set_index("indicator_id").loc["90947", "period"]
-    care = [r for r in _fingertips_rows(demo_config, "90947") if r["Time period"] == period and r["Area Code"] in peers]
+    period = chapter.summary().set_index("indicator_id").loc["92544", "period"]
+    care = [r for r in _fingertips_rows(demo_config, "92544") if r["Time period"] == period and r["Area Code"] in peers]
     pooled = sum(float(r["Count"]) for r in care) / sum(float(r["Denominator"]) for r in care) * 100
     row = summary.loc[[m for m in summary.index if m.startswith("Continuity of care after prison")][0]]
     assert row["Neighbour average"] == pytest.approx(pooled)

@@ -108,7 +108,7 @@ def test_the_template_is_shipped_and_read(tmp_path):
 ])
 def test_bad_rows_name_file_line_and_column(tmp_path, row, column, message):
     path = tmp_path / "ambitions.csv"
-    path.write_text(HEADER + "E09000003,90947,,,55,2025-03-31,DPH\n" + row + "\n")
+    path.write_text(HEADER + "E09000003,92544,,,55,2025-03-31,DPH\n" + row + "\n")
     with pytest.raises(DataFormatError) as caught:
         read_local_return(path)
     text = str(caught.value)

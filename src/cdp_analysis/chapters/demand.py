@@ -1032,7 +1032,7 @@ class DemandChapter(base.Chapter):
                 continue
             period = own["period"].iloc[-1]
             key = f"{measure}:{cat}"
-            measures.append(base.NeighbourMeasure(key, label, what, unit, "LowIsGood", str(period), "Demand",
+            measures.append(base.NeighbourMeasure(key, label, what, unit, "NoJudgement", str(period), "Demand",
                                                   CIN_SOURCE if table == "children_in_need" else EXCLUSION_SOURCE))
             for code in [self.area.code, *group.codes]:
                 series = own if code == self.area.code else demand.add_estimates(

@@ -635,8 +635,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         for _, r in table.iterrows():
             if r["compared"] in ("Worse", "Better", "Higher", "Lower"):
                 text = narrative.rate_sentence(
-                    self.area.name, r["indicator"].lower(), r["value"], r["unit"], r["period"],
-                    [("England", r["compared"], r["england"])],
+                    f"In {self.area.name},", r["indicator"].lower(), r["value"], r["unit"], r["period"],
+                    [("England", r["compared"], r["england"])], verb="stood at",  # 'admissions ... stood at'
                 ) + f" Recent trend: {r['trend'].lower()}."
                 rec = (f"Review {r['indicator'].lower()} with partners: it is worse than England."
                        if r["compared"] == "Worse" else "")

@@ -190,6 +190,7 @@ def rate_sentence(
     period: str,
     comparisons: Sequence[tuple[str, str | None, float | None]] = (),
     decimals: int = 1,
+    verb: str = "was",
 ) -> str:
     """A value against its comparators.
 
@@ -199,7 +200,7 @@ def rate_sentence(
     ...               [("London", "Lower", 3.1)])
     'Barnet drug offence rate was 2.0 per 1,000 residents (2024), significantly lower than London (3.1).'
     """
-    text = f"{area} {metric} was {with_unit(number(value, decimals), unit)} ({period})"
+    text = f"{area} {metric} {verb} {with_unit(number(value, decimals), unit)} ({period})"
     parts = [
         f"{comparison_phrase(label)} {name} ({number(v, decimals)})"
         for name, label, v in comparisons
