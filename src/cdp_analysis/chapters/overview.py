@@ -30,7 +30,9 @@ from cdp_analysis.indicators.outcomes import (
 )
 from cdp_analysis.report import charts, narrative, render, tables
 from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
 
 __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
            "LOCAL_TILES"]
@@ -78,7 +80,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         rows = []
         for indicator_id, info in self.catalogue.items():
             own = self.series(indicator_id, self.area.code).dropna(subset=["value"])
-            england = self.series(indicator_id, "E92000001").dropna(subset=["value"])
+            england = self.series(indicator_id, ENGLAND_CODE).dropna(subset=["value"])
             if own.empty:
                 continue
             latest = own.iloc[-1]
@@ -90,13 +92,13 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                 reg = reg[reg["period"] == latest["period"]]
                 region_value = float(reg["value"].iloc[0]) if not reg.empty else np.nan
             compared = stats.compare_to_benchmark(
-                _num(latest["lower_ci"]), _num(latest["upper_ci"]), None if np.isnan(england_value) else england_value,
+                as_float(latest["lower_ci"]), as_float(latest["upper_ci"]), None if np.isnan(england_value) else england_value,
                 polarity=info.polarity,
             )
             rows.append({
                 "outcome": info.outcome, "indicator": info.short_name, "indicator_id": indicator_id,
-                "period": latest["period"], "count": _num(latest.get("count")), "value": float(latest["value"]),
-                "lower_ci": _num(latest["lower_ci"]), "upper_ci": _num(latest["upper_ci"]), "unit": info.unit,
+                "period": latest["period"], "count": as_float(latest.get("count")), "value": float(latest["value"]),
+                "lower_ci": as_float(latest["lower_ci"]), "upper_ci": as_float(latest["upper_ci"]), "unit": info.unit,
                 "region": region_value, "england": england_value, "compared": compared,
                 "trend": self._trend(own, info), "unit_words": info.unit_words, "definition": info.definition,
                 "link": fingertips_link(indicator_id),
@@ -172,8 +174,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                 last = s.iloc[-1]
                 rows.append({"indicator_id": indicator_id, "indicator": info.short_name, "unit": info.unit_words,
                              "area": area.name, "area_code": area.code, "role": role, "period": last["period"],
-                             "value": float(last["value"]), "lower_ci": _num(last["lower_ci"]),
-                             "upper_ci": _num(last["upper_ci"])})
+                             "value": float(last["value"]), "lower_ci": as_float(last["lower_ci"]),
+                             "upper_ci": as_float(last["upper_ci"])})
         columns = ["indicator_id", "indicator", "unit", "area", "area_code", "role", "period", "value", "lower_ci",
                    "upper_ci"]
         return pd.DataFrame(rows, columns=columns) if members else pd.DataFrame(columns=columns)
@@ -224,7 +226,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             return None
         return charts.spine_chart(
             rows, title=f"{self.area.name} among all {n_of_type:,} areas of its type, latest period",
-            source="OHID Fingertips", synthetic=self.ctx.synthetic, area=self.area.name)
+            source=FINGERTIPS_SOURCE, synthetic=self.ctx.synthetic, area=self.area.name)
 
     def spine_note(self) -> str:
         """Why :meth:`spine_chart` drew nothing: one plain sentence, no number from the data's values."""
@@ -235,7 +237,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         """Small multiples of each indicator over time: area, region, England."""
         frames = []
         order = [self.area.name] + ([self.region.name] if self.region else []) + ["England"]
-        codes = [self.area.code] + ([self.region.code] if self.region else []) + ["E92000001"]
+        codes = [self.area.code] + ([self.region.code] if self.region else []) + [ENGLAND_CODE]
         for _, r in table.iterrows():
             for name, code in zip(order, codes, strict=True):
                 s = self.series(r["indicator_id"], code).dropna(subset=["value"])
@@ -247,7 +249,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         return charts.small_multiples(
             data, facet="indicator", x="period_start", y="value", series="area", order=order,
             title="Outcomes framework indicators over time", ylabel="Value (units as in the table)",
-            source="OHID Fingertips", synthetic=self.ctx.synthetic,
+            source=FINGERTIPS_SOURCE, synthetic=self.ctx.synthetic,
         )
 
     @property
@@ -391,11 +393,3 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
 
 _SUMMARY_COLUMNS = ["outcome", "indicator", "indicator_id", "period", "count", "value", "lower_ci", "upper_ci",
                     "unit", "region", "england", "compared", "trend", "unit_words", "definition", "link"]
-
-
-def _num(value: object) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return np.nan
-    return out

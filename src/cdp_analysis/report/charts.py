@@ -43,6 +43,9 @@ __all__ = [
     "funnel_plot",
     "spine_chart",
     "apply_style",
+    "finish_figure",
+    "alt_number",
+    "texts_laid_out_once",
 ]
 
 #: Area line styles: the focus area, then comparators in order.
@@ -125,7 +128,8 @@ def _fill(text: str, width: int) -> str:
                      for line in str(text).split("\n"))
 
 
-def _finish(fig: Figure, source: str, synthetic: bool) -> None:
+def finish_figure(fig: Figure, source: str, synthetic: bool) -> None:
+    """Wrap the figure's texts and write its source line (with the synthetic-data notice) at the foot."""
     note = f"Source: {source}"
     if synthetic:
         note = f"{SYNTHETIC_NOTICE}. {note}"
@@ -159,7 +163,7 @@ def _measured_once(fig: Figure) -> Iterator[None]:
     first pass's boxes, so the layout, and the image, are the same at half the cost.
     Within one pass, an axis's ticks (located, formatted, positioned: asked for again
     by each spine and by every sibling axis) are worked out once, and so is every
-    text's layout (:func:`_texts_laid_out_once`): nothing moves while the layout measures.
+    text's layout (:func:`texts_laid_out_once`): nothing moves while the layout measures.
     """
     measure = _artist._get_tightbbox_for_layout_only
     update_ticks = _axis.Axis._update_ticks
@@ -180,7 +184,7 @@ def _measured_once(fig: Figure) -> Iterator[None]:
     _artist._get_tightbbox_for_layout_only = once
     _axis.Axis._update_ticks = ticks_once
     try:
-        with _texts_laid_out_once(fig):
+        with texts_laid_out_once(fig):
             yield
     finally:
         _artist._get_tightbbox_for_layout_only = measure
@@ -192,7 +196,7 @@ _LAYOUTS: weakref.WeakKeyDictionary[Figure, dict[tuple[object, ...], object]] = 
 
 
 @contextmanager
-def _texts_laid_out_once(fig: Figure) -> Iterator[None]:
+def texts_laid_out_once(fig: Figure) -> Iterator[None]:
     """Lay out each text of ``fig`` once, from its layout to its draw.
 
     matplotlib lays a text out (lines, extents, alignment offsets) every time it is
@@ -260,7 +264,7 @@ def trend_lines(
     ax.set_xlabel("")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=9)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     alt = _trend_alt(data, x, y, series, order, title, ylabel)
     return Chart(fig, title, alt, data, source, synthetic)
 
@@ -273,8 +277,8 @@ def _trend_alt(data, x, y, series, order, title, ylabel) -> str:
             continue
         first, last = part.iloc[0], part.iloc[-1]
         parts.append(
-            f"{name}: {_fmt(first[y])} at {_label(first[x])}, {_fmt(last[y])} at {_label(last[x])}"
-            f" (lowest {_fmt(part[y].min())}, highest {_fmt(part[y].max())})."
+            f"{name}: {alt_number(first[y])} at {_label(first[x])}, {alt_number(last[y])} at {_label(last[x])}"
+            f" (lowest {alt_number(part[y].min())}, highest {alt_number(part[y].max())})."
         )
     parts.append(f"Values are {ylabel.lower()}.")
     return " ".join(parts)
@@ -293,7 +297,7 @@ def monthly_bars(
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=9)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     held = data.dropna(subset=[y])
     peak = held.loc[held[y].idxmax()]
     alt = (
@@ -305,7 +309,7 @@ def monthly_bars(
     if gaps:
         alt += f" {gaps} months are missing from the data and shown blank."
     if not smoothed.empty:
-        alt += f" The twelve-month average moved from {_fmt(smoothed.iloc[0])} to {_fmt(smoothed.iloc[-1])} a month."
+        alt += f" The twelve-month average moved from {alt_number(smoothed.iloc[0])} to {alt_number(smoothed.iloc[-1])} a month."
     return Chart(fig, title, alt, data, source, synthetic)
 
 
@@ -336,9 +340,9 @@ def rate_bars(
                       for n, c in zip(data[label], words, strict=True)])
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     items = "; ".join(
-        f"{r[label]} {_fmt(r[value])} (95% CI {_fmt(r[lower])} to {_fmt(r[upper])})"
+        f"{r[label]} {alt_number(r[value])} (95% CI {alt_number(r[lower])} to {alt_number(r[upper])})"
         + (f", {w}" if isinstance(w, str) and w else "")
         for (_, r), w in zip(data.iterrows(), words, strict=True)
     )
@@ -387,7 +391,7 @@ def seasonality_heatmap(table: pd.DataFrame, *, title: str, source: str, synthet
                 linewidths=0.5, linecolor="white")
     ax.set_title(title, loc="left")
     ax.set_ylabel("")
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     index = table.loc["seasonal index"] if "seasonal index" in table.index else None
     alt = f"Heatmap: {title}, counts for each month (columns) of each year (rows)."
     if index is not None and index.notna().any():
@@ -411,11 +415,11 @@ def ranked_bars(
         ax.legend(frameon=False, fontsize=9, loc="lower right")
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
-    _finish(fig, source, synthetic)
-    items = "; ".join(f"{r[label]} {_fmt(r[value])}" for _, r in data.iterrows())
+    finish_figure(fig, source, synthetic)
+    items = "; ".join(f"{r[label]} {alt_number(r[value])}" for _, r in data.iterrows())
     alt = f"Bar chart: {title}. {items}."
     if reference is not None:
-        alt += f" Reference line: {reference_label} {_fmt(reference)}."
+        alt += f" Reference line: {reference_label} {alt_number(reference)}."
     return Chart(fig, title, alt, data, source, synthetic)
 
 
@@ -442,16 +446,17 @@ def small_multiples(
     axes.flat[0].legend(frameon=False, fontsize=8)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.supylabel(ylabel, fontsize=10)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     latest = data[data[x] == data[x].max()]
     items = "; ".join(
-        f"{r[facet]}, {r[series]}: {_fmt(r[y])}" for _, r in latest.iterrows()
+        f"{r[facet]}, {r[series]}: {alt_number(r[y])}" for _, r in latest.iterrows()
     )
     alt = f"Small line charts: {title}, one per {facet.replace('_', ' ')}. Latest values: {items}."
     return Chart(fig, title, alt, data, source, synthetic)
 
 
-def _fmt(value: float) -> str:
+def alt_number(value: float) -> str:
+    """A number as alt text says it: one decimal below 1,000, whole above, "not available" when missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "not available"
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
@@ -482,10 +487,10 @@ def spc_chart(
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8, ncol=3, loc="upper left")
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     alt = (
-        f"Statistical process control chart: {title}. Mean {_fmt(data['mean'].iloc[-1])} a month, "
-        f"process limits {_fmt(data['lpl'].iloc[-1])} to {_fmt(data['upl'].iloc[-1])}. "
+        f"Statistical process control chart: {title}. Mean {alt_number(data['mean'].iloc[-1])} a month, "
+        f"process limits {alt_number(data['lpl'].iloc[-1])} to {alt_number(data['upl'].iloc[-1])}. "
         f"{len(high)} months show special-cause variation on the high side and {len(low)} on the low side."
     )
     if not high.empty:
@@ -523,16 +528,16 @@ def funnel_plot(
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     low, high = limits["lower_2s_limit"], limits["upper_2s_limit"]
     outside_high = sum(1 for _, r in shown.iterrows() if r[y] > np.interp(r[x], pop, high))
     outside_low = sum(1 for _, r in shown.iterrows() if r[y] < np.interp(r[x], pop, low))
     alt = (f"Funnel plot: {title}. {len(shown)} areas plotted as {ylabel.lower()} against {xlabel.lower()}; "
-           f"average {_fmt(float(limits['baseline'].iloc[0]))}. {outside_high} above and {outside_low} below "
+           f"average {alt_number(float(limits['baseline'].iloc[0]))}. {outside_high} above and {outside_low} below "
            "the 95% limits.")
     if not own.empty:
         r = own.iloc[0]
-        alt += f" {highlight}: {_fmt(r[y])} with {_fmt(r[x])} {xlabel.lower()}."
+        alt += f" {highlight}: {alt_number(r[y])} with {alt_number(r[x])} {xlabel.lower()}."
     return Chart(fig, title, alt, points, source, synthetic)
 
 
@@ -570,8 +575,8 @@ def spine_chart(
         colour = _benchmark_colour(r["compared"]) or "#b1b4b6"
         ax.scatter([pos(r["value"])], [y[i]], s=110, marker="o", color=colour, edgecolor="#0b0c0c", zorder=3)
     ax.axvline(0.5, color="#d4351c", linewidth=2, label="England")
-    labels = [f"{r['indicator']} ({r['period']})\n{_label(area or r.get('area', 'Area'))} {_fmt(r['value'])}, "
-              f"England {_fmt(r['england'])}: {r['compared']}" for _, r in data.iterrows()]
+    labels = [f"{r['indicator']} ({r['period']})\n{_label(area or r.get('area', 'Area'))} {alt_number(r['value'])}, "
+              f"England {alt_number(r['england'])}: {r['compared']}" for _, r in data.iterrows()]
     ax.set_yticks(y, [textwrap.fill(t, 60) for t in labels], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     judged = data["polarity"].isin(("HighIsGood", "LowIsGood"))
@@ -590,11 +595,11 @@ def spine_chart(
                        Patch(color="#8eb8dc", label="25th to 75th percentile"),
                        plt.Line2D([], [], color="#d4351c", linewidth=2, label="England")],
               frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     items = "; ".join(
         f"{r['indicator']} ({r['period']}, {r['unit'] or 'value'}): {_label(area or r.get('area', 'area'))} "
-        f"{_fmt(r['value'])} ({r['compared']}), England {_fmt(r['england'])}, range across {int(r['n_areas'])} "
-        f"areas {_fmt(r['min'])} to {_fmt(r['max'])}"
+        f"{alt_number(r['value'])} ({r['compared']}), England {alt_number(r['england'])}, range across {int(r['n_areas'])} "
+        f"areas {alt_number(r['min'])} to {alt_number(r['max'])}"
         for _, r in data.iterrows()
     )
     alt = f"Spine chart: {title}. {items}."
