@@ -52,6 +52,7 @@ lab: install
 
 bench: install
 	$(PY) benchmarks/bench_prepare.py --small
+	$(PY) benchmarks/bench_data.py
 
 clean:
 	rm -rf data/processed/* reports/*

@@ -11,23 +11,58 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cdp_analysis import __version__
 from cdp_analysis.config import Config, check_folder, load_config
-from cdp_analysis.errors import CdpError
+from cdp_analysis.errors import CdpError, ConfigError
 
 __all__ = ["main"]
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(
+    config = load_config(
         getattr(args, "config", None),
         raw_dir=getattr(args, "raw_dir", None),
         processed_dir=getattr(args, "processed_dir", None),
         reports_dir=getattr(args, "reports_dir", None),
     )
+    return _edition(config, getattr(args, "as_of", None), getattr(args, "since", None))
+
+
+def _edition(config: Config, as_of: str | None, since: str | None) -> Config:
+    """The configuration of the edition asked for (``--as-of``, else ``[build] as_of``): its pages go to
+    ``reports/editions/<YYYY-MM>/``, a site of their own, so the current build is untouched."""
+    import dataclasses
+
+    from cdp_analysis.store import editions
+
+    config = dataclasses.replace(config, as_of=as_of or config.as_of, since=since or config.since)
+    if config.as_of and config.since and editions.parse_month(config.since) >= editions.parse_month(config.as_of):
+        raise ConfigError(f"--since {config.since} must be before the edition built ({config.as_of})")
+    if config.as_of:
+        config = dataclasses.replace(config, reports_dir=config.reports_dir / "editions" / config.as_of)
+    return config
+
+
+def _month(text: str) -> str:
+    """``--as-of`` and ``--since``: a month written YYYY-MM (argparse exits 2 otherwise)."""
+    from cdp_analysis.store import editions
+
+    try:
+        return str(editions.parse_month(text, "the month"))
+    except CdpError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("the month ")) from exc
+
+
+def _edition_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=_month, metavar="YYYY-MM",
+                   help="build the edition of that month: only the data published by its end "
+                        "(pages in reports/editions/YYYY-MM; default: [build] as_of, else all the data held)")
+    p.add_argument("--since", type=_month, metavar="YYYY-MM",
+                   help="'Since the last assessment' compares with the edition of this month "
+                        "(default: [assessment] previous_years before the edition built)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -56,17 +91,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def _ensure_demo(config: Config, areas: list, data_dir: str | None) -> None:
+def _reporter(args: argparse.Namespace, *, quiet: bool | None = None) -> Callable[[str], None] | None:
+    """Where progress lines go: stderr with the seconds since the command started, only on a
+    terminal and without ``--quiet`` (None otherwise). Written through tqdm, so bars stay whole."""
+    if (getattr(args, "quiet", False) if quiet is None else quiet) or not sys.stderr.isatty():
+        return None
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+
+    def report(text: str) -> None:
+        tqdm.write(f"[{time.perf_counter() - started:6.1f} s] {text}", file=sys.stderr)
+
+    return report
+
+
+def _ensure_demo(config: Config, areas: list, data_dir: str | None, *,
+                 report: Callable[[str], None] | None = None) -> None:
     """Generate the demo data (or find it up to date) before demo areas are built from it.
 
     The command does it, not the package: ``cdp_demo`` is outside the core, which never imports it.
+    Up to date is checked from the demo's manifest alone; the generator (numpy, pandas, scipy:
+    seconds to import) is loaded only to generate.
     """
     if data_dir or not any(area.is_demo for area in areas):
         return
+    from cdp_demo.manifest import demo_is_current
+
+    wanted = {"seed": config.demo_seed, "months": config.demo_months, "end_month": config.demo_end_month,
+              "areas": config.demo_areas}
+    if demo_is_current(config.demo_dir, **wanted):
+        return
+    if report:
+        report("demo data: generating the synthetic region")
     from cdp_demo.region import generate_demo
 
-    generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
-                  end_month=config.demo_end_month, areas=config.demo_areas)
+    generate_demo(config.demo_dir, **wanted)
 
 
 def _demo_areas(text: str) -> int:
@@ -138,9 +198,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     area = AreaRegistry.load(config.raw_dir).get(args.area)
     code = area.code
     chapters = _chapters(args.chapters, config)
-    _ensure_demo(config, [area], args.data_dir)
+    report = _reporter(args)
+    _ensure_demo(config, [area], args.data_dir, report=report)
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
-                        workers=args.workers, force=args.force, progress=sys.stderr.isatty())
+                        workers=args.workers, force=args.force, progress=report is not None, report=report)
     for line in summary_lines(results) + coverage_lines(config, [code], chapters or config.chapters):
         print(line)
     for r in results:
@@ -169,10 +230,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
         registry = AreaRegistry.load(config.raw_dir)
         codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
         chapters = _chapters(args.chapters, config)
-        _ensure_demo(config, [registry.get(c) for c in codes], args.data_dir)
+        report = _reporter(args, quiet=args.no_progress)
+        _ensure_demo(config, [registry.get(c) for c in codes], args.data_dir, report=report)
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
-                            progress=not args.no_progress and sys.stderr.isatty(), settings=settings)
+                            progress=report is not None, settings=settings, report=report)
     from cdp_analysis.publishing.batch import coverage_lines, results_json, summary_lines
 
     for line in summary_lines(results) + coverage_lines(config, codes, chapters or config.chapters):
@@ -190,7 +252,7 @@ def cmd_print(args: argparse.Namespace) -> int:
 
     config = _config(args)
     codes = resolve_areas(args.area, AreaRegistry.load(config.raw_dir))
-    documents = publish_areas(config, codes, pdf=True if args.pdf else None)
+    documents = publish_areas(config, codes, pdf=True if args.pdf else None, report=_reporter(args))
     rebuild_index(config)
     for path in documents:
         print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")
@@ -311,9 +373,15 @@ def cmd_data(args: argparse.Namespace) -> int:
     from cdp_analysis.store.checklist import data_checklist
 
     config = _config(args)
-    _ensure_demo(config, [AreaRegistry.load(config.raw_dir).get(args.area)], args.data_dir)
+    report = _reporter(args)
+    _ensure_demo(config, [AreaRegistry.load(config.raw_dir).get(args.area)], args.data_dir, report=report)
+    began = time.perf_counter()
+    if report:
+        report("data: preparing the raw files (unchanged files are not read again)")
     context = load_context(args.area, data_dir=_abs(args.data_dir), config=config)
-    checklist = data_checklist(context.dataset, context.registry, context.area.code)
+    if report:
+        report(f"data: ready in {time.perf_counter() - began:.1f} s; checking each source")
+    checklist = data_checklist(context.dataset, context.registry, context.area.code, report=report)
     if args.json:
         print(checklist.to_json())
     elif args.markdown:
@@ -359,6 +427,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chapters", help="comma-separated chapter ids (default: all in the config)")
     p.add_argument("--workers", type=_workers, default=None, help="pages computed at once (1 to four per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress lines (they go to stderr, only on a terminal; the run log has them too)")
+    _edition_options(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("batch", help=cmd_batch.__doc__, description=cmd_batch.__doc__)
@@ -378,14 +449,18 @@ def _parser() -> argparse.ArgumentParser:
                    help="compute pages on an existing Dask distributed cluster "
                         "(e.g. tcp://10.0.0.5:8786); pages are written here")
     p.add_argument("--force", action="store_true", help="rebuild pages even if up to date")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
+    p.add_argument("--no-progress", "-q", "--quiet", dest="no_progress", action="store_true",
+                   help="no progress bar nor progress lines (they show only on a terminal)")
     p.add_argument("--json", help="also write the results as JSON to this file")
+    _edition_options(p)
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("print", help=cmd_print.__doc__)
     p.add_argument("--area", required=True, help="GSS code or name of the area, or a comma-separated list")
     p.add_argument("--pdf", action="store_true",
                    help="also write needs_assessment.pdf (A4, cover, contents; default: [publish] pdf in the config)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines (stderr, only on a terminal)")
+    p.add_argument("--as-of", type=_month, metavar="YYYY-MM", help="the edition to print (reports/editions/YYYY-MM)")
     p.set_defaults(func=cmd_print)
 
     p = sub.add_parser("prepare", help=cmd_prepare.__doc__)
@@ -421,6 +496,7 @@ def _parser() -> argparse.ArgumentParser:
     shown = p.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="JSON for machines")
     shown.add_argument("--markdown", action="store_true", help="a Markdown table")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines (stderr, only on a terminal)")
     p.set_defaults(func=cmd_data)
     return parser
 
@@ -428,7 +504,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cdp`` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    if not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        handler.setLevel(level)  # a run log lowers the package's level to INFO for its file: the terminal
+        logging.getLogger().addHandler(handler)  # still shows INFO only with -v (progress lines say what runs)
+        logging.getLogger().setLevel(level)
     try:
         return args.func(args)
     except CdpError as exc:

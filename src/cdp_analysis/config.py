@@ -40,7 +40,8 @@ KNOWN_SETTINGS: dict[str, tuple[str, ...]] = {
     "paths": ("raw_dir", "processed_dir", "reports_dir", "notebooks_dir"),
     "demo": ("seed", "months", "end_month", "areas"),
     "disclosure": ("policy",),
-    "build": ("chapters", "workers", "timeout_seconds"),
+    "build": ("chapters", "workers", "timeout_seconds", "as_of"),
+    "assessment": ("previous_years", "since"),
     "publish": ("accessibility_contact", "pdf"),
 }
 
@@ -63,6 +64,12 @@ class Config:
     workers: int = 2
     timeout_seconds: int = 600
     publish_pdf: bool = False
+    #: The edition built: only data published by the end of this month (``YYYY-MM``); empty = all data held.
+    as_of: str = ""
+    #: "Since the last assessment" compares with the edition this many years before the one built ...
+    previous_years: int = 3
+    #: ... or with the edition of this month (``YYYY-MM``) when set.
+    since: str = ""
     accessibility_contact: str = _CONTACT_PLACEHOLDER
     source_file: Path | None = field(default=None, compare=False)
 
@@ -78,6 +85,9 @@ class Config:
             "chapters": list(self.chapters),
             "workers": self.workers,
             "demo_seed": self.demo_seed,
+            "as_of": self.as_of,
+            "previous_years": self.previous_years,
+            "since": self.since,
         }
 
 
@@ -140,8 +150,8 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         p = Path(_text(paths, "paths", key, default, where)).expanduser()
         return (p if p.is_absolute() else root / p).resolve()
 
-    demo, disclosure, build, publish = (_section(data, name, where)
-                                        for name in ("demo", "disclosure", "build", "publish"))
+    demo, disclosure, build, publish, assessment = (
+        _section(data, name, where) for name in ("demo", "disclosure", "build", "publish", "assessment"))
     return Config(
         root=root,
         raw_dir=resolve("raw_dir", "data/raw"),
@@ -157,6 +167,9 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         workers=_integer(build, "build", "workers", 2, where, minimum=1, maximum=max_workers()),
         timeout_seconds=_integer(build, "build", "timeout_seconds", 600, where, minimum=1),
         publish_pdf=_boolean(publish, "publish", "pdf", False, where),
+        as_of=_month(build, "build", "as_of", "2023-03", where) if "as_of" in build else "",
+        previous_years=_integer(assessment, "assessment", "previous_years", 3, where, minimum=1, maximum=20),
+        since=_month(assessment, "assessment", "since", "2020-03", where) if "since" in assessment else "",
         accessibility_contact=_contact(publish, where),
         source_file=file,
     )

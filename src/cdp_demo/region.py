@@ -70,14 +70,18 @@ from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
 from cdp_demo import treatment as demo_treatment
 from cdp_demo.demand import write_demand_files
 from cdp_demo.geography import WARD_HEADS, WARD_TAILS, Geography, build_geography
+from cdp_demo.manifest import (
+    DEFAULT_AREAS,
+    GENERATOR_VERSION,
+    MAX_AREAS,
+    _check_params,
+    _current_manifest,
+    demo_is_current,
+)
 
 __all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "DemoSummary", "generate_demo", "demo_is_current",
            "demo_area_names"]
 
-#: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.4.0"
-DEFAULT_AREAS = 4  # the demo region's boroughs in resources/areas.csv
-MAX_AREAS = 999
 
 FORCE_NAME = "Wyvern Vale Police"
 FORCE_SLUG = "wyvern-vale"
@@ -182,52 +186,6 @@ def generate_demo(
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return _summary(out_dir, manifest, time.perf_counter() - started, generated=True)
-
-
-def demo_is_current(
-    out_dir: Path | str, *, seed: int = 2021, months: int = 60, end_month: str = "2025-12",
-    areas: int = DEFAULT_AREAS,
-) -> bool:
-    """Whether ``out_dir`` already holds the demo for these arguments."""
-    params = _check_params(seed, months, end_month, areas)
-    return _current_manifest(Path(out_dir).expanduser().resolve(), params) is not None
-
-
-# ---------------------------------------------------------------------------
-# folder handling
-# ---------------------------------------------------------------------------
-def _check_params(seed: int, months: int, end_month: str, areas: int = 4) -> dict:
-    if not isinstance(months, int | np.integer) or not 1 <= int(months) <= 600:
-        raise ConfigError(f"demo months must be a whole number from 1 to 600, not {months!r}")
-    if not isinstance(end_month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end_month):
-        raise ConfigError(f"demo end_month must look like 2025-12, not {end_month!r}")
-    if not isinstance(seed, int | np.integer) or int(seed) < 0:
-        raise ConfigError(f"demo seed must be a whole number of 0 or more, not {seed!r}")
-    if not isinstance(areas, int | np.integer) or not DEFAULT_AREAS <= int(areas) <= MAX_AREAS:
-        raise ConfigError(f"demo areas must be a whole number from {DEFAULT_AREAS} to {MAX_AREAS}, not {areas!r}")
-    params = {"seed": int(seed), "months": int(months), "end_month": end_month}
-    if int(areas) != DEFAULT_AREAS:  # the default demo's manifest stays as it was
-        params["areas"] = int(areas)
-    return params
-
-
-def _current_manifest(out_dir: Path, params: dict) -> dict | None:
-    """The manifest if the folder matches ``params`` and still holds its files."""
-    try:
-        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    wanted = {"areas": None, **params, "generator_version": GENERATOR_VERSION}
-    if any(manifest.get(k) != v for k, v in wanted.items()):
-        return None
-    for entry in manifest.get("files", []):
-        path = out_dir / entry["path"]
-        try:
-            if path.stat().st_size != entry["bytes"]:
-                return None
-        except OSError:
-            return None
-    return manifest
 
 
 def _remove_leftovers(out_dir: Path) -> None:
@@ -1016,16 +974,27 @@ _INDICATORS = (
     _Indicator(90245, "Successful completion of drug treatment: non-opiate users", "18+ yrs", "proportion",
                _calendar(2017, 2023), (36.9, 35.8, 34.2, 33.0, 32.7, 32.3, 31.8), 1, "HighIsGood", (18, 90), -0.2,
                england_denominator=45_000),
-    _Indicator(90246, "Successful completion of alcohol treatment", "18+ yrs", "proportion",
+    _Indicator(92447, "Successful completion of alcohol treatment", "18+ yrs", "proportion",
                _calendar(2017, 2023), (39.0, 38.0, 37.2, 35.8, 36.0, 35.4, 35.1), 1, "HighIsGood", (18, 90), -0.2,
                england_denominator=80_000),
-    # Indicator ID 90947 for "continuity of care" (PHOF C20) is NOT verified: check it with
-    # the Fingertips API (indicator_metadata/csv/by_indicator_id?indicator_ids=90947)
-    # before relying on it; the name is the published one.
-    _Indicator(90947, "Adults with substance misuse treatment need who successfully engage in community-based "
+    # Continuity of care (PHOF C20): id 92544 as public code lists it (docs/indicators.md); the name is
+    # the published one.
+    _Indicator(92544, "Adults with substance misuse treatment need who successfully engage in community-based "
                "structured treatment following release from prison", "18+ yrs", "proportion",
                _financial(2017, 2023), (30.9, 32.4, 35.3, 36.8, 37.9, 42.1, 44.6), 1, "HighIsGood", (18, 90), -0.2,
                england_denominator=32_000),
+    _Indicator(91380, "Alcohol-specific mortality", "All ages", "dsr", _calendar(2017, 2023),
+               (10.9, 11.0, 10.9, 13.0, 14.0, 14.5, 15.9), 1, "LowIsGood", (0, 90), 0.7,
+               profile=(0, 0, 0, 0, 0.01, 0.05, 0.15, 0.35, 0.6, 0.9, 1.3, 1.6, 1.8, 1.8, 1.5, 1.1, 0.7, 0.4, 0.2)),
+    # The hospital admissions indicators OHID added to the co-occurring substance misuse and mental health
+    # profile in September 2025. Their Fingertips ids could not be verified offline, so the workbench matches
+    # them by published name; the ids here (99901, 99902) are synthetic and mean nothing.
+    _Indicator(99901, "Admissions for poisoning by drug misuse", "All ages", "dsr", _financial(2017, 2023),
+               (27.0, 27.6, 26.1, 24.9, 25.8, 26.4, 27.1), 1, "LowIsGood", (0, 90), 0.9,
+               profile=(0.05, 0.02, 0.1, 1.2, 1.9, 2.0, 1.9, 1.8, 1.7, 1.5, 1.2, 0.9, 0.6, 0.4, 0.3, 0.2, 0.2, 0.2, 0.2)),
+    _Indicator(99902, "Admissions for drug-related mental and behavioural disorders", "All ages", "dsr",
+               _financial(2017, 2023), (13.2, 13.8, 13.0, 12.1, 12.9, 13.5, 14.0), 1, "LowIsGood", (0, 90), 1.0,
+               profile=(0, 0, 0, 0.8, 1.7, 2.0, 2.0, 1.8, 1.5, 1.2, 0.9, 0.6, 0.4, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1)),
     _Indicator(92906, "Admission episodes for alcohol-specific conditions", "All ages", "dsr",
                _financial(2017, 2023), (572, 579, 587, 555, 582, 592, 598), 1, "LowIsGood", (0, 90), 0.7,
                profile=(0.05, 0.03, 0.1, 0.5, 0.6, 0.7, 0.9, 1.1, 1.4, 1.7, 1.9, 2.0, 1.9, 1.7, 1.4, 1.1, 0.8, 0.6, 0.5)),

@@ -11,6 +11,9 @@
   treatment by ethnicity), same years.
 - ``ndtms/Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv``: alcohol
   dependence estimates with 95% CIs for England and the boroughs, 2015/16-2017/18.
+- ``local/treatment_progress.csv``, ``local/community_sentence_treatment.csv``, ``local/budgets.csv`` and
+  ``local/disruptions.csv``: synthetic local returns for the overview's framework table and the
+  treatment chapter's criminal-justice pathway and service-provision sections.
 - ``local/young_people_treatment.csv`` and ``local/deaths_in_treatment.csv``: the
   local-return templates (young people by main substance and referral source;
   deaths of people in treatment by substance group), 2021/22-2023/24.
@@ -389,6 +392,53 @@ def _write_local_returns(folder: Path, rng: np.random.Generator, boroughs: dict[
     }
 
 
+#: Demo shares of people in treatment showing substantial progress and completing, by substance group (NDTMS order).
+_PROGRESS = (0.36, 0.56, 0.58, 0.50)
+_COMPLETING = (0.05, 0.32, 0.35, 0.28)
+#: Demo requirements made per adult resident in a year, and the share of those ended that were completed.
+_REQUIREMENTS = (("drug rehabilitation requirement", 0.00042, 0.52), ("alcohol treatment requirement", 0.00034, 0.63),
+                 ("mental health treatment requirement", 0.00012, 0.71))
+#: Demo funding streams: pounds allocated per person in treatment.
+_FUNDING = (("public health grant", 1_850.0), ("drug and alcohol treatment and recovery improvement grant", 640.0),
+            ("other", 120.0))
+
+
+def _write_pathway_returns(folder: Path, rng: np.random.Generator, boroughs: dict[str, dict],
+                           in_treatment: dict[str, dict[int, np.ndarray]]) -> dict[str, int]:
+    """Local returns treatment_progress, community_sentence_treatment, budgets and disruptions (synthetic)."""
+    progress, requirements, budgets, disruptions = [], [], [], []
+    for code, b in boroughs.items():
+        for year in TREATMENT_YEARS[-3:]:
+            groups = in_treatment[code][year]
+            for g, group in enumerate(("opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol")):
+                n = int(groups[g])
+                progress.append([code, _period(year), group, n, int(rng.binomial(n, _PROGRESS[g])),
+                                 int(rng.binomial(n, _COMPLETING[g]))])
+            for requirement, rate, completing in _REQUIREMENTS:
+                made = int(rng.poisson(b["adults"] * rate * b["relative"] ** 0.5))
+                ended = int(rng.poisson(made * 0.95))
+                requirements.append([code, _period(year), requirement, made, ended,
+                                     int(rng.binomial(ended, completing))])
+            total = int(groups.sum())
+            for stream, per_person in _FUNDING:
+                allocated = round(total * per_person * rng.lognormal(0, 0.05), -2)
+                budgets.append([code, _period(year), stream, f"{allocated:.0f}",
+                                f"{round(allocated * rng.beta(30, 2), -2):.0f}"])
+            disruptions.append([code, _period(year), int(rng.poisson(1.6 * b["relative"])),
+                                int(rng.poisson(5.5 * b["relative"]))])
+    return {
+        "treatment_progress_rows": _write(folder / "treatment_progress.csv", [
+            "area_code", "period", "substance_group", "in_treatment", "substantial_progress", "successful_completions"],
+            progress),
+        "community_sentence_treatment_rows": _write(folder / "community_sentence_treatment.csv", [
+            "area_code", "period", "requirement", "made", "ended", "completed"], requirements),
+        "budgets_rows": _write(folder / "budgets.csv", [
+            "area_code", "period", "funding_stream", "allocated_gbp", "spent_gbp"], budgets),
+        "disruptions_rows": _write(folder / "disruptions.csv", ["area_code", "period", "major", "moderate"],
+                                   disruptions),
+    }
+
+
 def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.DataFrame) -> dict[str, int]:
     """Write the demo NDTMS exports and the unmet-need Fingertips export under ``root``.
 
@@ -454,6 +504,7 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
                         (93532, "Proportion of dependent drinkers not in treatment (%) (Current method)",
                          "18+ yrs"), [2, 3], (0.74, 1.40))
     written.update(_write_local_returns(root / "local", _rng(seed, 97), boroughs, in_treatment))
+    written.update(_write_pathway_returns(root / "local", _rng(seed, 96), boroughs, in_treatment))
     written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", list(EXPORT_HEADER), rows,
                                         crlf=True)
     return written

@@ -42,9 +42,19 @@ def section_keys(cls: type, method: str) -> list[str]:
     assert len(calls) == 1, f"{cls.__name__}.{method} builds its sections through one build_sections call"
     triples = calls[0].args[0]
     assert isinstance(triples, ast.List)
-    keys = [t.elts[0].value for t in triples.elts if isinstance(t, ast.Tuple) and isinstance(t.elts[0], ast.Constant)]
+    keys = [key for t in triples.elts if isinstance(t, ast.Tuple) and (key := _literal_key(t.elts[0])) is not None]
     assert len(keys) == len(triples.elts), f"{cls.__name__}.{method}: every triple starts with a literal key"
     return keys
+
+
+def _literal_key(node: ast.expr) -> str | None:
+    """A key written as a string, or as a constant of ``chapters.base`` (``base.SINCE_KEY``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "base":
+        value = getattr(base, node.attr, None)
+        return value if isinstance(value, str) else None
+    return None
 
 
 def shown_keys(notebook: str, variable: str, folder: Path = NOTEBOOKS) -> list[str]:

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
 
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
 SECTIONS = {"numbers", "unmet_need", "completions", "outcomes", "access", "young_people", "reached", "ethnicity",
-            "deprivation", "circumstances", "harm"}
+            "deprivation", "circumstances", "harm", "alcohol", "justice", "provision", "since"}
 #: The demo export has no Fingertips rows by deprivation decile: the section says what it needs.
 NOT_IN_DEMO = {"deprivation"}
 

@@ -431,7 +431,8 @@ def test_total_crime_magnitude(street: pd.DataFrame, population: pd.DataFrame) -
 
 # Fingertips ---------------------------------------------------------------------------
 def test_fingertips_rows(fingertips: pd.DataFrame) -> None:
-    ids = {"92432", "90244", "90245", "90246", "92906", "93763", "90808", "92904", "91117", "90947"}
+    ids = {"92432", "90244", "90245", "92447", "92906", "93763", "90808", "92904", "91117", "92544", "91380",
+           "99901", "99902"}
     assert set(fingertips["Indicator ID"]) == ids
     areas = fingertips.groupby("Indicator ID")["Area Code"].nunique()
     assert (areas == 6).all()  # England, the region, four boroughs
@@ -463,9 +464,9 @@ def test_fingertips_cis_are_ordered(fingertips: pd.DataFrame) -> None:
 def test_fingertips_england_levels(fingertips: pd.DataFrame) -> None:
     england = fingertips[fingertips["Area Code"] == "E92000001"]
     latest = england.sort_values("Time period Sortable").groupby("Indicator ID")["Value"].last().astype(float)
-    expected = {"92432": (5.0, 6.0), "90244": (4.5, 6.5), "90245": (28, 36), "90246": (32, 38),
+    expected = {"92432": (5.0, 6.0), "90244": (4.5, 6.5), "90245": (28, 36), "92447": (32, 38),
                 "92906": (550, 650), "93763": (35, 42), "90808": (55, 65), "92904": (20, 30),
-                "91117": (8, 10), "90947": (35, 46)}
+                "91117": (8, 10), "92544": (35, 46), "91380": (14, 18), "99901": (24, 30), "99902": (12, 16)}
     for indicator, (low, high) in expected.items():
         assert low <= latest[indicator] <= high, indicator
 

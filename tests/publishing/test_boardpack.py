@@ -114,6 +114,34 @@ def test_board_summary_page_shows_headline_rag_and_trend_five_findings_gaps_date
         assert f'href="{MEMBER}/{name}"' in index
 
 
+def _board(page: str) -> str:
+    return re.search(r'<div class="cdp-board">.*?</div>(?=</section>|<p class="cdp-noprint">)', page, re.S).group(0)
+
+
+def test_printable_document_opens_with_the_same_board_summary_its_findings_linked_inside(folder):
+    """needs_assessment.html starts with the board summary (before its contents and chapters), the same
+    markup as summary.html but one heading level down and its findings linked to sections of the document."""
+    document = (folder / "needs_assessment.html").read_text(encoding="utf-8")
+    page = (folder / SUMMARY_NAME).read_text(encoding="utf-8")
+    front = re.search(r'<section class="cdp-doc-board" aria-label="Board summary">(.*?)</section>', document,
+                      re.S)
+    assert front and front.start() < document.index('class="cdp-doc-contents"') < document.index(
+        'class="cdp-chapter"')
+    inside, alone = _board(front.group(0) + "</section>"), _board(page)
+
+    def same(text: str) -> str:  # heading levels and link targets apart
+        text = re.sub(r"<(/?)h[1-4]\b", r"<\1h", text)
+        return re.sub(r'href="[^"]*"', "href", text)
+
+    assert same(inside) == same(alone)
+    assert "<h2 id=\"board-summary\">" in inside and "<h3 id=\"board-findings\">" in inside
+    ids = set(re.findall(r'id="([^"]+)"', document))
+    targets = re.findall(r'href="#([^"]+)"', inside)
+    assert len(targets) == len(re.findall(r'href="[0-9]{2}_[a-z_]+\.html#', alone)) >= 1
+    assert all(target in ids for target in targets), [t for t in targets if t not in ids]
+    assert document.count("Board summary: Brackenmoor") == 1
+
+
 def _sheets(path) -> dict[str, list[tuple]]:
     book = openpyxl.load_workbook(path, read_only=True)
     return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}

@@ -50,3 +50,19 @@ def test_summary_shows_rag_in_words_on_fingertips_colours_top_five_findings_and_
     assert page.count("<li><strong>") == boardsummary.MAX_GAPS
     assert "2 more gaps, each said where it applies in the chapters." in page
     assert "cdp data --area E06000001</code> lists the files to add." in page
+
+
+def test_a_section_recorded_twice_makes_one_sheet():
+    """The overview records its headline frame with its sections and again on its own: one sheet, not two."""
+    frame = pd.DataFrame({"indicator": ["Deaths from drug misuse"], "value": [9.04]})
+    with_sections = datapack.payload("00_outcomes_overview", {"indicators": frame})
+    with_sections["sections"][0]["title"] = "Outcomes framework indicators"
+    again = datapack.payload("00_outcomes_overview", {"Outcomes framework indicators": frame})
+    other = datapack.payload("00_outcomes_overview", {"Outcomes framework indicators": frame.assign(value=5.4)})
+    cells = [{"outputs": [{"data": {datapack.MIME: record}}]} for record in (with_sections, again, other)]
+    merged = datapack.from_notebook({"cells": cells})
+    assert [s["key"] for s in merged["sections"]] == ["indicators", "Outcomes framework indicators"]
+    assert [datapack.frame_of(next(iter(s["frames"].values())))["value"].tolist()
+            for s in merged["sections"]] == [[9.04], [5.4]]
+    assert [name for name, *_ in datapack.workbook_frames({"00_outcomes_overview": merged})].count(
+        "00_outcomes_overview") == 2  # two different frames stay two sheets

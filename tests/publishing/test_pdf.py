@@ -16,10 +16,11 @@ COVER = pdf.CoverFacts("Fenwick", "Z09000002", "2026-12-07", "9.9", synthetic=Tr
                        partnerships=["Fen CDP"], periods=[("street crime (months held)", "Jan 2024 to Dec 2025")])
 
 
-def _document(chapter_body: str, footer: str = "") -> str:
-    """A document shaped as ``document.write_document`` writes it, with one chapter."""
+def _document(chapter_body: str, footer: str = "", board: str = "") -> str:
+    """A document shaped as ``document.write_document`` writes it, with one chapter (and a board summary)."""
+    front = f'<section class="cdp-doc-board" aria-label="Board summary">{board}</section>' if board else ""
     return ('<!DOCTYPE html><html lang="en"><head><style>body{}</style></head><body class="cdp-report">'
-            '<main id="main"><h1>Combating drugs needs assessment: Fenwick</h1>'
+            f'<main id="main"><h1>Combating drugs needs assessment: Fenwick</h1>{front}'
             '<nav class="cdp-doc-contents"><ol><li>x</li></ol></nav>'
             f'<section class="cdp-chapter" id="01_supply">{chapter_body}</section></main>'
             f'<footer class="cdp-footer">{footer}</footer></body></html>')
@@ -61,11 +62,14 @@ def test_print_html_has_cover_contents_with_page_numbers_and_moves_reference_mat
             + '<div class="jp-Cell"><div class="cdp-caveat">Police data caveat.</div></div>')
     footer = ('<section class="cdp-about"><h2 id="about-this-page">About this page</h2>'
               '<a href="https://example.org/x">link</a></section>')
-    printable = pdf.print_html(_document(body, footer), COVER, "<h1>Board summary: Fenwick</h1>")
+    printable = pdf.print_html(_document(body, footer, '<h2 id="board-summary">Board summary: Fenwick</h2>'), COVER)
     laid_out = pdf.render(printable)
     anchors = [set(page.anchors) for page in laid_out.pages]
     cover_page = next(i for i, a in enumerate(anchors) if "pdf-contents" in a)
     assert cover_page == 2  # cover, board summary, contents
+    # the board summary is the document's own front section, moved after the cover (printed once)
+    assert "board-summary" in anchors[1] and printable.count("Board summary: Fenwick") == 1
+    assert 'class="cdp-doc-board"' not in printable
     assert "Fen CDP" in printable and "Jan 2024 to Dec 2025" in printable and "9.9" in printable
     # the 30-row table went to the appendix (page named in the chapter); the 12-column one is landscape
     assert "T 30x4: 30 rows, in the appendix" in printable

@@ -24,6 +24,7 @@ EXPECTED = {
                                   "alcohol_dependency",
     "out_of_court_disposals": "area_code,period,disposal,offence,count,referred_to_treatment",
     "drug_testing_on_arrest": "area_code,period,tests,positive,required_assessments,assessments_attended",
+    "community_sentence_treatment": "area_code,period,requirement,made,ended,completed",
 }
 
 

@@ -14,7 +14,13 @@ import pytest
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.cli import main
 from cdp_analysis.sources.local import list_templates
-from cdp_analysis.store.checklist import LOCAL_READERS, data_checklist, fingertips_area_type, fingertips_indicator_ids
+from cdp_analysis.store.checklist import (
+    LOCAL_READERS,
+    data_checklist,
+    fingertips_area_type,
+    fingertips_indicator_ids,
+    fingertips_named_indicators,
+)
 from cdp_analysis.store.dataset import Dataset
 from cdp_analysis.store.prepare import prepare
 from cdp_demo.region import generate_demo
@@ -59,8 +65,8 @@ def test_demo_area_everything_it_generates_is_found(demo) -> None:
             assert item.status == "missing" and "data.police.uk/data/archive" in item.get
         else:
             assert item.status == "found", item
-    ids = fingertips_indicator_ids()
-    assert _by(checklist, "Fingertips indicators", "Z09000002").detail.startswith(f"{len(ids)} of {len(ids)}")
+    wanted = len(fingertips_indicator_ids()) + len(fingertips_named_indicators())  # the demo has both kinds
+    assert _by(checklist, "Fingertips indicators", "Z09000002").detail.startswith(f"{wanted} of {wanted}")
     assert {i.source.removeprefix("local return ") for i in checklist.items
             if i.source.startswith("local return")} == set(list_templates())
 
@@ -206,5 +212,20 @@ def test_fingertips_of_a_partnership_are_its_members_indicators(demo, tmp_path) 
     frame = pd.read_parquet(dataset.root / "indicators.parquet", columns=["area_code", "indicator_id"])
     both = set.intersection(*({int(i) for i in frame.loc[frame["area_code"] == c, "indicator_id"]}
                               for c in ("Z09000001", "Z09000002")))
-    assert item.detail.startswith(f"{len(both & set(ids))} of {len(ids)} indicators")
+    named = fingertips_named_indicators()  # matched by name; the demo writes both for every borough
+    assert item.detail.startswith(f"{len(both & set(ids)) + len(named)} of {len(ids) + len(named)} indicators")
     assert "for every member authority" in item.detail and item.status != "missing"
+
+
+def test_checklist_reports_each_source_as_it_is_checked(demo) -> None:
+    """``cdp data`` on a terminal: a line per source, whose counts are the checklist's own items."""
+    _, dataset = demo
+    lines: list[str] = []
+    checklist = data_checklist(dataset, REGISTRY, "Z09000002", report=lines.append)
+    assert checklist.items == data_checklist(dataset, REGISTRY, "Z09000002").items  # reporting changes nothing
+    counted = sum(int(n) for line in lines
+                  for n in re.findall(r"(\d+) (?:found|partial|missing|not read yet)", line))
+    listed = [i for i in checklist.items if i.source != "ONS deaths related to drug poisoning"]  # not checked
+    assert counted == len(listed)
+    assert "data: LSOA boundaries: 1 found" in [line.split(" (")[0] for line in lines]
+    assert all(re.search(r"\(\d+\.\d s\)$", line) for line in lines)

@@ -12,6 +12,7 @@ document and the consistency test read sections, never the HTML.
 
 from __future__ import annotations
 
+import html
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -22,11 +23,11 @@ import pandas as pd
 from cdp_analysis import stats
 from cdp_analysis.areas import Area
 from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError, redact_paths
-from cdp_analysis.report import narrative
+from cdp_analysis.report import narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.report.section import Section
 from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
-from cdp_analysis.store.coverage import Coverage
+from cdp_analysis.store.coverage import COVERED, Coverage
 from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 
 __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
@@ -205,3 +206,128 @@ def member_rows(rows: pd.DataFrame, focus_value: float, policy: DisclosurePolicy
         for lo, hi in zip(out["lower_ci"].astype(float), out["upper_ci"].astype(float), strict=True)
     ]
     return out
+
+
+# -- since the last assessment ----------------------------------------------------------------
+SINCE_TITLE = "Since the last assessment"
+SINCE_KEY = "since"
+SINCE_RULE = ("Each headline indicator's latest period in this edition is compared with the latest period the "
+              "earlier edition held that covers the same months of the year and is as long (twelve months to "
+              "December with twelve months to December, a financial year with a financial year), every month "
+              "held. A change is significant when the two periods' 95% confidence intervals do not overlap; "
+              "better or worse follows the indicator's direction, and police-recorded crime that reflects "
+              "police activity is not judged.")
+
+
+def since_last_assessment(ctx, headline: Callable[[object], pd.DataFrame], *, what: str) -> Section:
+    """The section "Since the last assessment": this edition's headline indicators against the earlier edition's.
+
+    Parameters
+    ----------
+    ctx
+        The chapter's :class:`~cdp_analysis.chapters.context.ChapterContext`; ``ctx.earlier`` is
+        the earlier edition (``[assessment] previous_years`` before, or ``--since``).
+    headline
+        The chapter's headline series (:data:`cdp_analysis.indicators.change.SERIES_COLUMNS`) from a
+        context: called on ``ctx`` and on ``ctx.earlier``, so both editions are computed the same way.
+    what
+        What the chapter's headline indicators are, for the sentences (``"drug offences and crime"``).
+
+    A data shortfall of the earlier edition is one plain sentence (a missing section); of the current
+    edition it becomes a missing section through :func:`build_section`.
+    """
+    from cdp_analysis.indicators import change as changes
+    from cdp_analysis.store.editions import month_label
+
+    current = headline(ctx)
+    earlier_label = month_label(ctx.earlier_month)
+    try:
+        earlier = headline(ctx.earlier)
+    except _NOT_DATA_ERRORS:
+        raise
+    except CdpError:
+        earlier = pd.DataFrame(columns=changes.SERIES_COLUMNS)
+    held_before = not earlier.empty and earlier["value"].notna().any()
+    if current.empty:
+        return missing_section(SINCE_TITLE, f"The data holds none of the headline indicators of {what} for "
+                               f"{ctx.area.name}, so what changed since {earlier_label} cannot be said.", SINCE_KEY)
+    if not held_before:
+        return missing_section(SINCE_TITLE, f"The edition of {earlier_label} held none of the headline indicators "
+                               f"of {what} for {ctx.area.name}, so what changed since then cannot be said.",
+                               SINCE_KEY)
+    table = changes.compare_editions(current, earlier)
+    messages = _since_messages(table, ctx.area.name, earlier_label)
+    shown = _since_table(table)
+    edition = month_label(ctx.edition_month)
+    item = render.table_html(shown, f"Headline indicators of {what}, {ctx.area.name}: the edition of "
+                             f"{earlier_label} and this edition ({edition})",
+                             synthetic=bool(getattr(ctx, "synthetic", False)))
+    rule = f'<p class="cdp-table-note">{html.escape(SINCE_RULE)}</p>'
+    return Section(SINCE_TITLE, [item, rule], messages, COVERED, {"since_last_assessment": table}, SINCE_KEY)
+
+
+def _since_value(value: float, unit: str) -> str:
+    return "–" if value != value else narrative.with_unit(narrative.number(value, 1), unit)
+
+
+def _since_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as a reader sees it: one row per indicator, change in words."""
+    words = {"Increased": "Rose significantly", "Decreased": "Fell significantly",
+             "No significant change": "No significant change", "Not compared": "Not compared"}
+    status = []
+    for _, r in table.iterrows():
+        if r["status"] == "compared":
+            text = words[r["result"]] + (f" ({r['judgement']})" if r["judgement"] else "")
+        elif r["status"] in ("new", "retired"):
+            text = "New since the earlier edition" if r["status"] == "new" else "No longer in the data"
+        else:
+            text = f"Not compared: {r['reason']}"
+        status.append(text)
+    return pd.DataFrame({
+        "Indicator": table["indicator"],
+        "Earlier edition: period": table["earlier_period"].fillna("–"),
+        "Earlier edition: value": [_since_value(v, u) for v, u in zip(table["earlier_value"], table["unit"], strict=True)],
+        "This edition: period": table["current_period"].fillna("–"),
+        "This edition: value": [_since_value(v, u) for v, u in zip(table["current_value"], table["unit"], strict=True)],
+        "Change": status,
+    })
+
+
+def _since_messages(table: pd.DataFrame, area: str, earlier_label: str) -> list[KeyMessage]:
+    """A sentence per significant change (the key messages), then what did not change, what is new or gone."""
+    messages = []
+    compared = table[table["status"] == "compared"]
+    for _, r in compared[compared["result"].isin(["Increased", "Decreased"])].iterrows():
+        verb = "rose" if r["result"] == "Increased" else "fell"
+        judged = f", a change for the {r['judgement']}" if r["judgement"] else ""
+        text = (f"Since the edition of {earlier_label}, {r['indicator'][:1].lower() + r['indicator'][1:]} in "
+                f"{area} {verb} significantly, from {_since_value(r['earlier_value'], r['unit'])} "
+                f"({r['earlier_period']}) to {_since_value(r['current_value'], r['unit'])} ({r['current_period']})"
+                f"{judged}.")
+        if r["judgement"] == "worse":
+            messages.append(KeyMessage(text, f"Find out with partners why {r['indicator'][:1].lower()}"
+                                       f"{r['indicator'][1:]} has worsened since the last assessment.",
+                                       "Change since the last assessment", rank=narrative.RANK_GETTING_WORSE))
+        else:
+            rank = narrative.RANK_BETTER if r["judgement"] == "better" else narrative.RANK_DIFFERS
+            messages.append(KeyMessage(text, "", "Change since the last assessment", rank=rank))
+    if compared.empty:
+        messages.append(KeyMessage(f"None of the headline indicators held for {area} can be compared like for like "
+                                   f"with the edition of {earlier_label}: each is listed below with the reason.",
+                                   rank=narrative.RANK_CONTEXT))
+    steady = compared[compared["result"] == "No significant change"]["indicator"].tolist()
+    if steady:
+        messages.append(KeyMessage(f"No significant change since the edition of {earlier_label}: "
+                                   f"{narrative.join_words(steady)}.", key=not messages,
+                                   rank=narrative.RANK_CONTEXT))
+    for status, lead in (("new", f"New since the edition of {earlier_label}"),
+                         ("retired", "No longer in the data (shown in the earlier edition)")):
+        names = table.loc[table["status"] == status, "indicator"].tolist()
+        if names:
+            messages.append(KeyMessage(f"{lead}: {narrative.join_words(names)}.", key=False))
+    apart = table[table["status"].isin(["not comparable", "not updated"])]
+    for reason, rows in apart.groupby("reason", sort=False):
+        names = rows["indicator"].tolist()
+        verb = "is" if len(names) == 1 else "are"
+        messages.append(KeyMessage(f"{narrative.join_words(names)} {verb} not compared: {reason}.", key=False))
+    return messages

@@ -8,7 +8,7 @@ and works out which LSOAs make up the area and each comparator.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -16,7 +16,8 @@ import pandas as pd
 
 from cdp_analysis.areas import Area, AreaRegistry
 from cdp_analysis.config import Config, load_config
-from cdp_analysis.errors import MissingDataError
+from cdp_analysis.errors import ConfigError, MissingDataError
+from cdp_analysis.store import editions
 from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
 
 __all__ = ["ChapterContext", "load_context", "residents", "SYNTHETIC_NOTICE"]
@@ -113,6 +114,49 @@ class ChapterContext:
         """The area followed by the comparators the data covers whole."""
         return [self.area] + [c for c in self.comparators if self.covers(c.code)]
 
+    # editions -----------------------------------------------------------------
+    @property
+    def as_of(self) -> pd.Period | None:
+        """The edition built (data published by the end of this month), or None for all the data held."""
+        return editions.parse_month(self.config.as_of, "[build] as_of") if self.config.as_of else None
+
+    @property
+    def edition_month(self) -> pd.Period:
+        """The month of this edition: ``as_of``, or the current month when all the data held is used."""
+        return self.as_of if self.as_of is not None else pd.Period(pd.Timestamp.now(), freq="M")
+
+    @property
+    def earlier_month(self) -> pd.Period:
+        """The month of the edition "Since the last assessment" compares with (``since``, else
+        ``previous_years`` before this edition)."""
+        if self.config.since:
+            return editions.parse_month(self.config.since, "[assessment] since")
+        return editions.earlier_edition(self.edition_month, self.config.previous_years)
+
+    @cached_property
+    def earlier(self) -> ChapterContext:
+        """The same area and settings as the earlier edition: only the data published by :attr:`earlier_month`.
+
+        Raises :class:`~cdp_analysis.errors.ConfigError` when that month is not before this edition.
+        """
+        month = self.earlier_month
+        if month >= self.edition_month:
+            raise ConfigError(f"the earlier edition ({editions.month_label(month)}) must come before the one "
+                              f"built ({editions.month_label(self.edition_month)}): set an earlier --since")
+        config = replace(self.config, as_of=str(month), since="")
+        dataset = self.dataset.edition(month)  # type: ignore[attr-defined]
+        return ChapterContext(area=self.area, registry=self.registry, dataset=dataset, config=config,
+                              comparators=list(self.comparators))
+
+    def edition_note(self) -> str:
+        """The sentence a page opens with when it is an edition: which one, and the data it holds."""
+        if self.as_of is None:
+            return ""
+        held = editions.latest_held(self.dataset)
+        listed = "; ".join(f"{what} to {last}" for what, last in held) if held else "none of the dated sources"
+        return (f"Edition as of {editions.month_label(self.as_of)}: data published up to the end of "
+                f"{editions.month_label(self.as_of)} ({listed}). {editions.UNDATED_NOTE}")
+
 
 def residents(population: pd.DataFrame) -> pd.Series:
     """All residents per area from a long population table.
@@ -131,21 +175,32 @@ def load_context(
     data_dir: str | Path = "",
     processed_dir: str | Path = "",
     config: Config | None = None,
+    as_of: str = "",
+    since: str = "",
 ) -> ChapterContext:
     """Validate ``area_code``, make sure its data is prepared, and return the context.
 
     ``data_dir`` is the raw source folder; empty means the configured one (the
     generated demo folder for demo areas: ``cdp build`` and ``cdp demo`` generate it, the
     package never does, as the demo generator is no part of it).
+
+    ``as_of`` (``YYYY-MM``) builds the edition of that month: only the data published by
+    then (:mod:`cdp_analysis.store.editions`); ``since`` the month of the earlier edition
+    "Since the last assessment" compares with. Empty keeps the configuration's
+    (``[build] as_of``, ``[assessment] since``).
     """
     from cdp_analysis.store.dataset import open_dataset  # heavy imports only when used
 
     config = config or load_config()
+    if as_of:
+        config = replace(config, as_of=str(editions.parse_month(as_of)))
+    if since:
+        config = replace(config, since=str(editions.parse_month(since, "--since")))
     registry = AreaRegistry.load(config.raw_dir)
     area = registry.get(area_code)
     source = Path(data_dir).expanduser().resolve() if data_dir else _default_source(area, config)
     processed_root = Path(processed_dir).expanduser().resolve() if processed_dir else config.processed_dir
-    dataset = _quietly(open_dataset, source, processed_root, progress=False)
+    dataset = _quietly(open_dataset, source, processed_root, progress=False, as_of=config.as_of or None)
     return ChapterContext(
         area=area, registry=registry, dataset=dataset, config=config,
         comparators=registry.comparators(area.code),

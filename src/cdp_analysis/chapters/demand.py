@@ -27,7 +27,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
-from cdp_analysis.indicators import demand, quality
+from cdp_analysis.indicators import change, demand, quality
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -988,6 +988,7 @@ class DemandChapter(base.Chapter):
     def sections(self) -> dict[str, Section]:
         """Every section in reading order."""
         return base.build_sections([
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
             ("children", "Children in need: drug and alcohol misuse identified at assessment", self.children_in_need),
             ("parents", "Parents in treatment against estimated need", self.parents),
             ("looked_after", "Looked-after children with a substance misuse problem", self.looked_after),
@@ -997,6 +998,32 @@ class DemandChapter(base.Chapter):
             ("wider", "Wider demand: homelessness, out-of-court disposals and drug testing on arrest",
              self.wider_demand),
         ], hint=self.hint)
+
+    def headline_series(self) -> pd.DataFrame:
+        """Children in need with drug misuse identified (parent, child), young people's admissions and
+        opiate and crack use: the headline series "Since the last assessment" compares, small numbers hidden."""
+        parts = [change.outcome_series(OutcomeSeries(self.ctx.dataset, self.ctx.registry, self.area),
+                                       [i for i, _ in _YOUNG_INDICATORS] + ["91117"])]
+        frame = self._table("children_in_need")
+        for m, c, label, words in _CIN_FACTORS if frame is not None else ():
+            if m != "drug_misuse" or c not in ("parent", "child"):
+                continue
+            series = self.dfe_series(frame, _Measure(m, c, label, words), "proportion", 100)
+            own = series[series["area"] == self.area.name] if not series.empty else series
+            if own.empty:
+                continue
+            parts.append(change.fingertips_series(
+                {f"cin-{m}-{c}": own}, {f"cin-{m}-{c}": f"Children in need assessments identifying {words}"},
+                {f"cin-{m}-{c}": "NoJudgement"}, {f"cin-{m}-{c}": "%"}).assign(
+                    suppressed=own["suppressed"].fillna(False).astype(bool).to_numpy()))
+        parts = [p for p in parts if not p.empty]
+        return pd.concat(parts, ignore_index=True) if parts else change.series_table(
+            pd.DataFrame(columns=change.SERIES_COLUMNS))
+
+    def since_last_assessment(self) -> Section:
+        """This edition's demand indicators against the earlier edition's (:func:`base.since_last_assessment`)."""
+        return base.since_last_assessment(self.ctx, lambda ctx: DemandChapter(ctx).headline_series(),
+                                          what="demand")
 
     @cached_property
     def all_sections(self) -> list[Section]:

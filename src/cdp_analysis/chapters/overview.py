@@ -20,8 +20,8 @@ from cdp_analysis import stats
 from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.chapters.context import ChapterContext
-from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import spine, supply
+from cdp_analysis.errors import CdpError, MissingDataError
+from cdp_analysis.indicators import change, framework, spine, supply
 from cdp_analysis.indicators.outcomes import (
     IndicatorInfo,
     OutcomeSeries,
@@ -31,6 +31,7 @@ from cdp_analysis.indicators.outcomes import (
 from cdp_analysis.report import charts, narrative, render, tables
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.coerce import as_float
+from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
 
@@ -60,6 +61,10 @@ LOCAL_TILES = [
     ("treatment_progress", "Treatment progress (substantial progress)"),
     ("treatment_numbers", "Numbers in treatment"),
 ]
+
+#: Local returns the framework table and the tiles read (each measured by :data:`framework.LOCAL_MEASURES`).
+FRAMEWORK_RETURNS = ("disruptions", "county_lines", "treatment_numbers", "deaths_in_treatment", "treatment_progress",
+                     "continuity_of_care")
 
 
 class OverviewChapter(OutcomeSeries, base.Chapter):
@@ -294,10 +299,18 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
     def sections(self) -> dict[str, Section]:
         """The page's data sections in reading order (each through :func:`base.build_sections`)."""
         return base.build_sections([
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
             ("indicators", "Outcomes framework indicators", self.indicators_section),
             ("spine", "Where the area sits among areas of its type", self.spine_section),
             ("crime", "Police-recorded crime", self.crime_section),
+            ("framework", "The outcomes framework's headline metrics", self.framework_section),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
+
+    def since_last_assessment(self) -> Section:
+        """The outcomes framework indicators of this edition against the earlier edition's."""
+        return base.since_last_assessment(
+            self.ctx, lambda ctx: change.outcome_series(OutcomeSeries(ctx.dataset, ctx.registry, ctx.area)),
+            what="the outcomes framework")
 
     def indicators_section(self) -> Section:
         """The indicator table (the tartan), with the indicators the data lacks listed; partial when some are."""
@@ -323,16 +336,105 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             return Section(title, items, [], Coverage.partial(self.spine_note()), {}, key)
         return Section(title, items, [], COVERED, {"spine": chart.data}, key)
 
-    def local_tiles(self) -> list[tuple[str, str]]:
-        """``(title, text)`` for the metrics only a local return supplies: rows supplied, or 'local return needed'."""
-        tiles = []
-        for name, title in LOCAL_TILES:
+    @cached_property
+    def local_values(self) -> dict[str, pd.DataFrame]:
+        """Each local return's latest values for the area (:func:`framework.local_values`), disclosure-controlled.
+
+        A count of people in the suppressed range (and the percentage made from it, or a
+        count whose complement is in that range) is hidden before anything shows it.
+        """
+        policy = get_policy(self.ctx.config.disclosure_policy)
+        out = {}
+        for name in FRAMEWORK_RETURNS:
             try:
-                frame = self.ctx.dataset.local(name)
-                own = frame[frame["area_code"] == self.area.code] if "area_code" in frame else frame
-                text = f"{len(own)} rows supplied" if not own.empty else "Local return needed"
-            except (MissingDataError, KeyError, AttributeError):
-                text = "Local return needed"
+                table = self.ctx.dataset.local(name)
+            except MissingDataError:
+                continue
+            values = framework.local_values(framework.area_rows(table, self.area.code, self.area.members), name)
+            people = values[values["people"].astype(bool)]
+            if not people.empty:
+                people = protect_shares(people, policy, derived=("value",))
+                values = pd.concat([values[~values["people"].astype(bool)], people], ignore_index=True)
+            out[name] = values.drop(columns=[c for c in ("suppressed", "denominator_suppressed") if c in values])
+        return out
+
+    def _ndtms_numbers(self) -> dict[str, pd.DataFrame]:
+        """Adults in treatment from the public NDTMS export (latest year, all substances), when it holds the area."""
+        try:
+            rows = self.ctx.dataset.ndtms(["area_code", "period", "period_start", "count"], measure="in_treatment",
+                                          breakdown="total", sex="total", age_group="total", substance_group="total")
+        except MissingDataError:
+            return {}
+        codes = [self.area.code] if self.area.code in set(rows["area_code"]) else list(self.area.members)
+        own = rows[rows["area_code"].isin(codes)].dropna(subset=["count"]).drop_duplicates(["area_code", "period"])
+        if own.empty or not codes:
+            return {}
+        summed = own.groupby(["period", "period_start"], as_index=False).agg(
+            count=("count", "sum"), areas=("area_code", "nunique"))
+        summed = summed[summed["areas"] == len(codes)].sort_values("period_start")
+        if summed.empty:
+            return {}
+        last = summed.iloc[-1]
+        frame = pd.DataFrame([{"template": "treatment_numbers", "measure": "Adults in treatment",
+                               "period": str(last["period"]), "count": float(last["count"]), "denominator": np.nan,
+                               "value": float(last["count"]), "unit": "people (NDTMS, rounded to 5)", "people": True}])
+        frame = protect_shares(frame, get_policy(self.ctx.config.disclosure_policy), denominator=None,
+                               derived=("value",))
+        return {"treatment_numbers": frame}
+
+    def framework_table(self) -> pd.DataFrame:
+        """Every headline metric of the outcomes framework: value and period where held, else its status."""
+        police = None
+        if self._police is not None:
+            try:
+                police = self.crime_tiles()
+            except CdpError:  # the police data falls short: the crime section says why, this row is 'not held'
+                police = None
+        supplied = set(self.ctx.dataset.local_names()) if hasattr(self.ctx.dataset, "local_names") else set()
+        per_member = {i for i, info in self.catalogue.items() if self.area.members and info.combine != "sum"}
+        return framework.headline_table(self._summary_table, self.local_values, police, supplied,
+                                        public=self._ndtms_numbers(), per_member=per_member)
+
+    def framework_section(self) -> Section:
+        """The framework's eleven headline metrics in one table, each with its source; partial when some are not held."""
+        title, key = "The outcomes framework's headline metrics", "framework"
+        table = self.framework_table()
+        shown = table[table["value"].notna()]
+        if shown.empty:
+            return missing_section(title, f"The data holds none of the outcomes framework's headline metrics for "
+                                          f"{self.area.name} ({DATA_CHECKLIST_HINT.format(code=self.area.code)}).",
+                                   key)
+        display = pd.DataFrame({
+            "Outcome": table["outcome"], "Headline metric": table["metric"],
+            "Value": [_value_words(r) for _, r in table.iterrows()], "Period": table["period"].replace("", "–"),
+            "Source": table["source"], "Geography": table["geography"]})
+        item = render.table_html(display, f"The outcomes framework's headline metrics for {self.area.name}: "
+                                          "value and period where the data holds them",
+                                 synthetic=self.ctx.synthetic)
+        lacking = table[table["status"].isin([framework.LOCAL_NEEDED, framework.NOT_HELD])]
+        coverage = COVERED if lacking.empty else Coverage.partial(
+            f"{len(shown)} of the {len(table)} headline metrics {'has' if len(shown) == 1 else 'have'} a value for "
+            f"{self.area.name}; {len(lacking)} {'needs' if len(lacking) == 1 else 'need'} data the workbench does "
+            "not hold (the table says what each needs), and the others are published only nationally"
+            + (" or shown on each member authority's page" if (table["status"] == framework.PER_MEMBER).any()
+               else "") + ".")
+        return Section(title, [item], [], coverage, {"framework": table}, key)
+
+    def local_tiles(self) -> list[tuple[str, str]]:
+        """``(title, text)`` for the metrics only a local return supplies: each value with its period (the NDTMS
+        export's number in treatment where no return gives it), or 'local return needed'; never a count of rows."""
+        tiles = []
+        public = self._ndtms_numbers()
+        for name, title in LOCAL_TILES:
+            values = self.local_values.get(name)
+            source = ""
+            if (values is None or values.empty) and name in public:
+                values, source = public[name], " (NDTMS ViewIt export)"
+            if values is None or values.empty:
+                text = "local return needed"
+            else:
+                text = "; ".join((f"{r['measure']}: " if r["measure"] != title else "")
+                                 + f"{_tile_words(r)} ({r['period']})" for _, r in values.iterrows()) + source
             tiles.append((title, text))
         return tiles
 
@@ -393,3 +495,30 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
 
 _SUMMARY_COLUMNS = ["outcome", "indicator", "indicator_id", "period", "count", "value", "lower_ci", "upper_ci",
                     "unit", "region", "england", "compared", "trend", "unit_words", "definition", "link"]
+
+
+def _value_words(row: pd.Series) -> str:
+    """A headline or local value as shown: a percentage, a count of people or a rate with its unit;
+    ``*`` for a value hidden by disclosure control, what is needed when there is none."""
+    status = row.get("status", framework.LOCAL)
+    value = as_float(row["value"])
+    if np.isnan(value):
+        return {framework.LOCAL_NEEDED: "local return needed", framework.NATIONAL: "national figure only",
+                framework.NOT_HELD: "not in the data", framework.PER_MEMBER: "on each member authority's page"
+                }.get(status, "* (small number, not shown)")
+    unit = str(row.get("unit", ""))
+    if unit.startswith("%"):
+        return f"{narrative.number(value, 1)}{unit}"
+    decimals = 0 if unit.startswith(("people", "disruptions", "lines", "requirements")) else 1
+    return f"{narrative.number(value, decimals)} {unit}".strip()
+
+
+def _tile_words(row: pd.Series) -> str:
+    """A local value in a tile: a share as 'count of denominator (percentage)', else the value with its unit."""
+    denominator = as_float(row.get("denominator"))
+    if np.isnan(denominator):
+        return _value_words(row)
+    count = as_float(row["count"])
+    shown = "*" if np.isnan(count) else narrative.number(count, 0)
+    share = "" if np.isnan(as_float(row["value"])) else f" ({narrative.number(as_float(row['value']), 1)}%)"
+    return f"{shown} of {narrative.number(denominator, 0)}{share}"

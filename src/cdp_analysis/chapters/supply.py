@@ -16,7 +16,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import DataShortfallError, MissingDataError
-from cdp_analysis.indicators import supply
+from cdp_analysis.indicators import change, supply
 from cdp_analysis.report import charts, maps, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
@@ -1077,9 +1077,36 @@ class SupplyChapter(base.Chapter):
             ))
         return [table], messages, shown
 
+    def headline_series(self) -> pd.DataFrame:
+        """The area's twelve-month rates of drug offences, neighbourhood crime and possession of weapons,
+        small counts hidden: the headline series "Since the last assessment" compares
+        (:data:`cdp_analysis.indicators.change.SERIES_COLUMNS`)."""
+        parts = []
+        for indicator_id, name, types, polarity in _HEADLINE_SERIES:
+            if not self.covered_months:
+                break
+            try:
+                own = self.rates(types)
+            except DataShortfallError:  # too few months for a twelve-month rate
+                continue
+            own = own[own["area_code"] == self.area.code].reset_index(drop=True)
+            hidden = suppress_table(own, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
+                                    total_published=False)["suppressed"]
+            parts.append(change.police_series(own, indicator_id, name, polarity, "per 1,000 residents", hidden))
+        return pd.concat(parts, ignore_index=True) if parts else change.series_table(
+            pd.DataFrame(columns=change.SERIES_COLUMNS))
+
+    def since_last_assessment(self) -> Section:
+        """This edition's headline rates against the earlier edition's (:func:`base.since_last_assessment`)."""
+        if not self.coverage.shown:  # the police data does not cover the area: the chapter's reason
+            return missing_section(base.SINCE_TITLE, self.coverage.note, base.SINCE_KEY)
+        return base.since_last_assessment(self.ctx, lambda ctx: SupplyChapter(ctx).headline_series(),
+                                          what="police-recorded crime")
+
     def sections(self, small_area_level: str = "ward") -> dict[str, Section]:
         """Every section in reading order."""
         return base.build_sections([
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
             ("headline", "Drug offences: latest rate", self.headline),
             ("trend", "Drug offences over time", self.trend),
             ("seasonality", "Seasonality", self.seasonality),
@@ -1098,6 +1125,13 @@ class SupplyChapter(base.Chapter):
         return list(self.sections().values())
 
 
+#: The headline series compared between editions: (id, name, crime types, polarity). Drug offences and
+#: possession of weapons rise with police activity, so their change is not judged better or worse.
+_HEADLINE_SERIES = (
+    ("police-drugs", "Drug offences per 1,000 residents", supply.DRUG_CRIME, "NoJudgement"),
+    ("police-neighbourhood", "Neighbourhood crime per 1,000 residents", supply.NEIGHBOURHOOD_CRIME, "LowIsGood"),
+    ("police-weapons", "Possession of weapons offences per 1,000 residents", supply.WEAPONS, "NoJudgement"),
+)
 _NO_FILES = ("the data lacks the police.uk files of some force that polices it for some of the months "
              "shown, and a partial sum would be wrong.")
 _NO_RESIDENTS = "the data has no population for it."

@@ -33,7 +33,7 @@ from cdp_analysis.chapters.base import (
 )
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import spine, treatment
+from cdp_analysis.indicators import change, framework, pathways, spine, treatment
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -99,12 +99,38 @@ HARM = {
         "Deaths related to drug poisoning (ONS)", "age-standardised rate of deaths related to drug poisoning (ONS)",
         "per 100,000", True,
         "Review drug-poisoning deaths with partners: the rate is significantly higher than in {where}."),
-    "90947": _Indicator("Adults engaging in community treatment within three weeks of release from prison",
+    "drug-poisoning-admissions": _Indicator(
+        "Admissions for poisoning by drug misuse", "age-standardised rate of hospital admissions for poisoning by "
+        "drug misuse", "per 100,000", True,
+        "Review drug-poisoning admissions with the acute trust: the rate is significantly higher than in {where}."),
+    "drug-mbd-admissions": _Indicator(
+        "Admissions for drug-related mental and behavioural disorders",
+        "age-standardised rate of hospital admissions for drug-related mental and behavioural disorders",
+        "per 100,000", True,
+        "Plan co-occurring mental health and drug care: admissions for drug-related mental and behavioural "
+        "disorders are significantly higher than in {where}."),
+}
+#: Alcohol (Fingertips): deaths and completions; admissions are in :data:`HARM`, unmet need in :data:`UNMET`.
+ALCOHOL = {
+    "91380": _Indicator("Alcohol-specific mortality", "age-standardised rate of alcohol-specific deaths",
+                        "per 100,000", True,
+                        "Reduce alcohol harm: alcohol-specific deaths are significantly higher than in {where}."),
+    "92447": _Indicator("Successful completion of alcohol treatment",
+                        "proportion of adults in alcohol treatment who completed it and did not return within six "
+                        "months", "% completing", False,
+                        "Review the alcohol treatment pathway: successful completions are significantly lower than "
+                        "in {where}."),
+}
+#: The criminal-justice pathway (Fingertips): continuity of care from prison to community treatment.
+JUSTICE = {
+    "92544": _Indicator("Adults engaging in community treatment within three weeks of release from prison",
                         "proportion of adults leaving prison who engaged in community treatment within three weeks",
                         "% engaging", False,
                         "Strengthen the pathway from prison to community treatment: continuity of care is "
                         "significantly lower than in {where}."),
 }
+#: Successful completions (Fingertips), compared between editions with unmet need and harm.
+COMPLETION_IDS = ("90244", "90245", "90246")
 #: The comparator row of residents in the ethnicity section.
 RESIDENTS = "Residents (Census 2021)"
 #: NDTMS ethnic groups, in reporting order (Census 2021's five high-level groups).
@@ -230,6 +256,7 @@ class TreatmentChapter(base.Chapter):
     def sections(self) -> dict[str, Section]:
         """The chapter's sections in reading order, by key."""
         return base.build_sections([
+            (base.SINCE_KEY, base.SINCE_TITLE, self.since_last_assessment),
             ("numbers", "Numbers in treatment", self.numbers),
             ("unmet_need", "Unmet need for treatment", self.unmet_need),
             ("completions", "Successful completions", self.completions),
@@ -240,8 +267,18 @@ class TreatmentChapter(base.Chapter):
             ("ethnicity", "Ethnicity of adults in treatment", self.ethnicity),
             ("deprivation", "Deprivation and inequality", self.deprivation),
             ("circumstances", "Housing and employment at the start of treatment", self.circumstances),
-            ("harm", "Harm and continuity of care", self.harm),
+            ("harm", "Drug and alcohol harm", self.harm),
+            ("alcohol", "Alcohol", self.alcohol),
+            ("justice", "The criminal-justice pathway", self.justice),
+            ("provision", "Service provision and spend", self.provision),
         ], hint=self.hint)
+
+    def since_last_assessment(self) -> Section:
+        """Unmet need, completions, harm and continuity of care of this edition against the earlier edition's."""
+        ids = [*UNMET, *COMPLETION_IDS, *HARM]
+        return base.since_last_assessment(
+            self.ctx, lambda ctx: change.outcome_series(OutcomeSeries(ctx.dataset, ctx.registry, ctx.area), ids),
+            what="treatment, recovery and harm")
 
     def numbers(self) -> Section:
         """Adults in treatment by substance group over time, and new presentations."""
@@ -315,12 +352,12 @@ class TreatmentChapter(base.Chapter):
 
     def harm(self) -> Section:
         """Harm: drug and alcohol deaths and admissions (Fingertips, ONS), a spine chart, deaths in treatment."""
-        title, key = "Harm and continuity of care", "harm"
+        title, key = "Drug and alcohol harm", "harm"
         note = ("; standardised rates cannot be combined across a partnership's members, so see each member's page"
                 if self.area.members else "")
         section = self._fingertips_section(
             title, key, HARM,
-            f"The data holds no Fingertips figures on drug and alcohol deaths, admissions or continuity of care "
+            f"The data holds no Fingertips figures on drug and alcohol deaths or admissions "
             f"for {self.area.name}{note} ({self.hint}).")
         placed = self.spine()
         if placed is not None:
@@ -362,8 +399,11 @@ class TreatmentChapter(base.Chapter):
     def spine(self) -> charts.Chart | None:
         """The area among all areas of its type for each harm indicator (None when it has no values)."""
         peers = self._overview.peer_codes()  # the overview's set: same type, real or demo alike
-        ids = [i for i in HARM if i != "90947"]
-        table = self._all_indicators[self._all_indicators["indicator_id"].isin(ids)]
+        ids = list(HARM)
+        catalogued = [i for i in ids if i in self._overview.catalogue]  # read as the overview reads them (by name too)
+        table = pd.concat([self._all_indicators[self._all_indicators["indicator_id"].isin(set(ids) - set(catalogued))],
+                           self._overview.headline[self._overview.headline["indicator_id"].isin(catalogued)]],
+                          ignore_index=True)
         # polarity from each indicator's definition (every harm rate here: low is good), as the overview's
         rows = spine.spine_rows(table, self.area.code, peers, indicators=ids,
                                 names={i: HARM[i].chart for i in ids}, area_name=self.area.name,
@@ -884,6 +924,265 @@ class TreatmentChapter(base.Chapter):
                 key=bool(significant), rank=narrative.RANK_CONCENTRATION if significant else narrative.RANK_CONTEXT))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
+    # alcohol, the criminal-justice pathway and service provision ------------------------------------------------
+    def alcohol(self) -> Section:
+        """Alcohol: alcohol-specific deaths and completions (Fingertips), and estimated dependent drinkers against
+        adults in treatment for alcohol (OHID estimates and NDTMS). Admissions are in the harm section."""
+        title, key = "Alcohol", "alcohol"
+        section = self._fingertips_section(
+            title, key, ALCOHOL, f"The data holds no Fingertips figures on alcohol-specific deaths or alcohol "
+                                 f"treatment completions for {self.area.name} ({self.hint}).")
+        need = self._alcohol_need()
+        if need is None:
+            if section.shown:
+                note = (f"Estimates of alcohol-dependent adults are not in the data for {self.area.name}: add the "
+                        f"OHID estimates of alcohol dependence ({self.hint}).")
+                section.coverage = Coverage.partial(
+                    note if section.coverage.status == "covered" else f"{section.coverage.note} {note}")
+            return section
+        items, frame, messages = need
+        if not section.shown:
+            section = Section(title, coverage=Coverage.partial(section.coverage.note), key=key)
+        section.items += items
+        section.frames["alcohol_dependence"] = frame
+        section.messages = messages + section.messages
+        return section
+
+    def _alcohol_need(self) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
+        """Estimated alcohol-dependent adults, adults in treatment for alcohol, and the share not in treatment."""
+        estimates = self._ndtms(["area_code", "period", "value", "lower_ci", "upper_ci"],
+                                measure="alcohol_dependent_adults")
+        if estimates.empty:
+            return None
+        treated = self.rows("in_treatment")
+        rows = []
+        for name, codes in ((self.area.name, self.members), ("England", [ENGLAND_CODE])):
+            own = estimates[estimates["area_code"].isin(codes)].astype({"value": float, "lower_ci": float,
+                                                                        "upper_ci": float})
+            if own.empty or set(own["area_code"]) != set(codes):
+                continue
+            if len(codes) > 1:  # a partnership: estimates add up, their intervals do not
+                complete = own.groupby("period")["area_code"].nunique() == len(codes)
+                own = own[own["period"].isin(complete[complete].index)].groupby("period", as_index=False)["value"].sum()
+                own = own.assign(lower_ci=np.nan, upper_ci=np.nan)
+            counts = treated[treated["area"] == name][["period", "substance_group", "count"]]
+            rows.append(pathways.alcohol_unmet_need(own, counts).assign(area=name))
+        if not rows or rows[0]["area"].iloc[0] != self.area.name:
+            return None
+        data = pd.concat(rows, ignore_index=True)
+        data = protect_shares(data, self.policy, count="in_treatment", denominator=None,
+                              derived=("not_in_treatment_pct", "not_in_treatment_lower", "not_in_treatment_upper"))
+        own = data[data["area"] == self.area.name]
+        both = own.dropna(subset=["not_in_treatment_pct"])
+        last = (both if not both.empty else own).iloc[-1]
+        period = str(last["period"])
+        shown = data[data["period"] == period][["area", "period", "estimate", "estimate_lower", "estimate_upper",
+                                                "in_treatment", "not_in_treatment_pct", "not_in_treatment_lower",
+                                                "not_in_treatment_upper", "suppressed"]]
+        display = pd.DataFrame({
+            "Area": shown["area"], "Period": shown["period"],
+            "Estimated alcohol-dependent adults (95% CI)": [
+                f"{narrative.number(r['estimate'], 0)}" + (
+                    f" ({narrative.number(r['estimate_lower'], 0)} to {narrative.number(r['estimate_upper'], 0)})"
+                    if r["estimate_lower"] == r["estimate_lower"] else "") for _, r in shown.iterrows()],
+            "Adults in treatment for alcohol": shown["in_treatment"],
+            "Not in treatment, % (range from the estimate's interval)": [
+                f"{narrative.number(r['not_in_treatment_pct'], 0)}%" + (
+                    f" ({narrative.number(r['not_in_treatment_lower'], 0)}% to "
+                    f"{narrative.number(r['not_in_treatment_upper'], 0)}%)"
+                    if r["not_in_treatment_lower"] == r["not_in_treatment_lower"] else "")
+                if r["not_in_treatment_pct"] == r["not_in_treatment_pct"] else "–" for _, r in shown.iterrows()]})
+        item = render.table_html(
+            display, f"Estimated alcohol-dependent adults and adults in treatment for alcohol, {period}",
+            synthetic=self.synthetic, formats={"Adults in treatment for alcohol": ",.0f"},
+            suppressed_cols=("Adults in treatment for alcohol",),
+            suppressed_rows=list(shown["suppressed"]))
+        text = (f"In {period}, an estimated {narrative.number(last['estimate'], 0)} adults in {self.area.name} were "
+                "dependent on alcohol")
+        if last["estimate_lower"] == last["estimate_lower"]:
+            text += (f" (likely between {narrative.number(last['estimate_lower'], 0)} and "
+                     f"{narrative.number(last['estimate_upper'], 0)})")
+        rec = ""
+        if last["not_in_treatment_pct"] == last["not_in_treatment_pct"]:
+            text += (f"; {narrative.number(last['in_treatment'], 0)} adults were in treatment for alcohol, so about "
+                     f"{narrative.number(last['not_in_treatment_pct'], 0)}% were not in treatment")
+            if last["not_in_treatment_lower"] == last["not_in_treatment_lower"]:
+                text += (f" ({narrative.number(last['not_in_treatment_lower'], 0)}% to "
+                         f"{narrative.number(last['not_in_treatment_upper'], 0)}% given the estimate's interval)")
+            england = data[(data["area"] == "England") & (data["period"] == period)].dropna(
+                subset=["not_in_treatment_pct"])
+            if not england.empty:
+                text += f", against {narrative.number(england['not_in_treatment_pct'].iloc[0], 0)}% in England"
+                if last["not_in_treatment_lower"] > england["not_in_treatment_pct"].iloc[0]:
+                    rec = ("Plan how to reach more dependent drinkers: even the lowest estimate of the share not in "
+                           "treatment is above England's.")
+        else:
+            text += "; the data holds no count of adults in treatment for alcohol for the same year"
+        message = KeyMessage(text + ".", rec, "Alcohol", rank=narrative.RANK_CONTEXT if not rec else None)
+        frame = data.drop(columns=[c for c in ("denominator_suppressed",) if c in data])
+        return [item], frame, [message]
+
+    def justice(self) -> Section:
+        """The criminal-justice pathway: continuity of care after prison (Fingertips, or the local return),
+        community sentence treatment requirements and drug testing on arrest (local returns)."""
+        title, key = "The criminal-justice pathway", "justice"
+        section = self._fingertips_section(
+            title, key, JUSTICE, f"The data holds no Fingertips figure on continuity of care after prison for "
+                                 f"{self.area.name}")
+        parts: list[str] = []
+        lacking: list[str] = []
+        if not section.shown:  # the local return stands in for the Fingertips figure
+            local = self._local_share("continuity_of_care", "Continuity of care after prison (local return)",
+                                      "% of adults released with a treatment need")
+            if local is None:
+                lacking.append("continuity of care (the Fingertips indicator or the local return continuity_of_care)")
+            else:
+                parts.append("continuity")
+                section = Section(title, key=key)
+                section.items += local[0]
+                section.frames["continuity_of_care"] = local[1]
+                section.messages += local[2]
+        requirements = self._requirements()
+        if requirements is None:
+            lacking.append("community sentence treatment requirements (local return community_sentence_treatment)")
+        else:
+            section = section if section.shown else Section(title, key=key)
+            section.items += requirements[0]
+            section.frames["treatment_requirements"] = requirements[1]
+            section.messages += requirements[2]
+        testing = self._local_share("drug_testing_on_arrest", "Drug testing on arrest", "% of tests or assessments")
+        if testing is None:
+            lacking.append("drug testing on arrest (local return drug_testing_on_arrest)")
+        else:
+            section = section if section.shown else Section(title, key=key)
+            section.items += testing[0]
+            section.frames["drug_testing_on_arrest"] = testing[1]
+            section.messages += testing[2]
+        if not section.shown:
+            return missing_section(title, f"The data holds nothing on the criminal-justice pathway for "
+                                          f"{self.area.name}: it needs {narrative.join_words(lacking)} ({self.hint}).",
+                                   key)
+        if lacking:
+            section.coverage = Coverage.partial(f"Not shown for {self.area.name}: {narrative.join_words(lacking)} "
+                                                f"({self.hint}).")
+        return section
+
+    def _local_values(self, name: str) -> pd.DataFrame | None:
+        """The latest values of a local return for the area, disclosure-controlled (None without rows)."""
+        values = framework.local_values(self._local(name), name)
+        if values.empty:
+            return None
+        return protect_shares(values, self.policy, derived=("value",))
+
+    def _local_share(self, name: str, title: str, unit: str) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
+        """A local return's latest figures as a table and one sentence each (the counts, of what, and the share)."""
+        values = self._local_values(name)
+        if values is None:
+            return None
+        period = str(values["period"].iloc[0])
+        display = pd.DataFrame({
+            "Measure": values["measure"], "Count": values["count"], "Of": values["denominator"],
+            "%": values["value"]})
+        item = render.table_html(display, f"{title}, {period} (local return)", synthetic=self.synthetic,
+                                 formats={"Count": ",.0f", "Of": ",.0f", "%": ".1f"},
+                                 suppressed_cols=("Count", "%"), suppressed_rows=list(values["suppressed"]))
+        messages = []
+        for _, r in values.iterrows():
+            if r["value"] != r["value"] or r["denominator"] != r["denominator"]:
+                continue
+            messages.append(KeyMessage(
+                f"{r['measure']} in {self.area.name}, {period}: {narrative.number(r['count'], 0)} of "
+                f"{narrative.number(r['denominator'], 0)} ({narrative.number(r['value'], 1)}%).",
+                theme="Criminal justice", rank=narrative.RANK_CONTEXT))
+        return [item], values.drop(columns=["people", "denominator_suppressed"], errors="ignore"), messages
+
+    def _requirements(self) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
+        """Community sentence treatment requirements of the latest period, by requirement."""
+        rows = pathways.requirement_rows(self._local("community_sentence_treatment"))
+        if rows.empty:
+            return None
+        data = protect_shares(rows, self.policy, derived=("value",))
+        made = protect_shares(rows.assign(count=rows["made"]), self.policy, denominator=None)
+        data["made"] = made["count"].to_numpy()
+        period = str(data["period"].iloc[0])
+        display = pd.DataFrame({"Requirement": [f"{r} ({s})" for r, s in zip(data["requirement"], data["short"],
+                                                                            strict=True)],
+                                "Made": data["made"], "Ended": data["denominator"], "Completed": data["count"],
+                                "Completed, % of ended": data["value"]})
+        item = render.table_html(display, f"Community sentence treatment requirements, {period} (local return)",
+                                 synthetic=self.synthetic,
+                                 formats={"Made": ",.0f", "Ended": ",.0f", "Completed": ",.0f",
+                                          "Completed, % of ended": ".1f"},
+                                 suppressed_cols=("Made", "Ended", "Completed", "Completed, % of ended"),
+                                 suppressed_rows=list(data["suppressed"].to_numpy() | made["suppressed"].to_numpy()
+                                                      | data["denominator_suppressed"].to_numpy()))
+        shown = data.dropna(subset=["value"])
+        messages = []
+        if not shown.empty:
+            parts = [f"{narrative.number(r['value'], 0)}% of {r['short']}s" for _, r in shown.iterrows()]
+            messages.append(KeyMessage(
+                f"Of the community sentence treatment requirements that ended in {period} in {self.area.name}, "
+                f"{narrative.join_words(parts)} were completed.", theme="Criminal justice",
+                rank=narrative.RANK_CONTEXT))
+        return [item], data.drop(columns=["denominator_suppressed"], errors="ignore"), messages
+
+    def provision(self) -> Section:
+        """Service provision: treatment funding by stream (local return budgets), spent against allocated, and
+        the spend per adult in treatment."""
+        title, key = "Service provision and spend", "provision"
+        rows = self._local("budgets")
+        adults = self._adults_in_treatment()
+        if adults is not None and self.policy.primary(pd.Series([adults[0]])).any():
+            adults = None  # a number in the suppressed range is not published, nor a spend per person made from it
+        data = pathways.spend_rows(rows, adults[0] if adults else None)
+        if data.empty:
+            return missing_section(title, f"The partnership's treatment budget is not in the data for "
+                                          f"{self.area.name}: add the local return budgets ({self.hint}).", key)
+        period = str(data["period"].iloc[0])
+        display = pd.DataFrame({"Funding stream": data["funding_stream"], "Allocated (£)": data["allocated_gbp"],
+                                "Spent (£)": data["spent_gbp"], "Spent, % of allocated": data["spent_pct"]})
+        item = render.table_html(display, f"Drug and alcohol treatment funding, {period} (local return)",
+                                 synthetic=self.synthetic, formats={"Allocated (£)": ",.0f", "Spent (£)": ",.0f",
+                                                                    "Spent, % of allocated": ".1f"})
+        total = data[data["funding_stream"] == "total"].iloc[0]
+        streams = data[data["funding_stream"] != "total"]
+        messages = []
+        if total["spent_gbp"] == total["spent_gbp"]:
+            text = (f"In {period}, {self.area.name} spent £{narrative.number(total['spent_gbp'], 0)} on drug and "
+                    "alcohol treatment")
+            if total["spent_pct"] == total["spent_pct"]:
+                text += f", {narrative.number(total['spent_pct'], 1)}% of the £" \
+                        f"{narrative.number(total['allocated_gbp'], 0)} allocated"
+            if total["spend_per_adult"] == total["spend_per_adult"] and adults is not None:
+                text += (f"; that is £{narrative.number(total['spend_per_adult'], 0)} for each of the "
+                         f"{narrative.number(adults[0], 0)} adults in treatment ({adults[1]})")
+            under = streams[streams["spent_pct"] < 90]
+            rec = (f"Review the {narrative.join_words(list(under['funding_stream']))} with commissioners: less than "
+                   "90% of the allocation was spent." if not under.empty else "")
+            messages.append(KeyMessage(text + ".", rec, "Service provision", rank=narrative.RANK_CONTEXT))
+        coverage = COVERED if adults is not None else Coverage.partial(
+            f"The spend per adult in treatment is not shown: the data holds no number of adults in treatment for "
+            f"{self.area.name} in {period} ({self.hint}).")
+        return Section(title, [item], messages, coverage, {"provision": data}, key)
+
+    def _adults_in_treatment(self) -> tuple[float, str] | None:
+        """Adults in treatment in the budget's latest period: the local return, else the NDTMS export."""
+        budgets = self._local("budgets")
+        if budgets is None:
+            return None
+        period = framework.latest_period(budgets)
+        numbers = self._local("treatment_numbers")
+        if numbers is not None:
+            own = numbers[(numbers["period"].astype(str) == period)
+                          & (numbers["age_group"].astype(str) == "adult")]["count"].astype(float)
+            if not own.empty and own.notna().all():
+                return float(own.sum()), "local return"
+        rows = self.rows("in_treatment")
+        own = rows[(rows["area"] == self.area.name) & (rows["substance_group"] == "total")
+                   & (rows["period"] == period)].dropna(subset=["count"])
+        if not own.empty:
+            return float(own["count"].iloc[0]), "NDTMS"
+        return None
 
 
 def _ethnic_group(label: str) -> str | None:

@@ -37,6 +37,12 @@ class IndicatorInfo:
     population: str = ""
     value_type: str = ""
     definition: str = ""
+    published_name: str = ""
+
+    @property
+    def matched_by_name(self) -> bool:
+        """True when the Fingertips id is not verified, so rows are matched by the published name instead."""
+        return not self.indicator_id.isdigit()
 
     @property
     def unit_words(self) -> str:
@@ -44,9 +50,20 @@ class IndicatorInfo:
         return ", ".join(p for p in (self.population or self.unit, self.value_type) if p)
 
 
+#: The Fingertips profile holding the hospital admissions indicators added in September 2025.
+CO_OCCURRING_PROFILE = "https://fingertips.phe.org.uk/profile-group/mental-health/profile/drugsandmentalhealth"
+
+
 def fingertips_link(indicator_id: str) -> str:
-    """The Fingertips search page of an indicator (its definition, data and metadata)."""
+    """The Fingertips search page of an indicator (its definition, data and metadata); for an indicator
+    matched by name (its id not verified), the profile that publishes it."""
+    if not indicator_id.isdigit():
+        return CO_OCCURRING_PROFILE
     return f"https://fingertips.phe.org.uk/search/{indicator_id}"
+
+
+def _name_key(name: object) -> str:
+    return " ".join(str(name).split()).lower()
 
 
 def indicator_catalogue() -> dict[str, IndicatorInfo]:
@@ -94,6 +111,10 @@ class OutcomeSeries:
             from cdp_analysis.sources.schema import INDICATOR_COLUMNS
 
             return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
+        by_name = {_name_key(i.published_name): key for key, i in self.catalogue.items() if i.matched_by_name}
+        if by_name and "indicator_name" in table:
+            named = table["indicator_name"].map(_name_key).map(by_name)
+            table = table.assign(indicator_id=named.where(named.notna(), table["indicator_id"]))
         table = table[table["indicator_id"].isin(list(self.catalogue))]
         table = table[table["category_type"].fillna("").eq("")]
         table = table[table["sex"].fillna("Persons").isin(["Persons", "Not applicable"])]

@@ -31,7 +31,6 @@ SPINE_COLUMNS: tuple[str, ...] = (
     "indicator_id", "indicator", "period", "unit", "polarity", "area", "n_areas", "min", "q1", "median", "q3",
     "max", "england", "value", "lower_ci", "upper_ci", "compared",
 )
-ENGLAND = ENGLAND_CODE
 
 
 def spine_rows(
@@ -43,7 +42,7 @@ def spine_rows(
     names: Mapping[str, str] | None = None,
     polarity: Mapping[str, str] | None = None,
     area_name: str | None = None,
-    england_code: str = ENGLAND,
+    england_code: str = ENGLAND_CODE,
 ) -> pd.DataFrame:
     """One row per indicator: the peers' range and quartiles, England and the area, compared.
 

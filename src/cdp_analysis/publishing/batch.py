@@ -150,6 +150,17 @@ def _withdraw_page(config: Config, area_code: str, chapter: str, target: Path, r
     target.unlink(missing_ok=True)
 
 
+#: Called with each progress line (``cdp build`` prints them to a terminal); every line also goes to the log.
+Report = Callable[[str], None]
+
+
+def _say(report: Report | None, text: str) -> None:
+    """A progress line: to the run log always, to ``report`` when given."""
+    log.info("%s", text)
+    if report is not None:
+        report(text)
+
+
 def _forbidden(config: Config) -> list[str]:
     """Local paths no published page may show."""
     return [str(config.root), str(Path.home()), tempfile.gettempdir() + "/", str(config.raw_dir)]
@@ -182,6 +193,7 @@ def build_chapter(
     area_dir = config.reports_dir / area_code
     target = area_dir / f"{chapter}.html"
     parameters = {"area_code": area_code, "data_dir": data_dir, "processed_dir": processed_dir}
+    parameters.update({k: v for k, v in (("as_of", config.as_of), ("since", config.since)) if v})  # an edition
     try:
         if not notebook.is_file():
             raise BuildError(f"No chapter notebook {notebook.name}")
@@ -280,6 +292,7 @@ def run_batch(
     executor: Executor | None = None,
     progress: bool = False,
     settings: dict | None = None,
+    report: Report | None = None,
 ) -> list[BuildResult]:
     """Build every chapter for every area, in parallel; write the index; return all results.
 
@@ -288,6 +301,8 @@ def run_batch(
     cluster's), there; either way they are written here. ``progress`` shows a bar
     across pages (and per-cell bars when one area is built alone). Every run writes
     a log file with its configuration (:func:`cdp_analysis.publishing.executors.run_log`).
+    ``report`` receives a line as each step starts and ends (preparing the data, each
+    page started and finished with its time, publishing each area); the log gets them too.
     """
     from cdp_analysis.publishing import executors
     from cdp_analysis.publishing.kernels import process_pool
@@ -305,24 +320,30 @@ def run_batch(
         log.info("Batch of %d areas × %d chapters; settings %s", len(codes), len(chapters), config.summary())
         executors.clean_leftovers(config)
         if prepare_first and codes:
+            began = time.perf_counter()
+            _say(report, f"{codes[0]} data: preparing (read once for every page)")
             _prepare_once(codes[0], config, data_dir, processed_dir)
+            _say(report, f"{codes[0]} data: ready in {time.perf_counter() - began:.1f} s")
         results: dict[tuple[str, str], BuildResult] = {}
         cancelled = threading.Event()
         pool = ThreadPoolExecutor(max_workers=threads)
         futures: dict = {}
         try:
             with executors.progress_bar(len(jobs), enabled=progress) as bar:
-                futures = {
-                    pool.submit(build_chapter, code, chapter, config, data_dir=data_dir, processed_dir=processed_dir,
-                                force=force, render=_renderer(executor, progress and len(codes) == 1, i),
-                                cancelled=cancelled): (code, chapter)
-                    for i, (code, chapter) in enumerate(jobs)
-                }
+                def job(code: str, chapter: str, i: int) -> BuildResult:
+                    if not cancelled.is_set():
+                        _say(report, f"{code} {chapter}: started")
+                    return build_chapter(code, chapter, config, data_dir=data_dir, processed_dir=processed_dir,
+                                         force=force, render=_renderer(executor, progress and len(codes) == 1, i),
+                                         cancelled=cancelled)
+
+                futures = {pool.submit(job, code, chapter, i): (code, chapter) for i, (code, chapter) in enumerate(jobs)}
                 for future in as_completed(futures):
                     result = future.result()
                     results[futures[future]] = result
-                    log.info("%s %s %s in %.1f s", result.area_code, result.chapter,
-                             "up to date" if result.skipped else "built" if result.ok else "FAILED", result.seconds)
+                    state = "up to date" if result.skipped else "built" if result.ok else "FAILED"
+                    _say(report, f"{result.area_code} {result.chapter}: {state} in {result.seconds:.1f} s "
+                                 f"({len(results)} of {len(jobs)} pages)")
                     bar.update(1)
         except KeyboardInterrupt:
             _stop_runs(pool, cancelled, executor, list(futures))
@@ -337,7 +358,7 @@ def run_batch(
     if cancelled.is_set():  # after Ctrl-C only the areas with a new page are joined up again
         codes = list(dict.fromkeys(r.area_code for r in results.values() if r.ok and not r.skipped))
     try:
-        publish_areas(config, codes)  # pages finished before an interrupt are joined in too
+        publish_areas(config, codes, report=report)  # pages finished before an interrupt are joined in too
         rebuild_index(config, chapters)  # from what is on disk: true after an interrupt as well
     except OSError as exc:
         raise CdpError(f"The pages were built but the index could not be written in {config.reports_dir}: "
@@ -599,8 +620,8 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     Every built chapter page gets the chapter navigation (current one marked), links to
     the partnership's members (or the partnership a member belongs to), previous / next
     links, its contents list and its "About this page" block; the first chapter (the
-    overview) gets the executive summary. Then ``needs_assessment.html`` is written, with the
-    board summary, the Excel data pack and (``pdf``, default ``[publish] pdf``) the PDF
+    overview) gets the executive summary. Then ``needs_assessment.html`` is written, opening with the
+    board summary, then the board summary page, the Excel data pack and (``pdf``, default ``[publish] pdf``) the PDF
     (:mod:`cdp_analysis.publishing.boardpack`).
     Pages are only ever rewritten whole (atomically); running it again changes nothing.
     """
@@ -631,40 +652,47 @@ def publish_area(config: Config, area_code: str, *, pdf: bool | None = None) -> 
     unread = [c for c in dict.fromkeys([*config.chapters, *pages]) if c not in records]
     members, partnerships = _related(config, registry, area.code)
     about = about_html(list(records.values()), policy=config.disclosure_policy,
-                       policy_rule=_policy_rule(config), version=__version__)
-    top = summary.top_messages(records)
-    hrefs = {}
-    for n, message in enumerate(top):
-        chapter = message["chapter"]
-        anchor = section_anchor(pages.get(chapter, ""), message["text"]) or "key-messages"
-        hrefs[n] = f"{chapter}.html#{anchor}"
+                       policy_rule=_policy_rule(config), version=__version__, synthetic=area.is_demo)
+    changed = summary.changes(records)  # the summary leads with what changed since the last assessment
+    top = [m for m in summary.top_messages(records) if m["text"] not in {c["text"] for c in changed}]
+
+    def anchors(messages: list[dict]) -> dict[int, str]:
+        return {n: f"{m['chapter']}.html#{section_anchor(pages.get(m['chapter'], ''), m['text']) or 'key-messages'}"
+                for n, m in enumerate(messages)}
+
+    hrefs, changed_hrefs = anchors(top), anchors(changed)
     for n, link in enumerate(links):
         first = n == 0
         page = assemble_page(
             pages[link.chapter],
             nav=chapter_nav_html(links, link.chapter, members=members, partnerships=partnerships),
             summary=executive_summary_html(top, hrefs, synthetic=area.is_demo,
-                                           unread=[CHAPTER_TITLES.get(c, c) for c in unread]) if first else "",
+                                           unread=[CHAPTER_TITLES.get(c, c) for c in unread], changed=changed,
+                                           changed_links=changed_hrefs) if first else "",
             pager=pager_html(links, link.chapter), about=about,
         )
         page = commentary.place(page, commentary.find(config.raw_dir, area.code, link.chapter))
         check_publishable(page, _forbidden(config))
         if page != pages[link.chapter]:
             atomic_write_text(folder / link.href, page)
+    from cdp_analysis.publishing.boardpack import board_summary, document_board, write_board_pack
+
+    board = board_summary(area, registry, _status_dir(config), list(pages), pages=pages)
     document = write_document(folder, area.name, links, synthetic=area.is_demo, about=about,
                               forbidden=_forbidden(config), not_built=not_built, order=config.chapters,
-                              sections={c: r.get("sections", []) for c, r in records.items()})
-    from cdp_analysis.publishing.boardpack import write_board_pack
-
-    write_board_pack(folder, area, registry, _status_dir(config), list(pages), pages=pages,
+                              sections={c: r.get("sections", []) for c, r in records.items()},
+                              board=document_board(*board))
+    write_board_pack(folder, area, registry, _status_dir(config), list(pages), pages=pages, board=board,
                      make_pdf=config.publish_pdf if pdf is None else pdf, policy_rule=_policy_rule(config),
                      forbidden=_forbidden(config))
     return document
 
 
-def publish_areas(config: Config, area_codes: Iterable[str], *, pdf: bool | None = None) -> list[Path]:
+def publish_areas(config: Config, area_codes: Iterable[str], *, pdf: bool | None = None,
+                  report: Report | None = None) -> list[Path]:
     """:func:`publish_area` for each area and the partnerships that include one of them
-    (their member links may now resolve); a failure is logged, never raised."""
+    (their member links may now resolve); a failure is logged, never raised. ``report``
+    gets a line as each area's publishing starts and ends (the PDF takes tens of seconds)."""
     registry = AreaRegistry.load(config.raw_dir)
     codes = list(dict.fromkeys(area_codes))
     for cdp in registry.of_type("cdp"):
@@ -672,12 +700,19 @@ def publish_areas(config: Config, area_codes: Iterable[str], *, pdf: bool | None
                 config.reports_dir / cdp.code).is_dir():
             codes.append(cdp.code)
     written = []
+    with_pdf = config.publish_pdf if pdf is None else pdf
     for code in dict.fromkeys(codes):
+        began = time.perf_counter()
+        _say(report, f"{code} publishing: pages, document, board summary, data pack{', PDF' if with_pdf else ''}")
         try:
             document = publish_area(config, code, pdf=pdf)
         except (CdpError, OSError) as exc:
             log.error("Publishing %s failed: %s", code, exc)
+            if report is not None:
+                report(f"{code} publishing FAILED: {exc}")
             continue
+        _say(report, f"{code} publishing: {'done' if document else 'nothing built to publish'} "
+                     f"in {time.perf_counter() - began:.1f} s")
         if document:
             written.append(document)
     return written

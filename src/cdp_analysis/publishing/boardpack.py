@@ -1,6 +1,7 @@
 """The board pack of an area, written when its publication is assembled.
 
-- ``reports/<area>/summary.html``: the one-page board summary (:mod:`cdp_analysis.publishing.boardsummary`);
+- ``reports/<area>/summary.html``: the one-page board summary (:mod:`cdp_analysis.publishing.boardsummary`),
+  which also opens ``needs_assessment.html`` (:func:`document_board`, from the same facts and markup);
 - ``reports/<area>/<area>_data.xlsx``: the data pack (:mod:`cdp_analysis.publishing.datapack`);
 - ``reports/<area>/needs_assessment.pdf`` (with ``[publish] pdf = true`` in ``cdp.toml``,
   or ``cdp print --pdf``): the A4 PDF with cover, board summary and contents (:mod:`cdp_analysis.publishing.pdf`).
@@ -23,7 +24,7 @@ from cdp_analysis.publishing import boardsummary, datapack, pdf, summary
 from cdp_analysis.publishing.document import DOCUMENT_NAME
 from cdp_analysis.publishing.export import CHAPTER_TITLES, section_anchor
 
-__all__ = ["BoardPack", "write_board_pack", "board_links"]
+__all__ = ["BoardPack", "write_board_pack", "board_links", "board_summary", "document_board", "in_document"]
 
 log = logging.getLogger(__name__)
 
@@ -50,31 +51,58 @@ def board_links(folder: Path, area_code: str) -> list[tuple[str, str]]:
     return [(label, name) for label, name in found if (folder / name).is_file()]
 
 
-def write_board_pack(folder: Path, area: Area, registry: AreaRegistry, status_dir: Path, chapters: Sequence[str],
-                     *, make_pdf: bool, policy_rule: str, forbidden: Sequence[str] = (),
-                     pages: Mapping[str, str] | None = None) -> BoardPack:
-    """Write the area's board summary and data pack, and its PDF when ``make_pdf``.
+def board_summary(area: Area, registry: AreaRegistry, status_dir: Path, chapters: Sequence[str], *,
+                  pages: Mapping[str, str] | None = None) -> tuple[boardsummary.BoardFacts, dict[int, str]]:
+    """The area's board summary facts, and where each finding is explained (finding number →
+    ``<chapter>.html#<section anchor>``), from the chapters' records kept by the batch.
 
-    Parameters
-    ----------
-    folder : Path
-        ``reports/<area>``, holding the built chapter pages and ``needs_assessment.html``.
-    status_dir : Path
-        The batch's build-status folder holding the chapters' records.
-    chapters : the built chapter ids, in order.
-    pages : chapter id → page HTML, to link each finding to its section (optional).
+    ``pages``: chapter id → page HTML, to find the section stating each finding (optional).
     """
     records = summary.load(status_dir, area.code, list(chapters))
     frames = datapack.load(status_dir, area.code, list(chapters))
-    built = _dt.date.today().isoformat()
-    facts = boardsummary.board_facts(area.name, area.code, synthetic=area.is_demo, built=built, records=records,
-                                     frames=frames, chapter_titles=CHAPTER_TITLES,
-                                     partnerships=_partnerships(registry, area))
+    facts = boardsummary.board_facts(area.name, area.code, synthetic=area.is_demo,
+                                     built=_dt.date.today().isoformat(), records=records, frames=frames,
+                                     chapter_titles=CHAPTER_TITLES, partnerships=_partnerships(registry, area))
     links = {}
     for n, message in enumerate(facts.findings):
         chapter = message.get("chapter", "")
         anchor = section_anchor((pages or {}).get(chapter, ""), message.get("text", "")) or "key-messages"
         links[n] = f"{chapter}.html#{anchor}"
+    return facts, links
+
+
+def in_document(links: Mapping[int, str]) -> dict[int, str]:
+    """The findings' links to chapter pages as links inside the printable document
+    (``01_supply.html#x`` → ``#01_supply-x``, as :mod:`cdp_analysis.publishing.document` prefixes ids)."""
+    return {n: f"#{href.replace('.html#', '-')}" for n, href in links.items()}
+
+
+def document_board(facts: boardsummary.BoardFacts, links: Mapping[int, str]) -> str:
+    """The board summary as it opens the printable document (and so the PDF): under the
+    document's ``h1``, its findings linked inside the document."""
+    return boardsummary.summary_html(facts, links=in_document(links), heading_level=2)
+
+
+def write_board_pack(folder: Path, area: Area, registry: AreaRegistry, status_dir: Path, chapters: Sequence[str],
+                     *, make_pdf: bool, policy_rule: str, forbidden: Sequence[str] = (),
+                     pages: Mapping[str, str] | None = None,
+                     board: tuple[boardsummary.BoardFacts, dict[int, str]] | None = None) -> BoardPack:
+    """Write the area's board summary and data pack, and its PDF when ``make_pdf``.
+
+    Parameters
+    ----------
+    folder : Path
+        ``reports/<area>``, holding the built chapter pages and ``needs_assessment.html``
+        (whose front page is the board summary: the PDF prints that document).
+    status_dir : Path
+        The batch's build-status folder holding the chapters' records.
+    chapters : the built chapter ids, in order.
+    pages : chapter id → page HTML, to link each finding to its section (optional).
+    board : the facts and links of :func:`board_summary`, when already gathered for the document.
+    """
+    records = summary.load(status_dir, area.code, list(chapters))
+    frames = datapack.load(status_dir, area.code, list(chapters))
+    facts, links = board or board_summary(area, registry, status_dir, chapters, pages=pages)
     sources = {}
     for record in records.values():
         for source in record.get("sources", []):
@@ -92,11 +120,9 @@ def write_board_pack(folder: Path, area: Area, registry: AreaRegistry, status_di
     if make_pdf:
         document = folder / DOCUMENT_NAME
         if document.is_file():
-            pdf_links = {n: f"#{href.replace('.html#', '-')}" for n, href in links.items()}
-            board = boardsummary.summary_html(facts, links=pdf_links)
-            cover = pdf.CoverFacts(area.name, area.code, built, __version__, area.is_demo,
+            cover = pdf.CoverFacts(area.name, area.code, facts.built, __version__, area.is_demo,
                                    facts.partnerships, facts.periods, area.kind)
-            pack.pdf, laid_out = pdf.write_pdf(folder, document.read_text(encoding="utf-8"), cover, board)
+            pack.pdf, laid_out = pdf.write_pdf(folder, document.read_text(encoding="utf-8"), cover)
             pack.pages = len(laid_out.pages)
     else:
         (folder / pdf.PDF_NAME).unlink(missing_ok=True)  # never leave a PDF older than the pages

@@ -24,12 +24,14 @@ from cdp_analysis.publishing.export import (
     standalone_page,
 )
 
-__all__ = ["DOCUMENT_NAME", "main_content", "write_document", "coverage_html", "coverage_counts"]
+__all__ = ["DOCUMENT_NAME", "BOARD_CLASS", "main_content", "write_document", "coverage_html", "coverage_counts"]
 
 #: How a section's coverage status reads in the lists of what a document holds.
 _STATUS_WORDS = {"covered": "shown", "partial": "partial data", "missing": "no data"}
 
 DOCUMENT_NAME = "needs_assessment.html"
+#: The class of the section holding the board summary at the front of the document.
+BOARD_CLASS = "cdp-doc-board"
 _HEADING = re.compile(r"<(/?)h([1-5])\b")
 _CHROME = ("contents", "pager")
 
@@ -101,7 +103,7 @@ def write_document(area_dir: Path, area_name: str, chapters: Sequence[ChapterLin
                    synthetic: bool, about: str = "", forbidden: Iterable[str] = (),
                    not_built: Mapping[str, str] | None = None,
                    sections: Mapping[str, Sequence[Mapping]] | None = None,
-                   order: Sequence[str] = ()) -> Path | None:
+                   order: Sequence[str] = (), board: str = "") -> Path | None:
     """Write the area's printable document from its built chapter pages (None if none is built).
 
     It opens with what it holds: every chapter of ``order`` (the built ``chapters``
@@ -109,6 +111,12 @@ def write_document(area_dir: Path, area_name: str, chapters: Sequence[ChapterLin
     "partial data" or "no data" and the reason (``sections``: chapter id → the
     summary record's section rows); a chapter not built keeps its place in the
     document with the reason.
+
+    ``board`` is the one-page board summary's HTML
+    (:func:`cdp_analysis.publishing.boardsummary.summary_html` with ``heading_level=2``),
+    placed first, after the title, in a ``section`` of class :data:`BOARD_CLASS`; the
+    PDF (:func:`cdp_analysis.publishing.pdf.print_html`) takes it from there, so the
+    summary's markup has one source.
 
     Raises
     ------
@@ -148,8 +156,9 @@ def write_document(area_dir: Path, area_name: str, chapters: Sequence[ChapterLin
     note = ('<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> '
             "This document describes a fictional area.</p>" if synthetic else "")
     title = f"Combating drugs needs assessment: {html.escape(area_name)}"
+    front = (f'<section class="{BOARD_CLASS}" aria-label="Board summary">{board}</section>' if board else "")
     body = (f'<h1>{title}</h1>{note}<p class="cdp-noprint"><a href="../index.html">All areas and chapters</a>'
-            f" · Print this page or save it as PDF for the whole document.</p>"
+            f" · Print this page or save it as PDF for the whole document.</p>{front}"
             f'<nav class="cdp-doc-contents" aria-label="Chapters in this document"><p class="cdp-contents-title">'
             f'Chapters</p><ol>{"".join(toc)}</ol></nav>{holds}{"".join(parts)}')
     footer = (f'{about}<p><a href="../methods.html">Methods and glossary</a> · '

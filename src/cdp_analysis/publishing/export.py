@@ -469,22 +469,23 @@ def pager_html(chapters: list[ChapterLink], current: str) -> str:
 
 
 def executive_summary_html(messages: list[dict], links: dict[int, str], *, synthetic: bool,
-                           unread: Sequence[str] = ()) -> str:
-    """The executive summary: each message (plain text, escaped) linked to its section.
+                           unread: Sequence[str] = (), changed: Sequence[dict] = (),
+                           changed_links: Mapping[int, str] | None = None) -> str:
+    """The executive summary: what changed since the last assessment first, then the findings,
+    each message (plain text, escaped) linked to its section.
 
     ``links`` maps a message's position to its href (``01_supply.html#headline``);
     ``unread`` names the chapters whose findings could not be read (not built, or
     built without their record): the summary says so and does not claim to span them.
+    ``changed`` are the messages of the chapters' "Since the last assessment" sections
+    (:func:`cdp_analysis.publishing.summary.changes`), linked by ``changed_links``.
     """
-    if not messages and not unread:
+    if not messages and not unread and not changed:
         return ""
-    items = []
-    for n, message in enumerate(messages):
-        title = CHAPTER_TITLES.get(message.get("chapter", ""), message.get("chapter", ""))
-        where = message.get("section_title") or title
-        href = links.get(n, "")
-        link = (f' <a href="{html.escape(href)}">{html.escape(title)}: {html.escape(where)}</a>' if href else "")
-        items.append(f"<li>{html.escape(message['text'])}{link}</li>")
+    items = [_summary_item(m, links.get(n, "")) for n, m in enumerate(messages)]
+    changes = [_summary_item(m, (changed_links or {}).get(n, "")) for n, m in enumerate(changed)]
+    lead = (f'<h3 id="what-changed">What changed since the last assessment</h3><ul>{"".join(changes)}</ul>'
+            '<h3 id="main-findings">Main findings</h3>' if changes else "")
     note = ('<p class="cdp-synthetic-inline">Synthetic demonstration data: these messages describe '
             "fictional areas.</p>" if synthetic else "")
     unread = list(unread)
@@ -494,10 +495,18 @@ def executive_summary_html(messages: list[dict], links: dict[int, str], *, synth
              f"not included.</p>" if unread else "")
     listing = f"<ul>{''.join(items)}</ul>" if items else "<p>The chapters built hold no finding for this summary yet.</p>"
     return (f'<section class="cdp-summary" aria-labelledby="executive-summary">'
-            f'<h2 id="executive-summary">Executive summary</h2>'
+            f'<h2 id="executive-summary">Executive summary</h2>{lead}'
             f"<p>The most important findings {scope}: differences from England or the "
             f"region, changes for the worse and groups reached less, each linked to where it is "
             f"shown.</p>{lacks}{listing}{note}</section>")
+
+
+def _summary_item(message: dict, href: str) -> str:
+    """One message of the executive summary, linked to its chapter and section when ``href`` is given."""
+    title = CHAPTER_TITLES.get(message.get("chapter", ""), message.get("chapter", ""))
+    where = message.get("section_title") or title
+    link = f' <a href="{html.escape(href)}">{html.escape(title)}: {html.escape(where)}</a>' if href else ""
+    return f"<li>{html.escape(message['text'])}{link}</li>"
 
 
 def _join(words: Sequence[str]) -> str:
@@ -506,8 +515,15 @@ def _join(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def about_html(records: list[dict], *, policy: str, policy_rule: str, version: str) -> str:
-    """The page's trust block: when built, which data (sources, files, periods), rules, version."""
+def about_html(records: list[dict], *, policy: str, policy_rule: str, version: str, synthetic: bool = False) -> str:
+    """The page's trust block: when built, which data (sources, files, periods, releases), rules, version.
+
+    A source's release is what its publisher's calendar records
+    (:func:`cdp_analysis.publishing.releases.release_words`: a recorded date, an expected
+    release labelled so, or "not stated"); the files' own dates are when they were saved.
+    """
+    from cdp_analysis.publishing.releases import file_date_words, release_words
+
     built = sorted({r.get("built", "") for r in records if r.get("built")})
     sources: dict[str, dict] = {}
     for record in records:
@@ -517,13 +533,15 @@ def about_html(records: list[dict], *, policy: str, policy_rule: str, version: s
     for name, source in sorted(sources.items()):
         months = source.get("months") or []
         held = f"{months[0]} to {months[1]} ({months[2]} months)" if len(months) == 3 else "–"
-        dates = source.get("file_dates") or []
-        dated = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}") if dates else "–"
+        dated = file_date_words(source)
+        released = release_words(source, synthetic=synthetic)
         rows.append(f'<tr><th scope="row">{html.escape(name)}</th><td>{html.escape(held)}</td>'
-                    f"<td>{int(source.get('files', 0))}</td><td>{html.escape(dated)}</td></tr>")
+                    f"<td>{int(source.get('files', 0))}</td><td>{html.escape(released)}</td>"
+                    f"<td>{html.escape(dated if dated != 'not recorded' else '–')}</td></tr>")
     table = (f'<table class="cdp-table"><caption>Data used on this page</caption><thead><tr>'
              f'<th scope="col">Source</th><th scope="col">Months held</th><th scope="col">Files</th>'
-             f'<th scope="col">File dates</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+             f'<th scope="col">Release (publisher\'s calendar)</th>'
+             f'<th scope="col">File dates (saved, not released)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
              if rows else "<p>The sources used were not recorded for this page.</p>")
     when = f"Data read on {html.escape(built[-1])}. " if built else ""
     return (f'<section class="cdp-about" aria-labelledby="about-this-page"><h2 id="about-this-page">'

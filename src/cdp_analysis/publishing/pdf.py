@@ -93,8 +93,8 @@ pre, code { white-space: pre-wrap; overflow-wrap: anywhere; }
 .pdf-cover dd { margin-left: 0; }
 /* board summary */
 .pdf-board { break-after: page; font-size: 8pt; }
-.pdf-board h1 { font-size: 15pt; margin-bottom: 2mm; string-set: chapter "Board summary"; }
-.pdf-board h2 { font-size: 10.5pt; margin: 2.5mm 0 1mm; padding-top: 1mm; }
+.pdf-board h2 { font-size: 15pt; margin-bottom: 2mm; string-set: chapter "Board summary"; }
+.pdf-board h3 { font-size: 10.5pt; margin: 2.5mm 0 1mm; padding-top: 1mm; }
 .pdf-board p, .pdf-board li { margin-bottom: .5mm; }
 .pdf-board ol, .pdf-board ul { margin: 0; padding-left: 5mm; }
 .pdf-board table.cdp-table { font-size: 7.5pt; margin-bottom: 1mm; }
@@ -117,6 +117,7 @@ td.cdp-rag { border: .5pt solid #0b0c0c; }
 .pdf-moved { font-style: italic; }
 .pdf-moved a::after { content: target-counter(attr(href), page); }
 .cdp-about { break-before: auto; }
+.cdp-about { break-inside: avoid; }  /* its table (and caption) never split from its heading */
 """
 
 
@@ -184,22 +185,26 @@ def _heading_text(tag: Any) -> str:
     return re.sub(r"\s*¶\s*$", "", tag.get_text(" ", strip=True))
 
 
-def print_html(document: str, cover: CoverFacts, board: str = "", *, long_rows: int = LONG_TABLE_ROWS,
+def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_ROWS,
                wide_columns: int = WIDE_TABLE_COLUMNS) -> str:
     """The print version of an area's printable document (see the module docstring).
 
     Parameters
     ----------
     document : str
-        ``needs_assessment.html`` as :func:`cdp_analysis.publishing.document.write_document` wrote it.
+        ``needs_assessment.html`` as :func:`cdp_analysis.publishing.document.write_document` wrote it;
+        the board summary at its front (:data:`~cdp_analysis.publishing.document.BOARD_CLASS`) is
+        printed on its own page after the cover.
     cover : CoverFacts
-    board : str
-        The board summary's HTML (:func:`cdp_analysis.publishing.boardsummary.summary_html`), or "".
     """
+    from cdp_analysis.publishing.document import BOARD_CLASS
+
     soup = _soup(document)
     main = soup.find("main")
     if main is None:
         raise BuildError("The printable document has no <main>: it cannot be printed.")
+    front = main.find("section", class_=BOARD_CLASS, recursive=False)
+    board = "".join(str(child) for child in front.contents) if front is not None else ""
     chapters = main.find_all("section", class_="cdp-chapter", recursive=False)
     footer = soup.find("footer")
     about_page = footer.find(class_="cdp-about") if footer else None
@@ -342,7 +347,7 @@ def layout_problems(document: Any, tolerance: float = 0.5) -> list[str]:
     return problems
 
 
-def write_pdf(folder: Path, document: str, cover: CoverFacts, board: str = "", *,
+def write_pdf(folder: Path, document: str, cover: CoverFacts, *,
               max_pages: int | None = None) -> tuple[Path, Any]:
     """Write ``needs_assessment.pdf`` (atomically); return its path and the laid-out document.
 
@@ -351,7 +356,7 @@ def write_pdf(folder: Path, document: str, cover: CoverFacts, board: str = "", *
     BuildError
         A table or figure would be cut at the page edge.
     """
-    printable = print_html(document, cover, board)
+    printable = print_html(document, cover)
     laid_out = render(printable, base_url=str(folder))
     problems = layout_problems(laid_out)
     if problems:

@@ -29,12 +29,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cdp_analysis.chapters.base import Section, coverage_rows, unique_messages
+from cdp_analysis.chapters.base import SINCE_KEY, Section, coverage_rows, unique_messages
 from cdp_analysis.report import narrative
 from cdp_analysis.report.narrative import KeyMessage
 
 __all__ = ["MIME", "priority", "payload", "record", "from_notebook", "record_path", "load", "top_messages",
-           "data_gaps", "data_sources"]
+           "changes", "data_gaps", "data_sources"]
 
 #: The MIME type of the payload a notebook displays; the HTML export never shows it.
 MIME = "application/vnd.cdp.summary+json"
@@ -187,6 +187,32 @@ def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MES
         for _score, order, _position, m in sorted(ranked, key=lambda item: (item[1], item[2])):
             firsts.setdefault(order, m)
         chosen += [m for m in firsts.values() if m not in chosen][: max(0, 3 - len(chosen))]
+    seen: set[str] = set()
+    return [m for m in chosen if not (m["text"] in seen or seen.add(m["text"]))]
+
+
+def changes(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES) -> list[dict]:
+    """What changed since the last assessment, across chapters (each with its ``chapter``): the executive
+    summary leads with it.
+
+    The key messages of the chapters' "Since the last assessment" sections: significant changes,
+    for the worse first, then for the better and those without a direction; when no headline
+    indicator changed significantly, each chapter's sentence saying so; when none could be
+    compared, each section's sentence saying why.
+    """
+    found = []
+    for order, (chapter, data) in enumerate(records.items()):
+        for position, message in enumerate(data.get("messages", [])):
+            if message.get("section_key") == SINCE_KEY and not message.get("gap"):
+                found.append((-int(message.get("priority", 0)), order, position, {**message, "chapter": chapter}))
+    found.sort(key=lambda item: item[:3])
+    moved = [m for score, *_, m in found if score < 0]
+    chosen = moved[:limit] if moved else [m for *_, m in found][:limit]
+    if not chosen:  # no section could compare: each one's sentence saying why (no number)
+        chosen = [{"text": row["note"], "chapter": chapter, "section_key": SINCE_KEY,
+                   "section_title": row.get("title", ""), "priority": 0, "recommendation": ""}
+                  for chapter, data in records.items() for row in data.get("sections", [])
+                  if row.get("key") == SINCE_KEY and row.get("status") != "covered" and row.get("note")][:limit]
     seen: set[str] = set()
     return [m for m in chosen if not (m["text"] in seen or seen.add(m["text"]))]
 

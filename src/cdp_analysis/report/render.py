@@ -157,9 +157,12 @@ def _cell(value: object, fmt: str | None, suppressible: bool) -> str:
     return str(value)
 
 
-def banner(synthetic: bool, area_label: str, chapter: str) -> HTML:
-    """The top-of-page notice: which area, and whether the data is synthetic."""
+def banner(synthetic: bool, area_label: str, chapter: str, edition: str = "") -> HTML:
+    """The top-of-page notice: which area, which edition (``edition``, a sentence; empty for the
+    current one), and whether the data is synthetic."""
     text = f"<p><strong>{html.escape(chapter)}</strong>: {html.escape(area_label)}</p>"
+    if edition:
+        text += f'<p class="cdp-edition" role="note">{html.escape(edition)}</p>'
     if synthetic:
         text += (
             f'<p class="cdp-synthetic" role="note"><strong>{SYNTHETIC_NOTICE}.</strong> '

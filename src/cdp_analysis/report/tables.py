@@ -69,9 +69,16 @@ def definitions_html(table: pd.DataFrame) -> str:
     """Each shown indicator's definition, unit and value type, with its Fingertips link (none: empty)."""
     items = "".join(
         f'<dt><a href="{html.escape(r["link"])}">{html.escape(r["indicator"])}</a> '
-        f"(Fingertips {html.escape(r['indicator_id'])})</dt><dd>{html.escape(r['definition'])} "
+        f"({html.escape(_fingertips_ref(str(r['indicator_id'])))})</dt><dd>{html.escape(r['definition'])} "
         f"Unit: {html.escape(r['unit_words'])}.</dd>" for _, r in table.iterrows())
     return f'<h3>Indicator definitions</h3><dl class="cdp-definitions">{items}</dl>' if items else ""
+
+
+def _fingertips_ref(indicator_id: str) -> str:
+    """How a definition names its Fingertips indicator: the id, or the profile when the id is not verified."""
+    if indicator_id.isdigit():
+        return f"Fingertips {indicator_id}"
+    return "Fingertips, co-occurring substance misuse and mental health profile; matched by its published name"
 
 
 def needs_html(missing: pd.DataFrame, area_name: str) -> str:

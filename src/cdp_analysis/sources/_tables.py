@@ -9,6 +9,7 @@ with editor line numbers, so readers can name the line and column of bad input.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -148,13 +149,20 @@ def read_tables(
         return [Table(None, index, header, body)]
     if suffix not in (".xlsx", ".xlsm", ".xls"):
         raise DataFormatError(f"not a {what} file type", path=path, expected=".csv, .xlsx or .xls", found=suffix)
-    try:
-        book = Workbook(path)
-    except Exception as exc:
-        raise DataFormatError(
-            "cannot open the workbook", path=path, expected="an Excel workbook",
-            found=f"{type(exc).__name__}: {exc}",
-        ) from exc
+    if header_only:  # a classifier asking: the first rows of each sheet, read once per file
+        names, heads = _workbook_heads(path)
+        if sheet is not None and sheet not in names:
+            raise DataFormatError(
+                "sheet not in the workbook", path=path, expected=f"a sheet {sheet!r}",
+                found="sheets " + ", ".join(repr(n) for n in names),
+            )
+        for name in [sheet] if sheet is not None else names:
+            found = find_header(heads[name], accept)
+            if found is not None:
+                return [Table(name, found[0], found[1], body_frame([], len(found[1])))]
+        first = heads[sheet][0] if sheet is not None and heads[sheet] else []
+        raise missing_header(path, sheet, first, what, sheets=names, missing=missing)
+    book = _open_workbook(path)
     try:
         if sheet is not None and sheet not in book.names:
             raise DataFormatError(
@@ -189,6 +197,44 @@ def read_tables(
     if not tables:
         raise missing_header(path, sheet, first_rows, what, sheets=book.names, missing=missing)
     return tables
+
+
+def _open_workbook(path: Path) -> Workbook:
+    try:
+        return Workbook(path)
+    except Exception as exc:
+        raise DataFormatError(
+            "cannot open the workbook", path=path, expected="an Excel workbook",
+            found=f"{type(exc).__name__}: {exc}",
+        ) from exc
+
+
+def _workbook_heads(path: Path) -> tuple[list[str], dict[str, list[list[object]]]]:
+    """Sheet names and the first :data:`SCAN_ROWS` rows of each sheet of a workbook.
+
+    Kept per file (path, size, modification time) for the process: preparing a folder asks
+    every reader's classifier about every workbook, and opening one parses its whole
+    shared-strings table (seconds for the IMD workbook), so each file is opened once.
+    """
+    stat = path.stat()
+    return _heads(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _heads(path: str, size: int, mtime_ns: int) -> tuple[list[str], dict[str, list[list[object]]]]:
+    book = _open_workbook(Path(path))
+    try:
+        heads: dict[str, list[list[object]]] = {}
+        for name in book.names:
+            rows: list[list[object]] = []
+            for row in book.rows(name):
+                rows.append(row)
+                if len(rows) >= SCAN_ROWS:
+                    break
+            heads[name] = rows
+        return list(book.names), heads
+    finally:
+        book.close()
 
 
 def match_columns(header: Sequence[str], patterns: dict[str, re.Pattern[str]]) -> dict[str, int]:

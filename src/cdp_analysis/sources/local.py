@@ -3,7 +3,7 @@
 Numbers in treatment by substance, continuity of care after prison, naloxone,
 county lines, disruptions, young people in treatment, budgets, deaths in
 treatment, treatment progress, homelessness support needs (H-CLIC), out-of-court
-disposals and drug testing on arrest reach a partnership as management information
+disposals, drug testing on arrest and community sentence treatment requirements reach a partnership as management information
 (NDTMS/ViewIt extracts, police and Home Office returns, finance). Analysts copy
 the header-only templates shipped in ``resources/local_templates/``
 (:func:`copy_templates`, the ``cdp templates`` command), fill them in and drop
@@ -215,6 +215,18 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
          Column("assessments_attended", "count", "of those, assessments attended")),
         key=("area_code", "period"),
         not_above=(("positive", "tests"), ("assessments_attended", "required_assessments")),
+    ),
+    Template(
+        "community_sentence_treatment", "Community sentence treatment requirements (DRR, ATR, MHTR)",
+        (_area(), _period(),
+         Column("requirement", "choice", "the treatment requirement of the community or suspended sentence order",
+                ("drug rehabilitation requirement", "alcohol treatment requirement",
+                 "mental health treatment requirement")),
+         Column("made", "count", "requirements made (commenced) in the period"),
+         Column("ended", "count", "requirements that ended in the period"),
+         Column("completed", "count", "of those ended, requirements completed successfully")),
+        key=("area_code", "period", "requirement"),
+        not_above=(("completed", "ended"),),
     ),
 )}
 

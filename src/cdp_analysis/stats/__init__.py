@@ -31,6 +31,7 @@ from cdp_analysis.stats.benchmark import (
     normalise_polarity,
     quintile_labels,
 )
+from cdp_analysis.stats.change import CHANGE_LABELS, change_judgement, compare_periods
 from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.stats.dsr import ESP2013_AGEBANDS, ESP2013_WEIGHTS, dsr, esp2013, esp2013_band
 from cdp_analysis.stats.estimate import Estimate
@@ -85,6 +86,9 @@ __all__ = [
     # comparison, trend and SPC
     "compare_to_benchmark",
     "compare_to_benchmark_series",
+    "compare_periods",
+    "change_judgement",
+    "CHANGE_LABELS",
     "quintile_labels",
     "normalise_polarity",
     "BENCHMARK_COLOURS",

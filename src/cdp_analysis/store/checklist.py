@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 
@@ -37,11 +39,12 @@ from cdp_analysis.store.coverage import describe_months
 from cdp_analysis.store.dataset import TABLES, Dataset
 
 __all__ = ["Checklist", "Item", "LOCAL_READERS", "STATUSES", "data_checklist", "fetch_area_indicators",
-           "fingertips_area_type", "fingertips_indicator_ids"]
+           "fingertips_area_type", "fingertips_indicator_ids", "fingertips_named_indicators"]
 
 STATUSES = ("found", "partial", "missing", "not read yet")
 _POLICE_PAGE = "https://data.police.uk/data/"
 _FINGERTIPS_PAGE = "https://fingertips.phe.org.uk/"
+_CO_OCCURRING = "https://fingertips.phe.org.uk/profile-group/mental-health/profile/drugsandmentalhealth"
 _LSOA_2021_FIRST = "E01033768"  # the first LSOA code created in 2021 (2011 codes end below it)
 # table -> (source, chapter, download page, the file to pick)
 _SOURCES: dict[str, tuple[str, str, str, str]] = {
@@ -90,14 +93,23 @@ _SOURCES: dict[str, tuple[str, str, str, str]] = {
 _NDTMS = ("NDTMS treatment statistics (ViewIt exports)", "treatment", "https://www.ndtms.net/ViewIt/Adult",
           "Adult: download data, all indicators for every local authority (ViewIt Export Data_LAs.csv) "
           "and for England (ViewIt Export Data_England.csv)")
+#: The alcohol dependence estimates (read into the NDTMS table as measure ``alcohol_dependent_adults``).
+_ALCOHOL_ESTIMATES = ("OHID estimates of alcohol-dependent adults", "treatment",
+                      "https://www.gov.uk/government/publications/alcohol-dependence-prevalence-in-england",
+                      "the local authority estimates of alcohol-dependent adults, CSV "
+                      "(Estimates_of_Alcohol_Dependent_Adults_in_England*.csv), into an ndtms/ folder")
 #: Local returns a chapter reads → the chapters reading them; the other templates are not read yet.
 LOCAL_READERS: dict[str, str] = {
+    "budgets": "treatment",
+    "community_sentence_treatment": "treatment",
+    "continuity_of_care": "overview, treatment",
+    "county_lines": "overview",
     "deaths_in_treatment": "overview, treatment",
     "disruptions": "overview",
-    "drug_testing_on_arrest": "demand",
+    "drug_testing_on_arrest": "demand, treatment",
     "homelessness_support_needs": "demand",
     "out_of_court_disposals": "demand",
-    "treatment_numbers": "overview",
+    "treatment_numbers": "overview, treatment",
     "treatment_progress": "overview",
     "young_people_treatment": "demand, treatment",
 }
@@ -174,10 +186,19 @@ class Checklist:
         return "\n".join(lines) + "\n"
 
 
-def fingertips_indicator_ids() -> list[int]:
-    """The Fingertips indicator ids the chapters use (``resources/indicators.csv``)."""
+def _catalogue_rows() -> list[dict[str, str]]:
     text = resources.files("cdp_analysis.resources").joinpath("indicators.csv").read_text("utf-8")
-    return [int(row["indicator_id"]) for row in csv.DictReader(text.splitlines())]
+    return list(csv.DictReader(text.splitlines()))
+
+
+def fingertips_indicator_ids() -> list[int]:
+    """The Fingertips indicator ids the chapters use (``resources/indicators.csv``; those with a verified id)."""
+    return [int(row["indicator_id"]) for row in _catalogue_rows() if row["indicator_id"].isdigit()]
+
+
+def fingertips_named_indicators() -> list[str]:
+    """Published names of the catalogued indicators whose Fingertips id is not verified (matched by name)."""
+    return [row["published_name"] for row in _catalogue_rows() if not row["indicator_id"].isdigit()]
 
 
 #: Fingertips area type ids (METHODS.md, Fingertips API).
@@ -236,7 +257,8 @@ def fetch_area_indicators(client, area: Area, indicator_ids: list[int] | None = 
     return [line + (f" (none for {', '.join(map(str, absent))})" if absent else "")]
 
 
-def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> Checklist:
+def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str, *,
+                   report: Callable[[str], None] | None = None) -> Checklist:
     """Check every source for an area and its comparators (region, England).
 
     Parameters
@@ -247,24 +269,36 @@ def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str) -> 
         The area registry.
     area_code
         A GSS code (or name) of the area.
+    report
+        Called with a progress line as each source has been checked (``cdp data`` on a terminal).
     """
     area = registry.get(area_code)
     comparators = [a for a in registry.comparators(area.code) if a.type in ("region", "country")]
     checklist = Checklist(area, comparators)
     checker = _Checker(dataset, registry, demo=area.is_demo)
-    for code in [area.code, *(a.code for a in comparators)]:
-        checklist.items.extend(checker.police(code))
-        checklist.items.extend(checker.fingertips(code))
+    codes = [area.code, *(a.code for a in comparators)]
+
+    def check(what: str, began: float, items: Iterable[Item]) -> None:
+        """Add a source's items; ``began`` is taken before they are computed (arguments run left to right)."""
+        items = list(items)
+        checklist.items.extend(items)
+        if report is not None:
+            states = ", ".join(f"{n} {s}" for s, n in Counter(i.status for i in items).items())
+            report(f"data: {what}: {states} ({time.perf_counter() - began:.1f} s)")
+
+    for code in codes:
+        check(f"police.uk and Fingertips for {code}", time.perf_counter(),
+              [*checker.police(code), *checker.fingertips(code)])
     for table in ("geo_lsoa", "geo_ward", "geo_lad", "lsoa_lookup", "population", "imd_lsoa",
                   "census_ethnicity"):
-        checklist.items.append(checker.small_areas(table, area.code))
+        check(_SOURCES[table][0], time.perf_counter(), [checker.small_areas(table, area.code)])
     for table in ("children_in_need", "looked_after", "exclusions", "pupil_headcount"):
-        for code in [area.code, *(a.code for a in comparators)]:
-            checklist.items.append(checker.coded(table, code))
-    checklist.items.append(checker.national("csew", area.code))
-    for code in [area.code, *(a.code for a in comparators if a.type == "country")]:  # the chapter shows England
-        checklist.items.append(checker.ndtms(code))
-    checklist.items.extend(checker.local(area.code))
+        check(_SOURCES[table][0], time.perf_counter(), [checker.coded(table, code) for code in codes])
+    check(_SOURCES["csew"][0], time.perf_counter(), [checker.national("csew", area.code)])
+    england = [area.code, *(a.code for a in comparators if a.type == "country")]  # the chapter shows England
+    check(_NDTMS[0], time.perf_counter(), [checker.ndtms(code) for code in england])
+    check(_ALCOHOL_ESTIMATES[0], time.perf_counter(), [checker.alcohol_estimates(area.code)])
+    check("local returns", time.perf_counter(), checker.local(area.code))
     for source, chapter, page, pick in _NOT_READ:
         checklist.items.append(Item(source, chapter, area.code, "not read yet",
                                     "the workbench does not read it yet", get=f"{page} → {pick}"))
@@ -319,7 +353,9 @@ class _Checker:
     def fingertips(self, code: str) -> list[Item]:
         ids = fingertips_indicator_ids()
         get = (f"`cdp fetch --area {code}` (Fingertips API), or {_FINGERTIPS_PAGE} → the indicator "
-               "→ Download → data for all areas (CSV)")
+               "→ Download → data for all areas (CSV); the hospital admissions for drug poisoning and for "
+               "drug-related mental and behavioural disorders (matched by name) from the co-occurring substance "
+               "misuse and mental health profile, " + _CO_OCCURRING + " → Download")
         if "indicators" not in self.available:
             return [Item("Fingertips indicators", "overview", code, "missing",
                          f"none of the {len(ids)} indicators", get=get)]
@@ -330,7 +366,13 @@ class _Checker:
         per_area = [{int(i) for i in pd.to_numeric(rows.loc[codes[rows.index] == c, "indicator_id"],
                                                      errors="coerce").dropna()} for c in wanted]
         held = set.intersection(*per_area) if per_area else set()
-        absent = [i for i in ids if i not in held]
+        absent: list[object] = [i for i in ids if i not in held]
+        names = set.intersection(*({" ".join(str(n).split()).lower()
+                                    for n in rows.loc[codes[rows.index] == c, "indicator_name"].dropna()}
+                                   for c in wanted)) if wanted and "indicator_name" in rows else set()
+        named = fingertips_named_indicators()
+        absent += [f"'{n}'" for n in named if n.lower() not in names]
+        ids = [*ids, *named]  # type: ignore[list-item]
         periods = sorted(rows["period"].dropna().astype(str).unique())
         span = f"{periods[0]} to {periods[-1]}" if periods else ""
         detail = (f"{len(ids) - len(absent)} of {len(ids)} indicators" + (f", {span}" if span else "")
@@ -424,6 +466,18 @@ class _Checker:
         wanted, absent = self.own_or_members(code, self.ds.ndtms_areas(sex="total", age_group="total"))
         present = [c for c in wanted if c not in absent]
         rows = (self.ds.ndtms(["period"], area_code=present, sex="total", age_group="total") if present
+                else pd.DataFrame({"period": []}))
+        return self.summed(source, chapter, code, rows, absent, wanted, self.files("ndtms"), get)
+
+    def alcohol_estimates(self, code: str) -> Item:
+        """Estimated alcohol-dependent adults of an area (its own, or all its listed members')."""
+        source, chapter, page, pick = _ALCOHOL_ESTIMATES
+        get = f"{page} → {pick}"
+        if "ndtms" not in self.available:
+            return Item(source, chapter, code, "missing", "", get=get)
+        wanted, absent = self.own_or_members(code, self.ds.ndtms_areas(measure="alcohol_dependent_adults"))
+        present = [c for c in wanted if c not in absent]
+        rows = (self.ds.ndtms(["period"], area_code=present, measure="alcohol_dependent_adults") if present
                 else pd.DataFrame({"period": []}))
         return self.summed(source, chapter, code, rows, absent, wanted, self.files("ndtms"), get)
 

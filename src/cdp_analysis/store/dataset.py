@@ -26,6 +26,7 @@ import pyarrow.dataset as pads
 
 from cdp_analysis.errors import ConfigError, DataFormatError, MissingDataError
 from cdp_analysis.sources import police_uk
+from cdp_analysis.store import editions
 
 __all__ = ["Dataset", "open_dataset", "dataset_name", "TABLES"]
 
@@ -80,8 +81,12 @@ class Dataset:
     table and the raw file that would produce it when the table is absent.
     """
 
-    def __init__(self, processed_dir: str | os.PathLike) -> None:
+    def __init__(self, processed_dir: str | os.PathLike, as_of: str | pd.Period | None = None) -> None:
         self.root = Path(processed_dir)
+        #: The edition: only periods published by the end of this month are read
+        #: (:mod:`cdp_analysis.store.editions`); None reads everything held.
+        self.as_of: pd.Period | None = None if as_of in (None, "") else (
+            as_of if isinstance(as_of, pd.Period) else editions.parse_month(as_of))
         if not self.root.is_dir():
             raise MissingDataError(
                 f"No processed dataset at {self.root}: run `cdp prepare` (or "
@@ -89,7 +94,16 @@ class Dataset:
             )
 
     def __repr__(self) -> str:
-        return f"Dataset({str(self.root)!r})"
+        edition = "" if self.as_of is None else f", as_of={str(self.as_of)!r}"
+        return f"Dataset({str(self.root)!r}{edition})"
+
+    def edition(self, as_of: str | pd.Period | None) -> Dataset:
+        """The same tables read as published by the end of the month ``as_of`` (None: everything held)."""
+        return Dataset(self.root, as_of)
+
+    def _dated(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (a read of ``table``) kept to the edition's published periods."""
+        return frame if self.as_of is None else editions.published(table, frame, self.as_of)
 
     # -- what is there -----------------------------------------------------------------
     def available(self) -> list[str]:
@@ -105,8 +119,9 @@ class Dataset:
     def months(self, table: str = "street_crime") -> list[str]:
         """Months (``"YYYY-MM"``) held by a police table."""
         folder = self._path(table)
-        return sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*")
+        held = sorted(p.name.split("=", 1)[1] for p in folder.glob("month=*")
                       if (p / "part-0.parquet").is_file())
+        return held if self.as_of is None else editions.published_months(table, held, self.as_of)
 
     # -- police ------------------------------------------------------------------------
     def street_crime(
@@ -183,8 +198,10 @@ class Dataset:
         expression = _kept(filters, ranged=("lsoa_code",))
         if extra is not None:
             expression = _and(expression, extra)
-        if months is not None:
-            month_set = police_uk.month_set(months) or set()
+        if months is not None or self.as_of is not None:
+            month_set = police_uk.month_set(months) or set() if months is not None else set(self.months(table))
+            if self.as_of is not None:
+                month_set = set(editions.published_months(table, month_set, self.as_of))
             expression = _and(expression, pads.field("month").isin(sorted(month_set)))
         kind = {"street_crime": police_uk.STREET, "stop_search": police_uk.STOP_SEARCH,
                 "outcomes": police_uk.OUTCOMES}[table]
@@ -207,7 +224,7 @@ class Dataset:
     # -- small tables --------------------------------------------------------------------
     def indicators(self) -> pd.DataFrame:
         """The tidy indicator table (:data:`cdp_analysis.sources.schema.INDICATOR_COLUMNS`)."""
-        return _read(self._path("indicators"))
+        return self._dated("indicators", _read(self._path("indicators")))
 
     def boundaries(self, level: str):  # -> geopandas.GeoDataFrame
         """Boundaries of ``"lsoa"``, ``"ward"`` or ``"lad"``: ``code, name, geometry``, EPSG:27700."""
@@ -254,11 +271,11 @@ class Dataset:
 
     def children_in_need(self) -> pd.DataFrame:
         """DfE children in need (C3), drug and alcohol misuse factors: :data:`cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
-        return _read(self._path("children_in_need"))
+        return self._dated("children_in_need", _read(self._path("children_in_need")))
 
     def looked_after(self) -> pd.DataFrame:
         """DfE children looked after with a substance misuse problem: :data:`~cdp_analysis.sources.dfe.TIDY_COLUMNS`."""
-        return _read(self._path("looked_after"))
+        return self._dated("looked_after", _read(self._path("looked_after")))
 
     def exclusions(self) -> pd.DataFrame:
         """Exclusions and suspensions for drug and alcohol reasons, one series over all releases.
@@ -269,14 +286,15 @@ class Dataset:
         """
         from cdp_analysis.sources import dfe
 
-        frame = dfe.combine_exclusions(_read(self._path("exclusions")))
+        frame = dfe.combine_exclusions(self._dated("exclusions", _read(self._path("exclusions"))))
         if self._exists("pupil_headcount"):
-            frame = dfe.add_pupil_denominators(frame, _read(self._path("pupil_headcount")))
+            frame = dfe.add_pupil_denominators(
+                frame, self._dated("pupil_headcount", _read(self._path("pupil_headcount"))))
         return frame
 
     def csew(self) -> pd.DataFrame:
         """CSEW last-year drug use by drug, age and sex: :data:`cdp_analysis.sources.csew.CSEW_COLUMNS`."""
-        return _read(self._path("csew"))
+        return self._dated("csew", _read(self._path("csew")))
 
     def ndtms(self, columns: Iterable[str] | None = None, **filters: Iterable[str] | str | None) -> pd.DataFrame:
         """NDTMS treatment counts, tidy (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`).
@@ -299,8 +317,9 @@ class Dataset:
             raise ValueError(f"unknown ndtms column(s) {unknown}; choose from {list(NDTMS_COLUMNS)}")
         expression = _kept(filters)
         wanted = None if columns is None else list(columns)
-        return _read(self._path("ndtms"), lambda path: pd.read_parquet(path, columns=wanted, filters=expression),
-                     what=f"ndtms {wanted} {expression}")
+        return self._dated("ndtms", _read(
+            self._path("ndtms"), lambda path: pd.read_parquet(path, columns=wanted, filters=expression),
+            what=f"ndtms {wanted} {expression}"))
 
     def ndtms_areas(self, **filters: Iterable[str] | str | None) -> set[str]:
         """The area codes the NDTMS table holds rows for (among the rows ``filters`` keep)."""
@@ -370,7 +389,12 @@ class Dataset:
                 f"No police_counts table in {self.root}. It is made from {_HINTS['police_counts']} "
                 "in the raw source folder: add the files and run `cdp prepare`."
             )
-        return read_police_counts(path)
+        counts = read_police_counts(path)
+        if self.as_of is not None:
+            kept = set(editions.published_months("police_counts", counts.forces_by_month, self.as_of))
+            counts = type(counts)(counts.counts[counts.counts["month"].astype(str).isin(kept)].reset_index(drop=True),
+                                  {m: f for m, f in counts.forces_by_month.items() if m in kept})
+        return counts
 
     def manifest(self) -> dict:
         """The manifest :func:`~cdp_analysis.store.prepare.prepare` wrote (inputs → outputs)."""
@@ -538,14 +562,17 @@ def open_dataset(
     *,
     name: str | None = None,
     progress: bool = True,
+    as_of: str | pd.Period | None = None,
 ) -> Dataset:
     """Prepare ``source_dir`` into ``processed_root/<name>`` (idempotent) and open it.
 
     ``name`` defaults to :func:`dataset_name`. Preparing is cheap when nothing
     changed: inputs are compared by size and time, then by content hash.
+    ``as_of`` opens the edition of that month (:mod:`cdp_analysis.store.editions`):
+    everything is prepared, only what was published by then is read.
     """
     from cdp_analysis.store.prepare import prepare
 
     folder = Path(processed_root) / (name or dataset_name(source_dir, processed_root))
     prepare(source_dir, folder, progress=progress)
-    return Dataset(folder)
+    return Dataset(folder, as_of)

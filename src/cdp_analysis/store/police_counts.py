@@ -138,7 +138,11 @@ def _lads_of_lookup(lookup: pd.DataFrame | None, registry: AreaRegistry) -> dict
         return {}
     pairs = lookup[["lsoa_code", "lad_code"]].dropna().astype(str).drop_duplicates("lsoa_code")
     current: dict[str, str | None] = {}
+    legacy = set(registry.legacy_codes())
     for lad in pairs["lad_code"].unique():
+        if lad not in registry and lad not in legacy:  # a Welsh authority: no error (its suggestions cost ~1 s)
+            current[lad] = None
+            continue
         try:
             area = registry.resolve(lad).area
         except UnknownAreaError:
