@@ -8,7 +8,10 @@ published frames), never the code that wrote the sentences:
   must equal, at the decimals shown, some numeric cell of the section's frames;
 - every "significantly higher than X (v)" / "similar to X (v)" / "significantly lower
   than X (v)" must match a row of a frame naming X with the same judgement and value;
-- hotspots named in words must be exactly the rows marked "Higher" in the small-area data.
+- hotspots named in words must be exactly the rows marked "Higher" in the small-area data;
+- a sentence about the statistical neighbours must match the neighbour frames: its rank ("2nd highest of 4"),
+  its comparison with the neighbour average and that average's value; and "the highest among" only where
+  the area's 95% interval lies above every neighbour's published value.
 """
 
 from __future__ import annotations
@@ -82,6 +85,44 @@ def problems(section, names: set[str]) -> list[str]:
             decimals = len(raw.split(".")[1]) if "." in raw else 0
             if not _matches(float(raw), decimals, values):
                 found.append(f"{section.title}: {match.group(0)!r} not in the section's data ({message.text[:120]})")
+    return found + neighbour_problems(section)
+
+
+_ORDINAL = re.compile(r"ranks (?:joint )?(?:(\d+)(?:st|nd|rd|th) )?(highest|lowest) of (\d+)")
+_AVERAGE = re.compile(r"and is (significantly higher than|significantly lower than|significantly better than|"
+                      r"significantly worse than|similar to) their average of (-?[\d,.]+)")
+
+
+def neighbour_problems(section) -> list[str]:
+    """Neighbour sentences against the ``neighbours`` (summary) and ``neighbour_values`` (every area) frames."""
+    if not section.coverage.shown or "neighbour_values" not in section.frames:
+        return []
+    rows, summary = section.frames["neighbour_values"], section.frames["neighbours"]
+    focus = rows[rows["role"] == "focus"]
+    found = []
+    for message in section.messages:
+        text = message.text
+        if "the highest among" in text:
+            supported = False
+            for _, own in focus.iterrows():
+                peers = rows[(rows["measure"] == own["measure"]) & (rows["role"] == "neighbour")]["value"].dropna()
+                clears = not peers.empty and own["lower_ci"] == own["lower_ci"] and own["lower_ci"] > peers.max()
+                named = any(f"{own['value']:,.{d}f}" in text for d in (0, 1, 2))
+                supported = supported or bool(clears and named)
+            if not supported:
+                found.append(f"{section.title}: 'the highest among' without an interval above every neighbour: {text}")
+        if (m := _ORDINAL.search(text)) is not None:
+            nth, end, of = int(m.group(1) or 1), m.group(2), int(m.group(3))
+            wanted = [nth if end == "highest" else of - nth + 1]
+            if not ((focus["rank"].isin(wanted)) & (focus["n_ranked"] == of)).any():
+                found.append(f"{section.title}: rank {m.group(0)!r} matches no focus row of the neighbour data")
+        if (m := _AVERAGE.search(text)) is not None:
+            label, shown = _LABEL[m.group(1)], m.group(2).rstrip(".")
+            decimals = len(shown.split(".")[1]) if "." in shown else 0
+            hit = summary[(summary["Compared with the neighbour average"] == label)]
+            if not any(_matches(float(shown.replace(",", "")), decimals, [float(v)])
+                       for v in hit["Neighbour average"].dropna()):
+                found.append(f"{section.title}: '{m.group(0)}' matches no row of the neighbour summary")
     return found
 
 
@@ -172,7 +213,9 @@ def figure_problems(section, charts, focus: str) -> list[str]:
       saying "<focus> significantly lower" (or, read from the comparator's side, "higher than <focus>");
     - a spine chart's marker is coloured by its row's comparison, sits on the Worse side when the
       comparison is Worse and on the Better side when Better, and the axis says Better/Worse only
-      when every indicator has a better direction.
+      when every indicator has a better direction;
+    - every chart reads (:func:`chart_problems`): years as years, every value drawn, titles that
+      count what is drawn.
     """
     from cdp_analysis.report.charts import _benchmark_colour
 
@@ -180,6 +223,7 @@ def figure_problems(section, charts, focus: str) -> list[str]:
     bars = []
     for chart in charts:
         ax = chart.figure.axes[0]
+        found += chart_problems(chart)
         if chart.alt_text.startswith("Spine chart"):
             found += _spine_problems(chart)
         elif chart.alt_text.startswith("Bar chart with confidence intervals") and ax.patches:
@@ -270,3 +314,67 @@ def texts_outside(chart, slack: float = 1.0) -> list[str]:
             found.append(f"{chart.title}: '{text.get_text()[:40]}' at x {box.x0:.0f} to {box.x1:.0f}, "
                          f"y {box.y0:.0f} to {box.y1:.0f} in a {width:.0f} x {height:.0f} figure")
     return found
+
+
+# -- charts that read: years as years, every value drawn, titles that count what is drawn ----------
+
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?e[+\-−]?\d")
+_COUNT_WORDS = {"Ten": 10, "Nine": 9, "Eight": 8, "Seven": 7, "Six": 6, "Five": 5, "Four": 4, "Three": 3, "Two": 2}
+
+
+def chart_problems(chart) -> list[str]:
+    """What a chart draws that a reader cannot read or that its title miscounts (empty when none).
+
+    - no axis shows an offset or scientific notation ("+2.02e3"): years read as years;
+    - every value of a line is drawn: a value with no drawn neighbour (the latest year after
+      a withheld one) has a marker at its place;
+    - a ranked chart titled "Ten …" draws ten bars, "The 4 …" four.
+    """
+    import numpy as np
+
+    fig = chart.figure
+    fig.canvas.draw()
+    found = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            offset = axis.get_offset_text().get_text()
+            if offset.strip():
+                found.append(f"{chart.title}: axis offset {offset!r}")
+            for label in axis.get_ticklabels():
+                if _SCIENTIFIC.search(label.get_text()):
+                    found.append(f"{chart.title}: tick label {label.get_text()!r}")
+        markers = [(float(x), float(y)) for line in ax.get_lines() if line.get_marker() not in (None, "None", "", " ")
+                   for x, y in zip(np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float),
+                                   strict=True) if np.isfinite(y)]
+        for line in ax.get_lines():
+            if line.get_marker() not in (None, "None", "", " "):
+                continue
+            try:
+                xs = np.asarray(line.get_xdata(), dtype=float)
+            except (TypeError, ValueError):
+                xs = np.asarray([_as_number(x) for x in line.get_xdata()], dtype=float)
+            ys = np.asarray(line.get_ydata(), dtype=float)
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+                before = i > 0 and np.isfinite(ys[i - 1])
+                after = i + 1 < len(ys) and np.isfinite(ys[i + 1])
+                if np.isfinite(y) and not before and not after and not any(
+                        math.isclose(x, mx) and math.isclose(y, my) for mx, my in markers):
+                    found.append(f"{chart.title}: the value {y:g} of '{line.get_label()}' is not drawn")
+    first = chart.title.split()[0] if chart.title else ""
+    if chart.alt_text.startswith("Bar chart:") and (first in _COUNT_WORDS or re.match(r"The \d+ ", chart.title)):
+        said = _COUNT_WORDS.get(first) or int(chart.title.split()[1])
+        drawn = len(fig.axes[0].patches)
+        if said != drawn:
+            found.append(f"{chart.title}: the title counts {said}, the chart draws {drawn}")
+    return found
+
+
+def _as_number(value) -> float:
+    import matplotlib.dates as mdates
+
+    try:
+        return float(mdates.date2num(value))
+    except (TypeError, ValueError):
+        return float("nan")

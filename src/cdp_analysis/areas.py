@@ -57,6 +57,7 @@ __all__ = [
     "Area",
     "AreaFileError",
     "AreaRegistry",
+    "NeighbourGroup",
     "Resolution",
     "is_demo_code",
     "check_code",
@@ -160,6 +161,28 @@ class Area:
     def is_lower_tier(self) -> bool:
         """A district, or a single-tier authority (unitary, metropolitan, London borough)."""
         return self.type == "lad" or (self.type == "utla" and self.code[1:3] in _SINGLE_TIER)
+
+
+@dataclass(frozen=True)
+class NeighbourGroup:
+    """The areas an area is compared with as its peers (:meth:`AreaRegistry.neighbour_group`).
+
+    ``source`` is ``"user"`` (the ``comparators`` column of the areas file, beyond the
+    region and England), ``"default"`` (the registry's statistical neighbours),
+    ``"demo"`` (the synthetic group of the demo region) or ``"none"``. ``name`` reads
+    in a sentence ("its statistical neighbours"); ``description`` says how the group
+    is formed, or why the area has none.
+    """
+
+    source: str
+    name: str
+    description: str
+    areas: tuple[Area, ...] = ()
+
+    @property
+    def codes(self) -> list[str]:
+        """The neighbours' codes, in the group's order."""
+        return [a.code for a in self.areas]
 
 
 @dataclass(frozen=True)
@@ -379,6 +402,51 @@ class AreaRegistry:
             "user": [self._areas[c] for c in area.comparators],
             "neighbours": self.neighbours(area.code),
         }
+
+    def neighbour_group(self, code: str, n: int = 10) -> NeighbourGroup:
+        """The group an area is compared with as its peers: the user's, else the statistical neighbours.
+
+        The user's group is the ``comparators`` column of the areas file less the
+        area's region and England (compared with anyway); without one, the ``n``
+        nearest statistical neighbours (:meth:`neighbours`); for a demo area without
+        one, the synthetic group: every other demo upper tier that is not one of its
+        members. Else an empty group whose description says why.
+
+        >>> reg = AreaRegistry.builtin()
+        >>> reg.neighbour_group("E06000001").codes[:2]
+        ['E06000006', 'E06000008']
+        >>> reg.neighbour_group("Z09000001").codes
+        ['Z09000002', 'Z09000003', 'Z09000004']
+        """
+        area = self.get(code)
+        parents = {a.code for a in self.ancestors(area.code)}
+        user = tuple(self._areas[c] for c in area.comparators if c not in parents and c != area.code)
+        if user:
+            return NeighbourGroup(
+                "user", "its own comparator group",
+                f"The partnership's own comparator group, as listed in the comparators column of its areas file "
+                f"({len(user)} area{'s' if len(user) != 1 else ''}).", user)
+        default = tuple(self.neighbours(area.code, n))
+        if default:
+            return NeighbourGroup(
+                "default", "its statistical neighbours",
+                f"The workbench's statistical neighbours: the {len(default)} upper-tier authorities most alike "
+                "on deprivation (IMD 2019 average score and extent) and size (income and employment scale, "
+                "residents), see docs/statistical_neighbours.md.", default)
+        if area.is_demo and area.type in ("utla", "cdp"):
+            members = {m.code for m in self.members(area.code)}
+            demo = tuple(a for a in self.of_type("utla", demo=True) if a.code != area.code and a.code not in members)
+            if demo:
+                return NeighbourGroup(
+                    "demo", "its statistical neighbours",
+                    "Synthetic demonstration group: the other boroughs of the fictional demo region that are not "
+                    "part of the area.", demo)
+        why = ("a partnership has no default group: list its own in the comparators column of data/raw/areas.csv"
+               if area.type == "cdp" else
+               "the registry's statistical neighbours cover upper-tier authorities whose IoD2019 summaries exist "
+               "(not districts, regions, or the unitaries created by splitting a county after 2019)")
+        return NeighbourGroup("none", "its statistical neighbours", f"{area.name} has no statistical neighbours: "
+                              f"{why}.")
 
     def region_of(self, code: str) -> Area | None:
         """The region an area lies in (itself for a region), or None."""

@@ -33,8 +33,8 @@ _ENV_PATHS = {
     "reports_dir": "CDP_REPORTS_DIR",
     "notebooks_dir": "CDP_NOTEBOOKS_DIR",
 }
-_CONTACT_PLACEHOLDER = ("the team that publishes these reports "
-                        "(set [publish] accessibility_contact in cdp.toml)")
+_CONTACT_PLACEHOLDER = ("the team that publishes these reports (whose contact address is not yet given: the "
+                        "publisher adds it to the configuration file cdp.toml)")
 #: Every section of ``cdp.toml`` and the keys it may hold.
 KNOWN_SETTINGS: dict[str, tuple[str, ...]] = {
     "paths": ("raw_dir", "processed_dir", "reports_dir", "notebooks_dir"),

@@ -18,7 +18,7 @@ region and each demo borough it writes:
   exclusions table with the pupil ``headcount`` (denominators);
 - ``other/drugsmisusetables-demo.xlsx``: CSEW tables 1.02, 1.08, 3.03 and 3.04;
 - ``local/homelessness_support_needs.csv``, ``local/out_of_court_disposals.csv``,
-  ``local/drug_testing_on_arrest.csv``: local returns.
+  ``local/drug_testing_on_arrest.csv``, ``local/county_lines.csv``: local returns.
 
 Deterministic: the files are a pure function of the seed and the population
 (the workbook is written with fixed timestamps).
@@ -100,6 +100,7 @@ def write_demand_files(root: Path, seed: int, geo, population: np.ndarray) -> di
     }
     _write_csew(root / "other" / "drugsmisusetables-demo.xlsx", seed)
     _write_local(root / "local", seed, boroughs)
+    _write_county_lines(root / "local", seed, boroughs)
     return counts
 
 
@@ -445,3 +446,18 @@ def _write_local(folder: Path, seed: int, boroughs: list) -> None:
         "area_code", "period", "disposal", "offence", "count", "referred_to_treatment"]))
     _write(folder / "drug_testing_on_arrest.csv", pd.DataFrame(testing, columns=[
         "area_code", "period", "tests", "positive", "required_assessments", "assessments_attended"]))
+
+
+def _write_county_lines(folder: Path, seed: int, boroughs: list) -> None:
+    """County lines referrals and closures by financial year (its own random stream: the other returns
+    are unchanged). Closures are few, so some fall in the range disclosure control hides."""
+    rng = _rng(seed, 6)
+    rows = []
+    for code, _, _, people, _ in boroughs:
+        adults, rel = people[18:].sum(), _relative(code)
+        for start in (2021, 2022, 2023):
+            period = f"{start}/{(start + 1) % 100:02d}"
+            rows.append([code, period, int(rng.poisson(adults * 0.00015 * rel * (1 + 0.2 * (start - 2021)))),
+                         int(rng.poisson(2.5 * rel)), int(rng.poisson(4.0 * rel))])
+    _write(folder / "county_lines.csv", pd.DataFrame(rows, columns=[
+        "area_code", "period", "referrals", "closures_type_1", "closures_type_2"]))

@@ -482,7 +482,7 @@ demo and real data:
 | `census/` | ONS Census 2021 ethnic group (6 categories) by local authority, a "create a custom dataset" download |
 | `imd/` | English Indices of Deprivation 2019, File 7 columns |
 | `ndtms/` | NDTMS ViewIt exports (all-LA and England layouts) and alcohol dependence estimates; unmet need (Fingertips 93517/93532) in `fingertips/demo-unmet-need.csv` (see `cdp_demo.treatment`) |
-| `dfe_children/`, `dfe_exclusions/`, `other/`, `local/` | DfE children in need (C3), looked-after children, exclusions by reason (both layouts) and pupil headcount; the ONS CSEW drug misuse workbook; local returns (see `cdp_demo.demand`; `young_people_treatment` and `deaths_in_treatment` from `cdp_demo.treatment`) |
+| `dfe_children/`, `dfe_exclusions/`, `other/`, `local/` | DfE children in need (C3), looked-after children, exclusions by reason (both layouts) and pupil headcount; the ONS CSEW drug misuse workbook; local returns (see `cdp_demo.demand`; `young_people_treatment`, `deaths_in_treatment`, the quarterly `continuity_of_care` and the local outcomes framework's synthetic `ambitions` from `cdp_demo.treatment`) |
 
 Codes are fictional and start with **Z**, a letter ONS never issues: region `Z12000001`,
 boroughs `Z09000001` to `Z09000004`, wards `Z05…`, LSOAs `Z01…`. England (`E92000001`)

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.sources.fingertips import EXPORT_HEADER
 from cdp_analysis.vocabulary import ENGLAND_CODE, ENGLAND_NAME
 
@@ -439,6 +440,42 @@ def _write_pathway_returns(folder: Path, rng: np.random.Generator, boroughs: dic
     }
 
 
+#: Quarters of the demo's quarterly continuity-of-care return (2021/22 Q1 to 2025/26 Q2: 18 points, enough for SPC).
+_CARE_QUARTERS = [f"{y}/{(y + 1) % 100:02d} Q{q}" for y in range(2021, 2026) for q in range(1, 5)][:18]
+#: Synthetic ambitions of the demo partnership's local outcomes framework: metric, ambition, date, owner.
+_AMBITIONS = (("92432", 4.5, "2026-03-31", "Director of Public Health"),
+              ("92544", 55.0, "2025-03-31", "Head of Criminal Justice Pathways"),
+              ("90244", 8.0, "2025-03", "Treatment Services Commissioner"),
+              ("continuity_of_care", 50.0, "2026-03-31", "Head of Criminal Justice Pathways"))
+
+
+def _write_framework(folder: Path, rng: np.random.Generator, boroughs: dict[str, dict],
+                     partnerships: dict[str, list[str]]) -> dict[str, int]:
+    """The quarterly continuity-of-care return and the ambitions of the local outcomes framework (synthetic).
+
+    Released prisoners with a treatment need scale with adults; the share engaging within three weeks drifts
+    by borough (one improving, one flat, one slipping). Every borough and demo partnership gets the same
+    four ambitions with the file's baseline left empty (2021/22 from the data).
+    """
+    care = []
+    for k, (code, b) in enumerate(boroughs.items()):
+        start, drift = 0.36 + 0.03 * k, (0.012, 0.0, -0.004, 0.006)[k % 4]
+        for i, quarter in enumerate(_CARE_QUARTERS):
+            released = int(rng.poisson(b["adults"] * 0.0006)) + 20
+            share = float(np.clip(start + drift * i + rng.normal(0, 0.02), 0.05, 0.95))
+            care.append([code, quarter, released, int(rng.binomial(released, share))])
+    # each area's ambition is the region's round figure moved a little (synthetic, so it follows the seed)
+    ambitions = [[code, metric, "", "", round(value * float(rng.uniform(0.95, 1.05)), 1), date, owner]
+                 for code in [*boroughs, *partnerships] for metric, value, date, owner in _AMBITIONS]
+    return {
+        "continuity_of_care_rows": _write(folder / "continuity_of_care.csv",
+                                          ["area_code", "period", "released_with_need", "engaged_within_3_weeks"],
+                                          care),
+        "ambitions_rows": _write(folder / "ambitions.csv", ["area_code", "metric", "baseline_period", "baseline_value",
+                                                            "ambition_value", "ambition_date", "owner"], ambitions),
+    }
+
+
 def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.DataFrame) -> dict[str, int]:
     """Write the demo NDTMS exports and the unmet-need Fingertips export under ``root``.
 
@@ -458,7 +495,8 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
     -------
     dict
         Rows written: ``ndtms_rows`` (all-LA export), ``ndtms_england_rows``, ``unmet_need_rows``,
-        ``young_people_rows`` and ``deaths_in_treatment_rows`` (local returns in ``local/``).
+        ``young_people_rows`` and ``deaths_in_treatment_rows`` (local returns in ``local/``),
+        ``continuity_of_care_rows`` and ``ambitions_rows`` (the local outcomes framework, ``local/``).
     """
     from cdp_analysis.sources.census import read_census_ethnicity
 
@@ -505,6 +543,8 @@ def write_treatment(root: Path, seed: int, geo, population: np.ndarray, imd: pd.
                          "18+ yrs"), [2, 3], (0.74, 1.40))
     written.update(_write_local_returns(root / "local", _rng(seed, 97), boroughs, in_treatment))
     written.update(_write_pathway_returns(root / "local", _rng(seed, 96), boroughs, in_treatment))
+    partnerships = {a.code: list(a.members) for a in AreaRegistry.builtin().of_type("cdp", demo=True)}
+    written.update(_write_framework(root / "local", _rng(seed, 95), boroughs, partnerships))
     written["unmet_need_rows"] = _write(root / "fingertips" / "demo-unmet-need.csv", list(EXPORT_HEADER), rows,
                                         crlf=True)
     return written

@@ -23,7 +23,8 @@ from tests.conftest import _link_all, ensure_demo, require_shared, write_demo_co
 from tests.consistency import problems
 
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
-SECTIONS = ["children", "parents", "looked_after", "schools", "young_people", "prevalence", "wider", "since"]
+SECTIONS = ["since", "children", "parents", "looked_after", "schools", "young_people", "prevalence", "wider",
+            "neighbours"]
 C3 = "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
 
 

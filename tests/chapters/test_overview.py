@@ -127,3 +127,56 @@ def test_partnership_spine_chart_places_the_partnership_among_member_type_areas(
     chart = OverviewChapter(load_context("Z95000001", config=demo_config)).spine_chart()
     chart.close()
     assert not chart.data.empty and (chart.data["area"] == "Brackenmoor and Castlewick CDP").all()
+
+
+def test_outcomes_among_the_neighbours_by_hand(demo_config):
+    """Deaths from drug misuse (a DSR: the mean of the neighbours' values) and continuity of care (a proportion:
+    pooled counts over pooled denominators) for Brackenmoor among the other demo boroughs, from the CSV."""
+    ctx = load_context("Z09000001", config=demo_config)
+    chapter = OverviewChapter(ctx)
+    section = chapter.neighbours_section()
+    summary = section.frames["neighbours"].set_index("Measure")
+    peers = ("Z09000002", "Z09000003", "Z09000004")
+    period = chapter.summary().set_index("indicator_id").loc["92432", "period"]
+    deaths = {r["Area Code"]: float(r["Value"]) for r in _fingertips_rows(demo_config, "92432")
+              if r["Time period"] == period and r["Area Code"].startswith("Z09")}
+    row = summary.loc[[m for m in summary.index if m.startswith("Deaths from drug misuse")][0]]
+    assert row["Neighbour average"] == pytest.approx(sum(deaths[c] for c in peers) / 3)
+    assert row["How the average is formed"] == "mean of the neighbours' values"
+    higher = sum(deaths[c] > deaths["Z09000001"] for c in peers)
+    values = section.frames["neighbour_values"]
+    own = values[(values["role"] == "focus") & values["measure"].str.startswith("Deaths from drug misuse")].iloc[0]
+    assert (int(own["rank"]), int(own["n_ranked"])) == (higher + 1, 4)
+    period = chapter.summary().set_index("indicator_id").loc["90947", "period"]
+    care = [r for r in _fingertips_rows(demo_config, "90947") if r["Time period"] == period and r["Area Code"] in peers]
+    pooled = sum(float(r["Count"]) for r in care) / sum(float(r["Denominator"]) for r in care) * 100
+    row = summary.loc[[m for m in summary.index if m.startswith("Continuity of care after prison")][0]]
+    assert row["Neighbour average"] == pytest.approx(pooled)
+    assert row["How the average is formed"] == "pooled counts over pooled denominators"
+
+
+def test_local_outcomes_framework_by_hand(demo_config):
+    """The demo's quarterly continuity of care: baseline 2021/22 Q4, latest quarter, straight line to the ambition."""
+    import pandas as pd
+
+    ctx = load_context("Z09000001", config=demo_config)
+    with (demo_config.demo_dir / "local" / "ambitions.csv").open(encoding="utf-8", newline="") as handle:
+        ambition = next(r for r in csv.DictReader(handle)
+                        if r["area_code"] == "Z09000001" and r["metric"] == "continuity_of_care")
+    with (demo_config.demo_dir / "local" / "continuity_of_care.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["area_code"] == "Z09000001"]
+    share = {r["period"]: int(r["engaged_within_3_weeks"]) / int(r["released_with_need"]) * 100 for r in rows}
+    base, latest = share["2021/22 Q4"], share[rows[-1]["period"]]
+    year, quarter = int(rows[-1]["period"][:4]), int(rows[-1]["period"][-1])
+    latest_end = pd.Timestamp(year, 4, 1) + pd.DateOffset(months=3 * quarter) - pd.Timedelta(days=1)
+    goal, goal_date = float(ambition["ambition_value"]), pd.Timestamp(ambition["ambition_date"])
+    start = pd.Timestamp(2022, 3, 31)
+    expected = base + (goal - base) * (min(latest_end, goal_date) - start) / (goal_date - start)
+    section = OverviewChapter(ctx).local_framework()
+    table = section.frames["ambitions"].set_index("metric")
+    row = table.loc["continuity_of_care"]
+    assert row["baseline_value"] == pytest.approx(base) and row["latest_value"] == pytest.approx(latest)
+    assert row["trajectory_value"] == pytest.approx(expected)
+    assert row["status"] == ("On track" if (latest - expected) * (goal - base) >= 0 else "Off track")
+    assert row["points"] == len(rows) >= 15 and "spc_continuity_of_care" in section.frames
+    assert any(row["status"].lower() in m.text for m in section.messages)

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-data")]
 
 DEMO_AREAS = ["Z09000001", "Z09000002", "Z09000003", "Z09000004", "Z95000001"]
 SECTIONS = {"numbers", "unmet_need", "completions", "outcomes", "access", "young_people", "reached", "ethnicity",
-            "deprivation", "circumstances", "harm", "alcohol", "justice", "provision", "since"}
+            "deprivation", "circumstances", "harm", "alcohol", "justice", "provision", "neighbours", "since"}
 #: The demo export has no Fingertips rows by deprivation decile: the section says what it needs.
 NOT_IN_DEMO = {"deprivation"}
 
@@ -254,3 +254,30 @@ def test_real_area_without_treatment_data_says_so_in_every_section(real_city_sou
     for section in sections.values():
         assert not section.messages and not section.items
         assert not any(ch.isdigit() for ch in section.coverage.note.replace("E09000001", ""))
+
+
+def test_completions_among_the_neighbours_by_hand(built, demo_config):
+    """Brackenmoor's neighbours are the three other demo boroughs: their completion rates, the pooled average and
+    Brackenmoor's rank, recomputed from the ViewIt CSV with the csv module."""
+    chapter = built["Z09000001"]
+    rows = _viewit(demo_config)
+    period = chapter.latest_period
+    names = {"Z09000001": "Brackenmoor", "Z09000002": "Castlewick", "Z09000003": "Dunmere", "Z09000004": "Elmsworth"}
+    done = {c: _sum(rows, [n], period, "Total", "exits_successfulcompletion_allintx") for c, n in names.items()}
+    total = {c: _sum(rows, [n], period, "Total", "intreatment_allintx") for c, n in names.items()}
+    rate = {c: done[c] / total[c] * 100 for c in names}
+    peers = [c for c in names if c != "Z09000001"]
+    pooled = sum(done[c] for c in peers) / sum(total[c] for c in peers) * 100
+    rank = 1 + sum(rate[c] > rate["Z09000001"] for c in peers)
+    section = chapter.sections()["neighbours"]
+    summary = section.frames["neighbours"]
+    row = summary[summary["Measure"].str.startswith("Successful completions, all substances")].iloc[0]
+    assert row["Neighbour average"] == pytest.approx(pooled)
+    assert row["How the average is formed"] == "pooled counts over pooled denominators"
+    assert row["Neighbours with a value"] == "3 of 3"
+    assert row["Rank"].endswith("of 4") and (row["Rank"].startswith(("highest", "lowest")) or str(rank) in row["Rank"]
+                                              or str(4 - rank + 1) in row["Rank"])
+    values = section.frames["neighbour_values"]
+    total_rows = values[values["measure"].str.startswith("Successful completions, all substances")]
+    assert dict(zip(total_rows["area_code"], total_rows["value"], strict=True)) == pytest.approx(rate)
+    assert int(total_rows.loc[total_rows["role"] == "focus", "rank"].iloc[0]) == rank

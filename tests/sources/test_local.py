@@ -12,6 +12,7 @@ from cdp_analysis.sources import local
 
 EXPECTED = {
     "treatment_numbers": "area_code,period,substance_group,age_group,count",
+    "ambitions": "area_code,metric,baseline_period,baseline_value,ambition_value,ambition_date,owner",
     "continuity_of_care": "area_code,period,released_with_need,engaged_within_3_weeks",
     "naloxone": "area_code,period,setting,kits_supplied,people_supplied",
     "county_lines": "area_code,period,referrals,closures_type_1,closures_type_2",

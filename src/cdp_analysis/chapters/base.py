@@ -15,15 +15,17 @@ from __future__ import annotations
 import html
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from cdp_analysis import stats
-from cdp_analysis.areas import Area
+from cdp_analysis.areas import Area, NeighbourGroup
 from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError, redact_paths
+from cdp_analysis.indicators.neighbours import MIN_NEIGHBOURS, neighbour_comparison
 from cdp_analysis.report import narrative, render
+from cdp_analysis.report import neighbours as neighbour_words
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.report.section import Section
 from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
@@ -32,7 +34,8 @@ from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 
 __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
-           "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL"]
+           "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
+           "NEIGHBOURS_TITLE"]
 
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
 MEMBER_LABEL = "Member authority"
@@ -206,6 +209,101 @@ def member_rows(rows: pd.DataFrame, focus_value: float, policy: DisclosurePolicy
         for lo, hi in zip(out["lower_ci"].astype(float), out["upper_ci"].astype(float), strict=True)
     ]
     return out
+
+
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+#: The title of every chapter's neighbour section.
+NEIGHBOURS_TITLE = "Among its statistical neighbours"
+
+
+@dataclass(frozen=True)
+class NeighbourMeasure:
+    """A measure a chapter compares with the neighbours: its id in the values frame and its words."""
+
+    measure: str
+    label: str  # the table's and chart's name: "Drug offences per 1,000 residents"
+    what: str  # in a sentence: "drug offence rate"
+    unit: str  # "%" or "per 1,000 residents"
+    polarity: str = "NoJudgement"
+    period: str = ""
+    theme: str = ""
+    source: str = ""  # the chart's source line, when not the section's
+
+
+def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, measures: list[NeighbourMeasure],
+                      *, names: dict[str, str], synthetic: bool, source: str,
+                      policy: DisclosurePolicy | None = None, key: str = "neighbours",
+                      title: str = NEIGHBOURS_TITLE, decimals: int = 1) -> Section:
+    """The area among its neighbour group on a chapter's headline measures (every chapter's one helper).
+
+    ``values`` holds ``measure, area_code, value`` (``lower_ci, upper_ci`` for the area's
+    comparison; ``count, denominator, multiplier`` for a pooled average) of the area and
+    its neighbours, as :func:`cdp_analysis.indicators.neighbours.neighbour_comparison`
+    reads them. With ``policy``, a row whose count is in the suppressed range is hidden
+    (its value too) and takes no part in the average or the rank. Measures without enough
+    neighbours' values are listed in one sentence each, with no number; with none at all
+    the section is missing with one sentence. A chart is drawn for the first (headline)
+    measure and for each measure that differs significantly from the neighbour average; the
+    others are in the table and in one sentence.
+    """
+    if not group.areas:
+        return missing_section(title, f"{group.description} So this page compares {area.name} with its region "
+                                      "and England only.", key)
+    values = values.copy()
+    if policy is not None and "count" in values:
+        values["suppressed"] = policy.primary(values["count"])
+    rows, summary = neighbour_comparison(values, area.code, group.codes,
+                                         polarity={m.measure: m.polarity for m in measures})
+    by_id = {m.measure: m for m in measures}
+    summary = summary[summary["measure"].isin(list(by_id))]
+    summary = summary.assign(_order=summary["measure"].map(list(by_id).index)).sort_values("_order", kind="stable")
+    summary = summary.drop(columns="_order").reset_index(drop=True)
+    compared = summary[summary["reason"] == ""]
+    if compared.empty:
+        return missing_section(title, f"{area.name} is not compared with {group.name} on this page: for each measure "
+                                      f"here the data holds the values of fewer than {_WORDS[MIN_NEIGHBOURS]} of "
+                                      "them, so no neighbour average is formed.", key)
+    labels = {m.measure: m.label for m in measures}
+    table = neighbour_words.summary_table(summary, labels, area.name)
+    shown = neighbour_words.values_table(rows, names, labels)
+    items = [neighbour_words.group_note_html(area.name, group.name, group.description,
+                                             [names.get(c, c) for c in group.codes]),
+             render.table_html(table, f"{area.name} among {group.name}: value, neighbour average and rank",
+                               synthetic=synthetic, formats={area.name: f",.{decimals}f",
+                                                             "Neighbour average": f",.{decimals}f"})]
+    messages, similar = [], []
+    for _, r in summary.iterrows():
+        m = by_id[r["measure"]]
+        text = neighbour_words.sentence(area.name, m.what, r, rows, group=group.name, unit=m.unit,
+                                        period=m.period, decimals=decimals)
+        if r["reason"]:
+            messages.append(KeyMessage(text, key=False, rank=narrative.RANK_CONTEXT))
+            continue
+        differs = r["compared"] not in ("Similar", "Not compared") or neighbour_words.supports_highest(rows, r)
+        if differs or r["measure"] == measures[0].measure:  # the headline measure, and those that differ
+            chart = neighbour_words.neighbour_chart(rows, r, names=names, title=f"{m.label}: {area.name} among "
+                                                    f"{group.name}" + (f", {m.period}" if m.period else ""),
+                                                    xlabel=m.label, source=m.source or source,
+                                                    synthetic=synthetic)
+            items.append(render.chart_html(chart))
+        if r["compared"] == "Similar" and not neighbour_words.supports_highest(rows, r):
+            similar.append(m.what)
+            continue
+        worse = r["compared"] == "Worse"
+        rank = {"Worse": narrative.RANK_WORSE, "Better": narrative.RANK_BETTER, "Higher": narrative.RANK_DIFFERS,
+                "Lower": narrative.RANK_DIFFERS}.get(r["compared"], narrative.RANK_CONTEXT)
+        rec = (f"Ask why the {m.what} in {area.name} is worse than the average of {group.name}, and learn from "
+               "the best of them."
+               if worse else "")
+        messages.append(KeyMessage(text, rec, m.theme, key=rank > narrative.RANK_CONTEXT, rank=rank))
+    if similar:
+        messages.append(KeyMessage(neighbour_words.similar_sentence(area.name, similar, group.name), key=False,
+                                   rank=narrative.RANK_CONTEXT))
+    lacking = summary[summary["reason"] != ""]
+    coverage = COVERED if lacking.empty else Coverage.partial(
+        f"{len(compared)} of the {len(summary)} measures are compared with {group.name}; for the others the data "
+        "holds too few of the neighbours' values (each is named below).")
+    return Section(title, items, messages, coverage, {"neighbours": table, "neighbour_values": shown}, key)
 
 
 # -- since the last assessment ----------------------------------------------------------------

@@ -28,7 +28,7 @@ from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
 from cdp_analysis.indicators import change, demand, quality
-from cdp_analysis.indicators.outcomes import OutcomeSeries
+from cdp_analysis.indicators.outcomes import OutcomeSeries, indicator_catalogue
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.stats.coerce import as_float
@@ -42,7 +42,7 @@ CIN_SOURCE = "DfE, Children in need (table C3)"
 CLA_SOURCE = "DfE, Children looked after in England (outcomes)"
 EXCLUSION_SOURCE = "DfE, Suspensions and permanent exclusions in England (reason for exclusion)"
 CSEW_SOURCE = "ONS, Crime Survey for England and Wales; ONS population estimates"
-_TEMPLATE_HINT = "`cdp templates` copies the template"
+_TEMPLATE_HINT = "the command cdp templates copies the template"
 
 PREVALENCE_METHOD = (
     "The estimate multiplies the national Crime Survey rate of last-year drug use for each sex and age band "
@@ -82,15 +82,29 @@ _PARENT_CATEGORIES = {"parent living with children": "parents living with childr
 _PREVALENCE_DRUGS = [("Any drug", "any drug"), ("Cannabis", "cannabis"), ("Any cocaine", "cocaine")]
 
 
+def _catalogue_polarity(indicator_id: str) -> str:
+    """A Fingertips indicator's polarity from the catalogue (``NoJudgement`` when it is not catalogued)."""
+    info = indicator_catalogue().get(str(indicator_id))
+    return info.polarity if info is not None and info.polarity else "NoJudgement"
+
+
 @dataclass(frozen=True)
 class _Measure:
-    """One DfE measure of a section: what to select and how to say it."""
+    """One measure of a section: what to select, how to say it, and which direction is better.
+
+    ``polarity`` comes from the measure's definition: DfE defines its children's social
+    care and exclusion measures without a better or worse direction (a higher share
+    identified at assessment can mean more need or better identification), so they
+    are ``NoJudgement`` and read as higher or lower, never better or worse; a
+    Fingertips indicator takes its polarity from the catalogue (``resources/indicators.csv``).
+    """
 
     measure: str
     category: str
     label: str
     words: str
     key: bool = True
+    polarity: str = "NoJudgement"
 
 
 class DemandChapter(base.Chapter):
@@ -293,11 +307,15 @@ class DemandChapter(base.Chapter):
         england = others.loc[others["area_code"] == ENGLAND_CODE, "focus_compared"]
         vs_england = str(england.iloc[0]) if not england.empty else "Not compared"
         rec = recommend(measure, vs_england, trend)
-        # every DfE and Fingertips measure here counts harm or need: higher, or rising, is worse
+        # judged by the measure's own polarity: higher is worse only where its definition says so
+        low_is_good = {"LowIsGood": True, "HighIsGood": False}.get(measure.polarity)
         judged = [(str(r["area"]), r["focus_compared"], r["value"]) for _, r in others.iterrows()]
-        rank = narrative.judge(judged, own["value"], low_is_good=True)
-        if trend == "Increasing":
+        rank = narrative.judge(judged, own["value"], low_is_good=low_is_good)
+        harmful = {True: "Increasing", False: "Decreasing"}.get(low_is_good) if low_is_good is not None else None
+        if trend == harmful:
             rank = max(rank, narrative.RANK_GETTING_WORSE)
+        elif low_is_good is None and trend in ("Increasing", "Decreasing"):
+            rank = max(rank, narrative.RANK_DIFFERS)
         return [KeyMessage(text, rec, "Demand", key=measure.key or bool(rec), rank=rank)]
 
     # sections -----------------------------------------------------------------
@@ -382,7 +400,7 @@ class DemandChapter(base.Chapter):
         else:
             frames["need"] = need
             items.append(render.table_html(
-                need.drop(columns=["suppressed", "area_code"]).rename(columns={
+                need.drop(columns=["suppressed", "area_code", "denominator_suppressed"], errors="ignore").rename(columns={
                     "area": "Area", "period": "Year", "what": "Assessments identifying", "count": "Assessments"}),
                 f"Children in need assessments identifying parental drug or alcohol misuse, {self.area.name} "
                 "(DfE), the indicator of need", synthetic=self.synthetic, formats={"Assessments": ",.0f"},
@@ -562,7 +580,7 @@ class DemandChapter(base.Chapter):
         treatment = self._young_treatment()
         if treatment is None:
             gaps.append("Young people in treatment needs the NDTMS young people's data or the local return "
-                        f"young_people_treatment ({_TEMPLATE_HINT}).")
+                        f"young_people_treatment.csv ({_TEMPLATE_HINT}).")
         else:
             table, message = treatment
             frames["treatment"] = table
@@ -653,7 +671,7 @@ class DemandChapter(base.Chapter):
             trend = demand.trend_label(own, "rate")
             latest_rows.append(latest)
             series_rows.append(s)
-            measure = _Measure("", "", label, label)
+            measure = _Measure("", "", label, label, polarity=_catalogue_polarity(indicator_id))
             messages += self._measure_messages(
                 measure, latest, trend, "per 100,000",
                 lambda m, vs, tr: (f"Review young people's substance misuse and alcohol pathways with the NHS: "
@@ -855,7 +873,7 @@ class DemandChapter(base.Chapter):
                 frame = None
             found = build(frame) if frame is not None else None
             if found is None:
-                gaps.append(f"needs the local return {name}: {_TEMPLATE_HINT}")
+                gaps.append(f"needs the local return {name}.csv: {_TEMPLATE_HINT}")
                 continue
             table, html, message = found
             frames[name] = table
@@ -985,6 +1003,61 @@ class DemandChapter(base.Chapter):
                    "more of them reach treatment.")
         return table, html, KeyMessage(text + ".", rec, "Demand")
 
+    def neighbour_values(self) -> tuple[pd.DataFrame, list[base.NeighbourMeasure]]:
+        """The DfE headline measures (children in need assessments identifying a parent's or a child's drug
+        misuse; exclusions for drug and alcohol reasons) of the area and each neighbour, in the area's
+        latest year with a value, and the measures found."""
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        wanted = [("children_in_need", None, "drug_misuse", "parent", "proportion", 100.0, "%",
+                   "Assessments identifying drug misuse by a parent",
+                   "share of children in need assessments identifying drug misuse by a parent"),
+                  ("children_in_need", None, "drug_misuse", "child", "proportion", 100.0, "%",
+                   "Assessments identifying drug misuse by the child",
+                   "share of children in need assessments identifying drug misuse by the child"),
+                  ("exclusions", "Total", "suspensions_drug_alcohol", "Total", "rate", 1000.0, "per 1,000 pupils",
+                   "Suspensions for drug and alcohol reasons per 1,000 pupils",
+                   "rate of suspensions for drug and alcohol reasons")]
+        rows, measures = [], []
+        for table, category, measure, cat, statistic, multiplier, unit, label, what in wanted:
+            frame = self._table(table)
+            if frame is None:
+                continue
+            if category is not None:
+                frame = frame[frame["category"] == category].dropna(subset=["denominator"])
+            own = demand.add_estimates(demand.area_series(frame, self.area.code, self._members(self.area.code),
+                                                          measure=measure, category=cat), statistic, multiplier)
+            own = own.dropna(subset=["value"])
+            if own.empty:
+                continue
+            period = own["period"].iloc[-1]
+            key = f"{measure}:{cat}"
+            measures.append(base.NeighbourMeasure(key, label, what, unit, "LowIsGood", str(period), "Demand",
+                                                  CIN_SOURCE if table == "children_in_need" else EXCLUSION_SOURCE))
+            for code in [self.area.code, *group.codes]:
+                series = own if code == self.area.code else demand.add_estimates(
+                    demand.area_series(frame, code, self._members(code), measure=measure, category=cat),
+                    statistic, multiplier)
+                found = series[(series["period"] == period) & series["value"].notna()]
+                if not found.empty:
+                    r = found.iloc[-1]
+                    rows.append({"measure": key, "area_code": code, "value": r["value"], "lower_ci": r["lower_ci"],
+                                 "upper_ci": r["upper_ci"], "count": r["count"], "denominator": r["denominator"],
+                                 "multiplier": multiplier})
+        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
+                                           "denominator", "multiplier"]), measures
+
+    def neighbours(self) -> Section:
+        """The DfE headline measures among the area's neighbour group (:func:`base.neighbour_section`)."""
+        title = base.NEIGHBOURS_TITLE
+        values, measures = self.neighbour_values()
+        if not measures:
+            return self._lacks(title, "the DfE children in need table C3 or the exclusions by reason files",
+                               "neighbours")
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, values, measures, names=names, synthetic=self.synthetic,
+                                      source="DfE children in need; DfE exclusions", policy=self.policy)
+
     def sections(self) -> dict[str, Section]:
         """Every section in reading order."""
         return base.build_sections([
@@ -997,6 +1070,7 @@ class DemandChapter(base.Chapter):
             ("prevalence", "Estimated drug use among adults", self.prevalence),
             ("wider", "Wider demand: homelessness, out-of-court disposals and drug testing on arrest",
              self.wider_demand),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=self.hint)
 
     def headline_series(self) -> pd.DataFrame:

@@ -21,15 +21,17 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
-from cdp_analysis.indicators import change, framework, spine, supply
+from cdp_analysis.indicators import ambitions, change, framework, spine, supply
 from cdp_analysis.indicators.outcomes import (
     IndicatorInfo,
     OutcomeSeries,
     fingertips_link,
     indicator_catalogue,
+    pooling_multiplier,
 )
 from cdp_analysis.report import charts, narrative, render, tables
 from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.sources.local import LOCAL_METRICS
 from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
@@ -65,6 +67,13 @@ LOCAL_TILES = [
 #: Local returns the framework table and the tiles read (each measured by :data:`framework.LOCAL_MEASURES`).
 FRAMEWORK_RETURNS = ("disruptions", "county_lines", "treatment_numbers", "deaths_in_treatment", "treatment_progress",
                      "continuity_of_care")
+
+
+#: The title of the local outcomes framework section.
+LOCAL_FRAMEWORK = "Local outcomes framework: progress against local ambitions"
+#: The local returns the framework reads: the ambitions, and the quarterly returns its local metrics come from
+#: (:data:`cdp_analysis.sources.local.LOCAL_METRICS`).
+FRAMEWORK_RETURNS = ("ambitions", "continuity_of_care", "treatment_progress")
 
 
 class OverviewChapter(OutcomeSeries, base.Chapter):
@@ -304,6 +313,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             ("spine", "Where the area sits among areas of its type", self.spine_section),
             ("crime", "Police-recorded crime", self.crime_section),
             ("framework", "The outcomes framework's headline metrics", self.framework_section),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours_section),
+            ("ambitions", LOCAL_FRAMEWORK, self.local_framework),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def since_last_assessment(self) -> Section:
@@ -335,6 +346,163 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         if chart is None:  # the indicators over time, and why no spine chart is drawn
             return Section(title, items, [], Coverage.partial(self.spine_note()), {}, key)
         return Section(title, items, [], COVERED, {"spine": chart.data}, key)
+
+    def neighbour_values(self) -> pd.DataFrame:
+        """Each shown indicator's value for the area and each neighbour, in the area's latest period.
+
+        ``measure`` is the indicator id; ``count, denominator, multiplier`` let the
+        neighbour average pool counts where the statistic allows it.
+        """
+        rows = []
+        codes = [self.area.code, *self.ctx.registry.neighbour_group(self.area.code).codes]
+        for _, r in self._summary_table.iterrows():
+            info = self.catalogue[r["indicator_id"]]
+            for code in codes:
+                s = self.series(r["indicator_id"], code)
+                s = s[(s["period"] == r["period"]) & s["value"].notna()]
+                if s.empty:
+                    continue
+                last = s.iloc[-1]
+                rows.append({"measure": r["indicator_id"], "area_code": code, "value": float(last["value"]),
+                             "lower_ci": as_float(last.get("lower_ci")), "upper_ci": as_float(last.get("upper_ci")),
+                             "count": as_float(last.get("count")), "denominator": as_float(last.get("denominator")),
+                             "multiplier": pooling_multiplier(info)})
+        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
+                                           "denominator", "multiplier"])
+
+    def neighbours_section(self) -> Section:
+        """The outcomes framework indicators among the area's neighbour group (:func:`base.neighbour_section`)."""
+        registry = self.ctx.registry
+        group = registry.neighbour_group(self.area.code)
+        measures = [base.NeighbourMeasure(r["indicator_id"], f"{r['indicator']} ({r['unit']})", r["indicator"].lower(),
+                                          r["unit"], self.catalogue[r["indicator_id"]].polarity, str(r["period"]),
+                                          r["outcome"]) for _, r in self._summary_table.iterrows()]
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, self.neighbour_values(), measures, names=names,
+                                      synthetic=self.ctx.synthetic, source=FINGERTIPS_SOURCE)
+
+    # local outcomes framework -----------------------------------------------------
+    def _metric_series(self, metric: str) -> tuple[pd.DataFrame, str, str, str, str]:
+        """A metric's series for the area (``period, period_end, value``, disclosure-controlled), its label,
+        unit, polarity and source."""
+        if metric in self.catalogue:
+            info = self.catalogue[metric]
+            s = self.series(metric, self.area.code).dropna(subset=["value"])
+            s = s.assign(period_end=s["period"].map(ambitions.period_end))[["period", "period_end", "value"]]
+            return s, info.short_name, info.unit, info.polarity, FINGERTIPS_SOURCE
+        label, unit, polarity, template, numerator, denominator = LOCAL_METRICS[metric]
+        try:
+            frame = self.ctx.dataset.local(template)
+        except MissingDataError:
+            return pd.DataFrame(columns=["period", "period_end", "value"]), label, unit, polarity, "local return"
+        s = ambitions.local_metric_series(frame, self.area.code, numerator, denominator, self.area.members)
+        policy = get_policy(self.ctx.config.disclosure_policy)
+        hidden = policy.primary(s["count"]) | policy.primary(s["denominator"] - s["count"])
+        s.loc[hidden, "value"] = np.nan  # a share of a count of 1 to 4 (or all but 1 to 4) is not published
+        return s[["period", "period_end", "value"]], label, unit, polarity, f"local return ({template}.csv)"
+
+    def local_framework(self) -> Section:
+        """Progress against the partnership's local ambitions: latest value, trajectory, SPC chart, status in words."""
+        title, key = LOCAL_FRAMEWORK, "ambitions"
+        try:
+            frame = self.ctx.dataset.local("ambitions")
+        except MissingDataError:
+            return missing_section(title, "The data holds no local ambitions: fill in ambitions.csv (copied with "
+                                          "`cdp templates`) with each metric's baseline, ambition, date and owner, "
+                                          "and run `cdp prepare`.", key)
+        own = frame[frame["area_code"] == self.area.code]
+        if own.empty:
+            return missing_section(title, f"The local ambitions file has no rows for {self.area.name} "
+                                          f"({self.area.code}).", key)
+        found = {m: self._metric_series(m) for m in dict.fromkeys(own["metric"].astype(str))}
+        table = ambitions.progress(own, {m: f[0] for m, f in found.items()}, {m: f[3] for m, f in found.items()})
+        if self.area.members:  # a standardised rate is not combined for a partnership: say so, not "no value"
+            for i, r in table.iterrows():
+                info = self.catalogue.get(r["metric"])
+                if r["status"] == ambitions.NOT_KNOWN and info is not None and info.combine != "sum" \
+                        and not r["points"]:
+                    table.loc[i, "why"] = (f"a {info.value_type or 'standardised rate'} cannot be combined from the "
+                                           "member authorities' published figures; it is on each member's page")
+        frames = {"ambitions": table}
+        items, messages = [render.table_html(self._framework_table(table, found),
+                                             f"{self.area.name}: local outcomes framework, latest value against "
+                                             "the trajectory to each ambition", synthetic=self.ctx.synthetic)], []
+        for _, r in table.iterrows():
+            series, label, unit, polarity, source = found[r["metric"]]
+            messages.append(self._framework_message(r, label, unit))
+            if r["status"] != ambitions.NOT_KNOWN:
+                items.append(render.chart_html(charts.trajectory_chart(
+                    series.dropna(subset=["value"]), title=f"{label}: trajectory to the ambition",
+                    baseline=(ambitions.period_end(r["baseline_period"]), float(r["baseline_value"])),
+                    ambition=(pd.Timestamp(r["ambition_date"]), float(r["ambition_value"])),
+                    ylabel=unit, source=source, synthetic=self.ctx.synthetic)))
+            usable = series.dropna(subset=["value"])
+            if len(usable) >= ambitions.SPC_MIN_POINTS and len(usable) == len(series):
+                chart, words = self._framework_spc(usable, label, unit, polarity, float(r["ambition_value"]), source)
+                items.append(render.chart_html(chart))
+                frames[f"spc_{r['metric']}"] = chart.data
+                messages.append(KeyMessage(words, theme="Local outcomes framework", key=False,
+                                           rank=narrative.RANK_CONTEXT))
+        known = table[table["status"] != ambitions.NOT_KNOWN]
+        coverage = COVERED if len(known) == len(table) else Coverage.partial(
+            f"{len(table) - len(known)} of the {len(table)} ambitions cannot be judged yet; the table says why.")
+        return Section(title, items, messages, coverage, frames, key)
+
+    def _framework_spc(self, usable: pd.DataFrame, label: str, unit: str, polarity: str, ambition: float,
+                       source: str) -> tuple[charts.Chart, str]:
+        """The XmR chart of a metric with 15 or more points (special causes marked high and low) and its words:
+        the special causes, and what the process limits say of reaching the ambition (Making Data Count)."""
+        values = usable["value"].to_numpy(float)
+        shown = stats.spc(values, improvement_direction="neutral")
+        shown.insert(0, "period_end", usable["period_end"].to_numpy())
+        chart = charts.spc_chart(shown, x="period_end", title=f"{label}: statistical process control", ylabel=unit,
+                                 source=source, synthetic=self.ctx.synthetic, series_label="Value", per="a period",
+                                 points="periods")
+        direction = {"HighIsGood": "increase", "LowIsGood": "decrease"}.get(polarity, "neutral")
+        judged = stats.spc(values, improvement_direction=direction, target=ambition)
+        improving = int((judged["point_type"] == "special_cause_improvement").sum())
+        concern = int((judged["point_type"] == "special_cause_concern").sum())
+        assurance = {"consistent_pass": "the process limits lie on the ambition's side of it: the ambition will be "
+                                        "met consistently if the process does not change",
+                     "consistent_fail": "the ambition lies beyond the process limits: it will not be met without a "
+                                        "change in the process",
+                     "inconsistent": "the ambition lies within the process limits: it will be met in some periods "
+                                     "and missed in others"}.get(str(judged["assurance_type"].iloc[-1]), "")
+        words = (f"{label} over {len(values)} periods (SPC, Making Data Count rules): {improving} point"
+                 f"{'s' if improving != 1 else ''} of special-cause improvement and {concern} of concern"
+                 + (f"; {assurance}" if assurance else "") + ".")
+        return chart, words
+
+    def _framework_table(self, table: pd.DataFrame, found: dict) -> pd.DataFrame:
+        def when(r: pd.Series) -> str:
+            return f"{tables.fmt(r['ambition_value'])} by {pd.Timestamp(r['ambition_date']):%B %Y}"
+
+        return pd.DataFrame({
+            "Metric": [f"{found[m][1]} ({found[m][2]})" for m in table["metric"]],
+            "Owner": table["owner"].fillna("not named"),
+            "Baseline": [f"{tables.fmt(r['baseline_value'])} ({r['baseline_period']})" for _, r in table.iterrows()],
+            "Latest": [f"{tables.fmt(r['latest_value'])} ({r['latest_period']})" if r["latest_period"] else "–"
+                       for _, r in table.iterrows()],
+            "Ambition": [when(r) for _, r in table.iterrows()],
+            "Trajectory at the latest date": [tables.fmt(v) for v in table["trajectory_value"]],
+            "Status": table["status"],
+            "Why not yet known": table["why"].replace("", "–"),
+        })
+
+    def _framework_message(self, r: pd.Series, label: str, unit: str) -> KeyMessage:
+        goal = (f"the ambition of {narrative.with_unit(tables.fmt(r['ambition_value']), unit)} by "
+                f"{pd.Timestamp(r['ambition_date']):%B %Y} (owner: {r['owner'] or 'not named'})")
+        if r["status"] == ambitions.NOT_KNOWN:
+            return KeyMessage(f"{label}: progress toward {goal} is not yet known: {r['why']}.", key=False,
+                              rank=narrative.RANK_CONTEXT)
+        text = (f"{label} is {r['status'].lower()} toward {goal}: {narrative.with_unit(tables.fmt(r['latest_value']), unit)} "
+                f"in {r['latest_period']} against {narrative.with_unit(tables.fmt(r['trajectory_value']), unit)} on the "
+                f"straight line from the {r['baseline_period']} baseline of "
+                f"{narrative.with_unit(tables.fmt(r['baseline_value']), unit)}.")
+        if r["status"] == ambitions.OFF_TRACK:
+            return KeyMessage(text, f"Ask the owner ({r['owner'] or 'not named'}) for a recovery plan for "
+                                    f"{label.lower()}.", "Local outcomes framework", rank=narrative.RANK_WORSE)
+        return KeyMessage(text, theme="Local outcomes framework", key=False, rank=narrative.RANK_BETTER)
 
     @cached_property
     def local_values(self) -> dict[str, pd.DataFrame]:
@@ -429,7 +597,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             values = self.local_values.get(name)
             source = ""
             if (values is None or values.empty) and name in public:
-                values, source = public[name], " (NDTMS ViewIt export)"
+                values, source = public[name], " (NDTMS)"
             if values is None or values.empty:
                 text = "local return needed"
             else:
@@ -486,7 +654,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         if table.empty:
             out.append(KeyMessage(
                 f"The data holds none of the outcomes framework's Fingertips indicators for {self.area.name}: "
-                "download them with `cdp fetch` or export them from Fingertips into the data folder.",
+                "download them with the command cdp fetch or export them from Fingertips into the data folder.",
                 "Add the Fingertips indicators to the data so the overview can compare them with England.",
                 "Data", gap=True,
             ))

@@ -16,12 +16,14 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import DataShortfallError, MissingDataError
-from cdp_analysis.indicators import change, supply
+from cdp_analysis.indicators import change, crime_outcomes, supply
+from cdp_analysis.indicators import demand as demand_indicators
 from cdp_analysis.report import charts, maps, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
-from cdp_analysis.stats.sdc import get_policy, protect_aggregates, publishable_series, suppress_table
+from cdp_analysis.sources.police_outcomes import OUTCOME_GROUPS, UNMAPPED
+from cdp_analysis.stats.sdc import get_policy, protect_aggregates, protect_shares, publishable_series, suppress_table
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage, describe_months, police_months
-from cdp_analysis.store.police_counts import comparator_counts
+from cdp_analysis.store.police_counts import comparator_counts, comparator_outcomes
 
 __all__ = ["SupplyChapter", "POLICE_SOURCE", "POLICE_CAVEAT"]
 
@@ -363,6 +365,62 @@ class SupplyChapter(base.Chapter):
         return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")],
                                     [message, *self._comparator_notes()], {"comparison": table})
 
+    #: The supply measures compared with the neighbours: id, crime types, label, words in a sentence.
+    NEIGHBOUR_MEASURES = (("drug_offences", supply.DRUG_CRIME, "Drug offences per 1,000 residents", "drug offence rate"),
+                          ("neighbourhood_crime", supply.NEIGHBOURHOOD_CRIME, "Neighbourhood crime per 1,000 residents",
+                           "neighbourhood crime rate"))
+
+    def neighbour_values(self) -> pd.DataFrame:
+        """The latest twelve-month rates of the area and of each neighbour the data covers for the same months.
+
+        A neighbour is counted from the national aggregate when every force policing it has
+        files for exactly the area's months, with residents as for any comparator; one
+        the data does not cover is left out (its value is not in the data).
+        """
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        try:
+            counts = self.ctx.dataset.police_counts() if self.covered_months else None
+        except MissingDataError:
+            counts = None
+        frames, residents = {}, {}
+        for neighbour in group.areas:
+            frame = None if counts is None else comparator_counts(
+                counts, self.ctx.registry, neighbour.code, self.covered_months, real_only=not self.area.is_demo)
+            people = self.ctx.area_population(neighbour.code) if frame is not None else None
+            if frame is not None and people is not None and people > 0:
+                frames[neighbour.code], residents[neighbour.code] = frame, people
+        rows = []
+        for measure, types, _, _ in self.NEIGHBOUR_MEASURES:
+            table = self.comparison_table(types)
+            own = table[table["role"] == base.ROLE_FOCUS].iloc[0]
+            rows.append({"measure": measure, "area_code": self.area.code, "period": own["period"],
+                         "value": own["value"], "lower_ci": own["lower_ci"], "upper_ci": own["upper_ci"],
+                         "count": own["count"], "denominator": own["population"], "multiplier": 1000.0})
+            if not frames:
+                continue
+            monthly = pd.concat([supply.national_monthly(frame, code, types, self.months) for code, frame in frames.items()],
+                                ignore_index=True)
+            rates = supply.twelve_month_rates(supply.add_rolling_12m(monthly), residents)
+            for _, r in rates[rates["period"] == own["period"]].iterrows():
+                rows.append({"measure": measure, "area_code": r["area_code"], "period": r["period"],
+                             "value": r["value"], "lower_ci": r["lower_ci"], "upper_ci": r["upper_ci"],
+                             "count": r["count"], "denominator": r["population"], "multiplier": 1000.0})
+        return pd.DataFrame(rows)
+
+    def neighbours(self) -> Section:
+        """The drug offence and neighbourhood crime rates among the area's neighbour group."""
+        title = base.NEIGHBOURS_TITLE
+        if (missing := self._needs(title, "neighbours")) is not None:
+            return missing
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        values = self.neighbour_values()
+        period = str(values["period"].iloc[0]) if not values.empty else ""
+        measures = [base.NeighbourMeasure(m, label, what, "per 1,000 residents", "NoJudgement", period, "Supply")
+                    for m, _, label, what in self.NEIGHBOUR_MEASURES]
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, values, measures, names=names, synthetic=self.synthetic,
+                                      source=POLICE_SOURCE, policy=self.policy, decimals=2)
+
     def _count_only(self, title: str, key: str, why: DataShortfallError) -> Section:
         """Drug offences located in the area over the months held, when they are too few for a rate."""
         monthly = self.monthly(supply.DRUG_CRIME)
@@ -674,7 +732,7 @@ class SupplyChapter(base.Chapter):
         top = published.dropna(subset=["value"]).head(10)
         bars = charts.ranked_bars(
             top[["name", "count", "value"]], label="name", value="value",
-            title=f"Ten {label} with the highest drug offence rates, {period}",
+            title=f"{top_title(len(top), len(published), label)}, {period}",
             xlabel="Drug offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
             reference=area_rate, reference_label=f"{self.area.name} rate",
         )
@@ -708,7 +766,10 @@ class SupplyChapter(base.Chapter):
                                          "share_pct": f"Share of {self.area.name} offences (%)"}),
                 f"Hotspots together, {period}", synthetic=self.synthetic,
                 formats={"Drug offences": ",.0f", f"Share of {self.area.name} offences (%)": ".0f"}))
-        messages = self._hotspot_messages(published, hot, label)
+        station = self._police_station_point(hot, level)
+        if station is not None:
+            frames["police_station_point"] = station
+        messages = self._hotspot_messages(published, hot, label, station)
         if decision["why"]:
             messages.insert(0, KeyMessage(decision["why"], key=False))
         return self._finish_section(title, "small_areas", items, messages, frames)
@@ -718,8 +779,51 @@ class SupplyChapter(base.Chapter):
         lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
         return supply.member_of(codes, lookup, level, {m.code: m.name for m in self.members})
 
-    def _hotspot_messages(self, published: pd.DataFrame, hot: pd.DataFrame, label: str) -> list[KeyMessage]:
-        """Every hotspot the map outlines and the table marks, named from the same rows."""
+    def _police_station_point(self, hot: pd.DataFrame, level: str) -> pd.DataFrame | None:
+        """Each hotspot's drug offences at police.uk's "On or near Police Station" point (None without hotspots).
+
+        A count is published only when it and the hotspot's other offences are both outside
+        the policy's suppressed range (either could be worked out from the other and the
+        hotspot's published count); otherwise the row says ``suppressed``.
+        """
+        if hot.empty:
+            return None
+        start, end = self.latest_window
+        column = "lsoa_code" if level == "lsoa" else "ward_code"
+        lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
+        wanted = sorted(set(lookup.loc[lookup[column].isin(set(hot["code"])), "lsoa_code"]))
+        crimes = self.ctx.dataset.street_crime(lsoa_codes=wanted, crime_types=supply.DRUG_CRIME,
+                                               columns=["month", "lsoa_code", "crime_type", "location"])
+        crimes = crimes[crimes["month"].isin(self.months)]
+        table = supply.police_station_share(crimes, lookup, level=level, codes=hot["code"],
+                                            crime_types=supply.DRUG_CRIME, start=start, end=end)
+        table.insert(1, "name", list(hot["name"]))
+        small = pd.Series(self.policy.primary(table["at_police_station"]) |
+                          self.policy.primary(table["count"] - table["at_police_station"]))
+        table["suppressed"] = small.to_numpy()
+        table.loc[table["suppressed"], ["at_police_station", "share_pct"]] = float("nan")
+        return table
+
+    def _station_words(self, station: pd.DataFrame | None) -> str:
+        """Hotspots with a material share of offences at the police-station point, as words ('' when none)."""
+        if station is None:
+            return ""
+        material = station[(station["share_pct"] >= supply.POLICE_STATION_MATERIAL * 100) & ~station["suppressed"]]
+        if material.empty:
+            return ""
+        parts = [f"{r['share_pct']:.0f}% of {r['name']}'s" for _, r in material.iterrows()]
+        return (f"{narrative.join_words(parts)} drug offences are recorded at police.uk's anonymised map point "
+                f'"{supply.POLICE_STATION_POINT}": offences recorded at a police station (such as drugs found on '
+                "people brought into custody), not in the streets around it")
+
+    def _hotspot_messages(self, published: pd.DataFrame, hot: pd.DataFrame, label: str,
+                          station: pd.DataFrame | None = None) -> list[KeyMessage]:
+        """Every hotspot the map outlines and the table marks, named from the same rows.
+
+        Where a material share of a hotspot's offences sits at the police-station map
+        point, the recommendation says so (a reader should know before sending patrols),
+        and so does a note in the section.
+        """
         if hot.empty:
             return [KeyMessage(f"No one of the {len(published)} {label} has a drug offence rate significantly "
                                f"above the {self.area.name} rate.")]
@@ -732,7 +836,13 @@ class SupplyChapter(base.Chapter):
                 f"{share:.0f}% of its drug offences.")
         rec = (f"Focus place-based enforcement and outreach on {narrative.join_words(names[:5])}, "
                "with treatment services' outreach alongside.")
-        return [KeyMessage(text, rec, "Supply", rank=narrative.RANK_CONCENTRATION)]
+        found = [KeyMessage(text, rec, "Supply", rank=narrative.RANK_CONCENTRATION)]
+        station_words = self._station_words(station)
+        if station_words:
+            found[0] = replace(found[0], recommendation=rec[:-1] + "; before sending patrols, note that "
+                               + station_words + ".")
+            found.append(KeyMessage(station_words[0].upper() + station_words[1:] + ".", key=False))
+        return found
 
     def _outline(self):
         try:
@@ -829,7 +939,8 @@ class SupplyChapter(base.Chapter):
         return self._simple_type_section(supply.WEAPONS, "possession of weapons offences", "Possession of weapons",
                                          "weapons")
 
-    def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str, key: str) -> Section:
+    def _simple_type_section(self, crime_types: tuple[str, ...], what: str, title: str, key: str,
+                             ylabel: str = "Offences per 1,000 residents") -> Section:
         if (missing := self._needs(title, key)) is not None:
             return missing
         table = self.comparison_table(crime_types)
@@ -841,7 +952,7 @@ class SupplyChapter(base.Chapter):
                 monthly[["area", "month", "count", "rolling_12m", "rate"]],  # NaN months break the line
                 x="month", y="rate", series="area", order=[a.name for a in self.shown],
                 title=f"{title} per 1,000 residents a year, {self.rate_label}",
-                ylabel="Offences per 1,000 residents", source=POLICE_SOURCE, synthetic=self.synthetic,
+                ylabel=ylabel, source=POLICE_SOURCE, synthetic=self.synthetic,
             )
             items.append(render.chart_html(lines))
             frames["rates"] = lines.data
@@ -1077,6 +1188,348 @@ class SupplyChapter(base.Chapter):
             ))
         return [table], messages, shown
 
+    # what happens after a drug offence; anti-social behaviour; county lines ------------------------------
+    def drug_outcomes(self) -> Section:
+        """Drug offences by outcome group, by quarter; the settled twelve months against comparators.
+
+        Outcomes lag (:mod:`cdp_analysis.indicators.crime_outcomes`): shares are compared
+        only over quarters whose outcomes have settled, never over the latest ones.
+        """
+        title, key = "What happens after a drug offence", "outcomes"
+        if (missing := self._needs(title, key)) is not None:
+            return missing
+        own = self.lsoas[self.area.code]
+        crimes = self.ctx.dataset.street_crime(lsoa_codes=own, crime_types=list(supply.DRUG_CRIME),
+                                               months=self.covered_months,
+                                               columns=["month", "lsoa_code", "last_outcome"])
+        monthly = crime_outcomes.outcome_counts(crimes, own, self.months)
+        quarters = crime_outcomes.quarterly_shares(monthly)
+        if quarters.empty:
+            return Section(title, [], [KeyMessage(f"No drug offence is located in {self.area.name} in "
+                                                  f"{describe_months(self.covered_months)}.", key=False)],
+                           self.coverage, {}, key)
+        window = crime_outcomes.settled_window(quarters)
+        months = [m for m in self.months if window is not None and m.to_period("Q").start_time in window[2]
+                  and window[0] <= m <= window[1]]
+        label = "" if window is None else (f"{window[0]:%b %Y} to {window[1]:%b %Y}"
+                                           + (f", {len(months)} months of data" if len(months) < 12 else ""))
+        table = self._protected_outcomes(quarters, crime_outcomes.pooled_shares(monthly, months), label, window)
+        by_quarter = table[table["period"] != label] if label else table
+        pooled = table[table["period"] == label] if label else table.iloc[0:0]
+        wide = self._outcome_wide(by_quarter)
+        frames: dict[str, pd.DataFrame] = {"by_quarter": by_quarter, "by_quarter_wide": wide}
+        shown = by_quarter.assign(outcome=by_quarter["outcome_group"].map(_OUTCOME_LABELS),
+                                  not_settled=~by_quarter["settled"].astype(bool))
+        every = pd.date_range(shown["quarter"].min(), shown["quarter"].max(), freq="QS")
+        gaps = pd.DataFrame({"quarter": [q for q in every if q not in set(shown["quarter"])]})
+        gaps["period"] = [f"{q:%b} to {q + pd.DateOffset(months=2):%b %Y}" for q in gaps["quarter"]]
+        if not gaps.empty:
+            shown = pd.concat([shown, gaps], ignore_index=True).sort_values("quarter", kind="stable")
+        shown["tick"] = [f"{q:%b}-{q + pd.DateOffset(months=2):%b}\n{q:%Y}" for q in shown["quarter"]]
+        bars = charts.stacked_shares(
+            shown[["quarter", "period", "tick", "outcome", "count", "total", "value", "not_settled"]], period="period",
+            part="outcome", value="value",
+            order=[_OUTCOME_LABELS[g] for g in crime_outcomes.GROUP_ORDER if g in set(by_quarter["outcome_group"])],
+            title=f"Drug offences by outcome, share of each quarter's offences, {self.area.name}",
+            ylabel="Share of the quarter's drug offences (%)", source=POLICE_SOURCE, synthetic=self.synthetic,
+            faded="not_settled", faded_label="outcomes not yet settled (more than a tenth still under investigation)",
+            tick="tick")
+        items = [render.chart_html(bars)]
+        group_cols = tuple(c for c in wide.columns if c.endswith("(%)"))
+        items.append(render.table_html(
+            wide, f"Drug offences by outcome and quarter, {self.area.name}", synthetic=self.synthetic,
+            formats={"Drug offences": ",.0f", "Months of data": ".0f", **dict.fromkeys(group_cols, ".0f")},
+            suppressed_cols=("Drug offences", *group_cols)))
+        messages = [self._lag_message(by_quarter)]
+        if pooled.empty:
+            messages.insert(0, KeyMessage(
+                f"No quarter's outcomes have settled yet in {self.area.name} (in every quarter held, more than a "
+                "tenth of drug offences are still under investigation), so outcomes are not compared.", key=False))
+            return self._finish_section(title, key, items, messages, frames)
+        comparison, not_compared = self._outcome_comparison(pooled, label, [f"{m:%Y-%m}" for m in months])
+        frames["settled_twelve_months"] = pooled
+        frames["charged_comparison"] = comparison
+        items.append(render.table_html(
+            pooled.assign(outcome=pooled["outcome_group"].map(_OUTCOME_LABELS))[
+                ["outcome", "count", "value", "lower_ci", "upper_ci"]].rename(columns={
+                    "outcome": "Outcome", "count": "Drug offences", "value": "Share (%)",
+                    "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI"}),
+            f"Drug offences by outcome, {label} (the latest twelve months whose outcomes have settled), "
+            f"{self.area.name}", synthetic=self.synthetic,
+            formats={"Drug offences": ",.0f", "Share (%)": ".1f", "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"},
+            suppressed_cols=("Drug offences", "Share (%)", "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=pooled["suppressed"].tolist()))
+        if len(comparison) > 1:
+            items.append(render.table_html(
+                comparison[["area", "count", "total", "value", "lower_ci", "upper_ci", "focus_compared"]].rename(
+                    columns={"area": "Area", "count": "Charged or summonsed", "total": "Drug offences",
+                             "value": "Share (%)", "lower_ci": "Lower 95% CI", "upper_ci": "Upper 95% CI",
+                             "focus_compared": f"{self.area.name} compared with this area"}),
+                f"Drug offences charged or summonsed, {label}", synthetic=self.synthetic,
+                formats={"Charged or summonsed": ",.0f", "Drug offences": ",.0f", "Share (%)": ".1f",
+                         "Lower 95% CI": ".1f", "Upper 95% CI": ".1f"},
+                suppressed_cols=("Charged or summonsed", "Share (%)", "Lower 95% CI", "Upper 95% CI"),
+                suppressed_rows=comparison["suppressed"].tolist()))
+        messages[:0] = [self._pooled_message(pooled, label), self._charged_message(comparison, label, not_compared)]
+        messages.append(self._outcome_trend_message(quarters, by_quarter))
+        return self._finish_section(title, key, items, messages, frames)
+
+    def _protected_outcomes(self, quarters: pd.DataFrame, pooled: pd.DataFrame, label: str,
+                            window: tuple | None) -> pd.DataFrame:
+        """The quarters' and the settled twelve months' counts, disclosure-controlled together.
+
+        Within each period the groups add up to its drug offences; the settled twelve
+        months add up the settled quarters in them, group by group: no hidden count can
+        be worked out from the others (:func:`cdp_analysis.stats.sdc.protect_shares`).
+        """
+        parts = quarters.drop(columns=["open_pct"])
+        rows = [parts]
+        relations = []
+        if label and window is not None:
+            whole = pooled.assign(quarter=pd.NaT, period=label, months_with_data=float("nan"), settled=True)
+            rows.append(whole)
+            inside = tuple(parts.loc[parts["quarter"].isin(window[2]), "period"].unique())
+            relations.append(("period", label, inside, ["outcome_group"]))
+        table = pd.concat(rows, ignore_index=True)
+        return protect_shares(table, self.policy, count="count", denominator="total",
+                              derived=("value", "lower_ci", "upper_ci"),
+                              parts_of_denominator=(["period"], None, "outcome_group"), total_rows=relations)
+
+    @staticmethod
+    def _outcome_wide(by_quarter: pd.DataFrame) -> pd.DataFrame:
+        """One row a quarter: its drug offences, each group's share, and whether its outcomes have settled."""
+        wide = by_quarter.pivot(index="quarter", columns="outcome_group", values="value")
+        wide = wide[[g for g in crime_outcomes.GROUP_ORDER if g in wide.columns]]
+        wide.columns = [f"{_OUTCOME_LABELS[g]} (%)" for g in wide.columns]
+        head = by_quarter.drop_duplicates("quarter").set_index("quarter")
+        out = pd.concat([head[["period", "months_with_data", "total"]], wide], axis=1).reset_index(drop=True)
+        out.insert(3, "Outcomes", ["settled" if s else "not yet settled"
+                                   for s in head["settled"].to_numpy()])
+        return out.rename(columns={"period": "Quarter", "months_with_data": "Months of data",
+                                   "total": "Drug offences"})
+
+    def _lag_message(self, by_quarter: pd.DataFrame) -> KeyMessage:
+        """How many of the latest quarter's offences are still open, and from when quarters are not compared."""
+        last = by_quarter[by_quarter["quarter"] == by_quarter["quarter"].max()]
+        open_row = last[last["outcome_group"] == "under_investigation"].iloc[0]
+        settled = by_quarter["settled"].astype(bool)
+        quarters = by_quarter[~settled].drop_duplicates("quarter")
+        if settled.any():
+            quarters = quarters[quarters["quarter"] > by_quarter.loc[settled, "quarter"].max()]
+        later = list(quarters["quarter"])
+        if open_row["value"] != open_row["value"]:
+            text = (f"Outcomes take months to be recorded; the number of drug offences of {open_row['period']} "
+                    "still under investigation is too small to publish.")
+        else:
+            text = (f"Outcomes take months to be recorded: of the drug offences of {open_row['period']}, "
+                    f"{narrative.number(open_row['value'], 0)}% are still under investigation.")
+        if later:
+            span = f"{later[0]:%b %Y} to {later[-1] + pd.DateOffset(months=2):%b %Y}"
+            text += (f" The quarters from {span}, in which more than a tenth are still under investigation, are "
+                     "shown but not compared.")
+        return KeyMessage(text, key=False)
+
+    def _pooled_message(self, pooled: pd.DataFrame, label: str) -> KeyMessage:
+        """The settled twelve months in words: each group's share, the largest first."""
+        total = pooled["total"].iloc[0]
+        if total != total:
+            return KeyMessage(f"Too few drug offences were recorded in {self.area.name} in {label} to publish "
+                              "their outcomes (disclosure control).", key=False)
+        phrases = {"charged": "were charged or summonsed", "out_of_court": "were dealt with out of court",
+                   "no_further_action": "ended with no further action or no suspect identified",
+                   "under_investigation": "are still under investigation",
+                   "unavailable": "have no outcome available", UNMAPPED: "have an outcome the grouping does not know"}
+        shown = pooled[pooled["value"].notna() & (pooled["count"] > 0)].sort_values("value", ascending=False)
+        parts = [f"{narrative.number(r['value'], 0)}% {phrases[r['outcome_group']]}" for _, r in shown.iterrows()]
+        text = (f"Of the {int(total):,} drug offences recorded in {self.area.name} in the latest twelve months whose "
+                f"outcomes have settled ({label}), {narrative.join_words(parts)}.")
+        unknown = pooled.loc[pooled["outcome_group"] == "unavailable", "value"]
+        if len(unknown) and unknown.iloc[0] >= crime_outcomes.MAX_OPEN_PCT:
+            text += (" With that many offences lacking an outcome in the police.uk files, each other share is a "
+                     "floor: the true share may be higher.")
+        if pooled["suppressed"].any():
+            text += " The other outcomes are too few to publish (disclosure control)."
+        rec = ""
+        if not shown.empty and shown.iloc[0]["outcome_group"] == "out_of_court":
+            rec = ("Drug offences end out of court more often than any other way: agree with the police that "
+                   "drugs possession warnings, "
+                   "cautions and community resolutions carry a referral to drug education or treatment, and "
+                   "track the referrals (the out_of_court_disposals local return).")
+        return KeyMessage(text, rec, "Supply" if rec else "", rank=narrative.RANK_CONTEXT)
+
+    def _outcome_comparison(self, pooled: pd.DataFrame, label: str, months: list[str]
+                            ) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The charged or summonsed share of the area and of each comparator over the same settled months,
+        and the comparators not compared (name → why)."""
+        own = pooled[pooled["outcome_group"] == "charged"].iloc[0]
+        rows = [{"area": self.area.name, "area_code": self.area.code, "role": base.ROLE_FOCUS, "period": label,
+                 "count": own["count"], "total": own["total"], "value": own["value"], "lower_ci": own["lower_ci"],
+                 "upper_ci": own["upper_ci"], "suppressed": bool(own["suppressed"])}]
+        not_compared: dict[str, str] = {}
+        try:
+            counts = self.ctx.dataset.police_counts() if self.national else None
+        except MissingDataError:
+            counts = None
+        for comparator in self.shown[1:]:
+            frame = None
+            if comparator.code in self.national and counts is not None:
+                frame = comparator_outcomes(counts, self.ctx.registry, comparator.code, months,
+                                            real_only=not self.area.is_demo)
+            elif comparator.code in self.lsoas:
+                crimes = self.ctx.dataset.street_crime(
+                    lsoa_codes=self.lsoas[comparator.code], crime_types=list(supply.DRUG_CRIME), months=months,
+                    columns=["month", "lsoa_code", "last_outcome"])
+                counted = crime_outcomes.outcome_counts(crimes, self.lsoas[comparator.code],
+                                                         pd.to_datetime([f"{m}-01" for m in months]))
+                frame = counted.assign(month=counted["month"].dt.strftime("%Y-%m"))
+            if frame is None or frame.empty or frame["count"].sum() <= 0:
+                not_compared[comparator.name] = (
+                    "the police.uk data does not hold its drug offences' outcomes for those months")
+                continue
+            charged, total = float(frame.loc[frame["outcome_group"] == "charged", "count"].sum()), \
+                float(frame["count"].sum())
+            estimate = stats.proportion(charged, total)
+            rows.append({"area": comparator.name, "area_code": comparator.code, "role": base.ROLE_COMPARATOR,
+                         "period": label, "count": charged, "total": total, "value": estimate.value,
+                         "lower_ci": estimate.lower_ci, "upper_ci": estimate.upper_ci, "suppressed": False})
+        for name, reason in self.not_shown.items():
+            not_compared.setdefault(name, reason.rstrip("."))
+        table = pd.DataFrame(rows)
+        focus = table.iloc[0]
+        table["focus_compared"] = [
+            "Focus area" if r["role"] == base.ROLE_FOCUS else "Not compared" if focus["suppressed"]
+            else stats.compare_to_benchmark(focus["lower_ci"], focus["upper_ci"], r["value"], polarity="NoJudgement")
+            for _, r in table.iterrows()]
+        return table, not_compared
+
+    def _charged_message(self, comparison: pd.DataFrame, label: str, missing: dict[str, str]) -> KeyMessage:
+        """The charged or summonsed share against the comparators, or why it is not compared."""
+        own = comparison.iloc[0]
+        others = comparison[comparison["role"] == base.ROLE_COMPARATOR]
+        why = "; ".join(f"{n}: {r}" for n, r in missing.items())
+        if own["suppressed"] or own["value"] != own["value"]:
+            return KeyMessage(f"Too few drug offences in {self.area.name} were charged or summonsed in {label} to "
+                              "publish the share (disclosure control).", key=False)
+        if others.empty:
+            return KeyMessage(f"The share of drug offences charged or summonsed in {self.area.name} is not compared "
+                              f"with other areas: {why or 'the data holds no comparator'}.", key=False)
+        comparisons = [(r["area"], r["focus_compared"], r["value"]) for _, r in others.iterrows()]
+        text = narrative.rate_sentence("The", f"share of drug offences charged or summonsed in {self.area.name}",
+                                       own["value"], "%", label, comparisons, decimals=0)
+        if why:
+            text += f" Not compared with {why}."
+        rank = narrative.judge(comparisons, own["value"], low_is_good=None)
+        return KeyMessage(text, rank=rank, key=rank > narrative.RANK_CONTEXT)
+
+    def _outcome_trend_message(self, quarters: pd.DataFrame, by_quarter: pd.DataFrame) -> KeyMessage:
+        """The Fingertips test for trend over the latest five consecutive settled quarters' charged share."""
+        run = crime_outcomes.trend_run(quarters)
+        published = by_quarter[by_quarter["quarter"].isin(run) & (by_quarter["outcome_group"] == "charged")]
+        if len(run) < 5:
+            return KeyMessage("Change in the share charged or summonsed is not tested: that needs five consecutive "
+                              "complete quarters whose outcomes have settled, and the data holds "
+                              f"{narrative.count_words(len(run)).lower() if run else 'none'}.", key=False)
+        if published["suppressed"].any():
+            return KeyMessage("Change in the share charged or summonsed is not tested: some of the quarters hold too "
+                              "few charges to publish (disclosure control).", key=False)
+        charged = quarters[quarters["quarter"].isin(run) & (quarters["outcome_group"] == "charged")]
+        result = stats.recent_trend_proportion(charged["count"], charged["total"], polarity="NoJudgement")
+        label = str(result.label).lower()
+        words = _TREND_WORDS.get(label)
+        if words is None:
+            return KeyMessage(f"Change in the share charged or summonsed cannot be tested: {result.message}.",
+                              key=False)
+        first, last = run[0], run[-1] + pd.DateOffset(months=2)
+        return KeyMessage(f"Over the five latest settled quarters ({first:%b %Y} to {last:%b %Y}), the share of drug offences "
+                          f"charged or summonsed shows {words} (Fingertips test for trend).",
+                          rank=narrative.RANK_DIFFERS if result.significant else narrative.RANK_CONTEXT,
+                          key=bool(result.significant))
+
+    def anti_social_behaviour(self) -> Section:
+        """Anti-social behaviour incidents: the latest rate against comparators, over time, and change."""
+        title, key = "Anti-social behaviour", "asb"
+        section = self._simple_type_section(_ASB, "anti-social behaviour incidents", title, key,
+                                            ylabel="Incidents per 1,000 residents")
+        if not section.shown:
+            return section
+        rates = self.rates(_ASB)
+        own_rates = rates[rates["area_code"] == self.area.code]
+        table = self._twelve_month_table(own_rates).rename(columns={"Drug offences": "Incidents"})
+        section.frames["twelve_months"] = table
+        section.items.append(render.table_html(
+            table.drop(columns="suppressed"), f"Anti-social behaviour per twelve months, {self.area.name}",
+            synthetic=self.synthetic,
+            formats={"Incidents": ",.0f", "Residents": ",.0f", "Rate per 1,000": ".1f", "Lower 95% CI": ".1f",
+                     "Upper 95% CI": ".1f", "Change on a year earlier (%)": ".0f",
+                     "Change on five years earlier (%)": ".0f"},
+            suppressed_cols=("Incidents", "Rate per 1,000", "Lower 95% CI", "Upper 95% CI",
+                             "Change on a year earlier (%)", "Change on five years earlier (%)"),
+            suppressed_rows=table["suppressed"].tolist()))
+        if not table["suppressed"].any():
+            change = supply.change_over_time(own_rates, self.area.code)
+            if change.get("one_year_pct") is not None or change.get("five_year_pct") is not None:
+                section.messages.append(KeyMessage(
+                    narrative.change_sentence("anti-social behaviour rate", change), key=False))
+        section.messages.append(KeyMessage(
+            "Anti-social behaviour counts incidents reported to the police (not crimes, and not those reported "
+            "only to the council or a housing provider); police.uk records no outcome for them.", key=False))
+        return section
+
+    def county_lines(self) -> Section:
+        """County lines referrals and line closures from the partnership's local return."""
+        title, key = "County lines and exploitation", "county_lines"
+        how = ("the local return county_lines.csv (one row a period: people referred to support because of county "
+               "lines exploitation, and lines closed by type, as the police force reports them) is not in the data "
+               f"for {self.area.name}; `cdp templates` copies the template into the raw data's local folder")
+        try:
+            frame = self.ctx.dataset.local("county_lines")
+        except MissingDataError:
+            return missing_section(title, f"Not shown: {how}.", key)
+        members = [m.code for m in base.partnership_members(self.area, self.ctx.registry)]
+        columns = ["referrals", "closures_type_1", "closures_type_2"]
+        rows = demand_indicators.local_series(frame, self.area.code, members, columns)
+        if rows.empty:
+            return missing_section(title, f"Not shown: {how} (the file holds other areas only).", key)
+        table = rows.sort_values("period", ignore_index=True)
+        table["closures"] = table["closures_type_1"] + table["closures_type_2"]
+        table.insert(0, "area", self.area.name)
+        small = pd.DataFrame({c: self.policy.primary(table[c]) for c in [*columns, "closures"]})
+        # the two closure types add up to the closures shown: one hidden type hides the other and the total
+        both = small["closures_type_1"] | small["closures_type_2"]
+        small.loc[both, ["closures_type_1", "closures_type_2"]] = True
+        small.loc[both & ~small["closures"], "closures"] = False
+        for column in [*columns, "closures"]:
+            table[column] = table[column].astype(float).where(~small[column].to_numpy())
+        table["suppressed"] = small.any(axis=1).to_numpy()
+        shown = table.drop(columns="suppressed").rename(columns={
+            "area": "Area", "period": "Period", "referrals": "People referred for support",
+            "closures_type_1": "Lines closed, type 1", "closures_type_2": "Lines closed, type 2",
+            "closures": "Lines closed"})
+        counted = ("People referred for support", "Lines closed, type 1", "Lines closed, type 2", "Lines closed")
+        item = render.table_html(shown, f"County lines referrals and closures, {self.area.name}",
+                                 synthetic=self.synthetic, formats=dict.fromkeys(counted, ",.0f"),
+                                 suppressed_cols=counted)
+        last = table.iloc[-1]
+        parts = []
+        for column, words, hidden in (
+                ("referrals", "people were referred for support because of county lines exploitation",
+                 "the number of people referred for support is too small to publish"),
+                ("closures", "county lines were closed", "the number of lines closed is too small to publish")):
+            value = last[column]
+            parts.append(f"{int(value):,} {words}" if value == value else hidden)
+        text = f"In {last['period']}, as the partnership's local return reports, {narrative.join_words(parts)}."
+        messages = [KeyMessage(text, rank=narrative.RANK_CONTEXT)]
+        if len(table) > 1:
+            first = table.iloc[0]
+            if first["referrals"] == first["referrals"] and last["referrals"] == last["referrals"]:
+                messages.append(KeyMessage(
+                    f"Referrals for county lines exploitation went from {int(first['referrals']):,} in "
+                    f"{first['period']} to {int(last['referrals']):,} in {last['period']} (counts, not rates: "
+                    "they follow how actively exploitation is identified).", key=False))
+        messages.append(KeyMessage("From the partnership's local return (management information, not a published "
+                                   "statistic); small counts are not published (disclosure control).", key=False))
+        return Section(title, [item], messages, COVERED, {"county_lines": table}, key)
+
     def headline_series(self) -> pd.DataFrame:
         """The area's twelve-month rates of drug offences, neighbourhood crime and possession of weapons,
         small counts hidden: the headline series "Since the last assessment" compares
@@ -1118,6 +1571,10 @@ class SupplyChapter(base.Chapter):
              lambda: self.stop_and_search() if self.has_stop_search() else missing_section(
                  "Stop and search for drugs", "The data holds no stop-and-search records for this area.",
                  "stop_search")),
+            ("outcomes", "What happens after a drug offence", self.drug_outcomes),
+            ("asb", "Anti-social behaviour", self.anti_social_behaviour),
+            ("county_lines", "County lines and exploitation", self.county_lines),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
 
     def all_sections(self) -> list[Section]:
@@ -1135,6 +1592,21 @@ _HEADLINE_SERIES = (
 _NO_FILES = ("the data lacks the police.uk files of some force that polices it for some of the months "
              "shown, and a partial sum would be wrong.")
 _NO_RESIDENTS = "the data has no population for it."
+_ASB = ("Anti-social behaviour",)
+_OUTCOME_LABELS = {**OUTCOME_GROUPS, UNMAPPED: "Outcome category not grouped"}
 _SMALL_MONTHS = ("Monthly figures of {what} are not shown: some months hold fewer than five, which disclosure "
                  "control does not publish (twelve-month totals are shown instead).")
+
+
+def top_title(drawn: int, areas: int, label: str) -> str:
+    """The ranked chart's title, saying how many bars it draws and why not ten.
+
+    >>> top_title(10, 18, "wards"), top_title(4, 4, "wards"), top_title(4, 32, "LSOAs")
+    ('Ten wards with the highest drug offence rates', 'The 4 wards by drug offence rate, highest first', 'The 4 LSOAs with published counts, highest drug offence rate first')
+    """
+    if drawn >= 10:
+        return f"Ten {label} with the highest drug offence rates"
+    if drawn == areas:
+        return f"The {drawn} {label} by drug offence rate, highest first"
+    return f"The {drawn} {label} with published counts, highest drug offence rate first"
 

@@ -8,7 +8,7 @@ Data: the tidy NDTMS table (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`, ad
 93532, read through :class:`~cdp_analysis.indicators.outcomes.OutcomeSeries`). A
 partnership's counts and denominators are the sums over its member authorities, and
 every percentage is recomputed from them. NDTMS measures are compared with all local
-authorities in the export pooled (for the all-LA ViewIt export, England); Fingertips
+authorities NDTMS publishes, combined (for the all-LA ViewIt export, England); Fingertips
 measures with the region and England as Fingertips publishes them.
 """
 
@@ -47,8 +47,8 @@ __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDE
            "HARM"]
 
 NDTMS_SOURCE = "OHID NDTMS ViewIt export"
-#: The comparator for NDTMS measures: every local authority the export holds, pooled.
-POOLED = "All local authorities in the export"
+#: The comparator for NDTMS measures: every local authority NDTMS publishes, their counts added together.
+POOLED = "All local authorities combined"
 #: The four substance groups of NDTMS adult treatment, in reporting order.
 GROUPS: tuple[str, ...] = ("opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol")
 
@@ -186,7 +186,7 @@ class TreatmentChapter(base.Chapter):
 
         The focus area (summed over a partnership's members, complete only when every
         member has the count), England where the export holds England rows for the
-        measure, and all local authorities in the export pooled where the export holds
+        measure, and all local authorities the export holds, combined, where the export holds
         authorities besides the area's own.
         """
         args = (measure, breakdown, sex, age_group)
@@ -271,6 +271,7 @@ class TreatmentChapter(base.Chapter):
             ("alcohol", "Alcohol", self.alcohol),
             ("justice", "The criminal-justice pathway", self.justice),
             ("provision", "Service provision and spend", self.provision),
+            ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours),
         ], hint=self.hint)
 
     def since_last_assessment(self) -> Section:
@@ -314,8 +315,8 @@ class TreatmentChapter(base.Chapter):
             series.assign(year=series["period_start"].astype(int)), x="year", y="in_treatment",
             series="substance_group", order=list(GROUPS),
             title=f"Adults in treatment by substance group, {self.area.name}",
-            ylabel="Adults in treatment (number)", source=f"{NDTMS_SOURCE}, financial years (year of start)",
-            synthetic=self.synthetic)
+            ylabel="Adults in treatment (number)", source=f"{NDTMS_SOURCE}, financial years",
+            synthetic=self.synthetic, financial_years=True)
         names = {"period": "Year", "substance_group": "Substance group", "in_treatment": "Adults in treatment",
                  "new_presentations": "New presentations", "share_pct": "Share of adults in treatment (%)"}
         items = [render.chart_html(chart), render.table_html(
@@ -374,7 +375,7 @@ class TreatmentChapter(base.Chapter):
         elif section.shown and section.coverage.status == "covered":
             section.coverage = Coverage.partial(
                 f"Deaths of people in treatment are not shown for {self.area.name}: add the local return "
-                f"deaths_in_treatment ({self.hint}).")
+                f"deaths_in_treatment.csv ({self.hint}).")
         return section
 
     def _series(self, indicator_id: str, code: str) -> pd.DataFrame:
@@ -446,7 +447,7 @@ class TreatmentChapter(base.Chapter):
             data, label="substance_group", value="value", lower="lower_ci", upper="upper_ci",
             colour="focus_compared", title=f"Deaths of people in treatment as % of all in treatment, {period}",
             xlabel="% of people in treatment who died (95% CI)", source="Local return: deaths in treatment",
-            synthetic=self.synthetic)
+            synthetic=self.synthetic, group="substance_group")
         top = data.iloc[0]
         messages = []
         if top["count"] == top["count"] and top["value"] == top["value"]:
@@ -585,7 +586,7 @@ class TreatmentChapter(base.Chapter):
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
             lower="lower_ci", upper="upper_ci", colour="focus_compared", title=chart_title, xlabel=xlabel,
-            source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name)
+            source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name, group="category")
         messages = []
         for category, subject in subjects.items():
             found = self._compare_message(data, "category", category, period or self.latest_period)
@@ -634,10 +635,14 @@ class TreatmentChapter(base.Chapter):
             lower="lower_ci", upper="upper_ci", colour="focus_compared",
             title=f"Successful completions as % of adults in treatment, {self.latest_period}",
             xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic,
-            focus=self.area.name)
+            focus=self.area.name, group="substance_group")
         items.append(render.chart_html(chart))
         funnel = self._funnel()
-        if funnel is not None:
+        if funnel is not None:  # described only where drawn
+            items.append(render.method_note(
+                "The funnel plot places every local authority's successful completion rate against its number of "
+                "adults in treatment: points outside the 99.8% limits differ from the average by more than chance "
+                "would explain."))
             items.append(render.chart_html(funnel))
             frames["funnel"] = funnel.data
         messages = []
@@ -657,6 +662,44 @@ class TreatmentChapter(base.Chapter):
             rank = narrative.judge(comparisons, value, low_is_good=False)
             messages.append(KeyMessage(text, rec, "Recovery", key=group == "total" or low, rank=rank))
         return Section(title, items, messages, COVERED, frames, key)
+
+    def neighbour_values(self) -> pd.DataFrame:
+        """Successful completions (% of adults in treatment) by substance group, latest year: the area
+        (a partnership's members summed) and each neighbour the NDTMS export holds."""
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        exits = self._ndtms(["area_code", "substance_group", "count", "denominator"], measure="exits",
+                            category="successful completion", period=self.latest_period, sex="total",
+                            age_group="total")
+        exits = exits[exits["substance_group"].isin(("total", *GROUPS))].astype({"count": float, "denominator": float})
+        rows = []
+        for code, lads in [(self.area.code, self.members), *((n.code, [n.code]) for n in group.areas)]:
+            part = exits[exits["area_code"].isin(lads)]
+            summed = part.groupby("substance_group")[["count", "denominator"]].sum(min_count=len(lads))
+            held = part.groupby("substance_group")["area_code"].nunique()
+            for substance, r in summed.iterrows():
+                ok = held.get(substance, 0) == len(lads) and r["denominator"] > 0 and 0 <= r["count"] <= r["denominator"]
+                if not ok:
+                    continue
+                est = stats.proportion(float(r["count"]), float(r["denominator"]))
+                rows.append({"measure": substance, "area_code": code, "value": est.value, "lower_ci": est.lower_ci,
+                             "upper_ci": est.upper_ci, "count": r["count"], "denominator": r["denominator"],
+                             "multiplier": 100.0})
+        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
+                                           "denominator", "multiplier"])
+
+    def neighbours(self) -> Section:
+        """Successful completions among the area's neighbour group (:func:`base.neighbour_section`)."""
+        title, key = base.NEIGHBOURS_TITLE, "neighbours"
+        if not self.members or self.latest_period is None:
+            return self._missing(title, key)
+        group = self.ctx.registry.neighbour_group(self.area.code)
+        measures = [base.NeighbourMeasure(
+            g, f"Successful completions, {'all substances' if g == 'total' else g} (% of adults in treatment)",
+            f"successful completion rate ({'all substances' if g == 'total' else g})", "%", "HighIsGood",
+            self.latest_period, "Recovery") for g in ("total", *GROUPS)]
+        names = {a.code: a.name for a in [self.area, *group.areas]}
+        return base.neighbour_section(self.area, group, self.neighbour_values(), measures, names=names,
+                                      synthetic=self.synthetic, source=NDTMS_SOURCE, policy=self.policy)
 
     def _funnel(self) -> charts.Chart | None:
         """All local authorities' successful completion rate (all substances) on a funnel plot."""
@@ -757,7 +800,7 @@ class TreatmentChapter(base.Chapter):
         if own is None:
             return missing_section(
                 title, f"Neither the NDTMS export nor a local return holds young people in treatment for "
-                       f"{self.area.name}; add the local return young_people_treatment from the NDTMS young "
+                       f"{self.area.name}; add the local return young_people_treatment.csv from the NDTMS young "
                        f"people's report ({self.hint}).", key)
         period = str(own.sort_values("period")["period"].iloc[-1])
         own = own[own["period"] == period]

@@ -183,6 +183,15 @@ class OutcomeSeries:
         return pd.DataFrame(out)
 
 
+def pooling_multiplier(info: IndicatorInfo) -> float:
+    """What turns a pooled count over a pooled denominator into the indicator's value (100 for a
+    percentage, 1,000 or 100,000 for a crude rate), or NaN when the statistic cannot be pooled
+    (a standardised rate: its published counts do not add up to it)."""
+    if info.combine != "sum":
+        return float("nan")
+    return 100.0 if info.statistic == "proportion" else float(_multiplier(info.unit))
+
+
 def _multiplier(unit: str) -> float:
     if "1,000" in unit:
         return 1_000

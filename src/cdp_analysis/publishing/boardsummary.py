@@ -21,6 +21,7 @@ import pandas as pd
 from cdp_analysis import stats
 from cdp_analysis.publishing import summary
 from cdp_analysis.publishing.datapack import frame_of
+from cdp_analysis.vocabulary import source_title
 
 __all__ = ["SUMMARY_NAME", "BoardFacts", "board_facts", "summary_html", "write_summary_page", "data_periods"]
 
@@ -107,7 +108,7 @@ def data_periods(records: Mapping[str, dict], headline: pd.DataFrame,
             if len(source.get("months") or []) == 3:
                 months[source["source"]] = source["months"]
     for source, (first, last, n) in sorted(months.items()):
-        out.append((f"{source.replace('_', ' ')} (months held)", f"{_month(first)} to {_month(last)}, {n} months"))
+        out.append((f"{source_title(source)} (months held)", f"{_month(first)} to {_month(last)}, {n} months"))
     if not headline.empty and "period" in headline:
         periods = sorted({str(p) for p in headline["period"].dropna()})
         if periods:

@@ -22,6 +22,9 @@ from urllib.parse import quote
 import nbformat
 
 from cdp_analysis.errors import BuildError, redact_paths
+from cdp_analysis.indicators.supply import POLICE_STATION_MATERIAL, POLICE_STATION_POINT
+from cdp_analysis.publishing.summary import MAX_PER_CHAPTER
+from cdp_analysis.vocabulary import source_title
 
 __all__ = [
     "CHAPTER_TITLES",
@@ -530,12 +533,12 @@ def about_html(records: list[dict], *, policy: str, policy_rule: str, version: s
         for source in record.get("sources", []):
             sources.setdefault(source.get("source", ""), source)
     rows = []
-    for name, source in sorted(sources.items()):
+    for name, source in sorted(sources.items(), key=lambda item: source_title(item[0])):
         months = source.get("months") or []
         held = f"{months[0]} to {months[1]} ({months[2]} months)" if len(months) == 3 else "–"
         dated = file_date_words(source)
         released = release_words(source, synthetic=synthetic)
-        rows.append(f'<tr><th scope="row">{html.escape(name)}</th><td>{html.escape(held)}</td>'
+        rows.append(f'<tr><th scope="row">{html.escape(source_title(name))}</th><td>{html.escape(held)}</td>'
                     f"<td>{int(source.get('files', 0))}</td><td>{html.escape(released)}</td>"
                     f"<td>{html.escape(dated if dated != 'not recorded' else '–')}</td></tr>")
     table = (f'<table class="cdp-table"><caption>Data used on this page</caption><thead><tr>'
@@ -551,6 +554,9 @@ def about_html(records: list[dict], *, policy: str, policy_rule: str, version: s
 
 
 # -- site pages: methods and glossary, accessibility statement ---------------------------
+
+#: Small numbers as words, for thresholds written in sentences.
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 _GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("confidence-interval", "Confidence interval (95%)",
@@ -597,7 +603,16 @@ _GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "region or neighbours, or getting significantly worse; then a group reached less than its need, judged "
      "against the area's own residents or need (not against England's mix of people); then harm concentrated "
      "in places or groups. Every other finding stays in its section. A recommendation is given only with the "
-     "finding it answers. Data gaps are listed apart, never ranked among findings."),
+     "finding it answers. Data gaps are listed apart, never ranked among findings. The executive summary takes "
+     f"no more than {_WORDS[MAX_PER_CHAPTER]} findings from one chapter while another chapter has a finding left, "
+     "and shows the five in the same order of importance."),
+    ("hotspot", "Hotspot",
+     "A ward (or LSOA) whose drug offence rate over the latest twelve months is significantly higher than the "
+     "whole area's rate: its 95% confidence interval lies above the area's rate. police.uk places every crime at "
+     "an anonymised map point; crimes recorded at a police station (such as drugs found on people brought into "
+     f'custody) sit at the point "{POLICE_STATION_POINT}", so a small area holding a police station can look '
+     f"like a hotspot. Where {POLICE_STATION_MATERIAL:.0%} or more of a hotspot's offences sit at that point, its "
+     "recommendation says so."),
     ("spine-chart", "Spine chart",
      "One line per indicator: the range of all areas of the same type (light grey, lowest to highest), the "
      "middle half of them (blue), England (the red line at the centre) and the area (the dot, coloured by its "

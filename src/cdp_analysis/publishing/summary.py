@@ -34,7 +34,7 @@ from cdp_analysis.report import narrative
 from cdp_analysis.report.narrative import KeyMessage
 
 __all__ = ["MIME", "priority", "payload", "record", "from_notebook", "record_path", "load", "top_messages",
-           "changes", "data_gaps", "data_sources"]
+           "changes", "data_gaps", "data_sources", "MAX_PER_CHAPTER"]
 
 #: The MIME type of the payload a notebook displays; the HTML export never shows it.
 MIME = "application/vnd.cdp.summary+json"
@@ -167,12 +167,20 @@ def load(folder: Path, area_code: str, chapters: Sequence[str]) -> dict[str, dic
     return found
 
 
-def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES) -> list[dict]:
+#: The most findings one chapter gives the executive summary while other chapters have findings left.
+MAX_PER_CHAPTER = 2
+
+
+def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES,
+                 per_chapter: int = MAX_PER_CHAPTER) -> list[dict]:
     """The most important findings across chapters (each with its ``chapter``), ranked as a chapter's are.
 
     Highest priority first, then chapter order, then the chapter's own order; data
-    gaps (priority below zero, or ``gap``) are never among them. When fewer than
-    three messages score above zero, each chapter's first finding or fact fills in.
+    gaps (priority below zero, or ``gap``) are never among them. No chapter gives more
+    than ``per_chapter`` findings while another chapter has a finding left: the
+    places are taken in rank order, a chapter's third finding waiting until the other
+    chapters have none; the findings chosen are then shown in rank order. When fewer
+    than three messages score above zero, each chapter's first finding or fact fills in.
     """
     ranked = []
     for order, (chapter, data) in enumerate(records.items()):
@@ -181,14 +189,31 @@ def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MES
                 continue
             ranked.append((-int(message.get("priority", 0)), order, position, {**message, "chapter": chapter}))
     ranked.sort(key=lambda item: item[:3])
-    chosen = [m for score, *_, m in ranked if score < 0][:limit]
-    if len(chosen) < 3:
+    findings = _unique([item for item in ranked if item[0] < 0])
+    taken: dict[str, int] = {}
+    chosen, waiting = [], []
+    for item in findings:
+        chapter = item[3]["chapter"]
+        if len(chosen) < limit and taken.get(chapter, 0) < per_chapter:
+            chosen.append(item)
+            taken[chapter] = taken.get(chapter, 0) + 1
+        else:
+            waiting.append(item)
+    chosen = sorted(chosen + waiting[: max(0, limit - len(chosen))], key=lambda item: item[:3])
+    top = [m for *_, m in chosen]
+    if len(top) < 3:
         firsts = {}
         for _score, order, _position, m in sorted(ranked, key=lambda item: (item[1], item[2])):
             firsts.setdefault(order, m)
-        chosen += [m for m in firsts.values() if m not in chosen][: max(0, 3 - len(chosen))]
+        top += [m for m in firsts.values() if m not in top][: max(0, 3 - len(top))]
     seen: set[str] = set()
-    return [m for m in chosen if not (m["text"] in seen or seen.add(m["text"]))]
+    return [m for m in top if not (m["text"] in seen or seen.add(m["text"]))]
+
+
+def _unique(items: list[tuple]) -> list[tuple]:
+    """``items`` with each message text once (the first, highest ranked)."""
+    seen: set[str] = set()
+    return [item for item in items if not (item[3]["text"] in seen or seen.add(item[3]["text"]))]
 
 
 def changes(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES) -> list[dict]:

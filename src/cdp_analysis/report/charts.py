@@ -7,9 +7,10 @@ demo data carry the words "Synthetic demonstration data" in the image itself.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from matplotlib import axis as _axis  # noqa: E402
 from matplotlib import text as _text  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import TightLayoutEngine  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
 
 from cdp_analysis.vocabulary import SYNTHETIC_NOTICE  # noqa: E402
 
@@ -42,7 +43,12 @@ __all__ = [
     "spc_chart",
     "funnel_plot",
     "spine_chart",
+    "stacked_shares",
+    "neighbour_bars",
+    "trajectory_chart",
     "apply_style",
+    "natural_order",
+    "KNOWN_ORDERS",
     "finish_figure",
     "alt_number",
     "texts_laid_out_once",
@@ -74,6 +80,126 @@ def apply_style() -> None:
 
 
 apply_style()
+
+
+#: Categories whose order is their meaning, not their spelling (the first that holds every value is used).
+KNOWN_ORDERS: tuple[tuple[str, ...], ...] = (
+    ("total", "all substances", "opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol"),
+    ("White", "Mixed", "Asian", "Black", "Other"),
+    ("women", "men"),
+)
+_NUMBER_IN = re.compile(r"\d+(?:\.\d+)?")
+_BEFORE = re.compile(r"^(?:under|less than|below|fewer than|up to)\b", re.IGNORECASE)
+_AFTER = re.compile(r"(?:^(?:over|more than|above)\b|\band over\b|\+)", re.IGNORECASE)
+
+
+def natural_order(values: Iterable[object]) -> list:
+    """The distinct ``values`` in their natural order: the one ordering every chart uses.
+
+    A set of categories a known sequence holds (substance groups, ethnic groups:
+    :data:`KNOWN_ORDERS`) takes that sequence's order; categories that each hold a
+    number take its order, "under 1 year" before "1 to 2 years" and "over 6 years"
+    after "4 to 6 years" (age bands, length in treatment, deprivation quintiles and
+    deciles, financial years "2022/23"); numbers and dates sort as numbers and
+    dates; anything else keeps the order it first appears in.
+
+    >>> natural_order(["over 6 years", "1 to 2 years", "under 1 year", "4 to 6 years", "2 to 4 years"])
+    ['under 1 year', '1 to 2 years', '2 to 4 years', '4 to 6 years', 'over 6 years']
+    >>> natural_order(["2023/24", "2019/20", "2021/22"]), natural_order(["opiate", "alcohol only", "total"])
+    (['2019/20', '2021/22', '2023/24'], ['total', 'opiate', 'alcohol only'])
+    >>> natural_order(["Quintile 5 (least deprived)", "Quintile 1 (most deprived)", "Quintile 3"])
+    ['Quintile 1 (most deprived)', 'Quintile 3', 'Quintile 5 (least deprived)']
+    """
+    seen = list(dict.fromkeys(v for v in values if v is not None and v == v))
+    if not seen:
+        return []
+    if not all(isinstance(v, str) for v in seen):
+        try:
+            return sorted(seen)
+        except TypeError:
+            return seen
+    for known in KNOWN_ORDERS:
+        lower = [k.lower() for k in known]
+        if all(str(v).lower() in lower for v in seen):
+            return sorted(seen, key=lambda v: lower.index(str(v).lower()))
+    keys = {}
+    for v in seen:
+        found = _NUMBER_IN.search(v)
+        if found is None:
+            return seen
+        shift = -0.5 if _BEFORE.search(v) else 0.5 if _AFTER.search(v) else 0.0
+        keys[v] = float(found.group()) + shift
+    return sorted(seen, key=lambda v: keys[v])
+
+
+def _in_natural_order(data: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows grouped by ``column`` in its natural order, each group's rows kept in their order."""
+    rank = {v: n for n, v in enumerate(natural_order(data[column]))}
+    return data.assign(_rank=data[column].map(rank)).sort_values("_rank", kind="stable").drop(columns="_rank")
+
+
+def _is_year(values: pd.Series) -> bool:
+    """Numbers that are all whole years (1900 to 2100)."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return (not numbers.empty and pd.api.types.is_numeric_dtype(values)
+            and bool(((numbers % 1 == 0) & (numbers >= 1900) & (numbers <= 2100)).all()))
+
+
+def _year_label(year: float, financial: bool) -> str:
+    return f"{int(year)}/{(int(year) + 1) % 100:02d}" if financial else f"{int(year)}"
+
+
+def _x_positions(ax, values: pd.Series, *, financial: bool = False, most: int = 6) -> pd.Series:
+    """Where each x value is drawn, and the axis's ticks set to read as years or as categories.
+
+    Years are drawn as years ("2024", or "2024/25" for financial years given by their
+    first year), never with matplotlib's offset ("+2.02e3"); a single year sits in the
+    middle of its axis. Text categories (financial years "2022/23") are placed in
+    their natural order (:func:`natural_order`), whichever line holds them first. At
+    most ``most`` ticks are labelled (the latest always), so labels never overprint.
+    Dates are left to matplotlib.
+    """
+    if _is_year(values):
+        years = sorted(pd.to_numeric(values, errors="coerce").dropna().unique())
+        ticks = _thin(years, most)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _year_label(v, financial)))
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        return values
+    if values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values):
+        order = natural_order(values)
+        where = {v: n for n, v in enumerate(order)}
+        ticks = _thin(list(range(len(order))), most)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: str(order[int(round(v))])
+                                                   if 0 <= round(v) < len(order) else ""))
+        ax.set_xlim(-0.5, len(order) - 0.5)
+        return values.map(where)
+    return values
+
+
+def _thin(ticks: list, most: int) -> list:
+    """At most ``most`` of ``ticks``, evenly spaced, the last always kept."""
+    if len(ticks) <= most:
+        return list(ticks)
+    step = int(np.ceil((len(ticks) - 1) / (most - 1)))
+    return sorted({*ticks[::-1][::step], ticks[-1]})
+
+
+def _line(ax, x: pd.Series, y: pd.Series, **style: object) -> None:
+    """A line through ``y``, with a marker on every value without a drawn neighbour.
+
+    A value between two missing ones (the latest year after a withheld year, or a
+    single year) has no line to sit on: it gets a marker, so every value is drawn.
+    """
+    ax.plot(x, y, **style)
+    values = pd.Series(np.asarray(y, dtype=float))
+    held = values.notna()
+    alone = held & ~held.shift(1, fill_value=False) & ~held.shift(-1, fill_value=False)
+    if alone.any():
+        colour = style.get("color")
+        ax.plot(np.asarray(x)[alone.to_numpy()], values[alone].to_numpy(), linestyle="none", marker="o",
+                markersize=6, color=colour, markeredgecolor=colour)
 
 
 @dataclass
@@ -249,15 +375,21 @@ def trend_lines(
     synthetic: bool = False,
     lower: str | None = None,
     upper: str | None = None,
+    financial_years: bool = False,
 ) -> Chart:
-    """One line per area (the focus area first), with an optional CI band."""
+    """One line per area (the focus area first), with an optional CI band.
+
+    Years read as years (``financial_years``: "2024/25" for a year given by its first
+    year); every value is drawn, a value between missing ones as a marker.
+    """
     fig, ax = plt.subplots(figsize=(8, 4))
+    where = _x_positions(ax, data[x], financial=financial_years)
     for i, name in enumerate(order):
-        part = data[data[series] == name].sort_values(x)
+        part = data[data[series] == name].assign(_x=where).sort_values("_x")
         style = AREA_STYLES[i % len(AREA_STYLES)]
-        ax.plot(part[x], part[y], label=name, **style)
+        _line(ax, part["_x"], part[y], label=name, **style)
         if lower and upper and i == 0:
-            ax.fill_between(part[x], part[lower], part[upper], color=style["color"], alpha=0.15,
+            ax.fill_between(part["_x"], part[lower], part[upper], color=style["color"], alpha=0.15,
                             label=f"{name}: 95% confidence interval")
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
@@ -265,19 +397,23 @@ def trend_lines(
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=9)
     finish_figure(fig, source, synthetic)
-    alt = _trend_alt(data, x, y, series, order, title, ylabel)
+    alt = _trend_alt(data, x, y, series, order, title, ylabel, financial_years)
     return Chart(fig, title, alt, data, source, synthetic)
 
 
-def _trend_alt(data, x, y, series, order, title, ylabel) -> str:
+def _trend_alt(data, x, y, series, order, title, ylabel, financial: bool = False) -> str:
     parts = [f"Line chart: {title}."]
+    rank = {v: n for n, v in enumerate(natural_order(data[x]))}
+    def said(v: object) -> str:
+        return _year_label(float(v), financial) if _is_year(data[x]) else _label(v)
     for name in order:
-        part = data[data[series] == name].dropna(subset=[y]).sort_values(x)
+        part = data[data[series] == name].dropna(subset=[y])
+        part = part.assign(_rank=part[x].map(rank)).sort_values("_rank")
         if part.empty:
             continue
         first, last = part.iloc[0], part.iloc[-1]
         parts.append(
-            f"{name}: {alt_number(first[y])} at {_label(first[x])}, {alt_number(last[y])} at {_label(last[x])}"
+            f"{name}: {alt_number(first[y])} at {said(first[x])}, {alt_number(last[y])} at {said(last[x])}"
             f" (lowest {alt_number(part[y].min())}, highest {alt_number(part[y].max())})."
         )
     parts.append(f"Values are {ylabel.lower()}.")
@@ -316,9 +452,13 @@ def monthly_bars(
 def rate_bars(
     data: pd.DataFrame, *, label: str, value: str, lower: str, upper: str, colour: str,
     title: str, xlabel: str, source: str, synthetic: bool = False, highlight: str | None = None,
-    note: str | None = None, focus: str | None = None,
+    note: str | None = None, focus: str | None = None, group: str | None = None,
 ) -> Chart:
     """Horizontal bars with 95% CI whiskers, coloured by the benchmark comparison.
+
+    With ``group`` (a category column), the bars come category by category in the
+    categories' natural order (:func:`natural_order`: "under 1 year" first), the area
+    beside its comparators within each.
 
     The words beside each bar's name come from the ``note`` column; by default they
     are the ``colour`` column's label read as the sentence reads it: the ``colour``
@@ -326,18 +466,22 @@ def rate_bars(
     England's bar says "Barnet significantly lower" (:func:`comparison_words`),
     never "England (Lower)". The bar's colour is that same label's colour.
     """
+    if group:
+        data = _in_natural_order(data, group)
     data = data.reset_index(drop=True)
-    # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short)
-    fig, ax = plt.subplots(figsize=(8, max(2.6, 0.45 * len(data) + 1.4)))
+    words = data[note] if note else data[colour].map(lambda c: comparison_words(c, focus or highlight))
+    shown = [f"{n}  ({c})" if isinstance(c, str) and c else str(n) for n, c in zip(data[label], words, strict=True)]
+    # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short),
+    # and for each bar's label as wrapped (30 characters a line): a bar a line taller per extra line
+    lines = max((len(textwrap.wrap(t, 30)) if len(t) > 34 else 1 for t in shown), default=1)
+    fig, ax = plt.subplots(figsize=(8, max(2.6, (0.45 + 0.09 * (lines - 1)) * len(data) + 1.4)))
     y = np.arange(len(data))[::-1]
     colours = data[colour].map(_benchmark_colour).fillna("#b1b4b6")
     edges = ["#0b0c0c" if name == highlight else "none" for name in data[label]]
     ax.barh(y, data[value], color=colours, edgecolor=edges, linewidth=1.5)
     err = np.vstack([data[value] - data[lower], data[upper] - data[value]])
     ax.errorbar(data[value], y, xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
-    words = data[note] if note else data[colour].map(lambda c: comparison_words(c, focus or highlight))
-    ax.set_yticks(y, [f"{n}  ({c})" if isinstance(c, str) and c else n
-                      for n, c in zip(data[label], words, strict=True)])
+    ax.set_yticks(y, shown)
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     finish_figure(fig, source, synthetic)
@@ -427,31 +571,107 @@ def small_multiples(
     data: pd.DataFrame, *, facet: str, x: str, y: str, series: str, order: Sequence[str],
     title: str, ylabel: str, source: str, synthetic: bool = False,
 ) -> Chart:
-    """One small line chart per facet (e.g. crime type), areas as lines."""
+    """One small line chart per facet (e.g. crime type), areas as lines.
+
+    Years read as years and text periods in their natural order (:func:`_x_positions`);
+    every value is drawn, a value between missing ones as a marker.
+    """
+    data = data.reset_index(drop=True)
     facets = list(dict.fromkeys(data[facet]))
     cols = 2
     rows = int(np.ceil(len(facets) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(8, 2.8 * rows + 0.8), sharex=True, squeeze=False)
     for ax, name in zip(axes.flat, facets, strict=False):
         part = data[data[facet] == name]
+        where = _x_positions(ax, data[x], most=4)  # the same axis on every panel (they share it)
+        part = part.assign(_x=where[part.index])
         for i, area in enumerate(order):
-            line = part[part[series] == area].sort_values(x)
-            ax.plot(line[x], line[y], label=area, **AREA_STYLES[i % len(AREA_STYLES)])
+            line = part[part[series] == area].sort_values("_x")
+            # an area with no value on a panel says so in the legend, rather than a key to no line
+            label = area if line[y].notna().any() else f"{area} (no published values)"
+            _line(ax, line["_x"], line[y], label=label, **AREA_STYLES[i % len(AREA_STYLES)])
         ax.set_title(textwrap.fill(str(name), 42), fontsize=9.5, loc="left")
         ax.set_ylim(bottom=0)
-        if pd.api.types.is_integer_dtype(part[x]):  # years: whole-number ticks only
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     for ax in list(axes.flat)[len(facets):]:
         ax.set_visible(False)
     axes.flat[0].legend(frameon=False, fontsize=8)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.supylabel(ylabel, fontsize=10)
     finish_figure(fig, source, synthetic)
-    latest = data[data[x] == data[x].max()]
+    rank = {v: n for n, v in enumerate(natural_order(data[x]))}
+    held = data.dropna(subset=[y]).assign(_rank=lambda d: d[x].map(rank)).sort_values("_rank")
+    latest = held.groupby([facet, series], sort=False).tail(1)
     items = "; ".join(
-        f"{r[facet]}, {r[series]}: {alt_number(r[y])}" for _, r in latest.iterrows()
+        f"{r[facet]}, {r[series]}: {alt_number(r[y])} ({_label(r[x])})" for _, r in latest.iterrows()
     )
     alt = f"Small line charts: {title}, one per {facet.replace('_', ' ')}. Latest values: {items}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+#: Fill colours and hatches of the parts of a stacked bar, in order (hatches: never colour alone).
+_PART_STYLES = [("#1d70b8", ""), ("#28a197", ".."), ("#b1b4b6", "//"), ("#f47738", "xx"), ("#505a5f", "\\\\"),
+                ("#d4351c", "--")]
+
+
+def stacked_shares(
+    data: pd.DataFrame, *, period: str, part: str, value: str, order: Sequence[str], title: str, ylabel: str,
+    source: str, synthetic: bool = False, faded: str | None = None, faded_label: str = "", tick: str | None = None,
+) -> Chart:
+    """One bar per period, its parts stacked (shares adding to 100), periods in the order of ``data``.
+
+    A period with no rows (a gap in the data) is an empty place on the axis. Rows whose
+    ``faded`` column is True (e.g. quarters whose outcomes have not settled) are drawn
+    pale with ``faded_label`` under the axis. A hidden share (NaN) leaves its part out of
+    the bar, so the bar falls short of 100. ``tick`` names a column of short axis labels
+    (the period's name by default).
+    """
+    periods = list(dict.fromkeys(data[period]))
+    fig, ax = plt.subplots(figsize=(8, 4.4))
+    x = np.arange(len(periods))
+    bottom = np.zeros(len(periods))
+    pale = (data.drop_duplicates(period).set_index(period)[faded].reindex(periods).eq(True).to_numpy(dtype=bool)
+            if faded else np.zeros(len(periods), dtype=bool))
+    for i, name in enumerate(order):
+        rows = data[data[part] == name].set_index(period)[value].reindex(periods)
+        heights = rows.fillna(0).to_numpy(dtype=float)
+        colour, hatch = _PART_STYLES[i % len(_PART_STYLES)]
+        bars = ax.bar(x, heights, bottom=bottom, color=colour, hatch=hatch, edgecolor="white", linewidth=0.6,
+                      label=name)
+        for bar, is_pale in zip(bars, pale, strict=True):
+            if is_pale:
+                bar.set_alpha(0.45)
+        bottom += heights
+    ticks = (data.drop_duplicates(period).set_index(period)[tick].reindex(periods).fillna("").astype(str).tolist()
+             if tick else [textwrap.fill(str(p), 10) for p in periods])
+    labels = ticks
+    step = max(1, int(np.ceil(len(periods) / 12)))
+    ax.set_xticks(x[::step], labels[::step], fontsize=7)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    handles, names = ax.get_legend_handles_labels()  # top of the stack first, as the bars read
+    ax.legend(handles[::-1], names[::-1], frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if pale.any() and faded_label:
+        ax.text(0.99, -0.22, f"Pale bars: {faded_label}", transform=ax.transAxes, ha="right", fontsize=8,
+                color=_GREY)
+    finish_figure(fig, source, synthetic)
+    held = [p for p in periods if data.loc[data[period] == p, value].notna().any()]
+    parts = []
+    for name in order:
+        rows = data[(data[part] == name) & data[value].notna()]
+        if rows.empty:
+            continue
+        first, last = rows.iloc[0], rows.iloc[-1]
+        parts.append(f"{name}: {alt_number(first[value])} in {first[period]}, {alt_number(last[value])} in {last[period]} "
+                     f"(lowest {alt_number(rows[value].min())}, highest {alt_number(rows[value].max())})")
+    alt = (f"Stacked bar chart: {title}. One bar for each of {len(held)} periods from {held[0]} to {held[-1]}; "
+           + "; ".join(parts) + f". Values are {ylabel.lower()}.") if held else f"Stacked bar chart: {title}. No data."
+    empty = [p for p in periods if p not in held]
+    if empty:
+        alt += f" No data for: {', '.join(map(str, empty))}."
+    faded_names = [p for p, f in zip(periods, pale, strict=True) if f]
+    if faded_names and faded_label:
+        alt += f" Drawn pale ({faded_label}): {', '.join(map(str, faded_names))}."
     return Chart(fig, title, alt, data, source, synthetic)
 
 
@@ -463,11 +683,16 @@ def alt_number(value: float) -> str:
 
 
 def _label(value: object) -> str:
-    return f"{value:%b %Y}" if isinstance(value, pd.Timestamp) else str(value)
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%b %Y}"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def spc_chart(
     data: pd.DataFrame, *, x: str, title: str, ylabel: str, source: str, synthetic: bool = False,
+    series_label: str = "Monthly count", per: str = "a month", points: str = "months",
 ) -> Chart:
     """NHS "Making Data Count" XmR chart: values, mean, process limits, special causes.
 
@@ -475,7 +700,7 @@ def spc_chart(
     Special-cause points are drawn larger with a distinct marker (not colour alone).
     """
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    ax.plot(data[x], data["y"], color="#505a5f", linewidth=1.2, marker="o", markersize=3, label="Monthly count")
+    ax.plot(data[x], data["y"], color="#505a5f", linewidth=1.2, marker="o", markersize=3, label=series_label)
     ax.plot(data[x], data["mean"], color="#0b0c0c", linewidth=1.4, label="Mean")
     ax.plot(data[x], data["upl"], color="#0b0c0c", linestyle="--", linewidth=1, label="Process limits")
     ax.plot(data[x], data["lpl"], color="#0b0c0c", linestyle="--", linewidth=1)
@@ -489,9 +714,9 @@ def spc_chart(
     ax.legend(frameon=False, fontsize=8, ncol=3, loc="upper left")
     finish_figure(fig, source, synthetic)
     alt = (
-        f"Statistical process control chart: {title}. Mean {alt_number(data['mean'].iloc[-1])} a month, "
+        f"Statistical process control chart: {title}. Mean {alt_number(data['mean'].iloc[-1])} {per}, "
         f"process limits {alt_number(data['lpl'].iloc[-1])} to {alt_number(data['upl'].iloc[-1])}. "
-        f"{len(high)} months show special-cause variation on the high side and {len(low)} on the low side."
+        f"{len(high)} {points} show special-cause variation on the high side and {len(low)} on the low side."
     )
     if not high.empty:
         alt += " High: " + ", ".join(_label(v) for v in high[x]) + "."
@@ -527,6 +752,7 @@ def funnel_plot(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)  # no negative numbers of people
     ax.legend(frameon=False, fontsize=8)
     finish_figure(fig, source, synthetic)
     low, high = limits["lower_2s_limit"], limits["upper_2s_limit"]
@@ -603,4 +829,54 @@ def spine_chart(
         for _, r in data.iterrows()
     )
     alt = f"Spine chart: {title}. {items}."
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def neighbour_bars(data: pd.DataFrame, *, average: float, average_label: str, title: str, xlabel: str,
+                   source: str, synthetic: bool = False) -> Chart:
+    """An area among its neighbours: one bar each (``area, role, value``, optional ``lower_ci, upper_ci``),
+    in the order given, the focus row (``role == "focus"``) dark and labelled, the neighbour average a
+    dashed red line; whiskers where a 95% interval is published."""
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, max(2.6, 0.42 * len(data) + 1.6)))
+    y = np.arange(len(data))[::-1]
+    focus = (data["role"] == "focus").to_numpy()
+    ax.barh(y, data["value"], color=np.where(focus, "#003078", "#b1b4b6"), edgecolor="#0b0c0c",
+            linewidth=np.where(focus, 1.5, 0.0))
+    whiskers = (data["lower_ci"].notna() & data["upper_ci"].notna()).to_numpy() if "lower_ci" in data \
+        else np.zeros(len(data), bool)
+    if whiskers.any():
+        shown = data[whiskers]
+        err = np.vstack([shown["value"] - shown["lower_ci"], shown["upper_ci"] - shown["value"]])
+        ax.errorbar(shown["value"], y[whiskers], xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
+    ax.axvline(average, color="#d4351c", linestyle="--", linewidth=1.6, label="Neighbour average")
+    ax.legend(frameon=False, fontsize=9, loc="lower right")
+    ax.set_yticks(y, [f"{a}  (this area)" if f else str(a) for a, f in zip(data["area"], focus, strict=True)])
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    finish_figure(fig, source, synthetic)
+    items = "; ".join(f"{r['area']} {alt_number(r['value'])}" for _, r in data.iterrows())
+    alt = (f"Bar chart: {title}. Highest first: {items}. Neighbour average ({average_label}) {alt_number(average)}, "
+           "dashed line.")
+    return Chart(fig, title, alt, data, source, synthetic)
+
+
+def trajectory_chart(data: pd.DataFrame, *, baseline: tuple[pd.Timestamp, float], ambition: tuple[pd.Timestamp, float],
+                     title: str, ylabel: str, source: str, synthetic: bool = False) -> Chart:
+    """A metric's values over time (``period_end``, ``value``) against the straight line from its baseline to
+    its ambition: points and line for the values, a dashed line for the trajectory, a star at the ambition."""
+    data = data.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.plot(data["period_end"], data["value"], color="#1d70b8", linewidth=2, marker="o", markersize=4,
+            label="Value")
+    ax.plot([baseline[0], ambition[0]], [baseline[1], ambition[1]], color="#d4351c", linestyle="--", linewidth=1.6,
+            label="Trajectory to the ambition")
+    ax.scatter([ambition[0]], [ambition[1]], marker="*", s=140, color="#d4351c", zorder=3, label="Ambition")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize=8, ncol=3, loc="best")
+    finish_figure(fig, source, synthetic)
+    items = "; ".join(f"{_label(p)} {alt_number(v)}" for p, v in zip(data["period"], data["value"], strict=True))
+    alt = (f"Line chart: {title}. Values: {items}. Trajectory from {alt_number(baseline[1])} at {baseline[0]:%B %Y} to the "
+           f"ambition of {alt_number(ambition[1])} by {ambition[0]:%B %Y}.")
     return Chart(fig, title, alt, data, source, synthetic)

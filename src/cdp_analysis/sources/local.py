@@ -18,6 +18,7 @@ and names the file, line and column of the first problem.
 
 from __future__ import annotations
 
+import calendar
 import re
 import shutil
 from dataclasses import dataclass
@@ -48,10 +49,13 @@ __all__ = [
     "identify_template",
     "is_local_return",
     "read_local_return",
+    "AMBITION_METRICS",
+    "LOCAL_METRICS",
 ]
 
 #: NDTMS adult substance groups.
 _AREA_CODE = re.compile(r"^[A-Z]\d{8}$")
+_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?$")
 _PERIOD = re.compile(r"^(?P<y>\d{4})(?:/(?P<yy>\d{2})(?:\s+Q(?P<q>[1-4]))?|\s+Q(?P<cq>[1-4]))?$")
 
 
@@ -60,7 +64,8 @@ class Column:
     """One column of a template.
 
     ``kind`` is ``"area_code"``, ``"period"``, ``"choice"`` (one of
-    ``allowed``), ``"text"``, ``"count"`` (whole number ≥ 0) or ``"amount"``
+    ``allowed``), ``"text"``, ``"date"`` (``2025-03-31``, or ``2025-03`` for the
+    month's last day), ``"count"`` (whole number ≥ 0) or ``"amount"``
     (number ≥ 0, e.g. pounds). ``required=False`` lets the cell be empty.
     """
 
@@ -106,7 +111,43 @@ def _substance() -> Column:
     return Column("substance_group", "choice", "NDTMS substance group", SUBSTANCE_GROUPS)
 
 
+#: Measures a partnership fills in through quarterly local returns that the local outcomes framework can track:
+#: metric name → (label, unit, polarity, template, numerator column, denominator column).
+LOCAL_METRICS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "continuity_of_care": ("Continuity of care after prison (local return)", "%", "HighIsGood", "continuity_of_care",
+                           "engaged_within_3_weeks", "released_with_need"),
+    "substantial_progress": ("Treatment progress: substantial progress (local return)", "%", "HighIsGood",
+                             "treatment_progress", "substantial_progress", "in_treatment"),
+    "successful_completions": ("Successful completions (local return)", "%", "HighIsGood", "treatment_progress",
+                               "successful_completions", "in_treatment"),
+}
+
+
+def _catalogue_ids() -> tuple[str, ...]:
+    import csv
+
+    text = resources.files("cdp_analysis.resources").joinpath("indicators.csv").read_text(encoding="utf-8")
+    return tuple(r["indicator_id"] for r in csv.DictReader(text.splitlines()))
+
+
+#: What an ambition can be set for: an outcomes framework indicator (its Fingertips id) or a local-return measure.
+AMBITION_METRICS: tuple[str, ...] = (*_catalogue_ids(), *LOCAL_METRICS)
+
 TEMPLATES: dict[str, Template] = {t.name: t for t in (
+    Template(
+        "ambitions", "Local outcomes framework: each metric's baseline, ambition and owner",
+        (_area(),
+         Column("metric", "choice", "an outcomes framework indicator (its Fingertips id, e.g. 92432) or a "
+                                    "local-return measure (continuity_of_care, substantial_progress, "
+                                    "successful_completions)", AMBITION_METRICS),
+         Column("baseline_period", "period", "the baseline's period (empty: 2021/22)", required=False),
+         Column("baseline_value", "amount", "the baseline value in the metric's unit (empty: the data's value for "
+                                            "the baseline period)", required=False),
+         Column("ambition_value", "amount", "the value the partnership aims to reach, in the metric's unit"),
+         Column("ambition_date", "date", "when it aims to reach it: 2025-03-31, or 2025-03 for the month's end"),
+         Column("owner", "text", "who answers for it: a person, a role or a board")),
+        key=("area_code", "metric"),
+    ),
     Template(
         "treatment_numbers", "People in structured treatment by substance group and age group",
         (_area(), _period(), _substance(),
@@ -387,7 +428,7 @@ def _validate(template: Template, raw: pd.DataFrame, lines: list[int], path: Pat
             out[column.name] = text
         elif column.kind == "period":
             for i, value in enumerate(text):
-                if not _valid_period(value):
+                if (column.required or not empty[i]) and not _valid_period(value):
                     _fail(path, lines[i], column.name, "not a period",
                           expected="2023, 2023/24, 2023/24 Q1 or 2023 Q1", found=repr(raw[column.name].iloc[i]))
             out[column.name] = text
@@ -402,6 +443,19 @@ def _validate(template: Template, raw: pd.DataFrame, lines: list[int], path: Pat
             out[column.name] = folded.map(canonical).astype("string")
         elif column.kind == "text":
             out[column.name] = text.mask(text == "")
+        elif column.kind == "date":
+            dates = []
+            for i, value in enumerate(text):
+                m = _DATE.fullmatch(value) if isinstance(value, str) else None
+                when = pd.NaT
+                if m and 1 <= int(m["m"]) <= 12:
+                    day = m["d"] or str(calendar.monthrange(int(m["y"]), int(m["m"]))[1])
+                    when = pd.to_datetime(f"{m['y']}-{m['m']}-{day}", errors="coerce", format="%Y-%m-%d")
+                if pd.isna(when):
+                    _fail(path, lines[i], column.name, "not a date", expected="2025-03-31 or 2025-03",
+                          found=repr(raw[column.name].iloc[i]))
+                dates.append(when)
+            out[column.name] = pd.Series(pd.DatetimeIndex(dates), index=text.index)
         else:
             values, notes = _numbers(raw[column.name], text, column, lines, path)
             out[column.name] = values

@@ -100,10 +100,11 @@ _ALCOHOL_ESTIMATES = ("OHID estimates of alcohol-dependent adults", "treatment",
                       "(Estimates_of_Alcohol_Dependent_Adults_in_England*.csv), into an ndtms/ folder")
 #: Local returns a chapter reads → the chapters reading them; the other templates are not read yet.
 LOCAL_READERS: dict[str, str] = {
+    "ambitions": "overview",
     "budgets": "treatment",
     "community_sentence_treatment": "treatment",
     "continuity_of_care": "overview, treatment",
-    "county_lines": "overview",
+    "county_lines": "overview, supply",
     "deaths_in_treatment": "overview, treatment",
     "disruptions": "overview",
     "drug_testing_on_arrest": "demand, treatment",

@@ -3,8 +3,15 @@
 A borough's police pages compare it with its region and England. Reading every
 force's street-crime rows for that would read gigabytes; :func:`build_police_counts`
 turns whatever police.uk files were prepared (any number of forces) into one small
-table, ``police_counts.parquet`` (``lad_code, month, crime_type, count``), that
-``cdp prepare`` rebuilds only when a police month changes.
+table, ``police_counts.parquet`` (``lad_code, month, crime_type, outcome_group,
+count``), that ``cdp prepare`` rebuilds only when a police month changes.
+
+The crimes of :data:`OUTCOME_CRIME_TYPES` (drug offences) are split by the group of
+their last outcome (:mod:`cdp_analysis.sources.police_outcomes`: charged or summonsed,
+out of court, no further action, under investigation, unavailable), so a page can
+set an area's "charged or summonsed" share beside its region's and England's; the
+other crime types keep one row (``outcome_group`` missing), which keeps the table
+small. Summing over ``outcome_group`` gives the counts by crime type as before.
 
 Each crime is placed in a local authority by its LSOA: the LSOA lookup's LAD
 when the lookup holds the LSOA, otherwise the LSOA name's prefix
@@ -35,14 +42,17 @@ import pyarrow.parquet as pq
 
 from cdp_analysis.areas import AreaRegistry
 from cdp_analysis.errors import UnknownAreaError
+from cdp_analysis.sources.police_outcomes import outcome_group
 from cdp_analysis.vocabulary import ENGLAND_CODE
 
 __all__ = [
     "COUNT_COLUMNS",
     "ENGLAND",
+    "OUTCOME_CRIME_TYPES",
     "PoliceCounts",
     "build_police_counts",
     "comparator_counts",
+    "comparator_outcomes",
     "count_month",
     "lad_of_lsoa_name",
     "national_comparator_counts",
@@ -50,7 +60,9 @@ __all__ = [
     "write_police_counts",
 ]
 
-COUNT_COLUMNS = ("lad_code", "month", "crime_type", "count")
+COUNT_COLUMNS = ("lad_code", "month", "crime_type", "outcome_group", "count")
+#: Crime types whose counts are split by outcome group.
+OUTCOME_CRIME_TYPES = ("Drugs",)
 ENGLAND = ENGLAND_CODE
 _META_KEY = b"cdp_police_counts"
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
@@ -63,8 +75,9 @@ class PoliceCounts:
     Attributes
     ----------
     counts
-        ``lad_code, month, crime_type, count``; ``lad_code`` is missing (``<NA>``)
-        for crimes placed in no English local authority.
+        ``lad_code, month, crime_type, outcome_group, count``; ``lad_code`` is
+        missing (``<NA>``) for crimes placed in no English local authority,
+        ``outcome_group`` for crime types not in :data:`OUTCOME_CRIME_TYPES`.
     forces_by_month
         Month (``"YYYY-MM"``) → police.uk force slugs whose files for that month
         held rows.
@@ -94,8 +107,10 @@ class PoliceCounts:
 
 # --------------------------------------------------------------------------- build
 def count_month(table: pa.Table) -> pa.Table:
-    """Crimes by ``lsoa_code, lsoa_name, crime_type`` in one month's street-crime table."""
-    wanted = ["lsoa_code", "lsoa_name", "crime_type"]
+    """Crimes by ``lsoa_code, lsoa_name, crime_type`` (and ``last_outcome`` when the table has it)
+    in one month's street-crime table."""
+    wanted = ["lsoa_code", "lsoa_name", "crime_type"] + (["last_outcome"] if "last_outcome" in table.column_names
+                                                         else [])
     columns = {}
     for name in wanted:
         column = table.column(name)
@@ -164,7 +179,9 @@ def build_police_counts(
     ----------
     months
         Month → that month's street-crime table (at least ``lsoa_code, lsoa_name,
-        crime_type``), or an already counted table from :func:`count_month`.
+        crime_type``; ``last_outcome`` for the outcome groups), or an already
+        counted table from :func:`count_month`. Without ``last_outcome`` every
+        crime's ``outcome_group`` is missing.
     forces_by_month
         Month → force slugs whose files for it held rows.
     registry
@@ -185,18 +202,29 @@ def build_police_counts(
             found = lad_of_lsoa_name(new, registry)
             by_name.update({n: found.get(n) for n in new})
         frame["lad_code"] = lad.fillna(frame["lsoa_name"].map(by_name)).astype("string")
-        part = frame.groupby(["lad_code", "crime_type"], dropna=False, observed=True)["count"].sum().reset_index()
+        frame["outcome_group"] = _outcome_groups(frame)
+        part = frame.groupby(["lad_code", "crime_type", "outcome_group"], dropna=False,
+                             observed=True)["count"].sum().reset_index()
         part.insert(1, "month", month)
         pieces.append(part)
-    columns = ["lad_code", "month", "crime_type", "count"]
+    columns = list(COUNT_COLUMNS)
     counts = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns)
     counts = counts[counts["count"] > 0]
     counts = counts.astype({"lad_code": "string", "month": "string", "crime_type": "string",
-                            "count": "int64"})
-    counts = counts.sort_values(["month", "lad_code", "crime_type"], na_position="last",
+                            "outcome_group": "string", "count": "int64"})
+    counts = counts.sort_values(["month", "lad_code", "crime_type", "outcome_group"], na_position="last",
                                 ignore_index=True)[list(COUNT_COLUMNS)]
     forces = {m: set(forces_by_month.get(m, ())) for m in months}
     return PoliceCounts(counts, forces)
+
+
+def _outcome_groups(frame: pd.DataFrame) -> pd.Series:
+    """The outcome group of each counted row of :data:`OUTCOME_CRIME_TYPES`, else missing."""
+    split = frame["crime_type"].astype("string").isin(OUTCOME_CRIME_TYPES).fillna(False).to_numpy(dtype=bool)
+    groups = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if "last_outcome" in frame.columns and split.any():
+        groups[split] = outcome_group(frame.loc[split, "last_outcome"]).to_numpy()
+    return groups
 
 
 # --------------------------------------------------------------------------- file
@@ -214,9 +242,12 @@ def read_police_counts(path: str | Path) -> PoliceCounts:
     table = pq.read_table(path)
     meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
     forces = {m: set(f) for m, f in meta.get("forces_by_month", {}).items()}
-    frame = table.to_pandas().astype({"lad_code": "string", "month": "string",
-                                      "crime_type": "string", "count": "int64"})
-    return PoliceCounts(frame, forces)
+    frame = table.to_pandas()
+    if "outcome_group" not in frame.columns:  # written before the outcome groups
+        frame.insert(3, "outcome_group", pd.NA)
+    frame = frame.astype({"lad_code": "string", "month": "string", "crime_type": "string",
+                          "outcome_group": "string", "count": "int64"})
+    return PoliceCounts(frame[list(COUNT_COLUMNS)], forces)
 
 
 # --------------------------------------------------------------------------- comparators
@@ -298,3 +329,40 @@ def comparator_counts(
                          & counts.counts["month"].isin(wanted)]
     return (rows.groupby(["month", "crime_type"], observed=True)["count"].sum()
             .reset_index().astype({"count": "int64"}))
+
+
+def comparator_outcomes(
+    counts: PoliceCounts,
+    registry: AreaRegistry,
+    code: str,
+    months: Iterable[str],
+    crime_type: str = "Drugs",
+    *,
+    real_only: bool = True,
+) -> pd.DataFrame | None:
+    """Crimes of one type by month and outcome group, summed over an area's local authorities.
+
+    As :func:`comparator_counts` (``None`` when some force policing the area lacks
+    a month), for a crime type of :data:`OUTCOME_CRIME_TYPES`. Also ``None`` when
+    the aggregate was built without outcomes (every ``outcome_group`` missing for
+    that crime type).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``month, outcome_group, count``.
+    """
+    if crime_type not in OUTCOME_CRIME_TYPES:
+        raise ValueError(f"{crime_type!r} is not split by outcome in the aggregate ({OUTCOME_CRIME_TYPES})")
+    wanted = sorted(set(months))
+    lads = [a for a in registry.members(code) if not (real_only and a.is_demo)]
+    forces = {f for a in lads for f in registry.forces(a.code)}
+    if not counts.covers(forces, wanted):
+        return None
+    table = counts.counts
+    rows = table[table["lad_code"].isin([a.code for a in lads]) & table["month"].isin(wanted)
+                 & (table["crime_type"] == crime_type)]
+    if len(rows) and rows["outcome_group"].isna().all():
+        return None
+    return (rows.dropna(subset=["outcome_group"]).groupby(["month", "outcome_group"], observed=True)["count"]
+            .sum().reset_index().astype({"count": "int64"}))

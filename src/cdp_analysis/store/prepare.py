@@ -81,7 +81,7 @@ SOURCES: dict[str, int] = {
     "boundaries": 2, "lookup": 1, "indicators": 1, "population": 3, "imd": 2,
     "census": 1, "local": 1, "street_crime": 3, "stop_search": 2, "outcomes": 3,
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
-    "police_counts": 2,
+    "police_counts": 3,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.store.vintages);
 #: their units depend on the lookup and the boundaries.
@@ -967,7 +967,7 @@ def _police_counts_builder(months: dict[str, list[str]], areas_dir: Path | None 
         from cdp_analysis.areas import AreaRegistry
         from cdp_analysis.store.police_counts import build_police_counts, count_month, write_police_counts
 
-        columns = ["lsoa_code", "lsoa_name", "crime_type"]
+        columns = ["lsoa_code", "lsoa_name", "crime_type", "last_outcome"]  # outcome groups of drug offences
         parts = {m: stage.current(f"street_crime/month={m}/part-0.parquet") for m in months}
         held = {m: p for m, p in parts.items() if p.is_file()}  # a header-only month has no partition
         tables = _LazyMonths(held, lambda path: count_month(pq.read_table(path, columns=columns)))
