@@ -126,17 +126,17 @@ def _timed_compute(codes: list[str], config, png, *, old_layout: bool = False) -
 
     from cdp_analysis.report import charts, maps
 
-    saved = render._png, charts._finish, maps._finish, plt.rcParams["axes.titley"]
+    saved = render._png, charts.finish_figure, maps.finish_figure, plt.rcParams["axes.titley"]
     render._png = png
     if old_layout:
-        charts._finish = maps._finish = _old_finish
+        charts.finish_figure = maps.finish_figure = _old_finish
         plt.rcParams["axes.titley"] = None
     try:
         started = time.perf_counter()
         _compute_pages(codes, config)
         return time.perf_counter() - started
     finally:
-        render._png, charts._finish, maps._finish, plt.rcParams["axes.titley"] = saved
+        render._png, charts.finish_figure, maps.finish_figure, plt.rcParams["axes.titley"] = saved
 
 
 def _encodings(code: str, config) -> list[tuple[str, float, float]]:  # noqa: ANN001

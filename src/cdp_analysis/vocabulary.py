@@ -6,12 +6,15 @@ the command, may use them without pulling a layer above it.
 
 from __future__ import annotations
 
-__all__ = ["ENGLAND_CODE", "ENGLAND_NAME", "SYNTHETIC_NOTICE", "DISCLOSURE_POLICIES", "ROLE_FOCUS", "ROLE_MEMBER",
-           "ROLE_COMPARATOR", "SOURCE_TITLES", "source_title"]
+__all__ = ["ENGLAND_CODE", "ENGLAND_NAME", "FINGERTIPS_SOURCE", "SYNTHETIC_NOTICE", "DISCLOSURE_POLICIES", "ROLE_FOCUS",
+           "ROLE_MEMBER", "ROLE_COMPARATOR", "SOURCE_TITLES", "source_title"]
 
 #: England's GSS code and name (the national comparator of every indicator).
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
+
+#: How pages and figures cite data read from OHID Fingertips.
+FINGERTIPS_SOURCE = "OHID Fingertips"
 
 #: The notice every page, figure and table built from the generated demo data carries.
 SYNTHETIC_NOTICE = "Synthetic demonstration data"

@@ -253,12 +253,14 @@ def test_every_code_is_fictional(
 
 
 # determinism and idempotency ----------------------------------------------------
+@pytest.mark.slow  # generates one or two more demos (12-25 s each)
 def test_same_seed_gives_identical_files(demo_dir: Path, tmp_path: Path) -> None:
     again = tmp_path / "demo"
     generate_demo(again, seed=SEED, months=MONTHS, end_month=END)
     assert _sha1s(again) == _sha1s(demo_dir)
 
 
+@pytest.mark.slow  # generates one or two more demos (12-25 s each)
 def test_different_seed_gives_different_files(small_dir: Path, tmp_path: Path) -> None:
     other = tmp_path / "demo"
     generate_demo(other, seed=SEED + 1, months=1, end_month=END)
@@ -279,6 +281,7 @@ def test_second_call_is_a_fast_no_op(demo_dir: Path) -> None:
     assert not demo.demo_is_current(demo_dir, seed=SEED, months=MONTHS + 1, end_month=END)
 
 
+@pytest.mark.slow  # generates one or two more demos (12-25 s each)
 def test_missing_file_or_other_arguments_regenerate(small_dir: Path, tmp_path: Path) -> None:
     work = tmp_path / "demo"
     shutil.copytree(small_dir, work)
@@ -314,6 +317,7 @@ def test_failure_leaves_no_folder_and_no_temporary(tmp_path: Path, monkeypatch: 
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
 
 
+@pytest.mark.slow  # generates one or two more demos (12-25 s each)
 def test_failure_leaves_the_old_folder_unchanged(
     small_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,6 +20,7 @@ def six(tmp_path_factory):
     return raw
 
 
+@pytest.mark.slow  # generates a six-area demo (~25 s) or a default one
 def test_area_file_lists_the_extra_areas(six):
     with open(six / "demo" / "areas.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -28,12 +29,14 @@ def test_area_file_lists_the_extra_areas(six):
     assert len({r["name"] for r in rows}) == 2
 
 
+@pytest.mark.slow  # generates a six-area demo (~25 s) or a default one
 def test_registry_knows_every_generated_area(six):
     registry = AreaRegistry.load(six)
     codes = sorted(a.code for a in registry.children("Z12000001", types=("utla",)))
     assert codes == [f"Z0900000{i}" for i in range(1, 7)]
 
 
+@pytest.mark.slow  # generates a six-area demo (~25 s) or a default one
 def test_every_area_has_boundaries_and_population(six):
     manifest = json.loads((six / "demo" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["areas"] == 6 and manifest["counts"]["boroughs"] == 6
@@ -42,6 +45,7 @@ def test_every_area_has_boundaries_and_population(six):
     assert lads == {f"Z0900000{i}" for i in range(1, 7)}
 
 
+@pytest.mark.slow  # generates a six-area demo (~25 s) or a default one
 def test_default_demo_writes_no_area_file(tmp_path):
     generate_demo(tmp_path / "demo", months=1)
     assert not (tmp_path / "demo" / "areas.csv").exists()
@@ -65,6 +69,7 @@ def test_config_and_cli_take_the_number_of_areas(tmp_path):
         _demo_areas("2")
 
 
+@pytest.mark.slow  # generates a six-area demo (~25 s) or a default one
 def test_ndtms_names_of_generated_areas_resolve(six):
     from cdp_analysis.sources.ndtms import read_ndtms
 
@@ -76,6 +81,7 @@ def test_ndtms_names_of_generated_areas_resolve(six):
     assert {"Z09000005", "Z09000006"} <= codes
 
 
+@pytest.mark.slow  # generates a six-area demo (~25 s) or a default one
 def test_national_aggregate_places_every_generated_area(six, tmp_path):
     """The police aggregate counts the extra areas' crimes too: the region is all six, from the CSVs."""
     from cdp_analysis.store.dataset import Dataset

@@ -257,6 +257,7 @@ def test_relative_folders_from_the_environment_are_relative_to_the_current_folde
 
 # -- folders and files the system refuses ---------------------------------------------------------
 
+@pytest.mark.slow  # a demo build runs up to the folder check (40-70 s under load)
 def test_reports_folder_that_is_a_file(isolated, capsys):
     (isolated / "reports").write_text("not a folder", encoding="utf-8")
     code = main(["--reports-dir", str(isolated / "reports"), "--processed-dir", str(isolated / "processed"),
@@ -292,6 +293,7 @@ def _read_only(monkeypatch, folder: Path) -> None:
     monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
 
 
+@pytest.mark.slow  # a demo build runs up to the folder check (40-70 s under load)
 @pytest.mark.parametrize("which", ["reports", "processed"])
 def test_read_only_folder_is_named(isolated, capsys, monkeypatch, which):
     _read_only(monkeypatch, isolated / which)
@@ -537,6 +539,7 @@ def test_a_chapter_asked_twice_is_built_once(fake_batch, monkeypatch):
     assert calls == ["01_first"] and len(results) == 1
 
 
+@pytest.mark.slow  # starts a kernel
 def test_kernels_read_and_prepare_in_the_commands_processed_folder(isolated, monkeypatch):
     """``cdp --processed-dir X`` / ``CDP_PROCESSED_DIR=X``: the notebook's own
     ``load_config()`` in the kernel sees X (not the repository's data/processed)."""

@@ -26,6 +26,7 @@ def kernel(tmp_path_factory):
     warm.close()
 
 
+@pytest.mark.slow  # starts kernels
 def test_second_run_sees_a_clean_namespace_and_default_matplotlib(kernel):
     first = kernel.run(_notebook("secret = 41", "import matplotlib; matplotlib.rcParams['lines.linewidth'] = 9",
                                  "print(secret + 1)"))
@@ -40,6 +41,7 @@ def test_second_run_sees_a_clean_namespace_and_default_matplotlib(kernel):
     assert _text(second, 2).strip() == "0"
 
 
+@pytest.mark.slow  # starts kernels
 def test_error_raises_with_the_cells_error_and_the_next_run_gets_a_fresh_kernel(kernel):
     kernel.run(_notebook("import os; print(os.getpid())"))
     with pytest.raises(CellExecutionError) as caught:
@@ -49,6 +51,7 @@ def test_error_raises_with_the_cells_error_and_the_next_run_gets_a_fresh_kernel(
     assert _text(after, 1).strip() == "False"
 
 
+@pytest.mark.slow  # starts kernels
 def test_kernel_is_recycled_after_n_runs(tmp_path):
     warm = WarmKernel(recycle_after=2, folder=tmp_path / f"{os.getpid()}-recycle")
     try:
@@ -59,6 +62,7 @@ def test_kernel_is_recycled_after_n_runs(tmp_path):
     assert not (tmp_path / f"{os.getpid()}-recycle").exists()
 
 
+@pytest.mark.slow  # starts kernels
 def test_timeout_fails_the_run_and_the_kernel_recovers(tmp_path):
     from nbclient.exceptions import CellTimeoutError
 

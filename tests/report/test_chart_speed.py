@@ -80,7 +80,7 @@ def _plain_png(make, monkeypatch) -> bytes:
     with monkeypatch.context() as patch:
         patch.setattr(charts, "_measured_once", lambda fig: contextlib.nullcontext())
         patch.setattr(charts, "_pin_empty_axis_labels", lambda fig: None)
-        patch.setattr(render, "_texts_laid_out_once", lambda fig: contextlib.nullcontext())
+        patch.setattr(render, "texts_laid_out_once", lambda fig: contextlib.nullcontext())
         chart = make()
         subplotpars = vars(chart.figure.subplotpars).copy()
         return render._png(chart), subplotpars

@@ -31,18 +31,17 @@ from cdp_analysis.indicators import change, demand, quality
 from cdp_analysis.indicators.outcomes import OutcomeSeries, indicator_catalogue
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
+from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
 
 __all__ = ["DemandChapter", "DEMAND_CAVEAT", "PREVALENCE_METHOD"]
 
-ENGLAND = "E92000001"
 CIN_SOURCE = "DfE, Children in need (table C3)"
 CLA_SOURCE = "DfE, Children looked after in England (outcomes)"
 EXCLUSION_SOURCE = "DfE, Suspensions and permanent exclusions in England (reason for exclusion)"
-FINGERTIPS_SOURCE = "OHID Fingertips"
 CSEW_SOURCE = "ONS, Crime Survey for England and Wales; ONS population estimates"
-LOCAL_SOURCE = "local return"
 _TEMPLATE_HINT = "the command cdp templates copies the template"
 
 PREVALENCE_METHOD = (
@@ -125,8 +124,8 @@ class DemandChapter(base.Chapter):
         region = ctx.registry.region_of(self.area.code)
         if region is not None and region.code != self.area.code:
             shown.append(region)
-        if self.area.code != ENGLAND:
-            shown.append(ctx.registry.get(ENGLAND))
+        if self.area.code != ENGLAND_CODE:
+            shown.append(ctx.registry.get(ENGLAND_CODE))
         self.shown = shown
         self.hint = DATA_CHECKLIST_HINT.format(code=self.area.code)
 
@@ -305,7 +304,7 @@ class DemandChapter(base.Chapter):
         text += (", " + narrative.join_words(parts) if parts else "") + "."
         if trend in _TREND_WORDS:
             text += f" Over the last five {periods} with data it shows {_TREND_WORDS[trend]}."
-        england = others.loc[others["area_code"] == ENGLAND, "focus_compared"]
+        england = others.loc[others["area_code"] == ENGLAND_CODE, "focus_compared"]
         vs_england = str(england.iloc[0]) if not england.empty else "Not compared"
         rec = recommend(measure, vs_england, trend)
         # judged by the measure's own polarity: higher is worse only where its definition says so
@@ -813,8 +812,8 @@ class DemandChapter(base.Chapter):
         if not own.empty:
             last = own.sort_values("period").iloc[-1]
             return {"what": what, "area": self.area.name, "area_code": self.area.code, "period": last["period"],
-                    "estimate": round(float(last["value"])), "lower": round(_num(last["lower_ci"]), 0),
-                    "upper": round(_num(last["upper_ci"]), 0), "source": source}
+                    "estimate": round(float(last["value"])), "lower": round(as_float(last["lower_ci"]), 0),
+                    "upper": round(as_float(last["upper_ci"]), 0), "source": source}
         members = self._members(self.area.code)
         parts = frame[frame["area_code"].isin(list(members))]
         if not members or parts.empty:
@@ -1111,13 +1110,6 @@ def csew_apply(rates: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     from cdp_analysis.sources.csew import apply_survey_rates
 
     return apply_survey_rates(rates, residents)
-
-
-def _num(value: object) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return np.nan
 
 
 def _round10(value: float) -> float:

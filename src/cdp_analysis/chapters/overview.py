@@ -32,8 +32,10 @@ from cdp_analysis.indicators.outcomes import (
 from cdp_analysis.report import charts, narrative, render, tables
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.local import LOCAL_METRICS
+from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
 
 __all__ = ["OverviewChapter", "IndicatorInfo", "indicator_catalogue", "fingertips_link", "NATIONAL_CONTEXT",
            "LOCAL_TILES"]
@@ -92,7 +94,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         rows = []
         for indicator_id, info in self.catalogue.items():
             own = self.series(indicator_id, self.area.code).dropna(subset=["value"])
-            england = self.series(indicator_id, "E92000001").dropna(subset=["value"])
+            england = self.series(indicator_id, ENGLAND_CODE).dropna(subset=["value"])
             if own.empty:
                 continue
             latest = own.iloc[-1]
@@ -104,13 +106,13 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                 reg = reg[reg["period"] == latest["period"]]
                 region_value = float(reg["value"].iloc[0]) if not reg.empty else np.nan
             compared = stats.compare_to_benchmark(
-                _num(latest["lower_ci"]), _num(latest["upper_ci"]), None if np.isnan(england_value) else england_value,
+                as_float(latest["lower_ci"]), as_float(latest["upper_ci"]), None if np.isnan(england_value) else england_value,
                 polarity=info.polarity,
             )
             rows.append({
                 "outcome": info.outcome, "indicator": info.short_name, "indicator_id": indicator_id,
-                "period": latest["period"], "count": _num(latest.get("count")), "value": float(latest["value"]),
-                "lower_ci": _num(latest["lower_ci"]), "upper_ci": _num(latest["upper_ci"]), "unit": info.unit,
+                "period": latest["period"], "count": as_float(latest.get("count")), "value": float(latest["value"]),
+                "lower_ci": as_float(latest["lower_ci"]), "upper_ci": as_float(latest["upper_ci"]), "unit": info.unit,
                 "region": region_value, "england": england_value, "compared": compared,
                 "trend": self._trend(own, info), "unit_words": info.unit_words, "definition": info.definition,
                 "link": fingertips_link(indicator_id),
@@ -186,8 +188,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                 last = s.iloc[-1]
                 rows.append({"indicator_id": indicator_id, "indicator": info.short_name, "unit": info.unit_words,
                              "area": area.name, "area_code": area.code, "role": role, "period": last["period"],
-                             "value": float(last["value"]), "lower_ci": _num(last["lower_ci"]),
-                             "upper_ci": _num(last["upper_ci"])})
+                             "value": float(last["value"]), "lower_ci": as_float(last["lower_ci"]),
+                             "upper_ci": as_float(last["upper_ci"])})
         columns = ["indicator_id", "indicator", "unit", "area", "area_code", "role", "period", "value", "lower_ci",
                    "upper_ci"]
         return pd.DataFrame(rows, columns=columns) if members else pd.DataFrame(columns=columns)
@@ -238,7 +240,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             return None
         return charts.spine_chart(
             rows, title=f"{self.area.name} among all {n_of_type:,} areas of its type, latest period",
-            source="OHID Fingertips", synthetic=self.ctx.synthetic, area=self.area.name)
+            source=FINGERTIPS_SOURCE, synthetic=self.ctx.synthetic, area=self.area.name)
 
     def spine_note(self) -> str:
         """Why :meth:`spine_chart` drew nothing: one plain sentence, no number from the data's values."""
@@ -249,7 +251,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         """Small multiples of each indicator over time: area, region, England."""
         frames = []
         order = [self.area.name] + ([self.region.name] if self.region else []) + ["England"]
-        codes = [self.area.code] + ([self.region.code] if self.region else []) + ["E92000001"]
+        codes = [self.area.code] + ([self.region.code] if self.region else []) + [ENGLAND_CODE]
         for _, r in table.iterrows():
             for name, code in zip(order, codes, strict=True):
                 s = self.series(r["indicator_id"], code).dropna(subset=["value"])
@@ -261,7 +263,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         return charts.small_multiples(
             data, facet="indicator", x="period_start", y="value", series="area", order=order,
             title="Outcomes framework indicators over time", ylabel="Value (units as in the table)",
-            source="OHID Fingertips", synthetic=self.ctx.synthetic,
+            source=FINGERTIPS_SOURCE, synthetic=self.ctx.synthetic,
         )
 
     @property
@@ -362,8 +364,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                     continue
                 last = s.iloc[-1]
                 rows.append({"measure": r["indicator_id"], "area_code": code, "value": float(last["value"]),
-                             "lower_ci": _num(last.get("lower_ci")), "upper_ci": _num(last.get("upper_ci")),
-                             "count": _num(last.get("count")), "denominator": _num(last.get("denominator")),
+                             "lower_ci": as_float(last.get("lower_ci")), "upper_ci": as_float(last.get("upper_ci")),
+                             "count": as_float(last.get("count")), "denominator": as_float(last.get("denominator")),
                              "multiplier": pooling_multiplier(info)})
         return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
                                            "denominator", "multiplier"])
@@ -377,7 +379,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                                           r["outcome"]) for _, r in self._summary_table.iterrows()]
         names = {a.code: a.name for a in [self.area, *group.areas]}
         return base.neighbour_section(self.area, group, self.neighbour_values(), measures, names=names,
-                                      synthetic=self.ctx.synthetic, source="OHID Fingertips")
+                                      synthetic=self.ctx.synthetic, source=FINGERTIPS_SOURCE)
 
     # local outcomes framework -----------------------------------------------------
     def _metric_series(self, metric: str) -> tuple[pd.DataFrame, str, str, str, str]:
@@ -387,7 +389,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             info = self.catalogue[metric]
             s = self.series(metric, self.area.code).dropna(subset=["value"])
             s = s.assign(period_end=s["period"].map(ambitions.period_end))[["period", "period_end", "value"]]
-            return s, info.short_name, info.unit, info.polarity, "OHID Fingertips"
+            return s, info.short_name, info.unit, info.polarity, FINGERTIPS_SOURCE
         label, unit, polarity, template, numerator, denominator = LOCAL_METRICS[metric]
         try:
             frame = self.ctx.dataset.local(template)
@@ -663,19 +665,11 @@ _SUMMARY_COLUMNS = ["outcome", "indicator", "indicator_id", "period", "count", "
                     "unit", "region", "england", "compared", "trend", "unit_words", "definition", "link"]
 
 
-def _num(value: object) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return np.nan
-    return out
-
-
 def _value_words(row: pd.Series) -> str:
     """A headline or local value as shown: a percentage, a count of people or a rate with its unit;
     ``*`` for a value hidden by disclosure control, what is needed when there is none."""
     status = row.get("status", framework.LOCAL)
-    value = _num(row["value"])
+    value = as_float(row["value"])
     if np.isnan(value):
         return {framework.LOCAL_NEEDED: "local return needed", framework.NATIONAL: "national figure only",
                 framework.NOT_HELD: "not in the data", framework.PER_MEMBER: "on each member authority's page"
@@ -689,10 +683,10 @@ def _value_words(row: pd.Series) -> str:
 
 def _tile_words(row: pd.Series) -> str:
     """A local value in a tile: a share as 'count of denominator (percentage)', else the value with its unit."""
-    denominator = _num(row.get("denominator"))
+    denominator = as_float(row.get("denominator"))
     if np.isnan(denominator):
         return _value_words(row)
-    count = _num(row["count"])
+    count = as_float(row["count"])
     shown = "*" if np.isnan(count) else narrative.number(count, 0)
-    share = "" if np.isnan(_num(row["value"])) else f" ({narrative.number(_num(row['value']), 1)}%)"
+    share = "" if np.isnan(as_float(row["value"])) else f" ({narrative.number(as_float(row['value']), 1)}%)"
     return f"{shown} of {narrative.number(denominator, 0)}{share}"

@@ -38,17 +38,17 @@ from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
+from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
+from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
 
 __all__ = ["TreatmentChapter", "NDTMS_SOURCE", "NDTMS_CAVEAT", "POOLED", "RESIDENTS", "ETHNIC_GROUPS", "GROUPS", "UNMET",
            "HARM"]
 
 NDTMS_SOURCE = "OHID NDTMS ViewIt export"
-FINGERTIPS_SOURCE = "OHID Fingertips"
 #: The comparator for NDTMS measures: every local authority NDTMS publishes, their counts added together.
 POOLED = "All local authorities combined"
-ENGLAND = "E92000001"
 #: The four substance groups of NDTMS adult treatment, in reporting order.
 GROUPS: tuple[str, ...] = ("opiate", "non-opiate only", "alcohol only", "non-opiate and alcohol")
 
@@ -172,7 +172,7 @@ class TreatmentChapter(base.Chapter):
     def members(self) -> list[str]:
         """The local authorities whose NDTMS rows make up the area (itself, or a partnership's members)."""
         try:
-            held = self.ctx.dataset.ndtms_areas(sex="total", age_group="total") - {ENGLAND}
+            held = self.ctx.dataset.ndtms_areas(sex="total", age_group="total") - {ENGLAND_CODE}
         except MissingDataError:
             held = set()
         if self.area.code in held:
@@ -472,7 +472,7 @@ class TreatmentChapter(base.Chapter):
         codes = [(self.area.name, self.area.code)]
         if overview.region is not None:
             codes.append((overview.region.name, overview.region.code))
-        codes.append(("England", ENGLAND))
+        codes.append(("England", ENGLAND_CODE))
         rows = []
         for indicator_id, spec in indicators.items():
             own = self._series(indicator_id, self.area.code).dropna(subset=["value"])
@@ -485,9 +485,9 @@ class TreatmentChapter(base.Chapter):
                 if not found.empty:
                     r = found.iloc[0]
                     rows.append({"indicator": spec.chart, "indicator_id": indicator_id, "area": area_name,
-                                 "period": period, "count": _float(r["count"]), "denominator": _float(r["denominator"]),
-                                 "value": float(r["value"]), "lower_ci": _float(r["lower_ci"]),
-                                 "upper_ci": _float(r["upper_ci"]), "unit": spec.unit})
+                                 "period": period, "count": as_float(r["count"]), "denominator": as_float(r["denominator"]),
+                                 "value": float(r["value"]), "lower_ci": as_float(r["lower_ci"]),
+                                 "upper_ci": as_float(r["upper_ci"]), "unit": spec.unit})
         if not rows:
             return pd.DataFrame()
         data = pd.DataFrame(rows)
@@ -707,7 +707,7 @@ class TreatmentChapter(base.Chapter):
             return None
         exits = self._ndtms(measure="exits", category="successful completion",
                             substance_group="total", period=self.latest_period, sex="total", age_group="total")
-        exits = exits[exits["area_code"] != ENGLAND]
+        exits = exits[exits["area_code"] != ENGLAND_CODE]
         exits = exits.dropna(subset=["count", "denominator"]).astype({"count": float, "denominator": float})
         names = exits.groupby("area_code")["area_name"].first()
         points = exits.groupby("area_code", as_index=False)[["count", "denominator"]].sum()
@@ -921,7 +921,7 @@ class TreatmentChapter(base.Chapter):
         ids = [*UNMET, *HARM]
         table = self._all_indicators[self._all_indicators["indicator_id"].isin(ids)]
         rows = deprivation_rows(table) if not table.empty else table
-        code = self.area.code if self.area.code in set(rows.get("area_code", [])) else ENGLAND
+        code = self.area.code if self.area.code in set(rows.get("area_code", [])) else ENGLAND_CODE
         rows = rows[rows["area_code"] == code] if not rows.empty else rows
         out = []
         for indicator_id in ids:
@@ -999,7 +999,7 @@ class TreatmentChapter(base.Chapter):
             return None
         treated = self.rows("in_treatment")
         rows = []
-        for name, codes in ((self.area.name, self.members), ("England", [ENGLAND])):
+        for name, codes in ((self.area.name, self.members), ("England", [ENGLAND_CODE])):
             own = estimates[estimates["area_code"].isin(codes)].astype({"value": float, "lower_ci": float,
                                                                         "upper_ci": float})
             if own.empty or set(own["area_code"]) != set(codes):
@@ -1226,14 +1226,6 @@ class TreatmentChapter(base.Chapter):
         if not own.empty:
             return float(own["count"].iloc[0]), "NDTMS"
         return None
-
-
-def _float(value: object) -> float:
-    """A number, or NaN for a missing value."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return np.nan
 
 
 def _ethnic_group(label: str) -> str | None:

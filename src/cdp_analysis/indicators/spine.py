@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
+from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.vocabulary import ENGLAND_CODE
 
 __all__ = ["SPINE_COLUMNS", "spine_rows", "COMPLETE_SHARE", "complete_rows", "incomplete_note"]
@@ -30,7 +31,6 @@ SPINE_COLUMNS: tuple[str, ...] = (
     "indicator_id", "indicator", "period", "unit", "polarity", "area", "n_areas", "min", "q1", "median", "q3",
     "max", "england", "value", "lower_ci", "upper_ci", "compared",
 )
-ENGLAND = ENGLAND_CODE
 
 
 def spine_rows(
@@ -42,7 +42,7 @@ def spine_rows(
     names: Mapping[str, str] | None = None,
     polarity: Mapping[str, str] | None = None,
     area_name: str | None = None,
-    england_code: str = ENGLAND,
+    england_code: str = ENGLAND_CODE,
 ) -> pd.DataFrame:
     """One row per indicator: the peers' range and quartiles, England and the area, compared.
 
@@ -104,8 +104,8 @@ def spine_rows(
             "period": str(latest["period"]), "unit": _text(latest.get("unit")), "polarity": direction,
             "area": area_name or area_code, "n_areas": len(values),
             "min": q[0], "q1": q[1], "median": q[2], "q3": q[3], "max": q[4], "england": england_value,
-            "value": float(latest["value"]), "lower_ci": _num(latest.get("lower_ci")),
-            "upper_ci": _num(latest.get("upper_ci")),
+            "value": float(latest["value"]), "lower_ci": as_float(latest.get("lower_ci")),
+            "upper_ci": as_float(latest.get("upper_ci")),
             "compared": stats.compare_to_benchmark(
                 _maybe(latest.get("lower_ci")), _maybe(latest.get("upper_ci")),
                 None if np.isnan(england_value) else england_value, polarity=direction),
@@ -133,15 +133,8 @@ def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _num(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return np.nan
-
-
 def _maybe(value: object) -> float | None:
-    number = _num(value)
+    number = as_float(value)
     return None if np.isnan(number) else number
 
 

@@ -49,6 +49,9 @@ __all__ = [
     "apply_style",
     "natural_order",
     "KNOWN_ORDERS",
+    "finish_figure",
+    "alt_number",
+    "texts_laid_out_once",
 ]
 
 #: Area line styles: the focus area, then comparators in order.
@@ -251,7 +254,8 @@ def _fill(text: str, width: int) -> str:
                      for line in str(text).split("\n"))
 
 
-def _finish(fig: Figure, source: str, synthetic: bool) -> None:
+def finish_figure(fig: Figure, source: str, synthetic: bool) -> None:
+    """Wrap the figure's texts and write its source line (with the synthetic-data notice) at the foot."""
     note = f"Source: {source}"
     if synthetic:
         note = f"{SYNTHETIC_NOTICE}. {note}"
@@ -285,7 +289,7 @@ def _measured_once(fig: Figure) -> Iterator[None]:
     first pass's boxes, so the layout, and the image, are the same at half the cost.
     Within one pass, an axis's ticks (located, formatted, positioned: asked for again
     by each spine and by every sibling axis) are worked out once, and so is every
-    text's layout (:func:`_texts_laid_out_once`): nothing moves while the layout measures.
+    text's layout (:func:`texts_laid_out_once`): nothing moves while the layout measures.
     """
     measure = _artist._get_tightbbox_for_layout_only
     update_ticks = _axis.Axis._update_ticks
@@ -306,7 +310,7 @@ def _measured_once(fig: Figure) -> Iterator[None]:
     _artist._get_tightbbox_for_layout_only = once
     _axis.Axis._update_ticks = ticks_once
     try:
-        with _texts_laid_out_once(fig):
+        with texts_laid_out_once(fig):
             yield
     finally:
         _artist._get_tightbbox_for_layout_only = measure
@@ -318,7 +322,7 @@ _LAYOUTS: weakref.WeakKeyDictionary[Figure, dict[tuple[object, ...], object]] = 
 
 
 @contextmanager
-def _texts_laid_out_once(fig: Figure) -> Iterator[None]:
+def texts_laid_out_once(fig: Figure) -> Iterator[None]:
     """Lay out each text of ``fig`` once, from its layout to its draw.
 
     matplotlib lays a text out (lines, extents, alignment offsets) every time it is
@@ -392,7 +396,7 @@ def trend_lines(
     ax.set_xlabel("")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=9)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     alt = _trend_alt(data, x, y, series, order, title, ylabel, financial_years)
     return Chart(fig, title, alt, data, source, synthetic)
 
@@ -409,8 +413,8 @@ def _trend_alt(data, x, y, series, order, title, ylabel, financial: bool = False
             continue
         first, last = part.iloc[0], part.iloc[-1]
         parts.append(
-            f"{name}: {_fmt(first[y])} at {said(first[x])}, {_fmt(last[y])} at {said(last[x])}"
-            f" (lowest {_fmt(part[y].min())}, highest {_fmt(part[y].max())})."
+            f"{name}: {alt_number(first[y])} at {said(first[x])}, {alt_number(last[y])} at {said(last[x])}"
+            f" (lowest {alt_number(part[y].min())}, highest {alt_number(part[y].max())})."
         )
     parts.append(f"Values are {ylabel.lower()}.")
     return " ".join(parts)
@@ -429,7 +433,7 @@ def monthly_bars(
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=9)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     held = data.dropna(subset=[y])
     peak = held.loc[held[y].idxmax()]
     alt = (
@@ -441,7 +445,7 @@ def monthly_bars(
     if gaps:
         alt += f" {gaps} months are missing from the data and shown blank."
     if not smoothed.empty:
-        alt += f" The twelve-month average moved from {_fmt(smoothed.iloc[0])} to {_fmt(smoothed.iloc[-1])} a month."
+        alt += f" The twelve-month average moved from {alt_number(smoothed.iloc[0])} to {alt_number(smoothed.iloc[-1])} a month."
     return Chart(fig, title, alt, data, source, synthetic)
 
 
@@ -480,9 +484,9 @@ def rate_bars(
     ax.set_yticks(y, shown)
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     items = "; ".join(
-        f"{r[label]} {_fmt(r[value])} (95% CI {_fmt(r[lower])} to {_fmt(r[upper])})"
+        f"{r[label]} {alt_number(r[value])} (95% CI {alt_number(r[lower])} to {alt_number(r[upper])})"
         + (f", {w}" if isinstance(w, str) and w else "")
         for (_, r), w in zip(data.iterrows(), words, strict=True)
     )
@@ -531,7 +535,7 @@ def seasonality_heatmap(table: pd.DataFrame, *, title: str, source: str, synthet
                 linewidths=0.5, linecolor="white")
     ax.set_title(title, loc="left")
     ax.set_ylabel("")
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     index = table.loc["seasonal index"] if "seasonal index" in table.index else None
     alt = f"Heatmap: {title}, counts for each month (columns) of each year (rows)."
     if index is not None and index.notna().any():
@@ -555,11 +559,11 @@ def ranked_bars(
         ax.legend(frameon=False, fontsize=9, loc="lower right")
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
-    _finish(fig, source, synthetic)
-    items = "; ".join(f"{r[label]} {_fmt(r[value])}" for _, r in data.iterrows())
+    finish_figure(fig, source, synthetic)
+    items = "; ".join(f"{r[label]} {alt_number(r[value])}" for _, r in data.iterrows())
     alt = f"Bar chart: {title}. {items}."
     if reference is not None:
-        alt += f" Reference line: {reference_label} {_fmt(reference)}."
+        alt += f" Reference line: {reference_label} {alt_number(reference)}."
     return Chart(fig, title, alt, data, source, synthetic)
 
 
@@ -593,12 +597,12 @@ def small_multiples(
     axes.flat[0].legend(frameon=False, fontsize=8)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.supylabel(ylabel, fontsize=10)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     rank = {v: n for n, v in enumerate(natural_order(data[x]))}
     held = data.dropna(subset=[y]).assign(_rank=lambda d: d[x].map(rank)).sort_values("_rank")
     latest = held.groupby([facet, series], sort=False).tail(1)
     items = "; ".join(
-        f"{r[facet]}, {r[series]}: {_fmt(r[y])} ({_label(r[x])})" for _, r in latest.iterrows()
+        f"{r[facet]}, {r[series]}: {alt_number(r[y])} ({_label(r[x])})" for _, r in latest.iterrows()
     )
     alt = f"Small line charts: {title}, one per {facet.replace('_', ' ')}. Latest values: {items}."
     return Chart(fig, title, alt, data, source, synthetic)
@@ -650,7 +654,7 @@ def stacked_shares(
     if pale.any() and faded_label:
         ax.text(0.99, -0.22, f"Pale bars: {faded_label}", transform=ax.transAxes, ha="right", fontsize=8,
                 color=_GREY)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     held = [p for p in periods if data.loc[data[period] == p, value].notna().any()]
     parts = []
     for name in order:
@@ -658,8 +662,8 @@ def stacked_shares(
         if rows.empty:
             continue
         first, last = rows.iloc[0], rows.iloc[-1]
-        parts.append(f"{name}: {_fmt(first[value])} in {first[period]}, {_fmt(last[value])} in {last[period]} "
-                     f"(lowest {_fmt(rows[value].min())}, highest {_fmt(rows[value].max())})")
+        parts.append(f"{name}: {alt_number(first[value])} in {first[period]}, {alt_number(last[value])} in {last[period]} "
+                     f"(lowest {alt_number(rows[value].min())}, highest {alt_number(rows[value].max())})")
     alt = (f"Stacked bar chart: {title}. One bar for each of {len(held)} periods from {held[0]} to {held[-1]}; "
            + "; ".join(parts) + f". Values are {ylabel.lower()}.") if held else f"Stacked bar chart: {title}. No data."
     empty = [p for p in periods if p not in held]
@@ -671,7 +675,8 @@ def stacked_shares(
     return Chart(fig, title, alt, data, source, synthetic)
 
 
-def _fmt(value: float) -> str:
+def alt_number(value: float) -> str:
+    """A number as alt text says it: one decimal below 1,000, whole above, "not available" when missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "not available"
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
@@ -707,10 +712,10 @@ def spc_chart(
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8, ncol=3, loc="upper left")
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     alt = (
-        f"Statistical process control chart: {title}. Mean {_fmt(data['mean'].iloc[-1])} {per}, "
-        f"process limits {_fmt(data['lpl'].iloc[-1])} to {_fmt(data['upl'].iloc[-1])}. "
+        f"Statistical process control chart: {title}. Mean {alt_number(data['mean'].iloc[-1])} {per}, "
+        f"process limits {alt_number(data['lpl'].iloc[-1])} to {alt_number(data['upl'].iloc[-1])}. "
         f"{len(high)} {points} show special-cause variation on the high side and {len(low)} on the low side."
     )
     if not high.empty:
@@ -749,16 +754,16 @@ def funnel_plot(
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)  # no negative numbers of people
     ax.legend(frameon=False, fontsize=8)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     low, high = limits["lower_2s_limit"], limits["upper_2s_limit"]
     outside_high = sum(1 for _, r in shown.iterrows() if r[y] > np.interp(r[x], pop, high))
     outside_low = sum(1 for _, r in shown.iterrows() if r[y] < np.interp(r[x], pop, low))
     alt = (f"Funnel plot: {title}. {len(shown)} areas plotted as {ylabel.lower()} against {xlabel.lower()}; "
-           f"average {_fmt(float(limits['baseline'].iloc[0]))}. {outside_high} above and {outside_low} below "
+           f"average {alt_number(float(limits['baseline'].iloc[0]))}. {outside_high} above and {outside_low} below "
            "the 95% limits.")
     if not own.empty:
         r = own.iloc[0]
-        alt += f" {highlight}: {_fmt(r[y])} with {_fmt(r[x])} {xlabel.lower()}."
+        alt += f" {highlight}: {alt_number(r[y])} with {alt_number(r[x])} {xlabel.lower()}."
     return Chart(fig, title, alt, points, source, synthetic)
 
 
@@ -796,8 +801,8 @@ def spine_chart(
         colour = _benchmark_colour(r["compared"]) or "#b1b4b6"
         ax.scatter([pos(r["value"])], [y[i]], s=110, marker="o", color=colour, edgecolor="#0b0c0c", zorder=3)
     ax.axvline(0.5, color="#d4351c", linewidth=2, label="England")
-    labels = [f"{r['indicator']} ({r['period']})\n{_label(area or r.get('area', 'Area'))} {_fmt(r['value'])}, "
-              f"England {_fmt(r['england'])}: {r['compared']}" for _, r in data.iterrows()]
+    labels = [f"{r['indicator']} ({r['period']})\n{_label(area or r.get('area', 'Area'))} {alt_number(r['value'])}, "
+              f"England {alt_number(r['england'])}: {r['compared']}" for _, r in data.iterrows()]
     ax.set_yticks(y, [textwrap.fill(t, 60) for t in labels], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     judged = data["polarity"].isin(("HighIsGood", "LowIsGood"))
@@ -816,11 +821,11 @@ def spine_chart(
                        Patch(color="#8eb8dc", label="25th to 75th percentile"),
                        plt.Line2D([], [], color="#d4351c", linewidth=2, label="England")],
               frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     items = "; ".join(
         f"{r['indicator']} ({r['period']}, {r['unit'] or 'value'}): {_label(area or r.get('area', 'area'))} "
-        f"{_fmt(r['value'])} ({r['compared']}), England {_fmt(r['england'])}, range across {int(r['n_areas'])} "
-        f"areas {_fmt(r['min'])} to {_fmt(r['max'])}"
+        f"{alt_number(r['value'])} ({r['compared']}), England {alt_number(r['england'])}, range across {int(r['n_areas'])} "
+        f"areas {alt_number(r['min'])} to {alt_number(r['max'])}"
         for _, r in data.iterrows()
     )
     alt = f"Spine chart: {title}. {items}."
@@ -849,9 +854,9 @@ def neighbour_bars(data: pd.DataFrame, *, average: float, average_label: str, ti
     ax.set_yticks(y, [f"{a}  (this area)" if f else str(a) for a, f in zip(data["area"], focus, strict=True)])
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
-    _finish(fig, source, synthetic)
-    items = "; ".join(f"{r['area']} {_fmt(r['value'])}" for _, r in data.iterrows())
-    alt = (f"Bar chart: {title}. Highest first: {items}. Neighbour average ({average_label}) {_fmt(average)}, "
+    finish_figure(fig, source, synthetic)
+    items = "; ".join(f"{r['area']} {alt_number(r['value'])}" for _, r in data.iterrows())
+    alt = (f"Bar chart: {title}. Highest first: {items}. Neighbour average ({average_label}) {alt_number(average)}, "
            "dashed line.")
     return Chart(fig, title, alt, data, source, synthetic)
 
@@ -870,8 +875,8 @@ def trajectory_chart(data: pd.DataFrame, *, baseline: tuple[pd.Timestamp, float]
     ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=8, ncol=3, loc="best")
-    _finish(fig, source, synthetic)
-    items = "; ".join(f"{_label(p)} {_fmt(v)}" for p, v in zip(data["period"], data["value"], strict=True))
-    alt = (f"Line chart: {title}. Values: {items}. Trajectory from {_fmt(baseline[1])} at {baseline[0]:%B %Y} to the "
-           f"ambition of {_fmt(ambition[1])} by {ambition[0]:%B %Y}.")
+    finish_figure(fig, source, synthetic)
+    items = "; ".join(f"{_label(p)} {alt_number(v)}" for p, v in zip(data["period"], data["value"], strict=True))
+    alt = (f"Line chart: {title}. Values: {items}. Trajectory from {alt_number(baseline[1])} at {baseline[0]:%B %Y} to the "
+           f"ambition of {alt_number(ambition[1])} by {ambition[0]:%B %Y}.")
     return Chart(fig, title, alt, data, source, synthetic)

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from cdp_analysis.report.charts import Chart, _finish, _fmt
+from cdp_analysis.report.charts import Chart, alt_number, finish_figure
 
 __all__ = ["choropleth", "rate_classes"]
 
@@ -105,13 +105,13 @@ def choropleth(
               frameon=False, fontsize=9)
     ax.set_axis_off()
     ax.set_title(title, loc="left")
-    _finish(fig, source, synthetic)
+    finish_figure(fig, source, synthetic)
     ranked = shapes.dropna(subset=[value]).sort_values(value, ascending=False)
     alt = f"Map: {title}. {len(shapes)} areas shaded in {len(labels)} bands from lightest (lowest) to darkest (highest)."
     if not ranked.empty:
-        top = ", ".join(f"{r['name']} ({_fmt(r[value])})" for _, r in ranked.head(3).iterrows())
+        top = ", ".join(f"{r['name']} ({alt_number(r[value])})" for _, r in ranked.head(3).iterrows())
         low = ranked.iloc[-1]
-        alt += f" Highest: {top}. Lowest: {low['name']} ({_fmt(low[value])})."
+        alt += f" Highest: {top}. Lowest: {low['name']} ({alt_number(low[value])})."
     if not hot.empty:
         alt += " Hotspots outlined in red: " + ", ".join(hot["name"]) + "."
     if not missing.empty:

@@ -18,12 +18,12 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from IPython.display import HTML
 
-from cdp_analysis.report.charts import Chart, _texts_laid_out_once
+from cdp_analysis.report.charts import Chart, texts_laid_out_once
 from cdp_analysis.report.section import Section
 from cdp_analysis.stats.sdc import SUPPRESSED
 from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
 
-__all__ = ["safe_csv", "chart_html", "show_chart", "table_html", "show_table", "banner", "slug", "show_section", "caveat", "method_note"]
+__all__ = ["safe_csv", "chart_html", "table_html", "banner", "slug", "show_section", "caveat", "method_note"]
 
 
 def slug(text: str) -> str:
@@ -37,7 +37,7 @@ def _png(chart: Chart) -> str:
     One draw: the chart's layout was fitted once when it was made (``tight_layout``),
     so the image is the whole figure (no ``bbox_inches="tight"``, which draws it a
     second time to measure it), on the canvas the layout measured with (its text
-    metrics and layouts are kept: :func:`cdp_analysis.report.charts._texts_laid_out_once`);
+    metrics and layouts are kept: :func:`cdp_analysis.report.charts.texts_laid_out_once`);
     the figure is closed in pyplot once drawn. The Agg canvas's pixels go straight to
     the palette (the same pixels ``savefig`` would write, without encoding a
     full-colour PNG only to decode it again). Fast-octree quantisation without the extra ``optimize`` pass
@@ -51,7 +51,7 @@ def _png(chart: Chart) -> str:
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(chart.figure)
     try:
-        with _texts_laid_out_once(chart.figure):
+        with texts_laid_out_once(chart.figure):
             canvas.draw()
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         image = image.convert("RGB")
@@ -112,11 +112,6 @@ def chart_html(chart: Chart) -> str:
     )
 
 
-def show_chart(chart: Chart) -> HTML:
-    """Display a chart in a notebook (and so in the published HTML)."""
-    return HTML(chart_html(chart))
-
-
 def table_html(
     table: pd.DataFrame,
     caption: str,
@@ -160,11 +155,6 @@ def _cell(value: object, fmt: str | None, suppressible: bool) -> str:
     if fmt and isinstance(value, numbers.Real):  # numpy integers are not int subclasses
         return format(float(value), fmt)
     return str(value)
-
-
-def show_table(table: pd.DataFrame, caption: str, **kwargs: object) -> HTML:
-    """Display an accessible table in a notebook."""
-    return HTML(table_html(table, caption, **kwargs))
 
 
 def banner(synthetic: bool, area_label: str, chapter: str, edition: str = "") -> HTML:

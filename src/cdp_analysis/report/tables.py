@@ -17,18 +17,12 @@ import pandas as pd
 
 from cdp_analysis import stats
 from cdp_analysis.report import narrative
+from cdp_analysis.stats.coerce import as_float
 
 __all__ = ["tartan_html", "definitions_html", "needs_html", "members_html", "tiles_html", "national_html", "fmt"]
 
 #: Comparisons whose Fingertips colour is light: dark text on them, white text on the others.
 _DARK_TEXT = ("Similar", "Not compared", "Lower")
-
-
-def _num(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return np.nan
 
 
 def fmt(value: object, decimals: int = 1) -> str:
@@ -37,7 +31,7 @@ def fmt(value: object, decimals: int = 1) -> str:
     >>> fmt(1234.56), fmt(None), fmt(3, 0)
     ('1,234.6', '–', '3')
     """
-    number = _num(value)
+    number = as_float(value)
     return "–" if np.isnan(number) else narrative.number(number, decimals)
 
 

@@ -353,7 +353,8 @@ def _pick_columns(
 
 def _find_code_column(gdf: gpd.GeoDataFrame, columns: Sequence[str]) -> tuple[str | None, str | None, str | None]:
     """The code column of the finest level: ONS-named columns by their name, generic ones by their codes."""
-    candidates = []
+    # (level order, rank, column, level, vintage); generic columns carry no level or vintage of their own
+    candidates: list[tuple[int, int, str, str | None, str | None]] = []
     for column in columns:
         match = _NAMED_CODE.match(column.strip())
         if match:
@@ -364,13 +365,13 @@ def _find_code_column(gdf: gpd.GeoDataFrame, columns: Sequence[str]) -> tuple[st
         if candidate in lower:
             column = lower[candidate]
             levels = _levels_of(gdf[column].dropna().astype(str)).dropna().unique()
-            level = str(levels[0]) if len(levels) == 1 else None
-            order = LEVELS.index(level) if level else len(LEVELS)
+            code_level = str(levels[0]) if len(levels) == 1 else None
+            order = LEVELS.index(code_level) if code_level else len(LEVELS)
             candidates.append((order, 1 + rank, column, None, None))
     if not candidates:
         return None, None, None
-    _, _, column, level, vintage = min(candidates)
-    return column, level, vintage
+    _, _, best, best_level, best_vintage = min(candidates)
+    return best, best_level, best_vintage
 
 
 def _vintage(kind: str, yy: str) -> str:

@@ -148,6 +148,8 @@ def read_imd(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
             )
     header_lines = header_index + 1
     vintage_match = _IMD_PATTERNS["lsoa_code"].match(norm(header[columns["lsoa_code"]]))
+    if vintage_match is None:  # unreachable: match_columns found this column by the same pattern
+        raise AssertionError(f"{path}: the LSOA code column no longer matches its pattern")
     vintage = vintage_match["vintage"] or (f"20{vintage_match['yy']}" if vintage_match["yy"] else "2011")
     max_rank = LSOAS_2021 if vintage == "2021" else LSOAS_2011
 

@@ -430,15 +430,19 @@ def _load(path: Path) -> _Raw:
             _check_widths(path, header, _commas(body, len(starts)) + 1, starts)
             return _raw(path, layout, header, _plain_columns(body, len(header), len(starts) - 1), starts)
         text = body.decode("utf-8")
-    rows, starts = _plain_lines(text) if plain else csv_records(text, path)
+        lines, line_starts = _plain_lines(text)
+        del text
+        header = [h.strip() for h in lines[0].split(",")]
+        layout = _layout(path, header)
+        _check_widths(path, header, [line.count(",") + 1 for line in lines], line_starts)
+        body = "\n".join(lines).encode("utf-8")
+        return _raw(path, layout, header, _plain_columns(body, len(header), len(lines) - 1), line_starts)
+    records, record_starts = csv_records(text, path)
     del text
-    header = [h.strip() for h in (rows[0].split(",") if plain else rows[0])]
+    header = [h.strip() for h in records[0]]
     layout = _layout(path, header)
-    _check_widths(path, header, [row.count(",") + 1 if plain else len(row) for row in rows], starts)
-    if plain:
-        body = "\n".join(rows).encode("utf-8")
-        return _raw(path, layout, header, _plain_columns(body, len(header), len(rows) - 1), starts)
-    return _raw(path, layout, header, _record_columns(rows[1:], len(header)), starts)
+    _check_widths(path, header, [len(row) for row in records], record_starts)
+    return _raw(path, layout, header, _record_columns(records[1:], len(header)), record_starts)
 
 
 def _layout(path: Path, header: list[str]) -> str:
@@ -451,15 +455,19 @@ def _layout(path: Path, header: list[str]) -> str:
     return layout
 
 
-def _raw(path: Path, layout: str, header: list[str], columns: list[pa.ChunkedArray],
-         starts: Sequence[int]) -> _Raw:
+# Per-line integers (field counts, editor line numbers): a list from the line-by-line readers,
+# a NumPy array from the bulk split.
+_Ints = Sequence[int] | np.ndarray
+
+
+def _raw(path: Path, layout: str, header: list[str], columns: list[pa.ChunkedArray], starts: _Ints) -> _Raw:
     keys = len(_KEYS[layout])
     frame = pd.DataFrame({name: np.asarray(column.to_pylist(), dtype=object)
                           for name, column in zip(header[:keys], columns[:keys], strict=True)})
     return _Raw(path, layout, header, frame, np.asarray(starts[1:], dtype=np.int64), columns[keys:])
 
 
-def _check_widths(path: Path, header: list[str], widths: Sequence[int], starts: Sequence[int]) -> None:
+def _check_widths(path: Path, header: list[str], widths: _Ints, starts: _Ints) -> None:
     """Raise at the first record after the header whose number of fields differs from the header's."""
     width = len(header)
     bad = np.flatnonzero(np.asarray(widths[1:]) != width)
@@ -857,7 +865,7 @@ def _check_groups(raw: _Raw, cell: pd.DataFrame, columns: list[str], count: np.n
         Naming the file, the line and column of the part, and the line of the total.
     """
     keys = list(zip(*(cell[c].astype(object).tolist() for c in _CELL), strict=True))
-    where = {}
+    where: dict[tuple[object, ...], int] = {}
     for i, key in enumerate(keys):
         where.setdefault(key, i)
     for d, name in ((5, "substance group"), (3, "sex"), (4, "age group")):

@@ -209,7 +209,7 @@ class _Book:
         sh = self._book.sheet_by_name(name)
         rows = []
         for r in range(sh.nrows):
-            row = []
+            row: list[Any] = []
             for c in range(sh.ncols):
                 cell = sh.cell(r, c)
                 if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
@@ -382,7 +382,7 @@ def _layout(sheet: _Sheet, path: Path, start: int, header_rows: int | Sequence[i
         h0 = i
         first = min(_filled(rows[h0]))
         # Group labels on their own above the first header row ("Persons" over E:O).
-        above = []
+        above: list[int] = []
         r = h0 - 1
         spans = {(r0, c0): c1 - c0 for r0, c0, r1, c1 in sheet.merged}
         while r >= start:

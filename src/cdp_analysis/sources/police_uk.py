@@ -493,13 +493,15 @@ def month_set(months: object) -> set[str] | None:
     if months is None:
         return None
     if isinstance(months, (str, pd.Timestamp, pd.Period, datetime, np.datetime64)):
-        months = [months]
-    return {_month_text(m) for m in months}  # type: ignore[union-attr]
+        return {_month_text(months)}
+    if not isinstance(months, Iterable):
+        raise ValueError(f"not a month or a list of months: {months!r} (use 'YYYY-MM')")
+    return {_month_text(m) for m in months}
 
 
 def _month_text(value: object) -> str:
     try:
-        return pd.Period(value, freq="M").strftime("%Y-%m")  # type: ignore[arg-type]
+        return pd.Period(value, freq="M").strftime("%Y-%m")
     except (ValueError, TypeError) as exc:
         raise ValueError(f"not a month: {value!r} (use 'YYYY-MM')") from exc
 

@@ -75,8 +75,7 @@ class _Layout:
                 else:
                     self.bands.append((position, sex, match["band"]))
             elif (match := _AGE.match(text)) is not None:
-                sex = _SEX_WORD[match["sex"]] if match["sex"] else None
-                self.ages.append((position, sex, int(match["age"])))
+                self.ages.append((position, _SEX_WORD[match["sex"]] if match["sex"] else None, int(match["age"])))
             elif _TOTAL.match(text):
                 self.totals.append((position, None))
             elif text == "geography":
@@ -220,36 +219,31 @@ def _long(path: Path, table: Table, sex: str | None) -> pd.DataFrame:
     where = f"sheet {table.sheet!r}: " if table.sheet else ""
     body = table.body
     header = [str(h).strip() for h in table.header]
+    default_sex = sex or _sex_of(table.sheet or "") or _sex_of(path.stem)
+    columns: list[tuple[int, str, object]]
     if layout.single_year:
-        columns = [(p, s, a) for p, s, a in layout.ages]
-        if any(a > OPEN_AGE for _, _, a in columns):
+        if any(a > OPEN_AGE for _, _, a in layout.ages):
             raise DataFormatError(
                 where + "ages above 90 are not supported", path=path, line=table.header_lines,
                 expected="single years 0 to 89 and 90+",
-                found=", ".join(header[p] for p, _, a in columns if a > OPEN_AGE),
+                found=", ".join(header[p] for p, _, a in layout.ages if a > OPEN_AGE),
             )
+        ages = _with_sex(layout.ages, default_sex, path, table, header, where)
+        _check_complete(path, table, ages, where)
+        columns = list(ages)
     else:
         columns = list(layout.bands)
 
-    default_sex = sex or _sex_of(table.sheet or "") or _sex_of(path.stem)
-    if any(s is None for _, s, _ in columns):
-        if default_sex is None:
-            raise DataFormatError(
-                where + "cannot tell the sex of the age columns", path=path, line=table.header_lines,
-                expected="F0/M0 prefixes, a sheet or file named Persons/Males/Females, or sex=",
-                found=f"columns {header[columns[0][0]]!r} …",
-            )
-        columns = [(p, s or default_sex, a) for p, s, a in columns]
-    if layout.single_year:
-        _check_complete(path, table, columns, where)
-
-    codes = body[layout.code].map(lambda v: "" if v is None else str(v).strip())
+    code = layout.code
+    if code is None:  # unreachable: read_tables accepts a header only with its code column (_Layout.ok)
+        raise AssertionError(f"{path}: population header without an area code column")
+    codes = body[code].map(lambda v: "" if v is None else str(v).strip())
     numbers = {p: _counts(path, table, p, where) for p, _, _ in columns}
     numbers.update({p: _counts(path, table, p, where) for p, _ in layout.totals})
     # rows without a single number and without an area code are blank lines or footnotes
     no_numbers = pd.concat([numbers[p].isna() for p in numbers], axis=1).all(axis=1)
     keep = ~(no_numbers & ~codes.str.fullmatch(_GSS)).to_numpy()
-    _check_rows(path, table, codes, numbers, keep, header[layout.code], where)
+    _check_rows(path, table, codes, numbers, keep, header[code], where)
     _check_totals(path, table, layout, columns, numbers, keep, where)
 
     positions = [p for p, _, _ in columns]
@@ -280,6 +274,18 @@ def _long(path: Path, table: Table, sex: str | None) -> pd.DataFrame:
     return frame
 
 
+def _with_sex(ages: list[tuple[int, str | None, int]], default_sex: str | None, path: Path, table: Table,
+              header: list[str], where: str) -> list[tuple[int, str, int]]:
+    """Single-year columns with their sex: the column's own prefix, else the sheet's or file's sex."""
+    if default_sex is None and any(s is None for _, s, _ in ages):
+        raise DataFormatError(
+            where + "cannot tell the sex of the age columns", path=path, line=table.header_lines,
+            expected="F0/M0 prefixes, a sheet or file named Persons/Males/Females, or sex=",
+            found=f"columns {header[ages[0][0]]!r} …",
+        )
+    return [(p, s if s is not None else str(default_sex), a) for p, s, a in ages]
+
+
 def _check_complete(path: Path, table: Table, columns: list[tuple[int, str, int]], where: str) -> None:
     by_sex: dict[str, list[int]] = {}
     for _, s, a in columns:
@@ -289,7 +295,7 @@ def _check_complete(path: Path, table: Table, columns: list[tuple[int, str, int]
         if sorted(ages) != list(range(OPEN_AGE + 1)):
             missing = sorted(set(range(OPEN_AGE + 1)) - set(ages))
             repeated = sorted({a for a in ages if ages.count(a) > 1})
-            explicit = any(_AGE.match(norm(table.header[p]))["sex"] for p, _, _ in columns)
+            explicit = any((m := _AGE.match(norm(table.header[p]))) is not None and m["sex"] for p, _, _ in columns)
             label = f"{prefix[s] if explicit else ''}{(missing or repeated)[0]}"
             raise DataFormatError(
                 where + ("required column missing" if missing else "age column repeated"), path=path,

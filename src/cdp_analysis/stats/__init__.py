@@ -32,6 +32,7 @@ from cdp_analysis.stats.benchmark import (
     quintile_labels,
 )
 from cdp_analysis.stats.change import CHANGE_LABELS, change_judgement, compare_periods
+from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.stats.dsr import ESP2013_AGEBANDS, ESP2013_WEIGHTS, dsr, esp2013, esp2013_band
 from cdp_analysis.stats.estimate import Estimate
 from cdp_analysis.stats.funnel import (
@@ -98,6 +99,8 @@ __all__ = [
     "TrendResult",
     "TREND_LABELS",
     "spc",
+    # a cell's value as a number
+    "as_float",
     # partnerships
     "aggregate_counts",
     "combine_then",
