@@ -71,9 +71,6 @@ FRAMEWORK_RETURNS = ("disruptions", "county_lines", "treatment_numbers", "deaths
 
 #: The title of the local outcomes framework section.
 LOCAL_FRAMEWORK = "Local outcomes framework: progress against local ambitions"
-#: The local returns the framework reads: the ambitions, and the quarterly returns its local metrics come from
-#: (:data:`cdp_analysis.sources.local.LOCAL_METRICS`).
-FRAMEWORK_RETURNS = ("ambitions", "continuity_of_care", "treatment_progress")
 
 
 class OverviewChapter(OutcomeSeries, base.Chapter):
