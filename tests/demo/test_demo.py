@@ -120,7 +120,8 @@ def test_layout_follows_the_data_contract(demo_dir: Path, demo_run: DemoSummary)
         "local/homelessness_support_needs.csv", "local/out_of_court_disposals.csv",
         "local/drug_testing_on_arrest.csv", "local/young_people_treatment.csv", "local/deaths_in_treatment.csv",
         "local/county_lines.csv",
-        "local/continuity_of_care.csv", "local/ambitions.csv",
+        "local/continuity_of_care.csv", "local/ambitions.csv", "local/community_sentence_treatment.csv",
+        "local/budgets.csv", "local/treatment_progress.csv", "local/disruptions.csv",
         "ndtms/ViewIt Export Data_LAs.csv", "ndtms/ViewIt Export Data_England.csv",
         "ndtms/Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv", "fingertips/demo-unmet-need.csv",
     }

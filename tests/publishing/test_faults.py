@@ -474,7 +474,7 @@ def fake_batch(isolated, monkeypatch):
     _fake_notebooks(isolated / "notebooks", chapters)
     config = load_config(raw_dir=isolated / "raw", reports_dir=isolated / "reports",
                          processed_dir=isolated / "processed", notebooks_dir=isolated / "notebooks")
-    monkeypatch.setattr(batch, "publish_areas", lambda config, codes: [])  # no document for stand-in pages
+    monkeypatch.setattr(batch, "publish_areas", lambda config, codes, **kwargs: [])  # no document for stand-in pages
     return config, chapters
 
 

@@ -135,12 +135,22 @@ def _fmt(value: object) -> str:
     return "–" if number != number else f"{number:,.1f}"
 
 
+#: At most this many headline outcomes on the one-page board summary.
+BOARD_ROWS = 10
+
+
 def _headline_table(table: pd.DataFrame, area_name: str) -> str:
     if table.empty:
         return ("<p>The data holds none of the outcomes framework's Fingertips indicators for this area, "
                 "so no headline outcome is shown.</p>")
+    # one page: the indicators that differ from England first (worse first), then the rest, at most
+    # BOARD_ROWS; the outcomes overview holds every indicator
+    order = {"Worse": 0, "Higher": 1, "Lower": 1, "Better": 2}
+    ranked = table.assign(_order=[order.get(str(c), 3) for c in table.get("compared", pd.Series("", table.index))])
+    shown = ranked.sort_values("_order", kind="stable").head(BOARD_ROWS)
+    more = len(table) - len(shown)
     rows = []
-    for _, r in table.iterrows():
+    for _, r in shown.iterrows():
         compared = str(r.get("compared", "Not compared"))
         colour = stats.BENCHMARK_COLOURS[0.95].get(compared, "transparent")
         text = "#0b0c0c" if compared in ("Similar", "Not compared", "Lower") else "#ffffff"
@@ -154,7 +164,9 @@ def _headline_table(table: pd.DataFrame, area_name: str) -> str:
                    ("Indicator", "Period", area_name, "England", "Compared with England", "Recent trend"))
     return (f'<table class="cdp-table cdp-board-table"><caption>Headline outcomes against England '
             f"(Fingertips colours; the comparison is also written in words)</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            + (f"<p>{more} more indicator{'s are' if more != 1 else ' is'} in the outcomes overview.</p>"
+               if more else ""))
 
 
 def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, heading_level: int = 1) -> str:

@@ -37,6 +37,11 @@ LONG_TABLE_ROWS = 24
 #: A table with more columns than this is laid out on a landscape page.
 WIDE_TABLE_COLUMNS = 9
 _APPENDIX_SECTIONS = ("about-the-data",)
+#: Sections printed as words and tables only: their charts (one per measure or ambition) stay on the web page
+#: and their data in the data pack, so a borough's pack keeps within :data:`MAX_PAGES` pages.
+_WORDS_ONLY_SECTIONS = ("statistical-neighbours", "local-outcomes-framework")
+#: Of those, sections whose tables also stay on the web page (the words give the area's rank and the average).
+_NO_TABLES_SECTIONS = ("statistical-neighbours",)
 
 PRINT_CSS = """
 @page { size: A4; margin: 17mm 13mm 15mm 13mm;
@@ -65,7 +70,7 @@ p, li, dd { orphans: 2; widows: 2; margin-top: 0; margin-bottom: 1.5mm; }
   max-width: 100%; margin: 0; padding: 0; }
 .jp-Collapser, .jp-InputPrompt, .jp-OutputPrompt { display: none; }
 figure.cdp-figure { break-inside: avoid; margin: 1.5mm 0 3mm; max-width: 100%; }
-figure.cdp-figure img { display: block; box-sizing: border-box; max-width: 100%; max-height: 88mm; width: auto; height: auto;
+figure.cdp-figure img { display: block; box-sizing: border-box; max-width: 100%; max-height: 74mm; width: auto; height: auto;
   margin: 0 auto; }
 figcaption { font-size: 7.5pt; line-height: 1.3; }
 .cdp-synthetic-inline { display: none; }
@@ -226,6 +231,20 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
             parts.append("<h4>Indicator definitions</h4>" + str(definitions.extract()))
         if parts:
             appendix.append((f"appendix-{chapter_id}", title, parts))
+        for suffix in _WORDS_ONLY_SECTIONS:
+            blocks = _section_blocks(chapter, suffix)
+            figures = [f for block in blocks for f in block.find_all("figure")]
+            tables = [t for block in blocks for t in block.find_all("table")] if suffix in _NO_TABLES_SECTIONS else []
+            for element in figures + tables:
+                element.extract()
+            if figures or tables:
+                heading = chapter.find(id=re.compile(re.escape(suffix) + "$"))
+                note = soup.new_tag("p", attrs={"class": "pdf-moved"})
+                what = " and ".join(w for w in (f"{len(figures)} chart{'s' if len(figures) != 1 else ''}" if figures
+                                                else "", f"{len(tables)} table{'s' if len(tables) != 1 else ''}"
+                                                if tables else "") if w)
+                note.string = f"This section's {what} are on the web page; the data pack holds their data."
+                heading.insert_after(note)
         for cell in chapter.find_all("td"):
             if _NUMERIC.fullmatch(cell.get_text(" ", strip=True)):
                 cell["class"] = [*cell.get("class", []), "pdf-num"]
