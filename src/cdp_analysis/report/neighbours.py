@@ -73,10 +73,11 @@ def summary_table(summary: pd.DataFrame, labels: Mapping[str, str], area: str) -
             "Measure": labels.get(r["measure"], str(r["measure"])),
             area: r["value"],
             "Neighbour average": r["neighbour_average"] if shown else np.nan,
-            "How the average is formed": r["average_method"] if shown else "not formed",
             "Neighbours with a value": f"{int(r['neighbours_with_value'])} of {int(r['neighbours_in_group'])}",
             "Rank": rank_words(int(r["rank"]), int(r["n_ranked"]), bool(r["tied"])) if shown else "not ranked",
             "Compared with the neighbour average": r["compared"] if shown else "Not compared",
+            # words last: a row's figures never run into the next row's measure name in a page's text
+            "How the average is formed": r["average_method"] if shown else "not formed",
         })
     return pd.DataFrame(rows)
 
