@@ -1085,22 +1085,19 @@ class TreatmentChapter(base.Chapter):
                 section.items += local[0]
                 section.frames["continuity_of_care"] = local[1]
                 section.messages += local[2]
-        requirements = self._requirements()
-        if requirements is None:
-            lacking.append("community sentence treatment requirements (local return community_sentence_treatment)")
-        else:
+        for frame_name, found, missing in (
+                ("treatment_requirements", self._requirements(),
+                 "community sentence treatment requirements (local return community_sentence_treatment)"),
+                ("drug_testing_on_arrest", self._local_share("drug_testing_on_arrest", "Drug testing on arrest",
+                                                             "% of tests or assessments"),
+                 "drug testing on arrest (local return drug_testing_on_arrest)")):
+            if found is None:
+                lacking.append(missing)
+                continue
             section = section if section.shown else Section(title, key=key)
-            section.items += requirements[0]
-            section.frames["treatment_requirements"] = requirements[1]
-            section.messages += requirements[2]
-        testing = self._local_share("drug_testing_on_arrest", "Drug testing on arrest", "% of tests or assessments")
-        if testing is None:
-            lacking.append("drug testing on arrest (local return drug_testing_on_arrest)")
-        else:
-            section = section if section.shown else Section(title, key=key)
-            section.items += testing[0]
-            section.frames["drug_testing_on_arrest"] = testing[1]
-            section.messages += testing[2]
+            section.items += found[0]
+            section.frames[frame_name] = found[1]
+            section.messages += found[2]
         if not section.shown:
             return missing_section(title, f"The data holds nothing on the criminal-justice pathway for "
                                           f"{self.area.name}: it needs {narrative.join_words(lacking)} ({self.hint}).",
