@@ -16,7 +16,7 @@ import html
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -31,6 +31,9 @@ from cdp_analysis.report.section import Section
 from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
 from cdp_analysis.store.coverage import COVERED, Coverage
 from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
+
+if TYPE_CHECKING:
+    from cdp_analysis.chapters.context import ChapterContext
 
 __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
@@ -317,7 +320,8 @@ SINCE_RULE = ("Each headline indicator's latest period in this edition is compar
               "police activity is not judged.")
 
 
-def since_last_assessment(ctx, headline: Callable[[object], pd.DataFrame], *, what: str) -> Section:
+def since_last_assessment(ctx: ChapterContext, headline: Callable[[ChapterContext], pd.DataFrame], *,
+                          what: str) -> Section:
     """The section "Since the last assessment": this edition's headline indicators against the earlier edition's.
 
     Parameters

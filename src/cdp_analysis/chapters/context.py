@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from cdp_analysis.config import Config, load_config
 from cdp_analysis.errors import ConfigError, MissingDataError
 from cdp_analysis.store import editions
 from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
+
+if TYPE_CHECKING:  # the store's heavy imports only when used (load_context)
+    from cdp_analysis.store.dataset import Dataset
 
 __all__ = ["ChapterContext", "load_context", "residents", "SYNTHETIC_NOTICE"]
 
@@ -30,7 +34,7 @@ class ChapterContext:
 
     area: Area
     registry: AreaRegistry
-    dataset: object  # cdp_analysis.store.dataset.Dataset
+    dataset: Dataset
     config: Config
     comparators: list[Area] = field(default_factory=list)
 
@@ -144,7 +148,7 @@ class ChapterContext:
             raise ConfigError(f"the earlier edition ({editions.month_label(month)}) must come before the one "
                               f"built ({editions.month_label(self.edition_month)}): set an earlier --since")
         config = replace(self.config, as_of=str(month), since="")
-        dataset = self.dataset.edition(month)  # type: ignore[attr-defined]
+        dataset = self.dataset.edition(month)
         return ChapterContext(area=self.area, registry=self.registry, dataset=dataset, config=config,
                               comparators=list(self.comparators))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -455,7 +455,9 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         chart = charts.spc_chart(shown, x="period_end", title=f"{label}: statistical process control", ylabel=unit,
                                  source=source, synthetic=self.ctx.synthetic, series_label="Value", per="a period",
                                  points="periods")
-        direction = {"HighIsGood": "increase", "LowIsGood": "decrease"}.get(polarity, "neutral")
+        directions: dict[str, Literal["increase", "decrease", "neutral"]] = {
+            "HighIsGood": "increase", "LowIsGood": "decrease"}
+        direction = directions.get(polarity, "neutral")
         judged = stats.spc(values, improvement_direction=direction, target=ambition)
         improving = int((judged["point_type"] == "special_cause_improvement").sum())
         concern = int((judged["point_type"] == "special_cause_concern").sum())

@@ -6,7 +6,7 @@ return, so every number it shows is computed (and tested) here.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import pandas as pd
@@ -42,6 +42,16 @@ POLICE_CAVEAT = (
     "they were located, whichever force recorded them. Months missing from the police archive "
     "are left blank, never counted as zero, and rates over windows with gaps are annualised."
 )
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """The chapter's one disclosure decision (:meth:`SupplyChapter._disclosure`)."""
+
+    level: str  # "ward" or "lsoa"
+    why: str  # why the level differs from the one wanted ("" when it does not)
+    table: pd.DataFrame  # the small-area table before disclosure control
+    hidden: set[str]  # the aggregates suppressed ("small:CODE", "quintile:Q", ...)
 
 
 class SupplyChapter(base.Chapter):
@@ -540,8 +550,8 @@ class SupplyChapter(base.Chapter):
                     "(disclosure control).")
         change = supply.change_over_time(own_rates, self.area.code)
         text = narrative.change_sentence("drug offence rate", change)
-        partial = list(dict.fromkeys(p for p in (change.get("one_year_not_compared"),
-                                                 change.get("five_year_not_compared")) if p))
+        partial = list(dict.fromkeys(str(p) for p in (change.get("one_year_not_compared"),
+                                                      change.get("five_year_not_compared")) if p))
         if change.get("one_year_pct") is None and change.get("five_year_pct") is None:
             if partial:
                 return (f"Change is not measured: the twelve months {narrative.join_words(partial)} "
@@ -557,9 +567,9 @@ class SupplyChapter(base.Chapter):
         if len(own_rates) < 5 or label not in _TREND_WORDS:
             return text
         text += f" Over the last five twelve-month periods (the Fingertips recent-trend test) the rate shows {_TREND_WORDS[label]}"
-        latest = change.get("one_year_pct")
-        turned = (label == "increasing" and latest is not None and latest < 0) or \
-                 (label == "decreasing" and latest is not None and latest > 0)
+        latest = change.get("one_year_pct")  # a float, or None when not measured
+        turned = isinstance(latest, float) and ((label == "increasing" and latest < 0)
+                                                or (label == "decreasing" and latest > 0))
         return text + (", although the latest twelve months moved the other way." if turned else ".")
 
     def _spc(self, own: pd.DataFrame, months: int = 36, *, render_chart: bool = True
@@ -684,12 +694,12 @@ class SupplyChapter(base.Chapter):
         return table, groups, counts
 
     @cached_property
-    def _disclosure(self) -> dict[str, object]:
+    def _disclosure(self) -> _Decision:
         """The chapter's one disclosure decision over the small-area and deprivation aggregates."""
         level, why = self.small_area_level(self._level_wanted)
         table, groups, counts = self._small_area_groups(level)
         hidden = protect_aggregates(groups, counts, self.policy, keep=("total",))
-        return {"level": level, "why": why, "table": table, "hidden": hidden}
+        return _Decision(level, why, table, hidden)
 
     _level_wanted = "ward"
 
@@ -700,7 +710,7 @@ class SupplyChapter(base.Chapter):
             return missing
         self._level_wanted = level
         decision = self._disclosure
-        level, table, hidden = decision["level"], decision["table"], decision["hidden"]
+        level, table, hidden = decision.level, decision.table, decision.hidden
         start, end = self.latest_window
         area_rate = self.rates(supply.DRUG_CRIME)
         area_rate = float(area_rate[(area_rate["area_code"] == self.area.code)].iloc[-1]["value"])
@@ -770,8 +780,8 @@ class SupplyChapter(base.Chapter):
         if station is not None:
             frames["police_station_point"] = station
         messages = self._hotspot_messages(published, hot, label, station)
-        if decision["why"]:
-            messages.insert(0, KeyMessage(decision["why"], key=False))
+        if decision.why:
+            messages.insert(0, KeyMessage(decision.why, key=False))
         return self._finish_section(title, "small_areas", items, messages, frames)
 
     def _member_of(self, codes: pd.Series, level: str) -> list[str]:
@@ -853,12 +863,13 @@ class SupplyChapter(base.Chapter):
 
     def _gradient_raw(self) -> pd.DataFrame | None:
         """Drug offence rates by IMD quintile before disclosure control (None without IMD data)."""
-        if "gradient" in self._memo:
-            return self._memo["gradient"]
+        return self._gradient
+
+    @cached_property
+    def _gradient(self) -> pd.DataFrame | None:
         try:
             imd = self.ctx.dataset.imd()
         except MissingDataError:
-            self._memo["gradient"] = None
             return None
         start, end = self.latest_window
         latest = self.rates(supply.DRUG_CRIME)
@@ -867,8 +878,7 @@ class SupplyChapter(base.Chapter):
             self.crimes, imd, self.ctx.lsoa_population, lsoas=self.lsoas[self.area.code],
             crime_types=supply.DRUG_CRIME, start=start, end=end, years=latest["months_with_data"] / 12,
         )
-        self._memo["gradient"] = None if gradient.empty else gradient
-        return self._memo["gradient"]
+        return None if gradient.empty else gradient
 
     def deprivation(self) -> Section:
         """Drug offence rates by national IMD 2019 quintile, and the slope index of inequality."""
@@ -879,7 +889,7 @@ class SupplyChapter(base.Chapter):
         if gradient is None:
             return missing_section(title, "The data has no IMD 2019 decile for the area's LSOAs, so the "
                                    "deprivation gradient is not shown (add the IoD2019 File 7).", "deprivation")
-        hidden = self._disclosure["hidden"]
+        hidden = self._disclosure.hidden
         latest = self.rates(supply.DRUG_CRIME)
         latest = latest[latest["area_code"] == self.area.code].iloc[-1]
         published = gradient.copy()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
 from cdp_analysis.stats.coerce import as_float
-from cdp_analysis.stats.sdc import get_policy, protect_shares
+from cdp_analysis.stats.sdc import TotalRow, get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
 
@@ -214,7 +215,7 @@ class TreatmentChapter(base.Chapter):
                    f"cannot be shown; download the ViewIt export from NDTMS ({self.hint}).", key)
 
     # proportions with comparison ---------------------------------------------
-    def _proportions(self, table: pd.DataFrame, label: str, *, parts: tuple | None | bool = False,
+    def _proportions(self, table: pd.DataFrame, label: str, *, parts: tuple[str, ...] | None | Literal[False] = False,
                      total: str | None = None) -> pd.DataFrame:
         """Percentages with Wilson 95% intervals; the focus area's interval against each comparator.
 
@@ -228,7 +229,7 @@ class TreatmentChapter(base.Chapter):
         table = table.assign(role=[ROLE_FOCUS if a == self.area.name else ROLE_MEMBER if a in names
                                    else ROLE_COMPARATOR for a in table["area"]])
         data = treatment.with_proportions(table)
-        relations = []
+        relations: list[TotalRow] = []
         if total is not None:
             relations.append((label, total, None, ["area", "period"]))
         if (data["role"] == ROLE_MEMBER).any():
@@ -241,7 +242,7 @@ class TreatmentChapter(base.Chapter):
         data["focus_compared"] = treatment.focus_comparisons(data, self.area.name, label, MEMBER_LABEL)
         return data
 
-    def _compare_message(self, data: pd.DataFrame, label: str, what: str, period: str
+    def _compare_message(self, data: pd.DataFrame, label: str, what: str
                          ) -> tuple[list[tuple[str, str, float]], float] | None:
         """The comparator judgements and the focus value of one row label (None when not published)."""
         own = data[(data["area"] == self.area.name) & (data[label] == what)]
@@ -566,7 +567,7 @@ class TreatmentChapter(base.Chapter):
 
     def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
                        always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str,
-                       period: str | None = None, theme: str = "Treatment", parts: tuple | None | bool = False,
+                       period: str | None = None, theme: str = "Treatment", parts: tuple[str, ...] | None | Literal[False] = False,
                        total: str | None = None, judging: dict[str, tuple[bool, bool]] | None = None,
                        against: str | None = None) -> Section:
         """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
@@ -589,7 +590,7 @@ class TreatmentChapter(base.Chapter):
             source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name, group="category")
         messages = []
         for category, subject in subjects.items():
-            found = self._compare_message(data, "category", category, period or self.latest_period)
+            found = self._compare_message(data, "category", category)
             if found is None:
                 continue
             comparisons, value = found
@@ -647,7 +648,7 @@ class TreatmentChapter(base.Chapter):
             frames["funnel"] = funnel.data
         messages = []
         for group in ("total", *GROUPS):
-            found = self._compare_message(data, "substance_group", group, self.latest_period)
+            found = self._compare_message(data, "substance_group", group)
             if found is None:
                 continue
             comparisons, value = found
