@@ -581,8 +581,9 @@ class TreatmentChapter(base.Chapter):
         and keeps only a group reached less than its need as a finding. ``parts`` and
         ``total`` say which rows add up to which (:meth:`_proportions`), for disclosure control.
         """
-        if table.loc[table["area"] == self.area.name, "count"].isna().all():
-            return missing_section(title, missing, key)
+        when = period or self.latest_period
+        if when is None or table.loc[table["area"] == self.area.name, "count"].isna().all():
+            return missing_section(title, missing, key)  # no year to date a figure by, or no figure
         data = self._proportions(table, "category", parts=parts, total=total)
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
@@ -596,7 +597,7 @@ class TreatmentChapter(base.Chapter):
             comparisons, value = found
             if against is not None:  # the area's own residents first: the comparison that judges reach
                 comparisons = sorted(comparisons, key=lambda c: c[0] != against)
-            text = narrative.rate_sentence(subject, "", value, "%", period or self.latest_period,
+            text = narrative.rate_sentence(subject, "", value, "%", when,
                                            comparisons).replace("  was", " was")
             rank = narrative.RANK_CONTEXT
             if judging and category in judging:
