@@ -999,19 +999,8 @@ class TreatmentChapter(base.Chapter):
                                 measure="alcohol_dependent_adults")
         if estimates.empty:
             return None
-        treated = self.rows("in_treatment")
-        rows = []
-        for name, codes in ((self.area.name, self.members), ("England", [ENGLAND_CODE])):
-            own = estimates[estimates["area_code"].isin(codes)].astype({"value": float, "lower_ci": float,
-                                                                        "upper_ci": float})
-            if own.empty or set(own["area_code"]) != set(codes):
-                continue
-            if len(codes) > 1:  # a partnership: estimates add up, their intervals do not
-                complete = own.groupby("period")["area_code"].nunique() == len(codes)
-                own = own[own["period"].isin(complete[complete].index)].groupby("period", as_index=False)["value"].sum()
-                own = own.assign(lower_ci=np.nan, upper_ci=np.nan)
-            counts = treated[treated["area"] == name][["period", "substance_group", "count"]]
-            rows.append(pathways.alcohol_unmet_need(own, counts).assign(area=name))
+        rows = pathways.alcohol_need_by_area(estimates, self.rows("in_treatment"),
+                                             [(self.area.name, self.members), ("England", [ENGLAND_CODE])])
         if not rows or rows[0]["area"].iloc[0] != self.area.name:
             return None
         data = pd.concat(rows, ignore_index=True)
