@@ -408,9 +408,7 @@ class SupplyChapter(base.Chapter):
                          "count": own["count"], "denominator": own["population"], "multiplier": 1000.0})
             if not frames:
                 continue
-            monthly = pd.concat([supply.national_monthly(frame, code, types, self.months) for code, frame in frames.items()],
-                                ignore_index=True)
-            rates = supply.twelve_month_rates(supply.add_rolling_12m(monthly), residents)
+            rates = supply.national_rates(frames, residents, types, self.months)
             for _, r in rates[rates["period"] == own["period"]].iterrows():
                 rows.append({"measure": measure, "area_code": r["area_code"], "period": r["period"],
                              "value": r["value"], "lower_ci": r["lower_ci"], "upper_ci": r["upper_ci"],
