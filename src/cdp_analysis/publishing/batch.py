@@ -537,10 +537,10 @@ def coverage_lines(config: Config, area_codes: Sequence[str], chapters: Sequence
         whole = all(e["state"] == "ok" and not e["partial"] and not e["missing"] for e in found.values())
         complete += whole
         listed.append((whole, f"  {code}: " + ", ".join(cells)))
-    many = limit is not None and len(listed) > limit
-    lines += [text for whole, text in listed if not (many and whole)][: limit if many else None]
-    if many:
-        left = sum(not whole for whole, _ in listed) - limit
+    cut = limit if limit is not None and len(listed) > limit else None  # too many areas: at most limit lines
+    lines += [text for whole, text in listed if not (cut is not None and whole)][:cut]
+    if cut is not None:
+        left = sum(not whole for whole, _ in listed) - cut
         if left > 0:
             lines.append(f"  … and {left} more areas with gaps (the run log lists them)")
         lines.append(f"  {complete} of {len(listed)} areas have every section of every chapter shown in full")
