@@ -13,10 +13,15 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from cdp_analysis import __version__
-from cdp_analysis.config import Config, check_folder, load_config
+from cdp_analysis.config import Config, check_folder, check_output_folders, load_config, valid_chapters
 from cdp_analysis.errors import CdpError, ConfigError
+
+if TYPE_CHECKING:
+    from cdp_analysis.areas import Area, AreaRegistry
+    from cdp_analysis.store.dataset import Dataset
 
 __all__ = ["main"]
 
@@ -36,11 +41,12 @@ def _edition(config: Config, as_of: str | None, since: str | None) -> Config:
     ``reports/editions/<YYYY-MM>/``, a site of their own, so the current build is untouched."""
     import dataclasses
 
-    from cdp_analysis.store import editions
-
     config = dataclasses.replace(config, as_of=as_of or config.as_of, since=since or config.since)
-    if config.as_of and config.since and editions.parse_month(config.since) >= editions.parse_month(config.as_of):
-        raise ConfigError(f"--since {config.since} must be before the edition built ({config.as_of})")
+    if config.as_of and config.since:
+        from cdp_analysis.store import editions  # pandas: only when an edition is asked for
+
+        if editions.parse_month(config.since) >= editions.parse_month(config.as_of):
+            raise ConfigError(f"--since {config.since} must be before the edition built ({config.as_of})")
     if config.as_of:
         config = dataclasses.replace(config, reports_dir=config.reports_dir / "editions" / config.as_of)
     return config
@@ -67,8 +73,8 @@ def _edition_options(p: argparse.ArgumentParser) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the synthetic demo data and build its reports."""
-    from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.publishing.batch import coverage_lines, resolve_areas, run_batch, summary_lines
+    from cdp_analysis.areas import AreaRegistry, resolve_areas
+    from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
     from cdp_demo.region import generate_demo
 
     config = _config(args)
@@ -106,7 +112,7 @@ def _reporter(args: argparse.Namespace, *, quiet: bool | None = None) -> Callabl
     return report
 
 
-def _ensure_demo(config: Config, areas: list, data_dir: str | None, *,
+def _ensure_demo(config: Config, areas: Sequence[Area], data_dir: str | None, *,
                  report: Callable[[str], None] | None = None) -> None:
     """Generate the demo data (or find it up to date) before demo areas are built from it.
 
@@ -118,15 +124,29 @@ def _ensure_demo(config: Config, areas: list, data_dir: str | None, *,
         return
     from cdp_demo.manifest import demo_is_current
 
-    wanted = {"seed": config.demo_seed, "months": config.demo_months, "end_month": config.demo_end_month,
-              "areas": config.demo_areas}
-    if demo_is_current(config.demo_dir, **wanted):
+    if demo_is_current(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                       end_month=config.demo_end_month, areas=config.demo_areas):
         return
     if report:
         report("demo data: generating the synthetic region")
     from cdp_demo.region import generate_demo
 
-    generate_demo(config.demo_dir, **wanted)
+    generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                  end_month=config.demo_end_month, areas=config.demo_areas)
+
+
+def _check_sources(config: Config, areas: Sequence[Area], data_dir: str | None) -> None:
+    """The data folder the areas are read from is one the data can be prepared from: ``--data-dir``,
+    else each area's own (the demo's once generated). Checked from the folder's listing, before
+    anything is prepared or a kernel started, so a wrong folder is a usage error at once rather
+    than every chapter failing on it."""
+    from cdp_analysis.store.source import check_source, default_source
+
+    if data_dir:
+        check_source(Path(data_dir), config.processed_dir)
+        return
+    for source in dict.fromkeys(default_source(area, config) for area in areas):
+        check_source(source, config.processed_dir, what="The data folder")
 
 
 def _demo_areas(text: str) -> int:
@@ -191,15 +211,18 @@ def _indicator_ids(text: str) -> list[int]:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the chapters of one area."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
 
+    # every usage error first, from light modules: nothing is prepared, no kernel started
     config = _config(args)
-
     area = AreaRegistry.load(config.raw_dir).get(args.area)
     code = area.code
     chapters = _chapters(args.chapters, config)
+    check_output_folders(config)
     report = _reporter(args)
     _ensure_demo(config, [area], args.data_dir, report=report)
+    _check_sources(config, [area], args.data_dir)
+    from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
+
     results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
                         workers=args.workers, force=args.force, progress=report is not None, report=report)
     for line in summary_lines(results) + coverage_lines(config, [code], chapters or config.chapters):
@@ -222,16 +245,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
     settings = {"scheduler": args.scheduler or ""}
     if args.json:  # checked now, not after the whole batch
         check_folder(Path(args.json).expanduser().resolve().parent, "the folder of --json")
-    # the scheduler first: a wrong address fails in seconds, before the heavy imports
+    # every usage error first, from light modules: nothing is prepared, no kernel started
+    from cdp_analysis.areas import AreaRegistry
+
+    registry = AreaRegistry.load(config.raw_dir)
+    codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
+    chapters = _chapters(args.chapters, config)
+    check_output_folders(config)
+    report = _reporter(args, quiet=args.no_progress)
+    # then the scheduler: a wrong address fails in seconds, before the demo is generated
     with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
-        from cdp_analysis.areas import AreaRegistry
+        areas = [registry.get(c) for c in codes]
+        _ensure_demo(config, areas, args.data_dir, report=report)
+        _check_sources(config, areas, args.data_dir)
         from cdp_analysis.publishing.batch import run_batch
 
-        registry = AreaRegistry.load(config.raw_dir)
-        codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
-        chapters = _chapters(args.chapters, config)
-        report = _reporter(args, quiet=args.no_progress)
-        _ensure_demo(config, [registry.get(c) for c in codes], args.data_dir, report=report)
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
                             progress=report is not None, settings=settings, report=report)
@@ -247,11 +275,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_print(args: argparse.Namespace) -> int:
     """Join an area's built chapters into one publication and its printable document."""
-    from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.publishing.batch import publish_areas, rebuild_index, resolve_areas
+    from cdp_analysis.areas import AreaRegistry, resolve_areas
 
     config = _config(args)
     codes = resolve_areas(args.area, AreaRegistry.load(config.raw_dir))
+    from cdp_analysis.publishing.batch import publish_areas, rebuild_index
+
     documents = publish_areas(config, codes, pdf=True if args.pdf else None, report=_reporter(args))
     rebuild_index(config)
     for path in documents:
@@ -267,9 +296,6 @@ def cmd_print(args: argparse.Namespace) -> int:
 
 def _chapters(spec: str | None, config: Config) -> list[str] | None:
     """The chapter ids asked for, each checked against those that can be built."""
-    from cdp_analysis.errors import ConfigError
-    from cdp_analysis.publishing.batch import valid_chapters
-
     if not spec:
         return None
     valid = valid_chapters(config)
@@ -281,9 +307,9 @@ def _chapters(spec: str | None, config: Config) -> list[str] | None:
     return asked
 
 
-def _batch_areas(spec: str, registry: object, *, demo: bool) -> list[str]:
+def _batch_areas(spec: str, registry: AreaRegistry, *, demo: bool) -> list[str]:
     """``all``, a region (its upper-tier areas and partnerships) or a list of codes."""
-    from cdp_analysis.publishing.batch import resolve_areas
+    from cdp_analysis.areas import resolve_areas
 
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if len(items) == 1 and items[0].lower() != "all":
@@ -369,19 +395,23 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_data(args: argparse.Namespace) -> int:
     """List every source the chapters use for an area: found, partial or missing."""
     from cdp_analysis.areas import AreaRegistry
+
+    config = _config(args)
+    area = AreaRegistry.load(config.raw_dir).get(args.area)
+    report = _reporter(args)
+    _ensure_demo(config, [area], args.data_dir, report=report)
+    _check_sources(config, [area], args.data_dir)
     from cdp_analysis.chapters.context import load_context
     from cdp_analysis.store.checklist import data_checklist
 
-    config = _config(args)
-    report = _reporter(args)
-    _ensure_demo(config, [AreaRegistry.load(config.raw_dir).get(args.area)], args.data_dir, report=report)
     began = time.perf_counter()
     if report:
         report("data: preparing the raw files (unchanged files are not read again)")
     context = load_context(args.area, data_dir=_abs(args.data_dir), config=config)
     if report:
         report(f"data: ready in {time.perf_counter() - began:.1f} s; checking each source")
-    checklist = data_checklist(context.dataset, context.registry, context.area.code, report=report)
+    dataset = cast("Dataset", context.dataset)  # load_context opens a Dataset (the context types it as object)
+    checklist = data_checklist(dataset, context.registry, context.area.code, report=report)
     if args.json:
         print(checklist.to_json())
     elif args.markdown:

@@ -26,7 +26,7 @@ import nbformat
 
 from cdp_analysis import __version__
 from cdp_analysis.areas import AreaRegistry, check_code
-from cdp_analysis.config import Config, check_folder
+from cdp_analysis.config import Config, check_output_folders
 from cdp_analysis.errors import BuildError, CdpError, UnknownAreaError
 from cdp_analysis.publishing.document import DOCUMENT_NAME
 from cdp_analysis.publishing.export import (
@@ -39,8 +39,8 @@ from cdp_analysis.publishing.export import (
     write_not_built_page,
 )
 
-__all__ = ["BuildResult", "build_chapter", "render_page", "run_batch", "resolve_areas", "rebuild_index",
-           "publish_area", "publish_areas", "valid_chapters"]
+__all__ = ["BuildResult", "build_chapter", "render_page", "run_batch", "rebuild_index",
+           "publish_area", "publish_areas"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("papermill").setLevel(logging.ERROR)  # its per-cell chatter is not for readers
@@ -263,22 +263,6 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[-1] if text else ''}"
 
 
-def resolve_areas(spec: str | Sequence[str], registry: AreaRegistry, *, demo: bool = True) -> list[str]:
-    """Area codes from ``all`` or a comma-separated list, validated against the registry.
-
-    ``all`` means every upper-tier LA and CDP of the demo region (``demo``) or,
-    for real data, every real upper-tier LA and CDP in the registry.
-    """
-    if isinstance(spec, str):
-        if spec.strip().lower() == "all":
-            return [a.code for a in registry.of_type("utla", "cdp", demo=demo)]
-        spec = [s for s in spec.split(",") if s.strip()]
-    codes = []
-    for item in spec:
-        codes.append(registry.get(item).code)  # UnknownAreaError with suggestions
-    return codes
-
-
 def run_batch(
     area_codes: Iterable[str],
     config: Config,
@@ -309,7 +293,7 @@ def run_batch(
 
     chapters = list(dict.fromkeys(chapters or config.chapters))  # a chapter asked twice is built once
     codes = [check_code(code) for code in dict.fromkeys(area_codes)]
-    _check_writable(config)
+    check_output_folders(config)
     jobs = [(code, chapter) for code in codes for chapter in chapters]
     threads = max(1, workers or config.workers)
     if executor is not None:
@@ -389,13 +373,6 @@ def _stop_runs(pool: ThreadPoolExecutor, cancelled: threading.Event, executor: E
         if wait(futures, timeout=_INTERRUPT_WAIT_SECONDS).not_done:
             process_pool().close()
     wait(futures, timeout=_INTERRUPT_WAIT_SECONDS)
-
-
-def _check_writable(config: Config) -> None:
-    """The reports and processed folders can be made and written, or a ConfigError
-    naming the folder and what to change (before any page is computed)."""
-    for name, folder in (("reports", config.reports_dir), ("processed", config.processed_dir)):
-        check_folder(folder, f"the {name} folder", option=f"--{name}-dir")
 
 
 def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable[..., str] | None:
@@ -565,12 +542,6 @@ def _keep_summary(config: Config, area_code: str, chapter: str, notebook: nbform
             target.unlink(missing_ok=True)
         else:
             atomic_write_text(target, json.dumps(record, indent=1, sort_keys=True))
-
-
-def valid_chapters(config: Config) -> list[str]:
-    """Chapter ids that can be built: the configured ones and any notebook ``NN_name.ipynb``."""
-    found = sorted(p.stem for p in config.notebooks_dir.glob("[0-9][0-9]_*.ipynb")) if config.notebooks_dir.is_dir() else []
-    return list(dict.fromkeys([*config.chapters, *found]))
 
 
 def _built_chapters(config: Config, area_code: str) -> list:
