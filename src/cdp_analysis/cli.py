@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -223,8 +224,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     _check_sources(config, [area], args.data_dir)
     from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
 
-    results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
-                        workers=args.workers, force=args.force, progress=report is not None, report=report)
+    results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir), workers=args.workers,
+                        force=args.force, progress=report is not None, report=report, stop_on_data_error=True)
     for line in summary_lines(results) + coverage_lines(config, [code], chapters or config.chapters):
         print(line)
     for r in results:
@@ -236,8 +237,6 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     """Build chapters for many areas; one failure does not stop the others."""
     import dataclasses
-
-    from cdp_analysis.publishing.executors import dask_executor
 
     config = _config(args)
     if args.timeout is not None:
@@ -254,7 +253,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     check_output_folders(config)
     report = _reporter(args, quiet=args.no_progress)
     # then the scheduler: a wrong address fails in seconds, before the demo is generated
-    with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
+    with _executor(args.scheduler) as executor:
         areas = [registry.get(c) for c in codes]
         _ensure_demo(config, areas, args.data_dir, report=report)
         _check_sources(config, areas, args.data_dir)
@@ -271,6 +270,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         Path(args.json).write_text(results_json(results), encoding="utf-8")
     print(f"Index: {config.reports_dir / 'index.html'}")
     return 0 if all(r.ok for r in results) else 1
+
+
+def _executor(scheduler: str | None) -> contextlib.AbstractContextManager[Executor | None]:
+    """The Dask cluster's executor for ``--scheduler`` (connected on entering), else none: pages are
+    computed here (the executors module is imported only then)."""
+    if not scheduler:
+        return contextlib.nullcontext()
+    from cdp_analysis.publishing.executors import dask_executor
+
+    return dask_executor(scheduler)
 
 
 def cmd_print(args: argparse.Namespace) -> int:

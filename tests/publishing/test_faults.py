@@ -286,7 +286,8 @@ def test_usage_errors_import_none_of_the_building_machinery(tmp_path):
         f"codes = [main(['--raw-dir', {str(tmp_path / 'raw')!r}, '--processed-dir', {str(tmp_path / 'p')!r}, "
         f"'--reports-dir', {str(tmp_path / 'r')!r}, *c]) for c in {commands!r}]\n"
         "heavy = ('pandas', 'numpy', 'nbformat', 'jsonschema', 'matplotlib', 'cdp_demo.region',\n"
-        "         'cdp_analysis.chapters', 'cdp_analysis.store.prepare', 'cdp_analysis.publishing.batch')\n"
+        "         'cdp_analysis.chapters', 'cdp_analysis.store.prepare', 'cdp_analysis.publishing.batch',\n"
+        "         'cdp_analysis.publishing.executors')\n"
         "print(json.dumps([codes, sorted(m for m in heavy if m in sys.modules)]))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDP_")}
@@ -295,6 +296,27 @@ def test_usage_errors_import_none_of_the_building_machinery(tmp_path):
     codes, imported = json.loads(ran.stdout.strip().splitlines()[-1])
     assert codes == [2] * len(USAGE_ERRORS)
     assert imported == []
+
+
+def test_a_damaged_file_stops_a_build_before_any_chapter_starts(isolated, capsys, monkeypatch):
+    """The data cannot be prepared: one sentence naming the file, line and column, exit 2, no
+    kernel started (before, every chapter started a kernel to fail on the same file, exit 1)."""
+    from cdp_analysis.publishing.kernels import WarmKernel
+
+    source = _police_source(isolated)
+    rows = _street_rows(4)
+    rows[2][9] = "Drugs\x00"
+    (source / "police_uk" / "2018-05-city-of-london-street.csv").write_bytes(_street_csv(rows))
+    started = []
+    monkeypatch.setattr(WarmKernel, "_start", lambda self: started.append("kernel"))
+    code = main(["--raw-dir", str(isolated / "raw"), "--reports-dir", str(isolated / "reports"),
+                 "--processed-dir", str(isolated / "processed"), "build", "--area", "E09000001",
+                 "--data-dir", str(source), "--chapters", "01_supply"])
+    err = capsys.readouterr().err
+    assert code == 2 and started == []
+    assert "2018-05-city-of-london-street.csv, line 4, column 'Crime type': NUL byte" in err
+    assert err.count("cdp: error:") == 1 and "Traceback" not in err
+    assert not list((isolated / "reports").rglob("*.html"))
 
 
 # -- cdp.toml ------------------------------------------------------------------------------------

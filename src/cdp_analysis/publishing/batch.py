@@ -273,6 +273,7 @@ def run_batch(
     workers: int | None = None,
     force: bool = False,
     prepare_first: bool = True,
+    stop_on_data_error: bool = False,
     executor: Executor | None = None,
     progress: bool = False,
     settings: dict | None = None,
@@ -287,6 +288,8 @@ def run_batch(
     a log file with its configuration (:func:`cdp_analysis.publishing.executors.run_log`).
     ``report`` receives a line as each step starts and ends (preparing the data, each
     page started and finished with its time, publishing each area); the log gets them too.
+    ``stop_on_data_error``: when the data cannot be prepared (a damaged file), raise that error
+    rather than let every chapter start and fail on it (for one area: its chapters share the data).
     """
     from cdp_analysis.publishing import executors
     from cdp_analysis.publishing.kernels import process_pool
@@ -306,7 +309,7 @@ def run_batch(
         if prepare_first and codes:
             began = time.perf_counter()
             _say(report, f"{codes[0]} data: preparing (read once for every page)")
-            _prepare_once(codes[0], config, data_dir, processed_dir)
+            _prepare_once(codes[0], config, data_dir, processed_dir, stop=stop_on_data_error)
             _say(report, f"{codes[0]} data: ready in {time.perf_counter() - began:.1f} s")
         results: dict[tuple[str, str], BuildResult] = {}
         cancelled = threading.Event()
@@ -396,13 +399,16 @@ def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable
     return render
 
 
-def _prepare_once(area_code: str, config: Config, data_dir: str, processed_dir: str) -> None:
-    """Generate/prepare the data once, before parallel runs race to do it."""
+def _prepare_once(area_code: str, config: Config, data_dir: str, processed_dir: str, *, stop: bool = False) -> None:
+    """Generate/prepare the data once, before parallel runs race to do it; a data error is
+    raised with ``stop``, else left for each chapter to report."""
     from cdp_analysis.chapters.context import load_context
 
     try:
         load_context(area_code, data_dir=data_dir, processed_dir=processed_dir, config=config)
     except CdpError as exc:
+        if stop:
+            raise
         log.warning("Preparing the data failed (%s); each chapter will report it.", exc)
 
 
