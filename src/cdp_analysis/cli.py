@@ -1,7 +1,8 @@
 """The ``cdp`` command: generate the demo, prepare data, build and publish reports.
 
 Exit status: 0 when everything asked for was done, 1 when some area or chapter
-failed (the others are still built), 2 for a usage or input error.
+failed (the others are still built), 2 for a usage or input error, 130 after Ctrl-C
+and 143 after SIGTERM (both stop the run as Ctrl-C does, nothing half-written left).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -550,8 +553,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.setLevel(level)  # a run log lowers the package's level to INFO for its file: the terminal
         logging.getLogger().addHandler(handler)  # still shows INFO only with -v (progress lines say what runs)
         logging.getLogger().setLevel(level)
+    stopped: list[str] = []
     try:
-        return args.func(args)
+        with _terminate_as_interrupt(stopped):
+            return args.func(args)
     except CdpError as exc:
         print(f"cdp: error: {exc}", file=sys.stderr)
         return 2
@@ -560,8 +565,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cdp: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("cdp: interrupted; nothing half-written was left in place.", file=sys.stderr)
-        return 130
+        how = "terminated (SIGTERM)" if stopped else "interrupted"
+        print(f"cdp: {how}; nothing half-written was left in place.", file=sys.stderr)
+        return 143 if stopped else 130
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt(stopped: list[str]) -> Iterator[None]:
+    """Within the block SIGTERM (``kill``, a scheduler or container stopping the run) ends the run
+    as Ctrl-C does: pages in progress keep their previous version, kernels are shut down, one
+    sentence says so (``stopped`` records it). Only in the main thread, where signals arrive."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        stopped.append("SIGTERM")
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

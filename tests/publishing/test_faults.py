@@ -618,6 +618,29 @@ def test_ctrl_c_during_a_forced_batch_keeps_the_good_pages_and_a_true_index(fake
     assert not list(folder.glob(".*.tmp"))
 
 
+def test_sigterm_stops_a_command_as_ctrl_c_does_with_one_sentence(monkeypatch, capsys):
+    """``kill`` (or a container stopping): the run is interrupted as by Ctrl-C (the batch's own
+    handling: pages in progress keep their previous version), one sentence, exit 143."""
+    from cdp_analysis import cli
+
+    reached_the_end = []
+
+    def long_command(args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the signal interrupts the wait
+        reached_the_end.append(True)
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_areas", long_command)
+    before = signal.getsignal(signal.SIGTERM)
+    started = time.monotonic()
+    code = main(["areas"])
+    err = capsys.readouterr().err
+    assert code == 143 and not reached_the_end and time.monotonic() - started < 4
+    assert err == "cdp: terminated (SIGTERM); nothing half-written was left in place.\n"
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is the command's only
+
+
 def test_a_chapter_asked_twice_is_built_once(fake_batch, monkeypatch):
     config, _ = fake_batch
     calls = []
