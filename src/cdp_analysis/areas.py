@@ -41,7 +41,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -61,6 +61,7 @@ __all__ = [
     "Resolution",
     "is_demo_code",
     "check_code",
+    "resolve_areas",
 ]
 
 AREA_TYPES = ("country", "region", "utla", "lad", "cdp")
@@ -552,6 +553,22 @@ class AreaRegistry:
 
 
 # built-in resources -------------------------------------------------------------
+def resolve_areas(spec: str | Sequence[str], registry: AreaRegistry, *, demo: bool = True) -> list[str]:
+    """Area codes from ``all`` or a comma-separated list, validated against the registry.
+
+    ``all`` means every upper-tier LA and CDP of the demo region (``demo``) or,
+    for real data, every real upper-tier LA and CDP in the registry.
+    """
+    if isinstance(spec, str):
+        if spec.strip().lower() == "all":
+            return [a.code for a in registry.of_type("utla", "cdp", demo=demo)]
+        spec = [s for s in spec.split(",") if s.strip()]
+    codes = []
+    for item in spec:
+        codes.append(registry.get(item).code)  # UnknownAreaError with suggestions
+    return codes
+
+
 def _resource_text(name: str) -> str:
     return resources.files("cdp_analysis.resources").joinpath(name).read_text("utf-8")
 

@@ -25,7 +25,8 @@ from typing import Any
 from cdp_analysis.errors import ConfigError, suggest
 from cdp_analysis.vocabulary import DISCLOSURE_POLICIES
 
-__all__ = ["Config", "load_config", "find_config_file", "usable_cores", "max_workers", "check_folder"]
+__all__ = ["Config", "load_config", "find_config_file", "usable_cores", "max_workers", "check_folder",
+           "check_output_folders", "valid_chapters"]
 
 _ENV_PATHS = {
     "raw_dir": "CDP_RAW_DIR",
@@ -117,6 +118,19 @@ def check_folder(folder: Path, what: str, *, option: str = "") -> None:
             pass
     except OSError as exc:
         raise ConfigError(f"Cannot write {what} {folder}: {exc.strerror or exc}{hint}") from exc
+
+
+def check_output_folders(config: Config) -> None:
+    """The reports and processed folders can be made and written, or a ConfigError
+    naming the folder and what to change (before any page is computed)."""
+    for name, folder in (("reports", config.reports_dir), ("processed", config.processed_dir)):
+        check_folder(folder, f"the {name} folder", option=f"--{name}-dir")
+
+
+def valid_chapters(config: Config) -> list[str]:
+    """Chapter ids that can be built: the configured ones and any notebook ``NN_name.ipynb``."""
+    found = sorted(p.stem for p in config.notebooks_dir.glob("[0-9][0-9]_*.ipynb")) if config.notebooks_dir.is_dir() else []
+    return list(dict.fromkeys([*config.chapters, *found]))
 
 
 def find_config_file() -> Path | None:

@@ -19,6 +19,7 @@ from cdp_analysis.areas import Area, AreaRegistry
 from cdp_analysis.config import Config, load_config
 from cdp_analysis.errors import ConfigError, MissingDataError
 from cdp_analysis.store import editions
+from cdp_analysis.store.source import default_source
 from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
 
 if TYPE_CHECKING:  # the store's heavy imports only when used (load_context)
@@ -202,7 +203,7 @@ def load_context(
         config = replace(config, since=str(editions.parse_month(since, "--since")))
     registry = AreaRegistry.load(config.raw_dir)
     area = registry.get(area_code)
-    source = Path(data_dir).expanduser().resolve() if data_dir else _default_source(area, config)
+    source = Path(data_dir).expanduser().resolve() if data_dir else default_source(area, config)
     processed_root = Path(processed_dir).expanduser().resolve() if processed_dir else config.processed_dir
     dataset = _quietly(open_dataset, source, processed_root, progress=False, as_of=config.as_of or None)
     return ChapterContext(
@@ -220,20 +221,3 @@ def _quietly(function, *args, **kwargs):
         return function(*args, **kwargs)
     finally:
         package_log.setLevel(level)
-
-
-def _default_source(area: Area, config: Config) -> Path:
-    if area.is_demo:
-        if not (config.demo_dir / "manifest.json").is_file():
-            raise MissingDataError(
-                f"The demo data of {area.label} is not generated yet in {config.demo_dir}: run "
-                "`cdp demo --data-only` (or `make demo`), or `cdp build`, which generates it."
-            )
-        return config.demo_dir
-    real = config.raw_dir / "real"
-    if not real.is_dir():
-        raise MissingDataError(
-            f"No data folder for {area.label}: put the downloaded files in {real} "
-            "or pass data_dir (command line: --data-dir)."
-        )
-    return real
