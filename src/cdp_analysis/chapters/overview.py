@@ -644,8 +644,9 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                                           "value and period where the data holds them", synthetic=self.ctx.synthetic)
         national = table[table["status"] == framework.NATIONAL]
         lacking = table[table["status"].isin([framework.LOCAL_NEEDED, framework.NOT_HELD])]
-        note = (f"{len(national)} of the supporting metrics are published only for England (or England and its "
-                "regions), so the table names the national source and gives no local figure.")
+        note = (f"{len(national)} of the supporting metrics are not published by local authority (only for England, "
+                "England and Wales or the regions): the table names each one's national source and gives no local "
+                "figure.")
         coverage = COVERED if lacking.empty else Coverage.partial(
             f"{len(shown)} of the {len(table)} supporting metrics {'has' if len(shown) == 1 else 'have'} a value for "
             f"{self.area.name}; {len(lacking)} {'needs' if len(lacking) == 1 else 'need'} data the workbench does not "
