@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import DataFormatError, MissingDataError
-from cdp_analysis.sources._tables import SCAN_ROWS, Workbook, csv_rows, norm
+from cdp_analysis.sources._tables import SCAN_ROWS, Workbook, _workbook_heads, csv_rows, norm
 
 __all__ = ["HCLIC_COLUMNS", "HCLIC_MARKERS", "HCLIC_SHEET", "is_hclic_support_needs", "read_hclic_support_needs",
            "hclic_period"]
@@ -170,7 +170,11 @@ def is_hclic_support_needs(path: str | Path) -> bool:
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv") or not path.is_file():
         return False
     try:
-        rows = _rows(path, SCAN_ROWS)
+        if path.suffix.lower() == ".csv":
+            rows = _rows(path, SCAN_ROWS)
+        else:  # the first rows of each sheet, read once per file for every classifier (_tables)
+            _, heads = _workbook_heads(path)
+            rows = [list(r) for r in heads.get(HCLIC_SHEET, [])]
         title = " ".join(norm(c) for c in (rows[0] if rows else []) if c is not None)
         return _header(rows) is not None and "support need" in title
     except Exception:  # a classifier must never stop a run
