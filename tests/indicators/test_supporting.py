@@ -102,6 +102,7 @@ def test_the_table_says_for_every_metric_its_value_or_why_not() -> None:
     assert len(table) == len(supporting.SUPPORTING_METRICS)
     drug = by.loc["Households owed a homelessness duty with a drug dependency need"]
     assert (drug["status"], drug["period"], drug["value"]) == (framework.SHOWN, "2023/24", pytest.approx(8.0))
+    assert drug["source"] == "MHCLG statutory homelessness (H-CLIC) table A3"
     adult = by.loc["Proven reoffending: adult offenders"]
     assert (adult["period"], adult["value"]) == ("2022/23", pytest.approx(32.0))
     assert by.loc["Alcohol-specific mortality", "value"] == 18.2
@@ -121,3 +122,4 @@ def test_the_table_says_for_every_metric_its_value_or_why_not() -> None:
     drug = table.set_index("metric").loc["Households owed a homelessness duty with a drug dependency need"]
     assert (drug["status"], drug["value"], drug["unit"]) == (framework.LOCAL, 25.0,
                                                              "% of households with a support need")
+    assert "local return" in drug["source"] and "H-CLIC" not in drug["source"]

@@ -236,9 +236,11 @@ def supporting_table(summary: pd.DataFrame, homelessness: pd.DataFrame, reoffend
             own = (homelessness_return[homelessness_return["need"] == m.key] if homelessness_return is not None
                    else public.iloc[0:0])
             if not public.empty:
-                row.update(status=SHOWN, unit="% of households owed a duty", **_figures(public.iloc[0]))
+                row.update(status=SHOWN, unit="% of households owed a duty", source=m.source.split(";")[0],
+                           **_figures(public.iloc[0]))
             elif not own.empty:
-                row.update(status=LOCAL, unit="% of households with a support need", **_figures(own.iloc[0]))
+                row.update(status=LOCAL, unit="% of households with a support need",
+                           source="the partnership's local return (homelessness support needs)", **_figures(own.iloc[0]))
             else:
                 row["status"] = LOCAL if "homelessness_support_needs" in supplied else NOT_HELD
         elif m.kind == "reoffending":
