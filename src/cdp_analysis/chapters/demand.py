@@ -27,7 +27,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
-from cdp_analysis.indicators import change, demand, quality
+from cdp_analysis.indicators import change, demand, quality, supporting
 from cdp_analysis.indicators.outcomes import OutcomeSeries, indicator_catalogue
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -759,6 +759,8 @@ class DemandChapter(base.Chapter):
             except MissingDataError:
                 frame = None
             found = build(frame) if frame is not None else None
+            if name == "homelessness_support_needs":  # the published H-CLIC table first, else the local return
+                found = self._public_homelessness() or found
             if found is None:
                 gaps.append(f"needs the local return {name}.csv: {_TEMPLATE_HINT}")
                 continue
@@ -774,6 +776,47 @@ class DemandChapter(base.Chapter):
     def _local_rows(self, frame: pd.DataFrame, columns: Sequence[str], by: Sequence[str] = ("period",)
                     ) -> pd.DataFrame:
         return demand.local_series(frame, self.area.code, self._members(self.area.code), columns, by)
+
+    def _public_homelessness(self) -> tuple[pd.DataFrame, str, KeyMessage] | None:
+        """Households owed a homelessness duty with a drug or an alcohol dependency need (MHCLG H-CLIC table A3)."""
+        try:
+            source = self.ctx.dataset.homelessness()
+        except MissingDataError:
+            return None
+        table = supporting.homelessness_table(source, self.area.code, self._members(self.area.code), ENGLAND_CODE)
+        if table.empty:
+            return None
+        table = self._hide(table)
+        needs = {"drug_dependency": "Drug dependency", "alcohol_dependency": "Alcohol dependency"}
+        html = render.table_html(
+            pd.DataFrame({"Year": table["period"], "Support need": table["need"].map(needs),
+                          "Households owed a duty": table["denominator"], "With the need": table["count"],
+                          "%": table["value"], "Lower 95% CI": table["lower_ci"], "Upper 95% CI": table["upper_ci"],
+                          "England %": table["england"]}),
+            f"Households owed a homelessness duty with a drug or alcohol dependency support need, {self.area.name} "
+            "(MHCLG statutory homelessness, table A3)", synthetic=self.synthetic,
+            formats={"Households owed a duty": ",.0f", "With the need": ",.0f", "%": ".1f", "Lower 95% CI": ".1f",
+                     "Upper 95% CI": ".1f", "England %": ".1f"},
+            suppressed_cols=("Households owed a duty", "With the need", "%", "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=list(table["suppressed"].to_numpy() | table["denominator_suppressed"].to_numpy()))
+        latest = table[table["period"] == table["period"].iloc[-1]].set_index("need")
+        drug, alcohol = latest.loc["drug_dependency"], latest.loc["alcohol_dependency"]
+        if drug["value"] != drug["value"]:
+            return table, html, KeyMessage(f"Homelessness with a drug dependency need in {self.area.name}, "
+                                           f"{drug['period']}: too few households to publish.", key=False)
+        text = (f"In {drug['period']}, {narrative.number(drug['count'], 0)} of the "
+                f"{narrative.number(drug['denominator'], 0)} households owed a homelessness duty in {self.area.name} "
+                f"had a drug dependency support need ({narrative.number(drug['value'], 1)}%, 95% CI "
+                f"{narrative.number(drug['lower_ci'], 1)}% to {narrative.number(drug['upper_ci'], 1)}%")
+        if drug["england"] == drug["england"]:
+            text += f"; England {narrative.number(drug['england'], 1)}%"
+        text += ")"
+        if alcohol["value"] == alcohol["value"]:
+            text += (f", and {narrative.number(alcohol['count'], 0)} ({narrative.number(alcohol['value'], 1)}%) an "
+                     "alcohol dependency need")
+        rec = ("Link housing options teams with treatment services so that households with a drug or alcohol "
+               "dependency need are offered treatment.")
+        return table, html, KeyMessage(text + ".", rec, "Demand")
 
     def _homelessness(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, KeyMessage] | None:
         rows = self._local_rows(frame, ["with_support_needs", "drug_dependency", "alcohol_dependency"])

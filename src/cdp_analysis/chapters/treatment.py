@@ -34,7 +34,7 @@ from cdp_analysis.chapters.base import (
 )
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import change, framework, pathways, spine, treatment
+from cdp_analysis.indicators import change, framework, pathways, spine, supporting, treatment
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
@@ -1081,7 +1081,9 @@ class TreatmentChapter(base.Chapter):
                  "community sentence treatment requirements (local return community_sentence_treatment)"),
                 ("drug_testing_on_arrest", self._local_share("drug_testing_on_arrest", "Drug testing on arrest",
                                                              "% of tests or assessments"),
-                 "drug testing on arrest (local return drug_testing_on_arrest)")):
+                 "drug testing on arrest (local return drug_testing_on_arrest)"),
+                ("proven_reoffending", self._reoffending(),
+                 "proven reoffending (the Ministry of Justice's figures by local authority)")):
             if found is None:
                 lacking.append(missing)
                 continue
@@ -1126,6 +1128,51 @@ class TreatmentChapter(base.Chapter):
                 f"{narrative.number(r['denominator'], 0)} ({narrative.number(r['value'], 1)}%).",
                 theme="Criminal justice", rank=narrative.RANK_CONTEXT))
         return [item], values.drop(columns=["people", "denominator_suppressed"], errors="ignore"), messages
+
+    def _reoffending(self) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
+        """Proven reoffending of adult and juvenile offenders, the latest cohort years, against England."""
+        try:
+            table = self.ctx.dataset.reoffending()
+        except MissingDataError:
+            return None
+        data = supporting.reoffending_comparison(table, self.area.code, list(self.area.members))
+        if data.empty:
+            return None
+        data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"))
+        hidden = data["suppressed"].to_numpy() | data["denominator_suppressed"].to_numpy()
+        data.loc[hidden, "compared"] = "Not compared"
+        kinds = {"adult": "Adults", "juvenile": "Juveniles (10 to 17)"}
+        display = pd.DataFrame({
+            "Offenders": data["offender_type"].map(kinds), "Cohort year": data["period"],
+            "Offenders in the cohort": data["denominator"], "Reoffended within a year": data["count"],
+            "%": data["value"], "Lower 95% CI": data["lower_ci"], "Upper 95% CI": data["upper_ci"],
+            "England %": data["england"], "Compared with England": data["compared"]})
+        item = render.table_html(
+            display, f"Proven reoffending: offenders in {self.area.name} who reoffended within a year, by cohort "
+                     "year (Ministry of Justice)", synthetic=self.synthetic,
+            formats={"Offenders in the cohort": ",.0f", "Reoffended within a year": ",.0f", "%": ".1f",
+                     "Lower 95% CI": ".1f", "Upper 95% CI": ".1f", "England %": ".1f"},
+            suppressed_cols=("Offenders in the cohort", "Reoffended within a year", "%", "Lower 95% CI",
+                             "Upper 95% CI"), suppressed_rows=list(hidden))
+        messages = []
+        for kind, label in (("adult", "adult"), ("juvenile", "juvenile")):
+            rows = data[(data["offender_type"] == kind)].dropna(subset=["value"])
+            if rows.empty:
+                continue
+            r = rows.iloc[-1]
+            versus = ("" if r["england"] != r["england"] else
+                      f", {_COMPARED_WORDS.get(str(r['compared']), 'against')} England's "
+                      f"{narrative.number(r['england'], 1)}%")
+            messages.append(KeyMessage(
+                f"Of the {narrative.number(r['denominator'], 0)} {label} offenders in {self.area.name}'s "
+                f"{r['period']} cohorts, {narrative.number(r['count'], 0)} ({narrative.number(r['value'], 1)}%, "
+                f"95% CI {narrative.number(r['lower_ci'], 1)}% to {narrative.number(r['upper_ci'], 1)}%) "
+                f"reoffended within a year{versus}.",
+                "Offer drug and alcohol assessment to offenders on probation and leaving custody."
+                if kind == "adult" and r["compared"] == "Higher" else "",
+                theme="Criminal justice",
+                rank=narrative.RANK_WORSE if r["compared"] == "Higher" else narrative.RANK_CONTEXT))
+        return [item], data, messages
 
     def _requirements(self) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
         """Community sentence treatment requirements of the latest period, by requirement."""
@@ -1214,6 +1261,10 @@ class TreatmentChapter(base.Chapter):
         if not own.empty:
             return float(own["count"].iloc[0]), "NDTMS"
         return None
+
+
+_COMPARED_WORDS = {"Higher": "significantly higher than", "Lower": "significantly lower than",
+                   "Similar": "similar to"}
 
 
 def _ethnic_group(label: str) -> str | None:

@@ -82,7 +82,7 @@ SOURCES: dict[str, int] = {
     "boundaries": 2, "lookup": 1, "indicators": 1, "population": 3, "imd": 2,
     "census": 1, "local": 1, "street_crime": 3, "stop_search": 2, "outcomes": 3,
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
-    "police_counts": 3,
+    "homelessness": 1, "reoffending": 1, "police_counts": 3,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.store.vintages);
 #: their units depend on the lookup and the boundaries.
@@ -105,9 +105,12 @@ _READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "pupil_headcount": ("dfe", "is_pupil_headcount", ("read_pupil_headcount",)),
     "csew": ("csew", "is_csew", ("read_csew",)),
     "ndtms": ("ndtms", "is_ndtms", ("read_ndtms",)),
+    "homelessness": ("homelessness", "is_hclic_support_needs", ("read_hclic_support_needs",)),
+    "reoffending": ("reoffending", "is_proven_reoffending", ("read_proven_reoffending",)),
 }
 # sources whose step is one call of their reader on each file
-_ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew", "ndtms")
+_ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew", "ndtms", "homelessness",
+             "reoffending")
 _CLASSIFIED = ("indicators", "lookup", "population", "imd", "census", "local", *_ONE_CALL)  # order of the is_… checks
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _SIDECARS = {
