@@ -23,7 +23,12 @@ import pandas as pd
 from cdp_analysis import stats
 from cdp_analysis.areas import Area, NeighbourGroup
 from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError, redact_paths
-from cdp_analysis.indicators.neighbours import MIN_NEIGHBOURS, neighbour_comparison
+from cdp_analysis.indicators.neighbours import (
+    MIN_NEIGHBOURS,
+    NEIGHBOUR_COLUMNS,
+    neighbour_columns,
+    neighbour_comparison,
+)
 from cdp_analysis.report import narrative, render
 from cdp_analysis.report import neighbours as neighbour_words
 from cdp_analysis.report.narrative import KeyMessage
@@ -35,6 +40,7 @@ from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
+           "with_neighbour_columns",
            "NEIGHBOURS_TITLE"]
 
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
@@ -304,6 +310,32 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
         f"{len(compared)} of the {len(summary)} measures are compared with {group.name}; for the others the data "
         "holds too few of the neighbours' values (each is named below).")
     return Section(title, items, messages, coverage, {"neighbours": table, "neighbour_values": shown}, key)
+
+
+def with_neighbour_columns(table: pd.DataFrame, key: str, area: Area, group: NeighbourGroup, values: pd.DataFrame,
+                           *, polarity: str | Mapping[str, str] = "NoJudgement",
+                           policy: DisclosurePolicy | None = None) -> pd.DataFrame:
+    """A headline table with the neighbour average, the area's rank and its comparison with the average.
+
+    ``table[key]`` holds the measure ids of ``values`` (as :func:`neighbour_section` reads
+    them); the columns are :data:`~cdp_analysis.indicators.neighbours.NEIGHBOUR_COLUMNS`
+    (:func:`~cdp_analysis.indicators.neighbours.neighbour_columns`). With ``policy``, a row
+    whose count is in the suppressed range takes no part. Without a group, or on an empty
+    table, the table is returned unchanged (the neighbour section says why).
+    """
+    if not group.areas or table.empty:
+        return table
+    values = values.copy()
+    if policy is not None and "count" in values:
+        values["suppressed"] = policy.primary(values["count"])
+    columns = (pd.DataFrame(columns=["measure", *NEIGHBOUR_COLUMNS]) if values.empty else
+               neighbour_columns(values, area.code, group.codes, polarity=polarity))
+    merged = table.drop(columns=[c for c in NEIGHBOUR_COLUMNS if c in table]).merge(
+        columns.rename(columns={"measure": key}), on=key, how="left")
+    merged["neighbour_compared"] = merged["neighbour_compared"].fillna("Not compared")
+    merged["neighbour_rank"] = merged["neighbour_rank"].fillna("")
+    merged["neighbour_note"] = merged["neighbour_note"].fillna("the data holds no neighbour values for it")
+    return merged
 
 
 # -- since the last assessment ----------------------------------------------------------------
