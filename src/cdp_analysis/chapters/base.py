@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
@@ -40,7 +41,8 @@ from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
-           "with_neighbour_columns",
+           "with_neighbour_columns", "with_neighbour_average", "with_neighbour_averages",
+           "neighbour_average_label",
            "NEIGHBOURS_TITLE"]
 
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
@@ -336,6 +338,62 @@ def with_neighbour_columns(table: pd.DataFrame, key: str, area: Area, group: Nei
     merged["neighbour_rank"] = merged["neighbour_rank"].fillna("")
     merged["neighbour_note"] = merged["neighbour_note"].fillna("the data holds no neighbour values for it")
     return merged
+
+
+def neighbour_average_label(group: NeighbourGroup) -> str:
+    """How a comparison table and its sentence name the neighbour average ("the average of its statistical
+    neighbours")."""
+    return f"the average of {group.name}"
+
+
+def with_neighbour_average(table: pd.DataFrame, measure: str, area: Area, group: NeighbourGroup,
+                           values: pd.DataFrame, *, polarity: str = "NoJudgement",
+                           policy: DisclosurePolicy | None = None, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A comparison table (the area, its members, region and England: ``area, area_code, role, value,
+    lower_ci, upper_ci, focus_compared, suppressed`` ...) with one more comparator row: the neighbour
+    average of ``measure`` (:func:`with_neighbour_columns`' rules), the area's interval against it in
+    ``focus_compared`` so the chart, the table and the sentence read it as they read England.
+
+    The row has no count, denominator or interval (it is a benchmark value). Without a group, or with
+    fewer than two neighbours' values, the table is returned unchanged: the neighbour section says why
+    in words.
+    """
+    if not group.areas or table.empty or values.empty:
+        return table
+    values = values[values["measure"] == measure].copy()
+    if policy is not None and "count" in values:
+        values["suppressed"] = policy.primary(values["count"])
+    if values.empty:
+        return table
+    found = neighbour_columns(values, area.code, group.codes, polarity=polarity)
+    if found.empty or found["neighbour_note"].iloc[0]:
+        return table
+    own_rows = table[table["role"] == ROLE_FOCUS] if "role" in table else table[table["area_code"] == area.code]
+    if own_rows.empty:
+        return table
+    own = own_rows.iloc[0]
+    row = dict.fromkeys(table.columns, np.nan)
+    row.update({"area": neighbour_average_label(group), "area_code": "", "role": ROLE_COMPARATOR,
+                "value": float(found["neighbour_average"].iloc[0]),
+                "focus_compared": str(found["neighbour_compared"].iloc[0]), "suppressed": False})
+    for column in ("period", "months_with_data", "crime_type", *keep):
+        if column in table:
+            row[column] = own[column]
+    if "compared_with_partnership" in table:
+        row["compared_with_partnership"] = "Not compared"
+    return pd.concat([table, pd.DataFrame([row], columns=table.columns)], ignore_index=True)
+
+
+def with_neighbour_averages(table: pd.DataFrame, by: str, area: Area, group: NeighbourGroup, values: pd.DataFrame,
+                            *, polarity: str = "NoJudgement", policy: DisclosurePolicy | None = None) -> pd.DataFrame:
+    """:func:`with_neighbour_average` for each category of ``by`` (its measure id in ``values``), the
+    average's row after the category's rows."""
+    if not group.areas or table.empty or values.empty:
+        return table
+    parts = [with_neighbour_average(part, str(category), area, group, values, polarity=polarity, policy=policy,
+                                    keep=(by,))
+             for category, part in table.groupby(by, sort=False)]
+    return pd.concat(parts, ignore_index=True)
 
 
 # -- since the last assessment ----------------------------------------------------------------
