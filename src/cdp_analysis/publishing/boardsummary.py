@@ -264,7 +264,7 @@ def _neighbour_cell(row: pd.Series) -> str:
     colour = stats.BENCHMARK_COLOURS[0.95].get(compared, "transparent")
     text = "#0b0c0c" if compared in ("Similar", "Not compared", "Lower") else "#ffffff"
     return (f'<td class="cdp-rag" style="background:{colour};color:{text}">{html.escape(compared)}'
-            f"<br><small>{html.escape(str(row.get('neighbour_rank', '')))}</small></td>")
+            f"<br><small style=\"color:inherit\">{html.escape(str(row.get('neighbour_rank', '')))}</small></td>")
 
 
 def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, heading_level: int = 1) -> str:
