@@ -381,7 +381,8 @@ def with_neighbour_average(table: pd.DataFrame, measure: str, area: Area, group:
             row[column] = own[column]
     if "compared_with_partnership" in table:
         row["compared_with_partnership"] = "Not compared"
-    return pd.concat([table, pd.DataFrame([row], columns=table.columns)], ignore_index=True)
+    extra = pd.DataFrame([{k: v for k, v in row.items() if not (isinstance(v, float) and v != v)}])
+    return pd.concat([table, extra], ignore_index=True)[list(table.columns)]
 
 
 def with_neighbour_averages(table: pd.DataFrame, by: str, area: Area, group: NeighbourGroup, values: pd.DataFrame,
