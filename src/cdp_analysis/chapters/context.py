@@ -201,7 +201,7 @@ def load_context(
         config = replace(config, as_of=str(editions.parse_month(as_of)))
     if since:
         config = replace(config, since=str(editions.parse_month(since, "--since")))
-    registry = AreaRegistry.load(config.raw_dir)
+    registry = configured_groups(AreaRegistry.load(config.raw_dir), config)
     area = registry.get(area_code)
     source = Path(data_dir).expanduser().resolve() if data_dir else default_source(area, config)
     processed_root = Path(processed_dir).expanduser().resolve() if processed_dir else config.processed_dir
@@ -210,6 +210,56 @@ def load_context(
         area=area, registry=registry, dataset=dataset, config=config,
         comparators=registry.comparators(area.code),
     )
+
+
+def configured_groups(registry: AreaRegistry, config: Config) -> AreaRegistry:
+    """The registry with the comparator groups of the configuration's ``[neighbours]`` section
+    (a ``file`` of ``area_code, neighbour_code`` rows, then ``comparators`` listed in the file itself,
+    which win for an area in both); unchanged without one.
+
+    Raises
+    ------
+    ConfigError
+        The group file is missing or malformed (naming its row and column), or a code is not one
+        the registry holds (naming the setting, the area and the code, with the nearest codes).
+    """
+    where = str(config.source_file or "the configuration")
+    name = config.neighbour_group or "its comparator group"
+    out = registry
+    if config.neighbour_file is not None:
+        out = out.with_groups(read_group_file(config.neighbour_file), name=name,
+                              where=f"{config.neighbour_file} (set by {where} [neighbours] file)")
+    if config.neighbour_comparators:
+        out = out.with_groups(dict(config.neighbour_comparators), name=name,
+                              where=f"{where} [neighbours] comparators")
+    return out
+
+
+def read_group_file(path: Path) -> dict[str, list[str]]:
+    """Each area's comparator codes, in file order, from a CSV with the columns ``area_code`` and
+    ``neighbour_code`` (one row per pair, e.g. CIPFA's nearest neighbours, nearest first)."""
+    import csv
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the neighbour group file {path} ([neighbours] file): "
+                          f"{exc.strerror or exc}") from exc
+    reader = csv.DictReader(text.splitlines())
+    missing = {"area_code", "neighbour_code"} - set(reader.fieldnames or [])
+    if missing:
+        raise ConfigError(f"{path}: the neighbour group file needs the columns area_code and neighbour_code; "
+                          f"it lacks {', '.join(sorted(missing))} (its header: {', '.join(reader.fieldnames or [])})")
+    groups: dict[str, list[str]] = {}
+    for line, row in enumerate(reader, start=2):
+        for column in ("area_code", "neighbour_code"):
+            if not (row.get(column) or "").strip():
+                raise ConfigError(f"{path}, row {line}, column {column}: empty (each row pairs an area with one "
+                                  "of its comparators)")
+        groups.setdefault(row["area_code"].strip(), []).append(row["neighbour_code"].strip())
+    if not groups:
+        raise ConfigError(f"{path}: the neighbour group file holds no rows")
+    return groups
 
 
 def _quietly(function, *args, **kwargs):

@@ -217,12 +217,15 @@ class DemandChapter(base.Chapter):
                                    f"({self.hint}).", key)
         trend = pd.concat([s for s in series if not s.empty], ignore_index=True)
         rows, trends, messages, quality_notes = [], [], [], []
+        group, neighbour_values = self.ctx.registry.neighbour_group(self.area.code), self.neighbour_values()[0]
         for measure, s, o in zip(measures, series, own, strict=True):
             if o.empty:
                 continue
             latest = s[s["period"] == o["period"].max()].copy()
             latest["focus_compared"] = demand.compare_with_focus(latest, self.area.code)
             latest = self._with_members(latest, frame, measure, statistic, multiplier)
+            latest = base.with_neighbour_average(latest, f"{measure.measure}:{measure.category}", self.area, group,
+                                                 neighbour_values, policy=self.policy, keep=("what",))
             rows.append(latest)
             sound = o[o["quality_flag"].isna()]  # flagged years are left out of the trend test
             label = demand.trend_label(sound, statistic) if not sound.empty else "Cannot be calculated"

@@ -135,7 +135,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         if table.empty:
             return tables.tartan_html(table, self.area.name, "", "")
         region = self.region.name if self.region else "Region"
-        return (tables.tartan_html(table, self.area.name, region, self._tartan_note())
+        group = self.ctx.registry.neighbour_group(self.area.code).name
+        return (tables.tartan_html(table, self.area.name, region, self._tartan_note(), group=group)
                 + tables.members_html(self.member_table(table), self.area.name) + tables.definitions_html(table)
                 + tables.needs_html(self.missing(), self.area.name))
 
@@ -329,6 +330,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         table = self._summary_table
         if table.empty:
             return missing_section(title, self.messages(table)[-1].text, key)
+        table = base.with_neighbour_columns(table, "indicator_id", self.area, self.ctx.registry.neighbour_group(
+            self.area.code), self.neighbour_values(), polarity={i: c.polarity for i, c in self.catalogue.items()})
         lacking = len(self.missing())
         coverage = COVERED if not lacking else Coverage.partial(
             f"{len(table)} of the {len(table) + lacking} outcomes framework indicators are in the data for "

@@ -366,6 +366,9 @@ class SupplyChapter(base.Chapter):
             table = self.comparison_table(supply.DRUG_CRIME)
         except DataShortfallError as exc:  # too few months for a rate: the count of the months held
             return self._count_only(title, "headline", exc)
+        table = base.with_neighbour_average(table, "drug_offences", self.area,
+                                            self.ctx.registry.neighbour_group(self.area.code), self.neighbour_values(),
+                                            policy=self.policy)
         message = self._rate_message(table, "drug offences")
         higher = table[(table["role"] == base.ROLE_COMPARATOR) & (table["focus_compared"] == "Higher")]["area"].tolist()
         if higher and message.key:
@@ -381,6 +384,11 @@ class SupplyChapter(base.Chapter):
                            "neighbourhood crime rate"))
 
     def neighbour_values(self) -> pd.DataFrame:
+        """:attr:`_neighbour_frame` (computed once: the headline, neighbourhood crime and neighbour sections read it)."""
+        return self._neighbour_frame.copy()
+
+    @cached_property
+    def _neighbour_frame(self) -> pd.DataFrame:
         """The latest twelve-month rates of the area and of each neighbour the data covers for the same months.
 
         A neighbour is counted from the national aggregate when every force policing it has
@@ -977,6 +985,10 @@ class SupplyChapter(base.Chapter):
         for crime_type in (*supply.NEIGHBOURHOOD_CRIME, None):
             types = supply.NEIGHBOURHOOD_CRIME if crime_type is None else (crime_type,)
             table = self.comparison_table(types)
+            if crime_type is None:
+                table = base.with_neighbour_average(table, "neighbourhood_crime", self.area,
+                                                    self.ctx.registry.neighbour_group(self.area.code),
+                                                    self.neighbour_values(), policy=self.policy)
             table.insert(0, "crime_type", crime_type or "All four types")
             tables.append(table)
             if crime_type is not None and self._monthly_publishable(types):

@@ -631,6 +631,8 @@ class TreatmentChapter(base.Chapter):
         if data.loc[data["area"] == self.area.name, "count"].isna().all():
             return missing_section(title, f"The NDTMS export holds no successful completions for {self.area.name} "
                                           f"in {self.latest_period} ({self.hint}).", key)
+        data = base.with_neighbour_averages(data, "substance_group", self.area, self.ctx.registry.neighbour_group(
+            self.area.code), self.neighbour_values(), policy=self.policy)
         items, frames = [], {"completions": data}
         chart = charts.rate_bars(
             data.assign(label=data["substance_group"] + ": " + data["area"]), label="label", value="value",

@@ -505,7 +505,9 @@ def rate_bars(
     ax.set_xlabel(xlabel)
     finish_figure(fig, source, synthetic)
     items = "; ".join(
-        f"{r[label]} {alt_number(r[value])} (95% CI {alt_number(r[lower])} to {alt_number(r[upper])})"
+        f"{r[label]} {alt_number(r[value])}"
+        # a benchmark value (the neighbour average) has no interval: none is read out
+        + (f" (95% CI {alt_number(r[lower])} to {alt_number(r[upper])})" if r[lower] == r[lower] else "")
         + (f", {w}" if isinstance(w, str) and w else "")
         for (_, r), w in zip(data.iterrows(), words, strict=True)
     )
