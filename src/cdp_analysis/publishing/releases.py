@@ -1,8 +1,10 @@
 """Publishers' release calendars: when each source's data was, or is expected to be, published.
 
 The downloaded files do not hold their release dates (a file's date is when it was
-saved, not when it was published). ``resources/release_calendar.csv`` records, per
-source of the prepare manifest, what each publisher states, with its citation:
+saved, not when it was published). The one table of publication timing
+(``resources/publication_timing.csv``, :mod:`cdp_analysis.store.timing`, whose lags the
+editions read too) records, per source of the prepare manifest, what each publisher
+states, with its citation:
 
 ``fixed``
     a one-off release whose date is recorded (IoD 2019, Census 2021): "published <date>";
@@ -25,73 +27,24 @@ publisher's stated schedule, and then it is labelled "expected".
 
 from __future__ import annotations
 
-import csv
-import datetime as _dt
-import functools
-import io
 from collections.abc import Mapping
-from dataclasses import dataclass
-from importlib import resources
 
-from cdp_analysis.errors import DataFormatError
+from cdp_analysis.store.timing import RULES, Timing, parse_timing, timing
 
-__all__ = ["Release", "RULES", "calendar", "release_words", "file_date_words"]
+__all__ = ["Release", "RULES", "calendar", "parse_calendar", "release_words", "file_date_words"]
 
-RULES = ("fixed", "police_monthly", "derived", "not_stated", "none")
-_FILE = "release_calendar.csv"
-_COLUMNS = ("source", "rule", "release", "schedule", "citation")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
-
-@dataclass(frozen=True)
-class Release:
-    """One source's release calendar, as the publisher states it."""
-
-    source: str
-    rule: str
-    release: str  # ISO date of a fixed release, else ""
-    schedule: str  # the publisher's schedule in words
-    citation: str  # where the publisher states it
+#: One source's release calendar: a row of the one table of publication timing.
+Release = Timing
+#: Read a publication-timing CSV (:func:`cdp_analysis.store.timing.parse_timing`).
+parse_calendar = parse_timing
 
 
-def parse_calendar(text: str, name: str = _FILE) -> dict[str, Release]:
-    """Read a release calendar CSV (``source,rule,release,schedule,citation``).
-
-    Raises
-    ------
-    DataFormatError
-        A column is missing, a rule is unknown, or a fixed release has no ISO date
-        (naming the file, line and column).
-    """
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise DataFormatError("required column missing", path=name, line=1, column=missing[0],
-                              expected=", ".join(_COLUMNS), found=", ".join(reader.fieldnames or []))
-    found: dict[str, Release] = {}
-    for line, row in enumerate(reader, start=2):
-        rule = (row["rule"] or "").strip()
-        if rule not in RULES:
-            raise DataFormatError("unknown release rule", path=name, line=line, column="rule",
-                                  expected=" or ".join(RULES), found=rule)
-        release = (row["release"] or "").strip()
-        if rule == "fixed":
-            try:
-                _dt.date.fromisoformat(release)
-            except ValueError:
-                raise DataFormatError("a fixed release needs its date", path=name, line=line, column="release",
-                                      expected="YYYY-MM-DD", found=release or "nothing") from None
-        found[row["source"].strip()] = Release(row["source"].strip(), rule, release, (row["schedule"] or "").strip(),
-                                               (row["citation"] or "").strip())
-    return found
-
-
-@functools.lru_cache(maxsize=1)
 def calendar() -> dict[str, Release]:
-    """The package's release calendar (``resources/release_calendar.csv``), source → :class:`Release`."""
-    text = resources.files("cdp_analysis.resources").joinpath(_FILE).read_text(encoding="utf-8")
-    return parse_calendar(text)
+    """The package's release calendar: the publication-timing table, source → :class:`Release`."""
+    return timing()
 
 
 def _month_words(month: str) -> str:
