@@ -188,13 +188,18 @@ def test_print_of_synthetic_data_says_so_on_the_cover_and_every_page_footer_not_
     body = (_cell('<h2 id="01_supply-s">Supply</h2><p class="cdp-synthetic" role="note"><strong>Synthetic '
                   'demonstration data.</strong> Every figure on this page is fictional.</p>')
             + _table(2, 2).replace("</caption>", " Synthetic demonstration data.</caption>")
-            + '<p class="cdp-synthetic-inline">Synthetic demonstration data: these messages are fictional.</p>')
+            + '<p class="cdp-synthetic-inline">Synthetic demonstration data: these messages are fictional.</p>'
+            + "<p><em>Synthetic demonstration data: these messages describe fictional areas.</em></p>"
+            + _table(30, 2).replace("</caption>", " Synthetic demonstration data.</caption>"))
     printable = pdf.print_html(_document(body, board=board), COVER)
     assert printable.count('class="cdp-synthetic"') == 1  # the cover's
     assert "<caption>T 2x2</caption>" in printable and "these messages are fictional" not in printable
+    assert "describe fictional areas" not in printable
+    assert "<caption>T 30x2</caption>" in printable  # the long table the appendix holds, too
     laid_out = pdf.render(printable)
     pages = len(laid_out.pages)
     text = _text(laid_out)
     assert text.count("Synthetic demonstration data") == 1 + pages  # the cover's notice and each page's footer
     real = pdf.print_html(_document(body, board=board), pdf.CoverFacts("Fenwick", "E06000001", "2026-12-07", "9.9"))
     assert real.count('class="cdp-synthetic"') == 2  # a real area's print keeps what its pages say
+    assert "describe fictional areas" in real

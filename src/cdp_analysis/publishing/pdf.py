@@ -251,6 +251,8 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
     footer = soup.find("footer")
     about_page = footer.find(class_="cdp-about") if footer else None
 
+    if cover.synthetic:  # before any table moves to the appendix
+        _one_synthetic_notice(chapters)
     appendix: list[tuple[str, str, list[str]]] = []  # (id, title, html parts)
     moved_tables: list[str] = []
     for chapter in chapters:
@@ -305,8 +307,6 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
                 moved_tables.append(wrapper + str(table.extract()) + "</div>")
             elif columns > wide_columns:
                 table.wrap(soup.new_tag("div", attrs={"class": "pdf-wide"}))
-    if cover.synthetic:
-        _one_synthetic_notice(chapters)
     _mark_chart_sizes(soup, chapters)
     _point_repeated_notes(soup, chapters)
     _point_repeated_tables(soup, chapters)
@@ -363,6 +363,9 @@ def _one_synthetic_notice(chapters: list[Any]) -> None:
     for chapter in chapters:
         for notice in chapter.find_all(class_=["cdp-synthetic", "cdp-synthetic-inline"]):
             notice.decompose()
+        for paragraph in chapter.find_all("p"):  # the line under a chapter's messages, written in Markdown
+            if re.fullmatch(r"Synthetic demonstration data[:.][^.]{0,80}\.?", paragraph.get_text(" ", strip=True)):
+                paragraph.decompose()
         for caption in chapter.find_all("caption"):
             for text in caption.find_all(string=re.compile(r"Synthetic demonstration data\.?\s*$")):
                 text.replace_with(re.sub(r"\s*Synthetic demonstration data\.?\s*$", "", str(text)))
