@@ -690,7 +690,8 @@ class FingertipsClient:
         """
         params = {"indicator_ids": _id_list(indicator_ids)}
         path = self.fetch("indicator_metadata/by_indicator_id", params, refresh=refresh, validate=parse_update_dates)
-        return parse_update_dates(path.read_bytes(), path)
+        wanted = {int(i) for i in params["indicator_ids"].split(",") if i.strip().isdigit()}
+        return {i: d for i, d in parse_update_dates(path.read_bytes(), path).items() if i in wanted}
 
     # -- cache and download -----------------------------------------------------------------------
 
