@@ -38,10 +38,10 @@ from pathlib import Path
 
 import psutil
 
-from cdp_analysis.areas import AreaRegistry
+from cdp_analysis.areas import AreaRegistry, resolve_areas
 from cdp_analysis.chapters.context import SYNTHETIC_NOTICE, load_context
 from cdp_analysis.config import load_config
-from cdp_analysis.publishing.batch import resolve_areas, run_batch
+from cdp_analysis.publishing.batch import run_batch
 from cdp_analysis.report import render
 from cdp_demo.region import generate_demo
 

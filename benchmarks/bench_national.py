@@ -98,9 +98,9 @@ def main() -> None:
     os.environ["CDP_CONFIG"] = str(root / "cdp.toml")  # this process and every kernel it starts
     env = dict(os.environ)
 
-    from cdp_analysis.areas import AreaRegistry
+    from cdp_analysis.areas import AreaRegistry, resolve_areas
     from cdp_analysis.config import load_config
-    from cdp_analysis.publishing.batch import resolve_areas, run_batch
+    from cdp_analysis.publishing.batch import run_batch
     from cdp_demo.region import generate_demo
 
     config = load_config()

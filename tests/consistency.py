@@ -85,6 +85,8 @@ def problems(section, names: set[str]) -> list[str]:
             decimals = len(raw.split(".")[1]) if "." in raw else 0
             if not _matches(float(raw), decimals, values):
                 found.append(f"{section.title}: {match.group(0)!r} not in the section's data ({message.text[:120]})")
+    for frame in section.frames.values():  # a headline table's neighbour columns follow the interval rule
+        found += [f"{section.title}: {p}" for p in neighbour_column_problems(frame)]
     return found + neighbour_problems(section)
 
 
@@ -123,6 +125,46 @@ def neighbour_problems(section) -> list[str]:
             if not any(_matches(float(shown.replace(",", "")), decimals, [float(v)])
                        for v in hit["Neighbour average"].dropna()):
                 found.append(f"{section.title}: '{m.group(0)}' matches no row of the neighbour summary")
+    return found
+
+
+_RANK_WORDS = re.compile(r"^(?:joint )?(?:(\d+)(?:st|nd|rd|th) )?(highest|lowest) of (\d+)$")
+
+
+def neighbour_column_problems(frame: pd.DataFrame, neighbours: pd.DataFrame | None = None, *,
+                              key: str = "indicator") -> list[str]:
+    """A headline table's neighbour columns (``neighbour_average, neighbour_rank, neighbour_compared,
+    neighbour_note``) against the Fingertips rule and, with ``neighbours`` (the neighbour section's summary
+    frame: ``Neighbour average``, ``Rank``, ``Compared with the neighbour average``), against that section.
+
+    A row without an average carries words and no number; a rank reads "nth highest/lowest of n" with
+    n at least three (the area and two neighbours); the comparison follows the row's own interval
+    against the average; and the same average, rank and comparison appear in the neighbour section.
+    """
+    if "neighbour_compared" not in frame:
+        return []
+    found = []
+    for _, r in frame.iterrows():
+        who = str(r.get(key, "?"))
+        note, average, rank, compared = (r["neighbour_note"], r["neighbour_average"], str(r["neighbour_rank"]),
+                                         str(r["neighbour_compared"]))
+        if isinstance(note, str) and note:
+            if average == average or rank or compared != "Not compared" or re.search(r"\d", note):
+                found.append(f"{who}: not compared ({note!r}) but shows {average!r}, {rank!r}, {compared!r}")
+            continue
+        m = _RANK_WORDS.match(rank)
+        if m is None or int(m.group(3)) < 3 or int(m.group(1) or 1) > int(m.group(3)):
+            found.append(f"{who}: rank {rank!r} is not 'nth highest/lowest of n' with n of three or more")
+        lower, upper = r.get("lower_ci", float("nan")), r.get("upper_ci", float("nan"))
+        if lower == lower and upper == upper:
+            side = "above" if lower > average else "below" if upper < average else "across"
+            if (side == "across") != (compared == "Similar"):
+                found.append(f"{who}: interval {lower} to {upper} is {side} the average {average} but says {compared}")
+        if neighbours is not None and not (
+                (neighbours["Rank"] == rank) & (neighbours["Compared with the neighbour average"] == compared)
+                & neighbours["Neighbour average"].map(lambda v, a=average: math.isclose(float(v), a, abs_tol=1e-9))
+        ).any():
+            found.append(f"{who}: average {average}, {rank!r}, {compared!r} is in no row of the neighbour section")
     return found
 
 

@@ -41,14 +41,14 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from cdp_analysis.errors import ConfigError, DataFormatError, UnknownAreaError
+from cdp_analysis.errors import ConfigError, DataFormatError, UnknownAreaError, suggest
 
 __all__ = [
     "AREA_TYPES",
@@ -61,6 +61,7 @@ __all__ = [
     "Resolution",
     "is_demo_code",
     "check_code",
+    "resolve_areas",
 ]
 
 AREA_TYPES = ("country", "region", "utla", "lad", "cdp")
@@ -168,7 +169,8 @@ class NeighbourGroup:
     """The areas an area is compared with as its peers (:meth:`AreaRegistry.neighbour_group`).
 
     ``source`` is ``"user"`` (the ``comparators`` column of the areas file, beyond the
-    region and England), ``"default"`` (the registry's statistical neighbours),
+    region and England), ``"config"`` (the ``[neighbours]`` setting of ``cdp.toml``),
+    ``"default"`` (the registry's statistical neighbours),
     ``"demo"`` (the synthetic group of the demo region) or ``"none"``. ``name`` reads
     in a sentence ("its statistical neighbours"); ``description`` says how the group
     is formed, or why the area has none.
@@ -238,6 +240,8 @@ class AreaRegistry:
         self._forces = forces or {}
         self._neighbours = neighbours or {}
         self._origins = origins or {}
+        #: Groups set in the configuration (:meth:`with_groups`): area code -> (neighbour codes, name, how formed).
+        self._configured: dict[str, tuple[tuple[str, ...], str, str]] = {}
         self._check_references()
         self._check_cycles()
 
@@ -407,7 +411,8 @@ class AreaRegistry:
         """The group an area is compared with as its peers: the user's, else the statistical neighbours.
 
         The user's group is the ``comparators`` column of the areas file less the
-        area's region and England (compared with anyway); without one, the ``n``
+        area's region and England (compared with anyway); without one, the group set in
+        the configuration (:meth:`with_groups`); without that, the ``n``
         nearest statistical neighbours (:meth:`neighbours`); for a demo area without
         one, the synthetic group: every other demo upper tier that is not one of its
         members. Else an empty group whose description says why.
@@ -426,6 +431,11 @@ class AreaRegistry:
                 "user", "its own comparator group",
                 f"The partnership's own comparator group, as listed in the comparators column of its areas file "
                 f"({len(user)} area{'s' if len(user) != 1 else ''}).", user)
+        if area.code in self._configured:
+            codes, name, description = self._configured[area.code]
+            chosen = tuple(self._areas[c] for c in codes if c not in parents and c != area.code)
+            if chosen:
+                return NeighbourGroup("config", name, description, chosen)
         default = tuple(self.neighbours(area.code, n))
         if default:
             return NeighbourGroup(
@@ -480,6 +490,47 @@ class AreaRegistry:
         """
         names = _force_names()
         return [names.get(s, s.replace("-", " ").title()) for s in self.forces(code)]
+
+    def with_groups(self, groups: Mapping[str, Sequence[str]], *, name: str, where: str) -> AreaRegistry:
+        """This registry with each listed area compared with its own group (the ``[neighbours]`` setting).
+
+        ``groups``: area code -> its comparator codes (a code named by its legacy code is read
+        as today's); ``name`` reads in a sentence ("its CIPFA nearest neighbours"); ``where``
+        names the setting for errors ("cdp.toml [neighbours] comparators"). Areas listed
+        in the areas file's ``comparators`` column keep that group.
+
+        Raises
+        ------
+        ConfigError
+            An area or comparator code the registry does not hold, naming ``where``, the
+            area's key and the bad code, with the nearest codes and their names.
+        """
+        known = list(self._areas)
+        out = object.__new__(AreaRegistry)
+        out.__dict__.update(self.__dict__)
+        out._configured = dict(self._configured)
+        for area_code, codes in groups.items():
+            own = self._configured_code(area_code, where, f"the area {area_code!r}", known)
+            checked = tuple(dict.fromkeys(self._configured_code(c, where, f"{area_code}'s comparator {c!r}", known)
+                                          for c in codes))
+            description = (f"The comparator group set in the project's configuration ({where}): "
+                           f"{len(checked)} area{'s' if len(checked) != 1 else ''}.")
+            out._configured[own] = (checked, name, description)
+        return out
+
+    def _configured_code(self, code: str, where: str, what: str, known: list[str]) -> str:
+        code = str(code).strip()
+        if code in self._areas:
+            return code
+        if code in self._legacy:
+            resolution = self.resolve(code)
+            if resolution.area is not None:
+                return resolution.area.code
+        close = [f"{c} ({self._areas[c].name})" for c in suggest(code, known, n=3)]
+        by_name = [f"{a.code} ({a.name})" for a in self._areas.values() if a.name.casefold() == code.casefold()]
+        hint = by_name or close
+        raise ConfigError(f"{where}: {what} is not an area code the registry holds"
+                          + (f" (did you mean {' or '.join(hint)}?)" if hint else ""))
 
     def neighbours(self, code: str, n: int = 10) -> list[Area]:
         """The ``n`` nearest statistical neighbours of an upper tier, nearest first.
@@ -552,6 +603,22 @@ class AreaRegistry:
 
 
 # built-in resources -------------------------------------------------------------
+def resolve_areas(spec: str | Sequence[str], registry: AreaRegistry, *, demo: bool = True) -> list[str]:
+    """Area codes from ``all`` or a comma-separated list, validated against the registry.
+
+    ``all`` means every upper-tier LA and CDP of the demo region (``demo``) or,
+    for real data, every real upper-tier LA and CDP in the registry.
+    """
+    if isinstance(spec, str):
+        if spec.strip().lower() == "all":
+            return [a.code for a in registry.of_type("utla", "cdp", demo=demo)]
+        spec = [s for s in spec.split(",") if s.strip()]
+    codes = []
+    for item in spec:
+        codes.append(registry.get(item).code)  # UnknownAreaError with suggestions
+    return codes
+
+
 def _resource_text(name: str) -> str:
     return resources.files("cdp_analysis.resources").joinpath(name).read_text("utf-8")
 

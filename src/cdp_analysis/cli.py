@@ -1,7 +1,8 @@
 """The ``cdp`` command: generate the demo, prepare data, build and publish reports.
 
 Exit status: 0 when everything asked for was done, 1 when some area or chapter
-failed (the others are still built), 2 for a usage or input error.
+failed (the others are still built), 2 for a usage or input error, 130 after Ctrl-C
+and 143 after SIGTERM (both stop the run as Ctrl-C does, nothing half-written left).
 """
 
 from __future__ import annotations
@@ -9,14 +10,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cdp_analysis import __version__
-from cdp_analysis.config import Config, check_folder, load_config
+from cdp_analysis.config import Config, check_folder, check_output_folders, load_config, valid_chapters
 from cdp_analysis.errors import CdpError, ConfigError
+
+if TYPE_CHECKING:
+    from cdp_analysis.areas import Area, AreaRegistry
 
 __all__ = ["main"]
 
@@ -36,11 +44,12 @@ def _edition(config: Config, as_of: str | None, since: str | None) -> Config:
     ``reports/editions/<YYYY-MM>/``, a site of their own, so the current build is untouched."""
     import dataclasses
 
-    from cdp_analysis.store import editions
-
     config = dataclasses.replace(config, as_of=as_of or config.as_of, since=since or config.since)
-    if config.as_of and config.since and editions.parse_month(config.since) >= editions.parse_month(config.as_of):
-        raise ConfigError(f"--since {config.since} must be before the edition built ({config.as_of})")
+    if config.as_of and config.since:
+        from cdp_analysis.store import editions  # pandas: only when an edition is asked for
+
+        if editions.parse_month(config.since) >= editions.parse_month(config.as_of):
+            raise ConfigError(f"--since {config.since} must be before the edition built ({config.as_of})")
     if config.as_of:
         config = dataclasses.replace(config, reports_dir=config.reports_dir / "editions" / config.as_of)
     return config
@@ -67,8 +76,8 @@ def _edition_options(p: argparse.ArgumentParser) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the synthetic demo data and build its reports."""
-    from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.publishing.batch import coverage_lines, resolve_areas, run_batch, summary_lines
+    from cdp_analysis.areas import AreaRegistry, resolve_areas
+    from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
     from cdp_demo.region import generate_demo
 
     config = _config(args)
@@ -106,7 +115,7 @@ def _reporter(args: argparse.Namespace, *, quiet: bool | None = None) -> Callabl
     return report
 
 
-def _ensure_demo(config: Config, areas: list, data_dir: str | None, *,
+def _ensure_demo(config: Config, areas: Sequence[Area], data_dir: str | None, *,
                  report: Callable[[str], None] | None = None) -> None:
     """Generate the demo data (or find it up to date) before demo areas are built from it.
 
@@ -118,15 +127,29 @@ def _ensure_demo(config: Config, areas: list, data_dir: str | None, *,
         return
     from cdp_demo.manifest import demo_is_current
 
-    wanted = {"seed": config.demo_seed, "months": config.demo_months, "end_month": config.demo_end_month,
-              "areas": config.demo_areas}
-    if demo_is_current(config.demo_dir, **wanted):
+    if demo_is_current(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                       end_month=config.demo_end_month, areas=config.demo_areas):
         return
     if report:
         report("demo data: generating the synthetic region")
     from cdp_demo.region import generate_demo
 
-    generate_demo(config.demo_dir, **wanted)
+    generate_demo(config.demo_dir, seed=config.demo_seed, months=config.demo_months,
+                  end_month=config.demo_end_month, areas=config.demo_areas)
+
+
+def _check_sources(config: Config, areas: Sequence[Area], data_dir: str | None) -> None:
+    """The data folder the areas are read from is one the data can be prepared from: ``--data-dir``,
+    else each area's own (the demo's once generated). Checked from the folder's listing, before
+    anything is prepared or a kernel started, so a wrong folder is a usage error at once rather
+    than every chapter failing on it."""
+    from cdp_analysis.store.source import check_source, default_source
+
+    if data_dir:
+        check_source(Path(data_dir), config.processed_dir)
+        return
+    for source in dict.fromkeys(default_source(area, config) for area in areas):
+        check_source(source, config.processed_dir, what="The data folder")
 
 
 def _demo_areas(text: str) -> int:
@@ -191,17 +214,20 @@ def _indicator_ids(text: str) -> list[int]:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the chapters of one area."""
     from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
 
+    # every usage error first, from light modules: nothing is prepared, no kernel started
     config = _config(args)
-
     area = AreaRegistry.load(config.raw_dir).get(args.area)
     code = area.code
     chapters = _chapters(args.chapters, config)
+    check_output_folders(config)
     report = _reporter(args)
     _ensure_demo(config, [area], args.data_dir, report=report)
-    results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir),
-                        workers=args.workers, force=args.force, progress=report is not None, report=report)
+    _check_sources(config, [area], args.data_dir)
+    from cdp_analysis.publishing.batch import coverage_lines, run_batch, summary_lines
+
+    results = run_batch([code], config, chapters=chapters, data_dir=_abs(args.data_dir), workers=args.workers,
+                        force=args.force, progress=report is not None, report=report, stop_on_data_error=True)
     for line in summary_lines(results) + coverage_lines(config, [code], chapters or config.chapters):
         print(line)
     for r in results:
@@ -214,24 +240,27 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """Build chapters for many areas; one failure does not stop the others."""
     import dataclasses
 
-    from cdp_analysis.publishing.executors import dask_executor
-
     config = _config(args)
     if args.timeout is not None:
         config = dataclasses.replace(config, timeout_seconds=args.timeout)
     settings = {"scheduler": args.scheduler or ""}
     if args.json:  # checked now, not after the whole batch
         check_folder(Path(args.json).expanduser().resolve().parent, "the folder of --json")
-    # the scheduler first: a wrong address fails in seconds, before the heavy imports
-    with (dask_executor(args.scheduler) if args.scheduler else contextlib.nullcontext()) as executor:
-        from cdp_analysis.areas import AreaRegistry
+    # every usage error first, from light modules: nothing is prepared, no kernel started
+    from cdp_analysis.areas import AreaRegistry
+
+    registry = AreaRegistry.load(config.raw_dir)
+    codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
+    chapters = _chapters(args.chapters, config)
+    check_output_folders(config)
+    report = _reporter(args, quiet=args.no_progress)
+    # then the scheduler: a wrong address fails in seconds, before the demo is generated
+    with _executor(args.scheduler) as executor:
+        areas = [registry.get(c) for c in codes]
+        _ensure_demo(config, areas, args.data_dir, report=report)
+        _check_sources(config, areas, args.data_dir)
         from cdp_analysis.publishing.batch import run_batch
 
-        registry = AreaRegistry.load(config.raw_dir)
-        codes = _batch_areas(args.areas, registry, demo=not args.data_dir)
-        chapters = _chapters(args.chapters, config)
-        report = _reporter(args, quiet=args.no_progress)
-        _ensure_demo(config, [registry.get(c) for c in codes], args.data_dir, report=report)
         results = run_batch(codes, config, chapters=chapters, data_dir=_abs(args.data_dir),
                             workers=args.workers, force=args.force, executor=executor,
                             progress=report is not None, settings=settings, report=report)
@@ -245,13 +274,24 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _executor(scheduler: str | None) -> contextlib.AbstractContextManager[Executor | None]:
+    """The Dask cluster's executor for ``--scheduler`` (connected on entering), else none: pages are
+    computed here (the executors module is imported only then)."""
+    if not scheduler:
+        return contextlib.nullcontext()
+    from cdp_analysis.publishing.executors import dask_executor
+
+    return dask_executor(scheduler)
+
+
 def cmd_print(args: argparse.Namespace) -> int:
     """Join an area's built chapters into one publication and its printable document."""
-    from cdp_analysis.areas import AreaRegistry
-    from cdp_analysis.publishing.batch import publish_areas, rebuild_index, resolve_areas
+    from cdp_analysis.areas import AreaRegistry, resolve_areas
 
     config = _config(args)
     codes = resolve_areas(args.area, AreaRegistry.load(config.raw_dir))
+    from cdp_analysis.publishing.batch import publish_areas, rebuild_index
+
     documents = publish_areas(config, codes, pdf=True if args.pdf else None, report=_reporter(args))
     rebuild_index(config)
     for path in documents:
@@ -267,9 +307,6 @@ def cmd_print(args: argparse.Namespace) -> int:
 
 def _chapters(spec: str | None, config: Config) -> list[str] | None:
     """The chapter ids asked for, each checked against those that can be built."""
-    from cdp_analysis.errors import ConfigError
-    from cdp_analysis.publishing.batch import valid_chapters
-
     if not spec:
         return None
     valid = valid_chapters(config)
@@ -281,9 +318,9 @@ def _chapters(spec: str | None, config: Config) -> list[str] | None:
     return asked
 
 
-def _batch_areas(spec: str, registry: object, *, demo: bool) -> list[str]:
+def _batch_areas(spec: str, registry: AreaRegistry, *, demo: bool) -> list[str]:
     """``all``, a region (its upper-tier areas and partnerships) or a list of codes."""
-    from cdp_analysis.publishing.batch import resolve_areas
+    from cdp_analysis.areas import resolve_areas
 
     items = [s.strip() for s in spec.split(",") if s.strip()]
     if len(items) == 1 and items[0].lower() != "all":
@@ -386,12 +423,15 @@ def _record_release_dates(client, ids, refresh: bool) -> str:
 def cmd_data(args: argparse.Namespace) -> int:
     """List every source the chapters use for an area: found, partial or missing."""
     from cdp_analysis.areas import AreaRegistry
+
+    config = _config(args)
+    area = AreaRegistry.load(config.raw_dir).get(args.area)
+    report = _reporter(args)
+    _ensure_demo(config, [area], args.data_dir, report=report)
+    _check_sources(config, [area], args.data_dir)
     from cdp_analysis.chapters.context import load_context
     from cdp_analysis.store.checklist import data_checklist
 
-    config = _config(args)
-    report = _reporter(args)
-    _ensure_demo(config, [AreaRegistry.load(config.raw_dir).get(args.area)], args.data_dir, report=report)
     began = time.perf_counter()
     if report:
         report("data: preparing the raw files (unchanged files are not read again)")
@@ -528,8 +568,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.setLevel(level)  # a run log lowers the package's level to INFO for its file: the terminal
         logging.getLogger().addHandler(handler)  # still shows INFO only with -v (progress lines say what runs)
         logging.getLogger().setLevel(level)
+    stopped: list[str] = []
     try:
-        return args.func(args)
+        with _terminate_as_interrupt(stopped):
+            return args.func(args)
     except CdpError as exc:
         print(f"cdp: error: {exc}", file=sys.stderr)
         return 2
@@ -538,8 +580,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cdp: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("cdp: interrupted; nothing half-written was left in place.", file=sys.stderr)
-        return 130
+        how = "terminated (SIGTERM)" if stopped else "interrupted"
+        print(f"cdp: {how}; nothing half-written was left in place.", file=sys.stderr)
+        return 143 if stopped else 130
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt(stopped: list[str]) -> Iterator[None]:
+    """Within the block SIGTERM (``kill``, a scheduler or container stopping the run) ends the run
+    as Ctrl-C does: pages in progress keep their previous version, kernels are shut down, one
+    sentence says so (``stopped`` records it). Only in the main thread, where signals arrive."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        stopped.append("SIGTERM")
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

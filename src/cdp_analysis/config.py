@@ -25,7 +25,8 @@ from typing import Any
 from cdp_analysis.errors import ConfigError, suggest
 from cdp_analysis.vocabulary import DISCLOSURE_POLICIES
 
-__all__ = ["Config", "load_config", "find_config_file", "usable_cores", "max_workers", "check_folder"]
+__all__ = ["Config", "load_config", "find_config_file", "usable_cores", "max_workers", "check_folder",
+           "check_output_folders", "valid_chapters"]
 
 _ENV_PATHS = {
     "raw_dir": "CDP_RAW_DIR",
@@ -43,6 +44,7 @@ KNOWN_SETTINGS: dict[str, tuple[str, ...]] = {
     "build": ("chapters", "workers", "timeout_seconds", "as_of"),
     "assessment": ("previous_years", "since"),
     "publish": ("accessibility_contact", "pdf"),
+    "neighbours": ("group", "file", "comparators"),
 }
 
 
@@ -71,6 +73,12 @@ class Config:
     #: ... or with the edition of this month (``YYYY-MM``) when set.
     since: str = ""
     accessibility_contact: str = _CONTACT_PLACEHOLDER
+    #: ``[neighbours]``: how the user's comparator group reads in a sentence ("its CIPFA nearest neighbours") ...
+    neighbour_group: str = ""
+    #: ... each area's group from a file (``area_code, neighbour_code`` rows) ...
+    neighbour_file: Path | None = None
+    #: ... or listed in the file itself: (area code, its comparator codes) pairs.
+    neighbour_comparators: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source_file: Path | None = field(default=None, compare=False)
 
     @property
@@ -119,6 +127,19 @@ def check_folder(folder: Path, what: str, *, option: str = "") -> None:
         raise ConfigError(f"Cannot write {what} {folder}: {exc.strerror or exc}{hint}") from exc
 
 
+def check_output_folders(config: Config) -> None:
+    """The reports and processed folders can be made and written, or a ConfigError
+    naming the folder and what to change (before any page is computed)."""
+    for name, folder in (("reports", config.reports_dir), ("processed", config.processed_dir)):
+        check_folder(folder, f"the {name} folder", option=f"--{name}-dir")
+
+
+def valid_chapters(config: Config) -> list[str]:
+    """Chapter ids that can be built: the configured ones and any notebook ``NN_name.ipynb``."""
+    found = sorted(p.stem for p in config.notebooks_dir.glob("[0-9][0-9]_*.ipynb")) if config.notebooks_dir.is_dir() else []
+    return list(dict.fromkeys([*config.chapters, *found]))
+
+
 def find_config_file() -> Path | None:
     """The config file in force: ``$CDP_CONFIG`` or the repository's ``cdp.toml``."""
     env = os.environ.get("CDP_CONFIG")
@@ -150,8 +171,13 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         p = Path(_text(paths, "paths", key, default, where)).expanduser()
         return (p if p.is_absolute() else root / p).resolve()
 
-    demo, disclosure, build, publish, assessment = (
-        _section(data, name, where) for name in ("demo", "disclosure", "build", "publish", "assessment"))
+    demo, disclosure, build, publish, assessment, neighbours = (
+        _section(data, name, where)
+        for name in ("demo", "disclosure", "build", "publish", "assessment", "neighbours"))
+    group_file = None
+    if "file" in neighbours:
+        given = Path(_text(neighbours, "neighbours", "file", "data/raw/cipfa_neighbours.csv", where)).expanduser()
+        group_file = (given if given.is_absolute() else root / given).resolve()
     return Config(
         root=root,
         raw_dir=resolve("raw_dir", "data/raw"),
@@ -171,6 +197,10 @@ def load_config(path: str | Path | None = None, **overrides: str | Path | None) 
         previous_years=_integer(assessment, "assessment", "previous_years", 3, where, minimum=1, maximum=20),
         since=_month(assessment, "assessment", "since", "2020-03", where) if "since" in assessment else "",
         accessibility_contact=_contact(publish, where),
+        neighbour_group=(_text(neighbours, "neighbours", "group", "its CIPFA nearest neighbours", where)
+                         if "group" in neighbours else ""),
+        neighbour_file=group_file,
+        neighbour_comparators=_comparators(neighbours, where),
         source_file=file,
     )
 
@@ -273,3 +303,19 @@ def _chapters(table: dict[str, Any], section: str, key: str, default: tuple[str,
         raise _bad(where, section, key, value,
                    'a list of chapter notebook names, e.g. chapters = ["00_outcomes_overview", "01_supply"]')
     return tuple(value)
+
+
+def _comparators(table: dict[str, Any], where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[neighbours.comparators]``: area code = [its comparator codes] (codes checked against the registry
+    when a build reads them)."""
+    value = table.get("comparators", {})
+    expected = ('a table of area code = list of comparator codes, e.g. [neighbours.comparators] then '
+                'E06000001 = ["E06000002", "E06000003"]')
+    if not isinstance(value, dict):
+        raise _bad(where, "neighbours", "comparators", value, expected)
+    out = []
+    for area, codes in value.items():
+        if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c.strip() for c in codes):
+            raise _bad(where, "neighbours", f"comparators.{area}", codes, expected)
+        out.append((str(area), tuple(c.strip() for c in codes)))
+    return tuple(out)

@@ -17,7 +17,7 @@ from cdp_analysis.errors import ConfigError
 __all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "demo_is_current"]
 
 #: Bump whenever the output changes for the same arguments (invalidates old folders).
-GENERATOR_VERSION = "1.5.0"
+GENERATOR_VERSION = "1.6.0"
 DEFAULT_AREAS = 4  # the demo region's boroughs in resources/areas.csv
 MAX_AREAS = 999
 

@@ -78,6 +78,7 @@ from cdp_demo.manifest import (
     _current_manifest,
     demo_is_current,
 )
+from cdp_demo.supporting import write_supporting_files
 
 __all__ = ["GENERATOR_VERSION", "DEFAULT_AREAS", "MAX_AREAS", "DemoSummary", "generate_demo", "demo_is_current",
            "demo_area_names"]
@@ -311,6 +312,7 @@ def _build(root: Path, *, seed: int, months: int, end_month: str, areas: int = D
         **treatment,
     }
     counts.update(write_demand_files(root, seed, geo, population))  # demand chapter: DfE, CSEW, local returns
+    counts.update(write_supporting_files(root, seed, geo, population))  # H-CLIC A3, proven reoffending
     (root / "README.md").write_text(_readme(seed, months, end_month, calendar_months, counts), encoding="utf-8")
     manifest = _write_manifest(root, seed=seed, months=months, end_month=end_month, counts=counts,
                                areas=None if areas == DEFAULT_AREAS else areas)
@@ -482,6 +484,7 @@ demo and real data:
 | `census/` | ONS Census 2021 ethnic group (6 categories) by local authority, a "create a custom dataset" download |
 | `imd/` | English Indices of Deprivation 2019, File 7 columns |
 | `ndtms/` | NDTMS ViewIt exports (all-LA and England layouts) and alcohol dependence estimates; unmet need (Fingertips 93517/93532) in `fingertips/demo-unmet-need.csv` (see `cdp_demo.treatment`) |
+| `homelessness/`, `reoffending/` | the MHCLG statutory homelessness detailed local authority tables (sheet A3, support needs) and the MoJ proven reoffending figures by local authority (see `cdp_demo.supporting`) |
 | `dfe_children/`, `dfe_exclusions/`, `other/`, `local/` | DfE children in need (C3), looked-after children, exclusions by reason (both layouts) and pupil headcount; the ONS CSEW drug misuse workbook; local returns (see `cdp_demo.demand`; `young_people_treatment`, `deaths_in_treatment`, the quarterly `continuity_of_care` and the local outcomes framework's synthetic `ambitions` from `cdp_demo.treatment`) |
 
 Codes are fictional and start with **Z**, a letter ONS never issues: region `Z12000001`,

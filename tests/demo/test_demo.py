@@ -124,6 +124,8 @@ def test_layout_follows_the_data_contract(demo_dir: Path, demo_run: DemoSummary)
         "local/budgets.csv", "local/treatment_progress.csv", "local/disruptions.csv",
         "ndtms/ViewIt Export Data_LAs.csv", "ndtms/ViewIt Export Data_England.csv",
         "ndtms/Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv", "fingertips/demo-unmet-need.csv",
+        "homelessness/Detailed_LA_2021-22.xlsx", "homelessness/Detailed_LA_2022-23.xlsx",
+        "homelessness/Detailed_LA_2023-24.xlsx", "reoffending/proven_reoffending_la_demo.csv",
     }
     months = pd.period_range(end=END, periods=MONTHS, freq="M").strftime("%Y-%m")
     for m in months:
@@ -595,3 +597,30 @@ def test_demo_la_header_is_the_real_one(demo_dir: Path) -> None:
     real = require_shared("data/real/ndtms/ViewIt Export Data_LAs.csv")
     with real.open(newline="") as a, (demo_dir / "ndtms" / "ViewIt Export Data_LAs.csv").open(newline="") as b:
         assert next(csv.reader(a)) == next(csv.reader(b))
+
+
+def test_supporting_metrics_files_are_read_by_their_readers_and_add_up(demo_dir: Path) -> None:
+    """The H-CLIC A3 workbooks and the proven reoffending table: read by the real readers, the region's
+    row is the sum of its boroughs', and no borough cell shows a need of 1 to 4 (the publisher's '..')."""
+    import openpyxl
+
+    from cdp_analysis.sources.homelessness import read_hclic_support_needs
+    from cdp_analysis.sources.reoffending import read_proven_reoffending
+
+    boroughs = ["Z09000001", "Z09000002", "Z09000003", "Z09000004"]
+    for path in sorted((demo_dir / "homelessness").glob("Detailed_LA_*.xlsx")):
+        frame = read_hclic_support_needs(path).set_index("area_code")
+        assert set(boroughs) | {"Z12000001", "E92000001"} == set(frame.index)
+        start = int(path.stem[-7:-3])
+        assert set(frame["period"]) == {f"{start}/{(start + 1) % 100:02d}"}
+        assert frame.loc["Z12000001", "owed_duty"] == frame.loc[boroughs, "owed_duty"].sum()
+        book = openpyxl.load_workbook(path, read_only=True)
+        cells = [row for row in book["A3"].iter_rows(values_only=True) if row and str(row[0]).startswith("Z09")]
+        book.close()
+        assert len(cells) == 4
+        assert all(not (isinstance(v, int) and 0 < v < 5) for row in cells for v in row[10:])
+    reoffending = read_proven_reoffending(demo_dir / "reoffending" / "proven_reoffending_la_demo.csv")
+    adults = reoffending[(reoffending["offender_type"] == "adult") & (reoffending["period"] == "2022/23")]
+    by = adults.set_index("area_code")
+    assert by.loc["Z12000001", "offenders"] == by.loc[boroughs, "offenders"].sum()
+    assert (by["reoffenders"] <= by["offenders"]).all()

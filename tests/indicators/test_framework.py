@@ -250,3 +250,25 @@ def test_demo_justice_and_provision_are_the_returns(demo_config) -> None:
     shown = sections["justice"].frames["treatment_requirements"].set_index("short").loc["DRR"]
     assert shown["value"] == pytest.approx(100 * int(drr["completed"]) / int(drr["ended"]))
     assert sections["alcohol"].shown and "alcohol_dependence" in sections["alcohol"].frames
+
+
+def test_alcohol_need_by_area_sums_a_partnerships_estimates_without_an_interval():
+    estimates = pd.DataFrame({"area_code": ["M1", "M2", "M1", "E"], "period": ["2023", "2023", "2022", "2023"],
+                              "value": [100, 300, 90, 1000], "lower_ci": [80, 250, 70, 800],
+                              "upper_ci": [120, 350, 110, 1250]})
+    treated = pd.DataFrame({"area": ["P", "P", "P", "England", "England", "Q"], "period": ["2023"] * 6,
+                            "substance_group": ["alcohol only", "non-opiate and alcohol", "opiate", "alcohol only",
+                                                "non-opiate and alcohol", "alcohol only"],
+                            "count": [20, 20, 500, 150, 50, 5]})
+    rows = pathways.alcohol_need_by_area(estimates, treated, [("P", ["M1", "M2"]), ("Q", ["M1", "M3"]),
+                                                              ("England", ["E"])])
+    assert [r["area"].iloc[0] for r in rows] == ["P", "England"]  # Q lacks M3's estimate: left out
+    partnership = rows[0].set_index("period")
+    assert list(partnership.index) == ["2023"]  # 2022 lacks M2: not summed
+    assert partnership.loc["2023", "estimate"] == 400 and partnership.loc["2023", "in_treatment"] == 40
+    assert partnership.loc["2023", "not_in_treatment_pct"] == pytest.approx(90.0)
+    assert np.isnan(partnership.loc["2023", "estimate_lower"])
+    england = rows[1].iloc[0]
+    assert england["not_in_treatment_pct"] == pytest.approx(80.0)
+    assert england["not_in_treatment_lower"] == pytest.approx(75.0)
+    assert england["not_in_treatment_upper"] == pytest.approx(84.0)

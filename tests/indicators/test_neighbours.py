@@ -150,3 +150,51 @@ def test_the_consistency_check_catches_an_unsupported_highest():
     # a rank that no frame holds is caught
     section.frames["neighbour_values"]["rank"] = 2
     assert any("rank" in p for p in neighbour_problems(section))
+
+
+def test_headline_columns_average_rank_and_comparison_from_the_values():
+    from cdp_analysis.indicators.neighbours import neighbour_columns
+
+    # m: A 12 (11 to 13) among B 10, C 8, D 6, E (suppressed 3 people: out of average and rank);
+    # pooled: B 10/1000, C 16/2000, D 6/1000 per 1,000 -> 32 / 4000 * 1000 = 8.0; A is 1st of 4, interval above
+    values = pd.DataFrame({"measure": "m", "area_code": ["A", "B", "C", "D", "E"],
+                           "value": [12.0, 10.0, 8.0, 6.0, 3.0], "lower_ci": [11.0, 9, 7, 5, 1],
+                           "upper_ci": [13.0, 11, 9, 7, 9], "count": [12.0, 10, 16, 6, 3],
+                           "denominator": [1000.0, 1000, 2000, 1000, 1000], "multiplier": 1000.0,
+                           "suppressed": [False, False, False, False, True]})
+    # n: only B holds a value besides A -> words, no number
+    only_one = pd.DataFrame({"measure": "n", "area_code": ["A", "B"], "value": [5.0, 4.0], "lower_ci": [4.0, 3.0],
+                             "upper_ci": [6.0, 5.0]})
+    cols = neighbour_columns(pd.concat([values, only_one]), "A", ["B", "C", "D", "E"], polarity={"m": "LowIsGood"})
+    m, n = cols.set_index("measure").loc["m"], cols.set_index("measure").loc["n"]
+    assert m["neighbour_average"] == pytest.approx((10 + 16 + 6) / (1000 + 2000 + 1000) * 1000)
+    assert (m["neighbour_rank"], m["neighbour_compared"], m["neighbour_note"]) == ("highest of 4", "Worse", "")
+    assert np.isnan(n["neighbour_average"]) and n["neighbour_rank"] == ""
+    assert (n["neighbour_compared"], n["neighbour_note"]) == ("Not compared", "fewer than two neighbours hold a value")
+
+
+def test_a_headline_table_gains_the_columns_and_the_check_reads_them():
+    from cdp_analysis.areas import NeighbourGroup
+    from cdp_analysis.chapters.base import with_neighbour_columns
+    from tests.consistency import neighbour_column_problems
+
+    reg = AreaRegistry.builtin()
+    area, peers = reg.get("Z09000001"), tuple(reg.get(c) for c in ("Z09000002", "Z09000003", "Z09000004"))
+    group = NeighbourGroup("demo", "its statistical neighbours", "A test group.", peers)
+    table = pd.DataFrame({"indicator_id": ["x", "y"], "indicator": ["X", "Y"], "value": [5.0, 2.0],
+                          "lower_ci": [4.0, 1.0], "upper_ci": [6.0, 3.0]})
+    # x: 5 (4 to 6) among 9, 7, 1 -> mean 17/3 = 5.67 (no counts), 3rd highest of 4, Similar
+    values = pd.DataFrame({"measure": "x", "area_code": ["Z09000001", "Z09000002", "Z09000003", "Z09000004"],
+                           "value": [5.0, 9.0, 7.0, 1.0], "lower_ci": [4.0, 8, 6, 0], "upper_ci": [6.0, 10, 8, 2]})
+    out = with_neighbour_columns(table, "indicator_id", area, group, values)
+    x, y = out.iloc[0], out.iloc[1]
+    assert x["neighbour_average"] == pytest.approx(17 / 3)
+    assert (x["neighbour_rank"], x["neighbour_compared"]) == ("2nd lowest of 4", "Similar")
+    # y has no neighbour values at all: words, no number
+    assert np.isnan(y["neighbour_average"]) and y["neighbour_compared"] == "Not compared" and y["neighbour_note"]
+    assert neighbour_column_problems(out) == []
+    # a comparison the interval does not support is caught, and so is a number beside the words
+    bad = out.copy()
+    bad.loc[0, "neighbour_compared"] = "Higher"
+    bad.loc[1, "neighbour_average"] = 3.0
+    assert len(neighbour_column_problems(bad)) == 2

@@ -77,3 +77,16 @@ def test_aggregate_groups_hold_each_small_area_the_total_and_each_quintile():
     assert counts == {"small:W1": 7.0, "small:W2": 3.0, "total": 10.0, "quintile:1": 7.0, "quintile:5": 3.0}
     groups, counts = supply.aggregate_groups(small, lookup, "ward", ["L1", "L2", "L3"], 10)
     assert set(groups) == {"small:W1", "small:W2", "total"}
+
+
+def test_national_rates_count_each_area_from_its_aggregate():
+    months = pd.date_range("2023-01-01", "2023-12-01", freq="MS")
+    frame = pd.DataFrame({"month": [f"{m:%Y-%m}" for m in months] * 2,
+                          "crime_type": ["Drugs"] * 12 + ["Burglary"] * 12, "count": [2] * 12 + [50] * 12})
+    other = pd.DataFrame({"month": ["2023-06"], "crime_type": ["Drugs"], "count": [30]})
+    rates = supply.national_rates({"A": frame, "B": other}, {"A": 4000.0, "B": 10_000.0}, ("Drugs",), months)
+    a = rates[rates["area_code"] == "A"].iloc[-1]
+    b = rates[rates["area_code"] == "B"].iloc[-1]
+    assert a["count"] == 24 and a["value"] == pytest.approx(24 / 4000 * 1000)  # burglary is not counted
+    assert b["count"] == 30 and b["value"] == pytest.approx(3.0)  # held months without a drug offence count 0
+    assert a["months_with_data"] == 12

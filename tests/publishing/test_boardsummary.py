@@ -66,3 +66,25 @@ def test_a_section_recorded_twice_makes_one_sheet():
             for s in merged["sections"]] == [[9.04], [5.4]]
     assert [name for name, *_ in datapack.workbook_frames({"00_outcomes_overview": merged})].count(
         "00_outcomes_overview") == 2  # two different frames stay two sheets
+
+
+def test_the_neighbour_column_shows_the_comparison_and_rank_or_why_not_in_words():
+    headline = pd.DataFrame({"indicator": ["Deaths from drug misuse", "Opiate users not in treatment"],
+                             "unit_words": ["per 100,000", "%"], "period": ["2021 - 23", "2023/24"],
+                             "value": [9.04, 57.25], "england": [5.4, 51.9], "compared": ["Worse", "Similar"],
+                             "trend": ["No significant change", "Cannot be calculated"],
+                             "neighbour_average": [7.1, float("nan")], "neighbour_rank": ["3rd highest of 11", ""],
+                             "neighbour_compared": ["Worse", "Not compared"],
+                             "neighbour_note": ["", "fewer than two neighbours hold a value"]})
+    frames = {"00_outcomes_overview": datapack.payload("00_outcomes_overview",
+                                                       {"Outcomes framework indicators": headline})}
+    facts = boardsummary.board_facts("Hartlepool", "E06000001", synthetic=False, built="2026-12-07", records={},
+                                     frames=frames, chapter_titles={})
+    page = boardsummary.summary_html(facts)
+    assert '<th scope="col">Among its neighbours</th>' in page
+    assert ('<td class="cdp-rag" style="background:#D4351C;color:#ffffff">Worse<br><small style="color:inherit">'
+            "3rd highest of 11</small></td>") in page
+    assert "<td>Not compared: fewer than two neighbours hold a value</td>" in page
+    # no earlier edition recorded: the summary still opens with one sentence saying so
+    assert page.index('id="board-since"') < page.index('id="board-headline"')
+    assert "No earlier edition of this assessment could be built" in page

@@ -222,6 +222,103 @@ def test_duplicate_chapters_collapse(isolated):
     assert _chapters("03_demand,03_demand, 01_supply,03_demand", config) == ["03_demand", "01_supply"]
 
 
+# -- usage errors come back before anything is prepared --------------------------------------------
+
+def _bad_folders(root: Path) -> dict[str, Path]:
+    """Folders a user may mistype for the data folder (and one holding a table, the good one)."""
+    (root / "empty" / ".hidden").mkdir(parents=True)
+    (root / "empty" / ".hidden" / "table.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # hidden: skipped
+    (root / "empty" / "notes.txt").write_text("not data", encoding="utf-8")
+    (root / "file.csv").write_text("a,b\n", encoding="utf-8")
+    (root / "good" / "police_uk").mkdir(parents=True)
+    (root / "good" / "police_uk" / "2018-04-city-of-london-street.csv").write_bytes(_street_csv(_street_rows(5)))
+    return {"missing": root / "no" / "such" / "folder", "empty": root / "empty", "file": root / "file.csv",
+            "good": root / "good"}
+
+
+#: (command, what the one sentence says); {x} is a folder of _bad_folders, {root} the test's folder
+USAGE_ERRORS = [
+    (["build", "--area", "Z09000001", "--data-dir", "{missing}"], "{missing}: no such folder"),
+    (["build", "--area", "E09000003", "--data-dir", "{empty}"], "{empty} holds no data file"),
+    (["build", "--area", "E09000003", "--data-dir", "{file}"], "{file} is a file, not a folder"),
+    (["build", "--area", "E09000003", "--data-dir", "{root}"], "lies inside the data folder {root}"),
+    (["build", "--area", "Barnett", "--data-dir", "{good}"], "Unknown area 'Barnett'; did you mean 'Barnet'"),
+    (["build", "--area", "E09000003"], "No data folder for Barnet (E09000003)"),  # no data/raw/real
+    (["build", "--area", "Z09000001", "--chapters", "01_suply"], "Unknown chapter '01_suply'"),
+    (["batch", "--areas", "E09000001,Barnett", "--data-dir", "{good}"], "Unknown area 'Barnett'"),
+    (["batch", "--areas", "E09000001", "--data-dir", "{missing}"], "{missing}: no such folder"),
+    (["data", "--area", "E09000001", "--data-dir", "{empty}"], "{empty} holds no data file"),
+    (["print", "--area", "Barnett"], "Unknown area 'Barnett'"),
+]
+
+
+@pytest.mark.parametrize(("command", "said"), USAGE_ERRORS, ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_a_usage_error_prepares_nothing_and_starts_no_kernel(isolated, capsys, monkeypatch, command, said):
+    from cdp_analysis.publishing.kernels import WarmKernel
+    from cdp_analysis.store import prepare as prepare_module
+
+    names = {k: str(v) for k, v in _bad_folders(isolated).items()} | {"root": str(isolated)}
+    started = []
+    monkeypatch.setattr(WarmKernel, "_start", lambda self: started.append("kernel"))
+    monkeypatch.setattr(prepare_module, "prepare", lambda *a, **k: started.append("prepare"))
+    processed = isolated / "processed"
+    code = main(["--raw-dir", str(isolated / "raw"), "--reports-dir", str(isolated / "reports"),
+                 "--processed-dir", str(processed), *[part.format(**names) for part in command]])
+    err = capsys.readouterr().err
+    assert code == 2 and started == []
+    assert said.format(**names) in err and "Traceback" not in err
+    assert err.count("\n") == 1  # one sentence on one line
+    assert not processed.exists() or not any(processed.iterdir())  # no processed table, no run log
+    assert not (isolated / "reports").exists() or not any((isolated / "reports").rglob("*.html"))
+
+
+def test_usage_errors_import_none_of_the_building_machinery(tmp_path):
+    """Checked in a fresh interpreter: the command reaches its usage errors without pandas,
+    nbformat (and the jsonschema grammar it loads: seconds), the chapters or the publishing layer."""
+    import subprocess
+    import sys
+
+    names = {k: str(v) for k, v in _bad_folders(tmp_path).items()} | {"root": str(tmp_path)}
+    commands = [[part.format(**names) for part in command] for command, _ in USAGE_ERRORS]
+    script = (
+        "import json, sys\n"
+        "from cdp_analysis.cli import main\n"
+        f"codes = [main(['--raw-dir', {str(tmp_path / 'raw')!r}, '--processed-dir', {str(tmp_path / 'p')!r}, "
+        f"'--reports-dir', {str(tmp_path / 'r')!r}, *c]) for c in {commands!r}]\n"
+        "heavy = ('pandas', 'numpy', 'nbformat', 'jsonschema', 'matplotlib', 'cdp_demo.region',\n"
+        "         'cdp_analysis.chapters', 'cdp_analysis.store.prepare', 'cdp_analysis.publishing.batch',\n"
+        "         'cdp_analysis.publishing.executors')\n"
+        "print(json.dumps([codes, sorted(m for m in heavy if m in sys.modules)]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDP_")}
+    env["CDP_CONFIG"] = str(_config_file(tmp_path))
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    codes, imported = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert codes == [2] * len(USAGE_ERRORS)
+    assert imported == []
+
+
+def test_a_damaged_file_stops_a_build_before_any_chapter_starts(isolated, capsys, monkeypatch):
+    """The data cannot be prepared: one sentence naming the file, line and column, exit 2, no
+    kernel started (before, every chapter started a kernel to fail on the same file, exit 1)."""
+    from cdp_analysis.publishing.kernels import WarmKernel
+
+    source = _police_source(isolated)
+    rows = _street_rows(4)
+    rows[2][9] = "Drugs\x00"
+    (source / "police_uk" / "2018-05-city-of-london-street.csv").write_bytes(_street_csv(rows))
+    started = []
+    monkeypatch.setattr(WarmKernel, "_start", lambda self: started.append("kernel"))
+    code = main(["--raw-dir", str(isolated / "raw"), "--reports-dir", str(isolated / "reports"),
+                 "--processed-dir", str(isolated / "processed"), "build", "--area", "E09000001",
+                 "--data-dir", str(source), "--chapters", "01_supply"])
+    err = capsys.readouterr().err
+    assert code == 2 and started == []
+    assert "2018-05-city-of-london-street.csv, line 4, column 'Crime type': NUL byte" in err
+    assert err.count("cdp: error:") == 1 and "Traceback" not in err
+    assert not list((isolated / "reports").rglob("*.html"))
+
+
 # -- cdp.toml ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -257,7 +354,6 @@ def test_relative_folders_from_the_environment_are_relative_to_the_current_folde
 
 # -- folders and files the system refuses ---------------------------------------------------------
 
-@pytest.mark.slow  # a demo build runs up to the folder check (40-70 s under load)
 def test_reports_folder_that_is_a_file(isolated, capsys):
     (isolated / "reports").write_text("not a folder", encoding="utf-8")
     code = main(["--reports-dir", str(isolated / "reports"), "--processed-dir", str(isolated / "processed"),
@@ -293,7 +389,6 @@ def _read_only(monkeypatch, folder: Path) -> None:
     monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)
 
 
-@pytest.mark.slow  # a demo build runs up to the folder check (40-70 s under load)
 @pytest.mark.parametrize("which", ["reports", "processed"])
 def test_read_only_folder_is_named(isolated, capsys, monkeypatch, which):
     _read_only(monkeypatch, isolated / which)
@@ -521,6 +616,29 @@ def test_ctrl_c_during_a_forced_batch_keeps_the_good_pages_and_a_true_index(fake
     index = (config.reports_dir / "index.html").read_text(encoding="utf-8")
     assert f"{code}/01_first.html" in index and f"{code}/02_second.html" in index
     assert not list(folder.glob(".*.tmp"))
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does_with_one_sentence(monkeypatch, capsys):
+    """``kill`` (or a container stopping): the run is interrupted as by Ctrl-C (the batch's own
+    handling: pages in progress keep their previous version), one sentence, exit 143."""
+    from cdp_analysis import cli
+
+    reached_the_end = []
+
+    def long_command(args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the signal interrupts the wait
+        reached_the_end.append(True)
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_areas", long_command)
+    before = signal.getsignal(signal.SIGTERM)
+    started = time.monotonic()
+    code = main(["areas"])
+    err = capsys.readouterr().err
+    assert code == 143 and not reached_the_end and time.monotonic() - started < 4
+    assert err == "cdp: terminated (SIGTERM); nothing half-written was left in place.\n"
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is the command's only
 
 
 def test_a_chapter_asked_twice_is_built_once(fake_batch, monkeypatch):

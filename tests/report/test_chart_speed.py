@@ -106,6 +106,27 @@ def test_shortcuts_are_undone():
     assert (artist._get_tightbbox_for_layout_only, axis.Axis._update_ticks, text.Text._get_layout) == before
 
 
+def test_replaced_puts_back_what_was_there_even_after_an_error():
+    fig = plt.figure()
+    canvas = fig.canvas
+    assert "draw_idle" not in vars(canvas)  # the class's method
+    with pytest.raises(ZeroDivisionError), charts.replaced(canvas, "draw_idle", lambda: "stand-in") as original:
+        assert canvas.draw_idle() == "stand-in"
+        assert original.__func__ is type(canvas).draw_idle  # what it was: the class's method, bound
+        raise ZeroDivisionError("an error inside the block")
+    assert "draw_idle" not in vars(canvas)  # the instance's copy deleted, not the bound method kept
+    plt.close(fig)
+
+    class Owner:
+        def method(self) -> str:
+            return "own"
+
+    before = vars(Owner)["method"]
+    with charts.replaced(Owner, "method", lambda self: "stand-in"):
+        assert Owner().method() == "stand-in"
+    assert vars(Owner)["method"] is before and Owner().method() == "own"
+
+
 def test_empty_axis_labels_are_pinned_and_worded_ones_are_not():
     chart = _bars()  # an x label, no y label
     assert chart.figure.axes[0].xaxis._autolabelpos

@@ -16,14 +16,20 @@ import html
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
 from cdp_analysis.areas import Area, NeighbourGroup
 from cdp_analysis.errors import BuildError, CdpError, ConfigError, DataFormatError, redact_paths
-from cdp_analysis.indicators.neighbours import MIN_NEIGHBOURS, neighbour_comparison
+from cdp_analysis.indicators.neighbours import (
+    MIN_NEIGHBOURS,
+    NEIGHBOUR_COLUMNS,
+    neighbour_columns,
+    neighbour_comparison,
+)
 from cdp_analysis.report import narrative, render
 from cdp_analysis.report import neighbours as neighbour_words
 from cdp_analysis.report.narrative import KeyMessage
@@ -32,9 +38,14 @@ from cdp_analysis.stats.sdc import DisclosurePolicy, suppress_table
 from cdp_analysis.store.coverage import COVERED, Coverage
 from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 
+if TYPE_CHECKING:
+    from cdp_analysis.chapters.context import ChapterContext
+
 __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_section", "build_section", "build_sections",
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
+           "with_neighbour_columns", "with_neighbour_average", "with_neighbour_averages",
+           "neighbour_average_label",
            "NEIGHBOURS_TITLE"]
 
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
@@ -306,6 +317,89 @@ def neighbour_section(area: Area, group: NeighbourGroup, values: pd.DataFrame, m
     return Section(title, items, messages, coverage, {"neighbours": table, "neighbour_values": shown}, key)
 
 
+def with_neighbour_columns(table: pd.DataFrame, key: str, area: Area, group: NeighbourGroup, values: pd.DataFrame,
+                           *, polarity: str | Mapping[str, str] = "NoJudgement",
+                           policy: DisclosurePolicy | None = None) -> pd.DataFrame:
+    """A headline table with the neighbour average, the area's rank and its comparison with the average.
+
+    ``table[key]`` holds the measure ids of ``values`` (as :func:`neighbour_section` reads
+    them); the columns are :data:`~cdp_analysis.indicators.neighbours.NEIGHBOUR_COLUMNS`
+    (:func:`~cdp_analysis.indicators.neighbours.neighbour_columns`). With ``policy``, a row
+    whose count is in the suppressed range takes no part. Without a group, or on an empty
+    table, the table is returned unchanged (the neighbour section says why).
+    """
+    if not group.areas or table.empty:
+        return table
+    values = values.copy()
+    if policy is not None and "count" in values:
+        values["suppressed"] = policy.primary(values["count"])
+    columns = (pd.DataFrame(columns=["measure", *NEIGHBOUR_COLUMNS]) if values.empty else
+               neighbour_columns(values, area.code, group.codes, polarity=polarity))
+    merged = table.drop(columns=[c for c in NEIGHBOUR_COLUMNS if c in table]).merge(
+        columns.rename(columns={"measure": key}), on=key, how="left")
+    merged["neighbour_compared"] = merged["neighbour_compared"].fillna("Not compared")
+    merged["neighbour_rank"] = merged["neighbour_rank"].fillna("")
+    merged["neighbour_note"] = merged["neighbour_note"].fillna("the data holds no neighbour values for it")
+    return merged
+
+
+def neighbour_average_label(group: NeighbourGroup) -> str:
+    """How a comparison table and its sentence name the neighbour average ("the average of its statistical
+    neighbours")."""
+    return f"the average of {group.name}"
+
+
+def with_neighbour_average(table: pd.DataFrame, measure: str, area: Area, group: NeighbourGroup,
+                           values: pd.DataFrame, *, polarity: str = "NoJudgement",
+                           policy: DisclosurePolicy | None = None, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A comparison table (the area, its members, region and England: ``area, area_code, role, value,
+    lower_ci, upper_ci, focus_compared, suppressed`` ...) with one more comparator row: the neighbour
+    average of ``measure`` (:func:`with_neighbour_columns`' rules), the area's interval against it in
+    ``focus_compared`` so the chart, the table and the sentence read it as they read England.
+
+    The row has no count, denominator or interval (it is a benchmark value). Without a group, or with
+    fewer than two neighbours' values, the table is returned unchanged: the neighbour section says why
+    in words.
+    """
+    if not group.areas or table.empty or values.empty:
+        return table
+    values = values[values["measure"] == measure].copy()
+    if policy is not None and "count" in values:
+        values["suppressed"] = policy.primary(values["count"])
+    if values.empty:
+        return table
+    found = neighbour_columns(values, area.code, group.codes, polarity=polarity)
+    if found.empty or found["neighbour_note"].iloc[0]:
+        return table
+    own_rows = table[table["role"] == ROLE_FOCUS] if "role" in table else table[table["area_code"] == area.code]
+    if own_rows.empty:
+        return table
+    own = own_rows.iloc[0]
+    row: dict[str, object] = dict.fromkeys(table.columns, np.nan)
+    row.update({"area": neighbour_average_label(group), "area_code": "", "role": ROLE_COMPARATOR,
+                "value": float(found["neighbour_average"].iloc[0]),
+                "focus_compared": str(found["neighbour_compared"].iloc[0]), "suppressed": False})
+    for column in ("period", "months_with_data", "crime_type", *keep):
+        if column in table:
+            row[column] = own[column]
+    if "compared_with_partnership" in table:
+        row["compared_with_partnership"] = "Not compared"
+    extra = pd.DataFrame([{k: v for k, v in row.items() if not (isinstance(v, float) and v != v)}])
+    return pd.concat([table, extra], ignore_index=True)[list(table.columns)]
+
+
+def with_neighbour_averages(table: pd.DataFrame, by: str, area: Area, group: NeighbourGroup, values: pd.DataFrame,
+                            *, polarity: str = "NoJudgement", policy: DisclosurePolicy | None = None) -> pd.DataFrame:
+    """:func:`with_neighbour_average` for each category of ``by`` (its measure id in ``values``), the
+    average's row after the category's rows."""
+    if not group.areas or table.empty or values.empty:
+        return table
+    parts = [with_neighbour_average(part, str(category), area, group, values, polarity=polarity, policy=policy,
+                                    keep=(by,))
+             for category, part in table.groupby(by, sort=False)]
+    return pd.concat(parts, ignore_index=True)
+
+
 # -- since the last assessment ----------------------------------------------------------------
 SINCE_TITLE = "Since the last assessment"
 SINCE_KEY = "since"
@@ -317,7 +411,8 @@ SINCE_RULE = ("Each headline indicator's latest period in this edition is compar
               "police activity is not judged.")
 
 
-def since_last_assessment(ctx, headline: Callable[[object], pd.DataFrame], *, what: str) -> Section:
+def since_last_assessment(ctx: ChapterContext, headline: Callable[[ChapterContext], pd.DataFrame], *,
+                          what: str) -> Section:
     """The section "Since the last assessment": this edition's headline indicators against the earlier edition's.
 
     Parameters

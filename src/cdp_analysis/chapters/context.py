@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,7 +19,11 @@ from cdp_analysis.areas import Area, AreaRegistry
 from cdp_analysis.config import Config, load_config
 from cdp_analysis.errors import ConfigError, MissingDataError
 from cdp_analysis.store import editions
+from cdp_analysis.store.source import default_source
 from cdp_analysis.vocabulary import SYNTHETIC_NOTICE
+
+if TYPE_CHECKING:  # the store's heavy imports only when used (load_context)
+    from cdp_analysis.store.dataset import Dataset
 
 __all__ = ["ChapterContext", "load_context", "residents", "SYNTHETIC_NOTICE"]
 
@@ -30,7 +35,7 @@ class ChapterContext:
 
     area: Area
     registry: AreaRegistry
-    dataset: object  # cdp_analysis.store.dataset.Dataset
+    dataset: Dataset
     config: Config
     comparators: list[Area] = field(default_factory=list)
 
@@ -144,7 +149,7 @@ class ChapterContext:
             raise ConfigError(f"the earlier edition ({editions.month_label(month)}) must come before the one "
                               f"built ({editions.month_label(self.edition_month)}): set an earlier --since")
         config = replace(self.config, as_of=str(month), since="")
-        dataset = self.dataset.edition(month)  # type: ignore[attr-defined]
+        dataset = self.dataset.edition(month)
         return ChapterContext(area=self.area, registry=self.registry, dataset=dataset, config=config,
                               comparators=list(self.comparators))
 
@@ -196,15 +201,65 @@ def load_context(
         config = replace(config, as_of=str(editions.parse_month(as_of)))
     if since:
         config = replace(config, since=str(editions.parse_month(since, "--since")))
-    registry = AreaRegistry.load(config.raw_dir)
+    registry = configured_groups(AreaRegistry.load(config.raw_dir), config)
     area = registry.get(area_code)
-    source = Path(data_dir).expanduser().resolve() if data_dir else _default_source(area, config)
+    source = Path(data_dir).expanduser().resolve() if data_dir else default_source(area, config)
     processed_root = Path(processed_dir).expanduser().resolve() if processed_dir else config.processed_dir
     dataset = _quietly(open_dataset, source, processed_root, progress=False, as_of=config.as_of or None)
     return ChapterContext(
         area=area, registry=registry, dataset=dataset, config=config,
         comparators=registry.comparators(area.code),
     )
+
+
+def configured_groups(registry: AreaRegistry, config: Config) -> AreaRegistry:
+    """The registry with the comparator groups of the configuration's ``[neighbours]`` section
+    (a ``file`` of ``area_code, neighbour_code`` rows, then ``comparators`` listed in the file itself,
+    which win for an area in both); unchanged without one.
+
+    Raises
+    ------
+    ConfigError
+        The group file is missing or malformed (naming its row and column), or a code is not one
+        the registry holds (naming the setting, the area and the code, with the nearest codes).
+    """
+    where = str(config.source_file or "the configuration")
+    name = config.neighbour_group or "its comparator group"
+    out = registry
+    if config.neighbour_file is not None:
+        out = out.with_groups(read_group_file(config.neighbour_file), name=name,
+                              where=f"{config.neighbour_file} (set by {where} [neighbours] file)")
+    if config.neighbour_comparators:
+        out = out.with_groups(dict(config.neighbour_comparators), name=name,
+                              where=f"{where} [neighbours] comparators")
+    return out
+
+
+def read_group_file(path: Path) -> dict[str, list[str]]:
+    """Each area's comparator codes, in file order, from a CSV with the columns ``area_code`` and
+    ``neighbour_code`` (one row per pair, e.g. CIPFA's nearest neighbours, nearest first)."""
+    import csv
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the neighbour group file {path} ([neighbours] file): "
+                          f"{exc.strerror or exc}") from exc
+    reader = csv.DictReader(text.splitlines())
+    missing = {"area_code", "neighbour_code"} - set(reader.fieldnames or [])
+    if missing:
+        raise ConfigError(f"{path}: the neighbour group file needs the columns area_code and neighbour_code; "
+                          f"it lacks {', '.join(sorted(missing))} (its header: {', '.join(reader.fieldnames or [])})")
+    groups: dict[str, list[str]] = {}
+    for line, row in enumerate(reader, start=2):
+        for column in ("area_code", "neighbour_code"):
+            if not (row.get(column) or "").strip():
+                raise ConfigError(f"{path}, row {line}, column {column}: empty (each row pairs an area with one "
+                                  "of its comparators)")
+        groups.setdefault(row["area_code"].strip(), []).append(row["neighbour_code"].strip())
+    if not groups:
+        raise ConfigError(f"{path}: the neighbour group file holds no rows")
+    return groups
 
 
 def _quietly(function, *args, **kwargs):
@@ -216,20 +271,3 @@ def _quietly(function, *args, **kwargs):
         return function(*args, **kwargs)
     finally:
         package_log.setLevel(level)
-
-
-def _default_source(area: Area, config: Config) -> Path:
-    if area.is_demo:
-        if not (config.demo_dir / "manifest.json").is_file():
-            raise MissingDataError(
-                f"The demo data of {area.label} is not generated yet in {config.demo_dir}: run "
-                "`cdp demo --data-only` (or `make demo`), or `cdp build`, which generates it."
-            )
-        return config.demo_dir
-    real = config.raw_dir / "real"
-    if not real.is_dir():
-        raise MissingDataError(
-            f"No data folder for {area.label}: put the downloaded files in {real} "
-            "or pass data_dir (command line: --data-dir)."
-        )
-    return real

@@ -27,11 +27,10 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
-from cdp_analysis.indicators import change, demand, quality
+from cdp_analysis.indicators import change, demand, quality, supporting
 from cdp_analysis.indicators.outcomes import OutcomeSeries, indicator_catalogue
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
-from cdp_analysis.stats.coerce import as_float
 from cdp_analysis.stats.sdc import get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
@@ -77,8 +76,6 @@ _YOUNG_INDICATORS = [
     ("90808", "Hospital admissions due to substance misuse, 15 to 24 years"),
     ("92904", "Alcohol-specific hospital admissions, under 18s"),
 ]
-_PARENT_CATEGORIES = {"parent living with children": "parents living with children",
-                      "not a parent, living with children": "adults living with children who are not their parent"}
 _PREVALENCE_DRUGS = [("Any drug", "any drug"), ("Cannabis", "cannabis"), ("Any cocaine", "cocaine")]
 
 
@@ -162,11 +159,10 @@ class DemandChapter(base.Chapter):
         """Every period of one measure for the area and its comparators, estimated then disclosure-controlled."""
         parts = []
         for area in self.shown:
-            series = demand.area_series(frame, area.code, self._members(area.code), measure=measure.measure,
-                                        category=measure.category)
+            series = demand.area_estimates(frame, area.code, self._members(area.code), measure=measure.measure,
+                                           category=measure.category, statistic=statistic, multiplier=multiplier)
             if series.empty:
                 continue
-            series = _unflagged_estimates(quality.flag_series(demand.add_estimates(series, statistic, multiplier)))
             series.insert(0, "area", area.name)
             series.insert(0, "what", measure.label)
             parts.append(series)
@@ -194,10 +190,10 @@ class DemandChapter(base.Chapter):
         period = latest.loc[latest["role"] == base.ROLE_FOCUS, "period"].iloc[0]
         parts = []
         for member in self.members:
-            series = demand.area_series(frame, member.code, measure=measure.measure, category=measure.category)
+            series = demand.area_estimates(frame, member.code, measure=measure.measure, category=measure.category,
+                                           statistic=statistic, multiplier=multiplier)
             if series.empty:
                 continue
-            series = _unflagged_estimates(quality.flag_series(demand.add_estimates(series, statistic, multiplier)))
             series = series[series["period"] == period]
             if not series.empty:
                 parts.append(series.assign(area=member.name, what=measure.label))
@@ -221,12 +217,15 @@ class DemandChapter(base.Chapter):
                                    f"({self.hint}).", key)
         trend = pd.concat([s for s in series if not s.empty], ignore_index=True)
         rows, trends, messages, quality_notes = [], [], [], []
+        group, neighbour_values = self.ctx.registry.neighbour_group(self.area.code), self.neighbour_values()[0]
         for measure, s, o in zip(measures, series, own, strict=True):
             if o.empty:
                 continue
             latest = s[s["period"] == o["period"].max()].copy()
             latest["focus_compared"] = demand.compare_with_focus(latest, self.area.code)
             latest = self._with_members(latest, frame, measure, statistic, multiplier)
+            latest = base.with_neighbour_average(latest, f"{measure.measure}:{measure.category}", self.area, group,
+                                                 neighbour_values, policy=self.policy, keep=("what",))
             rows.append(latest)
             sound = o[o["quality_flag"].isna()]  # flagged years are left out of the trend test
             label = demand.trend_label(sound, statistic) if not sound.empty else "Cannot be calculated"
@@ -365,7 +364,7 @@ class DemandChapter(base.Chapter):
                             age_group="total", substance_group="total")
         if ndtms is None:
             return self._lacks(title, "the NDTMS ViewIt export (adults in treatment by parental status)", "parents")
-        rows = self._parent_rows(ndtms)
+        rows = demand.parent_rows(ndtms, self.area.code, self.area.name, self._members(self.area.code))
         if rows.empty:
             return missing_section(title, f"The NDTMS data has no adults in treatment by parental status for "
                                    f"{self.area.name} ({self.hint}).", "parents")
@@ -420,68 +419,17 @@ class DemandChapter(base.Chapter):
                 coverage = Coverage.partial(note)
         return Section(title, items, messages, coverage, frames, "parents")
 
-    def _ndtms_area(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The area's rows of an NDTMS selection: its own, else its members' summed when all are present."""
-        own = frame[frame["area_code"] == self.area.code]
-        members = self._members(self.area.code)
-        if not own.empty or not members:
-            return own
-        parts = frame[frame["area_code"].isin(list(members))]
-        complete = parts.groupby(["period", "what"])["area_code"].transform("nunique") == len(members)
-        parts = parts[complete]
-        if parts.empty:
-            return parts
-        summed = parts.groupby(["period", "what"], as_index=False, sort=False)[["count", "denominator"]].sum(
-            min_count=len(members))
-        return summed.assign(area_code=self.area.code)
-
-    def _parent_rows(self, ndtms: pd.DataFrame) -> pd.DataFrame:
-        """Latest NDTMS year: parents living with children, others living with children, children of clients."""
-        base_rows = ndtms[(ndtms["sex"] == "total") & (ndtms["age_group"] == "total")
-                          & (ndtms["substance_group"] == "total")]
-        status = base_rows[(base_rows["measure"] == "in_treatment") & (base_rows["breakdown"] == "parental_status")
-                           & base_rows["category"].isin(_PARENT_CATEGORIES)]
-        status = status.assign(what=status["category"].map(_PARENT_CATEGORIES))
-        children = base_rows[(base_rows["measure"] == "children_of_clients")
-                             & (base_rows["category"] == "all in treatment")]
-        children = children.assign(what="children living with adults in treatment", denominator=np.nan)
-        chosen = pd.concat([status, children], ignore_index=True)[["area_code", "period", "what", "count",
-                                                                   "denominator"]]
-        chosen[["count", "denominator"]] = chosen[["count", "denominator"]].astype(float)
-        own = self._ndtms_area(chosen)
-        own = own[own["what"] == "parents living with children"]
-        if own.empty:
-            return own
-        rows = self._ndtms_area(chosen[chosen["period"] == own["period"].max()])
-        order = {w: i for i, w in enumerate([*_PARENT_CATEGORIES.values(), "children living with adults in "
-                                             "treatment"])}
-        rows = rows.sort_values("what", key=lambda s: s.map(order)).reset_index(drop=True)
-        rows = demand.add_estimates(rows, "proportion", 100)
-        return rows.assign(area=self.area.name)[["area", "area_code", "period", "what", "count", "denominator",
-                                                 "value", "lower_ci", "upper_ci"]]
-
     def _parental_need(self, period: str) -> tuple[pd.DataFrame | None, str]:
         """DfE assessments identifying parental drug / alcohol misuse, for ``period`` or the nearest year held."""
         frame = self._table("children_in_need")
         if frame is None:
             return None, ("Need is measured by the DfE children in need table C3 (parental drug or alcohol misuse), "
                           f"which the data lacks ({self.hint}).")
-        parts = []
-        for measure, words in (("drug_misuse", "drug misuse by a parent"),
-                               ("alcohol_misuse", "alcohol misuse by a parent")):
-            s = demand.area_series(frame, self.area.code, self._members(self.area.code), measure=measure,
-                                   category="parent")
-            if not s.empty:
-                parts.append(s.assign(what=words))
-        if not parts:
+        found = demand.parental_need(frame, self.area.code, self._members(self.area.code), period)
+        if found is None:
             return None, (f"The DfE children in need table has no parental drug or alcohol misuse figures for "
                           f"{self.area.name} ({self.hint}).")
-        need = pd.concat(parts, ignore_index=True)
-        with_count = need.dropna(subset=["count"])
-        same = with_count[with_count["period"] == period]
-        chosen_period = period if not same.empty else (with_count["period"].max() if not with_count.empty
-                                                       else need["period"].max())
-        need = need[need["period"] == chosen_period]
+        need, chosen_period = found
         need = self._hide(need.assign(area=self.area.name)[["area", "area_code", "period", "what", "count"]],
                           derived=())
         note = "" if chosen_period == period else (
@@ -626,12 +574,9 @@ class DemandChapter(base.Chapter):
                                    self._members(self.area.code), ["count"], by=("period", "category"))
         if rows.empty:
             return None
-        latest = rows[rows["period"] == rows["period"].max()].sort_values("count", ascending=False)
         total = "All young people"
-        table = pd.concat([latest.assign(area=self.area.name)[["area", "period", "category", "count"]],
-                           pd.DataFrame([{"area": self.area.name, "period": latest["period"].iloc[0],
-                                          "category": total, "count": float(latest["count"].sum())}])],
-                          ignore_index=True)
+        table = demand.young_treatment_latest(rows, self.area.name, total)
+        period = table["period"].iloc[0]
         # the total is the sum of the substances: one hidden alone would come back by subtraction
         table = protect_shares(table, self.policy, denominator=None,
                                total_rows=[("category", total, None, ["area", "period"])])
@@ -639,10 +584,10 @@ class DemandChapter(base.Chapter):
         top = table[(table["category"] != total) & ~table["suppressed"]]
         if everyone != everyone:
             text = (f"Young people were in specialist substance misuse treatment in {self.area.name} in "
-                    f"{latest['period'].iloc[0]}, too few to publish (disclosure control)")
+                    f"{period}, too few to publish (disclosure control)")
         else:
             text = (f"{narrative.number(everyone, 0)} young people were in specialist substance misuse treatment "
-                    f"in {self.area.name} in {latest['period'].iloc[0]}")
+                    f"in {self.area.name} in {period}")
         if not top.empty:
             text += f"; the most common main substance was {top.iloc[0]['category']} " \
                     f"({narrative.number(top.iloc[0]['count'], 0)})"
@@ -716,22 +661,10 @@ class DemandChapter(base.Chapter):
             return missing_section(title, f"This section needs the population of {self.area.name} by age and sex "
                                    f"(ONS mid-year estimates by LSOA), which the data lacks ({self.hint}).",
                                    "prevalence")
-        rows = []
-        for drug, words in _PREVALENCE_DRUGS:
-            rates = self._survey_rates(survey, drug)
-            if rates is None:
-                continue
-            estimate = csew_apply(rates, residents)
-            total = estimate[estimate["level"] == "persons"].iloc[0]
-            rows.append({"drug": drug, "words": words, "survey_period": rates["period"].iloc[0],
-                         "age_min": 16, "age_max": 59, "population": float(total["population"]),
-                         "national_rate": round(float(total["rate"]), 1),
-                         "estimate": _round10(total["estimate"]), "lower": _round10(total["lower"]),
-                         "upper": _round10(total["upper"]), "method": rates["method"].iloc[0]})
-        if not rows:
+        table = demand.prevalence_estimates(survey, residents, _PREVALENCE_DRUGS)
+        if table.empty:
             return missing_section(title, "The Crime Survey tables in the data have no complete rates by age and "
                                    f"sex ({self.hint}).", "prevalence")
-        table = pd.DataFrame(rows)
         table["area"] = self.area.name
         table["focus_compared"] = "Not compared"
         messages = []
@@ -782,14 +715,8 @@ class DemandChapter(base.Chapter):
         """
         rows, gaps = [], []
         fingertips = self._table("indicators")
-        ocu = None if fingertips is None else fingertips[
-            (fingertips["indicator_id"] == "91117") & fingertips["category_type"].fillna("").eq("")]
-        if ocu is not None:  # people = rate per 1,000 × residents aged 15 to 64 / 1,000, limits alike
-            per_person = ocu["denominator"].astype(float) / 1000
-            ocu = ocu.assign(value=ocu["value"] * per_person, lower_ci=ocu["lower_ci"] * per_person,
-                             upper_ci=ocu["upper_ci"] * per_person)
-        found = None if ocu is None else self._estimate_rows(
-            ocu, "Opiate and/or crack cocaine users aged 15 to 64", "OHID/LJMU via Fingertips (indicator 91117)")
+        found = None if fingertips is None else self._estimate_rows(
+            demand.ocu_people(fingertips), "Opiate and/or crack cocaine users aged 15 to 64", "OHID/LJMU via Fingertips (indicator 91117)")
         if found is None:
             gaps.append(f"The estimate of opiate and crack cocaine users needs Fingertips indicator 91117 "
                         f"(cdp fetch --area {self.area.code}).")
@@ -805,27 +732,10 @@ class DemandChapter(base.Chapter):
             rows.append(found)
         return (pd.DataFrame(rows) if rows else None), gaps
 
-    def _estimate_rows(self, frame: pd.DataFrame, what: str, source: str) -> dict | None:
-        """The area's latest estimate (value with 95% limits), else its members' values summed."""
-        frame = frame.dropna(subset=["value"])
-        own = frame[frame["area_code"] == self.area.code]
-        if not own.empty:
-            last = own.sort_values("period").iloc[-1]
-            return {"what": what, "area": self.area.name, "area_code": self.area.code, "period": last["period"],
-                    "estimate": round(float(last["value"])), "lower": round(as_float(last["lower_ci"]), 0),
-                    "upper": round(as_float(last["upper_ci"]), 0), "source": source}
-        members = self._members(self.area.code)
-        parts = frame[frame["area_code"].isin(list(members))]
-        if not members or parts.empty:
-            return None
-        whole = parts.groupby("period")["area_code"].nunique()
-        whole = whole[whole == len(members)]
-        if whole.empty:
-            return None
-        period = max(whole.index)
-        return {"what": what, "area": self.area.name, "area_code": self.area.code, "period": period,
-                "estimate": round(float(parts.loc[parts["period"] == period, "value"].sum())), "lower": np.nan,
-                "upper": np.nan, "source": source + ", members summed"}
+    def _estimate_rows(self, frame: pd.DataFrame, what: str, source: str) -> dict[str, object] | None:
+        """The area's latest estimate, else its members' values summed (:func:`demand.latest_estimate`)."""
+        return demand.latest_estimate(frame, self.area.code, self.area.name, self._members(self.area.code), what,
+                                      source)
 
     def _population_by_age(self) -> pd.DataFrame:
         lsoas = self.ctx.lsoas(self.area.code)
@@ -835,26 +745,6 @@ class DemandChapter(base.Chapter):
         rows = rows.assign(area_code=self.area.code, area_name=self.area.name)
         rows["age"] = pd.to_numeric(rows["age"], errors="coerce")
         return rows.groupby(["area_code", "area_name", "sex", "age"], as_index=False)["population"].sum()
-
-    @staticmethod
-    def _survey_rates(survey: pd.DataFrame, drug: str) -> pd.DataFrame | None:
-        """Rates by sex and age band; for a drug published only for all adults, that rate for every band."""
-        from cdp_analysis.sources import csew
-
-        try:
-            rates = csew.survey_rates(survey, drug)
-            return rates.assign(method="national rate by sex and age band (16 to 24, 25 to 59)")
-        except MissingDataError:
-            pass
-        rows = survey[(survey["table"] == "1.02") & (survey["drug"].str.lower() == drug.lower())].dropna(
-            subset=["value", "lower_ci", "upper_ci"])
-        if rows.empty:
-            return None
-        last = rows.sort_values("year_ending").iloc[-1]
-        return pd.DataFrame([{"sex": sex, "age_min": 16, "age_max": 59, "age": "16-59", "value": last["value"],
-                              "lower_ci": last["lower_ci"], "upper_ci": last["upper_ci"], "period": last["period"],
-                              "method": "national rate for all adults aged 16 to 59 (no split by age and sex)"}
-                             for sex in ("Male", "Female")])
 
     def wider_demand(self) -> Section:
         """Homelessness with a drug dependency need, out-of-court disposals and drug testing on arrest."""
@@ -872,6 +762,8 @@ class DemandChapter(base.Chapter):
             except MissingDataError:
                 frame = None
             found = build(frame) if frame is not None else None
+            if name == "homelessness_support_needs":  # the published H-CLIC table first, else the local return
+                found = self._public_homelessness() or found
             if found is None:
                 gaps.append(f"needs the local return {name}.csv: {_TEMPLATE_HINT}")
                 continue
@@ -887,6 +779,47 @@ class DemandChapter(base.Chapter):
     def _local_rows(self, frame: pd.DataFrame, columns: Sequence[str], by: Sequence[str] = ("period",)
                     ) -> pd.DataFrame:
         return demand.local_series(frame, self.area.code, self._members(self.area.code), columns, by)
+
+    def _public_homelessness(self) -> tuple[pd.DataFrame, str, KeyMessage] | None:
+        """Households owed a homelessness duty with a drug or an alcohol dependency need (MHCLG H-CLIC table A3)."""
+        try:
+            source = self.ctx.dataset.homelessness()
+        except MissingDataError:
+            return None
+        table = supporting.homelessness_table(source, self.area.code, self._members(self.area.code), ENGLAND_CODE)
+        if table.empty:
+            return None
+        table = self._hide(table)
+        needs = {"drug_dependency": "Drug dependency", "alcohol_dependency": "Alcohol dependency"}
+        html = render.table_html(
+            pd.DataFrame({"Year": table["period"], "Support need": table["need"].map(needs),
+                          "Households owed a duty": table["denominator"], "With the need": table["count"],
+                          "%": table["value"], "Lower 95% CI": table["lower_ci"], "Upper 95% CI": table["upper_ci"],
+                          "England %": table["england"]}),
+            f"Households owed a homelessness duty with a drug or alcohol dependency support need, {self.area.name} "
+            "(MHCLG statutory homelessness, table A3)", synthetic=self.synthetic,
+            formats={"Households owed a duty": ",.0f", "With the need": ",.0f", "%": ".1f", "Lower 95% CI": ".1f",
+                     "Upper 95% CI": ".1f", "England %": ".1f"},
+            suppressed_cols=("Households owed a duty", "With the need", "%", "Lower 95% CI", "Upper 95% CI"),
+            suppressed_rows=list(table["suppressed"].to_numpy() | table["denominator_suppressed"].to_numpy()))
+        latest = table[table["period"] == table["period"].iloc[-1]].set_index("need")
+        drug, alcohol = latest.loc["drug_dependency"], latest.loc["alcohol_dependency"]
+        if drug["value"] != drug["value"]:
+            return table, html, KeyMessage(f"Homelessness with a drug dependency need in {self.area.name}, "
+                                           f"{drug['period']}: too few households to publish.", key=False)
+        text = (f"In {drug['period']}, {narrative.number(drug['count'], 0)} of the "
+                f"{narrative.number(drug['denominator'], 0)} households owed a homelessness duty in {self.area.name} "
+                f"had a drug dependency support need ({narrative.number(drug['value'], 1)}%, 95% CI "
+                f"{narrative.number(drug['lower_ci'], 1)}% to {narrative.number(drug['upper_ci'], 1)}%")
+        if drug["england"] == drug["england"]:
+            text += f"; England {narrative.number(drug['england'], 1)}%"
+        text += ")"
+        if alcohol["value"] == alcohol["value"]:
+            text += (f", and {narrative.number(alcohol['count'], 0)} ({narrative.number(alcohol['value'], 1)}%) an "
+                     "alcohol dependency need")
+        rec = ("Link housing options teams with treatment services so that households with a drug or alcohol "
+               "dependency need are offered treatment.")
+        return table, html, KeyMessage(text + ".", rec, "Demand")
 
     def _homelessness(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, str, KeyMessage] | None:
         rows = self._local_rows(frame, ["with_support_needs", "drug_dependency", "alcohol_dependency"])
@@ -928,13 +861,9 @@ class DemandChapter(base.Chapter):
                                 by=("period", "disposal"))
         if rows.empty:
             return None
-        latest = rows[rows["period"] == rows["period"].max()].copy()
-        total = latest[["count", "referred_to_treatment", "referral_recorded"]].sum(min_count=1)
-        latest = pd.concat([latest, pd.DataFrame([{"period": latest["period"].iloc[0], "disposal": "All disposals",
-                                                   **total.to_dict()}])], ignore_index=True)
+        latest = demand.out_of_court_latest(rows)
         small = pd.DataFrame({c: self.policy.primary(latest[c]) for c in ("count", "referred_to_treatment")})
         latest["suppressed"] = small.any(axis=1).to_numpy()
-        latest["referred_pct"] = (latest["referred_to_treatment"] / latest["referral_recorded"] * 100).round(1)
         for column in ("count", "referred_to_treatment"):
             latest[column] = latest[column].astype(float).where(~small[column].to_numpy())
         latest.loc[small["referred_to_treatment"].to_numpy(), "referred_pct"] = np.nan
@@ -966,11 +895,7 @@ class DemandChapter(base.Chapter):
             return None
         small = pd.DataFrame({c: self.policy.primary(rows[c]) for c in ("tests", "positive", "required_assessments",
                                                                          "assessments_attended")})
-        positive = demand.add_estimates(rows.rename(columns={"positive": "count", "tests": "denominator"}),
-                                        "proportion", 100)
-        table = rows.copy()
-        table["positive_pct"] = positive["value"].round(1)
-        table["attended_pct"] = (rows["assessments_attended"] / rows["required_assessments"] * 100).round(1)
+        table = demand.testing_on_arrest_rates(rows)
         for column in small:
             table[column] = table[column].astype(float).where(~small[column].to_numpy())
         table.loc[small["positive"].to_numpy(), "positive_pct"] = np.nan
@@ -1024,25 +949,16 @@ class DemandChapter(base.Chapter):
                 continue
             if category is not None:
                 frame = frame[frame["category"] == category].dropna(subset=["denominator"])
-            own = demand.add_estimates(demand.area_series(frame, self.area.code, self._members(self.area.code),
-                                                          measure=measure, category=cat), statistic, multiplier)
-            own = own.dropna(subset=["value"])
-            if own.empty:
-                continue
-            period = own["period"].iloc[-1]
             key = f"{measure}:{cat}"
-            measures.append(base.NeighbourMeasure(key, label, what, unit, "NoJudgement", str(period), "Demand",
+            found = demand.neighbour_rows(frame, [(c, self._members(c)) for c in [self.area.code, *group.codes]],
+                                          measure=measure, category=cat, statistic=statistic,
+                                          multiplier=multiplier, key=key)
+            if found is None:
+                continue
+            period, values = found
+            measures.append(base.NeighbourMeasure(key, label, what, unit, "NoJudgement", period, "Demand",
                                                   CIN_SOURCE if table == "children_in_need" else EXCLUSION_SOURCE))
-            for code in [self.area.code, *group.codes]:
-                series = own if code == self.area.code else demand.add_estimates(
-                    demand.area_series(frame, code, self._members(code), measure=measure, category=cat),
-                    statistic, multiplier)
-                found = series[(series["period"] == period) & series["value"].notna()]
-                if not found.empty:
-                    r = found.iloc[-1]
-                    rows.append({"measure": key, "area_code": code, "value": r["value"], "lower_ci": r["lower_ci"],
-                                 "upper_ci": r["upper_ci"], "count": r["count"], "denominator": r["denominator"],
-                                 "multiplier": multiplier})
+            rows += values
         return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
                                            "denominator", "multiplier"]), measures
 
@@ -1103,22 +1019,3 @@ class DemandChapter(base.Chapter):
     def all_sections(self) -> list[Section]:
         """Every section in reading order (tests, key messages)."""
         return list(self.sections().values())
-
-
-def csew_apply(rates: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
-    """:func:`cdp_analysis.sources.csew.apply_survey_rates` (imported when used)."""
-    from cdp_analysis.sources.csew import apply_survey_rates
-
-    return apply_survey_rates(rates, residents)
-
-
-def _round10(value: float) -> float:
-    """People estimates are shown to the nearest 10 (their precision is far coarser)."""
-    return float(np.round(float(value) / 10) * 10)
-
-
-
-def _unflagged_estimates(series: pd.DataFrame) -> pd.DataFrame:
-    """A flagged row (:mod:`cdp_analysis.indicators.quality`) keeps its count, denominator and flag, not its estimate."""
-    flagged = series["quality_flag"].notna()
-    return series.assign(**{c: series[c].mask(flagged) for c in ("value", "lower_ci", "upper_ci")})

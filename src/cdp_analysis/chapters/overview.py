@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from cdp_analysis.chapters import base
 from cdp_analysis.chapters.base import Section, missing_section, partnership_members
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import CdpError, MissingDataError
-from cdp_analysis.indicators import ambitions, change, framework, spine, supply
+from cdp_analysis.indicators import ambitions, change, framework, spine, supply, supporting
 from cdp_analysis.indicators.outcomes import (
     IndicatorInfo,
     OutcomeSeries,
@@ -66,7 +66,9 @@ LOCAL_TILES = [
 
 #: Local returns the framework table and the tiles read (each measured by :data:`framework.LOCAL_MEASURES`).
 FRAMEWORK_RETURNS = ("disruptions", "county_lines", "treatment_numbers", "deaths_in_treatment", "treatment_progress",
-                     "continuity_of_care")
+                     "continuity_of_care", "community_sentence_treatment")
+#: The title of the supporting metrics section.
+SUPPORTING_TITLE = "The outcomes framework's supporting metrics"
 
 
 #: The title of the local outcomes framework section.
@@ -133,7 +135,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         if table.empty:
             return tables.tartan_html(table, self.area.name, "", "")
         region = self.region.name if self.region else "Region"
-        return (tables.tartan_html(table, self.area.name, region, self._tartan_note())
+        group = self.ctx.registry.neighbour_group(self.area.code).name
+        return (tables.tartan_html(table, self.area.name, region, self._tartan_note(), group=group)
                 + tables.members_html(self.member_table(table), self.area.name) + tables.definitions_html(table)
                 + tables.needs_html(self.missing(), self.area.name))
 
@@ -310,6 +313,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             ("spine", "Where the area sits among areas of its type", self.spine_section),
             ("crime", "Police-recorded crime", self.crime_section),
             ("framework", "The outcomes framework's headline metrics", self.framework_section),
+            ("supporting", SUPPORTING_TITLE, self.supporting_section),
             ("neighbours", base.NEIGHBOURS_TITLE, self.neighbours_section),
             ("ambitions", LOCAL_FRAMEWORK, self.local_framework),
         ], hint=DATA_CHECKLIST_HINT.format(code=self.area.code))
@@ -326,6 +330,8 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         table = self._summary_table
         if table.empty:
             return missing_section(title, self.messages(table)[-1].text, key)
+        table = base.with_neighbour_columns(table, "indicator_id", self.area, self.ctx.registry.neighbour_group(
+            self.area.code), self.neighbour_values(), polarity={i: c.polarity for i, c in self.catalogue.items()})
         lacking = len(self.missing())
         coverage = COVERED if not lacking else Coverage.partial(
             f"{len(table)} of the {len(table) + lacking} outcomes framework indicators are in the data for "
@@ -455,7 +461,9 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
         chart = charts.spc_chart(shown, x="period_end", title=f"{label}: statistical process control", ylabel=unit,
                                  source=source, synthetic=self.ctx.synthetic, series_label="Value", per="a period",
                                  points="periods")
-        direction = {"HighIsGood": "increase", "LowIsGood": "decrease"}.get(polarity, "neutral")
+        directions: dict[str, Literal["increase", "decrease", "neutral"]] = {
+            "HighIsGood": "increase", "LowIsGood": "decrease"}
+        direction = directions.get(polarity, "neutral")
         judged = stats.spc(values, improvement_direction=direction, target=ambition)
         improving = int((judged["point_type"] == "special_cause_improvement").sum())
         concern = int((judged["point_type"] == "special_cause_concern").sum())
@@ -584,6 +592,71 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             + (" or shown on each member authority's page" if (table["status"] == framework.PER_MEMBER).any()
                else "") + ".")
         return Section(title, [item], [], coverage, {"framework": table}, key)
+
+    def supporting_table(self) -> pd.DataFrame:
+        """Every supporting metric of the framework (:data:`supporting.SUPPORTING_METRICS`): value and period
+        where the data holds it (H-CLIC, proven reoffending, Fingertips, local returns), else its status.
+
+        Counts of households and of people are disclosure-controlled before the shares are taken from them.
+        """
+        policy = get_policy(self.ctx.config.disclosure_policy)
+        members = list(self.area.members)
+        homeless = supporting.shares(None)
+        try:
+            source = self.ctx.dataset.homelessness()
+            homeless = supporting.shares(supporting.latest(supporting.homelessness_series(
+                source, self.area.code, members)))
+        except MissingDataError:
+            pass
+        own_return = None
+        try:
+            rows = framework.area_rows(self.ctx.dataset.local("homelessness_support_needs"), self.area.code,
+                                       members)
+        except MissingDataError:
+            rows = None
+        if rows is not None:
+            summed = rows.groupby("period", as_index=False)[["with_support_needs", "drug_dependency",
+                                                             "alcohol_dependency"]].sum(min_count=1)
+            own_return = protect_shares(supporting.shares(supporting.latest(summed), denominator="with_support_needs"),
+                                        policy, derived=("value",))
+        reoffending = supporting.reoffending_shares({})
+        try:
+            source = self.ctx.dataset.reoffending()
+            reoffending = supporting.reoffending_shares(
+                {k: supporting.reoffending_series(source, self.area.code, k, members) for k in ("adult", "juvenile")})
+        except MissingDataError:
+            pass
+        supplied = set(self.ctx.dataset.local_names()) if hasattr(self.ctx.dataset, "local_names") else set()
+        return supporting.supporting_table(
+            self._summary_table, protect_shares(homeless, policy, derived=("value",)),
+            protect_shares(reoffending, policy, derived=("value",)), self.local_values, supplied, own_return)
+
+    def supporting_section(self) -> Section:
+        """The framework's supporting metrics in one table: value and period where a public source or a local
+        return holds them for the area, else what is needed or that only a national figure exists."""
+        title, key = SUPPORTING_TITLE, "supporting"
+        table = self.supporting_table()
+        shown = table[table["value"].notna()]
+        if shown.empty:
+            return missing_section(title, f"The data holds none of the outcomes framework's supporting metrics for "
+                                          f"{self.area.name} ({DATA_CHECKLIST_HINT.format(code=self.area.code)}).",
+                                   key)
+        display = pd.DataFrame({
+            "Outcome": table["outcome"], "Supporting metric": table["metric"],
+            "Value": [_value_words(r) for _, r in table.iterrows()], "Period": table["period"].replace("", "–"),
+            "Source": table["source"], "Geography": table["geography"]})
+        item = render.table_html(display, f"The outcomes framework's supporting metrics for {self.area.name}: "
+                                          "value and period where the data holds them", synthetic=self.ctx.synthetic)
+        national = table[table["status"] == framework.NATIONAL]
+        lacking = table[table["status"].isin([framework.LOCAL_NEEDED, framework.NOT_HELD])]
+        note = (f"{len(national)} of the supporting metrics are not published by local authority (only for England, "
+                "England and Wales or the regions): the table names each one's national source and gives no local "
+                "figure.")
+        coverage = COVERED if lacking.empty else Coverage.partial(
+            f"{len(shown)} of the {len(table)} supporting metrics {'has' if len(shown) == 1 else 'have'} a value for "
+            f"{self.area.name}; {len(lacking)} {'needs' if len(lacking) == 1 else 'need'} data the workbench does not "
+            "hold (the table says what each needs).")
+        return Section(title, [item, render.method_note(note)], [], coverage, {"supporting": table}, key)
 
     def local_tiles(self) -> list[tuple[str, str]]:
         """``(title, text)`` for the metrics only a local return supplies: each value with its period (the NDTMS

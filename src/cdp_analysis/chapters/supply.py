@@ -6,7 +6,7 @@ return, so every number it shows is computed (and tested) here.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import pandas as pd
@@ -42,6 +42,16 @@ POLICE_CAVEAT = (
     "they were located, whichever force recorded them. Months missing from the police archive "
     "are left blank, never counted as zero, and rates over windows with gaps are annualised."
 )
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """The chapter's one disclosure decision (:meth:`SupplyChapter._disclosure`)."""
+
+    level: str  # "ward" or "lsoa"
+    why: str  # why the level differs from the one wanted ("" when it does not)
+    table: pd.DataFrame  # the small-area table before disclosure control
+    hidden: set[str]  # the aggregates suppressed ("small:CODE", "quintile:Q", ...)
 
 
 class SupplyChapter(base.Chapter):
@@ -356,6 +366,9 @@ class SupplyChapter(base.Chapter):
             table = self.comparison_table(supply.DRUG_CRIME)
         except DataShortfallError as exc:  # too few months for a rate: the count of the months held
             return self._count_only(title, "headline", exc)
+        table = base.with_neighbour_average(table, "drug_offences", self.area,
+                                            self.ctx.registry.neighbour_group(self.area.code), self.neighbour_values(),
+                                            policy=self.policy)
         message = self._rate_message(table, "drug offences")
         higher = table[(table["role"] == base.ROLE_COMPARATOR) & (table["focus_compared"] == "Higher")]["area"].tolist()
         if higher and message.key:
@@ -371,6 +384,11 @@ class SupplyChapter(base.Chapter):
                            "neighbourhood crime rate"))
 
     def neighbour_values(self) -> pd.DataFrame:
+        """:attr:`_neighbour_frame` (computed once: the headline, neighbourhood crime and neighbour sections read it)."""
+        return self._neighbour_frame.copy()
+
+    @cached_property
+    def _neighbour_frame(self) -> pd.DataFrame:
         """The latest twelve-month rates of the area and of each neighbour the data covers for the same months.
 
         A neighbour is counted from the national aggregate when every force policing it has
@@ -398,9 +416,7 @@ class SupplyChapter(base.Chapter):
                          "count": own["count"], "denominator": own["population"], "multiplier": 1000.0})
             if not frames:
                 continue
-            monthly = pd.concat([supply.national_monthly(frame, code, types, self.months) for code, frame in frames.items()],
-                                ignore_index=True)
-            rates = supply.twelve_month_rates(supply.add_rolling_12m(monthly), residents)
+            rates = supply.national_rates(frames, residents, types, self.months)
             for _, r in rates[rates["period"] == own["period"]].iterrows():
                 rows.append({"measure": measure, "area_code": r["area_code"], "period": r["period"],
                              "value": r["value"], "lower_ci": r["lower_ci"], "upper_ci": r["upper_ci"],
@@ -540,8 +556,8 @@ class SupplyChapter(base.Chapter):
                     "(disclosure control).")
         change = supply.change_over_time(own_rates, self.area.code)
         text = narrative.change_sentence("drug offence rate", change)
-        partial = list(dict.fromkeys(p for p in (change.get("one_year_not_compared"),
-                                                 change.get("five_year_not_compared")) if p))
+        partial = list(dict.fromkeys(str(p) for p in (change.get("one_year_not_compared"),
+                                                      change.get("five_year_not_compared")) if p))
         if change.get("one_year_pct") is None and change.get("five_year_pct") is None:
             if partial:
                 return (f"Change is not measured: the twelve months {narrative.join_words(partial)} "
@@ -557,9 +573,9 @@ class SupplyChapter(base.Chapter):
         if len(own_rates) < 5 or label not in _TREND_WORDS:
             return text
         text += f" Over the last five twelve-month periods (the Fingertips recent-trend test) the rate shows {_TREND_WORDS[label]}"
-        latest = change.get("one_year_pct")
-        turned = (label == "increasing" and latest is not None and latest < 0) or \
-                 (label == "decreasing" and latest is not None and latest > 0)
+        latest = change.get("one_year_pct")  # a float, or None when not measured
+        turned = isinstance(latest, float) and ((label == "increasing" and latest < 0)
+                                                or (label == "decreasing" and latest > 0))
         return text + (", although the latest twelve months moved the other way." if turned else ".")
 
     def _spc(self, own: pd.DataFrame, months: int = 36, *, render_chart: bool = True
@@ -684,12 +700,12 @@ class SupplyChapter(base.Chapter):
         return table, groups, counts
 
     @cached_property
-    def _disclosure(self) -> dict[str, object]:
+    def _disclosure(self) -> _Decision:
         """The chapter's one disclosure decision over the small-area and deprivation aggregates."""
         level, why = self.small_area_level(self._level_wanted)
         table, groups, counts = self._small_area_groups(level)
         hidden = protect_aggregates(groups, counts, self.policy, keep=("total",))
-        return {"level": level, "why": why, "table": table, "hidden": hidden}
+        return _Decision(level, why, table, hidden)
 
     _level_wanted = "ward"
 
@@ -700,7 +716,7 @@ class SupplyChapter(base.Chapter):
             return missing
         self._level_wanted = level
         decision = self._disclosure
-        level, table, hidden = decision["level"], decision["table"], decision["hidden"]
+        level, table, hidden = decision.level, decision.table, decision.hidden
         start, end = self.latest_window
         area_rate = self.rates(supply.DRUG_CRIME)
         area_rate = float(area_rate[(area_rate["area_code"] == self.area.code)].iloc[-1]["value"])
@@ -770,8 +786,8 @@ class SupplyChapter(base.Chapter):
         if station is not None:
             frames["police_station_point"] = station
         messages = self._hotspot_messages(published, hot, label, station)
-        if decision["why"]:
-            messages.insert(0, KeyMessage(decision["why"], key=False))
+        if decision.why:
+            messages.insert(0, KeyMessage(decision.why, key=False))
         return self._finish_section(title, "small_areas", items, messages, frames)
 
     def _member_of(self, codes: pd.Series, level: str) -> list[str]:
@@ -853,12 +869,13 @@ class SupplyChapter(base.Chapter):
 
     def _gradient_raw(self) -> pd.DataFrame | None:
         """Drug offence rates by IMD quintile before disclosure control (None without IMD data)."""
-        if "gradient" in self._memo:
-            return self._memo["gradient"]
+        return self._gradient
+
+    @cached_property
+    def _gradient(self) -> pd.DataFrame | None:
         try:
             imd = self.ctx.dataset.imd()
         except MissingDataError:
-            self._memo["gradient"] = None
             return None
         start, end = self.latest_window
         latest = self.rates(supply.DRUG_CRIME)
@@ -867,8 +884,7 @@ class SupplyChapter(base.Chapter):
             self.crimes, imd, self.ctx.lsoa_population, lsoas=self.lsoas[self.area.code],
             crime_types=supply.DRUG_CRIME, start=start, end=end, years=latest["months_with_data"] / 12,
         )
-        self._memo["gradient"] = None if gradient.empty else gradient
-        return self._memo["gradient"]
+        return None if gradient.empty else gradient
 
     def deprivation(self) -> Section:
         """Drug offence rates by national IMD 2019 quintile, and the slope index of inequality."""
@@ -879,7 +895,7 @@ class SupplyChapter(base.Chapter):
         if gradient is None:
             return missing_section(title, "The data has no IMD 2019 decile for the area's LSOAs, so the "
                                    "deprivation gradient is not shown (add the IoD2019 File 7).", "deprivation")
-        hidden = self._disclosure["hidden"]
+        hidden = self._disclosure.hidden
         latest = self.rates(supply.DRUG_CRIME)
         latest = latest[latest["area_code"] == self.area.code].iloc[-1]
         published = gradient.copy()
@@ -969,6 +985,10 @@ class SupplyChapter(base.Chapter):
         for crime_type in (*supply.NEIGHBOURHOOD_CRIME, None):
             types = supply.NEIGHBOURHOOD_CRIME if crime_type is None else (crime_type,)
             table = self.comparison_table(types)
+            if crime_type is None:
+                table = base.with_neighbour_average(table, "neighbourhood_crime", self.area,
+                                                    self.ctx.registry.neighbour_group(self.area.code),
+                                                    self.neighbour_values(), policy=self.policy)
             table.insert(0, "crime_type", crime_type or "All four types")
             tables.append(table)
             if crime_type is not None and self._monthly_publishable(types):

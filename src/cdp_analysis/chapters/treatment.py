@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -33,13 +34,13 @@ from cdp_analysis.chapters.base import (
 )
 from cdp_analysis.chapters.context import ChapterContext
 from cdp_analysis.errors import MissingDataError
-from cdp_analysis.indicators import change, framework, pathways, spine, treatment
+from cdp_analysis.indicators import change, framework, pathways, spine, supporting, treatment
 from cdp_analysis.indicators.outcomes import OutcomeSeries
 from cdp_analysis.report import charts, narrative, render
 from cdp_analysis.report.narrative import KeyMessage
 from cdp_analysis.sources.ndtms import NDTMS_COLUMNS
 from cdp_analysis.stats.coerce import as_float
-from cdp_analysis.stats.sdc import get_policy, protect_shares
+from cdp_analysis.stats.sdc import TotalRow, get_policy, protect_shares
 from cdp_analysis.store.coverage import COVERED, DATA_CHECKLIST_HINT, Coverage
 from cdp_analysis.vocabulary import ENGLAND_CODE, FINGERTIPS_SOURCE
 
@@ -214,7 +215,7 @@ class TreatmentChapter(base.Chapter):
                    f"cannot be shown; download the ViewIt export from NDTMS ({self.hint}).", key)
 
     # proportions with comparison ---------------------------------------------
-    def _proportions(self, table: pd.DataFrame, label: str, *, parts: tuple | None | bool = False,
+    def _proportions(self, table: pd.DataFrame, label: str, *, parts: tuple[str, ...] | None | Literal[False] = False,
                      total: str | None = None) -> pd.DataFrame:
         """Percentages with Wilson 95% intervals; the focus area's interval against each comparator.
 
@@ -228,7 +229,7 @@ class TreatmentChapter(base.Chapter):
         table = table.assign(role=[ROLE_FOCUS if a == self.area.name else ROLE_MEMBER if a in names
                                    else ROLE_COMPARATOR for a in table["area"]])
         data = treatment.with_proportions(table)
-        relations = []
+        relations: list[TotalRow] = []
         if total is not None:
             relations.append((label, total, None, ["area", "period"]))
         if (data["role"] == ROLE_MEMBER).any():
@@ -241,7 +242,7 @@ class TreatmentChapter(base.Chapter):
         data["focus_compared"] = treatment.focus_comparisons(data, self.area.name, label, MEMBER_LABEL)
         return data
 
-    def _compare_message(self, data: pd.DataFrame, label: str, what: str, period: str
+    def _compare_message(self, data: pd.DataFrame, label: str, what: str
                          ) -> tuple[list[tuple[str, str, float]], float] | None:
         """The comparator judgements and the focus value of one row label (None when not published)."""
         own = data[(data["area"] == self.area.name) & (data[label] == what)]
@@ -566,7 +567,7 @@ class TreatmentChapter(base.Chapter):
 
     def _share_section(self, title: str, key: str, table: pd.DataFrame, subjects: dict[str, str],
                        always_key: tuple[str, ...], missing: str, chart_title: str, xlabel: str,
-                       period: str | None = None, theme: str = "Treatment", parts: tuple | None | bool = False,
+                       period: str | None = None, theme: str = "Treatment", parts: tuple[str, ...] | None | Literal[False] = False,
                        total: str | None = None, judging: dict[str, tuple[bool, bool]] | None = None,
                        against: str | None = None) -> Section:
         """Shares by category with Wilson intervals, compared; a chart and one sentence per category.
@@ -580,8 +581,9 @@ class TreatmentChapter(base.Chapter):
         and keeps only a group reached less than its need as a finding. ``parts`` and
         ``total`` say which rows add up to which (:meth:`_proportions`), for disclosure control.
         """
-        if table.loc[table["area"] == self.area.name, "count"].isna().all():
-            return missing_section(title, missing, key)
+        when = period or self.latest_period
+        if when is None or table.loc[table["area"] == self.area.name, "count"].isna().all():
+            return missing_section(title, missing, key)  # no year to date a figure by, or no figure
         data = self._proportions(table, "category", parts=parts, total=total)
         chart = charts.rate_bars(
             data.assign(label=data["category"] + ": " + data["area"]), label="label", value="value",
@@ -589,13 +591,13 @@ class TreatmentChapter(base.Chapter):
             source=NDTMS_SOURCE, synthetic=self.synthetic, focus=self.area.name, group="category")
         messages = []
         for category, subject in subjects.items():
-            found = self._compare_message(data, "category", category, period or self.latest_period)
+            found = self._compare_message(data, "category", category)
             if found is None:
                 continue
             comparisons, value = found
             if against is not None:  # the area's own residents first: the comparison that judges reach
                 comparisons = sorted(comparisons, key=lambda c: c[0] != against)
-            text = narrative.rate_sentence(subject, "", value, "%", period or self.latest_period,
+            text = narrative.rate_sentence(subject, "", value, "%", when,
                                            comparisons).replace("  was", " was")
             rank = narrative.RANK_CONTEXT
             if judging and category in judging:
@@ -629,6 +631,8 @@ class TreatmentChapter(base.Chapter):
         if data.loc[data["area"] == self.area.name, "count"].isna().all():
             return missing_section(title, f"The NDTMS export holds no successful completions for {self.area.name} "
                                           f"in {self.latest_period} ({self.hint}).", key)
+        data = base.with_neighbour_averages(data, "substance_group", self.area, self.ctx.registry.neighbour_group(
+            self.area.code), self.neighbour_values(), policy=self.policy)
         items, frames = [], {"completions": data}
         chart = charts.rate_bars(
             data.assign(label=data["substance_group"] + ": " + data["area"]), label="label", value="value",
@@ -647,7 +651,7 @@ class TreatmentChapter(base.Chapter):
             frames["funnel"] = funnel.data
         messages = []
         for group in ("total", *GROUPS):
-            found = self._compare_message(data, "substance_group", group, self.latest_period)
+            found = self._compare_message(data, "substance_group", group)
             if found is None:
                 continue
             comparisons, value = found
@@ -997,19 +1001,8 @@ class TreatmentChapter(base.Chapter):
                                 measure="alcohol_dependent_adults")
         if estimates.empty:
             return None
-        treated = self.rows("in_treatment")
-        rows = []
-        for name, codes in ((self.area.name, self.members), ("England", [ENGLAND_CODE])):
-            own = estimates[estimates["area_code"].isin(codes)].astype({"value": float, "lower_ci": float,
-                                                                        "upper_ci": float})
-            if own.empty or set(own["area_code"]) != set(codes):
-                continue
-            if len(codes) > 1:  # a partnership: estimates add up, their intervals do not
-                complete = own.groupby("period")["area_code"].nunique() == len(codes)
-                own = own[own["period"].isin(complete[complete].index)].groupby("period", as_index=False)["value"].sum()
-                own = own.assign(lower_ci=np.nan, upper_ci=np.nan)
-            counts = treated[treated["area"] == name][["period", "substance_group", "count"]]
-            rows.append(pathways.alcohol_unmet_need(own, counts).assign(area=name))
+        rows = pathways.alcohol_need_by_area(estimates, self.rows("in_treatment"),
+                                             [(self.area.name, self.members), ("England", [ENGLAND_CODE])])
         if not rows or rows[0]["area"].iloc[0] != self.area.name:
             return None
         data = pd.concat(rows, ignore_index=True)
@@ -1090,7 +1083,9 @@ class TreatmentChapter(base.Chapter):
                  "community sentence treatment requirements (local return community_sentence_treatment)"),
                 ("drug_testing_on_arrest", self._local_share("drug_testing_on_arrest", "Drug testing on arrest",
                                                              "% of tests or assessments"),
-                 "drug testing on arrest (local return drug_testing_on_arrest)")):
+                 "drug testing on arrest (local return drug_testing_on_arrest)"),
+                ("proven_reoffending", self._reoffending(),
+                 "proven reoffending (the Ministry of Justice's figures by local authority)")):
             if found is None:
                 lacking.append(missing)
                 continue
@@ -1135,6 +1130,51 @@ class TreatmentChapter(base.Chapter):
                 f"{narrative.number(r['denominator'], 0)} ({narrative.number(r['value'], 1)}%).",
                 theme="Criminal justice", rank=narrative.RANK_CONTEXT))
         return [item], values.drop(columns=["people", "denominator_suppressed"], errors="ignore"), messages
+
+    def _reoffending(self) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
+        """Proven reoffending of adult and juvenile offenders, the latest cohort years, against England."""
+        try:
+            table = self.ctx.dataset.reoffending()
+        except MissingDataError:
+            return None
+        data = supporting.reoffending_comparison(table, self.area.code, list(self.area.members))
+        if data.empty:
+            return None
+        data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"))
+        hidden = data["suppressed"].to_numpy() | data["denominator_suppressed"].to_numpy()
+        data.loc[hidden, "compared"] = "Not compared"
+        kinds = {"adult": "Adults", "juvenile": "Juveniles (10 to 17)"}
+        display = pd.DataFrame({
+            "Offenders": data["offender_type"].map(kinds), "Cohort year": data["period"],
+            "Offenders in the cohort": data["denominator"], "Reoffended within a year": data["count"],
+            "%": data["value"], "Lower 95% CI": data["lower_ci"], "Upper 95% CI": data["upper_ci"],
+            "England %": data["england"], "Compared with England": data["compared"]})
+        item = render.table_html(
+            display, f"Proven reoffending: offenders in {self.area.name} who reoffended within a year, by cohort "
+                     "year (Ministry of Justice)", synthetic=self.synthetic,
+            formats={"Offenders in the cohort": ",.0f", "Reoffended within a year": ",.0f", "%": ".1f",
+                     "Lower 95% CI": ".1f", "Upper 95% CI": ".1f", "England %": ".1f"},
+            suppressed_cols=("Offenders in the cohort", "Reoffended within a year", "%", "Lower 95% CI",
+                             "Upper 95% CI"), suppressed_rows=list(hidden))
+        messages = []
+        for kind, label in (("adult", "adult"), ("juvenile", "juvenile")):
+            rows = data[(data["offender_type"] == kind)].dropna(subset=["value"])
+            if rows.empty:
+                continue
+            r = rows.iloc[-1]
+            versus = ("" if r["england"] != r["england"] else
+                      f", {_COMPARED_WORDS.get(str(r['compared']), 'against')} England's "
+                      f"{narrative.number(r['england'], 1)}%")
+            messages.append(KeyMessage(
+                f"Of the {narrative.number(r['denominator'], 0)} {label} offenders in {self.area.name}'s "
+                f"{r['period']} cohorts, {narrative.number(r['count'], 0)} ({narrative.number(r['value'], 1)}%, "
+                f"95% CI {narrative.number(r['lower_ci'], 1)}% to {narrative.number(r['upper_ci'], 1)}%) "
+                f"reoffended within a year{versus}.",
+                "Offer drug and alcohol assessment to offenders on probation and leaving custody."
+                if kind == "adult" and r["compared"] == "Higher" else "",
+                theme="Criminal justice",
+                rank=narrative.RANK_WORSE if r["compared"] == "Higher" else narrative.RANK_CONTEXT))
+        return [item], data, messages
 
     def _requirements(self) -> tuple[list[str], pd.DataFrame, list[KeyMessage]] | None:
         """Community sentence treatment requirements of the latest period, by requirement."""
@@ -1223,6 +1263,10 @@ class TreatmentChapter(base.Chapter):
         if not own.empty:
             return float(own["count"].iloc[0]), "NDTMS"
         return None
+
+
+_COMPARED_WORDS = {"Higher": "significantly higher than", "Lower": "significantly lower than",
+                   "Similar": "similar to"}
 
 
 def _ethnic_group(label: str) -> str | None:

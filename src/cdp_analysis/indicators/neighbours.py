@@ -34,13 +34,16 @@ import pandas as pd
 from cdp_analysis.errors import StatsInputError
 from cdp_analysis.stats.benchmark import compare_to_benchmark
 
-__all__ = ["MIN_NEIGHBOURS", "POOLED", "MEAN", "neighbour_comparison", "rank_words", "ordinal"]
+__all__ = ["MIN_NEIGHBOURS", "POOLED", "MEAN", "NEIGHBOUR_COLUMNS", "neighbour_comparison", "neighbour_columns",
+           "rank_words", "ordinal"]
 
 #: Neighbours with a published value needed before an average, a rank or a comparison is formed.
 MIN_NEIGHBOURS = 2
 POOLED = "pooled counts over pooled denominators"
 MEAN = "mean of the neighbours' values"
 ROW_COLUMNS = ["measure", "area_code", "role", "value", "lower_ci", "upper_ci", "rank", "n_ranked"]
+#: The columns a headline table gains (:func:`neighbour_columns`).
+NEIGHBOUR_COLUMNS = ["neighbour_average", "neighbour_rank", "neighbour_compared", "neighbour_note"]
 SUMMARY_COLUMNS = ["measure", "value", "lower_ci", "upper_ci", "neighbour_average", "average_method",
                    "neighbours_with_value", "neighbours_in_group", "rank", "n_ranked", "tied", "compared", "reason"]
 
@@ -112,7 +115,7 @@ def neighbour_comparison(
     for column in ("lower_ci", "upper_ci", "count", "denominator", "multiplier"):
         if column not in data:
             data[column] = np.nan
-    data["suppressed"] = data["suppressed"].fillna(False).astype(bool) if "suppressed" in data else False
+    data["suppressed"] = data["suppressed"].astype("boolean").fillna(False).astype(bool) if "suppressed" in data else False
     rows, summary = [], []
     for measure in dict.fromkeys(values["measure"]):
         part = data[data["measure"] == measure]
@@ -212,3 +215,48 @@ def rank_words(rank: int, n_ranked: int, tied: bool = False) -> str:
     if rank <= from_low or tied:
         return f"{joint}{'' if rank == 1 else ordinal(rank) + ' '}highest of {n_ranked}"
     return f"{'' if from_low == 1 else ordinal(from_low) + ' '}lowest of {n_ranked}"
+
+
+def neighbour_columns(
+    values: pd.DataFrame,
+    area_code: str,
+    neighbours: Sequence[str],
+    *,
+    polarity: str | Mapping[str, str] = "NoJudgement",
+    min_neighbours: int = MIN_NEIGHBOURS,
+) -> pd.DataFrame:
+    """The columns a headline table gains for the area among its neighbours, one row per measure.
+
+    Same rules as :func:`neighbour_comparison` (same ``values`` frame). Returns
+    ``measure`` and :data:`NEIGHBOUR_COLUMNS`: ``neighbour_average`` (NaN when none is
+    formed), ``neighbour_rank`` (``"3rd highest of 11"``, empty when none),
+    ``neighbour_compared`` (``Higher``/``Similar``/``Lower``/``Better``/``Worse``, else
+    ``Not compared``) and ``neighbour_note``: empty when compared, else the words a cell
+    shows instead of a number (``"fewer than two neighbours hold a value"``).
+
+    >>> v = pd.DataFrame({"measure": ["m"] * 4 + ["n"] * 2, "area_code": ["A", "B", "C", "D", "A", "B"],
+    ...                   "value": [9.0, 5.0, 3.0, 4.0, 1.0, 2.0], "lower_ci": [8.0, 4, 2, 3, 0.5, 1],
+    ...                   "upper_ci": [10.0, 6, 4, 5, 1.5, 3]})
+    >>> cols = neighbour_columns(v, "A", ["B", "C", "D"])
+    >>> [float(cols.loc[0, "neighbour_average"]), *cols.loc[0, ["neighbour_rank", "neighbour_compared"]]]
+    [4.0, 'highest of 4', 'Higher']
+    >>> cols.loc[1, ["neighbour_rank", "neighbour_compared", "neighbour_note"]].tolist()
+    ['', 'Not compared', 'fewer than two neighbours hold a value']
+    """
+    _, summary = neighbour_comparison(values, area_code, neighbours, polarity=polarity,
+                                      min_neighbours=min_neighbours)
+    rows = []
+    for _, r in summary.iterrows():
+        if r["reason"]:
+            note = ("the area's own value is not published" if r["value"] != r["value"] else
+                    f"fewer than {_WORDS.get(min_neighbours, str(min_neighbours))} neighbours hold a value")
+            rows.append({"measure": r["measure"], "neighbour_average": np.nan, "neighbour_rank": "",
+                         "neighbour_compared": "Not compared", "neighbour_note": note})
+            continue
+        rows.append({"measure": r["measure"], "neighbour_average": float(r["neighbour_average"]),
+                     "neighbour_rank": rank_words(int(r["rank"]), int(r["n_ranked"]), bool(r["tied"])),
+                     "neighbour_compared": r["compared"], "neighbour_note": ""})
+    return pd.DataFrame(rows, columns=["measure", *NEIGHBOUR_COLUMNS])
+
+
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}

@@ -15,12 +15,15 @@ No words and no HTML; disclosure control is the chapter's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from cdp_analysis.indicators.framework import latest_period
 
-__all__ = ["ALCOHOL_GROUPS", "REQUIREMENTS", "alcohol_unmet_need", "requirement_rows", "spend_rows"]
+__all__ = ["ALCOHOL_GROUPS", "REQUIREMENTS", "alcohol_unmet_need", "alcohol_need_by_area", "requirement_rows",
+           "spend_rows"]
 
 #: NDTMS substance groups counted as in treatment for alcohol (alcohol alone, or with non-opiate drugs).
 ALCOHOL_GROUPS: tuple[str, ...] = ("alcohol only", "non-opiate and alcohol")
@@ -67,6 +70,32 @@ def alcohol_unmet_need(estimates: pd.DataFrame, in_treatment: pd.DataFrame) -> p
                     "not_in_treatment_lower": _share(n, lower), "not_in_treatment_upper": _share(n, upper)})
     return pd.DataFrame(out, columns=columns).sort_values("period").reset_index(drop=True)
 
+
+
+def alcohol_need_by_area(estimates: pd.DataFrame, treated: pd.DataFrame,
+                         areas: Sequence[tuple[str, Sequence[str]]]) -> list[pd.DataFrame]:
+    """:func:`alcohol_unmet_need` for each area, named, from the estimates of the authorities it is made of.
+
+    ``estimates`` are NDTMS ``alcohol_dependent_adults`` rows (``area_code, period, value,
+    lower_ci, upper_ci``); ``treated`` the adults in treatment by ``area, period,
+    substance_group, count``; ``areas`` pairs each area's name with its authorities' codes.
+    An area of several authorities gets their estimates summed in the periods every one of
+    them holds, with no interval (intervals do not add up); an area missing an authority's
+    estimate is left out. One frame an area kept, with an ``area`` column, in ``areas`` order.
+    """
+    rows = []
+    for name, codes in areas:
+        own = estimates[estimates["area_code"].isin(codes)].astype({"value": float, "lower_ci": float,
+                                                                    "upper_ci": float})
+        if own.empty or set(own["area_code"]) != set(codes):
+            continue
+        if len(codes) > 1:  # a partnership: estimates add up, their intervals do not
+            complete = own.groupby("period")["area_code"].nunique() == len(codes)
+            own = own[own["period"].isin(complete[complete].index)].groupby("period", as_index=False)["value"].sum()
+            own = own.assign(lower_ci=np.nan, upper_ci=np.nan)
+        counts = treated[treated["area"] == name][["period", "substance_group", "count"]]
+        rows.append(alcohol_unmet_need(own, counts).assign(area=name))
+    return rows
 
 def _share(treated: float, estimate: float) -> float:
     """Percentage of ``estimate`` not in treatment (floored at 0); NaN when either is missing."""

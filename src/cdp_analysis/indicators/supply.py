@@ -35,6 +35,7 @@ __all__ = [
     "deprivation_gradient",
     "slope_index",
     "national_monthly",
+    "national_rates",
     "rates_per_1000",
     "twelve_month_changes",
     "latest_unbroken_run",
@@ -539,3 +540,17 @@ def police_station_share(
     out["share_pct"] = np.where(out["count"] > 0, out["at_police_station"] / out["count"].where(out["count"] > 0) * 100,
                                 np.nan)
     return out
+
+
+def national_rates(frames: Mapping[str, pd.DataFrame], population: Mapping[str, float],
+                   crime_types: Iterable[str], months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Twelve-month rates per 1,000 of areas counted from the national aggregate.
+
+    ``frames`` maps each area's code to its counts by ``month`` and ``crime_type``
+    (:func:`national_monthly`), ``population`` to its residents; ``months`` are the months
+    the focus area's data holds. The rows of :func:`twelve_month_rates`.
+    """
+    types = tuple(crime_types)
+    monthly = pd.concat([national_monthly(frame, code, types, months) for code, frame in frames.items()],
+                        ignore_index=True)
+    return twelve_month_rates(add_rolling_12m(monthly), population)

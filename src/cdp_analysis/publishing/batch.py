@@ -26,7 +26,7 @@ import nbformat
 
 from cdp_analysis import __version__
 from cdp_analysis.areas import AreaRegistry, check_code
-from cdp_analysis.config import Config, check_folder
+from cdp_analysis.config import Config, check_output_folders
 from cdp_analysis.errors import BuildError, CdpError, UnknownAreaError
 from cdp_analysis.publishing.document import DOCUMENT_NAME
 from cdp_analysis.publishing.export import (
@@ -39,8 +39,8 @@ from cdp_analysis.publishing.export import (
     write_not_built_page,
 )
 
-__all__ = ["BuildResult", "build_chapter", "render_page", "run_batch", "resolve_areas", "rebuild_index",
-           "publish_area", "publish_areas", "valid_chapters"]
+__all__ = ["BuildResult", "build_chapter", "render_page", "run_batch", "rebuild_index",
+           "publish_area", "publish_areas"]
 
 log = logging.getLogger(__name__)
 logging.getLogger("papermill").setLevel(logging.ERROR)  # its per-cell chatter is not for readers
@@ -263,22 +263,6 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[-1] if text else ''}"
 
 
-def resolve_areas(spec: str | Sequence[str], registry: AreaRegistry, *, demo: bool = True) -> list[str]:
-    """Area codes from ``all`` or a comma-separated list, validated against the registry.
-
-    ``all`` means every upper-tier LA and CDP of the demo region (``demo``) or,
-    for real data, every real upper-tier LA and CDP in the registry.
-    """
-    if isinstance(spec, str):
-        if spec.strip().lower() == "all":
-            return [a.code for a in registry.of_type("utla", "cdp", demo=demo)]
-        spec = [s for s in spec.split(",") if s.strip()]
-    codes = []
-    for item in spec:
-        codes.append(registry.get(item).code)  # UnknownAreaError with suggestions
-    return codes
-
-
 def run_batch(
     area_codes: Iterable[str],
     config: Config,
@@ -289,6 +273,7 @@ def run_batch(
     workers: int | None = None,
     force: bool = False,
     prepare_first: bool = True,
+    stop_on_data_error: bool = False,
     executor: Executor | None = None,
     progress: bool = False,
     settings: dict | None = None,
@@ -303,13 +288,15 @@ def run_batch(
     a log file with its configuration (:func:`cdp_analysis.publishing.executors.run_log`).
     ``report`` receives a line as each step starts and ends (preparing the data, each
     page started and finished with its time, publishing each area); the log gets them too.
+    ``stop_on_data_error``: when the data cannot be prepared (a damaged file), raise that error
+    rather than let every chapter start and fail on it (for one area: its chapters share the data).
     """
     from cdp_analysis.publishing import executors
     from cdp_analysis.publishing.kernels import process_pool
 
     chapters = list(dict.fromkeys(chapters or config.chapters))  # a chapter asked twice is built once
     codes = [check_code(code) for code in dict.fromkeys(area_codes)]
-    _check_writable(config)
+    check_output_folders(config)
     jobs = [(code, chapter) for code in codes for chapter in chapters]
     threads = max(1, workers or config.workers)
     if executor is not None:
@@ -322,7 +309,7 @@ def run_batch(
         if prepare_first and codes:
             began = time.perf_counter()
             _say(report, f"{codes[0]} data: preparing (read once for every page)")
-            _prepare_once(codes[0], config, data_dir, processed_dir)
+            _prepare_once(codes[0], config, data_dir, processed_dir, stop=stop_on_data_error)
             _say(report, f"{codes[0]} data: ready in {time.perf_counter() - began:.1f} s")
         results: dict[tuple[str, str], BuildResult] = {}
         cancelled = threading.Event()
@@ -391,13 +378,6 @@ def _stop_runs(pool: ThreadPoolExecutor, cancelled: threading.Event, executor: E
     wait(futures, timeout=_INTERRUPT_WAIT_SECONDS)
 
 
-def _check_writable(config: Config) -> None:
-    """The reports and processed folders can be made and written, or a ConfigError
-    naming the folder and what to change (before any page is computed)."""
-    for name, folder in (("reports", config.reports_dir), ("processed", config.processed_dir)):
-        check_folder(folder, f"the {name} folder", option=f"--{name}-dir")
-
-
 def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable[..., str] | None:
     """How a page is computed: on ``executor``, or here (with a per-cell bar if ``cells``)."""
     from cdp_analysis.publishing import executors
@@ -419,13 +399,16 @@ def _renderer(executor: Executor | None, cells: bool, position: int) -> Callable
     return render
 
 
-def _prepare_once(area_code: str, config: Config, data_dir: str, processed_dir: str) -> None:
-    """Generate/prepare the data once, before parallel runs race to do it."""
+def _prepare_once(area_code: str, config: Config, data_dir: str, processed_dir: str, *, stop: bool = False) -> None:
+    """Generate/prepare the data once, before parallel runs race to do it; a data error is
+    raised with ``stop``, else left for each chapter to report."""
     from cdp_analysis.chapters.context import load_context
 
     try:
         load_context(area_code, data_dir=data_dir, processed_dir=processed_dir, config=config)
     except CdpError as exc:
+        if stop:
+            raise
         log.warning("Preparing the data failed (%s); each chapter will report it.", exc)
 
 
@@ -537,10 +520,10 @@ def coverage_lines(config: Config, area_codes: Sequence[str], chapters: Sequence
         whole = all(e["state"] == "ok" and not e["partial"] and not e["missing"] for e in found.values())
         complete += whole
         listed.append((whole, f"  {code}: " + ", ".join(cells)))
-    many = limit is not None and len(listed) > limit
-    lines += [text for whole, text in listed if not (many and whole)][: limit if many else None]
-    if many:
-        left = sum(not whole for whole, _ in listed) - limit
+    cut = limit if limit is not None and len(listed) > limit else None  # too many areas: at most limit lines
+    lines += [text for whole, text in listed if not (cut is not None and whole)][:cut]
+    if cut is not None:
+        left = sum(not whole for whole, _ in listed) - cut
         if left > 0:
             lines.append(f"  … and {left} more areas with gaps (the run log lists them)")
         lines.append(f"  {complete} of {len(listed)} areas have every section of every chapter shown in full")
@@ -565,12 +548,6 @@ def _keep_summary(config: Config, area_code: str, chapter: str, notebook: nbform
             target.unlink(missing_ok=True)
         else:
             atomic_write_text(target, json.dumps(record, indent=1, sort_keys=True))
-
-
-def valid_chapters(config: Config) -> list[str]:
-    """Chapter ids that can be built: the configured ones and any notebook ``NN_name.ipynb``."""
-    found = sorted(p.stem for p in config.notebooks_dir.glob("[0-9][0-9]_*.ipynb")) if config.notebooks_dir.is_dir() else []
-    return list(dict.fromkeys([*config.chapters, *found]))
 
 
 def _built_chapters(config: Config, area_code: str) -> list:

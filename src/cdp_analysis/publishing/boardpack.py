@@ -103,7 +103,7 @@ def write_board_pack(folder: Path, area: Area, registry: AreaRegistry, status_di
     records = summary.load(status_dir, area.code, list(chapters))
     frames = datapack.load(status_dir, area.code, list(chapters))
     facts, links = board or board_summary(area, registry, status_dir, chapters, pages=pages)
-    sources = {}
+    sources: dict[str, dict] = {}
     for record in records.values():
         for source in record.get("sources", []):
             sources.setdefault(source.get("source", ""), source)

@@ -21,9 +21,10 @@ import pandas as pd
 from cdp_analysis import stats
 from cdp_analysis.publishing import summary
 from cdp_analysis.publishing.datapack import frame_of
+from cdp_analysis.report.narrative import with_unit
 from cdp_analysis.vocabulary import source_title
 
-__all__ = ["SUMMARY_NAME", "BoardFacts", "board_facts", "summary_html", "write_summary_page", "data_periods"]
+__all__ = ["SUMMARY_NAME", "BoardFacts", "board_facts", "summary_html", "since_html", "write_summary_page", "data_periods"]
 
 SUMMARY_NAME = "summary.html"
 HEADLINE_SECTION = "Outcomes framework indicators"
@@ -31,6 +32,7 @@ OVERVIEW = "00_outcomes_overview"
 FINDINGS = 5
 #: How a gap's status reads on the board summary.
 _GAP_WORDS = {"missing": "no data", "partial": "partial data"}
+MAX_CHANGES = 6  # significant changes listed on the one page (worse first)
 MAX_GAPS = 8  # reasons listed on the one page (each section also says its own)
 
 
@@ -47,6 +49,11 @@ class BoardFacts:
     gaps: list[tuple[str, str, str]] = field(default_factory=list)  # (section, status, note)
     periods: list[tuple[str, str]] = field(default_factory=list)  # (what, period)
     partnerships: list[str] = field(default_factory=list)
+    #: Every chapter's "Since the last assessment" comparison (:data:`cdp_analysis.indicators.change.CHANGE_COLUMNS`
+    #: and ``chapter``), one row per indicator; empty when no earlier edition could be compared ...
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: ... and then the one sentence saying why.
+    change_note: str = ""
 
 
 def _headline(records: Mapping[str, dict]) -> pd.DataFrame:
@@ -117,14 +124,40 @@ def data_periods(records: Mapping[str, dict], headline: pd.DataFrame,
     return out
 
 
+SINCE_TITLE = "Since the last assessment"
+_NO_EARLIER = ("No earlier edition of this assessment could be built from the data held, so what changed since the "
+               "last assessment is not said here.")
+
+
+def _changes(frames: Mapping[str, dict], titles: Mapping[str, str]) -> tuple[pd.DataFrame, str]:
+    """Every chapter's comparison with the earlier edition (an indicator once, from the first chapter
+    holding it), or the first reason a chapter gives for having none."""
+    tables, notes = [], []
+    for chapter, data in frames.items():
+        for section in data.get("sections", []):
+            if section.get("title") != SINCE_TITLE:
+                continue
+            entry = section.get("frames", {}).get("since_last_assessment")
+            if entry is not None and section.get("status") != "missing":
+                tables.append(frame_of(entry).assign(chapter=titles.get(chapter, chapter)))
+            elif section.get("note"):
+                notes.append(_CHECKLIST_HINT.sub("", str(section["note"])))
+    if not tables:
+        return pd.DataFrame(), (notes[0] if notes else _NO_EARLIER)
+    table = pd.concat([t.dropna(axis=1, how="all") for t in tables], ignore_index=True)
+    return table.drop_duplicates("indicator", keep="first").reset_index(drop=True), ""
+
+
 def board_facts(area_name: str, area_code: str, *, synthetic: bool, built: str, records: Mapping[str, dict],
                 frames: Mapping[str, dict], chapter_titles: Mapping[str, str],
                 partnerships: Sequence[str] = ()) -> BoardFacts:
     """Gather the summary's facts from the chapters' summary and data-pack records."""
     headline = _headline(frames)
+    changes, change_note = _changes(frames, chapter_titles)
     return BoardFacts(area_name, area_code, synthetic, built, headline,
                       summary.top_messages(records, limit=FINDINGS)[:FINDINGS],
-                      _gaps(frames, chapter_titles), data_periods(records, headline, frames), list(partnerships))
+                      _gaps(frames, chapter_titles), data_periods(records, headline, frames), list(partnerships),
+                      changes, change_note)
 
 
 def _fmt(value: object) -> str:
@@ -150,6 +183,7 @@ def _headline_table(table: pd.DataFrame, area_name: str) -> str:
     shown = ranked.sort_values("_order", kind="stable").head(BOARD_ROWS)
     more = len(table) - len(shown)
     rows = []
+    neighbours = "neighbour_compared" in table
     for _, r in shown.iterrows():
         compared = str(r.get("compared", "Not compared"))
         colour = stats.BENCHMARK_COLOURS[0.95].get(compared, "transparent")
@@ -159,14 +193,78 @@ def _headline_table(table: pd.DataFrame, area_name: str) -> str:
             f"</small></td><td>{html.escape(str(r.get('period', '')))}</td><td>{_fmt(r.get('value'))}</td>"
             f"<td>{_fmt(r.get('england'))}</td>"
             f'<td class="cdp-rag" style="background:{colour};color:{text}">{html.escape(compared)}</td>'
-            f"<td>{html.escape(str(r.get('trend', '')))}</td></tr>")
+            + (_neighbour_cell(r) if neighbours else "")
+            + f"<td>{html.escape(str(r.get('trend', '')))}</td></tr>")
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in
-                   ("Indicator", "Period", area_name, "England", "Compared with England", "Recent trend"))
-    return (f'<table class="cdp-table cdp-board-table"><caption>Headline outcomes against England '
+                   ("Indicator", "Period", area_name, "England", "Compared with England",
+                    *(("Among its neighbours",) if neighbours else ()), "Recent trend"))
+    among = (" and its statistical neighbours' average, with its rank among them" if neighbours else "")
+    return (f'<table class="cdp-table cdp-board-table"><caption>Headline outcomes against England{among} '
             f"(Fingertips colours; the comparison is also written in words)</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             + (f"<p>{more} more indicator{'s are' if more != 1 else ' is'} in the outcomes overview.</p>"
                if more else ""))
+
+
+def _change_value(value: object, unit: object) -> str:
+    number = _fmt(value)
+    unit = "" if unit is None or unit != unit else str(unit)
+    return number if number == "–" or not unit else with_unit(number, unit)
+
+
+def since_html(facts: BoardFacts, area_name: str) -> str:
+    """What changed since the last assessment: each indicator that moved significantly (direction, values,
+    periods, better or worse), then how many did not and how many could not be compared; without an
+    earlier edition, one plain sentence."""
+    table = facts.changes
+    if table.empty:
+        return f"<p>{html.escape(facts.change_note or _NO_EARLIER)}</p>"
+    compared = table[table["status"] == "compared"]
+    moved = compared[compared["result"].isin(["Increased", "Decreased"])]
+    # worse first, then better, then changes not judged
+    moved = moved.assign(_o=moved["judgement"].map({"worse": 0, "better": 1}).fillna(2)).sort_values(
+        "_o", kind="stable")
+    items = []
+    for _, r in moved.head(MAX_CHANGES).iterrows():
+        verb = "rose" if r["result"] == "Increased" else "fell"
+        judged = f", a change for the {r['judgement']}" if r["judgement"] in ("better", "worse") else ""
+        name = str(r["indicator"])
+        items.append(f"<li>{html.escape(name[:1].upper() + name[1:])} {verb} significantly, from "
+                     f"{html.escape(_change_value(r['earlier_value'], r['unit']))} ({html.escape(str(r['earlier_period']))}) "
+                     f"to {html.escape(_change_value(r['current_value'], r['unit']))} "
+                     f"({html.escape(str(r['current_period']))}){judged}.</li>")
+    if len(moved) > MAX_CHANGES:
+        items.append(f"<li>{len(moved) - MAX_CHANGES} more, in the chapters.</li>")
+    steady = len(compared) - len(moved)
+    apart = len(table) - len(compared)
+    lead = (f"<p>{len(moved)} of the {len(compared)} headline indicators compared like for like with the "
+            f"earlier edition moved significantly in {html.escape(area_name)} (95% confidence intervals that "
+            "do not overlap):</p>" if items else
+            f"<p>None of the {len(compared)} headline indicators compared like for like with the earlier edition "
+            f"moved significantly in {html.escape(area_name)} (their 95% confidence intervals overlap).</p>"
+            if len(compared) else
+            "<p>No headline indicator could be compared like for like with the earlier edition.</p>")
+    tail = []
+    if items and steady:
+        tail.append(f"{steady} did not change significantly")
+    if apart:
+        tail.append(f"{apart} {'is' if apart == 1 else 'are'} new, no longer in the data, or not comparable")
+    rest = (f"<p>{'; '.join(tail)[:1].upper() + '; '.join(tail)[1:]}: each chapter's section Since the last "
+            "assessment lists them.</p>" if tail else "")
+    return lead + (f"<ul>{''.join(items)}</ul>" if items else "") + rest
+
+
+def _neighbour_cell(row: pd.Series) -> str:
+    """The area against its neighbours' average in one cell: the comparison's word and colour, and the rank;
+    without an average, why not in words (no number)."""
+    note = row.get("neighbour_note")
+    if isinstance(note, str) and note:
+        return f"<td>Not compared: {html.escape(note)}</td>"
+    compared = str(row.get("neighbour_compared", "Not compared"))
+    colour = stats.BENCHMARK_COLOURS[0.95].get(compared, "transparent")
+    text = "#0b0c0c" if compared in ("Similar", "Not compared", "Lower") else "#ffffff"
+    return (f'<td class="cdp-rag" style="background:{colour};color:{text}">{html.escape(compared)}'
+            f"<br><small style=\"color:inherit\">{html.escape(str(row.get('neighbour_rank', '')))}</small></td>")
 
 
 def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, heading_level: int = 1) -> str:
@@ -201,6 +299,7 @@ def summary_html(facts: BoardFacts, *, links: Mapping[int, str] | None = None, h
     return (f'<div class="cdp-board">'
             f'<{h} id="board-summary">Board summary: {html.escape(facts.area_name)}</{h}>{note}'
             f'<p class="cdp-board-meta">{html.escape(facts.area_code)}.{within}</p>{dates}'
+            f"<{h2} id=\"board-since\">{SINCE_TITLE}</{h2}>{since_html(facts, facts.area_name)}"
             f"<{h2} id=\"board-headline\">Headline outcomes</{h2}>{_headline_table(facts.headline, facts.area_name)}"
             f"<{h2} id=\"board-findings\">The five most important findings</{h2}>{found}"
             f"<{h2} id=\"board-gaps\">Data gaps</{h2}>{gaps_html}"

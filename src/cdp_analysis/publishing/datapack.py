@@ -63,6 +63,9 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "children_in_need": ("Department for Education", "Open Government Licence v3.0"),
     "looked_after": ("Department for Education", "Open Government Licence v3.0"),
     "exclusions": ("Department for Education", "Open Government Licence v3.0"),
+    "homelessness": ("Ministry of Housing, Communities and Local Government (statutory homelessness, H-CLIC)",
+                     "Open Government Licence v3.0"),
+    "reoffending": ("Ministry of Justice (proven reoffending statistics)", "Open Government Licence v3.0"),
     "local": ("The partnership's own local returns", "As agreed by the partnership"),
 }
 

@@ -433,7 +433,7 @@ class ChapterLink:
 
 
 def chapter_nav_html(chapters: list[ChapterLink], current: str, *, printable: bool = True,
-                     members: list[tuple[str, str]] = (), partnerships: list[tuple[str, str]] = ()) -> str:
+                     members: Sequence[tuple[str, str]] = (), partnerships: Sequence[tuple[str, str]] = ()) -> str:
     """The header navigation: the area's chapters (current marked), its members or partnership.
 
     ``members`` / ``partnerships`` hold (label, href or "") pairs; an empty href is shown

@@ -35,8 +35,15 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
+
+if TYPE_CHECKING:
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+
+    from cdp_analysis.config import Config
 
 __all__ = [
     "KERNEL_NAME",
@@ -105,7 +112,7 @@ def clean_stale(root: Path | None = None) -> list[Path]:
     Returns the folders removed.
     """
     root = root or kernel_root()
-    removed = []
+    removed: list[Path] = []
     if not root.is_dir():
         return removed
     for folder in root.iterdir():
@@ -160,8 +167,8 @@ class WarmKernel:
         self.startup_timeout = startup_timeout
         self.runs = 0
         self.restarts = 0
-        self._km = None
-        self._kc = None
+        self._km: AsyncKernelManager | None = None
+        self._kc: AsyncKernelClient | None = None
         self._env: dict[str, str] = {}
         self._wanted: dict[str, str] = {}  # the CDP_* settings the current run asks for
         self._cwd = os.getcwd()
@@ -274,8 +281,11 @@ class WarmKernel:
         km = self._km
         if km is None or self._loop.is_closed():
             return
+        async def interrupt() -> None:  # a coroutine (jupyter_client types it as any awaitable)
+            await km.interrupt_kernel()
+
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(km.interrupt_kernel(), self._loop).result(timeout=timeout)
+            asyncio.run_coroutine_threadsafe(interrupt(), self._loop).result(timeout=timeout)
 
     async def _drain(self) -> None:
         """Cancel whatever still runs on the kernel's loop and let it finish."""
@@ -304,14 +314,14 @@ def _cdp_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith("CDP_")}
 
 
-def config_env(config: object) -> dict[str, str]:
+def config_env(config: Config) -> dict[str, str]:
     """The ``CDP_*`` settings under which a notebook's own ``load_config()`` finds the
     same configuration as ``config`` (its file and every folder, absolute), so the
     kernels read and prepare where the command was told to, not in the repository's
     default folders."""
     env = {"CDP_RAW_DIR": str(config.raw_dir), "CDP_PROCESSED_DIR": str(config.processed_dir),
            "CDP_REPORTS_DIR": str(config.reports_dir), "CDP_NOTEBOOKS_DIR": str(config.notebooks_dir)}
-    if getattr(config, "source_file", None):
+    if config.source_file:
         env["CDP_CONFIG"] = str(config.source_file)
     return env
 

@@ -326,9 +326,9 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
         inner = "".join(f'<h3 id="{anchor}">{html.escape(title)}</h3>{"".join(parts)}' for anchor, title, parts in appendix)
         appendix_html.append(f'<section class="pdf-appendix"><h2 id="appendix-about">Appendix A. About the data, '
                              f"chapter by chapter</h2>{inner}</section>")
-        items = "".join(f'<li><a href="#{anchor}">{html.escape(title)}</a></li>' for anchor, title, _ in appendix)
+        entries = "".join(f'<li><a href="#{anchor}">{html.escape(title)}</a></li>' for anchor, title, _ in appendix)
         toc.append(f'<li class="pdf-toc-chapter"><a href="#appendix-about">Appendix A. About the data, chapter by '
-                   f"chapter</a><ol>{items}</ol></li>")
+                   f"chapter</a><ol>{entries}</ol></li>")
     if moved_tables:
         letter = "B" if appendix else "A"
         appendix_html.append(f'<section class="pdf-appendix"><h2 id="appendix-tables">Appendix {letter}. Long '

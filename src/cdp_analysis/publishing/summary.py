@@ -25,9 +25,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cdp_analysis.chapters.base import SINCE_KEY, Section, coverage_rows, unique_messages
 from cdp_analysis.report import narrative
@@ -35,6 +35,8 @@ from cdp_analysis.report.narrative import KeyMessage
 
 __all__ = ["MIME", "priority", "payload", "record", "from_notebook", "record_path", "load", "top_messages",
            "changes", "data_gaps", "data_sources", "MAX_PER_CHAPTER"]
+
+_T = TypeVar("_T")
 
 #: The MIME type of the payload a notebook displays; the HTML export never shows it.
 MIME = "application/vnd.cdp.summary+json"
@@ -189,6 +191,10 @@ def load(folder: Path, area_code: str, chapters: Sequence[str]) -> dict[str, dic
 MAX_PER_CHAPTER = 2
 
 
+#: A finding as ranked: (minus its priority, chapter order, order in the chapter, the message).
+_Ranked = tuple[int, int, int, dict]
+
+
 def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES,
                  per_chapter: int = MAX_PER_CHAPTER) -> list[dict]:
     """The most important findings across chapters (each with its ``chapter``), ranked as a chapter's are.
@@ -200,7 +206,7 @@ def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MES
     chapters have none; the findings chosen are then shown in rank order. When fewer
     than three messages score above zero, each chapter's first finding or fact fills in.
     """
-    ranked = []
+    ranked: list[_Ranked] = []
     for order, (chapter, data) in enumerate(records.items()):
         for position, message in enumerate(data.get("messages", [])):
             if message.get("gap") or int(message.get("priority", 0)) < 0:
@@ -209,7 +215,8 @@ def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MES
     ranked.sort(key=lambda item: item[:3])
     findings = _unique([item for item in ranked if item[0] < 0])
     taken: dict[str, int] = {}
-    chosen, waiting = [], []
+    chosen: list[_Ranked] = []
+    waiting: list[_Ranked] = []
     for item in findings:
         chapter = item[3]["chapter"]
         if len(chosen) < limit and taken.get(chapter, 0) < per_chapter:
@@ -220,18 +227,27 @@ def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MES
     chosen = sorted(chosen + waiting[: max(0, limit - len(chosen))], key=lambda item: item[:3])
     top = [m for *_, m in chosen]
     if len(top) < 3:
-        firsts = {}
+        firsts: dict[int, dict] = {}
         for _score, order, _position, m in sorted(ranked, key=lambda item: (item[1], item[2])):
             firsts.setdefault(order, m)
         top += [m for m in firsts.values() if m not in top][: max(0, 3 - len(top))]
-    seen: set[str] = set()
-    return [m for m in top if not (m["text"] in seen or seen.add(m["text"]))]
+    return _each_text_once(top, lambda m: m["text"])
 
 
-def _unique(items: list[tuple]) -> list[tuple]:
+def _unique(items: list[_Ranked]) -> list[_Ranked]:
     """``items`` with each message text once (the first, highest ranked)."""
+    return _each_text_once(items, lambda item: item[3]["text"])
+
+
+def _each_text_once(items: Iterable[_T], text: Callable[[_T], str]) -> list[_T]:
+    """``items`` in order, the first of each ``text(item)`` kept."""
     seen: set[str] = set()
-    return [item for item in items if not (item[3]["text"] in seen or seen.add(item[3]["text"]))]
+    out = []
+    for item in items:
+        if text(item) not in seen:
+            seen.add(text(item))
+            out.append(item)
+    return out
 
 
 def changes(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES) -> list[dict]:
@@ -243,7 +259,7 @@ def changes(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES
     indicator changed significantly, each chapter's sentence saying so; when none could be
     compared, each section's sentence saying why.
     """
-    found = []
+    found: list[_Ranked] = []
     for order, (chapter, data) in enumerate(records.items()):
         for position, message in enumerate(data.get("messages", [])):
             if message.get("section_key") == SINCE_KEY and not message.get("gap"):
@@ -256,8 +272,7 @@ def changes(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MESSAGES
                    "section_title": row.get("title", ""), "priority": 0, "recommendation": ""}
                   for chapter, data in records.items() for row in data.get("sections", [])
                   if row.get("key") == SINCE_KEY and row.get("status") != "covered" and row.get("note")][:limit]
-    seen: set[str] = set()
-    return [m for m in chosen if not (m["text"] in seen or seen.add(m["text"]))]
+    return _each_text_once(chosen, lambda m: m["text"])
 
 
 def data_gaps(records: Mapping[str, dict]) -> list[dict]:

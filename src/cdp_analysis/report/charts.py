@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import textwrap
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -52,6 +53,7 @@ __all__ = [
     "finish_figure",
     "alt_number",
     "texts_laid_out_once",
+    "replaced",
 ]
 
 #: Area line styles: the focus area, then comparators in order.
@@ -122,14 +124,15 @@ def natural_order(values: Iterable[object]) -> list:
         lower = [k.lower() for k in known]
         if all(str(v).lower() in lower for v in seen):
             return sorted(seen, key=lambda v: lower.index(str(v).lower()))
+    texts = [v for v in seen if isinstance(v, str)]  # all of them (checked above)
     keys = {}
-    for v in seen:
+    for v in texts:
         found = _NUMBER_IN.search(v)
         if found is None:
             return seen
         shift = -0.5 if _BEFORE.search(v) else 0.5 if _AFTER.search(v) else 0.0
         keys[v] = float(found.group()) + shift
-    return sorted(seen, key=lambda v: keys[v])
+    return sorted(texts, key=lambda v: keys[v])
 
 
 def _in_natural_order(data: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -228,8 +231,9 @@ def _wrap_texts(fig: Figure) -> None:
     (about 11.6 pixels a character for titles, 8.5 for axis labels at 100 dpi).
     """
     width = fig.get_figwidth() * fig.dpi
-    if fig._suptitle is not None and fig._suptitle.get_text():
-        fig._suptitle.set_text(_fill(fig._suptitle.get_text(), int(width / 12)))
+    suptitle: _text.Text | None = fig._suptitle  # type: ignore[attr-defined]  # the Text itself: matplotlib's stubs omit it
+    if suptitle is not None and suptitle.get_text():
+        suptitle.set_text(_fill(suptitle.get_text(), int(width / 12)))
     for ax in fig.axes:
         share = ax.get_position().width
         ticks = [t.get_text() for t in ax.get_yticklabels()]
@@ -238,7 +242,8 @@ def _wrap_texts(fig: Figure) -> None:
             ax.set_yticks(ax.get_yticks(), ticks)
         longest = max((len(line) for t in ticks for line in t.split("\n")), default=0)
         room = width * share if share < 0.7 else width - longest * 6.5 - 90
-        for title in (ax.title, ax._left_title, ax._right_title):
+        # the Text artists (set_title would reset their font): matplotlib's stubs omit the side ones
+        for title in (ax.title, ax._left_title, ax._right_title):  # type: ignore[attr-defined]
             if title.get_text():
                 title.set_text(_fill(title.get_text(), max(20, int(room / 11.6))))
         if ax.xaxis.label.get_text():
@@ -291,9 +296,7 @@ def _measured_once(fig: Figure) -> Iterator[None]:
     by each spine and by every sibling axis) are worked out once, and so is every
     text's layout (:func:`texts_laid_out_once`): nothing moves while the layout measures.
     """
-    measure = _artist._get_tightbbox_for_layout_only
-    update_ticks = _axis.Axis._update_ticks
-    boxes: dict[tuple[int, ...], object] = {}
+    boxes: dict[tuple[object, ...], object] = {}
     ticks: dict[int, object] = {}
 
     def once(obj: object, *args: object, **kwargs: object) -> object:
@@ -307,14 +310,32 @@ def _measured_once(fig: Figure) -> Iterator[None]:
             ticks[id(axis)] = update_ticks(axis)
         return ticks[id(axis)]
 
-    _artist._get_tightbbox_for_layout_only = once
-    _axis.Axis._update_ticks = ticks_once
+    # measure and update_ticks: matplotlib's own functions, which once and ticks_once call
+    with replaced(_artist, "_get_tightbbox_for_layout_only", once) as measure, \
+            replaced(_axis.Axis, "_update_ticks", ticks_once) as update_ticks, texts_laid_out_once(fig):
+        yield
+
+
+@contextmanager
+def replaced(owner: object, name: str, replacement: object) -> Iterator[Callable[..., Any]]:
+    """``owner.<name>`` is ``replacement`` within the block; yields what it was.
+
+    For matplotlib's private functions and methods (not in its type stubs, so reached by
+    name) and an instance's own copy of a method. After the block ``owner`` is as it was:
+    its attribute put back, or, when it had none of its own (an instance using its
+    class's method), the copy deleted.
+    """
+    original = getattr(owner, name)
+    had_own = name in vars(owner)
+    own = vars(owner).get(name)
+    setattr(owner, name, replacement)
     try:
-        with texts_laid_out_once(fig):
-            yield
+        yield original
     finally:
-        _artist._get_tightbbox_for_layout_only = measure
-        _axis.Axis._update_ticks = update_ticks
+        if had_own:
+            setattr(owner, name, own)
+        else:
+            delattr(owner, name)
 
 
 #: Each live figure's text layouts, kept from its layout to its draw.
@@ -332,7 +353,6 @@ def texts_laid_out_once(fig: Figure) -> Iterator[None]:
     key gets the same layout (the same numbers as laying it out again). The layouts
     live as long as the figure.
     """
-    lay_out = _text.Text._get_layout
     layouts = _LAYOUTS.setdefault(fig, {})
 
     def once(text: _text.Text, renderer: object) -> object:
@@ -343,22 +363,21 @@ def texts_laid_out_once(fig: Figure) -> Iterator[None]:
             layouts[key] = lay_out(text, renderer)
         return layouts[key]
 
-    _text.Text._get_layout = once
-    try:
+    with replaced(_text.Text, "_get_layout", once) as lay_out:  # lay_out: matplotlib's, which once calls
         yield
-    finally:
-        _text.Text._get_layout = lay_out
 
 
 def _layout_key(text: _text.Text, renderer: object) -> tuple[object, ...]:
     """Everything ``Text._get_layout`` reads: the string, font, angle, alignment, spacing, dpi."""
     font = text.get_fontproperties()
+    figure = text.get_figure(root=True)
     return (
         id(renderer), text.get_text(), tuple(font.get_family()), font.get_style(),
         font.get_variant(), font.get_weight(), font.get_stretch(), font.get_size_in_points(), font.get_file(),
         font.get_math_fontfamily(), text.get_rotation(), text.get_rotation_mode(), text.get_horizontalalignment(),
-        text.get_verticalalignment(), text._get_multialignment(), text.get_linespacing(), text.get_usetex(),
-        text.get_parse_math(), text.get_figure(root=True).dpi,
+        text.get_verticalalignment(),
+        text._get_multialignment(),  # type: ignore[attr-defined]  # no public getter; matplotlib's stubs omit it
+        text.get_linespacing(), text.get_usetex(), text.get_parse_math(), figure.dpi if figure else None,
     )
 
 
@@ -404,7 +423,7 @@ def trend_lines(
 def _trend_alt(data, x, y, series, order, title, ylabel, financial: bool = False) -> str:
     parts = [f"Line chart: {title}."]
     rank = {v: n for n, v in enumerate(natural_order(data[x]))}
-    def said(v: object) -> str:
+    def said(v: float | str) -> str:
         return _year_label(float(v), financial) if _is_year(data[x]) else _label(v)
     for name in order:
         part = data[data[series] == name].dropna(subset=[y])
@@ -486,7 +505,9 @@ def rate_bars(
     ax.set_xlabel(xlabel)
     finish_figure(fig, source, synthetic)
     items = "; ".join(
-        f"{r[label]} {alt_number(r[value])} (95% CI {alt_number(r[lower])} to {alt_number(r[upper])})"
+        f"{r[label]} {alt_number(r[value])}"
+        # a benchmark value (the neighbour average) has no interval: none is read out
+        + (f" (95% CI {alt_number(r[lower])} to {alt_number(r[upper])})" if r[lower] == r[lower] else "")
         + (f", {w}" if isinstance(w, str) and w else "")
         for (_, r), w in zip(data.iterrows(), words, strict=True)
     )

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from cdp_analysis.report.charts import Chart, alt_number, finish_figure
+from cdp_analysis.report.charts import Chart, alt_number, finish_figure, replaced
 
 __all__ = ["choropleth", "rate_classes"]
 
@@ -39,11 +39,8 @@ def _no_redraws(fig: Figure) -> Iterator[None]:
     The figure is drawn once, when it is saved; without this a map was drawn again
     after every layer it was given (classes, suppressed, no data, outline, hotspots).
     """
-    fig.canvas.draw_idle = lambda *args, **kwargs: None
-    try:
+    with replaced(fig.canvas, "draw_idle", lambda *args, **kwargs: None):
         yield
-    finally:
-        del fig.canvas.draw_idle
 
 
 def choropleth(

@@ -19,7 +19,7 @@ from cdp_analysis import stats
 from cdp_analysis.report import narrative
 from cdp_analysis.stats.coerce import as_float
 
-__all__ = ["tartan_html", "definitions_html", "needs_html", "members_html", "tiles_html", "national_html", "fmt"]
+__all__ = ["tartan_html", "compared_cell", "neighbour_cells", "neighbour_caption", "NEIGHBOUR_HEAD", "definitions_html", "needs_html", "members_html", "tiles_html", "national_html", "fmt"]
 
 #: Comparisons whose Fingertips colour is light: dark text on them, white text on the others.
 _DARK_TEXT = ("Similar", "Not compared", "Lower")
@@ -35,21 +35,52 @@ def fmt(value: object, decimals: int = 1) -> str:
     return "–" if np.isnan(number) else narrative.number(number, decimals)
 
 
-def tartan_html(table: pd.DataFrame, area_name: str, region_name: str, note: str) -> str:
-    """The area's indicators against region and England, Fingertips colours with words.
+def compared_cell(compared: str) -> str:
+    """A comparison's cell: its Fingertips colour and, always, its word."""
+    colour = stats.BENCHMARK_COLOURS[0.95].get(compared, "transparent")
+    text_colour = "#0b0c0c" if compared in _DARK_TEXT else "#ffffff"
+    return (f'<td style="background:{colour};color:{text_colour};border:1px solid #0b0c0c">'
+            f"{html.escape(compared)}</td>")
+
+
+def neighbour_cells(row: pd.Series | dict, decimals: int = 1) -> str:
+    """The three neighbour cells of a headline row (:data:`NEIGHBOUR_HEAD`): the neighbour average, the
+    area's rank and its comparison with the average; without an average, the reason in words and no number."""
+    note = str(row.get("neighbour_note") or "")
+    if note:
+        return (f'<td colspan="2">Not compared: {html.escape(note)}</td>'
+                f"{compared_cell('Not compared')}")
+    return (f"<td>{html.escape(fmt(row.get('neighbour_average'), decimals))}</td>"
+            f"<td>{html.escape(str(row.get('neighbour_rank', '')))}</td>"
+            f"{compared_cell(str(row.get('neighbour_compared', 'Not compared')))}")
+
+
+#: The headers of :func:`neighbour_cells`.
+NEIGHBOUR_HEAD = ("Neighbour average", "Rank among the area and its neighbours", "Compared with the neighbour average")
+
+
+def neighbour_caption(group: str) -> str:
+    """The caption's sentence on the neighbour columns (the group itself is named in the neighbour section)."""
+    return (f" Neighbour columns: {group} (listed in the section Among its statistical neighbours); the area's 95% "
+            "interval against their average, as against England; rank 1 is the highest value.")
+
+
+def tartan_html(table: pd.DataFrame, area_name: str, region_name: str, note: str, *, group: str = "") -> str:
+    """The area's indicators against region, England and its neighbours, Fingertips colours with words.
 
     ``table`` has the overview summary's columns (``outcome, indicator, indicator_id, period, count,
-    value, lower_ci, upper_ci, region, england, compared, trend, unit_words, definition, link``);
-    ``note`` follows the caption's first sentence.
+    value, lower_ci, upper_ci, region, england, compared, trend, unit_words, definition, link``)
+    and, when the area has a neighbour group (``group``: its name in a sentence), the columns of
+    :func:`cdp_analysis.indicators.neighbours.neighbour_columns`; ``note`` follows the caption's
+    first sentence.
     """
     if table.empty:
         return "<p>No Fingertips indicators for this area are in the data.</p>"
+    neighbours = bool(group) and "neighbour_compared" in table
     head = ["Outcome", "Indicator", "Unit and value type", "Period", "Count", area_name, "95% CI", region_name,
-            "England", "Compared with England", "Recent trend"]
+            "England", "Compared with England", *(NEIGHBOUR_HEAD if neighbours else ()), "Recent trend"]
     body = []
     for _, r in table.iterrows():
-        colour = stats.BENCHMARK_COLOURS[0.95].get(r["compared"], "transparent")
-        text_colour = "#0b0c0c" if r["compared"] in _DARK_TEXT else "#ffffff"
         cells = [r["period"], fmt(r["count"], 0), fmt(r["value"]),
                  f"{fmt(r['lower_ci'])} to {fmt(r['upper_ci'])}", fmt(r["region"]), fmt(r["england"])]
         indicator = (f'<a href="{html.escape(r["link"])}" title="{html.escape(r["definition"])}">'
@@ -57,11 +88,12 @@ def tartan_html(table: pd.DataFrame, area_name: str, region_name: str, note: str
         tds = (f"<td>{html.escape(r['outcome'])}</td><td>{indicator}</td>"
                f"<td>{html.escape(r['unit_words'])}</td>")
         tds += "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
-        tds += (f'<td style="background:{colour};color:{text_colour};border:1px solid #0b0c0c">'
-                f"{html.escape(r['compared'])}</td><td>{html.escape(r['trend'])}</td>")
+        tds += compared_cell(r["compared"]) + (neighbour_cells(r) if neighbours else "")
+        tds += f"<td>{html.escape(r['trend'])}</td>"
         body.append(f"<tr>{tds}</tr>")
     ths = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
-    return (f'<table class="cdp-table"><caption>Outcomes framework indicators, latest period.{note}</caption>'
+    caption = f"Outcomes framework indicators, latest period.{note}" + (neighbour_caption(group) if neighbours else "")
+    return (f'<table class="cdp-table"><caption>{html.escape(caption)}</caption>'
             f"<thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 

@@ -14,6 +14,7 @@ from cdp_analysis.sources.census import read_census_ethnicity
 from cdp_analysis.sources.csew import read_csew
 from cdp_analysis.sources.dfe import read_children_in_need, read_exclusions, read_looked_after, read_pupil_headcount
 from cdp_analysis.sources.fingertips import read_export, read_metadata
+from cdp_analysis.sources.homelessness import read_hclic_support_needs
 from cdp_analysis.sources.imd import read_imd, read_imd_upper_tier
 from cdp_analysis.sources.local import read_local_return
 from cdp_analysis.sources.lookups import read_lad_region_lookup, read_lsoa_lookup
@@ -21,6 +22,7 @@ from cdp_analysis.sources.ndtms import read_ndtms
 from cdp_analysis.sources.ons import read_drug_deaths_by_la, read_drug_poisoning_csv, read_ons_table
 from cdp_analysis.sources.police_uk import read_outcomes, read_police_month, read_stop_and_search, read_street_crime
 from cdp_analysis.sources.population import read_population
+from cdp_analysis.sources.reoffending import read_proven_reoffending
 
 __all__ = [
     # police.uk
@@ -51,6 +53,10 @@ __all__ = [
     "read_pupil_headcount",
     # Crime Survey for England and Wales
     "read_csew",
+    # MHCLG: statutory homelessness (H-CLIC table A3, support needs)
+    "read_hclic_support_needs",
+    # Ministry of Justice: proven reoffending by local authority
+    "read_proven_reoffending",
     # the partnership's own returns
     "read_local_return",
 ]

@@ -23,7 +23,7 @@ September 2018".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,7 +126,7 @@ def publishable_series(counts: pd.Series, policy: DisclosurePolicy) -> bool:
     return not bool(policy.primary(values).any())
 
 
-def recoverable(groups: dict[str, frozenset[str] | set[str]], published: set[str], target: str) -> bool:
+def recoverable(groups: Mapping[str, frozenset[str] | set[str]], published: set[str], target: str) -> bool:
     """Whether the total of ``target`` follows from the published totals by adding and subtracting.
 
     Each group is a set of base cells (e.g. LSOAs) whose counts it adds up. The
@@ -149,7 +149,7 @@ def recoverable(groups: dict[str, frozenset[str] | set[str]], published: set[str
 
 
 def protect_aggregates(
-    groups: dict[str, frozenset[str] | set[str]],
+    groups: Mapping[str, frozenset[str] | set[str]],
     counts: dict[str, float],
     policy: DisclosurePolicy,
     *,

@@ -88,6 +88,17 @@ _SOURCES: dict[str, tuple[str, str, str, str]] = {
              "https://www.ons.gov.uk/peoplepopulationandcommunity/crimeandjustice/datasets/"
              "drugmisuseinenglandandwalesappendixtable",
              "Drug misuse appendix tables (drugsmisusetables<month><yy>.xlsx)"),
+    "homelessness": ("MHCLG statutory homelessness (H-CLIC), support needs", "demand",
+                     "https://www.gov.uk/government/statistical-data-sets/live-tables-on-homelessness",
+                     "Statutory homelessness: detailed local authority-level tables, the financial year's "
+                     "workbook (Detailed_LA_<yyyy-yy>.ods saved as .xlsx, or the .xlsx edition), kept whole: the "
+                     "reader takes sheet A3 (support needs of households owed a duty); put it anywhere in the "
+                     "data folder, e.g. homelessness/"),
+    "reoffending": ("MoJ proven reoffending by local authority", "treatment",
+                    "https://www.gov.uk/government/collections/proven-reoffending-statistics",
+                    "the latest release's local authority data (adult and juvenile offenders, number of offenders "
+                    "and of reoffenders by cohort) as CSV or workbook, e.g. reoffending/"
+                    "proven_reoffending_la_<period>.csv"),
 }
 #: The NDTMS table (read by the treatment chapter, and by demand for children of adults in treatment).
 _NDTMS = ("NDTMS treatment statistics (ViewIt exports)", "treatment", "https://www.ndtms.net/ViewIt/Adult",
@@ -102,13 +113,13 @@ _ALCOHOL_ESTIMATES = ("OHID estimates of alcohol-dependent adults", "treatment",
 LOCAL_READERS: dict[str, str] = {
     "ambitions": "overview",
     "budgets": "treatment",
-    "community_sentence_treatment": "treatment",
+    "community_sentence_treatment": "overview, treatment",
     "continuity_of_care": "overview, treatment",
     "county_lines": "overview, supply",
     "deaths_in_treatment": "overview, treatment",
     "disruptions": "overview",
     "drug_testing_on_arrest": "demand, treatment",
-    "homelessness_support_needs": "demand",
+    "homelessness_support_needs": "demand, overview",
     "out_of_court_disposals": "demand",
     "treatment_numbers": "overview, treatment",
     "treatment_progress": "overview",
@@ -293,7 +304,7 @@ def data_checklist(dataset: Dataset, registry: AreaRegistry, area_code: str, *,
     for table in ("geo_lsoa", "geo_ward", "geo_lad", "lsoa_lookup", "population", "imd_lsoa",
                   "census_ethnicity"):
         check(_SOURCES[table][0], time.perf_counter(), [checker.small_areas(table, area.code)])
-    for table in ("children_in_need", "looked_after", "exclusions", "pupil_headcount"):
+    for table in ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "homelessness", "reoffending"):
         check(_SOURCES[table][0], time.perf_counter(), [checker.coded(table, code) for code in codes])
     check(_SOURCES["csew"][0], time.perf_counter(), [checker.national("csew", area.code)])
     england = [area.code, *(a.code for a in comparators if a.type == "country")]  # the chapter shows England

@@ -49,6 +49,8 @@ TABLES: dict[str, str] = {
     "pupil_headcount": "pupil_headcount.parquet",
     "csew": "csew.parquet",
     "ndtms": "ndtms.parquet",
+    "homelessness": "homelessness.parquet",
+    "reoffending": "reoffending.parquet",
 }
 _HINTS = {
     "street_crime": "police.uk street-crime CSVs (YYYY-MM-<force>-street.csv) or archives",
@@ -68,6 +70,8 @@ _HINTS = {
     "pupil_headcount": "the DfE exclusions main table CSV with a headcount column",
     "csew": "the ONS CSEW drug misuse appendix tables workbook (drugsmisusetables<month><yy>.xlsx)",
     "ndtms": "an NDTMS ViewIt export CSV (all-LA or England layout) or the adult England table",
+    "homelessness": "the MHCLG statutory homelessness detailed local authority tables, sheet A3 (Detailed_LA_<period>.xlsx)",
+    "reoffending": "the MoJ proven reoffending local authority table (CSV or workbook)",
     "police_counts": "police.uk street-crime CSVs of any forces (the national archive for England)",
 }
 _LEVELS = ("lsoa", "ward", "lad")
@@ -295,6 +299,16 @@ class Dataset:
     def csew(self) -> pd.DataFrame:
         """CSEW last-year drug use by drug, age and sex: :data:`cdp_analysis.sources.csew.CSEW_COLUMNS`."""
         return self._dated("csew", _read(self._path("csew")))
+
+    def homelessness(self) -> pd.DataFrame:
+        """Households owed a homelessness duty with drug or alcohol dependency needs (H-CLIC table A3):
+        :data:`cdp_analysis.sources.homelessness.HCLIC_COLUMNS`, every period held."""
+        return self._dated("homelessness", _read(self._path("homelessness")))
+
+    def reoffending(self) -> pd.DataFrame:
+        """Proven reoffending by authority, offender type and cohort:
+        :data:`cdp_analysis.sources.reoffending.REOFFENDING_COLUMNS`."""
+        return self._dated("reoffending", _read(self._path("reoffending")))
 
     def ndtms(self, columns: Iterable[str] | None = None, **filters: Iterable[str] | str | None) -> pd.DataFrame:
         """NDTMS treatment counts, tidy (:data:`cdp_analysis.sources.ndtms.NDTMS_COLUMNS`).

@@ -68,6 +68,7 @@ from cdp_analysis.errors import CdpError, ConfigError, DataFormatError, MissingD
 from cdp_analysis.sources import police_uk
 from cdp_analysis.sources._common import sniff_text
 from cdp_analysis.store import vintages
+from cdp_analysis.store.source import BOUNDARY_SUFFIXES, TABULAR_SUFFIXES
 
 __all__ = ["PrepareReport", "prepare", "vintage_reports", "MANIFEST_NAME", "SOURCES"]
 
@@ -81,7 +82,7 @@ SOURCES: dict[str, int] = {
     "boundaries": 2, "lookup": 1, "indicators": 1, "population": 3, "imd": 2,
     "census": 1, "local": 1, "street_crime": 3, "stop_search": 2, "outcomes": 3,
     "children_in_need": 1, "looked_after": 1, "exclusions": 1, "pupil_headcount": 1, "csew": 1, "ndtms": 2,
-    "police_counts": 3,
+    "homelessness": 1, "reoffending": 1, "police_counts": 3,
 }
 #: Sources whose LSOA codes are brought to the lookup's vintage (cdp_analysis.store.vintages);
 #: their units depend on the lookup and the boundaries.
@@ -104,13 +105,14 @@ _READERS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "pupil_headcount": ("dfe", "is_pupil_headcount", ("read_pupil_headcount",)),
     "csew": ("csew", "is_csew", ("read_csew",)),
     "ndtms": ("ndtms", "is_ndtms", ("read_ndtms",)),
+    "homelessness": ("homelessness", "is_hclic_support_needs", ("read_hclic_support_needs",)),
+    "reoffending": ("reoffending", "is_proven_reoffending", ("read_proven_reoffending",)),
 }
 # sources whose step is one call of their reader on each file
-_ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew", "ndtms")
+_ONE_CALL = ("children_in_need", "looked_after", "exclusions", "pupil_headcount", "csew", "ndtms", "homelessness",
+             "reoffending")
 _CLASSIFIED = ("indicators", "lookup", "population", "imd", "census", "local", *_ONE_CALL)  # order of the is_… checks
-_TABULAR = {".csv", ".xlsx", ".xls", ".xlsm"}
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
-_BOUNDARY_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".tab"}
 _SIDECARS = {
     ".shp": {".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".xml"},
     ".tab": {".map", ".dat", ".id", ".ind"},
@@ -680,7 +682,7 @@ def _plan_police_counts(plan: _Plan, source: Path) -> None:
 
 def _plan_boundaries(source: Path, files: list[Path], plan: _Plan, use: Callable[[Path], str],
                      claimed: set[Path]) -> None:
-    main = [f for f in files if f.suffix.lower() in _BOUNDARY_SUFFIXES and f not in claimed
+    main = [f for f in files if f.suffix.lower() in BOUNDARY_SUFFIXES and f not in claimed
             and any(p.lower() == "boundaries" for p in f.relative_to(source).parts[:-1])]
     if not main:
         return
@@ -705,7 +707,7 @@ def _sidecars(main: Path, files: list[Path]) -> list[Path]:
 
 def _plan_tabular(files: list[Path], plan: _Plan, use: Callable[[Path], str], claimed: set[Path],
                   report: PrepareReport) -> None:
-    candidates = [f for f in files if f not in claimed and f.suffix.lower() in _TABULAR]
+    candidates = [f for f in files if f not in claimed and f.suffix.lower() in TABULAR_SUFFIXES]
     if not candidates:
         plan.complete.update(_CLASSIFIED)  # nothing any reader could claim
         _plan_lookup(plan)
