@@ -125,7 +125,7 @@ pre, code { white-space: pre-wrap; overflow-wrap: anywhere; }
 /* board summary */
 .pdf-board { break-after: page; font-size: 8pt; }
 .pdf-board h2 { font-size: 15pt; margin-bottom: 2mm; string-set: chapter "Board summary"; }
-.pdf-board h3 { font-size: 10.5pt; margin: 2.5mm 0 1mm; padding-top: 1mm; }
+.pdf-board h3 { font-size: 10pt; margin: 2mm 0 .8mm; padding-top: .5mm; }
 .pdf-board p, .pdf-board li { margin-bottom: .5mm; }
 .pdf-board ol, .pdf-board ul { margin: 0; padding-left: 5mm; }
 .pdf-board table.cdp-table { font-size: 7.5pt; margin-bottom: 1mm; }
@@ -148,7 +148,7 @@ td.cdp-rag { border: .5pt solid #0b0c0c; }
 .pdf-appendix { break-before: page; }
 .pdf-appendix + .pdf-appendix { break-before: auto; margin-top: 6mm; }
 .pdf-appendix h2 { string-set: chapter content(); }
-.pdf-appendix { font-size: 8pt; }
+.pdf-appendix, .pdf-appendix p, .pdf-appendix li, .pdf-appendix dd { font-size: 7.5pt; line-height: 1.3; }
 .pdf-appendix dl.cdp-definitions { columns: 2; column-gap: 6mm; font-size: 7.5pt; }
 .pdf-appendix dl.cdp-definitions dt { break-after: avoid; }
 .pdf-appendix dl.cdp-definitions dd { margin-left: 0; break-inside: avoid; }
