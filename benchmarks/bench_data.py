@@ -9,7 +9,16 @@ user waits for them), timed by wall clock and by the child's CPU (user + system,
 - **warm**: the same folder again (the store's manifest says nothing changed: nothing is read
   again but the small tables the checklist looks at), run ``--repeat`` times.
 
-The target is warm under 5 s for one area. Usage::
+The target is warm under 5 s for one area. Measured 2026-12-07 on the shared 2-core machine at a load
+average of about 7 (so wall time is inflated; CPU is the steadier figure), ``/usr/bin/time -v``:
+
+- demo borough Z09000001, warm: 1.6 s CPU (1.4 user + 0.2 system), 5.7 s wall; before reading the
+  police force names once per process (not once per district, ~300 reads), 3.2 s CPU;
+- Hartlepool E06000001 with the real folder, warm: 1.7 s CPU, 5.0 s wall; the first run after a build
+  (part of the store prepared again): 8.7 s CPU, 18.9 s wall.
+
+Of a warm run's CPU, importing pandas/numpy/pyarrow is most; reading the store's Parquet tables
+(filtered scans) about 1 s of it. Usage::
 
     python benchmarks/bench_data.py                                   # demo borough Z09000001
     python benchmarks/bench_data.py --area E06000001 --data-dir ../shared/data/real

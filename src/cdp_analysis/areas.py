@@ -488,7 +488,7 @@ class AreaRegistry:
         From ``resources/police_forces.csv``; a slug it does not hold (a demo force)
         is shown title-cased.
         """
-        names = {r["slug"]: r["pfa_name"] for r in _resource_rows("police_forces.csv")}
+        names = _force_names()
         return [names.get(s, s.replace("-", " ").title()) for s in self.forces(code)]
 
     def with_groups(self, groups: Mapping[str, Sequence[str]], *, name: str, where: str) -> AreaRegistry:
@@ -625,6 +625,11 @@ def _resource_text(name: str) -> str:
 
 def _resource_rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(_resource_text(name).splitlines()))
+
+
+@functools.cache
+def _force_names() -> dict[str, str]:  # the package's file: read once per process (cdp data asks ~300 times)
+    return {r["slug"]: r["pfa_name"] for r in _resource_rows("police_forces.csv")}
 
 
 def _builtin_rows() -> list[_Row]:

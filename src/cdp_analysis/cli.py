@@ -394,13 +394,30 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             ids = args.indicators or None
             for line in fetch_area_indicators(client, area, ids, refresh=args.refresh):
                 print(line)
+            if not ids:
+                from cdp_analysis.store.checklist import fingertips_indicator_ids
+
+                ids = fingertips_indicator_ids()
+            print(_record_release_dates(client, ids, args.refresh))
             return 0
         if not args.indicators:
             raise CdpError("give --indicators or --area")
         ids = args.indicators
         frame = client.data_by_indicator_id(ids, child_area_type_id=args.area_type, refresh=args.refresh)
-    print(f"{len(frame)} rows for indicators {ids} cached in {cache}")
+        print(f"{len(frame)} rows for indicators {ids} cached in {cache}")
+        print(_record_release_dates(client, ids, args.refresh))
     return 0
+
+
+def _record_release_dates(client, ids, refresh: bool) -> str:
+    """Record the API's upload date of each fetched indicator beside the exports (the publisher's date)."""
+    from cdp_analysis.sources.fingertips import write_release_dates
+
+    dates = client.indicator_update_dates(ids, refresh=refresh)
+    path = write_release_dates(client.cache_dir, dates,
+                               client.url("indicator_metadata/by_indicator_id", {"indicator_ids": ",".join(map(str, ids))}))
+    span = f"{min(dates.values())} to {max(dates.values())}" if dates else "none given"
+    return f"Fingertips upload dates of {len(dates)} of {len(ids)} indicators ({span}) recorded in {path}"
 
 
 def cmd_data(args: argparse.Namespace) -> int:

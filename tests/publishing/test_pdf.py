@@ -119,3 +119,87 @@ def test_publish_pdf_setting_must_be_true_or_false(tmp_path):
     assert load_config(config).publish_pdf is True
     config.write_text("[paths]\n", encoding="utf-8")
     assert load_config(config).publish_pdf is False
+
+
+def _png(width: int, height: int) -> str:
+    """A blank PNG of that size as a data URI (its header is all the print version reads)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _figure(width: int, height: int, title: str) -> str:
+    return (f'<figure class="cdp-figure"><img alt="{title}" src="{_png(width, height)}">'
+            f"<figcaption><strong>{title}</strong>. Source: here.</figcaption></figure>")
+
+
+def test_print_sizes_charts_by_their_shape_and_sends_one_too_tall_to_read_to_the_web_page():
+    # 800 x 260 (three bars): two thirds of the width; 800 x 860 (a bar per category): beside the words;
+    # 800 x 2320 (a column of small multiples): at A4 it would be a strip 30 mm wide, so it stays on the web page
+    body = (_cell('<h2 id="01_supply-s">Supply</h2>') + _figure(800, 260, "Short") + _figure(800, 400, "Usual")
+            + _figure(800, 860, "Tall") + _figure(800, 2320, "Strip"))
+    printable = pdf.print_html(_document(body), COVER)
+    classes = dict(re.findall(r'<figure class="([^"]+)"><img alt="(\w+)"', printable)[i][::-1] for i in range(3))
+    assert classes == {"Short": "cdp-figure pdf-short", "Usual": "cdp-figure", "Tall": "cdp-figure pdf-tall"}
+    assert 'alt="Strip"' not in printable
+    assert "The chart “Strip” is on the web page: too tall to read at A4 size. The data pack holds its data." in printable
+    laid_out = pdf.render(printable)
+    assert pdf.layout_problems(laid_out) == []
+    widths = {}
+    for page in laid_out.pages:
+        for box in pdf._boxes(page._page_box):
+            if getattr(box, "element_tag", None) == "img":
+                widths[box.element.get("alt")] = box.border_width()
+    content = laid_out.pages[-1]._page_box.width  # the page's content box width
+    assert widths["Short"] == pytest.approx(0.66 * content, rel=0.02)
+    assert widths["Tall"] < 0.5 * content
+
+
+def test_print_prints_a_repeated_method_note_and_a_repeated_table_once_pointing_to_the_first():
+    note = ("Each headline indicator's latest period in this edition is compared with the latest period the earlier "
+            "edition held that covers the same months of the year and is as long, every month held; a change is "
+            "significant when the two intervals do not overlap.")
+    table = _table(4, 3, "same row")
+    first = _cell('<h2 id="01_supply-s">Supply</h2>') + f"<p>{note}</p>" + table
+    second = _cell('<h3 id="01_supply-t">Later</h3>') + f"<p>{note}</p>" + table.replace("T 4x3", "T again")
+    printable = pdf.print_html(_document(first + second), COVER)
+    assert printable.count(note) == 1 and printable.count("same row") == 4 * 3
+    assert re.search(r'<p class="pdf-seen">Each headline indicator\'s latest period in this edition is compared with '
+                     r'the latest period the earlier edition held that covers the same months of the year and is as '
+                     r'long, every month held; a change is significant when the two intervals do not overlap: '
+                     r'<a href="#(pdf-note-[^"]+)">in full on page </a>.</p>', printable) is None  # too long a lead
+    pointer = re.search(r'<p class="pdf-seen">The same note as <a href="#([^"]+)">on page </a>.</p>', printable)
+    assert pointer and f'id="{pointer.group(1)}">{note}' in printable
+    rows = re.search(r'<p class="pdf-seen">T again: its 4 rows are all in the table <a href="#([^"]+)">on page </a>',
+                     printable)
+    assert rows and re.search(rf'<table class="cdp-table" id="{rows.group(1)}"><caption>T 4x3<', printable)
+    text = _text(pdf.render(printable))
+    assert re.search(r"The same note as on page \d+\.", text) and re.search(r"all in the table on page \d+", text)
+
+
+def test_print_of_synthetic_data_says_so_on_the_cover_and_every_page_footer_not_in_every_chapter_box():
+    board = ('<h2 id="board-summary">Board summary: Fenwick</h2><p class="cdp-synthetic" role="note"><strong>'
+             "Synthetic demonstration data.</strong> This describes a fictional area.</p>")
+    body = (_cell('<h2 id="01_supply-s">Supply</h2><p class="cdp-synthetic" role="note"><strong>Synthetic '
+                  'demonstration data.</strong> Every figure on this page is fictional.</p>')
+            + _table(2, 2).replace("</caption>", " Synthetic demonstration data.</caption>")
+            + '<p class="cdp-synthetic-inline">Synthetic demonstration data: these messages are fictional.</p>'
+            + "<p><em>Synthetic demonstration data: these messages describe fictional areas.</em></p>"
+            + _table(30, 2).replace("</caption>", " Synthetic demonstration data.</caption>"))
+    printable = pdf.print_html(_document(body, board=board), COVER)
+    assert printable.count('class="cdp-synthetic"') == 1  # the cover's
+    assert "<caption>T 2x2</caption>" in printable and "these messages are fictional" not in printable
+    assert "describe fictional areas" not in printable
+    assert "<caption>T 30x2</caption>" in printable  # the long table the appendix holds, too
+    laid_out = pdf.render(printable)
+    pages = len(laid_out.pages)
+    text = _text(laid_out)
+    assert text.count("Synthetic demonstration data") == 1 + pages  # the cover's notice and each page's footer
+    real = pdf.print_html(_document(body, board=board), pdf.CoverFacts("Fenwick", "E06000001", "2026-12-07", "9.9"))
+    assert real.count('class="cdp-synthetic"') == 2  # a real area's print keeps what its pages say
+    assert "describe fictional areas" in real

@@ -49,11 +49,11 @@ def test_every_source_the_pack_names_has_a_calendar_entry_and_every_fixed_date_i
 
 
 def test_a_calendar_row_with_a_bad_rule_or_no_date_is_refused_naming_line_and_column():
-    header = "source,rule,release,schedule,citation\n"
+    header = "source,rule,release,schedule,citation,period_column,year_kind,lag_months,lag_basis\n"
     with pytest.raises(DataFormatError, match=r"calendar\.csv.*line 3.*rule"):
-        releases.parse_calendar(header + "imd,fixed,2019-09-26,x,y\nndtms,sometimes,,x,y\n", "calendar.csv")
+        releases.parse_calendar(header + "imd,fixed,2019-09-26,x,y,,,,\nndtms,sometimes,,x,y,,,,\n", "calendar.csv")
     with pytest.raises(DataFormatError, match=r"calendar\.csv.*line 2.*release"):
-        releases.parse_calendar(header + "imd,fixed,,x,y\n", "calendar.csv")
+        releases.parse_calendar(header + "imd,fixed,,x,y,,,,\n", "calendar.csv")
     with pytest.raises(DataFormatError, match=r"calendar\.csv.*line 1.*citation"):
         releases.parse_calendar("source,rule,release,schedule\n", "calendar.csv")
 

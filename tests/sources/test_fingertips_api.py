@@ -36,6 +36,17 @@ METADATA = (
     b"RAG - Low is good   \r\n"
 )
 
+# A made-up ``indicator_metadata/by_indicator_id`` JSON response (no real one is recorded in ../shared) in the
+# API's published shape, as fingertipsR's indicator_update_information reads it: an object keyed by indicator
+# id, each with IID and DataChange.LastUploadedAt (other fields cut short); 93356 has no upload date recorded.
+UPDATES = json.dumps({
+    "93495": {"IID": 93495, "Descriptive": {"Name": "Estimated prevalence of common mental disorders"},
+              "DataChange": {"IID": 93495, "LastUploadedAt": "2025-11-04T09:31:12.117", "HasDataChangedRecently": False}},
+    "93356": {"IID": 93356, "Descriptive": {"Name": "Hospital admissions"}, "DataChange": None},
+    "92432": {"IID": 92432, "Descriptive": {"Name": "Deaths from drug misuse"},
+              "DataChange": {"IID": 92432, "LastUploadedAt": "2026-02-03T00:00:00", "HasDataChangedRecently": True}},
+}).encode()
+
 
 class FakeFingertips:
     """A tiny threaded HTTP server standing in for fingertips.phe.org.uk/api."""
@@ -72,6 +83,8 @@ class FakeFingertips:
             return self.files.get(query.get("indicator_ids", ""))
         if path == "/api/indicator_metadata/csv/by_indicator_id":
             return METADATA if query.get("indicator_ids") == "93495" else None
+        if path == "/api/indicator_metadata/by_indicator_id":
+            return UPDATES if query.get("indicator_ids") else None
         return None
 
     def answer(self, handler: BaseHTTPRequestHandler, path: str, query: dict, behaviour) -> None:
@@ -285,3 +298,41 @@ def test_url_and_profile_id(api, tmp_path, session):
                                          "parent_area_type_id": "6", "profile_id": "19"}
     with pytest.raises(ValueError):
         client.data_by_indicator_id(["abc"], 502)
+
+
+def test_indicator_update_dates_are_the_apis_own_and_are_recorded_beside_the_exports(api, tmp_path, session):
+    from cdp_analysis.publishing import releases
+
+    client = _client(api, tmp_path, session)
+    dates = client.indicator_update_dates([93495, 93356, 92432])
+    assert dates == {93495: "2025-11-04", 92432: "2026-02-03"}  # 93356: the API records no upload
+    assert api.requests[-1] == {"path": "/api/indicator_metadata/by_indicator_id",
+                                "query": {"indicator_ids": "93495,93356,92432"}}
+    cached = client.cache_path("indicator_metadata/by_indicator_id", {"indicator_ids": "93495,93356,92432"})
+    assert cached.read_bytes() == UPDATES and cached.suffix == ".json"
+    path = ft.write_release_dates(client.cache_dir, dates, "http://x/api/indicator_metadata/by_indicator_id")
+    ft.write_release_dates(client.cache_dir, {93495: "2025-12-01"}, "http://x")  # a later fetch replaces its date
+    assert ft.read_release_dates(client.cache_dir) == {93495: "2025-12-01", 92432: "2026-02-03"}
+    # the date pages and the About sheet show is the publisher's, not the file's copy date
+    (client.cache_dir / "export.csv").write_text("x")
+    from cdp_analysis.publishing.summary import _release_dates
+
+    recorded = _release_dates({str(path.parent)})
+    assert recorded == {"release_dates": ["2025-12-01", "2026-02-03", 2]}
+    words = releases.release_words({"source": "indicators", "file_dates": ["2026-12-07"] * 2, **recorded})
+    assert words.startswith("published between 2025-12-01 and 2026-02-03") and "2026-12-07" not in words
+    assert releases.release_words({"source": "indicators"}).startswith("not stated")  # none recorded
+
+
+@pytest.mark.parametrize(("body", "column"), [
+    (b"[1, 2]", None),
+    (b'{"93495": {"IID": "x"}}', "93495"),
+    (b'{"93495": {"IID": 93495, "DataChange": {"LastUploadedAt": "last tuesday"}}}', "93495.DataChange.LastUploadedAt"),
+])
+def test_an_update_response_that_cannot_be_read_names_file_and_field(body, column):
+    from cdp_analysis.errors import DataFormatError
+
+    with pytest.raises(DataFormatError, match="updates.json") as caught:
+        ft.parse_update_dates(body, "updates.json")
+    if column:
+        assert column in str(caught.value)

@@ -146,10 +146,18 @@ def test_fetch_area_against_recorded_response(tmp_path, capsys) -> None:
     assert code == 0
     assert server.requests == [{"path": "/api/all_data/csv/by_indicator_id",
                                 "query": {"indicator_ids": "93495", "child_area_type_id": "502",
-                                          "parent_area_type_id": "6"}}]
-    assert "Cambridgeshire (E10000003) has 1 of them" in capsys.readouterr().out
-    cached = list((tmp_path / "raw" / "real" / "fingertips").glob("*.csv"))
+                                          "parent_area_type_id": "6"}},
+                               # then the publisher's update date of each indicator fetched (issue 18)
+                               {"path": "/api/indicator_metadata/by_indicator_id", "query": {"indicator_ids": "93495"}}]
+    out = capsys.readouterr().out
+    assert "Cambridgeshire (E10000003) has 1 of them" in out
+    assert "Fingertips upload dates of 1 of 1 indicators (2025-11-04 to 2025-11-04) recorded" in out
+    folder = tmp_path / "raw" / "real" / "fingertips"
+    cached = list(folder.glob("*.csv"))
     assert len(cached) == 1 and cached[0].read_bytes() == body
+    from cdp_analysis.sources.fingertips import read_release_dates
+
+    assert read_release_dates(folder) == {93495: "2025-11-04"}  # the made-up response's LastUploadedAt
 
 
 def test_fetch_refuses_a_demo_area(tmp_path, capsys) -> None:

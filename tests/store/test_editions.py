@@ -110,3 +110,35 @@ def test_dataset_edition_filters_the_indicator_table(tmp_path):
     assert Dataset(tmp_path, "2022-11").indicators()["value"].tolist() == [1.0, 2.0]
     assert Dataset(tmp_path, "2022-12").indicators()["value"].tolist() == [1.0, 2.0, 3.0]
     assert Dataset(tmp_path).indicators()["value"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_one_timing_table_gives_the_editions_lags_and_the_pages_release_calendar():
+    """The lags and the release calendar are rows of one table: a source's lag and its release rule sit together."""
+    from cdp_analysis.publishing import releases
+    from cdp_analysis.store import timing
+
+    table = timing.timing()
+    assert releases.calendar() is table
+    dated = {source for source, row in table.items() if row.dated}
+    assert dated == set(editions.PUBLICATION_RULES)
+    # the police.uk month is published the month after next (a lag of 2), its release expected the month after
+    assert editions.PUBLICATION_RULES["street_crime"].lag_months == 2 and table["street_crime"].rule == "police_monthly"
+    assert not table["imd"].dated and table["imd"].release == "2019-09-26"
+
+
+@pytest.mark.parametrize(("row", "column"), [
+    ("ndtms,not_stated,,s,c,period,financial,0,why", "lag_months"),
+    ("ndtms,not_stated,,s,c,period,financial,nine,why", "lag_months"),
+    ("ndtms,not_stated,,s,c,period,calendar,9,why", "year_kind"),
+    ("ndtms,not_stated,,s,c,,financial,9,why", "period_column"),
+    ("ndtms,not_stated,,s,c,period,financial,9,", "lag_basis"),
+])
+def test_a_timing_row_with_a_bad_lag_is_refused_naming_line_and_column(row, column):
+    from cdp_analysis.errors import DataFormatError
+    from cdp_analysis.store.timing import parse_timing
+
+    header = "source,rule,release,schedule,citation,period_column,year_kind,lag_months,lag_basis\n"
+    with pytest.raises(DataFormatError, match=rf"timing\.csv.*line 3.*{column}"):
+        parse_timing(header + "imd,fixed,2019-09-26,s,c,,,,\n" + row + "\n", "timing.csv")
+    with pytest.raises(DataFormatError, match=r"timing\.csv.*line 3.*source"):
+        parse_timing(header + "imd,fixed,2019-09-26,s,c,,,,\nimd,none,,s,c,,,,\n", "timing.csv")

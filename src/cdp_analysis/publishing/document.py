@@ -153,8 +153,9 @@ def write_document(area_dir: Path, area_name: str, chapters: Sequence[ChapterLin
                    f"{'' if chapter in built else ' (not built)'}</li>")
     holds = coverage_html([c for c in ordered if c in built or c in not_built], not_built, sections or {},
                           links={c: f"#{c}" for c in ordered})
+    # the board summary at the front carries the notice (one notice at the top; every chapter keeps its own)
     note = ('<p class="cdp-synthetic" role="note"><strong>Synthetic demonstration data.</strong> '
-            "This document describes a fictional area.</p>" if synthetic else "")
+            "This document describes a fictional area.</p>" if synthetic and not board else "")
     title = f"Combating drugs needs assessment: {html.escape(area_name)}"
     front = (f'<section class="{BOARD_CLASS}" aria-label="Board summary">{board}</section>' if board else "")
     body = (f'<h1>{title}</h1>{note}<p class="cdp-noprint"><a href="../index.html">All areas and chapters</a>'

@@ -18,9 +18,11 @@ page's content box, from WeasyPrint's own layout boxes.
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,13 +35,27 @@ __all__ = ["PDF_NAME", "MAX_PAGES", "CoverFacts", "print_html", "render", "write
 PDF_NAME = "needs_assessment.pdf"
 MAX_PAGES = 40
 #: A table with more body rows than this goes to the appendix (the data pack holds it too).
-LONG_TABLE_ROWS = 24
+LONG_TABLE_ROWS = 20
 #: A table with more columns than this is laid out on a landscape page.
-WIDE_TABLE_COLUMNS = 9
+WIDE_TABLE_COLUMNS = 11
+#: A chart at most this tall for its width (a few bars against their comparators) prints at two thirds of the
+#: width (class ``pdf-short``): full width, its large type took a third of a page for three bars.
+SHORT_CHART_RATIO = 0.4
+#: A chart at least this tall for its width (a map, a bar per category) floats beside the words, at half the width.
+TALL_CHART_RATIO = 0.8
+#: A chart taller than this for its width would print too narrow to read within a page (its type under a third
+#: of its size): it stays on the web page, the PDF says so where it was.
+NARROW_CHART_RATIO = 1.25
+#: A paragraph this long that repeats one printed earlier (a method note each chapter carries) prints once;
+#: later copies point to its page.
+REPEATED_NOTE_CHARS = 200
 _APPENDIX_SECTIONS = ("about-the-data",)
 #: Sections printed as words and tables only: their charts (one per measure or ambition) stay on the web page
 #: and their data in the data pack, so a borough's pack keeps within :data:`MAX_PAGES` pages.
 _WORDS_ONLY_SECTIONS = ("statistical-neighbours", "local-outcomes-framework")
+#: Sections whose first chart sums up the rest (the spine chart of every harm indicator against England and the
+#: range of areas): the one-chart-per-indicator bars after it stay on the web page; the words give each value.
+_FIRST_CHART_SECTIONS = ("drug-and-alcohol-harm",)
 #: Of those, sections whose tables also stay on the web page (the words give the area's rank and the average).
 _NO_TABLES_SECTIONS = ("statistical-neighbours",)
 
@@ -70,9 +86,19 @@ p, li, dd { orphans: 2; widows: 2; margin-top: 0; margin-bottom: 1.5mm; }
   max-width: 100%; margin: 0; padding: 0; }
 .jp-Collapser, .jp-InputPrompt, .jp-OutputPrompt { display: none; }
 figure.cdp-figure { break-inside: avoid; margin: 1.5mm 0 3mm; max-width: 100%; }
-figure.cdp-figure img { display: block; box-sizing: border-box; max-width: 100%; max-height: 74mm; width: auto; height: auto;
+figure.cdp-figure img { display: block; box-sizing: border-box; max-width: 100%; max-height: 66mm; width: auto; height: auto;
   margin: 0 auto; }
 figcaption { font-size: 7.5pt; line-height: 1.3; }
+/* a short, wide chart (a few bars against their comparators) at two thirds of the width: its type stays at
+   least as large as the body text's footnotes, and it no longer takes a third of a page */
+figure.pdf-short { width: 66%; margin-left: auto; margin-right: auto; }
+figure.pdf-short img { max-height: none; }
+/* a tall chart (a map, a bar per category) beside the words that explain it, never beside a table or heading */
+figure.pdf-tall { float: right; width: 47%; margin: 0 0 2mm 4mm; }  /* two in a row when one follows another */
+figure.pdf-tall img { max-height: 88mm; }
+h2, h3, h4, table.cdp-table, .pdf-wide, figure.cdp-figure:not(.pdf-tall) { clear: both; }
+.pdf-seen { font-style: italic; }
+.pdf-seen a::after { content: target-counter(attr(href), page); }
 .cdp-synthetic-inline { display: none; }
 table.cdp-table { width: 100%; max-width: 100%; border-collapse: collapse; font-size: 7.5pt;
   table-layout: auto; margin: 1mm 0 3mm; break-inside: auto; }
@@ -99,7 +125,7 @@ pre, code { white-space: pre-wrap; overflow-wrap: anywhere; }
 /* board summary */
 .pdf-board { break-after: page; font-size: 8pt; }
 .pdf-board h2 { font-size: 15pt; margin-bottom: 2mm; string-set: chapter "Board summary"; }
-.pdf-board h3 { font-size: 10.5pt; margin: 2.5mm 0 1mm; padding-top: 1mm; }
+.pdf-board h3 { font-size: 10pt; margin: 2mm 0 .8mm; padding-top: .5mm; }
 .pdf-board p, .pdf-board li { margin-bottom: .5mm; }
 .pdf-board ol, .pdf-board ul { margin: 0; padding-left: 5mm; }
 .pdf-board table.cdp-table { font-size: 7.5pt; margin-bottom: 1mm; }
@@ -115,14 +141,22 @@ td.cdp-rag { border: .5pt solid #0b0c0c; }
 .pdf-toc li { margin: 0 0 .8mm; }
 .pdf-toc li.pdf-toc-chapter { margin-top: 2.5mm; font-weight: bold; }
 .pdf-toc li.pdf-toc-chapter li { font-weight: normal; }
+.pdf-toc > ol { columns: 2; column-gap: 8mm; font-size: 8.5pt; }
+.pdf-toc li.pdf-toc-chapter { break-inside: avoid-column; }
+.pdf-toc li.pdf-toc-chapter li { break-inside: avoid; }
 .pdf-toc a::after { content: leader('.') target-counter(attr(href), page); }
 .pdf-appendix { break-before: page; }
 .pdf-appendix + .pdf-appendix { break-before: auto; margin-top: 6mm; }
 .pdf-appendix h2 { string-set: chapter content(); }
+.pdf-appendix, .pdf-appendix p, .pdf-appendix li, .pdf-appendix dd { font-size: 7.5pt; line-height: 1.3; }
+.pdf-appendix dl.cdp-definitions { columns: 2; column-gap: 6mm; font-size: 7.5pt; }
+.pdf-appendix dl.cdp-definitions dt { break-after: avoid; }
+.pdf-appendix dl.cdp-definitions dd { margin-left: 0; break-inside: avoid; }
 .pdf-moved { font-style: italic; }
 .pdf-moved a::after { content: target-counter(attr(href), page); }
 .cdp-about { break-before: auto; }
-.cdp-about { break-inside: avoid; }  /* its table (and caption) never split from its heading */
+.cdp-about h2 { break-after: avoid; }  /* its table (and caption) never split from its heading */
+.pdf-appendix .cdp-about table.cdp-table { font-size: 7pt; }
 """
 
 
@@ -209,11 +243,16 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
     if main is None:
         raise BuildError("The printable document has no <main>: it cannot be printed.")
     front = main.find("section", class_=BOARD_CLASS, recursive=False)
+    if front is not None and cover.synthetic:  # the cover says it and every page's footer: once is enough
+        for note in front.find_all(class_="cdp-synthetic"):
+            note.decompose()
     board = "".join(str(child) for child in front.contents) if front is not None else ""
     chapters = main.find_all("section", class_="cdp-chapter", recursive=False)
     footer = soup.find("footer")
     about_page = footer.find(class_="cdp-about") if footer else None
 
+    if cover.synthetic:  # before any table moves to the appendix
+        _one_synthetic_notice(chapters)
     appendix: list[tuple[str, str, list[str]]] = []  # (id, title, html parts)
     moved_tables: list[str] = []
     for chapter in chapters:
@@ -231,9 +270,10 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
             parts.append("<h4>Indicator definitions</h4>" + str(definitions.extract()))
         if parts:
             appendix.append((f"appendix-{chapter_id}", title, parts))
-        for suffix in _WORDS_ONLY_SECTIONS:
+        for suffix in (*_WORDS_ONLY_SECTIONS, *_FIRST_CHART_SECTIONS):
             blocks = _section_blocks(chapter, suffix)
             figures = [f for block in blocks for f in block.find_all("figure")]
+            figures = figures[1:] if suffix in _FIRST_CHART_SECTIONS else figures
             tables = [t for block in blocks for t in block.find_all("table")] if suffix in _NO_TABLES_SECTIONS else []
             for element in figures + tables:
                 element.extract()
@@ -243,7 +283,9 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
                 what = " and ".join(w for w in (f"{len(figures)} chart{'s' if len(figures) != 1 else ''}" if figures
                                                 else "", f"{len(tables)} table{'s' if len(tables) != 1 else ''}"
                                                 if tables else "") if w)
-                note.string = f"This section's {what} are on the web page; the data pack holds their data."
+                verb = "is" if len(figures) + len(tables) == 1 else "are"
+                other = "other " if suffix in _FIRST_CHART_SECTIONS else ""
+                note.string = f"This section's {other}{what} {verb} on the web page; the data pack holds their data."
                 heading.insert_after(note)
         for cell in chapter.find_all("td"):
             if _NUMERIC.fullmatch(cell.get_text(" ", strip=True)):
@@ -265,6 +307,9 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
                 moved_tables.append(wrapper + str(table.extract()) + "</div>")
             elif columns > wide_columns:
                 table.wrap(soup.new_tag("div", attrs={"class": "pdf-wide"}))
+    _mark_chart_sizes(soup, chapters)
+    _point_repeated_notes(soup, chapters)
+    _point_repeated_tables(soup, chapters)
     # the contents: chapters and their sections (h2 and h3 of the document), then the appendices
     toc = []
     for chapter in chapters:
@@ -309,6 +354,117 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
             f"{styles}<style>{_page_css(title, notice)}</style></head><body class=\"cdp-report cdp-document cdp-print\">"
             f"<main>{_cover(cover)}{board_html}{contents}{chapters_html}{''.join(appendix_html)}</main>"
             f"</body></html>")
+
+
+def _one_synthetic_notice(chapters: list[Any]) -> None:
+    """The print's cover says the data is synthetic and every page's footer repeats it (``@bottom-left``), so
+    the notices of the chapter pages (a box under each chapter's title, a line under each set of messages,
+    figure or table caption) are left out of the print."""
+    for chapter in chapters:
+        for notice in chapter.find_all(class_=["cdp-synthetic", "cdp-synthetic-inline"]):
+            notice.decompose()
+        for paragraph in chapter.find_all("p"):  # the line under a chapter's messages, written in Markdown
+            if re.fullmatch(r"Synthetic demonstration data[:.][^.]{0,80}\.?", paragraph.get_text(" ", strip=True)):
+                paragraph.decompose()
+        for caption in chapter.find_all("caption"):
+            for text in caption.find_all(string=re.compile(r"Synthetic demonstration data\.?\s*$")):
+                text.replace_with(re.sub(r"\s*Synthetic demonstration data\.?\s*$", "", str(text)))
+
+
+def _png_size(src: str) -> tuple[int, int] | None:
+    """Width and height of a ``data:image/png;base64,`` image, from its header (None for anything else)."""
+    prefix = "data:image/png;base64,"
+    if not src.startswith(prefix):
+        return None
+    try:
+        head = base64.b64decode(src[len(prefix):len(prefix) + 44])
+    except ValueError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    width, height = struct.unpack(">II", head[16:24])
+    return int(width), int(height)
+
+
+def _mark_chart_sizes(soup: Any, chapters: list[Any]) -> None:
+    """Class ``pdf-short`` on figures whose chart is short for its width (:data:`SHORT_CHART_RATIO`),
+    ``pdf-tall`` on those tall for it (:data:`TALL_CHART_RATIO`); a chart too tall to read at print
+    size (:data:`NARROW_CHART_RATIO`) gives way to a note."""
+    for chapter in chapters:
+        for figure in chapter.find_all("figure"):
+            image = figure.find("img")
+            size = _png_size(image.get("src", "")) if image is not None else None
+            if not size or not size[0]:
+                continue
+            if size[1] / size[0] <= SHORT_CHART_RATIO:
+                figure["class"] = [*figure.get("class", []), "pdf-short"]
+            elif size[1] / size[0] > NARROW_CHART_RATIO:
+                caption = figure.find("figcaption")
+                name = caption.find("strong") or caption if caption is not None else None
+                note = soup.new_tag("p", attrs={"class": "pdf-moved"})
+                note.string = (f"The chart “{name.get_text(' ', strip=True).rstrip('.') if name else 'here'}” is on the "
+                               "web page: too tall to read at A4 size. The data pack holds its data.")
+                figure.replace_with(note)
+            elif size[1] / size[0] >= TALL_CHART_RATIO:
+                figure["class"] = [*figure.get("class", []), "pdf-tall"]
+
+
+def _point_repeated_notes(soup: Any, chapters: list[Any]) -> None:
+    """Print a long note that every chapter repeats once: later copies say where it is.
+
+    A paragraph of at least :data:`REPEATED_NOTE_CHARS` characters whose text was printed
+    earlier in the document becomes its first sentence (when short) and a pointer to the page
+    of the first copy.
+    """
+    first: dict[str, str] = {}
+    for chapter in chapters:
+        for n, paragraph in enumerate(chapter.find_all("p")):
+            text = paragraph.get_text(" ", strip=True)
+            if len(text) < REPEATED_NOTE_CHARS:
+                continue
+            if text not in first:
+                anchor = paragraph.get("id") or f"pdf-note-{chapter.get('id', '')}-{n}"
+                paragraph["id"] = anchor
+                first[text] = anchor
+                continue
+            lead = re.match(r"(.{20,140}?[.:])\s", text)
+            note = soup.new_tag("p", attrs={"class": "pdf-seen"})
+            note.append(f"{lead.group(1).rstrip(':.')}: " if lead else "The same note as ")
+            link = soup.new_tag("a", href=f"#{first[text]}")
+            link.string = "in full on page " if lead else "on page "
+            note.append(link)
+            note.append(".")
+            paragraph.replace_with(note)
+
+
+def _rows(table: Any) -> list[tuple[str, ...]]:
+    body = table.find("tbody") or table
+    return [tuple(c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])) for tr in body.find_all("tr")]
+
+
+def _point_repeated_tables(soup: Any, chapters: list[Any]) -> None:
+    """A table every row of which an earlier table printed (a chapter's headline indicators since the last
+    assessment, all in the overview's) prints as a pointer to that table's page."""
+    printed: list[tuple[str, set[tuple[str, ...]]]] = []
+    for chapter in chapters:
+        for n, table in enumerate(chapter.find_all("table")):
+            rows = _rows(table)
+            earlier = next((anchor for anchor, seen in printed if len(rows) >= 3 and set(rows) <= seen), None)
+            if earlier is None:
+                anchor = table.get("id") or f"pdf-table-{chapter.get('id', '')}-{n}"
+                table["id"] = anchor
+                printed.append((anchor, set(rows)))
+                continue
+            caption = table.find("caption")
+            name = caption.get_text(" ", strip=True) if caption is not None else "This table"
+            name = re.sub(r"\s*Synthetic demonstration data\.?$", "", name).rstrip(".")
+            note = soup.new_tag("p", attrs={"class": "pdf-seen"})
+            note.append(f"{name}: its {len(rows)} rows are all in the table ")
+            link = soup.new_tag("a", href=f"#{earlier}")
+            link.string = "on page "
+            note.append(link)
+            note.append(".")
+            table.replace_with(note)
 
 
 def _css_string(text: str) -> str:

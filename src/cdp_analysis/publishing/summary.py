@@ -126,18 +126,36 @@ def data_sources(dataset: Any) -> list[dict]:
     grouped: dict[str, dict[str, Any]] = {}
     for name, unit in sorted((manifest.get("units") or {}).items()):
         source = str(unit.get("source", name.split("/")[0]))
-        entry = grouped.setdefault(source, {"source": source, "files": set(), "dates": set(), "months": set()})
+        entry = grouped.setdefault(source, {"source": source, "files": set(), "dates": set(), "months": set(),
+                                            "folders": set()})
         if "/" in name and re.fullmatch(r"\d{4}-\d\d", name.split("/", 1)[1]):
             entry["months"].add(name.split("/", 1)[1])
         for file in unit.get("inputs", []):
             entry["files"].add(Path(str(file)).name)
+            entry["folders"].add(str(Path(str(file)).parent))
             mtime = (inputs.get(file) or {}).get("mtime")
             if isinstance(mtime, (int, float)):
                 entry["dates"].add(_dt.date.fromtimestamp(mtime).isoformat())
     return [{"source": e["source"], "files": len(e["files"]), "examples": sorted(e["files"])[:3],
              "file_dates": [min(e["dates"]), max(e["dates"])] if e["dates"] else [],
-             "months": [min(e["months"]), max(e["months"]), len(e["months"])] if e["months"] else []}
+             "months": [min(e["months"]), max(e["months"]), len(e["months"])] if e["months"] else [],
+             **_release_dates(e["folders"])}
             for e in grouped.values()]
+
+
+def _release_dates(folders: set[str]) -> dict[str, list]:
+    """The publisher's release dates ``cdp fetch`` recorded beside a source's files (Fingertips' upload date of
+    each indicator): ``{"release_dates": [first, last, indicators]}``, or nothing when none were recorded."""
+    from cdp_analysis.errors import DataFormatError
+    from cdp_analysis.sources.fingertips import read_release_dates
+
+    dates: dict[int, str] = {}
+    for folder in sorted(folders):
+        try:
+            dates.update(read_release_dates(folder))
+        except DataFormatError:
+            continue  # an unreadable record leaves the release "not stated", as before
+    return {"release_dates": [min(dates.values()), max(dates.values()), len(dates)]} if dates else {}
 
 
 def from_notebook(notebook: Any) -> dict | None:

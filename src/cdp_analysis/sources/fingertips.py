@@ -73,11 +73,17 @@ __all__ = [
     "deprivation_decile",
     "deprivation_rows",
     "FingertipsClient",
+    "RELEASE_DATES_FILE",
+    "parse_update_dates",
+    "write_release_dates",
+    "read_release_dates",
 ]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api/"
+#: Beside the fetched exports: each indicator's latest data upload as the API states it (``cdp fetch``).
+RELEASE_DATES_FILE = "indicator_release_dates.json"
 
 #: The header of a Fingertips data export (the API's ``all_data/csv`` and the site's download),
 #: in its published order.
@@ -674,6 +680,19 @@ class FingertipsClient:
                           validate=_parse_metadata)
         return read_metadata(path)
 
+    def indicator_update_dates(self, indicator_ids: int | str | Iterable[int | str], *,
+                               refresh: bool = False) -> dict[int, str]:
+        """When Fingertips last uploaded each indicator's data (``indicator_metadata/by_indicator_id``, JSON).
+
+        The publisher's own date (``DataChange.LastUploadedAt``, as fingertipsR's
+        ``indicator_update_information`` reads it), indicator id → ``YYYY-MM-DD``; an
+        indicator the API gives no upload date for is left out. See :func:`parse_update_dates`.
+        """
+        params = {"indicator_ids": _id_list(indicator_ids)}
+        path = self.fetch("indicator_metadata/by_indicator_id", params, refresh=refresh, validate=parse_update_dates)
+        wanted = {int(i) for i in params["indicator_ids"].split(",") if i.strip().isdigit()}
+        return {i: d for i, d in parse_update_dates(path.read_bytes(), path).items() if i in wanted}
+
     # -- cache and download -----------------------------------------------------------------------
 
     def url(self, endpoint: str, params: dict[str, Any]) -> str:
@@ -686,7 +705,8 @@ class FingertipsClient:
         digest = hashlib.sha1(f"{endpoint}?{query}".encode()).hexdigest()[:10]
         slug = re.sub(r"[^A-Za-z0-9]+", "-", endpoint.replace("/csv/", "/")).strip("-")
         described = re.sub(r"[^A-Za-z0-9]+", "-", query).strip("-")[:80]
-        return self.cache_dir / f"{slug}_{described}_{digest}.csv"
+        suffix = ".csv" if "/csv/" in f"/{endpoint}/" else ".response.json"  # the JSON endpoints answer JSON
+        return self.cache_dir / f"{slug}_{described}_{digest}{suffix}"
 
     def fetch(
         self,
@@ -784,6 +804,71 @@ class FingertipsClient:
             "sha256": hashlib.sha256(body).hexdigest(),
         }
         _atomic_write(_sidecar(target), (json.dumps(sidecar, indent=2) + "\n").encode())
+
+
+def parse_update_dates(data: bytes, path: str | Path) -> dict[int, str]:
+    """Each indicator's latest data upload from an ``indicator_metadata/by_indicator_id`` JSON response.
+
+    The response is an object keyed by indicator id whose values carry ``IID`` and
+    ``DataChange`` (``{"LastUploadedAt": "2025-11-04T09:30:00", ...}``); an indicator whose
+    ``DataChange`` or ``LastUploadedAt`` is null has no date (left out).
+
+    Raises
+    ------
+    DataFormatError
+        The body is not a JSON object of indicators, or an ``IID`` or ``LastUploadedAt`` cannot
+        be read (naming the file and the indicator's key as the column).
+    """
+    where = str(path)
+    try:
+        body = json.loads(decode_bytes(data))
+    except ValueError as exc:
+        raise DataFormatError("the response is not JSON", path=where, line=getattr(exc, "lineno", 1) or 1,
+                              expected="a JSON object of indicators", found=str(exc)[:80]) from None
+    if not isinstance(body, dict):
+        raise DataFormatError("the response is not an object of indicators", path=where, line=1,
+                              expected="{\"<indicator id>\": {\"IID\": ..., \"DataChange\": ...}}",
+                              found=type(body).__name__)
+    dates: dict[int, str] = {}
+    for key, entry in body.items():
+        iid = entry.get("IID", key) if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not str(iid).strip().isdigit():
+            raise DataFormatError("an indicator entry has no readable IID", path=where, line=1, column=str(key),
+                                  expected="an object with IID (a number)", found=repr(entry)[:60])
+        uploaded = (entry.get("DataChange") or {}).get("LastUploadedAt")
+        if uploaded in (None, ""):
+            continue
+        try:
+            dates[int(str(iid).strip())] = datetime.fromisoformat(str(uploaded).strip()).date().isoformat()
+        except ValueError:
+            raise DataFormatError("LastUploadedAt is not a date", path=where, line=1,
+                                  column=f"{key}.DataChange.LastUploadedAt", expected="an ISO date and time",
+                                  found=str(uploaded)[:40]) from None
+    return dates
+
+
+def write_release_dates(folder: str | Path, dates: dict[int, str], url: str) -> Path:
+    """Record the API's upload dates beside the exports (merged with those recorded before), atomically."""
+    target = Path(folder) / RELEASE_DATES_FILE
+    held = read_release_dates(folder)
+    held.update({int(k): v for k, v in dates.items()})
+    record = {"source": url, "field": "DataChange.LastUploadedAt",
+              "indicators": {str(k): held[k] for k in sorted(held)}}
+    _atomic_write(target, (json.dumps(record, indent=1) + "\n").encode("utf-8"))
+    return target
+
+
+def read_release_dates(folder: str | Path) -> dict[int, str]:
+    """The upload dates :func:`write_release_dates` recorded in ``folder`` (empty when none were)."""
+    target = Path(folder) / RELEASE_DATES_FILE
+    if not target.is_file():
+        return {}
+    try:
+        record = json.loads(target.read_text(encoding="utf-8"))
+        return {int(k): str(v) for k, v in (record.get("indicators") or {}).items()}
+    except (ValueError, AttributeError, TypeError):
+        raise DataFormatError("the recorded release dates cannot be read", path=str(target), line=1,
+                              expected="the JSON cdp fetch writes", found="something else") from None
 
 
 def _id_list(ids: int | str | Iterable[int | str]) -> str:

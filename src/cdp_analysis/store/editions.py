@@ -3,8 +3,8 @@
 An *edition* is the needs assessment built from only the periods that had been
 published by the end of a month. Every dated table of the store says which
 period each row is about; :data:`PUBLICATION_RULES` says, per table, when such a
-period counts as published: its last month plus a lag in months. This module is
-the one place those rules live; :class:`~cdp_analysis.store.dataset.Dataset`
+period counts as published: its last month plus a lag in months, read from the
+one table of publication timing (:mod:`cdp_analysis.store.timing`); :class:`~cdp_analysis.store.dataset.Dataset`
 applies them to every read when it is opened with ``as_of``, so no chapter
 filters by date itself.
 
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cdp_analysis.errors import ConfigError
+from cdp_analysis.store.timing import timing
 
 __all__ = ["PublicationRule", "PUBLICATION_RULES", "UNDATED_NOTE", "parse_month", "month_label", "period_span",
            "published", "published_months", "earlier_edition", "is_published"]
@@ -62,36 +63,13 @@ class PublicationRule:
     basis: str
 
 
-#: The one list of publication lags. Lags are the usual timing of each release, rounded up to a
-#: whole month so an edition never holds a period before it was out.
-PUBLICATION_RULES: dict[str, PublicationRule] = {rule.table: rule for rule in (
-    PublicationRule("street_crime", "month", "financial", 2,
-                    "police.uk publishes a month's street-level crime in the second half of the month after next"),
-    PublicationRule("stop_search", "month", "financial", 2,
-                    "police.uk publishes stop and search with the street-level crime, two months on"),
-    PublicationRule("outcomes", "month", "financial", 2,
-                    "police.uk publishes outcomes with the street-level crime, two months on"),
-    PublicationRule("police_counts", "month", "financial", 2,
-                    "the national aggregate sums the police.uk street-level files (two months on)"),
-    PublicationRule("indicators", "period", "financial", 12,
-                    "Fingertips profiles (OHID) add a period within about a year of its end: ONS death "
-                    "registrations in the autumn after the year, NDTMS completions and hospital admissions "
-                    "the following winter"),
-    PublicationRule("ndtms", "period", "financial", 9,
-                    "OHID publishes the adult and young people's treatment statistics for a financial "
-                    "year in the following November to January"),
-    PublicationRule("children_in_need", "period", "financial", 8,
-                    "DfE 'Children in need' (year to 31 March) is released in late October or November"),
-    PublicationRule("looked_after", "period", "financial", 9,
-                    "DfE outcomes of children looked after (year to 31 March) are released in December"),
-    PublicationRule("exclusions", "period", "academic", 11,
-                    "DfE 'Suspensions and permanent exclusions' for an academic year is released the "
-                    "following July"),
-    PublicationRule("pupil_headcount", "period", "academic", 11,
-                    "pupil headcounts come with the DfE exclusions release, the following July"),
-    PublicationRule("csew", "year_ending", "financial", 7,
-                    "ONS 'Drug misuse in England and Wales' appears about six months after the survey year ends"),
-)}
+#: The publication lags, read from the one table of publication timing
+#: (``resources/publication_timing.csv``, :mod:`cdp_analysis.store.timing`), which the release dates on pages
+#: read too. Lags are the usual timing of each release, rounded up to a whole month so an edition never holds a
+#: period before it was out.
+PUBLICATION_RULES: dict[str, PublicationRule] = {
+    t.source: PublicationRule(t.source, t.period_column, t.year_kind, t.lag_months, t.lag_basis)
+    for t in timing().values() if t.lag_months is not None}
 
 #: What a page says about the tables an edition cannot date.
 UNDATED_NOTE = ("Boundaries, the small-area population estimates, IMD 2019, Census 2021 and local returns "
