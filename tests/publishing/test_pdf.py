@@ -57,7 +57,7 @@ def test_layout_check_finds_a_table_wider_than_the_page_and_passes_a_wrapped_one
 
 def test_print_html_has_cover_contents_with_page_numbers_and_moves_reference_material_to_appendices():
     body = (_cell('<h2 id="01_supply-Break">Break supply ¶</h2>')
-            + _cell('<h3 id="01_supply-where">Where crime happens</h3>') + _table(30, 4) + _table(3, 12)
+            + _cell('<h3 id="01_supply-where">Where crime happens</h3>') + _table(30, 4) + _table(3, 12) + _table(3, 15)
             + _cell('<h3 id="01_supply-about-the-data">About the data</h3>')
             + '<div class="jp-Cell"><div class="cdp-caveat">Police data caveat.</div></div>')
     footer = ('<section class="cdp-about"><h2 id="about-this-page">About this page</h2>'
@@ -71,7 +71,10 @@ def test_print_html_has_cover_contents_with_page_numbers_and_moves_reference_mat
     assert "board-summary" in anchors[1] and printable.count("Board summary: Fenwick") == 1
     assert 'class="cdp-doc-board"' not in printable
     assert "Fen CDP" in printable and "Jan 2024 to Dec 2025" in printable and "9.9" in printable
-    # the 30-row table went to the appendix (page named in the chapter); the 12-column one is landscape
+    # the 30-row table went to the appendix (page named in the chapter); the 12-column one prints in smaller
+    # type on a portrait page, the 15-column one on a landscape page
+    assert re.search(r'<div class="pdf-dense"><table[^>]*><caption>T 3x12<', printable)
+    assert re.search(r'<div class="pdf-wide"><table[^>]*><caption>T 3x15<', printable)
     assert "T 30x4: 30 rows, in the appendix" in printable
     moved = next(i for i, a in enumerate(anchors) if "pdf-moved-01_supply-0" in a)
     appendix = next(i for i, a in enumerate(anchors) if "appendix-about" in a)

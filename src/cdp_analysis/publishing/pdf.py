@@ -36,8 +36,12 @@ PDF_NAME = "needs_assessment.pdf"
 MAX_PAGES = 40
 #: A table with more body rows than this goes to the appendix (the data pack holds it too).
 LONG_TABLE_ROWS = 20
-#: A table with more columns than this is laid out on a landscape page.
+#: A table with more columns than this prints in smaller type (class ``pdf-dense``): the headline table with the
+#: neighbour columns (14) fits the portrait width at 6.5 pt; on a landscape page of its own it left most of the
+#: page before it and the page it took empty.
 WIDE_TABLE_COLUMNS = 11
+#: A table with more columns than this is laid out on a landscape page.
+LANDSCAPE_TABLE_COLUMNS = 14
 #: A chart at most this tall for its width (a few bars against their comparators) prints at two thirds of the
 #: width (class ``pdf-short``): full width, its large type took a third of a page for three bars.
 SHORT_CHART_RATIO = 0.4
@@ -68,7 +72,7 @@ PRINT_CSS = """
 @page cover { @top-left { content: none; } @top-right { content: none; } @bottom-right { content: none; } }
 @page wide { size: A4 landscape; }
 html { font-size: 9pt; }
-body.cdp-report { max-width: none; margin: 0; padding: 0; font-size: 9pt; line-height: 1.35;
+body.cdp-report { max-width: none; margin: 0; padding: 0; font-size: 9pt; line-height: 1.3;
   font-family: "Liberation Sans", Arial, "DejaVu Sans", sans-serif; }
 .cdp-skip, .cdp-noprint, .cdp-download, .cdp-doc-contents, .anchor-link, .cdp-nav, .cdp-pager, .cdp-contents,
 .cdp-header, .cdp-footer { display: none !important; }
@@ -85,8 +89,8 @@ p, li, dd { orphans: 2; widows: 2; margin-top: 0; margin-bottom: 1.5mm; }
 .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-Cell-outputWrapper { overflow: visible !important;
   max-width: 100%; margin: 0; padding: 0; }
 .jp-Collapser, .jp-InputPrompt, .jp-OutputPrompt { display: none; }
-figure.cdp-figure { break-inside: avoid; margin: 1.5mm 0 3mm; max-width: 100%; }
-figure.cdp-figure img { display: block; box-sizing: border-box; max-width: 100%; max-height: 66mm; width: auto; height: auto;
+figure.cdp-figure { break-inside: avoid; margin: 1mm 0 2mm; max-width: 100%; }
+figure.cdp-figure img { display: block; box-sizing: border-box; max-width: 100%; max-height: 62mm; width: auto; height: auto;
   margin: 0 auto; }
 figcaption { font-size: 7.5pt; line-height: 1.3; }
 /* a short, wide chart (a few bars against their comparators) at two thirds of the width: its type stays at
@@ -103,7 +107,7 @@ h2, h3, h4, table.cdp-table, .pdf-wide, figure.cdp-figure:not(.pdf-tall) { clear
 table.cdp-table { width: 100%; max-width: 100%; border-collapse: collapse; font-size: 7.5pt;
   table-layout: auto; margin: 1mm 0 3mm; break-inside: auto; }
 table.cdp-table caption { font-size: 8pt; text-align: left; font-weight: bold; caption-side: top; padding-bottom: 1mm; }
-table.cdp-table th, table.cdp-table td { padding: .6mm 1mm; overflow-wrap: break-word; hyphens: auto;
+table.cdp-table th, table.cdp-table td { padding: .5mm 1mm; overflow-wrap: break-word; hyphens: auto;
   vertical-align: top; border-bottom: .3pt solid #b1b4b6; }
 table.cdp-table thead { display: table-header-group; }
 table.cdp-table tr { break-inside: avoid; }
@@ -111,6 +115,8 @@ table.cdp-table td.pdf-num { white-space: nowrap; }
 .cdp-table-note { font-size: 7pt; }
 .pdf-wide { page: wide; }
 .pdf-wide table.cdp-table { font-size: 7pt; }
+.pdf-dense table.cdp-table { font-size: 6.5pt; line-height: 1.2; }
+.pdf-dense table.cdp-table th, .pdf-dense table.cdp-table td { padding: .4mm .6mm; }
 .cdp-caveat, .cdp-banner, .cdp-messages, .cdp-summary, .cdp-local { break-inside: avoid; }
 .cdp-banner, .cdp-caveat { padding: 1.5mm 3mm; margin: 1.5mm 0; }
 .cdp-synthetic { padding: 1.5mm 3mm; }
@@ -225,7 +231,7 @@ def _heading_text(tag: Any) -> str:
 
 
 def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_ROWS,
-               wide_columns: int = WIDE_TABLE_COLUMNS) -> str:
+               wide_columns: int = WIDE_TABLE_COLUMNS, landscape_columns: int = LANDSCAPE_TABLE_COLUMNS) -> str:
     """The print version of an area's printable document (see the module docstring).
 
     Parameters
@@ -303,10 +309,10 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
                 note.append(link)
                 note.append(") and the data pack.")
                 table.insert_before(note)
-                wrapper = f'<div id="{anchor}" class="{"pdf-wide" if columns > wide_columns else ""}">'
+                wrapper = f'<div id="{anchor}" class="{_width_class(columns, wide_columns, landscape_columns)}">'
                 moved_tables.append(wrapper + str(table.extract()) + "</div>")
             elif columns > wide_columns:
-                table.wrap(soup.new_tag("div", attrs={"class": "pdf-wide"}))
+                table.wrap(soup.new_tag("div", attrs={"class": _width_class(columns, wide_columns, landscape_columns)}))
     _mark_chart_sizes(soup, chapters)
     _point_repeated_notes(soup, chapters)
     _point_repeated_tables(soup, chapters)
@@ -354,6 +360,13 @@ def print_html(document: str, cover: CoverFacts, *, long_rows: int = LONG_TABLE_
             f"{styles}<style>{_page_css(title, notice)}</style></head><body class=\"cdp-report cdp-document cdp-print\">"
             f"<main>{_cover(cover)}{board_html}{contents}{chapters_html}{''.join(appendix_html)}</main>"
             f"</body></html>")
+
+
+def _width_class(columns: int, wide_columns: int, landscape_columns: int) -> str:
+    """The print class of a table with this many columns: none, smaller type, or a landscape page."""
+    if columns > landscape_columns:
+        return "pdf-wide"
+    return "pdf-dense" if columns > wide_columns else ""
 
 
 def _one_synthetic_notice(chapters: list[Any]) -> None:
