@@ -45,7 +45,7 @@ __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_sec
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
            "with_neighbour_columns", "with_neighbour_average", "with_neighbour_averages",
-           "neighbour_average_label",
+           "neighbour_average_label", "neighbour_marks", "NEIGHBOUR_AVERAGE_SHORT",
            "NEIGHBOURS_TITLE"]
 
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
@@ -347,6 +347,20 @@ def neighbour_average_label(group: NeighbourGroup) -> str:
     """How a comparison table and its sentence name the neighbour average ("the average of its statistical
     neighbours")."""
     return f"the average of {group.name}"
+
+
+#: How a chart's axis names the neighbour average (tables and sentences keep :func:`neighbour_average_label`'s words).
+NEIGHBOUR_AVERAGE_SHORT = "Neighbour average"
+
+
+def neighbour_marks(chart_data: pd.DataFrame, group: NeighbourGroup) -> dict[str, Any]:
+    """Keyword arguments of :func:`cdp_analysis.report.charts.rate_bars` for a comparison chart whose data
+    may hold the neighbour average row (:func:`with_neighbour_average`, its name in ``area``): the axis names
+    it :data:`NEIGHBOUR_AVERAGE_SHORT` (the alt text keeps the full words). Empty without that row."""
+    long = neighbour_average_label(group)
+    if not group.areas or "area" not in chart_data or not (chart_data["area"] == long).any():
+        return {}
+    return {"short": {long: NEIGHBOUR_AVERAGE_SHORT}}
 
 
 def with_neighbour_average(table: pd.DataFrame, measure: str, area: Area, group: NeighbourGroup,

@@ -353,6 +353,7 @@ class SupplyChapter(base.Chapter):
             note="note", title=f"{what} per 1,000 residents, {table['period'].iloc[0]}",
             xlabel=f"{what} per 1,000 residents (95% confidence interval)",
             source=POLICE_SOURCE, synthetic=self.synthetic, highlight=self.area.name,
+            **base.neighbour_marks(shown, self.ctx.registry.neighbour_group(self.area.code)),
         )
         return render.chart_html(chart)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +37,7 @@ __all__ = [
     "AREA_STYLES",
     "trend_lines",
     "monthly_bars",
-    "rate_bars",
+    "rate_bars", "short_label",
     "seasonality_heatmap",
     "ranked_bars",
     "small_multiples",
@@ -472,6 +472,7 @@ def rate_bars(
     data: pd.DataFrame, *, label: str, value: str, lower: str, upper: str, colour: str,
     title: str, xlabel: str, source: str, synthetic: bool = False, highlight: str | None = None,
     note: str | None = None, focus: str | None = None, group: str | None = None,
+    short: Mapping[str, str] | None = None,
 ) -> Chart:
     """Horizontal bars with 95% CI whiskers, coloured by the benchmark comparison.
 
@@ -484,12 +485,17 @@ def rate_bars(
     column holds the focus area's comparison with the row (``focus_compared``), so
     England's bar says "Barnet significantly lower" (:func:`comparison_words`),
     never "England (Lower)". The bar's colour is that same label's colour.
+
+    ``short`` maps words of a bar's name to shorter ones for the axis only ("the average of its
+    statistical neighbours" to "Neighbour average", :func:`short_label`): the alt text, the chart's
+    data and the tables keep the full words.
     """
     if group:
         data = _in_natural_order(data, group)
     data = data.reset_index(drop=True)
     words = data[note] if note else data[colour].map(lambda c: comparison_words(c, focus or highlight))
-    shown = [f"{n}  ({c})" if isinstance(c, str) and c else str(n) for n, c in zip(data[label], words, strict=True)]
+    shown = [f"{short_label(n, short)}  ({c})" if isinstance(c, str) and c else short_label(n, short)
+             for n, c in zip(data[label], words, strict=True)]
     # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short),
     # and for each bar's label as wrapped (30 characters a line): a bar a line taller per extra line
     lines = max((len(textwrap.wrap(t, 30)) if len(t) > 34 else 1 for t in shown), default=1)
@@ -513,6 +519,21 @@ def rate_bars(
     )
     alt = f"Bar chart with confidence intervals: {title}. {items}."
     return Chart(fig, title, alt, data, source, synthetic)
+
+
+def short_label(name: object, short: Mapping[str, str] | None) -> str:
+    """A bar's name on the axis: each of ``short``'s phrases replaced by its shorter words.
+
+    >>> short_label("opiate: the average of its statistical neighbours",
+    ...             {"the average of its statistical neighbours": "Neighbour average"})
+    'opiate: Neighbour average'
+    >>> short_label("Barnet", None)
+    'Barnet'
+    """
+    text = str(name)
+    for long, brief in (short or {}).items():
+        text = text.replace(long, brief)
+    return text
 
 
 #: The words of a focus area's comparison with a row, as a sentence says them.
