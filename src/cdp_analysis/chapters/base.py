@@ -499,7 +499,9 @@ def since_last_assessment(ctx: ChapterContext, headline: Callable[[ChapterContex
                              f"{earlier_label} and this edition ({edition})",
                              synthetic=bool(getattr(ctx, "synthetic", False)))
     rule = f'<p class="cdp-table-note">{html.escape(SINCE_RULE)}</p>'
-    return Section(SINCE_TITLE, [item, rule], messages, COVERED, {"since_last_assessment": table}, SINCE_KEY)
+    # the earlier edition's month travels with the comparison (the board summary names it)
+    return Section(SINCE_TITLE, [item, rule], messages, COVERED,
+                   {"since_last_assessment": table.assign(earlier_edition=earlier_label)}, SINCE_KEY)
 
 
 def _since_value(value: float, unit: str) -> str:
