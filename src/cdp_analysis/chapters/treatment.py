@@ -525,7 +525,7 @@ class TreatmentChapter(base.Chapter):
             worse = [c[0] for c in comparisons if c[1] == "Worse"]
             rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
             rank = narrative.judge(comparisons, own["value"], spec.low_is_good)
-            messages.append(KeyMessage(text, rec, "Treatment", rank=rank))
+            messages.append(KeyMessage(text, rec, "Treatment", rank=rank, subject=indicator_id))
         absent = [spec.chart.lower() for i, spec in indicators.items()
                   if i not in set(data["indicator_id"]) and not i.startswith("ONS-")]  # ONS: only when prepared
         coverage = COVERED if not absent else Coverage.partial(
