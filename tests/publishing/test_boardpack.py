@@ -111,7 +111,8 @@ def test_board_summary_page_shows_headline_rag_and_trend_five_findings_gaps_date
     for row in rows[:3]:
         name = re.match(r"([^<]+)<br>", row).group(1)
         value = re.findall(r"<td>([\d,.]+)</td>", row)[0]
-        tr = re.search(re.escape(name) + r"</a></td>.*?</tr>", overview, re.S).group(0)
+        # the overview's indicator cell: the name, then its unit in small type under it
+        tr = re.search(re.escape(name) + r"</a>(<br/><small>[^<]*</small>)?</td>.*?</tr>", overview, re.S).group(0)
         assert f"<td>{value}</td>" in tr
     index = (config.reports_dir / "index.html").read_text(encoding="utf-8")
     for name in (SUMMARY_NAME, pdf.PDF_NAME, datapack_name(MEMBER)):

@@ -37,7 +37,7 @@ MAX_PAGES = 40
 #: A table with more body rows than this goes to the appendix (the data pack holds it too).
 LONG_TABLE_ROWS = 20
 #: A table with more columns than this prints in smaller type (class ``pdf-dense``): the headline table with the
-#: neighbour columns (14) fits the portrait width at 6.5 pt; on a landscape page of its own it left most of the
+#: neighbour columns (13) fits the portrait width at 6.5 pt; on a landscape page of its own it left most of the
 #: page before it and the page it took empty.
 WIDE_TABLE_COLUMNS = 11
 #: A table with more columns than this is laid out on a landscape page.
