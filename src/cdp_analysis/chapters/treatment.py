@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
@@ -300,18 +299,7 @@ class TreatmentChapter(base.Chapter):
         new = new[(new["area"] == self.area.name) & new["substance_group"].isin(("total", *GROUPS))
                   & (new["period"] == self.latest_period)]
         new = protect_shares(new, self.policy, denominator=None, total_rows=by_total)
-        tot = every[every["period"] == self.latest_period]
-        latest = tot[["substance_group", "count", "suppressed"]].rename(columns={"count": "in_treatment"}).merge(
-            new[["substance_group", "count", "suppressed"]].rename(
-                columns={"count": "new_presentations", "suppressed": "new_suppressed"}), on="substance_group",
-            how="left")
-        latest.insert(0, "period", self.latest_period)
-        total = float(latest.loc[latest["substance_group"] == "total", "in_treatment"].iloc[0])
-        latest["share_pct"] = latest["in_treatment"] / total * 100  # NaN where either is hidden
-        latest["suppressed"] = latest["suppressed"].astype(bool) | latest["new_suppressed"].fillna(False).astype(bool)
-        latest = latest.drop(columns="new_suppressed")
-        latest["order"] = latest["substance_group"].map({g: i for i, g in enumerate(("total", *GROUPS))})
-        latest = latest.sort_values("order").drop(columns="order").reset_index(drop=True)
+        latest = treatment.latest_numbers(every, new, self.latest_period, GROUPS)
         chart = charts.trend_lines(
             series.assign(year=series["period_start"].astype(int)), x="year", y="in_treatment",
             series="substance_group", order=list(GROUPS),
@@ -434,16 +422,8 @@ class TreatmentChapter(base.Chapter):
         own = self._local("deaths_in_treatment")
         if own is None:
             return None
-        period = str(own.sort_values("period")["period"].iloc[-1])
-        own = own[own["period"] == period]
-        by_group = own.groupby("substance_group", as_index=False)[["deaths", "in_treatment"]].sum()
-        total = pd.DataFrame([{"substance_group": "total", "deaths": by_group["deaths"].sum(),
-                               "in_treatment": by_group["in_treatment"].sum()}])
-        table = pd.concat([total, by_group], ignore_index=True).rename(
-            columns={"deaths": "count", "in_treatment": "denominator"})
-        table["area"], table["period"] = self.area.name, period
-        data = self._proportions(table[["area", "period", "substance_group", "count", "denominator"]],
-                                 "substance_group", total="total")
+        period, table = treatment.deaths_by_group(own, self.area.name)
+        data = self._proportions(table, "substance_group", total="total")
         chart = charts.rate_bars(
             data, label="substance_group", value="value", lower="lower_ci", upper="upper_ci",
             colour="focus_compared", title=f"Deaths of people in treatment as % of all in treatment, {period}",
@@ -806,18 +786,9 @@ class TreatmentChapter(base.Chapter):
                 title, f"Neither the NDTMS export nor a local return holds young people in treatment for "
                        f"{self.area.name}; add the local return young_people_treatment.csv from the NDTMS young "
                        f"people's report ({self.hint}).", key)
-        period = str(own.sort_values("period")["period"].iloc[-1])
-        own = own[own["period"] == period]
-        table = own.groupby(["breakdown", "category"], as_index=False, sort=False)["count"].sum()
-        table["denominator"] = table.groupby("breakdown")["count"].transform("sum")
-        table["area"], table["period"] = self.area.name, period
-        out = []
-        for _, r in table.iterrows():
-            est = stats.proportion(float(r["count"]), float(r["denominator"])) if r["denominator"] > 0 else None
-            out.append({**r.to_dict(), "value": est.value if est else np.nan,
-                        "lower_ci": est.lower_ci if est else np.nan, "upper_ci": est.upper_ci if est else np.nan})
+        period, shares = treatment.breakdown_shares(own, self.area.name)
         # the categories of each breakdown add up to its published denominator (secondary suppression)
-        data = protect_shares(pd.DataFrame(out), self.policy, derived=("value", "lower_ci", "upper_ci"),
+        data = protect_shares(shares, self.policy, derived=("value", "lower_ci", "upper_ci"),
                               parts_of_denominator=(["breakdown"], None, "category"))
         data = data.sort_values(["breakdown", "value"], ascending=[True, False]).reset_index(drop=True)
         data["focus_compared"] = "Focus area"
@@ -865,10 +836,7 @@ class TreatmentChapter(base.Chapter):
             "% (95% CI)", parts=None, judging=dict.fromkeys(subjects, (False, True)), against=RESIDENTS)
         if section.shown:
             data = section.frames[key]
-            resident = data[data["area"] == RESIDENTS].set_index("category")["value"]
-            data["ratio_to_residents"] = [
-                r["value"] / resident[r["category"]] if r["area"] == self.area.name and r["category"] in resident
-                and resident[r["category"]] > 0 else np.nan for _, r in data.iterrows()]
+            data["ratio_to_residents"] = treatment.ratio_to_residents(data, self.area.name, RESIDENTS)
             if residents.empty:
                 section.coverage = Coverage.partial(
                     f"The data holds no Census 2021 ethnic group counts for {self.area.name}, so adults in "
@@ -882,14 +850,7 @@ class TreatmentChapter(base.Chapter):
             census = self.ctx.dataset.census()
         except MissingDataError:
             return pd.DataFrame(columns=columns)
-        codes = list(self.area.members) or [self.area.code]
-        own = census[census["area_code"].isin(codes)]
-        if own.empty or set(own["area_code"]) != set(codes):
-            return pd.DataFrame(columns=columns)
-        group = own["ethnic_group"].astype(str).map(_ethnic_group)
-        counts = own.assign(category=group).dropna(subset=["category"]).groupby("category")["population"].sum()
-        return pd.DataFrame({"area": RESIDENTS, "period": "Census 2021", "category": counts.index,
-                             "count": counts.to_numpy(dtype=float), "denominator": float(counts.sum())})
+        return treatment.residents_by_group(census, list(self.area.members) or [self.area.code], RESIDENTS)
 
     def circumstances(self) -> Section:
         """Housing need and employment of adults starting treatment, latest year, against England."""
@@ -927,34 +888,14 @@ class TreatmentChapter(base.Chapter):
         rows = deprivation_rows(table) if not table.empty else table
         code = self.area.code if self.area.code in set(rows.get("area_code", [])) else ENGLAND_CODE
         rows = rows[rows["area_code"] == code] if not rows.empty else rows
-        out = []
-        for indicator_id in ids:
-            part = rows[rows["indicator_id"] == indicator_id]
-            if part.empty:
-                continue
-            latest = part.sort_values(["period_start", "category_type"]).iloc[-1]
-            part = part[(part["period"] == latest["period"]) & (part["category_type"] == latest["category_type"])]
-            part = part.dropna(subset=["value", "lower_ci", "upper_ci", "denominator"]).drop_duplicates("decile")
-            if len(part) < 5:
-                continue
-            spec = {**UNMET, **HARM}[indicator_id]
-            kind = "proportion" if spec.unit.startswith("%") else "rate"
-            scaled = part.assign(v=part["value"] / (100 if kind == "proportion" else 1),
-                                 lo=part["lower_ci"] / (100 if kind == "proportion" else 1),
-                                 hi=part["upper_ci"] / (100 if kind == "proportion" else 1))
-            result = stats.sii(scaled.sort_values("decile"), "decile", "denominator", value="v", value_type=kind,
-                               lower_cl="lo", upper_cl="hi", repetitions=10_000, seed=1,
-                               multiplier=-(100 if kind == "proportion" else 1)).iloc[0]
-            out.append({"indicator": spec.chart, "indicator_id": indicator_id, "area": self.ctx.registry.get(code).name,
-                        "period": latest["period"], "deciles": len(part), "sii": float(result["sii"]),
-                        "sii_lower_ci": float(result["sii_lower_ci"]), "sii_upper_ci": float(result["sii_upper_ci"]),
-                        "unit": spec.unit})
-        if not out:
+        specs = {indicator_id: (spec.chart, spec.unit) for indicator_id, spec in {**UNMET, **HARM}.items()}
+        data = treatment.deprivation_gaps(rows, specs, self.ctx.registry.get(code).name) if not rows.empty \
+            else pd.DataFrame()
+        if data.empty:
             return missing_section(
                 title, f"The data holds no Fingertips rows by deprivation decile for this chapter's indicators, so "
                        f"the slope index of inequality cannot be shown for {self.area.name}; export the indicators "
                        f"from Fingertips with the deprivation breakdown ({self.hint}).", key)
-        data = pd.DataFrame(out)
         chart = charts.rate_bars(
             data.assign(focus_compared="Not compared"), label="indicator", value="sii", lower="sii_lower_ci",
             upper="sii_upper_ci", colour="focus_compared",
@@ -1268,8 +1209,3 @@ class TreatmentChapter(base.Chapter):
 _COMPARED_WORDS = {"Higher": "significantly higher than", "Lower": "significantly lower than",
                    "Similar": "similar to"}
 
-
-def _ethnic_group(label: str) -> str | None:
-    """The NDTMS group of a Census 2021 high-level ethnic group label (None for anything else)."""
-    first = label.split()[0].rstrip(",").lower() if label.split() else ""
-    return {"white": "White", "mixed": "Mixed", "asian": "Asian", "black": "Black", "other": "Other"}.get(first)
