@@ -1382,14 +1382,11 @@ class SupplyChapter(base.Chapter):
         """The charged or summonsed share of the area and of each comparator over the same settled months,
         and the comparators not compared (name → why)."""
         own = pooled[pooled["outcome_group"] == "charged"].iloc[0]
-        rows = [{"area": self.area.name, "area_code": self.area.code, "role": base.ROLE_FOCUS, "period": label,
-                 "count": own["count"], "total": own["total"], "value": own["value"], "lower_ci": own["lower_ci"],
-                 "upper_ci": own["upper_ci"], "suppressed": bool(own["suppressed"])}]
-        not_compared: dict[str, str] = {}
         try:
             counts = self.ctx.dataset.police_counts() if self.national else None
         except MissingDataError:
             counts = None
+        frames = []
         for comparator in self.shown[1:]:
             frame = None
             if comparator.code in self.national and counts is not None:
@@ -1402,24 +1399,12 @@ class SupplyChapter(base.Chapter):
                 counted = crime_outcomes.outcome_counts(crimes, self.lsoas[comparator.code],
                                                          pd.to_datetime([f"{m}-01" for m in months]))
                 frame = counted.assign(month=counted["month"].dt.strftime("%Y-%m"))
-            if frame is None or frame.empty or frame["count"].sum() <= 0:
-                not_compared[comparator.name] = (
-                    "the police.uk data does not hold its drug offences' outcomes for those months")
-                continue
-            charged, total = float(frame.loc[frame["outcome_group"] == "charged", "count"].sum()), \
-                float(frame["count"].sum())
-            estimate = stats.proportion(charged, total)
-            rows.append({"area": comparator.name, "area_code": comparator.code, "role": base.ROLE_COMPARATOR,
-                         "period": label, "count": charged, "total": total, "value": estimate.value,
-                         "lower_ci": estimate.lower_ci, "upper_ci": estimate.upper_ci, "suppressed": False})
+            frames.append((comparator.name, comparator.code, frame))
+        table, missing = crime_outcomes.charged_comparison(own, (self.area.name, self.area.code), label, frames)
+        not_compared = dict.fromkeys(missing, "the police.uk data does not hold its drug offences' outcomes for "
+                                              "those months")
         for name, reason in self.not_shown.items():
             not_compared.setdefault(name, reason.rstrip("."))
-        table = pd.DataFrame(rows)
-        focus = table.iloc[0]
-        table["focus_compared"] = [
-            "Focus area" if r["role"] == base.ROLE_FOCUS else "Not compared" if focus["suppressed"]
-            else stats.compare_to_benchmark(focus["lower_ci"], focus["upper_ci"], r["value"], polarity="NoJudgement")
-            for _, r in table.iterrows()]
         return table, not_compared
 
     def _charged_message(self, comparison: pd.DataFrame, label: str, missing: dict[str, str]) -> KeyMessage:
