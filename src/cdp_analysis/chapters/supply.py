@@ -307,14 +307,11 @@ class SupplyChapter(base.Chapter):
         """Each member authority's rate over the same twelve months, from its own LSOAs (:func:`base.member_rows`)."""
         if not self.members:
             return pd.DataFrame()
-        lsoas = {m.code: self.ctx.lsoas(m.code) for m in self.members}
-        counts = supply.add_rolling_12m(supply.monthly_counts(self.crimes, lsoas, crime_types, self.months))
-        rates = supply.twelve_month_rates(counts, {c: self.ctx.population(c) for c in lsoas})
-        rates = rates[rates["period_end"] == period_end].copy()
-        rates["area"] = rates["area_code"].map({m.code: m.name for m in self.members})
-        order = {m.code: i for i, m in enumerate(self.members)}
-        rates = rates.sort_values("area_code", key=lambda s: s.map(order))
-        return base.member_rows(rates.reset_index(drop=True), focus_value, self.policy)
+        rates = supply.member_rates(
+            self.crimes, {m.code: self.ctx.lsoas(m.code) for m in self.members},
+            {m.code: self.ctx.population(m.code) for m in self.members}, {m.code: m.name for m in self.members},
+            crime_types, self.months, period_end)
+        return base.member_rows(rates, focus_value, self.policy)
 
     def _rate_message(self, table: pd.DataFrame, metric: str, decimals: int = 1) -> KeyMessage:
         """The focus area's rate against each comparator, from :meth:`comparison_table`'s rows."""
@@ -655,17 +652,11 @@ class SupplyChapter(base.Chapter):
         lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
         if wanted != "ward" or "ward_code" not in lookup:
             return "lsoa", ""
-        placed = lookup["ward_code"].notna()
-        residents = lookup["lsoa_code"].map(self.ctx.lsoa_population).fillna(0.0)
-        share_lsoas = placed.mean() if len(lookup) else 0.0
-        share_people = residents[placed].sum() / residents.sum() if residents.sum() > 0 else 0.0
         try:
-            wards = self.ctx.dataset.boundaries("ward")
-            in_area = self._in_area(wards)
-            share_wards = lookup["ward_code"].nunique() / max(len(in_area), 1)
+            wards_in_area: int | None = len(self._in_area(self.ctx.dataset.boundaries("ward")))
         except MissingDataError:
-            share_wards = 1.0
-        if lookup["ward_code"].nunique() < 5 or share_lsoas < 0.98 or share_people < 0.98 or share_wards < 0.9:
+            wards_in_area = None
+        if not supply.wards_fit(lookup, self.ctx.lsoa_population, wards_in_area):
             return "lsoa", (f"Shown by LSOA: the lookup places the area's {len(lookup)} LSOAs in only "
                             f"{lookup['ward_code'].nunique()} of its wards, too few for a ward picture.")
         return "ward", ""
@@ -1043,7 +1034,6 @@ class SupplyChapter(base.Chapter):
             return missing_section(title, f"The data has no stop-and-search files from "
                                    f"{names or 'the force that polices the area'}, so "
                                    f"searches in {self.area.name} are not shown ({hint}).", "stop_search")
-        covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in own]))
         lads = self.ctx.dataset.boundaries("lad")
         lads = lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
         box = lads.to_crs(4326).total_bounds if len(lads) and lads.crs is not None else None
@@ -1062,9 +1052,7 @@ class SupplyChapter(base.Chapter):
             return Section(title, [], [KeyMessage(f"No stop and search for drugs is located in {self.area.name} "
                                                   f"in {describe_months(own)}.")], coverage, {}, "stop_search")
         drugs = drugs.assign(area_code=self.area.code)
-        monthly = stop_search.monthly_searches(drugs, start=own[0], end=own[-1])
-        monthly["searches"] = monthly["searches"].astype(float).where(monthly["month"].isin(covered))
-        monthly["twelve_month_average"] = monthly["searches"].rolling(12, min_periods=12).mean()
+        monthly = stop_search.held_monthly(drugs, own)
         items: list[str] = []
         messages: list[KeyMessage] = []
         frames: dict[str, pd.DataFrame] = {}
@@ -1170,11 +1158,7 @@ class SupplyChapter(base.Chapter):
             return [], [KeyMessage("Disproportionality needs Census 2021 ethnic group counts, which the data lacks.",
                                    key=False)], None
         census = census[census["area_code"].isin(self.ctx.lad_codes(self.area.code))]
-        end = drugs["month"].max()
-        start = end - pd.DateOffset(months=11)
-        recent = drugs[(drugs["month"] >= start) & (drugs["month"] <= end)]
-        ratios = stop_search.disproportionality(recent, census)
-        ratios = ratios[ratios["residents"] > 0]
+        start, end, ratios = stop_search.recent_disproportionality(drugs, census)
         published = suppress_table(
             ratios, "searches", policy=self.policy,
             derived_cols=("value", "lower_ci", "upper_ci", "ratio", "ratio_lower_ci", "ratio_upper_ci"),
@@ -1495,9 +1479,7 @@ class SupplyChapter(base.Chapter):
         rows = demand_indicators.local_series(frame, self.area.code, members, columns)
         if rows.empty:
             return missing_section(title, f"Not shown: {how} (the file holds other areas only).", key)
-        table = rows.sort_values("period", ignore_index=True)
-        table["closures"] = table["closures_type_1"] + table["closures_type_2"]
-        table.insert(0, "area", self.area.name)
+        table = supply.county_lines_table(rows, self.area.name)
         small = pd.DataFrame({c: self.policy.primary(table[c]) for c in [*columns, "closures"]})
         # the two closure types add up to the closures shown: one hidden type hides the other and the total
         both = small["closures_type_1"] | small["closures_type_2"]
