@@ -476,8 +476,7 @@ class TreatmentChapter(base.Chapter):
         data["denominator"] = data["denominator"].round()
         data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"))
         polarity = {i: "LowIsGood" if spec.low_is_good else "HighIsGood" for i, spec in indicators.items()}
-        data["focus_compared"] = [self._fingertips_label(data, r, polarity[r["indicator_id"]])
-                                  for _, r in data.iterrows()]
+        data["focus_compared"] = treatment.indicator_comparisons(data, self.area.name, polarity)
         return data
 
     def _fingertips_section(self, title: str, key: str, indicators: dict[str, _Indicator], missing: str) -> Section:
@@ -589,15 +588,6 @@ class TreatmentChapter(base.Chapter):
             messages.append(KeyMessage(text, theme=theme, key=rank > 0 or category in always_key, rank=rank))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
-    def _fingertips_label(self, data: pd.DataFrame, row: pd.Series, polarity: str = "NoJudgement") -> str:
-        """The focus area against the row, read through the indicator's polarity (Better/Worse where it has one)."""
-        if row["area"] == self.area.name:
-            return "Focus area"
-        own = data[(data["area"] == self.area.name) & (data["indicator_id"] == row["indicator_id"])].iloc[0]
-        if own["value"] != own["value"] or row["value"] != row["value"]:
-            return "Not compared"
-        return stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"], polarity=polarity)
-
     def completions(self) -> Section:
         """Successful completions by substance group, latest year, against all LAs; funnel plot."""
         title, key = "Successful completions", "completions"
@@ -654,22 +644,9 @@ class TreatmentChapter(base.Chapter):
         exits = self._ndtms(["area_code", "substance_group", "count", "denominator"], measure="exits",
                             category="successful completion", period=self.latest_period, sex="total",
                             age_group="total")
-        exits = exits[exits["substance_group"].isin(("total", *GROUPS))].astype({"count": float, "denominator": float})
-        rows = []
-        for code, lads in [(self.area.code, self.members), *((n.code, [n.code]) for n in group.areas)]:
-            part = exits[exits["area_code"].isin(lads)]
-            summed = part.groupby("substance_group")[["count", "denominator"]].sum(min_count=len(lads))
-            held = part.groupby("substance_group")["area_code"].nunique()
-            for substance, r in summed.iterrows():
-                ok = held.get(substance, 0) == len(lads) and r["denominator"] > 0 and 0 <= r["count"] <= r["denominator"]
-                if not ok:
-                    continue
-                est = stats.proportion(float(r["count"]), float(r["denominator"]))
-                rows.append({"measure": substance, "area_code": code, "value": est.value, "lower_ci": est.lower_ci,
-                             "upper_ci": est.upper_ci, "count": r["count"], "denominator": r["denominator"],
-                             "multiplier": 100.0})
-        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
-                                           "denominator", "multiplier"])
+        exits = exits[exits["substance_group"].isin(("total", *GROUPS))]
+        return treatment.summed_shares(exits, [(self.area.code, self.members),
+                                               *((n.code, [n.code]) for n in group.areas)])
 
     def neighbours(self) -> Section:
         """Successful completions among the area's neighbour group (:func:`base.neighbour_section`)."""

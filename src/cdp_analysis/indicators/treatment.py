@@ -16,7 +16,8 @@ from cdp_analysis import stats
 from cdp_analysis.vocabulary import ENGLAND_CODE, ROLE_COMPARATOR, ROLE_FOCUS, ROLE_MEMBER
 
 __all__ = ["area_rows", "with_proportions", "focus_comparisons", "latest_numbers", "breakdown_shares",
-           "deprivation_gaps", "deaths_by_group", "ethnic_group", "residents_by_group", "ratio_to_residents"]
+           "deprivation_gaps", "deaths_by_group", "ethnic_group", "residents_by_group", "ratio_to_residents",
+           "summed_shares", "indicator_comparisons"]
 
 _KEYS = ["period", "period_start", "substance_group", "category"]
 
@@ -209,3 +210,50 @@ def deaths_by_group(own: pd.DataFrame, area: str) -> tuple[str, pd.DataFrame]:
         columns={"deaths": "count", "in_treatment": "denominator"})
     table["area"], table["period"] = area, period
     return period, table[["area", "period", "substance_group", "count", "denominator"]]
+
+
+def summed_shares(rows: pd.DataFrame, areas: Sequence[tuple[str, Sequence[str]]]) -> pd.DataFrame:
+    """Each area's share by ``substance_group``, its authorities' counts and denominators added.
+
+    ``rows`` has ``area_code, substance_group, count, denominator``; ``areas`` pairs an area's
+    code with the authorities that make it up. A group is left out of an area unless every one of
+    its authorities has it, the denominator is positive and the count lies within it. Columns
+    ``measure`` (the substance group), ``area_code, value, lower_ci, upper_ci`` (percentage,
+    Wilson 95%), ``count, denominator, multiplier`` (100).
+    """
+    rows = rows.astype({"count": float, "denominator": float})
+    out = []
+    for code, lads in areas:
+        part = rows[rows["area_code"].isin(lads)]
+        summed = part.groupby("substance_group")[["count", "denominator"]].sum(min_count=len(lads))
+        held = part.groupby("substance_group")["area_code"].nunique()
+        for substance, r in summed.iterrows():
+            ok = held.get(substance, 0) == len(lads) and r["denominator"] > 0 and 0 <= r["count"] <= r["denominator"]
+            if not ok:
+                continue
+            est = stats.proportion(float(r["count"]), float(r["denominator"]))
+            out.append({"measure": substance, "area_code": code, "value": est.value, "lower_ci": est.lower_ci,
+                        "upper_ci": est.upper_ci, "count": r["count"], "denominator": r["denominator"],
+                        "multiplier": 100.0})
+    return pd.DataFrame(out, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
+                                      "denominator", "multiplier"])
+
+
+def indicator_comparisons(data: pd.DataFrame, focus: str, polarity: Mapping[str, str]) -> list[str]:
+    """For each row, the focus area's 95% interval against the row's value of the same ``indicator_id``,
+    read through the indicator's ``polarity`` (Fingertips' ``LowIsGood``, ``HighIsGood``).
+
+    ``Focus area`` on the focus area's rows, ``Not compared`` where either value is missing.
+    """
+    out = []
+    for _, row in data.iterrows():
+        if row["area"] == focus:
+            out.append("Focus area")
+            continue
+        own = data[(data["area"] == focus) & (data["indicator_id"] == row["indicator_id"])].iloc[0]
+        if own["value"] != own["value"] or row["value"] != row["value"]:
+            out.append("Not compared")
+            continue
+        out.append(stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"],
+                                              polarity=polarity[row["indicator_id"]]))
+    return out
