@@ -156,3 +156,31 @@ def test_ratio_to_residents_divides_the_focus_share_by_the_residents_share():
     got = treatment.ratio_to_residents(data, "Here", "Residents")
     assert got[0] == pytest.approx(1.25)  # 80 / 64
     assert all(math.isnan(v) for v in got[1:])  # no residents' Asian share; a zero share; other areas
+
+
+def test_summed_shares_add_an_areas_authorities_and_need_every_one():
+    rows = pd.DataFrame({
+        "area_code": ["A", "B", "A", "N", "N", "M"],
+        "substance_group": ["total", "total", "opiate", "total", "opiate", "total"],
+        "count": [10, 20, 4, 5, 9, 3], "denominator": [40, 60, 10, 50, 8, 0]})
+    out = treatment.summed_shares(rows, [("P", ["A", "B"]), ("N", ["N"]), ("M", ["M"])])
+    got = {(r["area_code"], r["measure"]): (r["count"], r["denominator"]) for _, r in out.iterrows()}
+    # P opiate: B has no row, so no sum; N opiate: 9 of 8 is impossible; M: no denominator
+    assert got == {("P", "total"): (30, 100), ("N", "total"): (5, 50)}
+    total = out[out["area_code"] == "P"].iloc[0]
+    assert [total["value"], total["lower_ci"], total["upper_ci"]] == pytest.approx(_wilson(30, 100), rel=1e-6)
+    assert set(out["multiplier"]) == {100.0}
+
+
+def test_indicator_comparisons_read_each_indicator_through_its_polarity():
+    data = pd.DataFrame({
+        "indicator_id": ["d", "d", "d", "c", "c"], "area": ["Here", "Region", "England", "Here", "England"],
+        "value": [50.0, 30.0, 52.0, 40.0, 55.0], "lower_ci": [45.0, 28.0, 51.0, 35.0, 54.0],
+        "upper_ci": [55.0, 32.0, 53.0, 45.0, 56.0]})
+    got = treatment.indicator_comparisons(data, "Here", {"d": "LowIsGood", "c": "HighIsGood"})
+    # deaths (low is good): 45-55 lies above the region's 30 (worse) and holds England's 52 (similar);
+    # completions (high is good): 35-45 lies below England's 55 (worse)
+    assert got == ["Focus area", "Worse", "Similar", "Focus area", "Worse"]
+    gap = data.assign(value=[float("nan"), 30.0, 52.0, 40.0, 55.0])
+    assert treatment.indicator_comparisons(gap, "Here", {"d": "LowIsGood", "c": "HighIsGood"})[1:3] == [
+        "Not compared", "Not compared"]
