@@ -270,15 +270,7 @@ class SupplyChapter(base.Chapter):
         own = latest[latest["area_code"] == self.area.code].iloc[0]
         latest = suppress_table(latest, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
                                 total_published=False)
-        if latest.loc[latest["area_code"] == self.area.code, "suppressed"].any():
-            latest["focus_compared"] = "Not compared"
-        else:
-            latest["focus_compared"] = [
-                "Focus area" if c == self.area.code else
-                stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], v, polarity="NoJudgement")
-                if v == v else "Not compared"
-                for c, v in zip(latest["area_code"], latest["value"], strict=True)
-            ]
+        latest["focus_compared"] = supply.rate_comparisons(latest, self.area.code, own)
         latest["role"] = [base.ROLE_FOCUS if c == self.area.code else base.ROLE_COMPARATOR
                           for c in latest["area_code"]]
         latest["compared_with_partnership"] = "Not compared"

@@ -43,6 +43,7 @@ __all__ = [
     "aggregate_groups",
     "police_station_share",
     "member_rates",
+    "rate_comparisons",
     "wards_fit",
     "county_lines_table",
     "POLICE_STATION_POINT",
@@ -605,3 +606,16 @@ def wards_fit(lookup: pd.DataFrame, lsoa_population: pd.Series, wards_in_area: i
     wards = lookup["ward_code"].nunique()
     share_wards = wards / max(wards_in_area, 1) if wards_in_area is not None else 1.0
     return not (wards < 5 or share_lsoas < 0.98 or share_people < 0.98 or share_wards < 0.9)
+
+
+def rate_comparisons(latest: pd.DataFrame, focus_code: str, own: pd.Series) -> list[str]:
+    """For each area's rate (``area_code``, ``value``, ``suppressed``), the focus area's 95% interval
+    (``own``'s ``lower_ci``, ``upper_ci``) against it: ``Focus area`` on the focus row, ``Higher``,
+    ``Similar`` or ``Lower``; ``Not compared`` on a missing rate, and on every row when the focus
+    area's own row is suppressed."""
+    if latest.loc[latest["area_code"] == focus_code, "suppressed"].any():
+        return ["Not compared"] * len(latest)
+    return ["Focus area" if c == focus_code else
+            stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], v, polarity="NoJudgement")
+            if v == v else "Not compared"
+            for c, v in zip(latest["area_code"], latest["value"], strict=True)]
