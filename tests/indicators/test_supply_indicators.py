@@ -131,3 +131,14 @@ def test_wards_fit_needs_nearly_every_lsoa_and_resident_placed_and_five_wards():
     two_out = lookup.assign(ward_code=[None, None] + list(lookup["ward_code"].iloc[2:]))
     assert not supply.wards_fit(two_out, people, 5)  # 48 of 50 LSOAs: 96%
     assert not supply.wards_fit(lookup[lookup["ward_code"] != "W4"], people, None)  # four wards only
+
+
+def test_rate_comparisons_judge_the_focus_interval_and_stop_when_the_focus_is_hidden():
+    latest = pd.DataFrame({"area_code": ["F", "R", "E", "N"], "value": [4.0, 2.0, 4.5, float("nan")],
+                           "suppressed": [False, False, False, True]})
+    own = pd.Series({"lower_ci": 3.0, "upper_ci": 5.0})
+    # 3.0-5.0 lies above the region's 2.0 and holds England's 4.5; the hidden rate is not compared
+    assert supply.rate_comparisons(latest, "F", own) == ["Focus area", "Higher", "Similar", "Not compared"]
+    assert supply.rate_comparisons(latest.assign(value=[4.0, 6.0, 4.5, 1.0]), "F", own)[1] == "Lower"
+    hidden = latest.assign(suppressed=[True, False, False, True])
+    assert supply.rate_comparisons(hidden, "F", own) == ["Not compared"] * 4
