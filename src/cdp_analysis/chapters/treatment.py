@@ -668,18 +668,9 @@ class TreatmentChapter(base.Chapter):
             return None
         exits = self._ndtms(measure="exits", category="successful completion",
                             substance_group="total", period=self.latest_period, sex="total", age_group="total")
-        exits = exits[exits["area_code"] != ENGLAND_CODE]
-        exits = exits.dropna(subset=["count", "denominator"]).astype({"count": float, "denominator": float})
-        names = exits.groupby("area_code")["area_name"].first()
-        points = exits.groupby("area_code", as_index=False)[["count", "denominator"]].sum()
-        points["area"] = points["area_code"].map(names).astype(str)
-        if self.area.code not in set(points["area_code"]) and self.members:
-            own = points[points["area_code"].isin(self.members)][["count", "denominator"]].sum()
-            points = pd.concat([points[~points["area_code"].isin(self.members)], pd.DataFrame(
-                [{"area_code": self.area.code, "area": self.area.name, **own.to_dict()}])], ignore_index=True)
+        points = treatment.funnel_points(exits, self.area.code, self.area.name, self.members)
         if len(points) < 3:
             return None
-        points["value"] = points["count"] / points["denominator"] * 100
         limits = stats.funnel_limits(points, "count", "denominator", statistic="proportion", multiplier=100)
         points = protect_shares(points, self.policy, derived=("value",))
         return charts.funnel_plot(

@@ -17,7 +17,7 @@ from cdp_analysis.vocabulary import ENGLAND_CODE, ROLE_COMPARATOR, ROLE_FOCUS, R
 
 __all__ = ["area_rows", "with_proportions", "focus_comparisons", "latest_numbers", "breakdown_shares",
            "deprivation_gaps", "deaths_by_group", "ethnic_group", "residents_by_group", "ratio_to_residents",
-           "summed_shares", "indicator_comparisons"]
+           "summed_shares", "indicator_comparisons", "funnel_points"]
 
 _KEYS = ["period", "period_start", "substance_group", "category"]
 
@@ -257,3 +257,24 @@ def indicator_comparisons(data: pd.DataFrame, focus: str, polarity: Mapping[str,
         out.append(stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"],
                                               polarity=polarity[row["indicator_id"]]))
     return out
+
+
+def funnel_points(exits: pd.DataFrame, area_code: str, area_name: str, members: Sequence[str]) -> pd.DataFrame:
+    """Every local authority's count, denominator and percentage (``value``), for a funnel plot.
+
+    ``exits`` has ``area_code, area_name, count, denominator`` (England's rows and rows missing
+    either figure are left out; an authority's rows are added). When the area is not an authority
+    of the export, its ``members`` are replaced by one point of their sums (named ``area_name``).
+    Columns ``area_code, count, denominator, area, value``.
+    """
+    exits = exits[exits["area_code"] != ENGLAND_CODE]
+    exits = exits.dropna(subset=["count", "denominator"]).astype({"count": float, "denominator": float})
+    names = exits.groupby("area_code")["area_name"].first()
+    points = exits.groupby("area_code", as_index=False)[["count", "denominator"]].sum()
+    points["area"] = points["area_code"].map(names).astype(str)
+    if area_code not in set(points["area_code"]) and members:
+        own = points[points["area_code"].isin(members)][["count", "denominator"]].sum()
+        points = pd.concat([points[~points["area_code"].isin(members)], pd.DataFrame(
+            [{"area_code": area_code, "area": area_name, **own.to_dict()}])], ignore_index=True)
+    points["value"] = points["count"] / points["denominator"] * 100
+    return points
