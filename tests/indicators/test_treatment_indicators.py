@@ -184,3 +184,19 @@ def test_indicator_comparisons_read_each_indicator_through_its_polarity():
     gap = data.assign(value=[float("nan"), 30.0, 52.0, 40.0, 55.0])
     assert treatment.indicator_comparisons(gap, "Here", {"d": "LowIsGood", "c": "HighIsGood"})[1:3] == [
         "Not compared", "Not compared"]
+
+
+def test_funnel_points_add_an_authoritys_rows_and_join_a_partnerships_members():
+    exits = pd.DataFrame({
+        "area_code": ["A", "A", "B", "C", "D", "E92000001", "F"],
+        "area_name": ["Avon", "Avon", "Brent", "Camden", "Derby", "England", "Fife"],
+        "count": [10, 5, 20, 6, 30, 999, float("nan")], "denominator": [50, 25, 100, 20, 60, 9999, 10]})
+    out = treatment.funnel_points(exits, "A", "Avon", [])
+    got = {r["area"]: (r["count"], r["denominator"], r["value"]) for _, r in out.iterrows()}
+    # Avon's two rows add up (15 of 75: 20%); England and the row without a count are left out
+    assert got == {"Avon": (15, 75, 20.0), "Brent": (20, 100, 20.0), "Camden": (6, 20, 30.0),
+                   "Derby": (30, 60, 50.0)}
+    joined = treatment.funnel_points(exits, "P1", "Partnership", ["B", "C"])
+    got = {r["area"]: (r["count"], r["denominator"]) for _, r in joined.iterrows()}
+    assert got == {"Avon": (15, 75), "Derby": (30, 60), "Partnership": (26, 120)}  # Brent and Camden as one
+    assert joined.loc[joined["area"] == "Partnership", "value"].iloc[0] == pytest.approx(26 / 120 * 100)
