@@ -285,3 +285,20 @@ def test_completions_among_the_neighbours_by_hand(built, demo_config):
     total_rows = values[values["measure"].str.startswith("Successful completions, all substances")]
     assert dict(zip(total_rows["area_code"], total_rows["value"], strict=True)) == pytest.approx(rate)
     assert int(total_rows.loc[total_rows["role"] == "focus", "rank"].iloc[0]) == rank
+
+
+def test_completions_chart_draws_the_neighbours_as_faint_points(built, demo_config):
+    """Issue 19: the completions chart names the neighbour average briefly on its axis and draws each neighbour's
+    own rate as a faint point on its bar; the alt text lists them, recomputed here from the ViewIt CSV."""
+    import html
+
+    chapter = built["Z09000001"]
+    rows, period = _viewit(demo_config), chapter.latest_period
+    rates = sorted(_sum(rows, [n], period, "Total", "exits_successfulcompletion_allintx")
+                   / _sum(rows, [n], period, "Total", "intreatment_allintx") * 100
+                   for n in ("Castlewick", "Dunmere", "Elmsworth"))
+    page = html.unescape(" ".join(chapter.sections()["completions"].items))
+    said = re.search(r"total: the average of its statistical neighbours [\d.]+, Brackenmoor [a-z ]+ \(faint points, "
+                     r"each neighbour's value: ([\d., ]+)\)", page)
+    assert said is not None
+    assert [float(v) for v in said.group(1).split(", ")] == pytest.approx(rates, abs=0.05)

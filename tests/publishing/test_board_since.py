@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from cdp_analysis.publishing import boardsummary, datapack
@@ -60,10 +61,15 @@ def test_demo_board_summary_leads_with_the_indicators_that_moved_in_three_years(
             if apart:
                 moved.append((r["indicator"], "rose" if r["current_value"] > r["earlier_value"] else "fell",
                               r["earlier_period"], r["current_period"]))
+    # the earlier edition named by its month: three years before this edition's, written out here
+    month = (ctx.edition_month - 36).strftime("%B %Y")
+    assert facts.earlier_edition == month
     if moved:
-        assert f"{len(moved)} of the {compared} headline indicators compared like for like" in since
+        assert f"{len(moved)} of the {compared} headline indicators compared like for like with the edition of " \
+               f"{month} moved significantly" in since
     else:
-        assert f"None of the {compared} headline indicators compared like for like" in since
+        assert f"None of the {compared} headline indicators compared like for like with the edition of {month}" \
+               in since
     for name, verb, before, now in moved[:boardsummary.MAX_CHANGES]:
         line = re.search(rf"{re.escape(name[:1].upper() + name[1:])} (rose|fell) significantly, from [^()]+ "
                          rf"\({re.escape(str(before))}\) to [^()]+ \({re.escape(str(now))}\)", since)
@@ -98,3 +104,26 @@ def test_demo_overview_headline_table_agrees_with_its_neighbour_section(demo_sec
     assert neighbour_column_problems(indicators, neighbours) == []
     page = sections["00_outcomes_overview"][1].items[0]
     assert "Rank among the area and its neighbours" in page and "Compared with the neighbour average" in page
+
+
+def test_the_earlier_editions_month_comes_from_the_since_sections_frame():
+    """The month travels in the chapters' since frame (``earlier_edition``) into the summary's opening sentence;
+    a frame without it (an older data pack) reads "the earlier edition", as before."""
+    row = {"indicator_id": "x", "indicator": "drug offences per 1,000 residents", "unit": "per 1,000",
+           "polarity": "NoJudgement", "status": "compared", "earlier_period": "2022", "earlier_value": 3.1,
+           "current_period": "2025", "current_value": 3.4, "result": "No significant change", "judgement": ""}
+    def frames(table: pd.DataFrame) -> dict:
+        return {"01_supply": {"sections": [{"title": boardsummary.SINCE_TITLE, "status": "ok",
+                                             "frames": {"since_last_assessment": {
+                                                 "columns": list(table.columns), "data": table.to_numpy().tolist()}}}]}}
+
+    table = pd.DataFrame([row]).assign(earlier_edition="December 2022")
+    facts = boardsummary.board_facts("Brackenmoor", "Z09000001", synthetic=True, built="2026-12-07", records={},
+                                     frames=frames(table), chapter_titles={})
+    assert facts.earlier_edition == "December 2022"
+    text = _text(boardsummary.since_html(facts, "Brackenmoor"))
+    assert "None of the 1 headline indicators compared like for like with the edition of December 2022 moved" in text
+    older = boardsummary.board_facts("Brackenmoor", "Z09000001", synthetic=True, built="2026-12-07", records={},
+                                     frames=frames(pd.DataFrame([row])), chapter_titles={})
+    assert older.earlier_edition == ""
+    assert "compared like for like with the earlier edition" in _text(boardsummary.since_html(older, "Brackenmoor"))

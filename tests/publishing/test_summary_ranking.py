@@ -44,3 +44,19 @@ def test_data_gaps_and_facts_never_take_a_finding_s_place():
     records = _records({"01": [-1, 0, 4], "02": [0, 0]})
     records["02"]["messages"].append({"text": "gap", "priority": 5, "gap": True})
     assert _texts(records) == ["01-2", "01-1", "02-0"]  # one finding, then each chapter's first fact
+
+
+def test_one_indicator_stated_by_two_chapters_is_one_finding():
+    # the overview and the treatment chapter both compare drug-poisoning admissions (Fingertips-style id)
+    # with England: the summary gives it once, from the first chapter at the highest rank, and the freed
+    # place goes to the next finding
+    records = {
+        "00": {"messages": [{"text": "overview: admissions", "priority": 6, "subject": "99901"},
+                            {"text": "overview: alcohol", "priority": 6, "subject": "92906"}]},
+        "02": {"messages": [{"text": "treatment: admissions", "priority": 6, "subject": "99901"},
+                            {"text": "treatment: alcohol", "priority": 6, "subject": "92906"},
+                            {"text": "treatment: completions", "priority": 5, "subject": "90244"},
+                            {"text": "treatment: waits", "priority": 4}]},
+    }
+    assert _texts(records) == ["overview: admissions", "overview: alcohol", "treatment: completions",
+                               "treatment: waits"]

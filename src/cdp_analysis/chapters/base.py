@@ -45,7 +45,7 @@ __all__ = ["Chapter", "Section", "key_messages", "unique_messages", "missing_sec
            "data_error_sentence", "coverage_rows", "partnership_members", "member_rows",
            "ROLE_FOCUS", "ROLE_MEMBER", "ROLE_COMPARATOR", "MEMBER_LABEL", "NeighbourMeasure", "neighbour_section",
            "with_neighbour_columns", "with_neighbour_average", "with_neighbour_averages",
-           "neighbour_average_label",
+           "neighbour_average_label", "neighbour_marks", "NEIGHBOUR_AVERAGE_SHORT", "NEIGHBOUR_POINTS_LABEL",
            "NEIGHBOURS_TITLE"]
 
 #: ``focus_compared`` of a member's row: members are shown beside the partnership, never compared with it.
@@ -349,6 +349,49 @@ def neighbour_average_label(group: NeighbourGroup) -> str:
     return f"the average of {group.name}"
 
 
+#: How a chart's axis names the neighbour average (tables and sentences keep :func:`neighbour_average_label`'s words).
+NEIGHBOUR_AVERAGE_SHORT = "Neighbour average"
+
+
+#: How a chart's legend and alt text name the neighbours' own values drawn on the average's bar.
+NEIGHBOUR_POINTS_LABEL = "Each neighbour's value"
+
+
+def neighbour_marks(chart_data: pd.DataFrame, group: NeighbourGroup, area: Area | None = None,
+                    values: pd.DataFrame | None = None, *, label: str = "area", measure: str | None = None,
+                    by: str | None = None, policy: DisclosurePolicy | None = None) -> dict[str, Any]:
+    """Keyword arguments of :func:`cdp_analysis.report.charts.rate_bars` for a comparison chart whose data
+    may hold the neighbour average row (:func:`with_neighbour_average`, its name in ``area``).
+
+    The axis names the row :data:`NEIGHBOUR_AVERAGE_SHORT` (the alt text keeps the full words). With
+    ``area`` and ``values`` (the frame :func:`with_neighbour_average` read), the neighbours' own values
+    are faint points on the average's bar (keyed by the bar's name, ``chart_data[label]``): those of
+    ``measure``, or of the row's ``by`` category. Exactly the neighbours behind the average: a value
+    missing or suppressed (with ``policy``, a count of 1 to 4) is never drawn. Empty without the row.
+    """
+    long = neighbour_average_label(group)
+    if not group.areas or "area" not in chart_data or not (chart_data["area"] == long).any():
+        return {}
+    marks: dict[str, Any] = {"short": {long: NEIGHBOUR_AVERAGE_SHORT}}
+    if area is None or values is None or values.empty:
+        return marks
+    points = {}
+    for _, row in chart_data[chart_data["area"] == long].iterrows():
+        part = values[values["measure"] == (measure if by is None else str(row[by]))].copy()
+        if policy is not None and "count" in part:
+            part["suppressed"] = policy.primary(part["count"]) | (
+                part["suppressed"].astype("boolean").fillna(False).to_numpy(bool) if "suppressed" in part else False)
+        if part.empty:
+            continue
+        rows, _ = neighbour_comparison(part, area.code, group.codes)
+        shown = rows[(rows["role"] == "neighbour") & rows["value"].notna()]
+        if len(shown) >= MIN_NEIGHBOURS:
+            points[str(row[label])] = shown["value"].astype(float).tolist()
+    if points:
+        marks.update(points=points, points_label=NEIGHBOUR_POINTS_LABEL)
+    return marks
+
+
 def with_neighbour_average(table: pd.DataFrame, measure: str, area: Area, group: NeighbourGroup,
                            values: pd.DataFrame, *, polarity: str = "NoJudgement",
                            policy: DisclosurePolicy | None = None, keep: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -456,7 +499,9 @@ def since_last_assessment(ctx: ChapterContext, headline: Callable[[ChapterContex
                              f"{earlier_label} and this edition ({edition})",
                              synthetic=bool(getattr(ctx, "synthetic", False)))
     rule = f'<p class="cdp-table-note">{html.escape(SINCE_RULE)}</p>'
-    return Section(SINCE_TITLE, [item, rule], messages, COVERED, {"since_last_assessment": table}, SINCE_KEY)
+    # the earlier edition's month travels with the comparison (the board summary names it)
+    return Section(SINCE_TITLE, [item, rule], messages, COVERED,
+                   {"since_last_assessment": table.assign(earlier_edition=earlier_label)}, SINCE_KEY)
 
 
 def _since_value(value: float, unit: str) -> str:

@@ -713,7 +713,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
                 rec = (f"Review {r['indicator'].lower()} with partners: it is worse than England."
                        if r["compared"] == "Worse" else "")
                 rank = narrative.judge([("England", r["compared"], r["england"])], r["value"], low_is_good=None)
-                out.append(KeyMessage(text, rec, r["outcome"], rank=rank))
+                out.append(KeyMessage(text, rec, r["outcome"], rank=rank, subject=str(r["indicator_id"])))
         out.sort(key=lambda m: -narrative.priority(m))
         if not out and not table.empty:
             # scoped to the indicators of this table: the chapters compare further measures, which may differ

@@ -318,11 +318,12 @@ class SupplyChapter(base.Chapter):
         # crime rates: higher is worse (police-recorded, so activity-driven: see the caveat)
         return KeyMessage(text, rank=narrative.judge(comparisons, own["value"], low_is_good=True))
 
-    def _comparison_chart(self, table: pd.DataFrame, what: str) -> str:
+    def _comparison_chart(self, table: pd.DataFrame, what: str, measure: str | None = None) -> str:
         """Bars of the comparison table: each comparator labelled from its own side.
 
         A comparator is ``Lower`` in the chart exactly when the words say the focus
-        area is significantly higher than it (the same test, read the other way).
+        area is significantly higher than it (the same test, read the other way). With ``measure`` (its id in
+        :meth:`neighbour_values`), the neighbours' own values are faint points on the neighbour average's bar.
         """
         shown = table[~table["suppressed"]].copy()
         shown["compared_with_focus"] = [
@@ -342,6 +343,8 @@ class SupplyChapter(base.Chapter):
             note="note", title=f"{what} per 1,000 residents, {table['period'].iloc[0]}",
             xlabel=f"{what} per 1,000 residents (95% confidence interval)",
             source=POLICE_SOURCE, synthetic=self.synthetic, highlight=self.area.name,
+            **base.neighbour_marks(shown, self.ctx.registry.neighbour_group(self.area.code), self.area,
+                                   self.neighbour_values() if measure else None, measure=measure, policy=self.policy),
         )
         return render.chart_html(chart)
 
@@ -364,7 +367,7 @@ class SupplyChapter(base.Chapter):
             message = replace(message, theme="Supply", recommendation=(
                 f"Target partnership disruption at drug markets in {self.area.name}, where the rate is "
                 f"significantly higher than {narrative.join_words(higher)}."))
-        return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences")],
+        return self._finish_section(title, "headline", [self._comparison_chart(table, "Drug offences", "drug_offences")],
                                     [message, *self._comparator_notes()], {"comparison": table})
 
     #: The supply measures compared with the neighbours: id, crime types, label, words in a sentence.

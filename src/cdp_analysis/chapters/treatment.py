@@ -504,7 +504,7 @@ class TreatmentChapter(base.Chapter):
             worse = [c[0] for c in comparisons if c[1] == "Worse"]
             rec = spec.recommendation.format(where=narrative.join_words(worse)) if worse else ""
             rank = narrative.judge(comparisons, own["value"], spec.low_is_good)
-            messages.append(KeyMessage(text, rec, "Treatment", rank=rank))
+            messages.append(KeyMessage(text, rec, "Treatment", rank=rank, subject=indicator_id))
         absent = [spec.chart.lower() for i, spec in indicators.items()
                   if i not in set(data["indicator_id"]) and not i.startswith("ONS-")]  # ONS: only when prepared
         coverage = COVERED if not absent else Coverage.partial(
@@ -601,15 +601,16 @@ class TreatmentChapter(base.Chapter):
         if data.loc[data["area"] == self.area.name, "count"].isna().all():
             return missing_section(title, f"The NDTMS export holds no successful completions for {self.area.name} "
                                           f"in {self.latest_period} ({self.hint}).", key)
-        data = base.with_neighbour_averages(data, "substance_group", self.area, self.ctx.registry.neighbour_group(
-            self.area.code), self.neighbour_values(), policy=self.policy)
+        neighbours, values = self.ctx.registry.neighbour_group(self.area.code), self.neighbour_values()
+        data = base.with_neighbour_averages(data, "substance_group", self.area, neighbours, values, policy=self.policy)
         items, frames = [], {"completions": data}
+        bars = data.assign(label=data["substance_group"] + ": " + data["area"])
         chart = charts.rate_bars(
-            data.assign(label=data["substance_group"] + ": " + data["area"]), label="label", value="value",
-            lower="lower_ci", upper="upper_ci", colour="focus_compared",
+            bars, label="label", value="value", lower="lower_ci", upper="upper_ci", colour="focus_compared",
             title=f"Successful completions as % of adults in treatment, {self.latest_period}",
             xlabel="% completing treatment successfully (95% CI)", source=NDTMS_SOURCE, synthetic=self.synthetic,
-            focus=self.area.name, group="substance_group")
+            focus=self.area.name, group="substance_group", **base.neighbour_marks(
+                bars, neighbours, self.area, values, label="label", by="substance_group", policy=self.policy))
         items.append(render.chart_html(chart))
         funnel = self._funnel()
         if funnel is not None:  # described only where drawn

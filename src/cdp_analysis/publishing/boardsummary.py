@@ -54,6 +54,8 @@ class BoardFacts:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: ... and then the one sentence saying why.
     change_note: str = ""
+    #: The month of the earlier edition compared with ("December 2022"; empty when not known).
+    earlier_edition: str = ""
 
 
 def _headline(records: Mapping[str, dict]) -> pd.DataFrame:
@@ -154,10 +156,11 @@ def board_facts(area_name: str, area_code: str, *, synthetic: bool, built: str, 
     """Gather the summary's facts from the chapters' summary and data-pack records."""
     headline = _headline(frames)
     changes, change_note = _changes(frames, chapter_titles)
+    months = changes["earlier_edition"].dropna() if "earlier_edition" in changes else pd.Series(dtype=object)
     return BoardFacts(area_name, area_code, synthetic, built, headline,
                       summary.top_messages(records, limit=FINDINGS)[:FINDINGS],
                       _gaps(frames, chapter_titles), data_periods(records, headline, frames), list(partnerships),
-                      changes, change_note)
+                      changes, change_note, str(months.iloc[0]) if not months.empty else "")
 
 
 def _fmt(value: object) -> str:
@@ -237,13 +240,14 @@ def since_html(facts: BoardFacts, area_name: str) -> str:
         items.append(f"<li>{len(moved) - MAX_CHANGES} more, in the chapters.</li>")
     steady = len(compared) - len(moved)
     apart = len(table) - len(compared)
-    lead = (f"<p>{len(moved)} of the {len(compared)} headline indicators compared like for like with the "
-            f"earlier edition moved significantly in {html.escape(area_name)} (95% confidence intervals that "
+    edition = html.escape(f"the edition of {facts.earlier_edition}" if facts.earlier_edition else "the earlier edition")
+    lead = (f"<p>{len(moved)} of the {len(compared)} headline indicators compared like for like with "
+            f"{edition} moved significantly in {html.escape(area_name)} (95% confidence intervals that "
             "do not overlap):</p>" if items else
-            f"<p>None of the {len(compared)} headline indicators compared like for like with the earlier edition "
+            f"<p>None of the {len(compared)} headline indicators compared like for like with {edition} "
             f"moved significantly in {html.escape(area_name)} (their 95% confidence intervals overlap).</p>"
             if len(compared) else
-            "<p>No headline indicator could be compared like for like with the earlier edition.</p>")
+            f"<p>No headline indicator could be compared like for like with {edition}.</p>")
     tail = []
     if items and steady:
         tail.append(f"{steady} did not change significantly")

@@ -91,7 +91,7 @@ def payload(ctx: Any, chapter: str, found: Iterable[Section | KeyMessage] | Mapp
     """
     messages = [
         {"text": m.text, "recommendation": m.recommendation, "theme": m.theme, "section_key": key,
-         "section_title": title, "priority": priority(m), "gap": bool(m.gap)}
+         "section_title": title, "priority": priority(m), "gap": bool(m.gap), "subject": m.subject}
         for m, key, title in _items(found)
     ]
     things = list(found.values()) if isinstance(found, Mapping) else list(found)
@@ -231,12 +231,13 @@ def top_messages(records: Mapping[str, dict], limit: int = narrative.MAX_KEY_MES
         for _score, order, _position, m in sorted(ranked, key=lambda item: (item[1], item[2])):
             firsts.setdefault(order, m)
         top += [m for m in firsts.values() if m not in top][: max(0, 3 - len(top))]
-    return _each_text_once(top, lambda m: m["text"])
+    return _each_text_once(top, lambda m: m.get("subject") or m["text"])
 
 
 def _unique(items: list[_Ranked]) -> list[_Ranked]:
-    """``items`` with each message text once (the first, highest ranked)."""
-    return _each_text_once(items, lambda item: item[3]["text"])
+    """``items`` with each message text once, and each subject once (the first, highest ranked): the
+    overview and a chapter both stating one indicator's comparison make one finding, not two."""
+    return _each_text_once(items, lambda item: item[3].get("subject") or item[3]["text"])
 
 
 def _each_text_once(items: Iterable[_T], text: Callable[[_T], str]) -> list[_T]:

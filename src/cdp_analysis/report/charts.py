@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +37,7 @@ __all__ = [
     "AREA_STYLES",
     "trend_lines",
     "monthly_bars",
-    "rate_bars",
+    "rate_bars", "short_label",
     "seasonality_heatmap",
     "ranked_bars",
     "small_multiples",
@@ -472,6 +472,8 @@ def rate_bars(
     data: pd.DataFrame, *, label: str, value: str, lower: str, upper: str, colour: str,
     title: str, xlabel: str, source: str, synthetic: bool = False, highlight: str | None = None,
     note: str | None = None, focus: str | None = None, group: str | None = None,
+    short: Mapping[str, str] | None = None, points: Mapping[str, Sequence[float]] | None = None,
+    points_label: str = "",
 ) -> Chart:
     """Horizontal bars with 95% CI whiskers, coloured by the benchmark comparison.
 
@@ -484,12 +486,21 @@ def rate_bars(
     column holds the focus area's comparison with the row (``focus_compared``), so
     England's bar says "Barnet significantly lower" (:func:`comparison_words`),
     never "England (Lower)". The bar's colour is that same label's colour.
+
+    ``short`` maps words of a bar's name to shorter ones for the axis only ("the average of its
+    statistical neighbours" to "Neighbour average", :func:`short_label`): the alt text, the chart's
+    data and the tables keep the full words.
+
+    ``points`` maps a bar's name (``data[label]``) to values drawn as faint points on its bar (the
+    neighbours' own values on the neighbour average's bar), keyed in the legend as ``points_label``
+    and read out in the alt text after the bar's value.
     """
     if group:
         data = _in_natural_order(data, group)
     data = data.reset_index(drop=True)
     words = data[note] if note else data[colour].map(lambda c: comparison_words(c, focus or highlight))
-    shown = [f"{n}  ({c})" if isinstance(c, str) and c else str(n) for n, c in zip(data[label], words, strict=True)]
+    shown = [f"{short_label(n, short)}  ({c})" if isinstance(c, str) and c else short_label(n, short)
+             for n, c in zip(data[label], words, strict=True)]
     # room for the title, axis label and source line however few the bars (one bar left 1.85 in: too short),
     # and for each bar's label as wrapped (30 characters a line): a bar a line taller per extra line
     lines = max((len(textwrap.wrap(t, 30)) if len(t) > 34 else 1 for t in shown), default=1)
@@ -500,6 +511,15 @@ def rate_bars(
     ax.barh(y, data[value], color=colours, edgecolor=edges, linewidth=1.5)
     err = np.vstack([data[value] - data[lower], data[upper] - data[value]])
     ax.errorbar(data[value], y, xerr=err, fmt="none", ecolor="#0b0c0c", capsize=3, linewidth=1)
+    dotted = {str(k): [float(v) for v in vals] for k, vals in (points or {}).items() if len(vals)}
+    keyed = False
+    for row, name in zip(y, data[label], strict=True):
+        if str(name) in dotted:
+            ax.scatter(dotted[str(name)], [row] * len(dotted[str(name)]), s=26, color="#0b0c0c", alpha=0.4,
+                       edgecolors="white", linewidths=0.6, zorder=3, label=None if keyed else points_label or None)
+            keyed = True
+    if keyed and points_label:
+        ax.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
     ax.set_yticks(y, shown)
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
@@ -509,10 +529,38 @@ def rate_bars(
         # a benchmark value (the neighbour average) has no interval: none is read out
         + (f" (95% CI {alt_number(r[lower])} to {alt_number(r[upper])})" if r[lower] == r[lower] else "")
         + (f", {w}" if isinstance(w, str) and w else "")
+        + _points_words(dotted.get(str(r[label]), []), points_label)
         for (_, r), w in zip(data.iterrows(), words, strict=True)
     )
     alt = f"Bar chart with confidence intervals: {title}. {items}."
     return Chart(fig, title, alt, data, source, synthetic)
+
+
+def _points_words(values: Sequence[float], label: str) -> str:
+    """The alt text of a bar's faint points, lowest first.
+
+    >>> _points_words([26.0, 15.7, 20.7], "Each neighbour's value")
+    " (faint points, each neighbour's value: 15.7, 20.7, 26.0)"
+    """
+    if not len(values):
+        return ""
+    what = label[:1].lower() + label[1:] if label else "values"
+    return f" (faint points, {what}: {', '.join(alt_number(v) for v in sorted(values))})"
+
+
+def short_label(name: object, short: Mapping[str, str] | None) -> str:
+    """A bar's name on the axis: each of ``short``'s phrases replaced by its shorter words.
+
+    >>> short_label("opiate: the average of its statistical neighbours",
+    ...             {"the average of its statistical neighbours": "Neighbour average"})
+    'opiate: Neighbour average'
+    >>> short_label("Barnet", None)
+    'Barnet'
+    """
+    text = str(name)
+    for long, brief in (short or {}).items():
+        text = text.replace(long, brief)
+    return text
 
 
 #: The words of a focus area's comparison with a row, as a sentence says them.

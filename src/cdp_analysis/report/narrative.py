@@ -46,7 +46,9 @@ class KeyMessage:
     section but not in the chapter's key messages. ``rank`` says what the finding is
     (one of the ``RANK_*`` constants, see :func:`priority`); None leaves it to be read
     from the sentence's fixed phrases. ``gap=True`` marks a data gap: listed apart,
-    never ranked among findings.
+    never ranked among findings. ``subject`` names what the finding is about (a Fingertips
+    indicator id, say) when two chapters may state it: the executive summary gives each
+    subject once, from the chapter that ranks it highest.
     """
 
     text: str
@@ -55,6 +57,7 @@ class KeyMessage:
     key: bool = True
     rank: int | None = None
     gap: bool = False
+    subject: str = ""
 
 
 #: What a finding is, highest first: how much it matters to a partnership.

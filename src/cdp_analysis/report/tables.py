@@ -77,7 +77,7 @@ def tartan_html(table: pd.DataFrame, area_name: str, region_name: str, note: str
     if table.empty:
         return "<p>No Fingertips indicators for this area are in the data.</p>"
     neighbours = bool(group) and "neighbour_compared" in table
-    head = ["Outcome", "Indicator", "Unit and value type", "Period", "Count", area_name, "95% CI", region_name,
+    head = ["Outcome", "Indicator (unit and value type)", "Period", "Count", area_name, "95% CI", region_name,
             "England", "Compared with England", *(NEIGHBOUR_HEAD if neighbours else ()), "Recent trend"]
     body = []
     for _, r in table.iterrows():
@@ -85,8 +85,8 @@ def tartan_html(table: pd.DataFrame, area_name: str, region_name: str, note: str
                  f"{fmt(r['lower_ci'])} to {fmt(r['upper_ci'])}", fmt(r["region"]), fmt(r["england"])]
         indicator = (f'<a href="{html.escape(r["link"])}" title="{html.escape(r["definition"])}">'
                      f'{html.escape(r["indicator"])}</a>')
-        tds = (f"<td>{html.escape(r['outcome'])}</td><td>{indicator}</td>"
-               f"<td>{html.escape(r['unit_words'])}</td>")
+        tds = (f"<td>{html.escape(r['outcome'])}</td><td>{indicator}<br>"  # the unit under its name, as the
+               f"<small>{html.escape(r['unit_words'])}</small></td>")  # board summary shows it: one column fewer
         tds += "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
         tds += compared_cell(r["compared"]) + (neighbour_cells(r) if neighbours else "")
         tds += f"<td>{html.escape(r['trend'])}</td>"
