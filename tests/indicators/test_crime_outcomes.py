@@ -76,3 +76,28 @@ def test_trend_run_is_the_latest_run_of_whole_settled_quarters():
     assert run == [starts[6]]
     rows[5]["months_with_data"] = 3
     assert crime_outcomes.trend_run(pd.DataFrame(rows)) == list(starts[2:7])
+
+
+def test_charged_comparison_compares_the_focus_interval_with_each_comparator_share():
+    own = pd.Series({"count": 30.0, "total": 100.0, "value": 30.0, "lower_ci": 21.9, "upper_ci": 39.6,
+                     "suppressed": False})
+    region = pd.DataFrame({"outcome_group": ["charged", "charged", "no_suspect"], "count": [40.0, 20.0, 140.0]})
+    twin = pd.DataFrame({"outcome_group": ["charged", "other"], "count": [3.0, 7.0]})
+    nothing = pd.DataFrame({"outcome_group": ["charged"], "count": [0.0]})
+    table, missing = crime_outcomes.charged_comparison(
+        own, ("Here", "H1"), "2024", [("Region", "R1", region), ("Held not", "N1", None), ("Twin", "T1", twin),
+                                      ("Empty", "E1", nothing)])
+    assert missing == ["Held not", "Empty"]
+    assert table["area"].tolist() == ["Here", "Region", "Twin"]
+    assert table["role"].tolist() == ["focus", "comparator", "comparator"]
+    assert table[["count", "total"]].to_numpy().tolist() == [[30, 100], [60, 200], [3, 10]]
+    assert table.loc[1, "value"] == pytest.approx(30.0)  # 60 of 200
+    assert [table.loc[2, "lower_ci"], table.loc[2, "upper_ci"]] == pytest.approx(_wilson(3, 10), rel=1e-6)
+    # the focus interval 21.9 to 39.6 holds the region's 30% and the twin's 30%; a lower share lies below it
+    assert table["focus_compared"].tolist() == ["Focus area", "Similar", "Similar"]
+    low = pd.DataFrame({"outcome_group": ["charged", "other"], "count": [1.0, 9.0]})
+    table, _ = crime_outcomes.charged_comparison(own, ("Here", "H1"), "2024", [("Low", "L1", low)])
+    assert table["focus_compared"].tolist() == ["Focus area", "Higher"]
+    hidden, _ = crime_outcomes.charged_comparison(pd.Series({**own, "suppressed": True}),
+                                                  ("Here", "H1"), "2024", [("Low", "L1", low)])
+    assert hidden["focus_compared"].tolist() == ["Focus area", "Not compared"]

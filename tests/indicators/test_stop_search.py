@@ -476,3 +476,32 @@ def test_the_real_search_police_uk_places_in_city_of_london_001e_is_in_the_city(
     lsoa = read_boundaries(require_shared(
         "data/real/boundaries/statistical-gis-boundaries-london_LSOA_2011_London_gen_MHW/LSOA_2011_London_gen_MHW.shp"))
     assert ss.locate_in_area(row, lsoa[lsoa["code"] == "E01000005"])["area_code"].tolist() == ["E01000005"]
+
+
+def test_held_monthly_leaves_a_month_without_its_file_blank_and_averages_full_years_only() -> None:
+    # searches in January and March 2023 and in every month of 2023-04 .. 2024-01; February's file is not held
+    rows = [{"month": "2023-01"}] * 2 + [{"month": "2023-03"}] * 5 + [
+        {"month": str(m)} for m in pd.period_range("2023-04", "2024-01", freq="M")]
+    held = [str(m) for m in pd.period_range("2023-01", "2024-02", freq="M") if str(m) != "2023-02"]
+    out = ss.held_monthly(_searches(rows).assign(area_code="A"), held)
+    assert out["month"].tolist() == list(pd.date_range("2023-01-01", "2024-02-01", freq="MS"))
+    searches = out["searches"].tolist()
+    assert searches[0] == 2.0 and math.isnan(searches[1]) and searches[2] == 5.0
+    assert searches[3:13] == [1.0] * 10 and searches[13] == 0.0  # February 2024 held, no search: zero
+    # a twelve-month average needs twelve known months: none spans February 2023 until February 2024
+    assert out["twelve_month_average"].iloc[:13].isna().all()
+    assert out["twelve_month_average"].iloc[13] == pytest.approx((5 + 10 + 0) / 12)
+
+
+def test_recent_disproportionality_counts_the_twelve_months_to_the_latest_and_drops_groups_without_residents():
+    rows = ([{"officer_defined_ethnicity": "Black", "month": "2024-04"}] * 4
+            + [{"officer_defined_ethnicity": "Black", "month": "2023-05"}]  # the first month of the window
+            + [{"officer_defined_ethnicity": "Black", "month": "2023-04"}] * 5  # thirteen months back: out
+            + [{"officer_defined_ethnicity": "White", "month": "2024-04"}] * 10)
+    start, end, out = ss.recent_disproportionality(_searches(rows), _census({ASIAN: 0, BLACK: 1_000, WHITE: 4_000}))
+    assert (start, end) == (pd.Timestamp("2023-05-01"), pd.Timestamp("2024-04-01"))
+    out = out.set_index("label")
+    assert list(out.index) == ["Black", "White"]  # Asian: no residents
+    assert out.loc["Black", "searches"] == 5 and out.loc["Black", "value"] == pytest.approx(5.0)  # 5 / 1,000
+    assert out.loc["White", "value"] == pytest.approx(2.5)  # 10 / 4,000 × 1,000
+    assert out.loc["Black", "ratio"] == pytest.approx(2.0)

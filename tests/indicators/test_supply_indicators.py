@@ -90,3 +90,55 @@ def test_national_rates_count_each_area_from_its_aggregate():
     assert a["count"] == 24 and a["value"] == pytest.approx(24 / 4000 * 1000)  # burglary is not counted
     assert b["count"] == 30 and b["value"] == pytest.approx(3.0)  # held months without a drug offence count 0
     assert a["months_with_data"] == 12
+
+
+def test_member_rates_count_each_member_over_the_twelve_months_in_the_order_given():
+    months = pd.date_range("2023-01-01", "2023-12-01", freq="MS")
+    crimes = pd.DataFrame({
+        "month": [months[0], months[5], months[11], months[11], months[3], months[11]],
+        "lsoa_code": ["B1", "B2", "B1", "A1", "A1", "C1"],
+        "crime_type": ["Drugs", "Drugs", "Drugs", "Drugs", "Robbery", "Drugs"]})
+    out = supply.member_rates(crimes, {"B": ["B1", "B2"], "A": ["A1"]}, {"A": 500.0, "B": 2000.0},
+                              {"A": "Avon", "B": "Brent"}, ("Drugs",), months, months[-1])
+    assert out["area_code"].tolist() == ["B", "A"] and out["area"].tolist() == ["Brent", "Avon"]
+    assert out["count"].tolist() == [3, 1]  # B: three drug offences in B1 and B2; A: one (the robbery not counted)
+    assert out["value"].tolist() == pytest.approx([3 / 2000 * 1000, 1 / 500 * 1000])  # 1.5 and 2.0 per 1,000
+    assert (out["period_end"] == months[-1]).all()
+
+
+def test_county_lines_table_sorts_periods_and_adds_the_two_closure_types():
+    rows = pd.DataFrame({"period": ["2024-25", "2023-24"], "referrals": [12.0, 7.0],
+                         "closures_type_1": [3.0, float("nan")], "closures_type_2": [6.0, 2.0]})
+    out = supply.county_lines_table(rows, "Here")
+    assert out.columns[0] == "area" and set(out["area"]) == {"Here"}
+    assert out["period"].tolist() == ["2023-24", "2024-25"]
+    assert math.isnan(out["closures"].iloc[0]) and out["closures"].iloc[1] == 9.0  # a missing type: unknown total
+    assert "closures" not in rows
+
+
+def test_wards_fit_needs_nearly_every_lsoa_and_resident_placed_and_five_wards():
+    lookup = pd.DataFrame({"lsoa_code": [f"L{i}" for i in range(50)],
+                           "ward_code": [f"W{i % 5}" for i in range(50)]})
+    people = pd.Series(100.0, index=lookup["lsoa_code"])
+    assert supply.wards_fit(lookup, people, 5)
+    assert supply.wards_fit(lookup, people, None)  # no ward shapes: their share is not checked
+    assert not supply.wards_fit(lookup, people, 6)  # 5 of 6 wards receive an LSOA: 83% < 90%
+    one_out = lookup.assign(ward_code=[None] + list(lookup["ward_code"].iloc[1:]))
+    assert supply.wards_fit(one_out, people, 5)  # 49 of 50 LSOAs and 4,900 of 5,000 residents placed: 98%
+    heavy = people.copy()
+    heavy["L0"] = 300.0  # the unplaced LSOA holds 300 of 5,200 residents: 94% placed
+    assert not supply.wards_fit(one_out, heavy, 5)
+    two_out = lookup.assign(ward_code=[None, None] + list(lookup["ward_code"].iloc[2:]))
+    assert not supply.wards_fit(two_out, people, 5)  # 48 of 50 LSOAs: 96%
+    assert not supply.wards_fit(lookup[lookup["ward_code"] != "W4"], people, None)  # four wards only
+
+
+def test_rate_comparisons_judge_the_focus_interval_and_stop_when_the_focus_is_hidden():
+    latest = pd.DataFrame({"area_code": ["F", "R", "E", "N"], "value": [4.0, 2.0, 4.5, float("nan")],
+                           "suppressed": [False, False, False, True]})
+    own = pd.Series({"lower_ci": 3.0, "upper_ci": 5.0})
+    # 3.0-5.0 lies above the region's 2.0 and holds England's 4.5; the hidden rate is not compared
+    assert supply.rate_comparisons(latest, "F", own) == ["Focus area", "Higher", "Similar", "Not compared"]
+    assert supply.rate_comparisons(latest.assign(value=[4.0, 6.0, 4.5, 1.0]), "F", own)[1] == "Lower"
+    hidden = latest.assign(suppressed=[True, False, False, True])
+    assert supply.rate_comparisons(hidden, "F", own) == ["Not compared"] * 4

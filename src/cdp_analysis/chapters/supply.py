@@ -270,15 +270,7 @@ class SupplyChapter(base.Chapter):
         own = latest[latest["area_code"] == self.area.code].iloc[0]
         latest = suppress_table(latest, "count", policy=self.policy, derived_cols=("value", "lower_ci", "upper_ci"),
                                 total_published=False)
-        if latest.loc[latest["area_code"] == self.area.code, "suppressed"].any():
-            latest["focus_compared"] = "Not compared"
-        else:
-            latest["focus_compared"] = [
-                "Focus area" if c == self.area.code else
-                stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], v, polarity="NoJudgement")
-                if v == v else "Not compared"
-                for c, v in zip(latest["area_code"], latest["value"], strict=True)
-            ]
+        latest["focus_compared"] = supply.rate_comparisons(latest, self.area.code, own)
         latest["role"] = [base.ROLE_FOCUS if c == self.area.code else base.ROLE_COMPARATOR
                           for c in latest["area_code"]]
         latest["compared_with_partnership"] = "Not compared"
@@ -307,14 +299,11 @@ class SupplyChapter(base.Chapter):
         """Each member authority's rate over the same twelve months, from its own LSOAs (:func:`base.member_rows`)."""
         if not self.members:
             return pd.DataFrame()
-        lsoas = {m.code: self.ctx.lsoas(m.code) for m in self.members}
-        counts = supply.add_rolling_12m(supply.monthly_counts(self.crimes, lsoas, crime_types, self.months))
-        rates = supply.twelve_month_rates(counts, {c: self.ctx.population(c) for c in lsoas})
-        rates = rates[rates["period_end"] == period_end].copy()
-        rates["area"] = rates["area_code"].map({m.code: m.name for m in self.members})
-        order = {m.code: i for i, m in enumerate(self.members)}
-        rates = rates.sort_values("area_code", key=lambda s: s.map(order))
-        return base.member_rows(rates.reset_index(drop=True), focus_value, self.policy)
+        rates = supply.member_rates(
+            self.crimes, {m.code: self.ctx.lsoas(m.code) for m in self.members},
+            {m.code: self.ctx.population(m.code) for m in self.members}, {m.code: m.name for m in self.members},
+            crime_types, self.months, period_end)
+        return base.member_rows(rates, focus_value, self.policy)
 
     def _rate_message(self, table: pd.DataFrame, metric: str, decimals: int = 1) -> KeyMessage:
         """The focus area's rate against each comparator, from :meth:`comparison_table`'s rows."""
@@ -658,17 +647,11 @@ class SupplyChapter(base.Chapter):
         lookup = self.ctx.lookup[self.ctx.lookup["lsoa_code"].isin(self.lsoas[self.area.code])]
         if wanted != "ward" or "ward_code" not in lookup:
             return "lsoa", ""
-        placed = lookup["ward_code"].notna()
-        residents = lookup["lsoa_code"].map(self.ctx.lsoa_population).fillna(0.0)
-        share_lsoas = placed.mean() if len(lookup) else 0.0
-        share_people = residents[placed].sum() / residents.sum() if residents.sum() > 0 else 0.0
         try:
-            wards = self.ctx.dataset.boundaries("ward")
-            in_area = self._in_area(wards)
-            share_wards = lookup["ward_code"].nunique() / max(len(in_area), 1)
+            wards_in_area: int | None = len(self._in_area(self.ctx.dataset.boundaries("ward")))
         except MissingDataError:
-            share_wards = 1.0
-        if lookup["ward_code"].nunique() < 5 or share_lsoas < 0.98 or share_people < 0.98 or share_wards < 0.9:
+            wards_in_area = None
+        if not supply.wards_fit(lookup, self.ctx.lsoa_population, wards_in_area):
             return "lsoa", (f"Shown by LSOA: the lookup places the area's {len(lookup)} LSOAs in only "
                             f"{lookup['ward_code'].nunique()} of its wards, too few for a ward picture.")
         return "ward", ""
@@ -1046,7 +1029,6 @@ class SupplyChapter(base.Chapter):
             return missing_section(title, f"The data has no stop-and-search files from "
                                    f"{names or 'the force that polices the area'}, so "
                                    f"searches in {self.area.name} are not shown ({hint}).", "stop_search")
-        covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in own]))
         lads = self.ctx.dataset.boundaries("lad")
         lads = lads[lads["code"].isin(self.ctx.lad_codes(self.area.code))]
         box = lads.to_crs(4326).total_bounds if len(lads) and lads.crs is not None else None
@@ -1065,9 +1047,7 @@ class SupplyChapter(base.Chapter):
             return Section(title, [], [KeyMessage(f"No stop and search for drugs is located in {self.area.name} "
                                                   f"in {describe_months(own)}.")], coverage, {}, "stop_search")
         drugs = drugs.assign(area_code=self.area.code)
-        monthly = stop_search.monthly_searches(drugs, start=own[0], end=own[-1])
-        monthly["searches"] = monthly["searches"].astype(float).where(monthly["month"].isin(covered))
-        monthly["twelve_month_average"] = monthly["searches"].rolling(12, min_periods=12).mean()
+        monthly = stop_search.held_monthly(drugs, own)
         items: list[str] = []
         messages: list[KeyMessage] = []
         frames: dict[str, pd.DataFrame] = {}
@@ -1173,11 +1153,7 @@ class SupplyChapter(base.Chapter):
             return [], [KeyMessage("Disproportionality needs Census 2021 ethnic group counts, which the data lacks.",
                                    key=False)], None
         census = census[census["area_code"].isin(self.ctx.lad_codes(self.area.code))]
-        end = drugs["month"].max()
-        start = end - pd.DateOffset(months=11)
-        recent = drugs[(drugs["month"] >= start) & (drugs["month"] <= end)]
-        ratios = stop_search.disproportionality(recent, census)
-        ratios = ratios[ratios["residents"] > 0]
+        start, end, ratios = stop_search.recent_disproportionality(drugs, census)
         published = suppress_table(
             ratios, "searches", policy=self.policy,
             derived_cols=("value", "lower_ci", "upper_ci", "ratio", "ratio_lower_ci", "ratio_upper_ci"),
@@ -1385,14 +1361,11 @@ class SupplyChapter(base.Chapter):
         """The charged or summonsed share of the area and of each comparator over the same settled months,
         and the comparators not compared (name → why)."""
         own = pooled[pooled["outcome_group"] == "charged"].iloc[0]
-        rows = [{"area": self.area.name, "area_code": self.area.code, "role": base.ROLE_FOCUS, "period": label,
-                 "count": own["count"], "total": own["total"], "value": own["value"], "lower_ci": own["lower_ci"],
-                 "upper_ci": own["upper_ci"], "suppressed": bool(own["suppressed"])}]
-        not_compared: dict[str, str] = {}
         try:
             counts = self.ctx.dataset.police_counts() if self.national else None
         except MissingDataError:
             counts = None
+        frames = []
         for comparator in self.shown[1:]:
             frame = None
             if comparator.code in self.national and counts is not None:
@@ -1405,24 +1378,12 @@ class SupplyChapter(base.Chapter):
                 counted = crime_outcomes.outcome_counts(crimes, self.lsoas[comparator.code],
                                                          pd.to_datetime([f"{m}-01" for m in months]))
                 frame = counted.assign(month=counted["month"].dt.strftime("%Y-%m"))
-            if frame is None or frame.empty or frame["count"].sum() <= 0:
-                not_compared[comparator.name] = (
-                    "the police.uk data does not hold its drug offences' outcomes for those months")
-                continue
-            charged, total = float(frame.loc[frame["outcome_group"] == "charged", "count"].sum()), \
-                float(frame["count"].sum())
-            estimate = stats.proportion(charged, total)
-            rows.append({"area": comparator.name, "area_code": comparator.code, "role": base.ROLE_COMPARATOR,
-                         "period": label, "count": charged, "total": total, "value": estimate.value,
-                         "lower_ci": estimate.lower_ci, "upper_ci": estimate.upper_ci, "suppressed": False})
+            frames.append((comparator.name, comparator.code, frame))
+        table, missing = crime_outcomes.charged_comparison(own, (self.area.name, self.area.code), label, frames)
+        not_compared = dict.fromkeys(missing, "the police.uk data does not hold its drug offences' outcomes for "
+                                              "those months")
         for name, reason in self.not_shown.items():
             not_compared.setdefault(name, reason.rstrip("."))
-        table = pd.DataFrame(rows)
-        focus = table.iloc[0]
-        table["focus_compared"] = [
-            "Focus area" if r["role"] == base.ROLE_FOCUS else "Not compared" if focus["suppressed"]
-            else stats.compare_to_benchmark(focus["lower_ci"], focus["upper_ci"], r["value"], polarity="NoJudgement")
-            for _, r in table.iterrows()]
         return table, not_compared
 
     def _charged_message(self, comparison: pd.DataFrame, label: str, missing: dict[str, str]) -> KeyMessage:
@@ -1513,9 +1474,7 @@ class SupplyChapter(base.Chapter):
         rows = demand_indicators.local_series(frame, self.area.code, members, columns)
         if rows.empty:
             return missing_section(title, f"Not shown: {how} (the file holds other areas only).", key)
-        table = rows.sort_values("period", ignore_index=True)
-        table["closures"] = table["closures_type_1"] + table["closures_type_2"]
-        table.insert(0, "area", self.area.name)
+        table = supply.county_lines_table(rows, self.area.name)
         small = pd.DataFrame({c: self.policy.primary(table[c]) for c in [*columns, "closures"]})
         # the two closure types add up to the closures shown: one hidden type hides the other and the total
         both = small["closures_type_1"] | small["closures_type_2"]

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from cdp_analysis import stats
@@ -300,18 +299,7 @@ class TreatmentChapter(base.Chapter):
         new = new[(new["area"] == self.area.name) & new["substance_group"].isin(("total", *GROUPS))
                   & (new["period"] == self.latest_period)]
         new = protect_shares(new, self.policy, denominator=None, total_rows=by_total)
-        tot = every[every["period"] == self.latest_period]
-        latest = tot[["substance_group", "count", "suppressed"]].rename(columns={"count": "in_treatment"}).merge(
-            new[["substance_group", "count", "suppressed"]].rename(
-                columns={"count": "new_presentations", "suppressed": "new_suppressed"}), on="substance_group",
-            how="left")
-        latest.insert(0, "period", self.latest_period)
-        total = float(latest.loc[latest["substance_group"] == "total", "in_treatment"].iloc[0])
-        latest["share_pct"] = latest["in_treatment"] / total * 100  # NaN where either is hidden
-        latest["suppressed"] = latest["suppressed"].astype(bool) | latest["new_suppressed"].fillna(False).astype(bool)
-        latest = latest.drop(columns="new_suppressed")
-        latest["order"] = latest["substance_group"].map({g: i for i, g in enumerate(("total", *GROUPS))})
-        latest = latest.sort_values("order").drop(columns="order").reset_index(drop=True)
+        latest = treatment.latest_numbers(every, new, self.latest_period, GROUPS)
         chart = charts.trend_lines(
             series.assign(year=series["period_start"].astype(int)), x="year", y="in_treatment",
             series="substance_group", order=list(GROUPS),
@@ -434,16 +422,8 @@ class TreatmentChapter(base.Chapter):
         own = self._local("deaths_in_treatment")
         if own is None:
             return None
-        period = str(own.sort_values("period")["period"].iloc[-1])
-        own = own[own["period"] == period]
-        by_group = own.groupby("substance_group", as_index=False)[["deaths", "in_treatment"]].sum()
-        total = pd.DataFrame([{"substance_group": "total", "deaths": by_group["deaths"].sum(),
-                               "in_treatment": by_group["in_treatment"].sum()}])
-        table = pd.concat([total, by_group], ignore_index=True).rename(
-            columns={"deaths": "count", "in_treatment": "denominator"})
-        table["area"], table["period"] = self.area.name, period
-        data = self._proportions(table[["area", "period", "substance_group", "count", "denominator"]],
-                                 "substance_group", total="total")
+        period, table = treatment.deaths_by_group(own, self.area.name)
+        data = self._proportions(table, "substance_group", total="total")
         chart = charts.rate_bars(
             data, label="substance_group", value="value", lower="lower_ci", upper="upper_ci",
             colour="focus_compared", title=f"Deaths of people in treatment as % of all in treatment, {period}",
@@ -496,8 +476,7 @@ class TreatmentChapter(base.Chapter):
         data["denominator"] = data["denominator"].round()
         data = protect_shares(data, self.policy, derived=("value", "lower_ci", "upper_ci"))
         polarity = {i: "LowIsGood" if spec.low_is_good else "HighIsGood" for i, spec in indicators.items()}
-        data["focus_compared"] = [self._fingertips_label(data, r, polarity[r["indicator_id"]])
-                                  for _, r in data.iterrows()]
+        data["focus_compared"] = treatment.indicator_comparisons(data, self.area.name, polarity)
         return data
 
     def _fingertips_section(self, title: str, key: str, indicators: dict[str, _Indicator], missing: str) -> Section:
@@ -609,15 +588,6 @@ class TreatmentChapter(base.Chapter):
             messages.append(KeyMessage(text, theme=theme, key=rank > 0 or category in always_key, rank=rank))
         return Section(title, [render.chart_html(chart)], messages, COVERED, {key: data}, key)
 
-    def _fingertips_label(self, data: pd.DataFrame, row: pd.Series, polarity: str = "NoJudgement") -> str:
-        """The focus area against the row, read through the indicator's polarity (Better/Worse where it has one)."""
-        if row["area"] == self.area.name:
-            return "Focus area"
-        own = data[(data["area"] == self.area.name) & (data["indicator_id"] == row["indicator_id"])].iloc[0]
-        if own["value"] != own["value"] or row["value"] != row["value"]:
-            return "Not compared"
-        return stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], row["value"], polarity=polarity)
-
     def completions(self) -> Section:
         """Successful completions by substance group, latest year, against all LAs; funnel plot."""
         title, key = "Successful completions", "completions"
@@ -675,22 +645,9 @@ class TreatmentChapter(base.Chapter):
         exits = self._ndtms(["area_code", "substance_group", "count", "denominator"], measure="exits",
                             category="successful completion", period=self.latest_period, sex="total",
                             age_group="total")
-        exits = exits[exits["substance_group"].isin(("total", *GROUPS))].astype({"count": float, "denominator": float})
-        rows = []
-        for code, lads in [(self.area.code, self.members), *((n.code, [n.code]) for n in group.areas)]:
-            part = exits[exits["area_code"].isin(lads)]
-            summed = part.groupby("substance_group")[["count", "denominator"]].sum(min_count=len(lads))
-            held = part.groupby("substance_group")["area_code"].nunique()
-            for substance, r in summed.iterrows():
-                ok = held.get(substance, 0) == len(lads) and r["denominator"] > 0 and 0 <= r["count"] <= r["denominator"]
-                if not ok:
-                    continue
-                est = stats.proportion(float(r["count"]), float(r["denominator"]))
-                rows.append({"measure": substance, "area_code": code, "value": est.value, "lower_ci": est.lower_ci,
-                             "upper_ci": est.upper_ci, "count": r["count"], "denominator": r["denominator"],
-                             "multiplier": 100.0})
-        return pd.DataFrame(rows, columns=["measure", "area_code", "value", "lower_ci", "upper_ci", "count",
-                                           "denominator", "multiplier"])
+        exits = exits[exits["substance_group"].isin(("total", *GROUPS))]
+        return treatment.summed_shares(exits, [(self.area.code, self.members),
+                                               *((n.code, [n.code]) for n in group.areas)])
 
     def neighbours(self) -> Section:
         """Successful completions among the area's neighbour group (:func:`base.neighbour_section`)."""
@@ -712,18 +669,9 @@ class TreatmentChapter(base.Chapter):
             return None
         exits = self._ndtms(measure="exits", category="successful completion",
                             substance_group="total", period=self.latest_period, sex="total", age_group="total")
-        exits = exits[exits["area_code"] != ENGLAND_CODE]
-        exits = exits.dropna(subset=["count", "denominator"]).astype({"count": float, "denominator": float})
-        names = exits.groupby("area_code")["area_name"].first()
-        points = exits.groupby("area_code", as_index=False)[["count", "denominator"]].sum()
-        points["area"] = points["area_code"].map(names).astype(str)
-        if self.area.code not in set(points["area_code"]) and self.members:
-            own = points[points["area_code"].isin(self.members)][["count", "denominator"]].sum()
-            points = pd.concat([points[~points["area_code"].isin(self.members)], pd.DataFrame(
-                [{"area_code": self.area.code, "area": self.area.name, **own.to_dict()}])], ignore_index=True)
+        points = treatment.funnel_points(exits, self.area.code, self.area.name, self.members)
         if len(points) < 3:
             return None
-        points["value"] = points["count"] / points["denominator"] * 100
         limits = stats.funnel_limits(points, "count", "denominator", statistic="proportion", multiplier=100)
         points = protect_shares(points, self.policy, derived=("value",))
         return charts.funnel_plot(
@@ -807,18 +755,9 @@ class TreatmentChapter(base.Chapter):
                 title, f"Neither the NDTMS export nor a local return holds young people in treatment for "
                        f"{self.area.name}; add the local return young_people_treatment.csv from the NDTMS young "
                        f"people's report ({self.hint}).", key)
-        period = str(own.sort_values("period")["period"].iloc[-1])
-        own = own[own["period"] == period]
-        table = own.groupby(["breakdown", "category"], as_index=False, sort=False)["count"].sum()
-        table["denominator"] = table.groupby("breakdown")["count"].transform("sum")
-        table["area"], table["period"] = self.area.name, period
-        out = []
-        for _, r in table.iterrows():
-            est = stats.proportion(float(r["count"]), float(r["denominator"])) if r["denominator"] > 0 else None
-            out.append({**r.to_dict(), "value": est.value if est else np.nan,
-                        "lower_ci": est.lower_ci if est else np.nan, "upper_ci": est.upper_ci if est else np.nan})
+        period, shares = treatment.breakdown_shares(own, self.area.name)
         # the categories of each breakdown add up to its published denominator (secondary suppression)
-        data = protect_shares(pd.DataFrame(out), self.policy, derived=("value", "lower_ci", "upper_ci"),
+        data = protect_shares(shares, self.policy, derived=("value", "lower_ci", "upper_ci"),
                               parts_of_denominator=(["breakdown"], None, "category"))
         data = data.sort_values(["breakdown", "value"], ascending=[True, False]).reset_index(drop=True)
         data["focus_compared"] = "Focus area"
@@ -866,10 +805,7 @@ class TreatmentChapter(base.Chapter):
             "% (95% CI)", parts=None, judging=dict.fromkeys(subjects, (False, True)), against=RESIDENTS)
         if section.shown:
             data = section.frames[key]
-            resident = data[data["area"] == RESIDENTS].set_index("category")["value"]
-            data["ratio_to_residents"] = [
-                r["value"] / resident[r["category"]] if r["area"] == self.area.name and r["category"] in resident
-                and resident[r["category"]] > 0 else np.nan for _, r in data.iterrows()]
+            data["ratio_to_residents"] = treatment.ratio_to_residents(data, self.area.name, RESIDENTS)
             if residents.empty:
                 section.coverage = Coverage.partial(
                     f"The data holds no Census 2021 ethnic group counts for {self.area.name}, so adults in "
@@ -883,14 +819,7 @@ class TreatmentChapter(base.Chapter):
             census = self.ctx.dataset.census()
         except MissingDataError:
             return pd.DataFrame(columns=columns)
-        codes = list(self.area.members) or [self.area.code]
-        own = census[census["area_code"].isin(codes)]
-        if own.empty or set(own["area_code"]) != set(codes):
-            return pd.DataFrame(columns=columns)
-        group = own["ethnic_group"].astype(str).map(_ethnic_group)
-        counts = own.assign(category=group).dropna(subset=["category"]).groupby("category")["population"].sum()
-        return pd.DataFrame({"area": RESIDENTS, "period": "Census 2021", "category": counts.index,
-                             "count": counts.to_numpy(dtype=float), "denominator": float(counts.sum())})
+        return treatment.residents_by_group(census, list(self.area.members) or [self.area.code], RESIDENTS)
 
     def circumstances(self) -> Section:
         """Housing need and employment of adults starting treatment, latest year, against England."""
@@ -928,34 +857,14 @@ class TreatmentChapter(base.Chapter):
         rows = deprivation_rows(table) if not table.empty else table
         code = self.area.code if self.area.code in set(rows.get("area_code", [])) else ENGLAND_CODE
         rows = rows[rows["area_code"] == code] if not rows.empty else rows
-        out = []
-        for indicator_id in ids:
-            part = rows[rows["indicator_id"] == indicator_id]
-            if part.empty:
-                continue
-            latest = part.sort_values(["period_start", "category_type"]).iloc[-1]
-            part = part[(part["period"] == latest["period"]) & (part["category_type"] == latest["category_type"])]
-            part = part.dropna(subset=["value", "lower_ci", "upper_ci", "denominator"]).drop_duplicates("decile")
-            if len(part) < 5:
-                continue
-            spec = {**UNMET, **HARM}[indicator_id]
-            kind = "proportion" if spec.unit.startswith("%") else "rate"
-            scaled = part.assign(v=part["value"] / (100 if kind == "proportion" else 1),
-                                 lo=part["lower_ci"] / (100 if kind == "proportion" else 1),
-                                 hi=part["upper_ci"] / (100 if kind == "proportion" else 1))
-            result = stats.sii(scaled.sort_values("decile"), "decile", "denominator", value="v", value_type=kind,
-                               lower_cl="lo", upper_cl="hi", repetitions=10_000, seed=1,
-                               multiplier=-(100 if kind == "proportion" else 1)).iloc[0]
-            out.append({"indicator": spec.chart, "indicator_id": indicator_id, "area": self.ctx.registry.get(code).name,
-                        "period": latest["period"], "deciles": len(part), "sii": float(result["sii"]),
-                        "sii_lower_ci": float(result["sii_lower_ci"]), "sii_upper_ci": float(result["sii_upper_ci"]),
-                        "unit": spec.unit})
-        if not out:
+        specs = {indicator_id: (spec.chart, spec.unit) for indicator_id, spec in {**UNMET, **HARM}.items()}
+        data = treatment.deprivation_gaps(rows, specs, self.ctx.registry.get(code).name) if not rows.empty \
+            else pd.DataFrame()
+        if data.empty:
             return missing_section(
                 title, f"The data holds no Fingertips rows by deprivation decile for this chapter's indicators, so "
                        f"the slope index of inequality cannot be shown for {self.area.name}; export the indicators "
                        f"from Fingertips with the deprivation breakdown ({self.hint}).", key)
-        data = pd.DataFrame(out)
         chart = charts.rate_bars(
             data.assign(focus_compared="Not compared"), label="indicator", value="sii", lower="sii_lower_ci",
             upper="sii_upper_ci", colour="focus_compared",
@@ -1269,8 +1178,3 @@ class TreatmentChapter(base.Chapter):
 _COMPARED_WORDS = {"Higher": "significantly higher than", "Lower": "significantly lower than",
                    "Similar": "similar to"}
 
-
-def _ethnic_group(label: str) -> str | None:
-    """The NDTMS group of a Census 2021 high-level ethnic group label (None for anything else)."""
-    first = label.split()[0].rstrip(",").lower() if label.split() else ""
-    return {"white": "White", "mixed": "Mixed", "asian": "Asian", "black": "Black", "other": "Other"}.get(first)

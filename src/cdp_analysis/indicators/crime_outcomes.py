@@ -15,15 +15,16 @@ only, the latest twelve months of them, never two convenient points.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
 from cdp_analysis import stats
 from cdp_analysis.sources.police_outcomes import OUTCOME_GROUPS, UNMAPPED, outcome_group
+from cdp_analysis.vocabulary import ROLE_COMPARATOR, ROLE_FOCUS
 
 __all__ = ["MAX_OPEN_PCT", "GROUP_ORDER", "outcome_counts", "quarterly_shares", "settled_window",
-           "pooled_shares", "trend_run"]
+           "pooled_shares", "trend_run", "charged_comparison"]
 
 #: A quarter is settled when at most this percentage of its crimes is still under investigation.
 MAX_OPEN_PCT = 10.0
@@ -139,3 +140,37 @@ def trend_run(quarters: pd.DataFrame, points: int = 5) -> list[pd.Timestamp]:
         if len(run) == points:
             break
     return run
+
+
+def charged_comparison(own: pd.Series, focus: tuple[str, str], period: str,
+                       comparators: Sequence[tuple[str, str, pd.DataFrame | None]]) -> tuple[pd.DataFrame, list[str]]:
+    """The charged or summonsed share of the focus area and of each comparator over the same months.
+
+    ``own`` is the focus area's ``charged`` row of :func:`pooled_shares` (``count, total, value,
+    lower_ci, upper_ci, suppressed``); ``focus`` its name and code; ``comparators`` name, code and
+    counts by ``outcome_group`` (``count``; None when not held), in order. Returns the table
+    (``area, area_code, role, period, count, total, value, lower_ci, upper_ci, suppressed,
+    focus_compared``: the focus area's 95% interval against each value, ``Not compared`` when
+    the focus row is suppressed) and the names of the comparators without counts.
+    """
+    rows = [{"area": focus[0], "area_code": focus[1], "role": ROLE_FOCUS, "period": period,
+             "count": own["count"], "total": own["total"], "value": own["value"], "lower_ci": own["lower_ci"],
+             "upper_ci": own["upper_ci"], "suppressed": bool(own["suppressed"])}]
+    missing = []
+    for name, code, frame in comparators:
+        if frame is None or frame.empty or frame["count"].sum() <= 0:
+            missing.append(name)
+            continue
+        charged, total = float(frame.loc[frame["outcome_group"] == "charged", "count"].sum()), \
+            float(frame["count"].sum())
+        estimate = stats.proportion(charged, total)
+        rows.append({"area": name, "area_code": code, "role": ROLE_COMPARATOR,
+                     "period": period, "count": charged, "total": total, "value": estimate.value,
+                     "lower_ci": estimate.lower_ci, "upper_ci": estimate.upper_ci, "suppressed": False})
+    table = pd.DataFrame(rows)
+    first = table.iloc[0]
+    table["focus_compared"] = [
+        "Focus area" if r["role"] == ROLE_FOCUS else "Not compared" if first["suppressed"]
+        else stats.compare_to_benchmark(first["lower_ci"], first["upper_ci"], r["value"], polarity="NoJudgement")
+        for _, r in table.iterrows()]
+    return table, missing

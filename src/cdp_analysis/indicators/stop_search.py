@@ -63,6 +63,8 @@ __all__ = [
     "rate_ratio_ci",
     "disproportionality",
     "population_by_age_band",
+    "held_monthly",
+    "recent_disproportionality",
 ]
 
 #: police.uk "Object of search" of a search for drugs.
@@ -802,3 +804,31 @@ def population_by_age_band(
     out = frame.groupby([*keys, "age_range"], observed=False, sort=True)["population"].sum().reset_index()
     out["age_range"] = out["age_range"].astype("string")
     return out
+
+
+def held_monthly(drugs: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
+    """Drug searches each month from the first to the last of ``months`` (``YYYY-MM``, the months whose files
+    are held), with the twelve-month average.
+
+    A month between them whose file is not held is NaN, never zero, and so is every twelve-month
+    average that would span it. Columns: those of :func:`monthly_searches`, ``searches`` as float,
+    and ``twelve_month_average``.
+    """
+    covered = pd.DatetimeIndex(pd.to_datetime([f"{m}-01" for m in months]))
+    monthly = monthly_searches(drugs, start=months[0], end=months[-1])
+    monthly["searches"] = monthly["searches"].astype(float).where(monthly["month"].isin(covered))
+    monthly["twelve_month_average"] = monthly["searches"].rolling(12, min_periods=12).mean()
+    return monthly
+
+
+def recent_disproportionality(drugs: pd.DataFrame, census: pd.DataFrame
+                              ) -> tuple[pd.Timestamp, pd.Timestamp, pd.DataFrame]:
+    """:func:`disproportionality` of the twelve months to the latest month of ``drugs`` (its ``month``).
+
+    Returns the first and last month and the groups with residents (``residents > 0``).
+    """
+    end = drugs["month"].max()
+    start = end - pd.DateOffset(months=11)
+    recent = drugs[(drugs["month"] >= start) & (drugs["month"] <= end)]
+    ratios = disproportionality(recent, census)
+    return start, end, ratios[ratios["residents"] > 0]

@@ -42,6 +42,10 @@ __all__ = [
     "member_of",
     "aggregate_groups",
     "police_station_share",
+    "member_rates",
+    "rate_comparisons",
+    "wards_fit",
+    "county_lines_table",
     "POLICE_STATION_POINT",
     "POLICE_STATION_MATERIAL",
 ]
@@ -554,3 +558,64 @@ def national_rates(frames: Mapping[str, pd.DataFrame], population: Mapping[str, 
     monthly = pd.concat([national_monthly(frame, code, types, months) for code, frame in frames.items()],
                         ignore_index=True)
     return twelve_month_rates(add_rolling_12m(monthly), population)
+
+
+def member_rates(crimes: pd.DataFrame, lsoas: Mapping[str, Iterable[str]], population: Mapping[str, float],
+                 names: Mapping[str, str], crime_types: tuple[str, ...], months: pd.DatetimeIndex,
+                 period_end: pd.Timestamp) -> pd.DataFrame:
+    """Each member authority's twelve-month rate to ``period_end``, from its own LSOAs.
+
+    ``lsoas`` maps a member's code to its LSOAs, in the order wanted; ``names`` the code to its
+    name (column ``area``). Columns: those of :func:`twelve_month_rates` and ``area``.
+    """
+    counts = add_rolling_12m(monthly_counts(crimes, lsoas, crime_types, months))
+    rates = twelve_month_rates(counts, {c: population[c] for c in lsoas})
+    rates = rates[rates["period_end"] == period_end].copy()
+    rates["area"] = rates["area_code"].map(names)
+    order = {code: i for i, code in enumerate(lsoas)}
+    rates = rates.sort_values("area_code", key=lambda s: s.map(order))
+    return rates.reset_index(drop=True)
+
+
+def county_lines_table(rows: pd.DataFrame, area: str) -> pd.DataFrame:
+    """County lines referrals and closures by period, oldest first, with ``closures`` (type 1 plus type 2).
+
+    ``rows`` has ``period, referrals, closures_type_1, closures_type_2``; ``area`` names the
+    rows (first column).
+    """
+    table = rows.sort_values("period", ignore_index=True)
+    table["closures"] = table["closures_type_1"] + table["closures_type_2"]
+    table.insert(0, "area", area)
+    return table
+
+
+def wards_fit(lookup: pd.DataFrame, lsoa_population: pd.Series, wards_in_area: int | None) -> bool:
+    """Whether wards can carry an area's small-area picture.
+
+    ``lookup`` holds the area's LSOAs (``lsoa_code``, ``ward_code``, blank where the lookup places
+    none); ``lsoa_population`` residents by LSOA code; ``wards_in_area`` how many ward shapes lie
+    in the area (None without ward boundaries: not checked). Wards fit when the lookup places at
+    least 98% of the LSOAs and of the residents in a ward, at least 90% of the area's wards
+    receive an LSOA (a ward with none would be a blank on the map and a false "no offences"),
+    and there are at least five of them.
+    """
+    placed = lookup["ward_code"].notna()
+    residents = lookup["lsoa_code"].map(lsoa_population).fillna(0.0)
+    share_lsoas = placed.mean() if len(lookup) else 0.0
+    share_people = residents[placed].sum() / residents.sum() if residents.sum() > 0 else 0.0
+    wards = lookup["ward_code"].nunique()
+    share_wards = wards / max(wards_in_area, 1) if wards_in_area is not None else 1.0
+    return not (wards < 5 or share_lsoas < 0.98 or share_people < 0.98 or share_wards < 0.9)
+
+
+def rate_comparisons(latest: pd.DataFrame, focus_code: str, own: pd.Series) -> list[str]:
+    """For each area's rate (``area_code``, ``value``, ``suppressed``), the focus area's 95% interval
+    (``own``'s ``lower_ci``, ``upper_ci``) against it: ``Focus area`` on the focus row, ``Higher``,
+    ``Similar`` or ``Lower``; ``Not compared`` on a missing rate, and on every row when the focus
+    area's own row is suppressed."""
+    if latest.loc[latest["area_code"] == focus_code, "suppressed"].any():
+        return ["Not compared"] * len(latest)
+    return ["Focus area" if c == focus_code else
+            stats.compare_to_benchmark(own["lower_ci"], own["upper_ci"], v, polarity="NoJudgement")
+            if v == v else "Not compared"
+            for c, v in zip(latest["area_code"], latest["value"], strict=True)]

@@ -13,7 +13,7 @@ from cdp_analysis.sources.boundaries import read_boundaries
 from cdp_analysis.sources.census import read_census_ethnicity
 from cdp_analysis.sources.csew import read_csew
 from cdp_analysis.sources.dfe import read_children_in_need, read_exclusions, read_looked_after, read_pupil_headcount
-from cdp_analysis.sources.fingertips import read_export, read_metadata
+from cdp_analysis.sources.fingertips import read_export, read_metadata, read_release_dates
 from cdp_analysis.sources.homelessness import read_hclic_support_needs
 from cdp_analysis.sources.imd import read_imd, read_imd_upper_tier
 from cdp_analysis.sources.local import read_local_return
@@ -34,6 +34,7 @@ __all__ = [
     "read_ndtms",
     "read_export",
     "read_metadata",
+    "read_release_dates",
     # ONS: population, deaths, Census, lookups, boundaries
     "read_population",
     "read_ons_table",
