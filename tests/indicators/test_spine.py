@@ -50,3 +50,28 @@ def test_spine_chart_alt_text_and_data():
         assert "Area one 2.0 (Better), England 10.0, range across 5 areas 2.0 to 20.0" in chart.alt_text
     finally:
         chart.close()
+
+
+def test_spine_chart_labels_never_run_into_each_other():
+    # fifteen indicators with long names, as the demo overview has: each row's label (name, period, then the
+    # value against England) wraps to several lines, and the rows must be tall enough to hold them
+    import matplotlib
+
+    rows = spine_rows(_table(), "A1", ["A2", "A3", "A4", "A5"], area_name="Area one")
+    long = pd.concat([rows] * 15, ignore_index=True)
+    long["indicator"] = [f"Admissions for drug-related mental and behavioural disorders, measure {i} "
+                         "(per 100,000 (DSR))" for i in range(15)]
+    chart = charts.spine_chart(long, title="Harm", source="Test", area="Area one")
+    try:
+        fig = chart.figure
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        boxes = sorted((t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels() if t.get_text()),
+                       key=lambda b: b.y0)
+        assert len(boxes) == 15
+        for lower, upper in zip(boxes, boxes[1:]):
+            assert lower.y1 <= upper.y0 + 0.5, (lower, upper)  # half a pixel of rounding
+        assert all(b.y0 >= 0 and b.y1 <= fig.bbox.height for b in boxes)  # inside the image
+        assert isinstance(matplotlib.get_backend(), str)
+    finally:
+        chart.close()

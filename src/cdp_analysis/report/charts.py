@@ -853,7 +853,13 @@ def spine_chart(
     returned as the chart's data is ``data`` itself (the CSV).
     """
     data = data.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(9, 0.62 * len(data) + 1.6))
+    # a label a row: the indicator and period, then the area's value against England's (the area is in the
+    # title); wrapped as finish_figure wraps long tick labels (30 characters a line), each row as tall as its
+    # longest label needs at 8 points, so no label runs into the next one's
+    labels = [f"{r['indicator']} ({r['period']})\n{alt_number(r['value'])}, England {alt_number(r['england'])}: "
+              f"{r['compared']}" for _, r in data.iterrows()]
+    lines = max((len(_fill(t, 30).split("\n")) for t in labels), default=1)
+    fig, ax = plt.subplots(figsize=(9, max(0.62, 0.16 * lines + 0.1) * len(data) + 1.6))
     y = np.arange(len(data))[::-1]
     for i, r in data.iterrows():
         centre = r["england"] if r["england"] == r["england"] else r["median"]
@@ -870,9 +876,7 @@ def spine_chart(
         colour = _benchmark_colour(r["compared"]) or "#b1b4b6"
         ax.scatter([pos(r["value"])], [y[i]], s=110, marker="o", color=colour, edgecolor="#0b0c0c", zorder=3)
     ax.axvline(0.5, color="#d4351c", linewidth=2, label="England")
-    labels = [f"{r['indicator']} ({r['period']})\n{_label(area or r.get('area', 'Area'))} {alt_number(r['value'])}, "
-              f"England {alt_number(r['england'])}: {r['compared']}" for _, r in data.iterrows()]
-    ax.set_yticks(y, [textwrap.fill(t, 60) for t in labels], fontsize=8)
+    ax.set_yticks(y, [_fill(t, 30) for t in labels], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     judged = data["polarity"].isin(("HighIsGood", "LowIsGood"))
     if judged.all():  # a better/worse axis only where every indicator has a better direction
