@@ -577,10 +577,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             return missing_section(title, f"The data holds none of the outcomes framework's headline metrics for "
                                           f"{self.area.name} ({DATA_CHECKLIST_HINT.format(code=self.area.code)}).",
                                    key)
-        display = pd.DataFrame({
-            "Outcome": table["outcome"], "Headline metric": table["metric"],
-            "Value": [_value_words(r) for _, r in table.iterrows()], "Period": table["period"].replace("", "–"),
-            "Source": table["source"], "Geography": table["geography"]})
+        display = _metrics_display(table, "Headline metric")
         item = render.table_html(display, f"The outcomes framework's headline metrics for {self.area.name}: "
                                           "value and period where the data holds them",
                                  synthetic=self.ctx.synthetic)
@@ -641,10 +638,7 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
             return missing_section(title, f"The data holds none of the outcomes framework's supporting metrics for "
                                           f"{self.area.name} ({DATA_CHECKLIST_HINT.format(code=self.area.code)}).",
                                    key)
-        display = pd.DataFrame({
-            "Outcome": table["outcome"], "Supporting metric": table["metric"],
-            "Value": [_value_words(r) for _, r in table.iterrows()], "Period": table["period"].replace("", "–"),
-            "Source": table["source"], "Geography": table["geography"]})
+        display = _metrics_display(table, "Supporting metric")
         item = render.table_html(display, f"The outcomes framework's supporting metrics for {self.area.name}: "
                                           "value and period where the data holds them", synthetic=self.ctx.synthetic)
         national = table[table["status"] == framework.NATIONAL]
@@ -733,6 +727,15 @@ class OverviewChapter(OutcomeSeries, base.Chapter):
 
 _SUMMARY_COLUMNS = ["outcome", "indicator", "indicator_id", "period", "count", "value", "lower_ci", "upper_ci",
                     "unit", "region", "england", "compared", "trend", "unit_words", "definition", "link"]
+
+
+def _metrics_display(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The framework's metrics as shown: outcome, the metric (its column named ``metric``), its value in words,
+    period, source and geography."""
+    return pd.DataFrame({
+        "Outcome": table["outcome"], metric: table["metric"],
+        "Value": [_value_words(r) for _, r in table.iterrows()], "Period": table["period"].replace("", "–"),
+        "Source": table["source"], "Geography": table["geography"]})
 
 
 def _value_words(row: pd.Series) -> str:
