@@ -31,7 +31,7 @@ import pandas as pd
 
 from cdp_analysis.errors import DataFormatError, InconsistentDataError, MissingDataError
 from cdp_analysis.sources._common import line_of, to_count
-from cdp_analysis.sources._tables import read_tables
+from cdp_analysis.sources._tables import match_columns, norm, read_tables
 from cdp_analysis.sources.homelessness import hclic_period
 
 __all__ = ["REOFFENDING_COLUMNS", "REOFFENDING_MARKERS", "OFFENDER_TYPES", "is_proven_reoffending",
@@ -81,19 +81,8 @@ _MONTH = {"jan": "january", "feb": "february", "mar": "march", "apr": "april", "
           "dec": "december"}
 
 
-def _norm(text: object) -> str:
-    return " ".join(str(text or "").replace("\r", " ").replace("\n", " ").split()).lower()
-
-
 def _columns(header: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for j, raw in enumerate(header):
-        text = _norm(raw)
-        for key, pattern in _PATTERNS.items():
-            if key not in found and pattern.search(text):
-                found[key] = j
-                break
-    return found
+    return match_columns(header, _PATTERNS)
 
 
 def _accept(header: list[str]) -> bool:
@@ -103,7 +92,7 @@ def _accept(header: list[str]) -> bool:
 
 def cohort_period(cohort: str) -> str | None:
     """``'Jan 2023 to Mar 2023'`` -> ``'2022/23 Q4'``; ``'Apr 2022 to Mar 2023'`` -> ``'2022/23'``; else None."""
-    words = [_MONTH.get(w, w) for w in re.split(r"[\s-]+", _norm(cohort).replace(" to ", " to ")) if w]
+    words = [_MONTH.get(w, w) for w in re.split(r"[\s-]+", norm(cohort).replace(" to ", " to ")) if w]
     text = " ".join(words)
     # 'january 2023 to march 2023' -> 'january to march 2023' (the quarter form hclic_period reads)
     same = re.fullmatch(r"([a-z]+) (20\d\d) to ([a-z]+) (20\d\d)", text)
@@ -148,7 +137,7 @@ def read_proven_reoffending(path: str | Path) -> pd.DataFrame:
         table = read_tables(path, None, _accept, "proven reoffending (local authority)")[0]
     except DataFormatError as exc:
         first = exc.found or ""
-        missing = next((label for key, label in _LABELS.items() if not _PATTERNS[key].search(_norm(first))
+        missing = next((label for key, label in _LABELS.items() if not _PATTERNS[key].search(norm(first))
                         and label.lower() not in first.lower()), None)
         raise DataFormatError("required column missing", path=path, line=1, column=missing,
                               expected="the MoJ local authority columns: " + ", ".join(_LABELS.values()),
